@@ -1,0 +1,144 @@
+/**
+ * The shape of the lambda-jobs configuration: what a user writes in `config/app-config.ts`
+ * ({@link LambdaJobsConfigInput}) and what every part reads after defaults are applied
+ * ({@link LambdaJobsConfig}). Units are in the names (`Seconds`, `Mb`, `Days`).
+ */
+
+/** A warning / critical pair. Unset means off. */
+export interface LevelThresholds {
+  readonly warning?: number | undefined;
+  readonly critical?: number | undefined;
+}
+
+/** Thresholds the monitor evaluates for one queue. Every one is optional (opt-in). */
+export interface QueueThresholds {
+  /** jobs_backlog = requested (visible + delayed) + processing (in flight). */
+  readonly backlog: LevelThresholds;
+  /** Age of the oldest message, in seconds. */
+  readonly oldestAgeSeconds: LevelThresholds;
+  /** Messages in the dead-letter queue at or above which a warning is raised. */
+  readonly dlqDepth?: number | undefined;
+}
+
+/** Per-queue overrides a user may write; everything falls back to the global settings. */
+export interface QueueConfigInput {
+  /** Messages per worker invocation, 1–10,000 (above 10 needs a batching window). Default 10. */
+  readonly batchSize?: number;
+  /** Seconds the event source waits to fill a batch, 0–300. Default 0. */
+  readonly batchingWindowSeconds?: number;
+  /** Most concurrent worker invocations for this queue, 2–1,000. Default 10. */
+  readonly maxConcurrency?: number;
+  /** Worker function timeout, 1–900 seconds. Default 60. */
+  readonly functionTimeoutSeconds?: number;
+  /** Worker function memory, 128–10,240 MB. Default 512. */
+  readonly functionMemoryMb?: number;
+  /** Queue visibility timeout; default 6 × function timeout + batching window (AWS guidance). */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Receives before SQS itself moves a message to the DLQ: a safety net above job retries. */
+  readonly maxReceiveCount?: number;
+  /** How long SQS keeps an unprocessed message, 60–1,209,600 seconds. Default 4 days. */
+  readonly messageRetentionSeconds?: number;
+  readonly thresholds?: {
+    readonly backlog?: LevelThresholds;
+    readonly oldestAgeSeconds?: LevelThresholds;
+    readonly dlqDepth?: number;
+  };
+}
+
+/**
+ * Global settings, named as in plain.jobs (`JOBS_*`), each with its unit. Queue entries override
+ * the thresholds per queue.
+ */
+export interface JobsSettings {
+  /** Backlog (requested + processing) at which the monitor logs a warning. Unset: off. */
+  readonly JOBS_BACKLOG_WARNING?: number | undefined;
+  /** Backlog at which the monitor logs a critical event. Unset: off. */
+  readonly JOBS_BACKLOG_CRITICAL?: number | undefined;
+  /** Oldest-message age, seconds, for a warning. Unset: off. */
+  readonly JOBS_OLDEST_AGE_WARNING?: number | undefined;
+  /** Oldest-message age, seconds, for a critical event. Unset: off. */
+  readonly JOBS_OLDEST_AGE_CRITICAL?: number | undefined;
+  /** DLQ depth for a warning. Default 1: any dead letter is worth a look. */
+  readonly JOBS_DLQ_WARNING?: number | undefined;
+  /** How long job records are kept, seconds. Default 604,800 (7 days). */
+  readonly JOBS_RESULTS_RETENTION?: number;
+  /** Monitor period, seconds (a whole number of minutes). Default 60. */
+  readonly JOBS_MONITOR_EVERY?: number;
+  /** Backlog with no completions for this long is "stalled", seconds. Default 600. */
+  readonly JOBS_STALLED_AFTER?: number;
+  /** A RUNNING job this long past its deadline is LOST, seconds. Default 60. */
+  readonly JOBS_LOST_GRACE?: number;
+  /** Queues the monitor inspects at once. Default 10. */
+  readonly JOBS_MONITOR_CONCURRENCY?: number;
+}
+
+/** Where alarm notifications go. */
+export interface AlertingConfig {
+  /** Email addresses subscribed to both topics (each must confirm by email). */
+  readonly emails: readonly string[];
+  /** AWS Chatbot: used when both ids are given. */
+  readonly slackChatbot?: { readonly workspaceId: string; readonly channelId: string } | undefined;
+  /** Otherwise: Secrets Manager secret name holding a Slack incoming-webhook URL. */
+  readonly slackWebhookSecretName?: string | undefined;
+}
+
+/** A cron schedule: a registered job fired on a 5-field cron expression or an `@daily`-style name. */
+export interface ScheduleConfig {
+  /** Stable schedule name, unique within the app. */
+  readonly name: string;
+  /** The job type to enqueue. */
+  readonly job: string;
+  /** `m h dom mon dow` or `@yearly @annually @monthly @weekly @daily @midnight @hourly`. */
+  readonly cron: string;
+  /** Fixed payload for every firing. Default `{}`. */
+  readonly payload?: unknown;
+  /** IANA time zone the expression is read in. Default `UTC`. */
+  readonly timeZone?: string;
+}
+
+/** What a user writes. */
+export interface LambdaJobsConfigInput {
+  /** Prefix of every resource name: lowercase letters, digits and dashes, 1–24 characters. */
+  readonly appName: string;
+  /** Named queues; each gets an SQS queue, a DLQ and a worker function. */
+  readonly queues: Readonly<Record<string, QueueConfigInput>>;
+  readonly settings?: JobsSettings;
+  /**
+   * How much the results store records. `full`: a QUEUED record at enqueue plus every transition
+   * (lists show waiting jobs). `minimal`: records start when a worker claims the job (one write
+   * less per job). Default `full`.
+   */
+  readonly tracking?: 'full' | 'minimal';
+  readonly alerting?: Partial<AlertingConfig>;
+  readonly schedules?: readonly ScheduleConfig[];
+}
+
+/** One queue with every default applied. */
+export interface QueueConfig {
+  readonly name: string;
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+  readonly maxConcurrency: number;
+  readonly functionTimeoutSeconds: number;
+  readonly functionMemoryMb: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly messageRetentionSeconds: number;
+  readonly thresholds: QueueThresholds;
+}
+
+/** The configuration every part reads: defaults applied, validated. */
+export interface LambdaJobsConfig {
+  readonly appName: string;
+  readonly queues: Readonly<Record<string, QueueConfig>>;
+  readonly tracking: 'full' | 'minimal';
+  readonly resultsRetentionSeconds: number;
+  readonly monitor: {
+    readonly everySeconds: number;
+    readonly stalledAfterSeconds: number;
+    readonly lostGraceSeconds: number;
+    readonly concurrency: number;
+  };
+  readonly alerting: AlertingConfig;
+  readonly schedules: readonly ScheduleConfig[];
+}

@@ -1,0 +1,28 @@
+/** Defaults, each with its unit and the reason for it. */
+export const DEFAULTS = {
+  batchSize: 10,
+  batchingWindowSeconds: 0,
+  maxConcurrency: 10,
+  functionTimeoutSeconds: 60,
+  functionMemoryMb: 512,
+  /** Above the default 4 attempts (3 retries), with room for deferrals and deadline-guard returns. */
+  maxReceiveCount: 10,
+  /** 4 days, the SQS default. */
+  messageRetentionSeconds: 345_600,
+  /** 7 days, as plain.jobs' JOBS_RESULTS_RETENTION. */
+  resultsRetentionSeconds: 604_800,
+  monitorEverySeconds: 60,
+  stalledAfterSeconds: 600,
+  lostGraceSeconds: 60,
+  monitorConcurrency: 10,
+  dlqWarning: 1,
+  tracking: 'full',
+} as const;
+
+/** AWS guidance for SQS event sources: visibility ≥ 6 × function timeout + batching window. */
+export function recommendedVisibilityTimeoutSeconds(
+  functionTimeoutSeconds: number,
+  batchingWindowSeconds: number,
+): number {
+  return 6 * functionTimeoutSeconds + batchingWindowSeconds;
+}

@@ -1,0 +1,21 @@
+import type { LambdaJobsConfig } from './config-types.ts';
+
+/**
+ * Physical names of the resources one deployment (or one dev-mode run) uses. Dev mode creates
+ * exactly these; the stack names its queues and table the same way, so logs read alike.
+ */
+export interface ResourceNames {
+  readonly table: string;
+  queue(queueName: string): string;
+  deadLetterQueue(queueName: string): string;
+}
+
+/** @example `resourceNames(config).queue('default') === 'lambda-jobs-default'` */
+export function resourceNames(config: Pick<LambdaJobsConfig, 'appName'>, suffix = ''): ResourceNames {
+  const prefix = `${config.appName}${suffix}`;
+  return {
+    table: `${prefix}-jobs`,
+    queue: (name) => `${prefix}-${name}`,
+    deadLetterQueue: (name) => `${prefix}-${name}-dlq`,
+  };
+}

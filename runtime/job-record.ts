@@ -1,0 +1,50 @@
+import type { JobStatus } from './job-status.ts';
+
+/** An error as stored: name, message, and a stack truncated to LIMITS.maxStoredTextBytes. */
+export interface StoredError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/**
+ * One job's record in the results store. Times are ISO 8601 UTC strings; durations are
+ * milliseconds. Bounded in size: stack, output and envelope are truncated or omitted past
+ * their limits (see `docs/data-model.md`).
+ */
+export interface JobRecord {
+  readonly id: string;
+  readonly type: string;
+  readonly queue: string;
+  readonly status: JobStatus;
+  /** Attempts started and counted (deferrals and deadline-guard returns do not count). */
+  readonly attempts: number;
+  /** retries + 1. */
+  readonly maxAttempts: number;
+  readonly enqueuedAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  /** Milliseconds `run` took (last attempt). */
+  readonly durationMs?: number;
+  /** Milliseconds from enqueue to the start of the first attempt. */
+  readonly waitMs?: number;
+  /** When the running attempt's deadline passes; used to detect LOST jobs. */
+  readonly leaseExpiresAt?: string;
+  /** When a RETRYING or DEFERRED job becomes visible again. */
+  readonly retryAt?: string;
+  readonly deferrals?: number;
+  readonly error?: StoredError;
+  /** `run`'s result, when its JSON fits in LIMITS.maxStoredTextBytes. */
+  readonly output?: unknown;
+  readonly outputTruncated?: boolean;
+  readonly concurrencyKey?: string;
+  /** The message body, when it fits in LIMITS.maxStoredEnvelopeBytes. */
+  readonly envelope?: string;
+  /** Set once the message of an ERRORED job is in the DLQ. */
+  readonly deadLetteredAt?: string;
+  /** SQS message id of the delivery that last touched the record. */
+  readonly messageId?: string;
+  /** Epoch seconds; DynamoDB TTL removes the record after this. */
+  readonly expiresAt: number;
+}

@@ -1,0 +1,28 @@
+/**
+ * Hard limits on what lambda-jobs accepts, each with its reason. Exceeding one is a
+ * {@link JobInputError} naming the field and the limit, raised before anything is sent.
+ */
+export const LIMITS = {
+  /** The queues' MaximumMessageSize (set by the stack): 256 KiB of UTF-8 envelope. */
+  maxEnvelopeBytes: 262_144,
+  /** SQS DelaySeconds ceiling: 15 minutes. Longer delays go through EventBridge Scheduler. */
+  maxSqsDelaySeconds: 900,
+  /** One year: the longest delay or `runAt` accepted. */
+  maxDelaySeconds: 31_536_000,
+  /** Characters in a concurrency key (it is part of a DynamoDB key, 2,048 bytes at most). */
+  maxConcurrencyKeyLength: 512,
+  /** Job ids: 1–128 of `A-Z a-z 0-9 _ -`. */
+  jobIdPattern: /^[A-Za-z0-9_-]{1,128}$/,
+  /** Job type names: 1–100 of letters, digits, `.`, `_`, `:`, `-`. */
+  jobTypePattern: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/,
+  /** Retries after the first attempt. */
+  maxRetries: 100,
+  /** One attempt's timeout: a Lambda function runs 900 s at most. */
+  maxTimeoutSeconds: 900,
+  /** SendMessageBatch takes 10 entries. */
+  sqsBatchSize: 10,
+  /** Job records keep error stacks and outputs up to this many bytes (then truncated). */
+  maxStoredTextBytes: 8_192,
+  /** Job records keep the original message up to this size, for onAborted, retry and redrive. */
+  maxStoredEnvelopeBytes: 65_536,
+} as const;

@@ -1,0 +1,164 @@
+/**
+ * The small interfaces the core talks to. The AWS adapters (`runtime/adapters/aws/`) implement
+ * them for SQS, DynamoDB and EventBridge Scheduler, which also serve dev mode through local
+ * emulators; `runtime/adapters/memory/` implements them in memory for fast unit tests. One
+ * contract test suite runs against every adapter.
+ */
+import type { JobRecord, StoredError } from './job-record.ts';
+import type { JobStatus } from './job-status.ts';
+
+type Successful = 'SUCCESSFUL';
+type Errored = 'ERRORED';
+type Retrying = 'RETRYING';
+type Deferred = 'DEFERRED';
+
+// ── Queues ──────────────────────────────────────────────────────────────────────────────────
+
+export interface SendEntry {
+  /** Caller's id for the entry, unique within one batch. */
+  readonly entryId: string;
+  readonly body: string;
+  readonly delaySeconds?: number;
+}
+
+export type SendOutcome =
+  | { readonly entryId: string; readonly ok: true; readonly messageId: string }
+  | {
+      readonly entryId: string;
+      readonly ok: false;
+      readonly code: string;
+      readonly message: string;
+    };
+
+/** Sends and steers messages: what producers and the dispatcher need from SQS. */
+export interface QueueTransport {
+  send(queueUrl: string, body: string, delaySeconds?: number): Promise<{ messageId: string }>;
+  /** Up to 10 entries; reports every entry's outcome (never throws for per-entry failures). */
+  sendBatch(queueUrl: string, entries: readonly SendEntry[]): Promise<SendOutcome[]>;
+  /** Hides a received message for `seconds` (0 makes it visible at once). */
+  changeVisibility(queueUrl: string, receiptHandle: string, seconds: number): Promise<void>;
+}
+
+// ── Job records ─────────────────────────────────────────────────────────────────────────────
+
+export interface ClaimRequest {
+  readonly id: string;
+  readonly type: string;
+  readonly queue: string;
+  readonly enqueuedAt: string;
+  readonly maxAttempts: number;
+  readonly leaseExpiresAt: string;
+  readonly now: string;
+  readonly envelope?: string;
+  readonly concurrencyKey?: string;
+  readonly messageId?: string;
+}
+
+/**
+ * `claimed`: the record is RUNNING for this attempt (attempts incremented).
+ * `conflict`: it was not claimable; `current` is the record as it stands.
+ */
+export type ClaimOutcome =
+  | { readonly kind: 'claimed'; readonly record: JobRecord }
+  | { readonly kind: 'conflict'; readonly current: JobRecord };
+
+/** What ends or pauses a running attempt. */
+export type AttemptResult =
+  | {
+      readonly status: Successful;
+      readonly durationMs: number;
+      readonly output?: unknown;
+      readonly outputTruncated?: boolean;
+    }
+  | { readonly status: Errored; readonly durationMs: number; readonly error: StoredError }
+  | {
+      readonly status: Retrying;
+      readonly durationMs: number;
+      readonly error: StoredError;
+      readonly retryAt: string;
+    }
+  | {
+      readonly status: Deferred;
+      readonly durationMs: number;
+      readonly retryAt: string;
+      readonly reason: string;
+    };
+
+export interface ListJobsQuery {
+  readonly queue: string;
+  readonly status: JobStatus;
+  /** Only records updated at or after this instant (ISO 8601). */
+  readonly since?: string;
+  readonly type?: string;
+  /** 1–100. Default 25. */
+  readonly limit?: number;
+  /** Opaque cursor from a previous page. */
+  readonly cursor?: string;
+}
+
+export interface JobPage {
+  readonly items: readonly JobRecord[];
+  /** Present when there are more items. */
+  readonly cursor?: string;
+}
+
+/**
+ * The results store: one record per job, every transition one conditional write. A refused
+ * condition is returned as data (`conflict`) or thrown as JobStateConflictError, never ignored.
+ */
+export interface JobStore {
+  /** Writes the QUEUED record at enqueue (tracking `full`). Refuses an id that exists. */
+  putQueued(record: JobRecord): Promise<void>;
+  /** QUEUED/RETRYING/DEFERRED (or no record) → RUNNING, attempts + 1. */
+  claim(request: ClaimRequest): Promise<ClaimOutcome>;
+  /** RUNNING (this attempt) → SUCCESSFUL / ERRORED / RETRYING / DEFERRED. */
+  finishAttempt(
+    id: string,
+    attempt: number,
+    result: AttemptResult,
+    now: string,
+  ): Promise<JobRecord>;
+  /** RUNNING past `leaseExpiredBefore` → LOST. Returns null when another run got there first. */
+  markLost(
+    id: string,
+    attempt: number,
+    leaseExpiredBefore: string,
+    now: string,
+  ): Promise<JobRecord | null>;
+  /** Any non-SUCCESSFUL status (or no record) → ERRORED for a message that could not be run. */
+  recordRejected(record: JobRecord): Promise<void>;
+  /** ERRORED: note that its message is in the DLQ. */
+  markDeadLettered(id: string, now: string): Promise<void>;
+  /** QUEUED/RETRYING/DEFERRED → CANCELLED. Throws JobStateConflictError otherwise. */
+  cancel(id: string, now: string): Promise<JobRecord>;
+  /** ERRORED/LOST/CANCELLED → QUEUED with attempts reset (operator retry, DLQ redrive). */
+  requeue(id: string, now: string): Promise<JobRecord>;
+  get(id: string): Promise<JobRecord | undefined>;
+  list(query: ListJobsQuery): Promise<JobPage>;
+  /** RUNNING records of `queue` whose lease expired before `before`. */
+  listExpiredRunning(queue: string, before: string, limit?: number): Promise<JobRecord[]>;
+}
+
+// ── Concurrency keys ────────────────────────────────────────────────────────────────────────
+
+/** One holder per key; races are decided by a conditional write, never by a read. */
+export interface ConcurrencyKeyStore {
+  /** True when `jobId` now holds `key`; false when another live job holds it. */
+  acquire(
+    key: string,
+    jobId: string,
+    expiresAtEpochSeconds: number,
+    nowEpochSeconds: number,
+  ): Promise<boolean>;
+  /** Releases `key` if `jobId` holds it; a no-op otherwise. */
+  release(key: string, jobId: string): Promise<void>;
+}
+
+// ── Long delays ─────────────────────────────────────────────────────────────────────────────
+
+/** Delivers a message body to a queue at a future instant (beyond SQS's 15-minute delay). */
+export interface DelayedDelivery {
+  schedule(jobId: string, queueUrl: string, body: string, at: Date): Promise<void>;
+  /** Removes a pending delivery; false when there was none (already fired, or never made). */
+  cancel(jobId: string): Promise<boolean>;
+}

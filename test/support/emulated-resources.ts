@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import { defineConfig } from '../../config/define-config.ts';
+import { type ProvisionedResources, provisionResources } from '../../local/provision-resources.ts';
+
+/** SDK clients pointed at the emulators (through AWS_ENDPOINT_URL_* set in setup.ts). */
+export function emulatorClients(): { sqs: SQSClient; dynamodb: DynamoDBClient } {
+  return { sqs: new SQSClient({}), dynamodb: new DynamoDBClient({}) };
+}
+
+/** A small config for tests: one `default` queue with short timeouts, plus any overrides. */
+export function testConfig(overrides: Partial<Parameters<typeof defineConfig>[0]> = {}): LambdaJobsConfig {
+  return defineConfig({
+    appName: 'test',
+    queues: {
+      default: { batchSize: 10, functionTimeoutSeconds: 5, visibilityTimeoutSeconds: 30, maxReceiveCount: 5 },
+    },
+    ...overrides,
+  });
+}
+
+/**
+ * Fresh queues, DLQs and table on the emulators, with a unique suffix so test files never
+ * see each other's messages or records.
+ */
+export async function provisionTestResources(
+  config: LambdaJobsConfig = testConfig(),
+): Promise<ProvisionedResources> {
+  const suffix = `-${randomBytes(4).toString('hex')}`;
+  return provisionResources(config, emulatorClients(), suffix);
+}
