@@ -11,7 +11,10 @@ export interface ResourceNames {
 }
 
 /** @example `resourceNames(config).queue('default') === 'lambda-jobs-default'` */
-export function resourceNames(config: Pick<LambdaJobsConfig, 'appName'>, suffix = ''): ResourceNames {
+export function resourceNames(
+  config: Pick<LambdaJobsConfig, 'appName'>,
+  suffix = '',
+): ResourceNames {
   const prefix = `${config.appName}${suffix}`;
   return {
     table: `${prefix}-jobs`,

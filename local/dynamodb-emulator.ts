@@ -25,7 +25,9 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   const started = Date.now();
   for (;;) {
     if (child.exitCode !== null) {
-      throw new Error(`DynamoDB Local exited with code ${child.exitCode} before listening on ${port}`);
+      throw new Error(
+        `DynamoDB Local exited with code ${child.exitCode} before listening on ${port}`,
+      );
     }
     const open = await new Promise<boolean>((resolve) => {
       const socket = net.connect({ port, host: '127.0.0.1' });

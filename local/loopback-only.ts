@@ -18,7 +18,12 @@ if (!proto[patched]) {
       const rest = args.slice(1);
       const callback = rest.find((a) => typeof a === 'function');
       const backlog = rest.find((a) => typeof a === 'number');
-      args = [Number(first), '127.0.0.1', ...(backlog === undefined ? [] : [backlog]), ...(callback ? [callback] : [])];
+      args = [
+        Number(first),
+        '127.0.0.1',
+        ...(backlog === undefined ? [] : [backlog]),
+        ...(callback ? [callback] : []),
+      ];
     }
     return (originalListen as (...a: unknown[]) => net.Server).apply(this, args);
   } as typeof net.Server.prototype.listen;

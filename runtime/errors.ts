@@ -134,6 +134,24 @@ export class UnrecoverableJobError extends LambdaJobsError {
 }
 
 /**
+ * Throw from `run` to fail this attempt and retry after a delay you choose (for example a
+ * server's Retry-After), instead of the job type's backoff. Spends an attempt, like any failure.
+ *
+ * @example
+ * ```ts
+ * if (response.status === 429) throw new RetryJobError('rate limited', { afterSeconds: 30 });
+ * ```
+ */
+export class RetryJobError extends LambdaJobsError {
+  override name = 'RetryJobError';
+  readonly afterSeconds: number | undefined;
+  constructor(message: string, options?: ErrorOptions & { afterSeconds?: number }) {
+    super(message, options);
+    this.afterSeconds = options?.afterSeconds;
+  }
+}
+
+/**
  * Throw from `run` to run the job again later without spending an attempt (a rate limit, a
  * resource not ready yet). `delaySeconds` is 0–43,200 (the SQS visibility limit).
  *

@@ -84,6 +84,9 @@ export type AttemptResult =
       readonly reason: string;
     };
 
+/** Which running attempt a transition is about: the claimed record's id, queue and attempts. */
+export type AttemptRef = Pick<JobRecord, 'id' | 'queue' | 'attempts'>;
+
 export interface ListJobsQuery {
   readonly queue: string;
   readonly status: JobStatus;
@@ -111,20 +114,13 @@ export interface JobStore {
   putQueued(record: JobRecord): Promise<void>;
   /** QUEUED/RETRYING/DEFERRED (or no record) → RUNNING, attempts + 1. */
   claim(request: ClaimRequest): Promise<ClaimOutcome>;
-  /** RUNNING (this attempt) → SUCCESSFUL / ERRORED / RETRYING / DEFERRED. */
-  finishAttempt(
-    id: string,
-    attempt: number,
-    result: AttemptResult,
-    now: string,
-  ): Promise<JobRecord>;
+  /**
+   * RUNNING (this attempt) → SUCCESSFUL / ERRORED / RETRYING / DEFERRED. Throws
+   * JobStateConflictError when the record is no longer this attempt's (e.g. rescued as LOST).
+   */
+  finishAttempt(attempt: AttemptRef, result: AttemptResult, now: string): Promise<JobRecord>;
   /** RUNNING past `leaseExpiredBefore` → LOST. Returns null when another run got there first. */
-  markLost(
-    id: string,
-    attempt: number,
-    leaseExpiredBefore: string,
-    now: string,
-  ): Promise<JobRecord | null>;
+  markLost(attempt: AttemptRef, leaseExpiredBefore: string, now: string): Promise<JobRecord | null>;
   /** Any non-SUCCESSFUL status (or no record) → ERRORED for a message that could not be run. */
   recordRejected(record: JobRecord): Promise<void>;
   /** ERRORED: note that its message is in the DLQ. */

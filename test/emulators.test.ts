@@ -1,7 +1,11 @@
-import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { emulatorClients, provisionTestResources, testConfig } from './support/emulated-resources.ts';
+import {
+  emulatorClients,
+  provisionTestResources,
+  testConfig,
+} from './support/emulated-resources.ts';
 
 describe('local emulators', () => {
   it('provisions the queues, DLQs and table the config names', async () => {

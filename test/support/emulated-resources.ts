@@ -1,21 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
 import { defineConfig } from '../../config/define-config.ts';
 import { type ProvisionedResources, provisionResources } from '../../local/provision-resources.ts';
+import { createDynamoDbClient, createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
 
 /** SDK clients pointed at the emulators (through AWS_ENDPOINT_URL_* set in setup.ts). */
 export function emulatorClients(): { sqs: SQSClient; dynamodb: DynamoDBClient } {
-  return { sqs: new SQSClient({}), dynamodb: new DynamoDBClient({}) };
+  return { sqs: createSqsClient(), dynamodb: createDynamoDbClient() };
 }
 
 /** A small config for tests: one `default` queue with short timeouts, plus any overrides. */
-export function testConfig(overrides: Partial<Parameters<typeof defineConfig>[0]> = {}): LambdaJobsConfig {
+export function testConfig(
+  overrides: Partial<Parameters<typeof defineConfig>[0]> = {},
+): LambdaJobsConfig {
   return defineConfig({
     appName: 'test',
     queues: {
-      default: { batchSize: 10, functionTimeoutSeconds: 5, visibilityTimeoutSeconds: 30, maxReceiveCount: 5 },
+      default: {
+        batchSize: 10,
+        functionTimeoutSeconds: 10,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 10,
+      },
     },
     ...overrides,
   });

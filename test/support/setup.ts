@@ -7,5 +7,5 @@ process.env.AWS_ACCESS_KEY_ID = 'test';
 process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.AWS_ENDPOINT_URL_SQS = inject('sqsEndpoint');
 process.env.AWS_ENDPOINT_URL_DYNAMODB = inject('dynamodbEndpoint');
-process.env.POWERTOOLS_DEV = 'false';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { defineJob } from '../runtime/job-definition.ts';
+
+export const reportPayload = z.object({
+  reportId: z.string().min(1).max(100),
+  accountId: z.string().min(1).max(100),
+  /** Where the app is told the report is ready, failed or aborted. */
+  callbackUrl: z.url({ protocol: /^https?$/ }),
+  /** Rows to aggregate; the work is done in chunks so the deadline signal is honoured. */
+  rows: z.number().int().min(1).max(10_000_000).default(100_000),
+});
+
+export type ReportPayload = z.input<typeof reportPayload>;
+
+async function notify(callbackUrl: string, body: unknown, signal?: AbortSignal): Promise<void> {
+  const response = await fetch(callbackUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...(signal ? { signal } : {}),
+  });
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`Report callback answered ${response.status}`);
+}
+
+/**
+ * The `generate-report` job: a slow, per-account report. Its concurrency key makes repeated
+ * "generate" clicks for one account collapse into one job while it is queued or running, and
+ * `onAborted` tells the app the report will not come if the worker died mid-run (LOST) or the
+ * job was cancelled, so the UI leaves its "generating…" state (run()'s own error handling
+ * cannot, because it never got to run).
+ */
+export const generateReport = defineJob({
+  type: 'generate-report',
+  schema: reportPayload,
+  queue: 'slow',
+  timeoutSeconds: 240,
+  retries: 2,
+  concurrencyKey: (p) => `report:${p.accountId}`,
+  async run(payload, ctx) {
+    const chunk = 10_000;
+    let checksum = 0;
+    for (let row = 0; row < payload.rows; row += chunk) {
+      ctx.signal.throwIfAborted();
+      for (let i = row; i < Math.min(payload.rows, row + chunk); i++)
+        checksum = (checksum + i * 31) % 1_000_003;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await notify(
+      payload.callbackUrl,
+      { reportId: payload.reportId, status: 'ready', checksum },
+      ctx.signal,
+    );
+    return { rows: payload.rows, checksum };
+  },
+  async onAborted(payload, { record }) {
+    if (!payload) return;
+    await notify(payload.callbackUrl, {
+      reportId: payload.reportId,
+      status: 'aborted',
+      reason: record.status,
+    });
+  },
+});

@@ -1,0 +1,148 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { ConfigError } from '../../../config/config-error.ts';
+import type { LambdaJobsConfig } from '../../../config/config-types.ts';
+import { ENV, type QueueEndpoints, readEnv, readQueueUrls } from '../../../config/env.ts';
+import { createDispatcher, type Dispatcher } from '../../dispatcher.ts';
+import { createJobClient, type JobClient } from '../../job-client.ts';
+import { jobConfigProblems } from '../../job-config-checks.ts';
+import { createJobMetrics, type JobMetricsRecorder } from '../../observability/job-metrics.ts';
+import type {
+  ConcurrencyKeyStore,
+  DelayedDelivery,
+  JobStore,
+  QueueTransport,
+} from '../../ports.ts';
+import type { JobRegistry } from '../../registry.ts';
+import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
+import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
+import { createDynamoDbClient, createSqsClient } from './sdk-clients.ts';
+import { createSqsQueueTransport } from './sqs-queue-transport.ts';
+
+/** The wired-up pieces one process uses: clients, stores and the enqueue client. */
+export interface AwsJobRuntime {
+  readonly client: JobClient;
+  readonly store: JobStore;
+  readonly keys: ConcurrencyKeyStore;
+  readonly transport: QueueTransport;
+  readonly queues: Readonly<Record<string, QueueEndpoints>>;
+  readonly tableName: string;
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+}
+
+export interface AwsJobRuntimeOptions {
+  readonly registry: JobRegistry;
+  readonly config: LambdaJobsConfig;
+  /** Where table and queue URLs are read from. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly sqs?: SQSClient;
+  readonly dynamodb?: DynamoDBClient;
+  readonly delayedDelivery?: DelayedDelivery;
+  readonly onConsumedCapacity?: (units: number) => void;
+}
+
+/**
+ * Builds the runtime from the environment the stack (or dev mode) sets. Endpoints come from
+ * the SDK's own `AWS_ENDPOINT_URL_*` variables, so the same code serves AWS and the emulators.
+ *
+ * @example
+ * ```ts
+ * const { client } = createAwsJobRuntime({ registry, config });
+ * await client.enqueue(webhook, { url, body: {} });
+ * ```
+ */
+export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntime {
+  const env = options.env ?? process.env;
+  const tableName = readEnv(ENV.tableName, env);
+  const queues = readQueueUrls(env);
+  const sqs = options.sqs ?? createSqsClient();
+  const dynamodb = options.dynamodb ?? createDynamoDbClient();
+  const capacity = options.onConsumedCapacity
+    ? { onConsumedCapacity: options.onConsumedCapacity }
+    : {};
+  const store = createDynamoDbJobStore({
+    client: dynamodb,
+    tableName,
+    retentionSeconds: options.config.resultsRetentionSeconds,
+    ...capacity,
+  });
+  const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName, ...capacity });
+  const transport = createSqsQueueTransport(sqs);
+  const client = createJobClient({
+    registry: options.registry,
+    queues,
+    transport,
+    store,
+    keys,
+    tracking: options.config.tracking,
+    ...(options.delayedDelivery ? { delayedDelivery: options.delayedDelivery } : {}),
+  });
+  return { client, store, keys, transport, queues, tableName, sqs, dynamodb };
+}
+
+export interface WorkerOptions extends AwsJobRuntimeOptions {
+  /** The queue this worker serves. Default: env LAMBDA_JOBS_WORKER_QUEUE. */
+  readonly queueName?: string;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Replaces the EMF recorder (tests, benchmarks). */
+  readonly metricsRecorder?: JobMetricsRecorder;
+  /** Passed to the dispatcher (tests shorten it). */
+  readonly deadlineMarginMs?: number;
+}
+
+/**
+ * Builds a worker for one queue at cold start: checks the job definitions against the config
+ * (a misfit throws ConfigError naming the job, the value and the rule) and wires the dispatcher.
+ */
+export interface Worker extends Dispatcher {
+  /** The Lambda handler: `export const handler = worker.handler`. */
+  readonly handler: (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+  readonly runtime: AwsJobRuntime;
+}
+
+export function createWorker(options: WorkerOptions): Worker {
+  const env = options.env ?? process.env;
+  const problems = jobConfigProblems(options.registry, options.config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const runtime = createAwsJobRuntime(options);
+  const queueName = options.queueName ?? readEnv(ENV.workerQueue, env);
+  const endpoints = runtime.queues[queueName];
+  const queueConfig = options.config.queues[queueName];
+  if (!endpoints || !queueConfig) {
+    throw new ConfigError([
+      {
+        field: `env.${ENV.workerQueue}`,
+        value: queueName,
+        rule: `must name a configured queue with URLs in ${ENV.queueUrls} (${Object.keys(runtime.queues).join(', ')})`,
+      },
+    ]);
+  }
+  const logger = options.logger ?? new Logger({ serviceName: options.config.appName });
+  const metrics =
+    options.metrics ??
+    new Metrics({ namespace: options.config.appName, serviceName: options.config.appName });
+  const dispatcher = createDispatcher({
+    registry: options.registry,
+    queue: { name: queueName, url: endpoints.url, dlqUrl: endpoints.dlqUrl },
+    transport: runtime.transport,
+    store: runtime.store,
+    keys: runtime.keys,
+    logger,
+    metrics: options.metricsRecorder ?? createJobMetrics(metrics),
+    ...(options.deadlineMarginMs !== undefined
+      ? { deadlineMarginMs: options.deadlineMarginMs }
+      : {}),
+    lostGraceMs: options.config.monitor.lostGraceSeconds * 1000,
+    recordConcurrency: Math.min(queueConfig.batchSize, 10),
+  });
+  return {
+    dispatchBatch: dispatcher.dispatchBatch,
+    handler: (event, context) => dispatcher.dispatchBatch(event.Records, context),
+    runtime,
+  };
+}

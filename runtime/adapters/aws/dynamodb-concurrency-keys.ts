@@ -1,0 +1,76 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
+import type { ConcurrencyKeyStore } from '../../ports.ts';
+
+/** Options for {@link createDynamoDbConcurrencyKeys}. */
+export interface DynamoDbConcurrencyKeysOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly onConsumedCapacity?: (units: number) => void;
+}
+
+/**
+ * Concurrency keys as items `pk = KEY#<key>` holding the job id. Acquire is one conditional
+ * PutItem (free, or expired: TTL deletion can lag by days, so the condition checks the time
+ * itself); release is a DeleteItem conditional on the holder.
+ *
+ * @example
+ * ```ts
+ * const keys = createDynamoDbConcurrencyKeys({ client, tableName });
+ * if (await keys.acquire('report:42', jobId, expires, now)) { … }
+ * ```
+ */
+export function createDynamoDbConcurrencyKeys(
+  options: DynamoDbConcurrencyKeysOptions,
+): ConcurrencyKeyStore {
+  const doc = DynamoDBDocumentClient.from(options.client);
+  const TableName = options.tableName;
+  const ReturnConsumedCapacity = options.onConsumedCapacity ? ('TOTAL' as const) : undefined;
+  const key = (value: string) => ({ [TABLE_SCHEMA.partitionKey]: `KEY#${value}` });
+  return {
+    async acquire(concurrencyKey, jobId, expiresAt, now) {
+      try {
+        const result = await doc.send(
+          new PutCommand({
+            TableName,
+            Item: { ...key(concurrencyKey), jobId, [TABLE_SCHEMA.ttlAttribute]: expiresAt },
+            ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
+            ExpressionAttributeNames: {
+              '#pk': TABLE_SCHEMA.partitionKey,
+              '#ttl': TABLE_SCHEMA.ttlAttribute,
+            },
+            ExpressionAttributeValues: { ':now': now },
+            ReturnConsumedCapacity,
+          }),
+        );
+        if (result.ConsumedCapacity?.CapacityUnits !== undefined) {
+          options.onConsumedCapacity?.(result.ConsumedCapacity.CapacityUnits);
+        }
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+    async release(concurrencyKey, jobId) {
+      try {
+        const result = await doc.send(
+          new DeleteCommand({
+            TableName,
+            Key: key(concurrencyKey),
+            ConditionExpression: 'jobId = :jobId',
+            ExpressionAttributeValues: { ':jobId': jobId },
+            ReturnConsumedCapacity,
+          }),
+        );
+        if (result.ConsumedCapacity?.CapacityUnits !== undefined) {
+          options.onConsumedCapacity?.(result.ConsumedCapacity.CapacityUnits);
+        }
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return;
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,406 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
+import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
+import type { JobRecord } from '../../job-record.ts';
+import { CLAIMABLE_STATUSES, type JobStatus, JobStatus as Status } from '../../job-status.ts';
+import type {
+  AttemptRef,
+  AttemptResult,
+  ClaimOutcome,
+  ClaimRequest,
+  JobPage,
+  JobStore,
+  ListJobsQuery,
+} from '../../ports.ts';
+import { buildUpdate, raw } from './update-expression.ts';
+
+/** Options for {@link createDynamoDbJobStore}. */
+export interface DynamoDbJobStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** How long records are kept after their last write, seconds (TTL). */
+  readonly retentionSeconds: number;
+  /** Called with the capacity units each write consumed (benchmarks). */
+  readonly onConsumedCapacity?: (units: number) => void;
+}
+
+const INDEX = TABLE_SCHEMA.byQueueStatus;
+const PK = TABLE_SCHEMA.partitionKey;
+const jobKey = (id: string) => ({ [PK]: `JOB#${id}` });
+const indexKeys = (queue: string, status: JobStatus, updatedAt: string, id: string) => ({
+  [INDEX.partitionKey]: `${queue}#${status}`,
+  [INDEX.sortKey]: `${updatedAt}#${id}`,
+});
+const REOPENABLE: readonly JobStatus[] = [Status.ERRORED, Status.LOST, Status.CANCELLED];
+
+function toRecord(item: Record<string, unknown>): JobRecord {
+  const {
+    [PK]: _pk,
+    [INDEX.partitionKey]: _gpk,
+    [INDEX.sortKey]: _gsk,
+    outputJson,
+    ...rest
+  } = item;
+  return {
+    ...rest,
+    ...(typeof outputJson === 'string' ? { output: JSON.parse(outputJson) as unknown } : {}),
+  } as unknown as JobRecord;
+}
+
+function toItem(record: JobRecord, expiresAt: number): Record<string, unknown> {
+  const { output, ...rest } = record;
+  return {
+    ...jobKey(record.id),
+    ...indexKeys(record.queue, record.status, record.updatedAt, record.id),
+    ...rest,
+    expiresAt,
+    ...(output === undefined ? {} : { outputJson: JSON.stringify(output) }),
+  };
+}
+
+const encodeCursor = (key: Record<string, unknown> | undefined) =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+const decodeCursor = (cursor: string | undefined) =>
+  cursor
+    ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>)
+    : undefined;
+
+const statusValues = (statuses: readonly JobStatus[]) =>
+  Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s]));
+const statusList = (statuses: readonly JobStatus[]) => statuses.map((_, i) => `:s${i}`).join(', ');
+
+/**
+ * The results store on DynamoDB: one item per job (`pk = JOB#<id>`), listed through the
+ * `byQueueStatus` index. Every transition is one conditional UpdateItem; a refused condition
+ * returns the current item (ReturnValuesOnConditionCheckFailure) and becomes a domain outcome.
+ *
+ * @example
+ * ```ts
+ * const store = createDynamoDbJobStore({ client: new DynamoDBClient({}), tableName, retentionSeconds: 604800 });
+ * const record = await store.get(jobId);
+ * ```
+ */
+export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobStore {
+  const doc = DynamoDBDocumentClient.from(options.client, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  });
+  const TableName = options.tableName;
+  const ReturnConsumedCapacity = options.onConsumedCapacity ? ('TOTAL' as const) : undefined;
+  const report = (consumed: { CapacityUnits?: number } | undefined) => {
+    if (consumed?.CapacityUnits !== undefined) options.onConsumedCapacity?.(consumed.CapacityUnits);
+  };
+  const expiresAt = (nowIso: string) =>
+    Math.floor(Date.parse(nowIso) / 1000) + options.retentionSeconds;
+
+  /** One conditional UpdateItem; returns the new record or throws ConditionalCheckFailed. */
+  async function update(
+    id: string,
+    built: ReturnType<typeof buildUpdate>,
+    condition: string,
+  ): Promise<JobRecord> {
+    const result = await doc.send(
+      new UpdateCommand({
+        TableName,
+        Key: jobKey(id),
+        ...built,
+        ConditionExpression: condition,
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        ReturnConsumedCapacity,
+      }),
+    );
+    report(result.ConsumedCapacity);
+    return toRecord(result.Attributes ?? {});
+  }
+
+  /** A transition an operator or worker asked for: a refused condition is a typed error. */
+  async function transition(id: string, name: string, run: () => Promise<JobRecord>) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const current = error.Item ? toRecord(unmarshall(error.Item)) : undefined;
+      if (!current) throw new JobNotFoundError(id, { cause: error });
+      throw new JobStateConflictError(id, name, current.status, { cause: error });
+    }
+  }
+
+  const store: JobStore = {
+    async putQueued(record) {
+      const result = await doc.send(
+        new PutCommand({
+          TableName,
+          Item: toItem(record, expiresAt(record.updatedAt)),
+          ConditionExpression: `attribute_not_exists(${PK})`,
+          ReturnConsumedCapacity,
+        }),
+      );
+      report(result.ConsumedCapacity);
+    },
+
+    async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+      const waitMs = Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt));
+      const built = buildUpdate(
+        {
+          id: request.id,
+          status: Status.RUNNING,
+          attempts: raw('if_not_exists(#attempts, :zero) + :one', { ':zero': 0, ':one': 1 }),
+          type: request.type,
+          queue: request.queue,
+          enqueuedAt: raw('if_not_exists(#enqueuedAt, :enqueuedAt)', {
+            ':enqueuedAt': request.enqueuedAt,
+          }),
+          waitMs: raw('if_not_exists(#waitMs, :waitMs)', { ':waitMs': waitMs }),
+          maxAttempts: request.maxAttempts,
+          startedAt: request.now,
+          leaseExpiresAt: request.leaseExpiresAt,
+          updatedAt: request.now,
+          envelope: request.envelope,
+          concurrencyKey: request.concurrencyKey,
+          messageId: request.messageId,
+          expiresAt: expiresAt(request.now),
+          ...indexKeys(request.queue, Status.RUNNING, request.now, request.id),
+        },
+        ['retryAt'],
+        {},
+        statusValues(CLAIMABLE_STATUSES),
+      );
+      try {
+        const record = await update(
+          request.id,
+          built,
+          `attribute_not_exists(${PK}) OR #status IN (${statusList(CLAIMABLE_STATUSES)})`,
+        );
+        return { kind: 'claimed', record };
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException && error.Item) {
+          return { kind: 'conflict', current: toRecord(unmarshall(error.Item)) };
+        }
+        throw error;
+      }
+    },
+
+    async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
+      const common = {
+        status: result.status,
+        endedAt: now,
+        durationMs: result.durationMs,
+        updatedAt: now,
+        expiresAt: expiresAt(now),
+        ...indexKeys(attempt.queue, result.status, now, attempt.id),
+      };
+      const perStatus = (): { set: Record<string, unknown>; remove: string[] } => {
+        switch (result.status) {
+          case Status.SUCCESSFUL:
+            return {
+              set: {
+                outputJson: result.output === undefined ? undefined : JSON.stringify(result.output),
+                outputTruncated: result.outputTruncated,
+              },
+              remove: ['leaseExpiresAt', 'error', 'retryAt'],
+            };
+          case Status.ERRORED:
+            return { set: { error: result.error }, remove: ['leaseExpiresAt'] };
+          case Status.RETRYING:
+            return {
+              set: { error: result.error, retryAt: result.retryAt },
+              remove: ['leaseExpiresAt'],
+            };
+          case Status.DEFERRED:
+            return {
+              set: {
+                retryAt: result.retryAt,
+                deferReason: result.reason,
+                attempts: raw('#attempts - :one', { ':one': 1 }),
+                deferrals: raw('if_not_exists(#deferrals, :zero) + :one', {
+                  ':zero': 0,
+                  ':one': 1,
+                }),
+              },
+              remove: ['leaseExpiresAt'],
+            };
+        }
+      };
+      const { set, remove } = perStatus();
+      const built = buildUpdate(
+        { ...common, ...set },
+        remove,
+        { '#attempts': 'attempts' },
+        { ':running': Status.RUNNING, ':attempt': attempt.attempts },
+      );
+      return transition(attempt.id, `finish attempt ${attempt.attempts} as ${result.status}`, () =>
+        update(attempt.id, built, '#status = :running AND #attempts = :attempt'),
+      );
+    },
+
+    async markLost(attempt: AttemptRef, leaseExpiredBefore, now) {
+      const built = buildUpdate(
+        {
+          status: Status.LOST,
+          endedAt: now,
+          updatedAt: now,
+          expiresAt: expiresAt(now),
+          error: {
+            name: 'JobLostError',
+            message: `Attempt ${attempt.attempts} was still RUNNING past its deadline: its worker stopped (crash, out of memory or hard timeout) before recording an outcome`,
+          },
+          ...indexKeys(attempt.queue, Status.LOST, now, attempt.id),
+        },
+        ['leaseExpiresAt'],
+        { '#attempts': 'attempts', '#lease': 'leaseExpiresAt' },
+        { ':running': Status.RUNNING, ':attempt': attempt.attempts, ':before': leaseExpiredBefore },
+      );
+      try {
+        return await update(
+          attempt.id,
+          built,
+          '#status = :running AND #attempts = :attempt AND #lease < :before',
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return null;
+        throw error;
+      }
+    },
+
+    async recordRejected(record) {
+      try {
+        const result = await doc.send(
+          new PutCommand({
+            TableName,
+            Item: toItem(record, expiresAt(record.updatedAt)),
+            ConditionExpression: `attribute_not_exists(${PK}) OR #status <> :successful`,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':successful': Status.SUCCESSFUL },
+            ReturnConsumedCapacity,
+          }),
+        );
+        report(result.ConsumedCapacity);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        throw new JobStateConflictError(
+          record.id,
+          'record a rejected message for',
+          Status.SUCCESSFUL,
+          {
+            cause: error,
+          },
+        );
+      }
+    },
+
+    async markDeadLettered(id, now) {
+      const built = buildUpdate({ deadLetteredAt: now }, [], {}, { ':errored': Status.ERRORED });
+      await transition(id, 'mark as dead-lettered', () => update(id, built, '#status = :errored'));
+    },
+
+    async cancel(id, now) {
+      const current = await store.get(id);
+      if (!current) throw new JobNotFoundError(id);
+      const built = buildUpdate(
+        {
+          status: Status.CANCELLED,
+          endedAt: now,
+          updatedAt: now,
+          expiresAt: expiresAt(now),
+          ...indexKeys(current.queue, Status.CANCELLED, now, id),
+        },
+        ['retryAt'],
+        {},
+        statusValues(CLAIMABLE_STATUSES),
+      );
+      return transition(id, 'cancel', () =>
+        update(id, built, `#status IN (${statusList(CLAIMABLE_STATUSES)})`),
+      );
+    },
+
+    async requeue(id, now) {
+      const current = await store.get(id);
+      if (!current) throw new JobNotFoundError(id);
+      const built = buildUpdate(
+        {
+          status: Status.QUEUED,
+          attempts: 0,
+          updatedAt: now,
+          expiresAt: expiresAt(now),
+          ...indexKeys(current.queue, Status.QUEUED, now, id),
+        },
+        ['error', 'endedAt', 'deadLetteredAt', 'leaseExpiresAt', 'retryAt', 'durationMs'],
+        {},
+        statusValues(REOPENABLE),
+      );
+      return transition(id, 'requeue', () =>
+        update(id, built, `#status IN (${statusList(REOPENABLE)})`),
+      );
+    },
+
+    async get(id) {
+      const result = await doc.send(
+        new GetCommand({ TableName, Key: jobKey(id), ConsistentRead: true }),
+      );
+      return result.Item ? toRecord(result.Item) : undefined;
+    },
+
+    async list(query: ListJobsQuery): Promise<JobPage> {
+      const limit = Math.min(100, Math.max(1, query.limit ?? 25));
+      const items: JobRecord[] = [];
+      let startKey = decodeCursor(query.cursor);
+      do {
+        const input: QueryCommandInput = {
+          TableName,
+          IndexName: INDEX.indexName,
+          KeyConditionExpression: query.since ? '#pk = :pk AND #sk >= :since' : '#pk = :pk',
+          ExpressionAttributeNames: {
+            '#pk': INDEX.partitionKey,
+            ...(query.since ? { '#sk': INDEX.sortKey } : {}),
+            ...(query.type ? { '#type': 'type' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':pk': `${query.queue}#${query.status}`,
+            ...(query.since ? { ':since': query.since } : {}),
+            ...(query.type ? { ':type': query.type } : {}),
+          },
+          ...(query.type ? { FilterExpression: '#type = :type' } : {}),
+          ScanIndexForward: false,
+          Limit: limit - items.length,
+          ExclusiveStartKey: startKey,
+        };
+        const page = await doc.send(new QueryCommand(input));
+        for (const item of page.Items ?? []) items.push(toRecord(item));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && items.length < limit);
+      const cursor = encodeCursor(startKey);
+      return cursor ? { items, cursor } : { items };
+    },
+
+    async listExpiredRunning(queue, before, limit = 100) {
+      const found: JobRecord[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(
+          new QueryCommand({
+            TableName,
+            IndexName: INDEX.indexName,
+            KeyConditionExpression: '#pk = :pk',
+            FilterExpression: '#lease < :before',
+            ExpressionAttributeNames: { '#pk': INDEX.partitionKey, '#lease': 'leaseExpiresAt' },
+            ExpressionAttributeValues: { ':pk': `${queue}#${Status.RUNNING}`, ':before': before },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) found.push(toRecord(item));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey && found.length < limit);
+      return found.slice(0, limit);
+    },
+  };
+  return store;
+}

@@ -1,0 +1,459 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { runAbortHook } from './abort-hook.ts';
+import { type JobEnvelope, parseEnvelope, salvageJobId } from './envelope.ts';
+import {
+  DeferJobError,
+  JobInputError,
+  JobStateConflictError,
+  MalformedEnvelopeError,
+  RetryJobError,
+  UnknownJobTypeError,
+  UnrecoverableJobError,
+} from './errors.ts';
+import type { AnyJobDefinition, JobContext } from './job-definition.ts';
+import type { JobRecord } from './job-record.ts';
+import { JobStatus } from './job-status.ts';
+import { effectiveSettings } from './job-timing.ts';
+import { LIMITS } from './limits.ts';
+import type { JobMetricsRecorder } from './observability/job-metrics.ts';
+import { validatePayload } from './payload-schema.ts';
+import type { ConcurrencyKeyStore, JobStore, QueueTransport } from './ports.ts';
+import type { JobRegistry } from './registry.ts';
+import { MAX_VISIBILITY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
+import { runWithDeadline } from './run-with-deadline.ts';
+import { boundOutput, toStoredError } from './stored-error.ts';
+
+/** The fields of an SQS record the dispatcher reads (Lambda's SQSRecord fits). */
+export interface QueueMessage {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+}
+
+/** How much time the invocation has left (Lambda's Context fits). */
+export interface InvocationClock {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Everything the dispatcher needs, built once per cold start. */
+export interface DispatcherDeps {
+  readonly registry: JobRegistry;
+  /** The queue this worker serves. */
+  readonly queue: { readonly name: string; readonly url: string; readonly dlqUrl: string };
+  readonly transport: QueueTransport;
+  readonly store: JobStore;
+  readonly keys: ConcurrencyKeyStore;
+  readonly logger: Logger;
+  readonly metrics: JobMetricsRecorder;
+  /** Records kept back from the Lambda deadline to record outcomes. Default 2,000 ms. */
+  readonly deadlineMarginMs?: number;
+  /** Grace past a RUNNING record's deadline before it is considered lost. Default 60,000 ms. */
+  readonly lostGraceMs?: number;
+  /** Records of one batch run at once. Default 10. */
+  readonly recordConcurrency?: number;
+  readonly now?: () => Date;
+  readonly random?: () => number;
+}
+
+/** The worker's core: runs one SQS batch and answers with a partial batch response. */
+export interface Dispatcher {
+  dispatchBatch(
+    messages: readonly QueueMessage[],
+    clock?: InvocationClock,
+  ): Promise<SQSBatchResponse>;
+}
+
+type Delivery = 'delete' | 'keep';
+
+/**
+ * Creates the dispatcher. For every message: parse and validate (malformed → ERRORED + DLQ),
+ * claim with one conditional write, run with a deadline, record the outcome, and either let
+ * the message be deleted or return it as a batch item failure (retry, defer, deadline guard).
+ * One message's trouble never affects the others in its batch.
+ *
+ * @example
+ * ```ts
+ * const dispatcher = createDispatcher({ registry, queue, transport, store, keys, logger, metrics });
+ * export const handler = (event: SQSEvent, context: Context) => dispatcher.dispatchBatch(event.Records, context);
+ * ```
+ */
+export function createDispatcher(deps: DispatcherDeps): Dispatcher {
+  const now = deps.now ?? (() => new Date());
+  const random = deps.random ?? Math.random;
+  const marginMs = deps.deadlineMarginMs ?? 2000;
+  const lostGraceMs = deps.lostGraceMs ?? 60_000;
+  const { logger, metrics, store, transport, queue } = deps;
+
+  async function releaseKey(key: string | undefined, jobId: string): Promise<void> {
+    if (!key) return;
+    try {
+      await deps.keys.release(key, jobId);
+    } catch (error) {
+      logger.warn('Concurrency key not released; its TTL will free it', {
+        job_id: jobId,
+        concurrency_key: key,
+        error,
+      });
+    }
+  }
+
+  async function hide(message: QueueMessage, seconds: number, jobId: string): Promise<void> {
+    const clamped = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(seconds)));
+    try {
+      await transport.changeVisibility(queue.url, message.receiptHandle, clamped);
+    } catch (error) {
+      logger.warn('ChangeMessageVisibility failed; the queue visibility timeout applies', {
+        job_id: jobId,
+        queue: queue.name,
+        seconds: clamped,
+        error,
+      });
+    }
+  }
+
+  /** A message that can never run: DLQ first (nothing lost), then an ERRORED record. */
+  async function reject(
+    message: QueueMessage,
+    reason: Error,
+    envelope: JobEnvelope | undefined,
+  ): Promise<Delivery> {
+    const id = envelope?.id ?? salvageJobId(message.body) ?? `msg-${message.messageId}`;
+    const type = envelope?.type ?? 'unknown';
+    try {
+      await transport.send(queue.dlqUrl, message.body);
+    } catch (error) {
+      logger.error('Could not move a rejected message to the DLQ; it will be delivered again', {
+        job_id: id,
+        queue: queue.name,
+        error,
+      });
+      return 'keep';
+    }
+    const at = now().toISOString();
+    const field =
+      reason instanceof MalformedEnvelopeError || reason instanceof JobInputError
+        ? reason.field
+        : undefined;
+    logger.error('Job rejected', {
+      job_id: id,
+      job_type: type,
+      queue: queue.name,
+      status: JobStatus.ERRORED,
+      reason: reason.message,
+      field,
+      message_id: message.messageId,
+    });
+    metrics.record({ queue: queue.name, type, outcome: 'rejected' });
+    try {
+      await store.recordRejected({
+        id,
+        type,
+        queue: queue.name,
+        status: JobStatus.ERRORED,
+        attempts: 0,
+        maxAttempts: 0,
+        enqueuedAt: envelope?.enqueuedAt ?? at,
+        updatedAt: at,
+        endedAt: at,
+        deadLetteredAt: at,
+        error: toStoredError(reason),
+        messageId: message.messageId,
+        ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
+          ? { envelope: message.body }
+          : {}),
+        expiresAt: 0,
+      });
+    } catch (error) {
+      logger.error('Rejected message is in the DLQ but its ERRORED record was not written', {
+        job_id: id,
+        queue: queue.name,
+        error,
+      });
+    }
+    return 'delete';
+  }
+
+  /** The claim was refused: decide from the record as it stands. */
+  async function onConflict(
+    message: QueueMessage,
+    current: JobRecord,
+    definition: AnyJobDefinition,
+  ): Promise<Delivery> {
+    const keys = {
+      job_id: current.id,
+      job_type: current.type,
+      queue: queue.name,
+      status: current.status,
+    };
+    if (current.status === JobStatus.RUNNING) {
+      const leaseEnd = Date.parse(current.leaseExpiresAt ?? '') || 0;
+      const at = now();
+      if (leaseEnd + lostGraceMs > at.getTime()) {
+        logger.info('Job is running elsewhere; delivery postponed', keys);
+        await hide(message, (leaseEnd + lostGraceMs - at.getTime()) / 1000, current.id);
+        return 'keep';
+      }
+      const lost = await store.markLost(
+        current,
+        new Date(at.getTime() - lostGraceMs).toISOString(),
+        at.toISOString(),
+      );
+      if (!lost) return 'keep';
+      logger.warn('Job lost', { ...keys, status: JobStatus.LOST, attempt: current.attempts });
+      metrics.record({ queue: queue.name, type: current.type, outcome: 'lost' });
+      await runAbortHook(definition, lost, logger);
+      await releaseKey(lost.concurrencyKey, lost.id);
+      return 'delete';
+    }
+    if (current.status === JobStatus.ERRORED && !current.deadLetteredAt) {
+      await transport.send(queue.dlqUrl, message.body);
+      await store.markDeadLettered(current.id, now().toISOString());
+      return 'delete';
+    }
+    logger.info('Duplicate delivery skipped', keys);
+    metrics.record({ queue: queue.name, type: current.type, outcome: 'duplicate' });
+    return 'delete';
+  }
+
+  async function runClaimed(
+    message: QueueMessage,
+    claimed: JobRecord,
+    definition: AnyJobDefinition,
+    payload: unknown,
+    envelope: JobEnvelope,
+    deadlineMs: number,
+    settings: ReturnType<typeof effectiveSettings>,
+  ): Promise<Delivery> {
+    const startedAt = Date.parse(claimed.startedAt ?? '') || now().getTime();
+    const attempt = claimed.attempts;
+    const keys = { job_id: claimed.id, job_type: claimed.type, queue: queue.name, attempt };
+    logger.info('Job started', {
+      ...keys,
+      status: JobStatus.RUNNING,
+      wait_ms: claimed.waitMs,
+      ...(definition.exposePayload ? { payload } : {}),
+    });
+    let output: unknown;
+    let failure: unknown;
+    let failed = false;
+    try {
+      output = await runWithDeadline(claimed.id, deadlineMs, (signal) => {
+        let child: Logger | undefined;
+        const ctx: JobContext = {
+          jobId: claimed.id,
+          type: claimed.type,
+          queue: queue.name,
+          attempt,
+          maxAttempts: settings.maxAttempts,
+          signal,
+          deadline: new Date(startedAt + deadlineMs),
+          enqueuedAt: new Date(envelope.enqueuedAt),
+          get logger() {
+            child ??= logger.createChild({ persistentKeys: keys });
+            return child;
+          },
+        };
+        return definition.run(payload, ctx);
+      });
+    } catch (error) {
+      failed = true;
+      failure = error;
+    }
+    const endedAt = now();
+    const durationMs = Math.max(0, endedAt.getTime() - startedAt);
+    const at = endedAt.toISOString();
+    const timing = { duration_ms: durationMs, wait_ms: claimed.waitMs };
+    const recordOutcome = async (result: Parameters<JobStore['finishAttempt']>[1]) => {
+      try {
+        await store.finishAttempt(claimed, result, at);
+        return true;
+      } catch (error) {
+        if (error instanceof JobStateConflictError) {
+          logger.warn('Job record changed while it ran; outcome not recorded', { ...keys, error });
+          return false;
+        }
+        throw error;
+      }
+    };
+
+    if (!failed) {
+      if (
+        !(await recordOutcome({ status: JobStatus.SUCCESSFUL, durationMs, ...boundOutput(output) }))
+      ) {
+        return 'delete';
+      }
+      logger.info('Job succeeded', { ...keys, status: JobStatus.SUCCESSFUL, ...timing });
+      metrics.record({
+        queue: queue.name,
+        type: claimed.type,
+        outcome: 'succeeded',
+        durationMs,
+        waitMs: claimed.waitMs,
+      });
+      await releaseKey(claimed.concurrencyKey, claimed.id);
+      return 'delete';
+    }
+
+    if (failure instanceof DeferJobError) {
+      const seconds = Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, failure.delaySeconds));
+      const retryAt = new Date(endedAt.getTime() + seconds * 1000).toISOString();
+      if (
+        !(await recordOutcome({
+          status: JobStatus.DEFERRED,
+          durationMs,
+          retryAt,
+          reason: failure.message,
+        }))
+      ) {
+        return 'delete';
+      }
+      logger.info('Job deferred', {
+        ...keys,
+        status: JobStatus.DEFERRED,
+        delay_seconds: seconds,
+        reason: failure.message,
+        ...timing,
+      });
+      metrics.record({ queue: queue.name, type: claimed.type, outcome: 'deferred' });
+      await hide(message, seconds, claimed.id);
+      return 'keep';
+    }
+
+    const error = toStoredError(failure);
+    const exhausted = attempt >= settings.maxAttempts;
+    if (failure instanceof UnrecoverableJobError || exhausted) {
+      if (!(await recordOutcome({ status: JobStatus.ERRORED, durationMs, error }))) return 'delete';
+      logger.error('Job errored', {
+        ...keys,
+        status: JobStatus.ERRORED,
+        error_name: error.name,
+        error_message: error.message,
+        reason: exhausted
+          ? `attempts exhausted (${attempt} of ${settings.maxAttempts})`
+          : 'unrecoverable',
+        ...timing,
+      });
+      metrics.record({ queue: queue.name, type: claimed.type, outcome: 'errored', durationMs });
+      await releaseKey(claimed.concurrencyKey, claimed.id);
+      try {
+        await transport.send(queue.dlqUrl, message.body);
+        await store.markDeadLettered(claimed.id, now().toISOString());
+      } catch (dlqError) {
+        logger.error('Errored job not yet in the DLQ; it will be delivered again to finish', {
+          ...keys,
+          error: dlqError,
+        });
+        return 'keep';
+      }
+      return 'delete';
+    }
+
+    const delay =
+      failure instanceof RetryJobError && failure.afterSeconds !== undefined
+        ? Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, Math.ceil(failure.afterSeconds)))
+        : retryDelaySeconds(settings.retryDelay, attempt, random);
+    const retryAt = new Date(endedAt.getTime() + delay * 1000).toISOString();
+    if (!(await recordOutcome({ status: JobStatus.RETRYING, durationMs, error, retryAt })))
+      return 'delete';
+    logger.warn('Job failed, will retry', {
+      ...keys,
+      status: JobStatus.RETRYING,
+      error_name: error.name,
+      error_message: error.message,
+      retry_in_seconds: delay,
+      ...timing,
+    });
+    metrics.record({ queue: queue.name, type: claimed.type, outcome: 'retried', durationMs });
+    await hide(message, delay, claimed.id);
+    return 'keep';
+  }
+
+  async function dispatchOne(
+    message: QueueMessage,
+    clock: InvocationClock | undefined,
+  ): Promise<Delivery> {
+    let envelope: JobEnvelope;
+    try {
+      envelope = parseEnvelope(message.body);
+    } catch (error) {
+      return reject(message, error as Error, undefined);
+    }
+    const definition = deps.registry.find(envelope.type);
+    if (!definition) {
+      return reject(message, new UnknownJobTypeError(envelope.type, deps.registry.types), envelope);
+    }
+    let payload: unknown;
+    try {
+      payload = await validatePayload(definition.type, definition.schema, envelope.payload);
+    } catch (error) {
+      return reject(message, error as Error, envelope);
+    }
+    const settings = effectiveSettings(definition, envelope);
+    const remainingMs = clock
+      ? clock.getRemainingTimeInMillis() - marginMs
+      : Number.POSITIVE_INFINITY;
+    if (remainingMs < settings.timeoutMs) {
+      logger.info('Deadline guard: not enough time left to start this job; returned to the queue', {
+        job_id: envelope.id,
+        job_type: envelope.type,
+        queue: queue.name,
+        remaining_ms: Math.max(0, remainingMs),
+        timeout_ms: settings.timeoutMs,
+      });
+      await hide(message, 0, envelope.id);
+      return 'keep';
+    }
+    const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
+    const startedAt = now();
+    const claim = await store.claim({
+      id: envelope.id,
+      type: envelope.type,
+      queue: queue.name,
+      enqueuedAt: envelope.enqueuedAt,
+      maxAttempts: settings.maxAttempts,
+      leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
+      now: startedAt.toISOString(),
+      messageId: message.messageId,
+      ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
+      ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
+        ? { envelope: message.body }
+        : {}),
+    });
+    if (claim.kind === 'conflict') return onConflict(message, claim.current, definition);
+    return runClaimed(message, claim.record, definition, payload, envelope, deadlineMs, settings);
+  }
+
+  return {
+    async dispatchBatch(messages, clock) {
+      if (!Array.isArray(messages)) {
+        throw new TypeError(
+          'dispatchBatch expects the SQS records array (event.Records); the whole batch will be retried',
+        );
+      }
+      const failures: { itemIdentifier: string }[] = [];
+      const limit = Math.max(1, deps.recordConcurrency ?? 10);
+      let next = 0;
+      const lane = async () => {
+        while (next < messages.length) {
+          const message = messages[next++]!;
+          let delivery: Delivery;
+          try {
+            delivery = await dispatchOne(message, clock);
+          } catch (error) {
+            logger.error('Message not processed; it will be delivered again', {
+              message_id: message.messageId,
+              queue: queue.name,
+              error,
+            });
+            delivery = 'keep';
+          }
+          if (delivery === 'keep') failures.push({ itemIdentifier: message.messageId });
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(limit, messages.length) }, lane));
+      metrics.flush();
+      return { batchItemFailures: failures };
+    },
+  };
+}

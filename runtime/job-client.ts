@@ -1,0 +1,388 @@
+import type { QueueEndpoints } from '../config/env.ts';
+import {
+  bodyBytes,
+  ENVELOPE_VERSION,
+  type EnvelopeOptions,
+  type JobEnvelope,
+  serializeEnvelope,
+  type TraceContext,
+} from './envelope.ts';
+import {
+  JobInputError,
+  JobStateConflictError,
+  UnknownJobTypeError,
+  UnknownQueueError,
+} from './errors.ts';
+import { type AnyJobDefinition, DEFAULT_QUEUE, type PayloadOf } from './job-definition.ts';
+import { newJobId } from './job-id.ts';
+import type { JobRecord } from './job-record.ts';
+import { JobStatus } from './job-status.ts';
+import { LIMITS } from './limits.ts';
+import { validatePayload } from './payload-schema.ts';
+import type { ConcurrencyKeyStore, DelayedDelivery, JobStore, QueueTransport } from './ports.ts';
+import type { JobRegistry } from './registry.ts';
+
+/** Per-enqueue overrides of a job type's defaults. */
+export interface EnqueueOptions {
+  /** Queue name from the config. */
+  readonly queue?: string;
+  /** Seconds before the job may run: 0–900 through SQS; longer (up to a year) through EventBridge Scheduler. */
+  readonly delay?: number;
+  /** Run at (or soon after) this instant; exclusive with `delay`. */
+  readonly runAt?: Date;
+  readonly retries?: number;
+  readonly timeoutSeconds?: number;
+  readonly retryDelay?: EnvelopeOptions['retryDelay'];
+  /** Overrides the job type's key; `null` enqueues without one. */
+  readonly concurrencyKey?: string | null;
+  /** Your own id (1–128 of A-Z a-z 0-9 _ -); default a UUIDv7. */
+  readonly id?: string;
+  readonly trace?: TraceContext;
+}
+
+/** One entry's outcome in {@link JobClient.enqueueMany}. */
+export type EnqueueManyOutcome =
+  | { readonly index: number; readonly status: 'enqueued'; readonly id: string }
+  | { readonly index: number; readonly status: 'skipped' }
+  | { readonly index: number; readonly status: 'failed'; readonly error: Error };
+
+/** Enqueues jobs from any Lambda, API handler, script or schedule. */
+export interface JobClient {
+  /**
+   * Validates and sends one job. Returns its id, or null when a concurrency key or
+   * `shouldEnqueue` skipped it (nothing was sent). Bad input throws a {@link JobInputError}
+   * naming the field and the limit, before anything is sent.
+   */
+  enqueue<J extends AnyJobDefinition>(
+    job: J,
+    payload: PayloadOf<J>,
+    options?: EnqueueOptions,
+  ): Promise<string | null>;
+  /** The same by type name, for payloads typed elsewhere (CLI, other languages' fixtures). */
+  enqueueByType(type: string, payload: unknown, options?: EnqueueOptions): Promise<string | null>;
+  /** Many jobs of one type through SendMessageBatch (10 per request); every entry's outcome. */
+  enqueueMany<J extends AnyJobDefinition>(
+    job: J,
+    entries: readonly { readonly payload: PayloadOf<J>; readonly options?: EnqueueOptions }[],
+  ): Promise<EnqueueManyOutcome[]>;
+}
+
+export interface JobClientDeps {
+  readonly registry: JobRegistry;
+  readonly queues: Readonly<Record<string, QueueEndpoints>>;
+  readonly transport: QueueTransport;
+  readonly store: JobStore;
+  readonly keys: ConcurrencyKeyStore;
+  /** `full` writes a QUEUED record at enqueue; `minimal` leaves records to the worker. */
+  readonly tracking: 'full' | 'minimal';
+  /** For delays beyond 900 s and `runAt`; without it those are refused with a clear error. */
+  readonly delayedDelivery?: DelayedDelivery;
+  /** Safety-net lifetime of a concurrency key beyond the job's delay, seconds. Default 1 day. */
+  readonly concurrencyKeyTtlSeconds?: number;
+  readonly now?: () => Date;
+}
+
+/** A validated job, ready to send. */
+interface PreparedJob {
+  readonly envelope: JobEnvelope;
+  readonly body: string;
+  readonly endpoints: QueueEndpoints;
+  readonly delaySeconds: number;
+  readonly concurrencyKey: string | undefined;
+}
+
+function checkInteger(field: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new JobInputError(
+      field,
+      `${min}–${max}`,
+      `${field} must be a whole number from ${min} to ${max}; got ${String(value)}`,
+    );
+  }
+}
+
+/**
+ * Creates a client. Build it once (module scope) and reuse it.
+ *
+ * @example
+ * ```ts
+ * const jobs = createJobClient({ registry, queues, transport, store, keys, tracking: 'full' });
+ * const id = await jobs.enqueue(webhook, { url: 'https://example.com/hook', body: { ok: true } });
+ * ```
+ */
+export function createJobClient(deps: JobClientDeps): JobClient {
+  const now = deps.now ?? (() => new Date());
+  const keyTtl = deps.concurrencyKeyTtlSeconds ?? 86_400;
+  const knownQueues = Object.keys(deps.queues);
+
+  async function prepare(
+    definition: AnyJobDefinition,
+    payload: unknown,
+    options: EnqueueOptions,
+  ): Promise<PreparedJob | null> {
+    if (!deps.registry.has(definition))
+      throw new UnknownJobTypeError(definition.type, deps.registry.types);
+    const queueName = options.queue ?? definition.queue ?? DEFAULT_QUEUE;
+    const endpoints = deps.queues[queueName];
+    if (!endpoints) throw new UnknownQueueError(queueName, knownQueues);
+    checkInteger('retries', options.retries, 0, LIMITS.maxRetries);
+    checkInteger('timeoutSeconds', options.timeoutSeconds, 1, LIMITS.maxTimeoutSeconds);
+    if (options.id !== undefined && !LIMITS.jobIdPattern.test(options.id)) {
+      throw new JobInputError(
+        'id',
+        '1–128 characters of A-Z a-z 0-9 _ -',
+        `id "${options.id}" must be 1–128 characters of A-Z a-z 0-9 _ -`,
+      );
+    }
+    const at = now();
+    let delaySeconds = 0;
+    if (options.runAt !== undefined && options.delay !== undefined) {
+      throw new JobInputError(
+        'runAt',
+        'either delay or runAt',
+        'Give either delay or runAt, not both',
+      );
+    }
+    if (options.runAt !== undefined) {
+      if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) {
+        throw new JobInputError('runAt', 'a valid Date', 'runAt must be a valid Date');
+      }
+      delaySeconds = Math.max(0, Math.ceil((options.runAt.getTime() - at.getTime()) / 1000));
+    } else if (options.delay !== undefined) {
+      if (
+        typeof options.delay !== 'number' ||
+        !Number.isFinite(options.delay) ||
+        options.delay < 0
+      ) {
+        throw new JobInputError(
+          'delay',
+          `0–${LIMITS.maxDelaySeconds} seconds`,
+          `delay must be a number of seconds from 0 to ${LIMITS.maxDelaySeconds}; got ${String(options.delay)}`,
+        );
+      }
+      delaySeconds = Math.ceil(options.delay);
+    }
+    if (delaySeconds > LIMITS.maxDelaySeconds) {
+      throw new JobInputError(
+        options.runAt ? 'runAt' : 'delay',
+        `at most ${LIMITS.maxDelaySeconds} seconds (one year) ahead`,
+        `${options.runAt ? 'runAt' : 'delay'} is ${delaySeconds} s ahead; the limit is ${LIMITS.maxDelaySeconds} s (one year)`,
+      );
+    }
+    if (delaySeconds > LIMITS.maxSqsDelaySeconds && !deps.delayedDelivery) {
+      throw new JobInputError(
+        options.runAt ? 'runAt' : 'delay',
+        `${LIMITS.maxSqsDelaySeconds} seconds without a scheduler`,
+        `delay of ${delaySeconds} s exceeds SQS's ${LIMITS.maxSqsDelaySeconds} s and this client has no delayed delivery (EventBridge Scheduler) configured`,
+      );
+    }
+    await validatePayload(definition.type, definition.schema, payload);
+    const concurrencyKey =
+      options.concurrencyKey === null
+        ? undefined
+        : (options.concurrencyKey ??
+          (typeof definition.concurrencyKey === 'function'
+            ? definition.concurrencyKey(payload)
+            : definition.concurrencyKey));
+    if (concurrencyKey !== undefined) {
+      if (
+        typeof concurrencyKey !== 'string' ||
+        concurrencyKey.length === 0 ||
+        concurrencyKey.length > LIMITS.maxConcurrencyKeyLength
+      ) {
+        throw new JobInputError(
+          'concurrencyKey',
+          `1–${LIMITS.maxConcurrencyKeyLength} characters`,
+          `concurrencyKey must be 1–${LIMITS.maxConcurrencyKeyLength} characters; got ${typeof concurrencyKey === 'string' ? concurrencyKey.length : typeof concurrencyKey}`,
+        );
+      }
+    }
+    if (definition.shouldEnqueue && !(await definition.shouldEnqueue(payload, { concurrencyKey })))
+      return null;
+    const envelopeOptions: EnvelopeOptions = {
+      ...(options.retries !== undefined ? { retries: options.retries } : {}),
+      ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
+      ...(options.retryDelay !== undefined ? { retryDelay: options.retryDelay } : {}),
+      ...(concurrencyKey !== undefined ? { concurrencyKey } : {}),
+    };
+    const xRayTraceId = process.env._X_AMZN_TRACE_ID;
+    const trace = options.trace ?? (xRayTraceId ? { xRayTraceId } : undefined);
+    const envelope: JobEnvelope = {
+      version: ENVELOPE_VERSION,
+      id: options.id ?? newJobId(at.getTime()),
+      type: definition.type,
+      queue: queueName,
+      payload,
+      enqueuedAt: at.toISOString(),
+      ...(Object.keys(envelopeOptions).length > 0 ? { options: envelopeOptions } : {}),
+      ...(trace ? { trace } : {}),
+    };
+    const body = serializeEnvelope(envelope);
+    const size = bodyBytes(body);
+    if (size > LIMITS.maxEnvelopeBytes) {
+      throw new JobInputError(
+        'payload',
+        `${LIMITS.maxEnvelopeBytes} bytes per message`,
+        `Job message is ${size} bytes; the limit is ${LIMITS.maxEnvelopeBytes} bytes (SQS). Store large data elsewhere (S3) and enqueue a reference.`,
+      );
+    }
+    return { envelope, body, endpoints, delaySeconds, concurrencyKey };
+  }
+
+  /** Takes the concurrency key; false when another live job holds it. */
+  async function acquireKey(job: PreparedJob): Promise<boolean> {
+    if (!job.concurrencyKey) return true;
+    const nowSeconds = Math.floor(now().getTime() / 1000);
+    return deps.keys.acquire(
+      job.concurrencyKey,
+      job.envelope.id,
+      nowSeconds + job.delaySeconds + keyTtl,
+      nowSeconds,
+    );
+  }
+
+  async function recordQueued(job: PreparedJob): Promise<void> {
+    if (deps.tracking !== 'full') return;
+    const record: JobRecord = {
+      id: job.envelope.id,
+      type: job.envelope.type,
+      queue: job.envelope.queue,
+      status: JobStatus.QUEUED,
+      attempts: 0,
+      maxAttempts:
+        (job.envelope.options?.retries ?? deps.registry.get(job.envelope.type).retries ?? 3) + 1,
+      enqueuedAt: job.envelope.enqueuedAt,
+      updatedAt: job.envelope.enqueuedAt,
+      ...(job.concurrencyKey ? { concurrencyKey: job.concurrencyKey } : {}),
+      ...(job.delaySeconds > 0
+        ? {
+            retryAt: new Date(
+              Date.parse(job.envelope.enqueuedAt) + job.delaySeconds * 1000,
+            ).toISOString(),
+          }
+        : {}),
+      ...(bodyBytes(job.body) <= LIMITS.maxStoredEnvelopeBytes ? { envelope: job.body } : {}),
+      expiresAt: 0,
+    };
+    try {
+      await deps.store.putQueued(record);
+    } catch (error) {
+      // The message is already sent: a worker may have created the record first, or the write
+      // failed; either way the worker's claim writes the record, so the job is not lost.
+      if (
+        !(error instanceof JobStateConflictError) &&
+        (error as Error).name !== 'ConditionalCheckFailedException'
+      ) {
+        throw error;
+      }
+    }
+  }
+
+  /** Sends one prepared job (SQS delay or the scheduler); releases its key if sending fails. */
+  async function send(job: PreparedJob): Promise<void> {
+    try {
+      if (job.delaySeconds > LIMITS.maxSqsDelaySeconds) {
+        const at = new Date(Date.parse(job.envelope.enqueuedAt) + job.delaySeconds * 1000);
+        await deps.delayedDelivery!.schedule(job.envelope.id, job.endpoints.url, job.body, at);
+      } else {
+        await deps.transport.send(job.endpoints.url, job.body, job.delaySeconds || undefined);
+      }
+    } catch (error) {
+      if (job.concurrencyKey)
+        await deps.keys.release(job.concurrencyKey, job.envelope.id).catch(() => {});
+      throw error;
+    }
+  }
+
+  async function enqueuePrepared(job: PreparedJob | null): Promise<string | null> {
+    if (!job || !(await acquireKey(job))) return null;
+    await send(job);
+    await recordQueued(job).catch(() => {
+      // Sent but not recorded as QUEUED: the worker's claim creates the record.
+    });
+    return job.envelope.id;
+  }
+
+  const client: JobClient = {
+    async enqueue(job, payload, options = {}) {
+      return enqueuePrepared(await prepare(job, payload, options));
+    },
+
+    async enqueueByType(type, payload, options = {}) {
+      return enqueuePrepared(await prepare(deps.registry.get(type), payload, options));
+    },
+
+    async enqueueMany(job, entries) {
+      const outcomes: EnqueueManyOutcome[] = [];
+      const ready: { index: number; job: PreparedJob }[] = [];
+      for (const [index, entry] of entries.entries()) {
+        try {
+          const prepared = await prepare(job, entry.payload, entry.options ?? {});
+          if (!prepared || !(await acquireKey(prepared))) {
+            outcomes.push({ index, status: 'skipped' });
+          } else if (prepared.delaySeconds > LIMITS.maxSqsDelaySeconds) {
+            await send(prepared);
+            await recordQueued(prepared).catch(() => {});
+            outcomes.push({ index, status: 'enqueued', id: prepared.envelope.id });
+          } else {
+            ready.push({ index, job: prepared });
+          }
+        } catch (error) {
+          outcomes.push({ index, status: 'failed', error: error as Error });
+        }
+      }
+      const byQueue = new Map<string, { index: number; job: PreparedJob }[]>();
+      for (const item of ready) {
+        const list = byQueue.get(item.job.endpoints.url) ?? [];
+        list.push(item);
+        byQueue.set(item.job.endpoints.url, list);
+      }
+      for (const [url, items] of byQueue) {
+        for (let i = 0; i < items.length; i += LIMITS.sqsBatchSize) {
+          const chunk = items.slice(i, i + LIMITS.sqsBatchSize);
+          let results: Awaited<ReturnType<QueueTransport['sendBatch']>>;
+          try {
+            results = await deps.transport.sendBatch(
+              url,
+              chunk.map(({ index, job: prepared }) => ({
+                entryId: String(index),
+                body: prepared.body,
+                ...(prepared.delaySeconds ? { delaySeconds: prepared.delaySeconds } : {}),
+              })),
+            );
+          } catch (error) {
+            results = chunk.map(({ index }) => ({
+              entryId: String(index),
+              ok: false as const,
+              code: (error as Error).name,
+              message: (error as Error).message,
+            }));
+          }
+          for (const result of results) {
+            const item = chunk.find((c) => String(c.index) === result.entryId)!;
+            if (result.ok) {
+              await recordQueued(item.job).catch(() => {});
+              outcomes.push({ index: item.index, status: 'enqueued', id: item.job.envelope.id });
+            } else {
+              if (item.job.concurrencyKey) {
+                await deps.keys
+                  .release(item.job.concurrencyKey, item.job.envelope.id)
+                  .catch(() => {});
+              }
+              outcomes.push({
+                index: item.index,
+                status: 'failed',
+                error: new Error(
+                  `SQS refused entry ${item.index}: ${result.code}: ${result.message}`,
+                ),
+              });
+            }
+          }
+        }
+      }
+      return outcomes.sort((a, b) => a.index - b.index);
+    },
+  };
+  return client;
+}

@@ -1,0 +1,290 @@
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+} from '@aws-sdk/client-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import type { ProvisionedResources } from '../../local/provision-resources.ts';
+import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
+import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
+import { newJobId } from '../../runtime/job-id.ts';
+import { deliverOnce } from '../support/deliver-once.ts';
+import {
+  emulatorClients,
+  provisionTestResources,
+  testConfig,
+} from '../support/emulated-resources.ts';
+import {
+  aborted,
+  capturingMetrics,
+  deferOnce,
+  echo,
+  flaky,
+  ignoresDeadline,
+  keyed,
+  runs,
+  testRegistry,
+  unrecoverable,
+} from '../support/test-jobs.ts';
+
+const { sqs } = emulatorClients();
+let config: LambdaJobsConfig;
+let resources: ProvisionedResources;
+let worker: ReturnType<typeof createWorker>;
+const metrics = capturingMetrics();
+
+async function queueDepth(url: string): Promise<number> {
+  const result = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(result.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+async function dlqBodies(): Promise<string[]> {
+  const result = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: resources.queues.default!.dlqUrl,
+      MaxNumberOfMessages: 10,
+      VisibilityTimeout: 0,
+    }),
+  );
+  return (result.Messages ?? []).map((m) => m.Body ?? '');
+}
+
+/** Delivers until the queue has nothing visible (bounded). */
+async function drain(remainingMs?: number): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const { received } = await deliverOnce(sqs, resources.queues.default!.url, worker.handler, {
+      waitSeconds: 0,
+      ...(remainingMs ? { remainingMs } : {}),
+    });
+    if (received.length === 0) return;
+  }
+}
+
+beforeAll(async () => {
+  config = testConfig();
+  resources = await provisionTestResources(config);
+  worker = createWorker({
+    registry: testRegistry,
+    config,
+    queueName: 'default',
+    env: {
+      LAMBDA_JOBS_TABLE: resources.tableName,
+      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
+    },
+    metricsRecorder: metrics,
+    deadlineMarginMs: 100,
+  });
+});
+
+describe('dispatcher against SQS and DynamoDB emulators', () => {
+  it('runs a job and records SUCCESSFUL with timings and output', async () => {
+    const id = await worker.runtime.client.enqueue(echo, { n: 21 });
+    await drain();
+    const record = await worker.runtime.store.get(id!);
+    expect(record).toMatchObject({
+      status: 'SUCCESSFUL',
+      attempts: 1,
+      output: { doubled: 42 },
+      queue: 'default',
+      type: 'echo',
+    });
+    expect(record?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(record?.waitMs).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(record!.endedAt!)).toBeGreaterThanOrEqual(Date.parse(record!.startedAt!));
+    expect(runs.get(id!)).toBe(1);
+  });
+
+  it('records malformed, unknown-type and invalid-payload messages as ERRORED and moves them to the DLQ, leaving the rest of the batch alone', async () => {
+    const good = newJobId();
+    const unknownType = newJobId();
+    const badPayload = newJobId();
+    const envelope = (id: string, type: string, payload: unknown) =>
+      serializeEnvelope({
+        version: ENVELOPE_VERSION,
+        id,
+        type,
+        queue: 'default',
+        payload,
+        enqueuedAt: new Date().toISOString(),
+      });
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: resources.queues.default!.url,
+        Entries: [
+          { Id: '1', MessageBody: '{not json' },
+          { Id: '2', MessageBody: envelope(unknownType, 'no-such-type', {}) },
+          { Id: '3', MessageBody: envelope(badPayload, 'echo', { n: 'seven' }) },
+          { Id: '4', MessageBody: envelope(good, 'echo', { n: 1 }) },
+        ],
+      }),
+    );
+    const { response } = await deliverOnce(sqs, resources.queues.default!.url, worker.handler);
+    expect(response?.batchItemFailures).toEqual([]);
+    expect((await worker.runtime.store.get(good))?.status).toBe('SUCCESSFUL');
+    const unknown = await worker.runtime.store.get(unknownType);
+    expect(unknown).toMatchObject({ status: 'ERRORED', error: { name: 'UnknownJobTypeError' } });
+    expect(unknown?.error?.message).toContain('no-such-type');
+    const invalid = await worker.runtime.store.get(badPayload);
+    expect(invalid).toMatchObject({ status: 'ERRORED', error: { name: 'PayloadValidationError' } });
+    expect(invalid?.error?.message).toContain('n:');
+    const dlq = await dlqBodies();
+    expect(dlq).toContain('{not json');
+    expect(dlq.some((b) => b.includes(unknownType))).toBe(true);
+    expect(dlq.some((b) => b.includes(badPayload))).toBe(true);
+    expect(dlq.some((b) => b.includes(good))).toBe(false);
+  });
+
+  it('does not run a duplicate delivery of a finished job again, and counts it', async () => {
+    const id = newJobId();
+    const body = serializeEnvelope({
+      version: ENVELOPE_VERSION,
+      id,
+      type: 'echo',
+      queue: 'default',
+      payload: { n: 2 },
+      enqueuedAt: new Date().toISOString(),
+    });
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: resources.queues.default!.url,
+        Entries: [{ Id: 'a', MessageBody: body }],
+      }),
+    );
+    await drain();
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: resources.queues.default!.url,
+        Entries: [{ Id: 'b', MessageBody: body }],
+      }),
+    );
+    await drain();
+    expect(runs.get(id)).toBe(1);
+    expect(
+      metrics.events.filter((e) => e.outcome === 'duplicate' && e.type === 'echo').length,
+    ).toBeGreaterThanOrEqual(1);
+    expect(await queueDepth(resources.queues.default!.url)).toBe(0);
+  });
+
+  it('retries a failing job after its backoff and counts attempts in the record', async () => {
+    const id = await worker.runtime.client.enqueue(flaky, { succeedOnAttempt: 3 });
+    await drain();
+    const record = await worker.runtime.store.get(id!);
+    expect(record).toMatchObject({ status: 'SUCCESSFUL', attempts: 3, output: 'finally' });
+    expect(runs.get(id!)).toBe(3);
+  });
+
+  it('errors a job whose attempts are exhausted, with its stack, and moves it to the DLQ', async () => {
+    const id = await worker.runtime.client.enqueue(flaky, { succeedOnAttempt: 99 }, { retries: 1 });
+    await drain();
+    const record = await worker.runtime.store.get(id!);
+    expect(record).toMatchObject({
+      status: 'ERRORED',
+      attempts: 2,
+      error: { name: 'Error', message: 'boom on attempt 2' },
+    });
+    expect(record?.error?.stack).toContain('boom on attempt 2');
+    expect(record?.deadLetteredAt).toBeDefined();
+    expect((await dlqBodies()).some((b) => b.includes(id!))).toBe(true);
+  });
+
+  it('errors an UnrecoverableJobError at once, without retrying', async () => {
+    const id = await worker.runtime.client.enqueue(unrecoverable, {});
+    await drain();
+    expect(await worker.runtime.store.get(id!)).toMatchObject({
+      status: 'ERRORED',
+      attempts: 1,
+      error: { name: 'UnrecoverableJobError' },
+    });
+    expect(runs.get(id!)).toBe(1);
+  });
+
+  it('runs a deferred job again without spending an attempt', async () => {
+    const id = await worker.runtime.client.enqueue(deferOnce, {});
+    await drain();
+    const record = await worker.runtime.store.get(id!);
+    expect(record).toMatchObject({
+      status: 'SUCCESSFUL',
+      attempts: 1,
+      deferrals: 1,
+      output: 'ran after deferral',
+    });
+  });
+
+  it('aborts a job that overruns its timeout and records the timeout', async () => {
+    const id = await worker.runtime.client.enqueue(ignoresDeadline, {});
+    await drain();
+    expect(await worker.runtime.store.get(id!)).toMatchObject({
+      status: 'ERRORED',
+      error: { name: 'JobTimeoutError' },
+    });
+  });
+
+  it('returns records it cannot finish before the Lambda deadline, without spending attempts', async () => {
+    const id = await worker.runtime.client.enqueue(echo, { n: 5 });
+    const { response } = await deliverOnce(sqs, resources.queues.default!.url, worker.handler, {
+      remainingMs: 1000,
+    });
+    expect(response?.batchItemFailures).toHaveLength(1);
+    expect((await worker.runtime.store.get(id!))?.status).toBe('QUEUED');
+    await drain();
+    expect(await worker.runtime.store.get(id!)).toMatchObject({
+      status: 'SUCCESSFUL',
+      attempts: 1,
+    });
+  });
+
+  it('skips a second enqueue while a job holds its concurrency key, and frees the key when it ends', async () => {
+    const first = await worker.runtime.client.enqueue(keyed, { account: 'a1' });
+    const second = await worker.runtime.client.enqueue(keyed, { account: 'a1' });
+    const other = await worker.runtime.client.enqueue(keyed, { account: 'a2' });
+    expect(first).toEqual(expect.any(String));
+    expect(second).toBeNull();
+    expect(other).toEqual(expect.any(String));
+    await drain();
+    const third = await worker.runtime.client.enqueue(keyed, { account: 'a1' });
+    expect(third).toEqual(expect.any(String));
+    await drain();
+  });
+
+  it('marks a job LOST when its delivery comes back after its worker died mid-run, and calls onAborted once', async () => {
+    const id = await worker.runtime.client.enqueue(keyed, { account: 'crashy' });
+    // A worker claims the job and dies before recording anything: simulate with the store.
+    const claim = await worker.runtime.store.claim({
+      id: id!,
+      type: 'keyed',
+      queue: 'default',
+      enqueuedAt: new Date(Date.now() - 120_000).toISOString(),
+      maxAttempts: 1,
+      leaseExpiresAt: new Date(Date.now() - 120_000).toISOString(),
+      now: new Date(Date.now() - 121_000).toISOString(),
+      concurrencyKey: 'account:crashy',
+      envelope: JSON.stringify({
+        version: 1,
+        id,
+        type: 'keyed',
+        queue: 'default',
+        payload: { account: 'crashy' },
+        enqueuedAt: new Date().toISOString(),
+      }),
+    });
+    expect(claim.kind).toBe('claimed');
+    await drain();
+    expect(await worker.runtime.store.get(id!)).toMatchObject({ status: 'LOST' });
+    expect(aborted.filter((a) => a.id === id)).toEqual([
+      { id, payload: { account: 'crashy' }, status: 'LOST' },
+    ]);
+    expect(await worker.runtime.client.enqueue(keyed, { account: 'crashy' })).toEqual(
+      expect.any(String),
+    );
+    await drain();
+  });
+});
