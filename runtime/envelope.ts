@@ -48,6 +48,20 @@ export interface JobEnvelope {
   readonly trace?: TraceContext;
 }
 
+/** ISO 8601 instant with a time zone, as the JSON Schema requires. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const ENVELOPE_FIELDS = new Set([
+  'version',
+  'id',
+  'type',
+  'queue',
+  'payload',
+  'enqueuedAt',
+  'options',
+  'trace',
+]);
+const OPTION_FIELDS = new Set(['retries', 'timeoutSeconds', 'concurrencyKey', 'retryDelay']);
+
 /** SQS accepts only #x9 #xA #xD, #x20–#xD7FF, #xE000–#xFFFD and #x10000–#x10FFFF. */
 const CHARACTERS_SQS_REJECTS = /[\uFFFE\uFFFF]/g;
 
@@ -91,6 +105,9 @@ function optionalInteger(
 function checkOptions(options: unknown): void {
   if (options === undefined) return;
   if (!isObject(options)) fail('options', 'options must be an object');
+  const unknown = Object.keys(options).find((key) => !OPTION_FIELDS.has(key));
+  if (unknown !== undefined)
+    fail(`options.${unknown}`, `options.${unknown} is not an envelope option`);
   optionalInteger(options, 'retries', 0, LIMITS.maxRetries);
   optionalInteger(options, 'timeoutSeconds', 1, LIMITS.maxTimeoutSeconds);
   const key = options.concurrencyKey;
@@ -152,7 +169,17 @@ export function parseEnvelope(body: string): JobEnvelope {
     fail('queue', 'queue must be a non-empty string');
   }
   if (!('payload' in value)) fail('payload', 'payload is required (use {} for none)');
-  if (typeof value.enqueuedAt !== 'string' || Number.isNaN(Date.parse(value.enqueuedAt))) {
+  const unknown = Object.keys(value).find((key) => !ENVELOPE_FIELDS.has(key));
+  if (unknown !== undefined)
+    fail(
+      unknown,
+      `"${unknown}" is not an envelope field (version 1 has ${[...ENVELOPE_FIELDS].join(', ')})`,
+    );
+  if (
+    typeof value.enqueuedAt !== 'string' ||
+    !ISO_INSTANT.test(value.enqueuedAt) ||
+    Number.isNaN(Date.parse(value.enqueuedAt))
+  ) {
     fail('enqueuedAt', 'enqueuedAt must be an ISO 8601 timestamp');
   }
   checkOptions(value.options);

@@ -299,7 +299,8 @@ export function createJobClient(deps: JobClientDeps): JobClient {
     if (!job || !(await acquireKey(job))) return null;
     await send(job);
     await recordQueued(job).catch(() => {
-      // Sent but not recorded as QUEUED: the worker's claim creates the record.
+      // Sent but not recorded as QUEUED: the worker's claim creates the record, so the job
+      // is neither lost nor doubled; only waiting-job listings miss it until it starts.
     });
     return job.envelope.id;
   }
