@@ -68,8 +68,17 @@ export async function startDynamoDbEmulator(
       '-port',
       String(port),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } },
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
+      // Its own process group: a Ctrl-C meant for dev mode must not kill the database before
+      // in-flight jobs have recorded their outcomes. We stop it ourselves, and on exit.
+      detached: true,
+    },
   );
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

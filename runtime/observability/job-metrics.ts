@@ -45,8 +45,8 @@ interface Group {
 }
 
 /**
- * Aggregates per (queue, job type) and writes EMF through Powertools Metrics with two dimension
- * sets, `[service, queue]` (what the alarms read) and `[service, queue, job_type]`.
+ * Aggregates per (queue, job type) and writes EMF through Powertools Metrics, once with the
+ * dimensions `[service, queue]` (what the alarms read) and once with `[service, queue, job_type]`.
  *
  * @example
  * ```ts
@@ -78,19 +78,21 @@ export function createJobMetrics(metrics: Metrics): JobMetricsRecorder {
     },
     flush() {
       for (const group of groups.values()) {
-        metrics.addDimension(METRIC_DIMENSIONS.queue, group.queue);
-        metrics.addDimensions({
-          [METRIC_DIMENSIONS.queue]: group.queue,
-          [METRIC_DIMENSIONS.jobType]: group.type,
-        });
-        for (const [name, count] of group.counts) metrics.addMetric(name, MetricUnit.Count, count);
-        for (const ms of group.durations) {
-          metrics.addMetric(WORKER_METRICS.duration, MetricUnit.Milliseconds, ms);
+        // Two EMF documents rather than two dimension sets in one: both sets share `queue`,
+        // which Powertools reports as a key collision.
+        for (const withType of [false, true]) {
+          metrics.addDimension(METRIC_DIMENSIONS.queue, group.queue);
+          if (withType) metrics.addDimension(METRIC_DIMENSIONS.jobType, group.type);
+          for (const [name, count] of group.counts)
+            metrics.addMetric(name, MetricUnit.Count, count);
+          for (const ms of group.durations) {
+            metrics.addMetric(WORKER_METRICS.duration, MetricUnit.Milliseconds, ms);
+          }
+          for (const ms of group.waits) {
+            metrics.addMetric(WORKER_METRICS.queueWait, MetricUnit.Milliseconds, ms);
+          }
+          metrics.publishStoredMetrics();
         }
-        for (const ms of group.waits) {
-          metrics.addMetric(WORKER_METRICS.queueWait, MetricUnit.Milliseconds, ms);
-        }
-        metrics.publishStoredMetrics();
       }
       groups.clear();
     },

@@ -1,0 +1,92 @@
+/**
+ * `npm run dev`: the whole system on this machine, no AWS account. Flags:
+ *   --demo          send a realistic burst (backlog warning → critical → recovery, poison → DLQ)
+ *   --pretty        one readable line per log entry instead of JSON
+ *   --port N        dashboard port (default 8787; 0 picks a free one)
+ *   --monitor-every S   monitor period in seconds for this run (default: the config's)
+ */
+import { parseArgs } from 'node:util';
+import { config as appConfig } from '../config/app-config.ts';
+import { registry } from '../jobs/index.ts';
+import { demoConfig } from '../local/demo/demo-config.ts';
+import { startDemoSink } from '../local/demo/demo-sink.ts';
+import { runDemoTraffic } from '../local/demo/demo-traffic.ts';
+import { startDevMode } from '../local/dev-mode.ts';
+import { prettifyStream } from '../local/pretty-logs.ts';
+
+const usage = 'Usage: npm run dev -- [--demo] [--pretty] [--port N] [--monitor-every SECONDS]';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${usage}\n`);
+  process.exit(2);
+}
+
+let flags: ReturnType<typeof parse>;
+function parse() {
+  return parseArgs({
+    options: {
+      demo: { type: 'boolean', default: false },
+      pretty: { type: 'boolean', default: false },
+      port: { type: 'string', default: '8787' },
+      'monitor-every': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  }).values;
+}
+try {
+  flags = parse();
+} catch (error) {
+  fail((error as Error).message);
+}
+if (flags.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+const port = Number(flags.port);
+if (!Number.isInteger(port) || port < 0 || port > 65_535)
+  fail(`--port must be a whole number from 0 to 65535; got ${flags.port}`);
+let config = flags.demo ? demoConfig(appConfig) : appConfig;
+if (flags['monitor-every'] !== undefined) {
+  const seconds = Number(flags['monitor-every']);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+    fail(
+      `--monitor-every must be a whole number of seconds from 1 to 3600; got ${flags['monitor-every']}`,
+    );
+  }
+  config = { ...config, monitor: { ...config.monitor, everySeconds: seconds } };
+}
+if (flags.pretty) {
+  prettifyStream(process.stdout);
+  prettifyStream(process.stderr);
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const dev = await startDevMode({ config, registry, say });
+
+const stop = async (signal: string) => {
+  say(`${signal} received.`);
+  await dev.stop();
+  process.exit(0);
+};
+process.once('SIGINT', () => void stop('SIGINT'));
+process.once('SIGTERM', () => void stop('SIGTERM'));
+
+if (flags.demo) {
+  const sink = await startDemoSink();
+  dev.onStop(() => sink.close());
+  const controller = new AbortController();
+  dev.onStop(() => controller.abort());
+  const anyWorker = Object.values(dev.workers)[0]!;
+  void runDemoTraffic(
+    {
+      client: anyWorker.runtime.client,
+      sqs: anyWorker.runtime.sqs,
+      queues: anyWorker.runtime.queues,
+      sinkUrl: sink.url,
+      log: say,
+    },
+    controller.signal,
+  ).catch((error: unknown) => say(`Demo traffic stopped: ${(error as Error).message}`));
+}
+say('Ready. Ctrl-C stops everything cleanly.');

@@ -1,0 +1,201 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { LambdaJobsConfig } from '../config/config-types.ts';
+import { ENV } from '../config/env.ts';
+import { createWorker, type Worker } from '../runtime/adapters/aws/aws-job-runtime.ts';
+import { createSqsQueueDepthSource } from '../runtime/adapters/aws/queue-stats-sqs.ts';
+import { createDynamoDbMonitorStateStore } from '../runtime/adapters/aws/queue-stats-state-dynamodb.ts';
+import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
+import { createMonitor, type Monitor } from '../runtime/monitor/create-monitor.ts';
+import { createJobStoreCompletionSource } from '../runtime/monitor/job-store-completions.ts';
+import type { JobRegistry } from '../runtime/registry.ts';
+import { createDevMonitorSamples, type DevMonitorSamples } from './dev-monitor-samples.ts';
+import { type DevState, removeDevState, writeDevState } from './dev-state-file.ts';
+import { startDynamoDbEmulator } from './dynamodb-emulator.ts';
+import { startSqsEventSource } from './event-source/sqs-event-source.ts';
+import { createEmulatorOldestAgeSource } from './oldest-age-from-emulator.ts';
+import { provisionResources } from './provision-resources.ts';
+import { startSqsEmulator } from './sqs-emulator.ts';
+
+export interface DevModeOptions {
+  readonly config: LambdaJobsConfig;
+  readonly registry: JobRegistry;
+  /** Ports for the emulators; 0 (default) picks free ones. */
+  readonly sqsPort?: number;
+  readonly dynamodbPort?: number;
+  /** Where status lines go (not the JSON logs). Default stderr. */
+  readonly say?: (line: string) => void;
+  /** Project folder for `.lambda-jobs/dev.json`. Default the current directory. */
+  readonly cwd?: string;
+}
+
+/** A running dev mode. */
+export interface DevMode {
+  readonly state: DevState;
+  readonly workers: Readonly<Record<string, Worker>>;
+  readonly monitor: Monitor;
+  readonly samples: DevMonitorSamples;
+  readonly logger: Logger;
+  /** Stops receiving, lets in-flight jobs finish (or return to their queue), stops everything. */
+  stop(): Promise<void>;
+  /** Adds something to stop, in reverse order of adding, before the emulators. */
+  onStop(step: () => Promise<void> | void): void;
+  /** Records the dashboard's address in the state file the CLI reads. */
+  setDashboardUrl(url: string): Promise<void>;
+}
+
+/** Sets what the SDK and the handlers read, exactly as Lambda's environment would. */
+function setEnvironment(state: Omit<DevState, 'pid' | 'startedAt' | 'dashboardUrl'>): void {
+  process.env.AWS_REGION = state.region;
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  process.env.AWS_ENDPOINT_URL_SQS = state.endpoints.sqs;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = state.endpoints.dynamodb;
+  process.env[ENV.tableName] = state.tableName;
+  process.env[ENV.queueUrls] = JSON.stringify(state.queues);
+}
+
+/**
+ * Starts everything on this machine with no AWS account: fauxqs (loopback only) and DynamoDB
+ * Local, the queues, DLQs and table from the config, one local event source per queue running
+ * the real worker handler, and the real monitor on its schedule.
+ *
+ * @example
+ * ```ts
+ * const dev = await startDevMode({ config, registry });
+ * process.once('SIGINT', () => dev.stop());
+ * ```
+ */
+export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
+  const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { config, registry } = options;
+  const stopSteps: (() => Promise<void> | void)[] = [];
+  const [sqsEmulator, dynamodbEmulator] = await Promise.all([
+    startSqsEmulator({ port: options.sqsPort ?? 0 }),
+    startDynamoDbEmulator({ port: options.dynamodbPort ?? 0 }),
+  ]);
+  stopSteps.push(
+    () => dynamodbEmulator.stop(),
+    () => sqsEmulator.stop(),
+  );
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  process.env.AWS_REGION = region;
+  process.env.AWS_ENDPOINT_URL_SQS = sqsEmulator.endpoint;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodbEmulator.endpoint;
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  const sqs = createSqsClient();
+  const dynamodb = createDynamoDbClient();
+  const resources = await provisionResources(config, { sqs, dynamodb });
+  const base = {
+    region,
+    endpoints: { sqs: sqsEmulator.endpoint, dynamodb: dynamodbEmulator.endpoint },
+    tableName: resources.tableName,
+    queues: resources.queues,
+  };
+  setEnvironment(base);
+
+  const logger = new Logger({ serviceName: config.appName });
+  const metrics = new Metrics({ namespace: config.appName, serviceName: config.appName });
+  const workers: Record<string, Worker> = {};
+  const eventSources: { stop(): Promise<void> }[] = [];
+  for (const queue of Object.values(config.queues)) {
+    const worker = createWorker({
+      registry,
+      config,
+      queueName: queue.name,
+      logger,
+      metrics,
+      sqs,
+      dynamodb,
+    });
+    workers[queue.name] = worker;
+    const endpoints = resources.queues[queue.name]!;
+    eventSources.push(
+      await startSqsEventSource({
+        sqs,
+        queueUrl: endpoints.url,
+        handler: worker.handler,
+        batchSize: queue.batchSize,
+        batchingWindowSeconds: queue.batchingWindowSeconds,
+        maxConcurrency: queue.maxConcurrency,
+        functionTimeoutSeconds: queue.functionTimeoutSeconds,
+        functionMemoryMb: queue.functionMemoryMb,
+        functionName: `${config.appName}-${queue.name}-worker`,
+        pollWaitSeconds: 5,
+        logger,
+      }),
+    );
+  }
+
+  const anyWorker = Object.values(workers)[0]!;
+  const samples = createDevMonitorSamples();
+  const monitor = createMonitor({
+    config,
+    queueUrls: resources.queues,
+    depth: createSqsQueueDepthSource(sqs),
+    oldestAge: createEmulatorOldestAgeSource({ endpoint: sqsEmulator.endpoint }),
+    completions: createJobStoreCompletionSource(anyWorker.runtime.store),
+    state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName: resources.tableName }),
+    metrics: samples,
+    rescue: { store: anyWorker.runtime.store, keys: anyWorker.runtime.keys, registry },
+    logger: logger.createChild({ serviceName: `${config.appName}-monitor` }),
+  });
+  let monitorRun: Promise<unknown> = Promise.resolve();
+  const monitorTimer = setInterval(() => {
+    monitorRun = monitorRun.then(() =>
+      monitor.run().catch((error: unknown) => logger.error('Monitor run failed', { error })),
+    );
+  }, config.monitor.everySeconds * 1000);
+
+  let state: DevState = {
+    ...base,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    dashboardUrl: '',
+  };
+  let stopping: Promise<void> | undefined;
+  const dev: DevMode = {
+    get state() {
+      return state;
+    },
+    workers,
+    monitor,
+    samples,
+    logger,
+    onStop(step) {
+      stopSteps.push(step);
+    },
+    async setDashboardUrl(url) {
+      state = { ...state, dashboardUrl: url };
+      await writeDevState(state, options.cwd);
+    },
+    stop() {
+      stopping ??= (async () => {
+        say('Stopping: in-flight jobs finish or return to their queue…');
+        clearInterval(monitorTimer);
+        await Promise.all(eventSources.map((source) => source.stop()));
+        await monitorRun;
+        await removeDevState(options.cwd);
+        for (const step of stopSteps.reverse()) {
+          try {
+            await step();
+          } catch (error) {
+            say(`While stopping: ${(error as Error).message}`);
+          }
+        }
+        say('Stopped.');
+      })();
+      return stopping;
+    },
+  };
+  await writeDevState(state, options.cwd);
+  say(`SQS (fauxqs): ${sqsEmulator.endpoint}   DynamoDB Local: ${dynamodbEmulator.endpoint}`);
+  say(`Queues: ${Object.keys(resources.queues).join(', ')}   Table: ${resources.tableName}`);
+  say(
+    `Workers: ${Object.values(config.queues)
+      .map((q) => `${q.name} ×${q.maxConcurrency}`)
+      .join(', ')}   Monitor: every ${config.monitor.everySeconds} s`,
+  );
+  return dev;
+}

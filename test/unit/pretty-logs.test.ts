@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { prettyLogLine } from '../../local/pretty-logs.ts';
+
+describe('pretty log lines', () => {
+  it('turns a Powertools JSON line into one readable line with its fields', () => {
+    const line = JSON.stringify({
+      level: 'INFO',
+      message: 'Job succeeded',
+      timestamp: '2026-11-22T20:52:19.293Z',
+      service: 'shop',
+      sampling_rate: 0,
+      job_id: 'j1',
+      queue: 'default',
+      duration_ms: 12,
+      reason: 'two words',
+    });
+    expect(prettyLogLine(line, false)).toBe(
+      '20:52:19.293 INFO     Job succeeded job_id=j1 queue=default duration_ms=12 reason="two words"',
+    );
+  });
+
+  it('leaves anything that is not a JSON log entry alone', () => {
+    expect(prettyLogLine('Ready.', false)).toBeUndefined();
+    expect(prettyLogLine('{"not":"a log entry"}', false)).toBeUndefined();
+    expect(prettyLogLine('{broken', false)).toBeUndefined();
+  });
+});
