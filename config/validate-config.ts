@@ -5,6 +5,7 @@ import type {
   QueueConfig,
   ScheduleConfig,
 } from './config-types.ts';
+import { CronExpressionError, isValidTimeZone, toSchedulerExpression } from './cron.ts';
 import { recommendedVisibilityTimeoutSeconds } from './defaults.ts';
 
 /** Lowercase letters, digits, dashes; used as a prefix of SQS, Lambda and DynamoDB names. */
@@ -113,6 +114,20 @@ function scheduleProblems(schedule: ScheduleConfig, index: number): ConfigProble
   }
   if (typeof schedule.cron !== 'string' || schedule.cron.trim() === '') {
     problems.push({ field: `${at}.cron`, value: schedule.cron, rule: 'must be a cron expression' });
+  } else {
+    try {
+      toSchedulerExpression(schedule.cron);
+    } catch (error) {
+      if (!(error instanceof CronExpressionError)) throw error;
+      problems.push({ field: `${at}.cron`, value: schedule.cron, rule: error.reason });
+    }
+  }
+  if (schedule.timeZone !== undefined && !isValidTimeZone(schedule.timeZone)) {
+    problems.push({
+      field: `${at}.timeZone`,
+      value: schedule.timeZone,
+      rule: 'must be an IANA time zone name, e.g. UTC or Europe/Paris',
+    });
   }
   return problems;
 }

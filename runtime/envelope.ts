@@ -160,7 +160,7 @@ export function parseEnvelope(body: string): JobEnvelope {
     );
   }
   if (typeof value.id !== 'string' || !LIMITS.jobIdPattern.test(value.id)) {
-    fail('id', 'id must be 1–128 characters of A-Z a-z 0-9 _ -');
+    fail('id', 'id must be 1–128 characters of A-Z a-z 0-9 _ - : .');
   }
   if (typeof value.type !== 'string' || !LIMITS.jobTypePattern.test(value.type)) {
     fail('type', 'type must be 1–100 characters of letters, digits, ".", "_", ":", "-"');

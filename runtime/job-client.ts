@@ -35,7 +35,7 @@ export interface EnqueueOptions {
   readonly retryDelay?: EnvelopeOptions['retryDelay'];
   /** Overrides the job type's key; `null` enqueues without one. */
   readonly concurrencyKey?: string | null;
-  /** Your own id (1–128 of A-Z a-z 0-9 _ -); default a UUIDv7. */
+  /** Your own id (1–128 of A-Z a-z 0-9 _ - : .); default a UUIDv7. */
   readonly id?: string;
   readonly trace?: TraceContext;
 }
@@ -131,8 +131,8 @@ export function createJobClient(deps: JobClientDeps): JobClient {
     if (options.id !== undefined && !LIMITS.jobIdPattern.test(options.id)) {
       throw new JobInputError(
         'id',
-        '1–128 characters of A-Z a-z 0-9 _ -',
-        `id "${options.id}" must be 1–128 characters of A-Z a-z 0-9 _ -`,
+        '1–128 characters of A-Z a-z 0-9 _ - : .',
+        `id "${options.id}" must be 1–128 characters of A-Z a-z 0-9 _ - : .`,
       );
     }
     const at = now();

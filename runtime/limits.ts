@@ -11,8 +11,11 @@ export const LIMITS = {
   maxDelaySeconds: 31_536_000,
   /** Characters in a concurrency key (it is part of a DynamoDB key, 2,048 bytes at most). */
   maxConcurrencyKeyLength: 512,
-  /** Job ids: 1–128 of `A-Z a-z 0-9 _ -`. */
-  jobIdPattern: /^[A-Za-z0-9_-]{1,128}$/,
+  /**
+   * Job ids: 1–128 of `A-Z a-z 0-9 _ - : .` (cron firings use `<schedule>-<scheduled time>`,
+   * so a retried delivery of one firing keeps its id).
+   */
+  jobIdPattern: /^[A-Za-z0-9_:.-]{1,128}$/,
   /** Job type names: 1–100 of letters, digits, `.`, `_`, `:`, `-`. */
   jobTypePattern: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/,
   /** Retries after the first attempt. */

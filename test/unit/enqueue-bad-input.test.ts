@@ -123,7 +123,7 @@ describe('enqueue refuses bad input before sending anything', () => {
       () => client().enqueue(echo, { n: 1 }, { id: 'no spaces allowed' }),
       JobInputError,
       'id',
-      '1–128 characters of A-Z a-z 0-9 _ -',
+      '1–128 characters of A-Z a-z 0-9 _ - : .',
     ],
   ])(
     '%s: a typed error naming the field and the limit',

@@ -41,6 +41,7 @@ describe('job envelope', () => {
     ['body', '[1,2]'],
     ['version', JSON.stringify({ ...valid, version: 2 })],
     ['id', JSON.stringify({ ...valid, id: 'has spaces' })],
+    ['id', JSON.stringify({ ...valid, id: 'slash/not/allowed' })],
     ['type', JSON.stringify({ ...valid, type: '' })],
     ['queue', JSON.stringify({ ...valid, queue: 7 })],
     ['payload', JSON.stringify({ ...valid, payload: undefined })],
