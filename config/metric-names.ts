@@ -45,3 +45,16 @@ export const MONITOR_METRICS = {
   /** 1 every run, no queue dimension: the monitor is alive. */
   heartbeat: 'MonitorHeartbeat',
 } as const;
+
+/**
+ * The namespace and `service` dimension every lambda-jobs metric uses: the Powertools
+ * variables when the stack sets them, else the app name. Worker, monitor and alarms agree.
+ */
+export function metricIdentity(
+  appName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { readonly namespace: string; readonly service: string } {
+  const namespace = env.POWERTOOLS_METRICS_NAMESPACE?.trim() || appName;
+  const service = env.POWERTOOLS_SERVICE_NAME?.trim() || appName;
+  return { namespace, service };
+}

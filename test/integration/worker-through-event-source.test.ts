@@ -1,4 +1,8 @@
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  type QueueAttributeName,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSqsEventSource } from '../../local/event-source/sqs-event-source.ts';
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
@@ -26,9 +30,9 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Pro
   }
 }
 
-async function count(url: string, attribute: string): Promise<number> {
+async function count(url: string, attribute: QueueAttributeName): Promise<number> {
   const result = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [attribute as 'All'] }),
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [attribute] }),
   );
   return Number(result.Attributes?.[attribute] ?? 0);
 }

@@ -6,6 +6,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ConfigError } from '../../../config/config-error.ts';
 import type { LambdaJobsConfig } from '../../../config/config-types.ts';
 import { ENV, type QueueEndpoints, readEnv, readQueueUrls } from '../../../config/env.ts';
+import { metricIdentity } from '../../../config/metric-names.ts';
 import { createDispatcher, type Dispatcher } from '../../dispatcher.ts';
 import { createJobClient, type JobClient } from '../../job-client.ts';
 import { jobConfigProblems } from '../../job-config-checks.ts';
@@ -122,10 +123,9 @@ export function createWorker(options: WorkerOptions): Worker {
       },
     ]);
   }
-  const logger = options.logger ?? new Logger({ serviceName: options.config.appName });
-  const metrics =
-    options.metrics ??
-    new Metrics({ namespace: options.config.appName, serviceName: options.config.appName });
+  const { namespace, service } = metricIdentity(options.config.appName, env);
+  const logger = options.logger ?? new Logger({ serviceName: service });
+  const metrics = options.metrics ?? new Metrics({ namespace, serviceName: service });
   const dispatcher = createDispatcher({
     registry: options.registry,
     queue: { name: queueName, url: endpoints.url, dlqUrl: endpoints.dlqUrl },

@@ -1,0 +1,92 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { LambdaJobsConfig } from '../../../config/config-types.ts';
+import { ENV, readEnv, readQueueUrls } from '../../../config/env.ts';
+import { metricIdentity } from '../../../config/metric-names.ts';
+import { createMonitor, type Monitor } from '../../monitor/create-monitor.ts';
+import { createEmfMetricsSink } from '../../monitor/emf-metrics-sink.ts';
+import type { CompletionSource, OldestAgeSource } from '../../monitor/monitor-ports.ts';
+import type { JobRegistry } from '../../registry.ts';
+import { createCloudWatchCompletionSource } from './cloudwatch-completions.ts';
+import { createCloudWatchOldestAgeSource } from './cloudwatch-oldest-age.ts';
+import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
+import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
+import { createSqsQueueDepthSource } from './queue-stats-sqs.ts';
+import { createDynamoDbMonitorStateStore } from './queue-stats-state-dynamodb.ts';
+import { createDynamoDbClient, createSqsClient } from './sdk-clients.ts';
+
+/** Options for {@link createAwsMonitor}; everything but config and registry has a default. */
+export interface AwsMonitorOptions {
+  readonly config: LambdaJobsConfig;
+  /** For the `onAborted` hooks of lost jobs. */
+  readonly registry: JobRegistry;
+  /** Where the table, queue URLs, namespace and service are read from. Default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  readonly sqs?: SQSClient;
+  readonly dynamodb?: DynamoDBClient;
+  readonly cloudwatch?: CloudWatchClient;
+  /** Replaces CloudWatch's ApproximateAgeOfOldestMessage (dev mode: the emulator's inspect API). */
+  readonly oldestAge?: OldestAgeSource;
+  /** Replaces the worker metrics in CloudWatch (dev mode: `createJobStoreCompletionSource`). */
+  readonly completions?: CompletionSource;
+  readonly now?: () => Date;
+}
+
+/**
+ * The monitor as deployed: SQS GetQueueAttributes for depth, CloudWatch GetMetricData for
+ * oldest age (AWS/SQS) and completions (the worker's JobsSucceeded + JobsErrored), the job
+ * table for state and lost-job rescue, EMF for metrics. Reads LAMBDA_JOBS_TABLE and
+ * LAMBDA_JOBS_QUEUE_URLS (failing at cold start with the variable's name), the metrics
+ * namespace from POWERTOOLS_METRICS_NAMESPACE (default: the app name) and the `service`
+ * dimension from POWERTOOLS_SERVICE_NAME (default: the app name). Endpoints come from the
+ * SDK's AWS_ENDPOINT_URL_* variables.
+ *
+ * Dev mode builds the same monitor against the emulators, swapping the two CloudWatch reads:
+ * `createAwsMonitor({ config, registry, env, oldestAge: createEmulatorOldestAgeSource({ endpoint }),
+ * completions: createJobStoreCompletionSource(store) })`.
+ *
+ * @example
+ * ```ts
+ * const monitor = createAwsMonitor({ config, registry });
+ * export const handler = () => monitor.run();
+ * ```
+ */
+export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const tableName = readEnv(ENV.tableName, env);
+  const queueUrls = readQueueUrls(env);
+  const { namespace, service } = metricIdentity(config.appName, env);
+  const sqs = options.sqs ?? createSqsClient(env);
+  const dynamodb = options.dynamodb ?? createDynamoDbClient();
+  const cloudwatch = options.cloudwatch ?? new CloudWatchClient({});
+  const logger = options.logger ?? new Logger({ serviceName: service });
+  const metrics = options.metrics ?? new Metrics({ namespace, serviceName: service });
+  return createMonitor({
+    config,
+    queueUrls,
+    depth: createSqsQueueDepthSource(sqs),
+    oldestAge: options.oldestAge ?? createCloudWatchOldestAgeSource({ client: cloudwatch }),
+    completions:
+      options.completions ??
+      createCloudWatchCompletionSource({ client: cloudwatch, namespace, service }),
+    state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName }),
+    metrics: createEmfMetricsSink(metrics),
+    rescue: {
+      store: createDynamoDbJobStore({
+        client: dynamodb,
+        tableName,
+        retentionSeconds: config.resultsRetentionSeconds,
+      }),
+      keys: createDynamoDbConcurrencyKeys({ client: dynamodb, tableName }),
+      registry: options.registry,
+    },
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
