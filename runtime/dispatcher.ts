@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { runAbortHook } from './abort-hook.ts';
@@ -21,6 +22,7 @@ import { validatePayload } from './payload-schema.ts';
 import type { ConcurrencyKeyStore, JobStore, QueueTransport } from './ports.ts';
 import type { JobRegistry } from './registry.ts';
 import { MAX_VISIBILITY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
+import { retryTransient } from './retry-transient.ts';
 import { runWithDeadline } from './run-with-deadline.ts';
 import { boundOutput, toStoredError } from './stored-error.ts';
 
@@ -211,6 +213,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       await store.markDeadLettered(current.id, now().toISOString());
       return 'delete';
     }
+    // A terminal record whose key is still held (its release was lost): release it now.
+    await releaseKey(current.concurrencyKey, current.id);
     logger.info('Duplicate delivery skipped', keys);
     metrics.record({ queue: queue.name, type: current.type, outcome: 'duplicate' });
     return 'delete';
@@ -266,7 +270,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const timing = { duration_ms: durationMs, wait_ms: claimed.waitMs };
     const recordOutcome = async (result: Parameters<JobStore['finishAttempt']>[1]) => {
       try {
-        await store.finishAttempt(claimed, result, at);
+        await retryTransient(() => store.finishAttempt(claimed, result, at));
         return true;
       } catch (error) {
         if (error instanceof JobStateConflictError) {
@@ -406,20 +410,24 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
     const startedAt = now();
-    const claim = await store.claim({
-      id: envelope.id,
-      type: envelope.type,
-      queue: queue.name,
-      enqueuedAt: envelope.enqueuedAt,
-      maxAttempts: settings.maxAttempts,
-      leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
-      now: startedAt.toISOString(),
-      messageId: message.messageId,
-      ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
-      ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
-        ? { envelope: message.body }
-        : {}),
-    });
+    const claimToken = randomUUID();
+    const claim = await retryTransient(() =>
+      store.claim({
+        id: envelope.id,
+        type: envelope.type,
+        queue: queue.name,
+        enqueuedAt: envelope.enqueuedAt,
+        maxAttempts: settings.maxAttempts,
+        leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
+        now: startedAt.toISOString(),
+        messageId: message.messageId,
+        ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
+        ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
+          ? { envelope: message.body }
+          : {}),
+        claimToken,
+      }),
+    );
     if (claim.kind === 'conflict') return onConflict(message, claim.current, definition);
     return runClaimed(message, claim.record, definition, payload, envelope, deadlineMs, settings);
   }

@@ -45,6 +45,8 @@ export interface JobRecord {
   readonly deadLetteredAt?: string;
   /** SQS message id of the delivery that last touched the record. */
   readonly messageId?: string;
+  /** Token of the claim that made the record RUNNING (see ClaimRequest.claimToken). */
+  readonly claimToken?: string;
   /** Epoch seconds; DynamoDB TTL removes the record after this. */
   readonly expiresAt: number;
 }

@@ -52,6 +52,11 @@ export interface ClaimRequest {
   readonly envelope?: string;
   readonly concurrencyKey?: string;
   readonly messageId?: string;
+  /**
+   * Unique per delivery attempt. A claim whose response was lost can be retried with the same
+   * token: finding RUNNING with this token means the earlier try won, and it is ours.
+   */
+  readonly claimToken?: string;
 }
 
 /**

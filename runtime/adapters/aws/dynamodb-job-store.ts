@@ -167,6 +167,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           envelope: request.envelope,
           concurrencyKey: request.concurrencyKey,
           messageId: request.messageId,
+          claimToken: request.claimToken,
           expiresAt: expiresAt(request.now),
           ...indexKeys(request.queue, Status.RUNNING, request.now, request.id),
         },
@@ -183,7 +184,12 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         return { kind: 'claimed', record };
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException && error.Item) {
-          return { kind: 'conflict', current: toRecord(unmarshall(error.Item)) };
+          const current = toRecord(unmarshall(error.Item));
+          const ours =
+            request.claimToken !== undefined &&
+            current.status === Status.RUNNING &&
+            current.claimToken === request.claimToken;
+          return ours ? { kind: 'claimed', record: current } : { kind: 'conflict', current };
         }
         throw error;
       }
@@ -237,9 +243,29 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         { '#attempts': 'attempts' },
         { ':running': Status.RUNNING, ':attempt': attempt.attempts },
       );
-      return transition(attempt.id, `finish attempt ${attempt.attempts} as ${result.status}`, () =>
-        update(attempt.id, built, '#status = :running AND #attempts = :attempt'),
-      );
+      try {
+        return await update(attempt.id, built, '#status = :running AND #attempts = :attempt');
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const current = error.Item ? toRecord(unmarshall(error.Item)) : undefined;
+        if (!current) throw new JobNotFoundError(attempt.id, { cause: error });
+        // A retried write whose first try was applied (its response lost) finds its own outcome.
+        const expectedAttempts =
+          result.status === Status.DEFERRED ? attempt.attempts - 1 : attempt.attempts;
+        if (
+          current.status === result.status &&
+          current.attempts === expectedAttempts &&
+          current.endedAt === now
+        ) {
+          return current;
+        }
+        throw new JobStateConflictError(
+          attempt.id,
+          `finish attempt ${attempt.attempts} as ${result.status}`,
+          current.status,
+          { cause: error },
+        );
+      }
     },
 
     async markLost(attempt: AttemptRef, leaseExpiredBefore, now) {

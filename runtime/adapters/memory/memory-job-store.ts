@@ -1,0 +1,333 @@
+import { DEFAULTS } from '../../../config/defaults.ts';
+import { JobInputError, JobNotFoundError, JobStateConflictError } from '../../errors.ts';
+import type { JobRecord } from '../../job-record.ts';
+import { CLAIMABLE_STATUSES, type JobStatus, JobStatus as Status } from '../../job-status.ts';
+import type {
+  AttemptRef,
+  AttemptResult,
+  ClaimOutcome,
+  ClaimRequest,
+  JobPage,
+  JobStore,
+  ListJobsQuery,
+} from '../../ports.ts';
+import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
+
+/** Options for {@link createMemoryJobStore}. */
+export interface MemoryJobStoreOptions {
+  /** How long records are kept after their last write, seconds (sets `expiresAt`). Default 7 days. */
+  readonly retentionSeconds?: number;
+}
+
+/** The in-memory store, plus what tests use to look inside and to make it fail. */
+export interface MemoryJobStore extends JobStore, InjectedFaults<keyof JobStore> {
+  /** Every record, as `get` returns them, newest `updatedAt` first. */
+  records(): JobRecord[];
+}
+
+/**
+ * A record as the store keeps it: the DynamoDB store also keeps `deferReason` (DeferJobError's
+ * message), and returns it with the record.
+ */
+type StoredRecord = JobRecord & { readonly deferReason?: string };
+
+/** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>`, `<updatedAt>#<id>`). */
+interface Entry {
+  readonly record: StoredRecord;
+  readonly indexPartition: string;
+  readonly indexSort: string;
+}
+
+const REOPENABLE: readonly JobStatus[] = [Status.ERRORED, Status.LOST, Status.CANCELLED];
+
+/** What DynamoDB keeps of a value: JSON data, with undefined fields dropped. */
+function asStored<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function without<T extends object>(record: T, fields: readonly string[]): T {
+  const copy: Record<string, unknown> = { ...record };
+  for (const field of fields) delete copy[field];
+  return copy as T;
+}
+
+const encodeCursor = (indexSort: string) =>
+  Buffer.from(JSON.stringify({ after: indexSort })).toString('base64url');
+
+function decodeCursor(cursor: string): string {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      typeof decoded === 'object' &&
+      decoded !== null &&
+      'after' in decoded &&
+      typeof decoded.after === 'string'
+    ) {
+      return decoded.after;
+    }
+  } catch {
+    // Reported below, with the field and what is expected.
+  }
+  throw new JobInputError(
+    'cursor',
+    'a cursor returned by a previous page',
+    'cursor is not one this store returned: pass the `cursor` of a previous page unchanged',
+  );
+}
+
+/**
+ * The results store in memory, with the DynamoDB store's semantics: the same conditions on
+ * every transition, the same outcomes (`conflict`, `null`) and errors (JobStateConflictError,
+ * JobNotFoundError), the same fields set and removed, `expiresAt` = `updatedAt` + retention on
+ * every write, and listing through the same index keys. Each call is atomic, so concurrent
+ * callers race exactly as conditional writes do. For fast unit tests and for tools that need
+ * no AWS at all.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryJobStore({ retentionSeconds: 3600 });
+ * const outcome = await store.claim({ id, type: 'echo', queue: 'default', enqueuedAt, maxAttempts: 4, leaseExpiresAt, now });
+ * store.failNext('finishAttempt'); // the next finishAttempt rejects
+ * ```
+ */
+export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): MemoryJobStore {
+  const retentionSeconds = options.retentionSeconds ?? DEFAULTS.resultsRetentionSeconds;
+  const entries = new Map<string, Entry>();
+  const faults = createFaultPlan<keyof JobStore>();
+  const expiresAt = (iso: string) => Math.floor(Date.parse(iso) / 1000) + retentionSeconds;
+
+  const read = (id: string): StoredRecord | undefined => {
+    const entry = entries.get(id);
+    return entry ? asStored(entry.record) : undefined;
+  };
+
+  /** Writes `record` under the index keys of `queue` (the caller's, as DynamoDB does). */
+  const write = (record: StoredRecord, queue: string = record.queue): StoredRecord => {
+    const stored = asStored(record);
+    entries.set(stored.id, {
+      record: stored,
+      indexPartition: `${queue}#${stored.status}`,
+      indexSort: `${stored.updatedAt}#${stored.id}`,
+    });
+    return asStored(stored);
+  };
+
+  /** The refusal of a transition: JobNotFoundError without a record, else a conflict. */
+  const refuse = (id: string, transition: string, current: StoredRecord | undefined) =>
+    current ? new JobStateConflictError(id, transition, current.status) : new JobNotFoundError(id);
+
+  const store: MemoryJobStore = {
+    failNext: faults.failNext,
+
+    records() {
+      return [...entries.values()]
+        .sort((a, b) => (a.indexSort < b.indexSort ? 1 : -1))
+        .map((entry) => asStored(entry.record));
+    },
+
+    async putQueued(record) {
+      faults.throwIfArranged('putQueued');
+      const current = read(record.id);
+      if (current) throw new JobStateConflictError(record.id, 'record as queued', current.status);
+      write({ ...record, expiresAt: expiresAt(record.updatedAt) });
+    },
+
+    async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+      faults.throwIfArranged('claim');
+      const current = read(request.id);
+      if (current && !CLAIMABLE_STATUSES.includes(current.status)) {
+        return { kind: 'conflict', current };
+      }
+      const waitMs = Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt));
+      const record: StoredRecord = {
+        ...without(current ?? ({} as StoredRecord), ['retryAt']),
+        id: request.id,
+        status: Status.RUNNING,
+        attempts: (current?.attempts ?? 0) + 1,
+        type: request.type,
+        queue: request.queue,
+        enqueuedAt: current?.enqueuedAt ?? request.enqueuedAt,
+        waitMs: current?.waitMs ?? waitMs,
+        maxAttempts: request.maxAttempts,
+        startedAt: request.now,
+        leaseExpiresAt: request.leaseExpiresAt,
+        updatedAt: request.now,
+        ...(request.envelope === undefined ? {} : { envelope: request.envelope }),
+        ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
+        ...(request.messageId === undefined ? {} : { messageId: request.messageId }),
+        expiresAt: expiresAt(request.now),
+      };
+      return { kind: 'claimed', record: write(record) };
+    },
+
+    async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
+      faults.throwIfArranged('finishAttempt');
+      const current = read(attempt.id);
+      if (current?.status !== Status.RUNNING || current.attempts !== attempt.attempts) {
+        throw refuse(attempt.id, `finish attempt ${attempt.attempts} as ${result.status}`, current);
+      }
+      const common = {
+        status: result.status,
+        endedAt: now,
+        durationMs: result.durationMs,
+        updatedAt: now,
+        expiresAt: expiresAt(now),
+      };
+      const next = ((): StoredRecord => {
+        const running = without(current, ['leaseExpiresAt']);
+        switch (result.status) {
+          case Status.SUCCESSFUL:
+            return {
+              ...without(running, ['error', 'retryAt']),
+              ...common,
+              ...(result.output === undefined ? {} : { output: result.output }),
+              ...(result.outputTruncated === undefined
+                ? {}
+                : { outputTruncated: result.outputTruncated }),
+            };
+          case Status.ERRORED:
+            return { ...running, ...common, error: result.error };
+          case Status.RETRYING:
+            return { ...running, ...common, error: result.error, retryAt: result.retryAt };
+          case Status.DEFERRED:
+            return {
+              ...running,
+              ...common,
+              retryAt: result.retryAt,
+              deferReason: result.reason,
+              attempts: current.attempts - 1,
+              deferrals: (current.deferrals ?? 0) + 1,
+            };
+        }
+      })();
+      return write(next, attempt.queue);
+    },
+
+    async markLost(attempt: AttemptRef, leaseExpiredBefore, now) {
+      faults.throwIfArranged('markLost');
+      const current = read(attempt.id);
+      if (
+        current?.status !== Status.RUNNING ||
+        current.attempts !== attempt.attempts ||
+        current.leaseExpiresAt === undefined ||
+        !(current.leaseExpiresAt < leaseExpiredBefore)
+      ) {
+        return null;
+      }
+      return write(
+        {
+          ...without(current, ['leaseExpiresAt']),
+          status: Status.LOST,
+          endedAt: now,
+          updatedAt: now,
+          expiresAt: expiresAt(now),
+          error: {
+            name: 'JobLostError',
+            message: `Attempt ${attempt.attempts} was still RUNNING past its deadline: its worker stopped (crash, out of memory or hard timeout) before recording an outcome`,
+          },
+        },
+        attempt.queue,
+      );
+    },
+
+    async recordRejected(record) {
+      faults.throwIfArranged('recordRejected');
+      if (read(record.id)?.status === Status.SUCCESSFUL) {
+        throw new JobStateConflictError(
+          record.id,
+          'record a rejected message for',
+          Status.SUCCESSFUL,
+        );
+      }
+      write({ ...record, expiresAt: expiresAt(record.updatedAt) });
+    },
+
+    async markDeadLettered(id, now) {
+      faults.throwIfArranged('markDeadLettered');
+      const entry = entries.get(id);
+      if (entry?.record.status !== Status.ERRORED) {
+        throw refuse(id, 'mark as dead-lettered', entry?.record);
+      }
+      // Not a status change: the record keeps its updatedAt, expiresAt and index keys.
+      entries.set(id, { ...entry, record: { ...entry.record, deadLetteredAt: now } });
+    },
+
+    async cancel(id, now) {
+      faults.throwIfArranged('cancel');
+      const current = read(id);
+      if (!current || !CLAIMABLE_STATUSES.includes(current.status)) {
+        throw refuse(id, 'cancel', current);
+      }
+      return write({
+        ...without(current, ['retryAt']),
+        status: Status.CANCELLED,
+        endedAt: now,
+        updatedAt: now,
+        expiresAt: expiresAt(now),
+      });
+    },
+
+    async requeue(id, now) {
+      faults.throwIfArranged('requeue');
+      const current = read(id);
+      if (!current || !REOPENABLE.includes(current.status)) throw refuse(id, 'requeue', current);
+      return write({
+        ...without(current, [
+          'error',
+          'endedAt',
+          'deadLetteredAt',
+          'leaseExpiresAt',
+          'retryAt',
+          'durationMs',
+        ]),
+        status: Status.QUEUED,
+        attempts: 0,
+        updatedAt: now,
+        expiresAt: expiresAt(now),
+      });
+    },
+
+    async get(id) {
+      faults.throwIfArranged('get');
+      return read(id);
+    },
+
+    async list(query: ListJobsQuery): Promise<JobPage> {
+      faults.throwIfArranged('list');
+      const limit = Math.min(100, Math.max(1, query.limit ?? 25));
+      const partition = `${query.queue}#${query.status}`;
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const matching = [...entries.values()]
+        .filter(
+          (entry) =>
+            entry.indexPartition === partition &&
+            (query.since === undefined || entry.indexSort >= query.since) &&
+            (after === undefined || entry.indexSort < after) &&
+            (query.type === undefined || entry.record.type === query.type),
+        )
+        .sort((a, b) => (a.indexSort < b.indexSort ? 1 : -1));
+      const page = matching.slice(0, limit);
+      const items = page.map((entry) => asStored(entry.record));
+      const last = page.at(-1);
+      return matching.length > limit && last
+        ? { items, cursor: encodeCursor(last.indexSort) }
+        : { items };
+    },
+
+    async listExpiredRunning(queue, before, limit = 100) {
+      faults.throwIfArranged('listExpiredRunning');
+      const partition = `${queue}#${Status.RUNNING}`;
+      return [...entries.values()]
+        .filter(
+          (entry) =>
+            entry.indexPartition === partition &&
+            entry.record.leaseExpiresAt !== undefined &&
+            entry.record.leaseExpiresAt < before,
+        )
+        .sort((a, b) => (a.indexSort < b.indexSort ? -1 : 1))
+        .slice(0, limit)
+        .map((entry) => asStored(entry.record));
+    },
+  };
+  return store;
+}

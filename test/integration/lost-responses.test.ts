@@ -1,0 +1,106 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ProvisionedResources } from '../../local/provision-resources.ts';
+import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
+import { createDynamoDbClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import { deliverOnce } from '../support/deliver-once.ts';
+import {
+  emulatorClients,
+  provisionTestResources,
+  testConfig,
+} from '../support/emulated-resources.ts';
+import { capturingMetrics, echo, keyed, runs, testRegistry } from '../support/test-jobs.ts';
+
+/**
+ * A DynamoDB client whose chosen UpdateItem calls are applied by DynamoDB but whose response
+ * is lost on the way back, as a dropped connection would.
+ */
+function clientLosingResponses(
+  shouldLose: (input: Record<string, unknown>) => boolean,
+): DynamoDBClient {
+  const client = createDynamoDbClient();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (
+        context.commandName === 'UpdateItemCommand' &&
+        shouldLose(args.input as Record<string, unknown>)
+      ) {
+        throw Object.assign(
+          new Error('socket hang up (response lost after the write was applied)'),
+          { name: 'TimeoutError' },
+        );
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'loseResponses' },
+  );
+  return client;
+}
+
+const { sqs } = emulatorClients();
+const config = testConfig();
+let resources: ProvisionedResources;
+
+beforeAll(async () => {
+  resources = await provisionTestResources(config);
+});
+
+function workerWith(dynamodb: DynamoDBClient) {
+  return createWorker({
+    registry: testRegistry,
+    config,
+    queueName: 'default',
+    env: {
+      LAMBDA_JOBS_TABLE: resources.tableName,
+      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
+    },
+    dynamodb,
+    metricsRecorder: capturingMetrics(),
+  });
+}
+
+const values = (input: Record<string, unknown>) =>
+  JSON.stringify(input.ExpressionAttributeValues ?? {});
+
+describe('writes whose response is lost', () => {
+  it('a claim applied but unanswered is recognised by its token on the retry, and the job runs once', async () => {
+    let lost = 0;
+    const worker = workerWith(
+      clientLosingResponses(
+        (input) =>
+          values(input).includes('"RUNNING"') &&
+          String(input.UpdateExpression).includes('claimToken') &&
+          lost++ === 0,
+      ),
+    );
+    const id = await worker.runtime.client.enqueue(echo, { n: 4 });
+    await deliverOnce(sqs, resources.queues.default!.url, worker.handler, { waitSeconds: 0 });
+    expect(lost).toBe(1);
+    expect(await worker.runtime.store.get(id!)).toMatchObject({
+      status: 'SUCCESSFUL',
+      attempts: 1,
+    });
+    expect(runs.get(id!)).toBe(1);
+  });
+
+  it('an outcome applied but unanswered is recognised on the retry; the key is released and the message deleted', async () => {
+    let lost = 0;
+    const worker = workerWith(
+      clientLosingResponses((input) => values(input).includes('"SUCCESSFUL"') && lost++ === 0),
+    );
+    const id = await worker.runtime.client.enqueue(keyed, { account: 'lost-response' });
+    const { response } = await deliverOnce(sqs, resources.queues.default!.url, worker.handler, {
+      waitSeconds: 0,
+    });
+    expect(lost).toBe(1);
+    expect(response?.batchItemFailures).toEqual([]);
+    expect(await worker.runtime.store.get(id!)).toMatchObject({
+      status: 'SUCCESSFUL',
+      attempts: 1,
+    });
+    expect(await worker.runtime.client.enqueue(keyed, { account: 'lost-response' })).toEqual(
+      expect.any(String),
+    );
+  });
+});
