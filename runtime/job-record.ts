@@ -34,6 +34,8 @@ export interface JobRecord {
   /** When a RETRYING or DEFERRED job becomes visible again. */
   readonly retryAt?: string;
   readonly deferrals?: number;
+  /** Why the job last deferred itself (DeferJobError's message). */
+  readonly deferReason?: string;
   readonly error?: StoredError;
   /** `run`'s result, when its JSON fits in LIMITS.maxStoredTextBytes. */
   readonly output?: unknown;

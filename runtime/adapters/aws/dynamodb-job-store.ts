@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
-import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
+import { JobInputError, JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import type { JobRecord } from '../../job-record.ts';
 import { CLAIMABLE_STATUSES, type JobStatus, JobStatus as Status } from '../../job-status.ts';
 import type {
@@ -67,12 +67,44 @@ function toItem(record: JobRecord, expiresAt: number): Record<string, unknown> {
   };
 }
 
+/** An item's position in the index, as DynamoDB's LastEvaluatedKey names it. */
+const indexPosition = (item: Record<string, unknown>) => ({
+  [PK]: item[PK],
+  [INDEX.partitionKey]: item[INDEX.partitionKey],
+  [INDEX.sortKey]: item[INDEX.sortKey],
+});
+
+/** `since` as the index sorts instants: ISO 8601 with milliseconds, so `…02Z` means `…02.000Z`. */
+function sortableSince(since: string): string {
+  const instant = Date.parse(since);
+  if (Number.isNaN(instant)) {
+    throw new JobInputError(
+      'since',
+      'an ISO 8601 instant',
+      `since must be an ISO 8601 instant such as 2030-01-01T00:00:00Z; got "${since}"`,
+    );
+  }
+  return new Date(instant).toISOString();
+}
+
 const encodeCursor = (key: Record<string, unknown> | undefined) =>
   key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-const decodeCursor = (cursor: string | undefined) =>
-  cursor
-    ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>)
-    : undefined;
+function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof key === 'object' && key !== null && !Array.isArray(key)) {
+      return key as Record<string, unknown>;
+    }
+  } catch {
+    // Reported below, with the field and what is expected.
+  }
+  throw new JobInputError(
+    'cursor',
+    'a cursor returned by a previous page',
+    'cursor is not one this store returned: pass the `cursor` of a previous page unchanged',
+  );
+}
 
 const statusValues = (statuses: readonly JobStatus[]) =>
   Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s]));
@@ -136,15 +168,24 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
 
   const store: JobStore = {
     async putQueued(record) {
-      const result = await doc.send(
-        new PutCommand({
-          TableName,
-          Item: toItem(record, expiresAt(record.updatedAt)),
-          ConditionExpression: `attribute_not_exists(${PK})`,
-          ReturnConsumedCapacity,
-        }),
-      );
-      report(result.ConsumedCapacity);
+      try {
+        const result = await doc.send(
+          new PutCommand({
+            TableName,
+            Item: toItem(record, expiresAt(record.updatedAt)),
+            ConditionExpression: `attribute_not_exists(${PK})`,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            ReturnConsumedCapacity,
+          }),
+        );
+        report(result.ConsumedCapacity);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const current = error.Item ? toRecord(unmarshall(error.Item)) : undefined;
+        throw new JobStateConflictError(record.id, 'record as queued', current?.status, {
+          cause: error,
+        });
+      }
     },
 
     async claim(request: ClaimRequest): Promise<ClaimOutcome> {
@@ -292,8 +333,14 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           '#status = :running AND #attempts = :attempt AND #lease < :before',
         );
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return null;
-        throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // A retried write whose first try was applied (its response lost) finds its own outcome.
+        const current = error.Item ? toRecord(unmarshall(error.Item)) : undefined;
+        const ours =
+          current?.status === Status.LOST &&
+          current.attempts === attempt.attempts &&
+          current.endedAt === now;
+        return ours ? current : null;
       }
     },
 
@@ -377,34 +424,40 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
 
     async list(query: ListJobsQuery): Promise<JobPage> {
       const limit = Math.min(100, Math.max(1, query.limit ?? 25));
-      const items: JobRecord[] = [];
+      const since = query.since ? sortableSince(query.since) : undefined;
+      // One item past the page says whether there are more; the cursor is the last kept item.
+      const found: Record<string, unknown>[] = [];
       let startKey = decodeCursor(query.cursor);
       do {
         const input: QueryCommandInput = {
           TableName,
           IndexName: INDEX.indexName,
-          KeyConditionExpression: query.since ? '#pk = :pk AND #sk >= :since' : '#pk = :pk',
+          KeyConditionExpression: since ? '#pk = :pk AND #sk >= :since' : '#pk = :pk',
           ExpressionAttributeNames: {
             '#pk': INDEX.partitionKey,
-            ...(query.since ? { '#sk': INDEX.sortKey } : {}),
+            ...(since ? { '#sk': INDEX.sortKey } : {}),
             ...(query.type ? { '#type': 'type' } : {}),
           },
           ExpressionAttributeValues: {
             ':pk': `${query.queue}#${query.status}`,
-            ...(query.since ? { ':since': query.since } : {}),
+            ...(since ? { ':since': since } : {}),
             ...(query.type ? { ':type': query.type } : {}),
           },
           ...(query.type ? { FilterExpression: '#type = :type' } : {}),
           ScanIndexForward: false,
-          Limit: limit - items.length,
+          Limit: limit + 1 - found.length,
           ExclusiveStartKey: startKey,
         };
         const page = await doc.send(new QueryCommand(input));
-        for (const item of page.Items ?? []) items.push(toRecord(item));
+        found.push(...(page.Items ?? []));
         startKey = page.LastEvaluatedKey;
-      } while (startKey && items.length < limit);
-      const cursor = encodeCursor(startKey);
-      return cursor ? { items, cursor } : { items };
+      } while (startKey && found.length <= limit);
+      const kept = found.slice(0, limit);
+      const items = kept.map(toRecord);
+      const last = kept.at(-1);
+      return found.length > limit && last
+        ? { items, cursor: encodeCursor(indexPosition(last)) as string }
+        : { items };
     },
 
     async listExpiredRunning(queue, before, limit = 100) {

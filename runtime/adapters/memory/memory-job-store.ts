@@ -25,15 +25,9 @@ export interface MemoryJobStore extends JobStore, InjectedFaults<keyof JobStore>
   records(): JobRecord[];
 }
 
-/**
- * A record as the store keeps it: the DynamoDB store also keeps `deferReason` (DeferJobError's
- * message), and returns it with the record.
- */
-type StoredRecord = JobRecord & { readonly deferReason?: string };
-
 /** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>`, `<updatedAt>#<id>`). */
 interface Entry {
-  readonly record: StoredRecord;
+  readonly record: JobRecord;
   readonly indexPartition: string;
   readonly indexSort: string;
 }
@@ -46,9 +40,22 @@ function asStored<T>(value: T): T {
 }
 
 function without<T extends object>(record: T, fields: readonly string[]): T {
-  const copy: Record<string, unknown> = { ...record };
+  const copy: Record<string, unknown> = { ...(record as Record<string, unknown>) };
   for (const field of fields) delete copy[field];
   return copy as T;
+}
+
+/** `since` as the index sorts instants: ISO 8601 with milliseconds, so `…02Z` means `…02.000Z`. */
+function sortableSince(since: string): string {
+  const instant = Date.parse(since);
+  if (Number.isNaN(instant)) {
+    throw new JobInputError(
+      'since',
+      'an ISO 8601 instant',
+      `since must be an ISO 8601 instant such as 2030-01-01T00:00:00Z; got "${since}"`,
+    );
+  }
+  return new Date(instant).toISOString();
 }
 
 const encodeCursor = (indexSort: string) =>
@@ -78,10 +85,11 @@ function decodeCursor(cursor: string): string {
 /**
  * The results store in memory, with the DynamoDB store's semantics: the same conditions on
  * every transition, the same outcomes (`conflict`, `null`) and errors (JobStateConflictError,
- * JobNotFoundError), the same fields set and removed, `expiresAt` = `updatedAt` + retention on
- * every write, and listing through the same index keys. Each call is atomic, so concurrent
- * callers race exactly as conditional writes do. For fast unit tests and for tools that need
- * no AWS at all.
+ * JobNotFoundError), the same recognition of a repeated write that was already applied (a
+ * claim by its token, an outcome by its status, attempt and `endedAt`), the same fields set
+ * and removed, `expiresAt` = `updatedAt` + retention on every write, and listing through the
+ * same index keys. Each call is atomic, so concurrent callers race exactly as conditional
+ * writes do. For fast unit tests and for tools that need no AWS at all.
  *
  * @example
  * ```ts
@@ -96,13 +104,13 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
   const faults = createFaultPlan<keyof JobStore>();
   const expiresAt = (iso: string) => Math.floor(Date.parse(iso) / 1000) + retentionSeconds;
 
-  const read = (id: string): StoredRecord | undefined => {
+  const read = (id: string): JobRecord | undefined => {
     const entry = entries.get(id);
     return entry ? asStored(entry.record) : undefined;
   };
 
   /** Writes `record` under the index keys of `queue` (the caller's, as DynamoDB does). */
-  const write = (record: StoredRecord, queue: string = record.queue): StoredRecord => {
+  const write = (record: JobRecord, queue: string = record.queue): JobRecord => {
     const stored = asStored(record);
     entries.set(stored.id, {
       record: stored,
@@ -113,7 +121,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
   };
 
   /** The refusal of a transition: JobNotFoundError without a record, else a conflict. */
-  const refuse = (id: string, transition: string, current: StoredRecord | undefined) =>
+  const refuse = (id: string, transition: string, current: JobRecord | undefined) =>
     current ? new JobStateConflictError(id, transition, current.status) : new JobNotFoundError(id);
 
   const store: MemoryJobStore = {
@@ -136,11 +144,16 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       faults.throwIfArranged('claim');
       const current = read(request.id);
       if (current && !CLAIMABLE_STATUSES.includes(current.status)) {
-        return { kind: 'conflict', current };
+        // A retried claim whose first try won (its response lost) finds its own token.
+        const ours =
+          request.claimToken !== undefined &&
+          current.status === Status.RUNNING &&
+          current.claimToken === request.claimToken;
+        return ours ? { kind: 'claimed', record: current } : { kind: 'conflict', current };
       }
       const waitMs = Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt));
-      const record: StoredRecord = {
-        ...without(current ?? ({} as StoredRecord), ['retryAt']),
+      const record: JobRecord = {
+        ...without(current ?? ({} as JobRecord), ['retryAt']),
         id: request.id,
         status: Status.RUNNING,
         attempts: (current?.attempts ?? 0) + 1,
@@ -155,6 +168,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         ...(request.envelope === undefined ? {} : { envelope: request.envelope }),
         ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
         ...(request.messageId === undefined ? {} : { messageId: request.messageId }),
+        ...(request.claimToken === undefined ? {} : { claimToken: request.claimToken }),
         expiresAt: expiresAt(request.now),
       };
       return { kind: 'claimed', record: write(record) };
@@ -164,6 +178,16 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       faults.throwIfArranged('finishAttempt');
       const current = read(attempt.id);
       if (current?.status !== Status.RUNNING || current.attempts !== attempt.attempts) {
+        // A retried write whose first try was applied (its response lost) finds its own outcome.
+        const expectedAttempts =
+          result.status === Status.DEFERRED ? attempt.attempts - 1 : attempt.attempts;
+        if (
+          current?.status === result.status &&
+          current.attempts === expectedAttempts &&
+          current.endedAt === now
+        ) {
+          return current;
+        }
         throw refuse(attempt.id, `finish attempt ${attempt.attempts} as ${result.status}`, current);
       }
       const common = {
@@ -173,7 +197,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         updatedAt: now,
         expiresAt: expiresAt(now),
       };
-      const next = ((): StoredRecord => {
+      const next = ((): JobRecord => {
         const running = without(current, ['leaseExpiresAt']);
         switch (result.status) {
           case Status.SUCCESSFUL:
@@ -206,6 +230,13 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async markLost(attempt: AttemptRef, leaseExpiredBefore, now) {
       faults.throwIfArranged('markLost');
       const current = read(attempt.id);
+      if (
+        current?.status === Status.LOST &&
+        current.attempts === attempt.attempts &&
+        current.endedAt === now
+      ) {
+        return current; // a repeat of this very write, whose first answer was lost
+      }
       if (
         current?.status !== Status.RUNNING ||
         current.attempts !== attempt.attempts ||
@@ -296,12 +327,13 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       faults.throwIfArranged('list');
       const limit = Math.min(100, Math.max(1, query.limit ?? 25));
       const partition = `${query.queue}#${query.status}`;
-      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const since = query.since ? sortableSince(query.since) : undefined;
       const matching = [...entries.values()]
         .filter(
           (entry) =>
             entry.indexPartition === partition &&
-            (query.since === undefined || entry.indexSort >= query.since) &&
+            (since === undefined || entry.indexSort >= since) &&
             (after === undefined || entry.indexSort < after) &&
             (query.type === undefined || entry.record.type === query.type),
         )

@@ -1,0 +1,1002 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { JobInputError, JobNotFoundError, JobStateConflictError } from '../../runtime/errors.ts';
+import type { JobRecord } from '../../runtime/job-record.ts';
+import { JobStatus } from '../../runtime/job-status.ts';
+import type { JobStore } from '../../runtime/ports.ts';
+import {
+  at,
+  CONTRACT_RETENTION_SECONDS,
+  claimRequest,
+  failure,
+  keptUntil,
+  queuedRecord,
+  recordIn,
+  rejectedRecord,
+  unique,
+} from './job-store-fixtures.ts';
+
+/** What every store under the contract is built with. */
+export interface ContractStoreSettings {
+  /** Seconds a record is kept after its last write: `expiresAt` = `updatedAt` + this. */
+  readonly retentionSeconds: number;
+}
+
+const { QUEUED, RUNNING, RETRYING, DEFERRED, SUCCESSFUL, ERRORED, LOST, CANCELLED } = JobStatus;
+const NOT_CLAIMABLE = [RUNNING, SUCCESSFUL, ERRORED, LOST, CANCELLED] as const;
+const NOT_REOPENABLE = [QUEUED, RUNNING, RETRYING, DEFERRED, SUCCESSFUL] as const;
+
+/** Rejects with `type`; returns the error for further checks. */
+async function refusal<E extends Error>(
+  promise: Promise<unknown>,
+  type: new (...args: never[]) => E,
+): Promise<E> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  return error as E;
+}
+
+/**
+ * The behaviour every {@link JobStore} adapter must have, one `it` per behaviour of the port
+ * (`runtime/ports.ts`). `makeStore` is called before each test; tests use their own ids and
+ * queue names, so one table may serve them all.
+ *
+ * @example
+ * ```ts
+ * describeJobStoreContract('memory', async (s) => createMemoryJobStore(s));
+ * ```
+ */
+export function describeJobStoreContract(
+  name: string,
+  makeStore: (settings: ContractStoreSettings) => Promise<JobStore>,
+): void {
+  describe(`JobStore contract: ${name}`, () => {
+    let store: JobStore;
+    let queue: string;
+    let id: string;
+
+    beforeEach(async () => {
+      store = await makeStore({ retentionSeconds: CONTRACT_RETENTION_SECONDS });
+      queue = unique('queue');
+      id = unique('job');
+    });
+
+    describe('putQueued', () => {
+      it('writes the QUEUED record, kept for the retention period from updatedAt', async () => {
+        // Prepare
+        const record = queuedRecord(id, queue, { concurrencyKey: 'account:1', retryAt: at(60) });
+
+        // Act
+        await store.putQueued(record);
+
+        // Assess
+        expect(await store.get(id)).toEqual({ ...record, expiresAt: keptUntil(at(0)) });
+      });
+
+      it('refuses an id that exists with JobStateConflictError, leaving the record as it was', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const error = await refusal(
+          store.putQueued(queuedRecord(id, queue)),
+          JobStateConflictError,
+        );
+
+        // Assess
+        expect(error.currentStatus).toBe(RUNNING);
+        expect(await store.get(id)).toEqual(running);
+      });
+    });
+
+    describe('claim', () => {
+      it('creates a RUNNING record when none exists: attempt 1, wait from enqueuedAt, envelope kept', async () => {
+        // Prepare
+        const request = claimRequest(id, queue, {
+          concurrencyKey: 'account:1',
+          claimToken: 'token-1',
+        });
+
+        // Act
+        const outcome = await store.claim(request);
+
+        // Assess
+        const expected: JobRecord = {
+          id,
+          type: 'report',
+          queue,
+          status: RUNNING,
+          attempts: 1,
+          maxAttempts: 3,
+          enqueuedAt: at(0),
+          waitMs: 10_000,
+          startedAt: at(10),
+          leaseExpiresAt: at(70),
+          updatedAt: at(10),
+          envelope: request.envelope,
+          concurrencyKey: 'account:1',
+          messageId: 'message-1',
+          claimToken: 'token-1',
+          expiresAt: keptUntil(at(10)),
+        };
+        expect(outcome).toEqual({ kind: 'claimed', record: expected });
+        expect(await store.get(id)).toEqual(expected);
+      });
+
+      it('claims a QUEUED record: attempt 1, the record’s enqueuedAt kept, its retryAt removed', async () => {
+        // Prepare
+        await store.putQueued(queuedRecord(id, queue, { retryAt: at(5), enqueuedAt: at(-5) }));
+
+        // Act
+        const outcome = await store.claim(claimRequest(id, queue, { enqueuedAt: at(-5) }));
+
+        // Assess
+        expect(outcome.kind).toBe('claimed');
+        const record = await store.get(id);
+        expect(record).toMatchObject({
+          status: RUNNING,
+          attempts: 1,
+          enqueuedAt: at(-5),
+          waitMs: 15_000,
+          startedAt: at(10),
+          leaseExpiresAt: at(70),
+          updatedAt: at(10),
+          expiresAt: keptUntil(at(10)),
+        });
+        expect(record?.retryAt).toBeUndefined();
+      });
+
+      it('claims a RETRYING record as the next attempt, keeping the first wait and the last error', async () => {
+        // Prepare
+        await recordIn(store, RETRYING, id, queue);
+
+        // Act
+        const outcome = await store.claim(
+          claimRequest(id, queue, { now: at(50), leaseExpiresAt: at(110), messageId: 'message-2' }),
+        );
+
+        // Assess
+        expect(outcome.kind).toBe('claimed');
+        const record = await store.get(id);
+        expect(record).toMatchObject({
+          status: RUNNING,
+          attempts: 2,
+          waitMs: 10_000,
+          startedAt: at(50),
+          leaseExpiresAt: at(110),
+          messageId: 'message-2',
+          error: failure,
+          updatedAt: at(50),
+          expiresAt: keptUntil(at(50)),
+        });
+        expect(record?.retryAt).toBeUndefined();
+      });
+
+      it('claims a DEFERRED record, counting the attempt the deferral gave back', async () => {
+        // Prepare
+        await recordIn(store, DEFERRED, id, queue);
+
+        // Act
+        const outcome = await store.claim(claimRequest(id, queue, { now: at(80) }));
+
+        // Assess
+        expect(outcome.kind).toBe('claimed');
+        expect(await store.get(id)).toMatchObject({ status: RUNNING, attempts: 1, deferrals: 1 });
+      });
+
+      it.each(NOT_CLAIMABLE)(
+        'refuses a %s record: a conflict carrying the record as it stands',
+        async (status) => {
+          // Prepare
+          const before = await recordIn(store, status, id, queue);
+
+          // Act
+          const outcome = await store.claim(
+            claimRequest(id, queue, { now: at(300), leaseExpiresAt: at(360) }),
+          );
+
+          // Assess
+          expect(outcome).toEqual({ kind: 'conflict', current: before });
+          expect(await store.get(id)).toEqual(before);
+        },
+      );
+
+      it('recognises a retried claim by its token: the earlier try won, and the record is ours', async () => {
+        // Prepare
+        const first = await store.claim(claimRequest(id, queue, { claimToken: 'token-1' }));
+
+        // Act: the same delivery retries after the first response was lost.
+        const retried = await store.claim(
+          claimRequest(id, queue, { claimToken: 'token-1', now: at(11), leaseExpiresAt: at(71) }),
+        );
+
+        // Assess
+        expect(first.kind).toBe('claimed');
+        expect(retried).toEqual(first);
+        expect(await store.get(id)).toMatchObject({ attempts: 1, startedAt: at(10) });
+      });
+
+      it('refuses a RUNNING record claimed under another token', async () => {
+        // Prepare
+        await store.claim(claimRequest(id, queue, { claimToken: 'token-1' }));
+
+        // Act
+        const outcome = await store.claim(claimRequest(id, queue, { claimToken: 'token-2' }));
+
+        // Assess
+        expect(outcome).toMatchObject({
+          kind: 'conflict',
+          current: { status: RUNNING, claimToken: 'token-1', attempts: 1 },
+        });
+      });
+
+      it('matches a token only while the record is RUNNING', async () => {
+        // Prepare
+        const claimed = await store.claim(claimRequest(id, queue, { claimToken: 'token-1' }));
+        if (claimed.kind !== 'claimed') throw new Error('claim refused');
+        const finished = await store.finishAttempt(
+          claimed.record,
+          { status: SUCCESSFUL, durationMs: 1 },
+          at(20),
+        );
+
+        // Act
+        const outcome = await store.claim(claimRequest(id, queue, { claimToken: 'token-1' }));
+
+        // Assess
+        expect(outcome).toEqual({ kind: 'conflict', current: finished });
+      });
+
+      it.each([
+        ['no record', false],
+        ['a QUEUED record', true],
+      ])('lets exactly one of two concurrent claims of %s win', async (_, queued) => {
+        // Prepare
+        if (queued) await store.putQueued(queuedRecord(id, queue));
+
+        // Act
+        const outcomes = await Promise.all([
+          store.claim(claimRequest(id, queue, { messageId: 'message-a', claimToken: 'token-a' })),
+          store.claim(claimRequest(id, queue, { messageId: 'message-b', claimToken: 'token-b' })),
+        ]);
+
+        // Assess
+        const won = outcomes.filter((o) => o.kind === 'claimed');
+        const lost = outcomes.filter((o) => o.kind === 'conflict');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        expect(lost[0]).toMatchObject({ current: { status: RUNNING, attempts: 1 } });
+        expect(await store.get(id)).toMatchObject({ attempts: 1 });
+      });
+    });
+
+    describe('finishAttempt', () => {
+      it('SUCCESSFUL keeps the output and removes the lease, the last error and retryAt', async () => {
+        // Prepare
+        await recordIn(store, RETRYING, id, queue);
+        const outcome = await store.claim(
+          claimRequest(id, queue, { now: at(50), leaseExpiresAt: at(110) }),
+        );
+        if (outcome.kind !== 'claimed') throw new Error('claim refused');
+        const output = { sent: [1, 2], to: { name: 'ops', cc: null }, ok: true };
+
+        // Act
+        const record = await store.finishAttempt(
+          outcome.record,
+          { status: SUCCESSFUL, durationMs: 1234, output },
+          at(60),
+        );
+
+        // Assess
+        const { leaseExpiresAt: _lease, error: _error, ...kept } = outcome.record;
+        const expected: JobRecord = {
+          ...kept,
+          status: SUCCESSFUL,
+          output,
+          durationMs: 1234,
+          endedAt: at(60),
+          updatedAt: at(60),
+          expiresAt: keptUntil(at(60)),
+        };
+        expect(outcome.record.error).toEqual(failure);
+        expect(record).toEqual(expected);
+        expect(await store.get(id)).toEqual(expected);
+      });
+
+      it('SUCCESSFUL with an output too large to keep notes outputTruncated', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const record = await store.finishAttempt(
+          running,
+          { status: SUCCESSFUL, durationMs: 5, outputTruncated: true },
+          at(20),
+        );
+
+        // Assess
+        expect(record.outputTruncated).toBe(true);
+        expect(record.output).toBeUndefined();
+      });
+
+      it('DEFERRED gives the attempt back, counts the deferral and keeps when and why', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const first = await store.finishAttempt(
+          running,
+          { status: DEFERRED, durationMs: 7, retryAt: at(80), reason: 'not ready' },
+          at(20),
+        );
+        const again = await store.claim(
+          claimRequest(id, queue, { now: at(80), leaseExpiresAt: at(140) }),
+        );
+        if (again.kind !== 'claimed') throw new Error('claim refused');
+        const second = await store.finishAttempt(
+          again.record,
+          { status: DEFERRED, durationMs: 7, retryAt: at(150), reason: 'still not ready' },
+          at(90),
+        );
+
+        // Assess
+        expect(first).toMatchObject({
+          status: DEFERRED,
+          attempts: 0,
+          deferrals: 1,
+          retryAt: at(80),
+          deferReason: 'not ready',
+          durationMs: 7,
+          endedAt: at(20),
+          updatedAt: at(20),
+          expiresAt: keptUntil(at(20)),
+        });
+        expect(first.leaseExpiresAt).toBeUndefined();
+        expect(second).toMatchObject({ attempts: 0, deferrals: 2, deferReason: 'still not ready' });
+      });
+
+      it('RETRYING keeps the error and when to retry, and removes the lease', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const record = await store.finishAttempt(
+          running,
+          { status: RETRYING, durationMs: 9, error: failure, retryAt: at(40) },
+          at(20),
+        );
+
+        // Assess
+        const { leaseExpiresAt: _lease, ...rest } = running;
+        expect(record).toEqual({
+          ...rest,
+          status: RETRYING,
+          attempts: 1,
+          error: failure,
+          retryAt: at(40),
+          durationMs: 9,
+          endedAt: at(20),
+          updatedAt: at(20),
+          expiresAt: keptUntil(at(20)),
+        });
+      });
+
+      it('ERRORED keeps the error (name, message, stack) and removes the lease', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const record = await store.finishAttempt(
+          running,
+          { status: ERRORED, durationMs: 9, error: failure },
+          at(20),
+        );
+
+        // Assess
+        const { leaseExpiresAt: _lease, ...rest } = running;
+        expect(record).toEqual({
+          ...rest,
+          status: ERRORED,
+          error: failure,
+          durationMs: 9,
+          endedAt: at(20),
+          updatedAt: at(20),
+          expiresAt: keptUntil(at(20)),
+        });
+        expect(await store.get(id)).toEqual(record);
+      });
+
+      it.each([
+        [SUCCESSFUL, { status: SUCCESSFUL, durationMs: 3, output: { sent: 1 } }],
+        [ERRORED, { status: ERRORED, durationMs: 3, error: failure }],
+        [RETRYING, { status: RETRYING, durationMs: 3, error: failure, retryAt: at(40) }],
+        [DEFERRED, { status: DEFERRED, durationMs: 3, retryAt: at(80), reason: 'not ready' }],
+      ] as const)(
+        'recognises a repeated %s write that was already applied and returns the record',
+        async (_, result) => {
+          // Prepare
+          const running = await recordIn(store, RUNNING, id, queue);
+          const first = await store.finishAttempt(running, result, at(20));
+
+          // Act: the same write again, after its first response was lost.
+          const repeated = await store.finishAttempt(running, result, at(20));
+
+          // Assess
+          expect(repeated).toEqual(first);
+          expect(await store.get(id)).toEqual(first);
+        },
+      );
+
+      it('refuses the same outcome written at another instant: not a repeat', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+        const first = await store.finishAttempt(
+          running,
+          { status: SUCCESSFUL, durationMs: 3 },
+          at(20),
+        );
+
+        // Act
+        const error = await refusal(
+          store.finishAttempt(running, { status: SUCCESSFUL, durationMs: 3 }, at(21)),
+          JobStateConflictError,
+        );
+
+        // Assess
+        expect(error.currentStatus).toBe(SUCCESSFUL);
+        expect(await store.get(id)).toEqual(first);
+      });
+
+      it('refuses a stale attempt number with JobStateConflictError, changing nothing', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const error = await refusal(
+          store.finishAttempt(
+            { ...running, attempts: 2 },
+            { status: SUCCESSFUL, durationMs: 1 },
+            at(20),
+          ),
+          JobStateConflictError,
+        );
+
+        // Assess
+        expect(error).toMatchObject({ jobId: id, currentStatus: RUNNING });
+        expect(await store.get(id)).toEqual(running);
+      });
+
+      it('refuses an attempt whose record is no longer RUNNING (rescued as LOST)', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+        await store.markLost(running, at(140), at(200));
+
+        // Act
+        const error = await refusal(
+          store.finishAttempt(running, { status: SUCCESSFUL, durationMs: 1 }, at(210)),
+          JobStateConflictError,
+        );
+
+        // Assess
+        expect(error.currentStatus).toBe(LOST);
+        expect(await store.get(id)).toMatchObject({ status: LOST });
+      });
+
+      it('refuses an unknown id with JobNotFoundError', async () => {
+        // Act
+        const error = await refusal(
+          store.finishAttempt(
+            { id, queue, attempts: 1 },
+            { status: ERRORED, durationMs: 1, error: failure },
+            at(20),
+          ),
+          JobNotFoundError,
+        );
+
+        // Assess
+        expect(error.jobId).toBe(id);
+        expect(await store.get(id)).toBeUndefined();
+      });
+    });
+
+    describe('markLost', () => {
+      it('moves a RUNNING attempt whose lease expired to LOST, saying why', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const lost = await store.markLost(running, at(130), at(190));
+
+        // Assess
+        const { leaseExpiresAt: _lease, ...rest } = running;
+        expect(lost).toEqual({
+          ...rest,
+          status: LOST,
+          endedAt: at(190),
+          updatedAt: at(190),
+          expiresAt: keptUntil(at(190)),
+          error: { name: 'JobLostError', message: expect.stringContaining('Attempt 1') },
+        });
+        expect(await store.get(id)).toEqual(lost);
+      });
+
+      it('returns null while the lease has not expired before the given instant', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act: the lease ends at 70 s, exactly the instant given.
+        const lost = await store.markLost(running, at(70), at(130));
+
+        // Assess
+        expect(lost).toBeNull();
+        expect(await store.get(id)).toEqual(running);
+      });
+
+      it('returns null for another attempt, a finished record or an unknown id', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+        const finishedId = unique('job');
+        const finished = await recordIn(store, SUCCESSFUL, finishedId, queue);
+
+        // Act
+        const results = await Promise.all([
+          store.markLost({ ...running, attempts: 2 }, at(140), at(200)),
+          store.markLost({ ...finished, attempts: 1 }, at(140), at(200)),
+          store.markLost({ id: unique('job'), queue, attempts: 1 }, at(140), at(200)),
+        ]);
+
+        // Assess
+        expect(results).toEqual([null, null, null]);
+        expect(await store.get(id)).toEqual(running);
+        expect(await store.get(finishedId)).toEqual(finished);
+      });
+
+      it('moves it only once when several callers race', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const results = await Promise.all([
+          store.markLost(running, at(140), at(200)),
+          store.markLost(running, at(140), at(201)),
+          store.markLost(running, at(140), at(202)),
+        ]);
+
+        // Assess
+        const moved = results.filter((r) => r !== null);
+        expect(moved).toHaveLength(1);
+        expect(await store.get(id)).toEqual(moved[0]);
+      });
+    });
+
+    describe('recordRejected', () => {
+      it('writes the ERRORED record when none exists', async () => {
+        // Prepare
+        const record = rejectedRecord(id, queue);
+
+        // Act
+        await store.recordRejected(record);
+
+        // Assess
+        expect(await store.get(id)).toEqual({ ...record, expiresAt: keptUntil(at(5)) });
+      });
+
+      it.each([QUEUED, RUNNING, ERRORED])('replaces a %s record whole', async (status) => {
+        // Prepare
+        await recordIn(store, status, id, queue);
+        const record = { ...rejectedRecord(id, queue), updatedAt: at(300) };
+
+        // Act
+        await store.recordRejected(record);
+
+        // Assess
+        expect(await store.get(id)).toEqual({ ...record, expiresAt: keptUntil(at(300)) });
+      });
+
+      it('refuses a SUCCESSFUL record with JobStateConflictError and keeps it', async () => {
+        // Prepare
+        const successful = await recordIn(store, SUCCESSFUL, id, queue);
+
+        // Act
+        const error = await refusal(
+          store.recordRejected(rejectedRecord(id, queue)),
+          JobStateConflictError,
+        );
+
+        // Assess
+        expect(error.currentStatus).toBe(SUCCESSFUL);
+        expect(await store.get(id)).toEqual(successful);
+      });
+    });
+
+    describe('markDeadLettered', () => {
+      it('notes deadLetteredAt on an ERRORED record, leaving updatedAt and expiresAt', async () => {
+        // Prepare
+        const errored = await recordIn(store, ERRORED, id, queue);
+
+        // Act
+        await store.markDeadLettered(id, at(25));
+
+        // Assess
+        expect(await store.get(id)).toEqual({ ...errored, deadLetteredAt: at(25) });
+      });
+
+      it.each([QUEUED, RUNNING, RETRYING, SUCCESSFUL, LOST])(
+        'refuses a %s record with JobStateConflictError',
+        async (status) => {
+          // Prepare
+          const before = await recordIn(store, status, id, queue);
+
+          // Act
+          const error = await refusal(store.markDeadLettered(id, at(25)), JobStateConflictError);
+
+          // Assess
+          expect(error.currentStatus).toBe(status);
+          expect(await store.get(id)).toEqual(before);
+        },
+      );
+
+      it('refuses an unknown id with JobNotFoundError', async () => {
+        // Act
+        const error = await refusal(store.markDeadLettered(id, at(25)), JobNotFoundError);
+
+        // Assess
+        expect(error.jobId).toBe(id);
+      });
+    });
+
+    describe('cancel', () => {
+      it.each([QUEUED, RETRYING, DEFERRED])('moves a %s record to CANCELLED', async (status) => {
+        // Prepare
+        const before = await recordIn(store, status, id, queue);
+
+        // Act
+        const cancelled = await store.cancel(id, at(35));
+
+        // Assess
+        const { retryAt: _retryAt, ...rest } = before;
+        expect(cancelled).toEqual({
+          ...rest,
+          status: CANCELLED,
+          endedAt: at(35),
+          updatedAt: at(35),
+          expiresAt: keptUntil(at(35)),
+        });
+        expect(await store.get(id)).toEqual(cancelled);
+      });
+
+      it.each(NOT_CLAIMABLE)('refuses a %s record with JobStateConflictError', async (status) => {
+        // Prepare
+        const before = await recordIn(store, status, id, queue);
+
+        // Act
+        const error = await refusal(store.cancel(id, at(300)), JobStateConflictError);
+
+        // Assess
+        expect(error).toMatchObject({ jobId: id, currentStatus: status });
+        expect(await store.get(id)).toEqual(before);
+      });
+
+      it('refuses an unknown id with JobNotFoundError', async () => {
+        // Act
+        const error = await refusal(store.cancel(id, at(300)), JobNotFoundError);
+
+        // Assess
+        expect(error.jobId).toBe(id);
+      });
+    });
+
+    describe('requeue', () => {
+      it.each([ERRORED, LOST, CANCELLED])(
+        'moves a %s record back to QUEUED with attempts reset, claimable again',
+        async (status) => {
+          // Prepare
+          await recordIn(store, status, id, queue);
+          if (status === ERRORED) await store.markDeadLettered(id, at(25));
+
+          // Act
+          const requeued = await store.requeue(id, at(400));
+          const claim = await store.claim(
+            claimRequest(id, queue, { now: at(410), leaseExpiresAt: at(470) }),
+          );
+
+          // Assess
+          expect(requeued).toMatchObject({
+            status: QUEUED,
+            attempts: 0,
+            updatedAt: at(400),
+            expiresAt: keptUntil(at(400)),
+          });
+          for (const field of [
+            'error',
+            'endedAt',
+            'deadLetteredAt',
+            'leaseExpiresAt',
+            'retryAt',
+            'durationMs',
+          ]) {
+            expect(requeued).not.toHaveProperty(field);
+          }
+          expect(claim).toMatchObject({ kind: 'claimed', record: { attempts: 1 } });
+        },
+      );
+
+      it.each(NOT_REOPENABLE)('refuses a %s record with JobStateConflictError', async (status) => {
+        // Prepare
+        const before = await recordIn(store, status, id, queue);
+
+        // Act
+        const error = await refusal(store.requeue(id, at(400)), JobStateConflictError);
+
+        // Assess
+        expect(error.currentStatus).toBe(status);
+        expect(await store.get(id)).toEqual(before);
+      });
+
+      it('refuses an unknown id with JobNotFoundError', async () => {
+        // Act
+        const error = await refusal(store.requeue(id, at(400)), JobNotFoundError);
+
+        // Assess
+        expect(error.jobId).toBe(id);
+      });
+    });
+
+    describe('get', () => {
+      it('returns undefined for an unknown id', async () => {
+        // Act
+        const record = await store.get(id);
+
+        // Assess
+        expect(record).toBeUndefined();
+      });
+
+      it('returns the record as the last write left it', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const record = await store.get(id);
+
+        // Assess
+        expect(record).toEqual(running);
+        expect(record?.status).toBe(RUNNING);
+      });
+    });
+
+    describe('list', () => {
+      /** QUEUED records of `queue` updated at the given seconds; returns their ids in that order. */
+      async function queuedAt(seconds: readonly number[], type = 'report'): Promise<string[]> {
+        const ids = seconds.map(() => unique('job'));
+        await Promise.all(
+          ids.map((jobId, i) =>
+            store.putQueued(queuedRecord(jobId, queue, { type, updatedAt: at(seconds[i]!) })),
+          ),
+        );
+        return ids;
+      }
+
+      it('lists one queue’s records of one status, newest updatedAt first', async () => {
+        // Prepare
+        const [first, third, second] = await queuedAt([1, 3, 2]);
+        await recordIn(store, RUNNING, unique('job'), queue);
+        await store.putQueued(queuedRecord(unique('job'), unique('other-queue')));
+
+        // Act
+        const page = await store.list({ queue, status: QUEUED });
+
+        // Assess
+        expect(page.items.map((r) => r.id)).toEqual([third, second, first]);
+        expect(page.cursor).toBeUndefined();
+        expect(page.items[0]).toEqual(await store.get(third!));
+      });
+
+      it('orders records updated at the same instant by id, descending', async () => {
+        // Prepare
+        const ids = [`a-${id}`, `c-${id}`, `b-${id}`];
+        await Promise.all(ids.map((jobId) => store.putQueued(queuedRecord(jobId, queue))));
+
+        // Act
+        const page = await store.list({ queue, status: QUEUED });
+
+        // Assess
+        expect(page.items.map((r) => r.id)).toEqual([`c-${id}`, `b-${id}`, `a-${id}`]);
+      });
+
+      it('lists a record under its current status only', async () => {
+        // Prepare
+        await store.putQueued(queuedRecord(id, queue));
+        await store.claim(claimRequest(id, queue));
+
+        // Act
+        const [queued, running] = await Promise.all([
+          store.list({ queue, status: QUEUED }),
+          store.list({ queue, status: RUNNING }),
+        ]);
+
+        // Assess
+        expect(queued.items).toEqual([]);
+        expect(running.items.map((r) => r.id)).toEqual([id]);
+      });
+
+      it('pages through every record exactly once with an opaque cursor', async () => {
+        // Prepare
+        const ids = await queuedAt([1, 2, 3, 4, 5, 6, 7]);
+
+        // Act
+        const pages = [await store.list({ queue, status: QUEUED, limit: 3 })];
+        while (pages.at(-1)?.cursor && pages.length < 10) {
+          pages.push(
+            await store.list({ queue, status: QUEUED, limit: 3, cursor: pages.at(-1)?.cursor }),
+          );
+        }
+
+        // Assess
+        expect(pages.map((p) => p.items.length)).toEqual([3, 3, 1]);
+        expect(pages.flatMap((p) => p.items.map((r) => r.id))).toEqual([...ids].reverse());
+        expect(pages.at(-1)?.cursor).toBeUndefined();
+      });
+
+      it('gives no cursor when the last page is exactly full', async () => {
+        // Prepare
+        const ids = await queuedAt([1, 2, 3, 4]);
+
+        // Act
+        const first = await store.list({ queue, status: QUEUED, limit: 2 });
+        const second = await store.list({ queue, status: QUEUED, limit: 2, cursor: first.cursor });
+
+        // Assess
+        expect(first.cursor).toEqual(expect.any(String));
+        expect(second.items.map((r) => r.id)).toEqual([ids[1], ids[0]]);
+        expect(second.cursor).toBeUndefined();
+      });
+
+      it('refuses a cursor it did not issue with JobInputError naming the field', async () => {
+        // Act
+        const error = await refusal(
+          store.list({ queue, status: QUEUED, cursor: 'not-a-cursor' }),
+          JobInputError,
+        );
+
+        // Assess
+        expect(error.field).toBe('cursor');
+      });
+
+      it('since: only records updated at or after the instant', async () => {
+        // Prepare
+        const [, two, three] = await queuedAt([1, 2, 3]);
+
+        // Act
+        const page = await store.list({ queue, status: QUEUED, since: at(2) });
+
+        // Assess
+        expect(page.items.map((r) => r.id)).toEqual([three, two]);
+      });
+
+      it('since: an instant written without milliseconds means the same instant', async () => {
+        // Prepare
+        const [, two, three] = await queuedAt([1, 2.5, 3]);
+
+        // Act
+        const page = await store.list({ queue, status: QUEUED, since: '2030-01-01T00:00:02Z' });
+
+        // Assess
+        expect(page.items.map((r) => r.id)).toEqual([three, two]);
+      });
+
+      it('type: only records of that type, each page still filled to the limit', async () => {
+        // Prepare
+        const reports = await queuedAt([1, 3, 5], 'report');
+        await queuedAt([2, 4, 6], 'webhook');
+
+        // Act
+        const first = await store.list({ queue, status: QUEUED, type: 'report', limit: 2 });
+        const second = await store.list({
+          queue,
+          status: QUEUED,
+          type: 'report',
+          limit: 2,
+          cursor: first.cursor,
+        });
+
+        // Assess
+        expect(first.items.map((r) => r.id)).toEqual([reports[2], reports[1]]);
+        expect(second.items.map((r) => r.id)).toEqual([reports[0]]);
+        expect(second.cursor).toBeUndefined();
+      });
+
+      it('limit: 25 by default, at most 100, at least 1', async () => {
+        // Prepare
+        await queuedAt(Array.from({ length: 101 }, (_, i) => i));
+
+        // Act
+        const [byDefault, tooMany, tooFew] = await Promise.all([
+          store.list({ queue, status: QUEUED }),
+          store.list({ queue, status: QUEUED, limit: 500 }),
+          store.list({ queue, status: QUEUED, limit: 0 }),
+        ]);
+
+        // Assess
+        expect(byDefault.items).toHaveLength(25);
+        expect(tooMany.items).toHaveLength(100);
+        expect(tooFew.items).toHaveLength(1);
+        expect([byDefault, tooMany, tooFew].every((p) => typeof p.cursor === 'string')).toBe(true);
+      });
+    });
+
+    describe('listExpiredRunning', () => {
+      it('lists the queue’s RUNNING records whose lease expired before the instant, oldest first', async () => {
+        // Prepare
+        const leases = [50, 100, 200];
+        const ids = leases.map(() => unique('job'));
+        for (const [i, lease] of leases.entries()) {
+          await store.claim(
+            claimRequest(ids[i]!, queue, { now: at(i), leaseExpiresAt: at(lease) }),
+          );
+        }
+        await store.claim(
+          claimRequest(unique('job'), unique('other-queue'), { leaseExpiresAt: at(1) }),
+        );
+        await recordIn(store, ERRORED, unique('job'), queue);
+
+        // Act
+        const expired = await store.listExpiredRunning(queue, at(150));
+
+        // Assess
+        expect(expired.map((r) => r.id)).toEqual([ids[0], ids[1]]);
+        expect(expired[0]).toEqual(await store.get(ids[0]!));
+      });
+
+      it('stops at the limit', async () => {
+        // Prepare
+        for (const second of [1, 2, 3]) {
+          await store.claim(
+            claimRequest(unique('job'), queue, { now: at(second), leaseExpiresAt: at(60) }),
+          );
+        }
+
+        // Act
+        const expired = await store.listExpiredRunning(queue, at(150), 2);
+
+        // Assess
+        expect(expired).toHaveLength(2);
+        expect(expired.map((r) => r.updatedAt)).toEqual([at(1), at(2)]);
+      });
+    });
+
+    it('sets expiresAt to updatedAt plus the retention on every write', async () => {
+      // Prepare
+      const other = unique('job');
+      const kept = (record: JobRecord | undefined | null) =>
+        record ? record.expiresAt - Math.floor(Date.parse(record.updatedAt) / 1000) : undefined;
+
+      // Act
+      const seen: (number | undefined)[] = [];
+      await store.putQueued(queuedRecord(id, queue, { updatedAt: at(1) }));
+      seen.push(kept(await store.get(id)));
+      const claim = await store.claim(claimRequest(id, queue, { now: at(2) }));
+      if (claim.kind !== 'claimed') throw new Error('claim refused');
+      seen.push(kept(claim.record));
+      seen.push(
+        kept(
+          await store.finishAttempt(
+            claim.record,
+            { status: ERRORED, durationMs: 1, error: failure },
+            at(3),
+          ),
+        ),
+      );
+      seen.push(kept(await store.requeue(id, at(4))));
+      seen.push(kept(await store.cancel(id, at(5))));
+      const running = await recordIn(store, RUNNING, other, queue);
+      seen.push(kept(await store.markLost(running, at(140), at(200))));
+      await store.recordRejected({ ...rejectedRecord(other, queue), updatedAt: at(300) });
+      seen.push(kept(await store.get(other)));
+
+      // Assess
+      expect(seen).toEqual(Array(seen.length).fill(CONTRACT_RETENTION_SECONDS));
+    });
+  });
+}

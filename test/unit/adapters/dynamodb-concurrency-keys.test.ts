@@ -1,0 +1,66 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDynamoDbConcurrencyKeys } from '../../../runtime/adapters/aws/dynamodb-concurrency-keys.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const keys = () =>
+  createDynamoDbConcurrencyKeys({
+    client: new DynamoDBClient({ region: 'us-east-1' }),
+    tableName: 'jobs',
+  });
+const refused = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('DynamoDB concurrency keys', () => {
+  it('acquire is one PutItem conditional on "no item, or expired before now"', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+
+    // Act
+    const acquired = await keys().acquire('account:42', 'job-1', 2000, 1000);
+
+    // Assess
+    expect(acquired).toBe(true);
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+      TableName: 'jobs',
+      Item: { pk: 'KEY#account:42', jobId: 'job-1', expiresAt: 2000 },
+      ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
+      ExpressionAttributeNames: { '#pk': 'pk', '#ttl': 'expiresAt' },
+      ExpressionAttributeValues: { ':now': 1000 },
+    });
+  });
+
+  it('acquire answers false when the condition is refused', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(refused());
+
+    // Act
+    const acquired = await keys().acquire('account:42', 'job-2', 2000, 1000);
+
+    // Assess
+    expect(acquired).toBe(false);
+  });
+
+  it('release is one DeleteItem conditional on the holder, a no-op when refused', async () => {
+    // Prepare
+    ddb.on(DeleteCommand).rejects(refused());
+
+    // Act
+    const releasing = keys().release('account:42', 'job-2');
+
+    // Assess
+    await expect(releasing).resolves.toBeUndefined();
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(DeleteCommand, {
+      TableName: 'jobs',
+      Key: { pk: 'KEY#account:42' },
+      ConditionExpression: 'jobId = :jobId',
+      ExpressionAttributeValues: { ':jobId': 'job-2' },
+    });
+  });
+});

@@ -1,0 +1,687 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDynamoDbJobStore } from '../../../runtime/adapters/aws/dynamodb-job-store.ts';
+import { JobNotFoundError, JobStateConflictError } from '../../../runtime/errors.ts';
+import type { JobRecord } from '../../../runtime/job-record.ts';
+import { JobStatus } from '../../../runtime/job-status.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const RETENTION = 3600;
+const T0 = '2030-01-01T00:00:00.000Z';
+const T10 = '2030-01-01T00:00:10.000Z';
+const T20 = '2030-01-01T00:00:20.000Z';
+const T70 = '2030-01-01T00:01:10.000Z';
+const keptUntil = (iso: string) => Math.floor(Date.parse(iso) / 1000) + RETENTION;
+
+function makeStore(onConsumedCapacity?: (units: number) => void) {
+  return createDynamoDbJobStore({
+    client: new DynamoDBClient({ region: 'us-east-1' }),
+    tableName: 'jobs',
+    retentionSeconds: RETENTION,
+    ...(onConsumedCapacity ? { onConsumedCapacity } : {}),
+  });
+}
+
+const running: JobRecord = {
+  id: 'job-1',
+  type: 'report',
+  queue: 'default',
+  status: JobStatus.RUNNING,
+  attempts: 1,
+  maxAttempts: 3,
+  enqueuedAt: T0,
+  updatedAt: T10,
+  startedAt: T10,
+  leaseExpiresAt: T70,
+  waitMs: 10_000,
+  expiresAt: keptUntil(T10),
+};
+
+/** The item DynamoDB holds for `record`: its keys, plus output as JSON. */
+function itemOf(record: JobRecord): Record<string, unknown> {
+  const { output, ...rest } = record;
+  return {
+    pk: `JOB#${record.id}`,
+    gsi1pk: `${record.queue}#${record.status}`,
+    gsi1sk: `${record.updatedAt}#${record.id}`,
+    ...rest,
+    ...(output === undefined ? {} : { outputJson: JSON.stringify(output) }),
+  };
+}
+
+/** A refused condition as the SDK throws it, with the current item when there is one. */
+function conditionFailed(current?: JobRecord) {
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(current ? { Item: marshall(itemOf(current)) } : {}),
+  });
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('DynamoDB job store: claim', () => {
+  it('is one UpdateItem conditional on "no item or claimable", returning ALL_OLD on refusal', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({ Attributes: itemOf(running) });
+
+    // Act
+    await makeStore().claim({
+      id: 'job-1',
+      type: 'report',
+      queue: 'default',
+      enqueuedAt: T0,
+      maxAttempts: 3,
+      leaseExpiresAt: T70,
+      now: T10,
+      envelope: '{"version":1}',
+      messageId: 'message-1',
+    });
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'jobs',
+      Key: { pk: 'JOB#job-1' },
+      UpdateExpression:
+        'SET #id = :id, #status = :status, #attempts = if_not_exists(#attempts, :zero) + :one, ' +
+        '#type = :type, #queue = :queue, #enqueuedAt = if_not_exists(#enqueuedAt, :enqueuedAt), ' +
+        '#waitMs = if_not_exists(#waitMs, :waitMs), #maxAttempts = :maxAttempts, ' +
+        '#startedAt = :startedAt, #leaseExpiresAt = :leaseExpiresAt, #updatedAt = :updatedAt, ' +
+        '#envelope = :envelope, #messageId = :messageId, #expiresAt = :expiresAt, ' +
+        '#gsi1pk = :gsi1pk, #gsi1sk = :gsi1sk REMOVE #retryAt',
+      ConditionExpression: 'attribute_not_exists(pk) OR #status IN (:s0, :s1, :s2)',
+      ExpressionAttributeValues: {
+        ':id': 'job-1',
+        ':status': 'RUNNING',
+        ':zero': 0,
+        ':one': 1,
+        ':type': 'report',
+        ':queue': 'default',
+        ':enqueuedAt': T0,
+        ':waitMs': 10_000,
+        ':maxAttempts': 3,
+        ':startedAt': T10,
+        ':leaseExpiresAt': T70,
+        ':updatedAt': T10,
+        ':envelope': '{"version":1}',
+        ':messageId': 'message-1',
+        ':expiresAt': keptUntil(T10),
+        ':gsi1pk': 'default#RUNNING',
+        ':gsi1sk': `${T10}#job-1`,
+        ':s0': 'QUEUED',
+        ':s1': 'RETRYING',
+        ':s2': 'DEFERRED',
+      },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('returns the new record without the table’s keys', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({ Attributes: itemOf(running) });
+
+    // Act
+    const outcome = await makeStore().claim({
+      id: 'job-1',
+      type: 'report',
+      queue: 'default',
+      enqueuedAt: T0,
+      maxAttempts: 3,
+      leaseExpiresAt: T70,
+      now: T10,
+    });
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'claimed', record: running });
+  });
+
+  it('turns a refused condition carrying the item into a conflict with the current record', async () => {
+    // Prepare
+    const successful: JobRecord = {
+      ...running,
+      status: JobStatus.SUCCESSFUL,
+      output: { sent: 3 },
+      endedAt: T20,
+      updatedAt: T20,
+    };
+    ddb.on(UpdateCommand).rejects(conditionFailed(successful));
+
+    // Act
+    const outcome = await makeStore().claim({
+      id: 'job-1',
+      type: 'report',
+      queue: 'default',
+      enqueuedAt: T0,
+      maxAttempts: 3,
+      leaseExpiresAt: T70,
+      now: T20,
+    });
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'conflict', current: successful });
+  });
+
+  it('treats a refusal by a RUNNING item holding this claim token as the earlier try’s win', async () => {
+    // Prepare
+    const ours = { ...running, claimToken: 'token-1' };
+    ddb.on(UpdateCommand).rejects(conditionFailed(ours));
+
+    // Act
+    const outcome = await makeStore().claim({
+      id: 'job-1',
+      type: 'report',
+      queue: 'default',
+      enqueuedAt: T0,
+      maxAttempts: 3,
+      leaseExpiresAt: T70,
+      now: T10,
+      claimToken: 'token-1',
+    });
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'claimed', record: ours });
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      ExpressionAttributeValues: expect.objectContaining({ ':claimToken': 'token-1' }),
+    });
+  });
+
+  it('lets any other failure through', async () => {
+    // Prepare
+    const throttled = new ProvisionedThroughputExceededException({
+      message: 'slow down',
+      $metadata: {},
+    });
+    ddb.on(UpdateCommand).rejects(throttled);
+
+    // Act
+    const error = await rejectionOf(
+      makeStore().claim({
+        id: 'job-1',
+        type: 'report',
+        queue: 'default',
+        enqueuedAt: T0,
+        maxAttempts: 3,
+        leaseExpiresAt: T70,
+        now: T10,
+      }),
+    );
+
+    // Assess
+    expect(error).toBe(throttled);
+  });
+});
+
+describe('DynamoDB job store: finishAttempt', () => {
+  it('SUCCESSFUL is one UpdateItem conditional on this RUNNING attempt, output as JSON', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({ Attributes: itemOf(running) });
+
+    // Act
+    await makeStore().finishAttempt(
+      running,
+      { status: JobStatus.SUCCESSFUL, durationMs: 1500, output: { sent: 3 } },
+      T20,
+    );
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'jobs',
+      Key: { pk: 'JOB#job-1' },
+      UpdateExpression:
+        'SET #status = :status, #endedAt = :endedAt, #durationMs = :durationMs, ' +
+        '#updatedAt = :updatedAt, #expiresAt = :expiresAt, #gsi1pk = :gsi1pk, #gsi1sk = :gsi1sk, ' +
+        '#outputJson = :outputJson REMOVE #leaseExpiresAt, #error, #retryAt',
+      ConditionExpression: '#status = :running AND #attempts = :attempt',
+      ExpressionAttributeNames: expect.objectContaining({
+        '#status': 'status',
+        '#attempts': 'attempts',
+        '#outputJson': 'outputJson',
+      }),
+      ExpressionAttributeValues: {
+        ':status': 'SUCCESSFUL',
+        ':endedAt': T20,
+        ':durationMs': 1500,
+        ':updatedAt': T20,
+        ':expiresAt': keptUntil(T20),
+        ':gsi1pk': 'default#SUCCESSFUL',
+        ':gsi1sk': `${T20}#job-1`,
+        ':outputJson': '{"sent":3}',
+        ':running': 'RUNNING',
+        ':attempt': 1,
+      },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('DEFERRED gives the attempt back and counts the deferral in the same write', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({ Attributes: itemOf(running) });
+
+    // Act
+    await makeStore().finishAttempt(
+      running,
+      { status: JobStatus.DEFERRED, durationMs: 5, retryAt: T70, reason: 'not ready' },
+      T20,
+    );
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      UpdateExpression: expect.stringContaining(
+        '#retryAt = :retryAt, #deferReason = :deferReason, #attempts = #attempts - :one, ' +
+          '#deferrals = if_not_exists(#deferrals, :zero) + :one REMOVE #leaseExpiresAt',
+      ),
+      ConditionExpression: '#status = :running AND #attempts = :attempt',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':status': 'DEFERRED',
+        ':retryAt': T70,
+        ':deferReason': 'not ready',
+        ':one': 1,
+        ':zero': 0,
+      }),
+    });
+  });
+
+  it('RETRYING keeps the error and when to retry', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({ Attributes: itemOf(running) });
+    const error = { name: 'Error', message: 'boom', stack: 'Error: boom' };
+
+    // Act
+    await makeStore().finishAttempt(
+      running,
+      { status: JobStatus.RETRYING, durationMs: 5, error, retryAt: T70 },
+      T20,
+    );
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      UpdateExpression: expect.stringMatching(
+        /#error = :error, #retryAt = :retryAt REMOVE #leaseExpiresAt$/,
+      ),
+      ExpressionAttributeValues: expect.objectContaining({ ':error': error, ':retryAt': T70 }),
+    });
+  });
+
+  it('turns a refused condition carrying the item into JobStateConflictError with its status', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).rejects(conditionFailed({ ...running, status: JobStatus.LOST }));
+
+    // Act
+    const error = await rejectionOf(
+      makeStore().finishAttempt(running, { status: JobStatus.SUCCESSFUL, durationMs: 1 }, T20),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(JobStateConflictError);
+    expect(error).toMatchObject({ jobId: 'job-1', currentStatus: 'LOST' });
+    expect((error as Error).cause).toBeInstanceOf(ConditionalCheckFailedException);
+  });
+
+  it('returns the record when the refused write finds its own outcome already applied', async () => {
+    // Prepare
+    const applied: JobRecord = {
+      ...running,
+      status: JobStatus.DEFERRED,
+      attempts: 0,
+      endedAt: T20,
+      updatedAt: T20,
+      retryAt: T70,
+    };
+    ddb.on(UpdateCommand).rejects(conditionFailed(applied));
+
+    // Act
+    const record = await makeStore().finishAttempt(
+      running,
+      { status: JobStatus.DEFERRED, durationMs: 5, retryAt: T70, reason: 'not ready' },
+      T20,
+    );
+
+    // Assess
+    expect(record).toEqual(applied);
+  });
+
+  it('turns a refused condition without an item into JobNotFoundError', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    // Act
+    const error = await rejectionOf(
+      makeStore().finishAttempt(running, { status: JobStatus.SUCCESSFUL, durationMs: 1 }, T20),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(JobNotFoundError);
+  });
+});
+
+describe('DynamoDB job store: other transitions', () => {
+  it('putQueued is one PutItem of the record with its keys and TTL, refused if the id exists', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+    const queued: JobRecord = {
+      id: 'job-1',
+      type: 'report',
+      queue: 'default',
+      status: JobStatus.QUEUED,
+      attempts: 0,
+      maxAttempts: 3,
+      enqueuedAt: T0,
+      updatedAt: T0,
+      expiresAt: 0,
+    };
+
+    // Act
+    await makeStore().putQueued(queued);
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'jobs',
+      Item: { ...itemOf(queued), expiresAt: keptUntil(T0) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('putQueued turns a refused condition into JobStateConflictError with the current status', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(conditionFailed(running));
+
+    // Act
+    const error = await rejectionOf(
+      makeStore().putQueued({ ...running, status: JobStatus.QUEUED, attempts: 0 }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(JobStateConflictError);
+    expect(error).toMatchObject({ jobId: 'job-1', currentStatus: 'RUNNING' });
+  });
+
+  it('markLost is conditional on this RUNNING attempt with an expired lease, null when refused', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).rejects(conditionFailed({ ...running, status: JobStatus.SUCCESSFUL }));
+
+    // Act
+    const lost = await makeStore().markLost(running, T70, T70);
+
+    // Assess
+    expect(lost).toBeNull();
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      ConditionExpression: '#status = :running AND #attempts = :attempt AND #lease < :before',
+      ExpressionAttributeNames: expect.objectContaining({ '#lease': 'leaseExpiresAt' }),
+      ExpressionAttributeValues: expect.objectContaining({
+        ':running': 'RUNNING',
+        ':attempt': 1,
+        ':before': T70,
+        ':status': 'LOST',
+      }),
+    });
+  });
+
+  it('recordRejected puts the record unless it is SUCCESSFUL, refusing with JobStateConflictError', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(conditionFailed());
+    const rejected: JobRecord = {
+      ...running,
+      status: JobStatus.ERRORED,
+      attempts: 0,
+      error: { name: 'MalformedEnvelopeError', message: 'not JSON' },
+    };
+
+    // Act
+    const error = await rejectionOf(makeStore().recordRejected(rejected));
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      ConditionExpression: 'attribute_not_exists(pk) OR #status <> :successful',
+      ExpressionAttributeValues: { ':successful': 'SUCCESSFUL' },
+    });
+    expect(error).toBeInstanceOf(JobStateConflictError);
+    expect(error).toMatchObject({ currentStatus: 'SUCCESSFUL' });
+  });
+
+  it('cancel reads the record, then updates it only from a claimable status', async () => {
+    // Prepare
+    const queued = { ...running, status: JobStatus.QUEUED, attempts: 0 };
+    ddb.on(GetCommand).resolves({ Item: itemOf(queued) });
+    ddb.on(UpdateCommand).resolves({ Attributes: itemOf(queued) });
+
+    // Act
+    await makeStore().cancel('job-1', T20);
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      Key: { pk: 'JOB#job-1' },
+      ConsistentRead: true,
+    });
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      ConditionExpression: '#status IN (:s0, :s1, :s2)',
+      UpdateExpression: expect.stringMatching(/REMOVE #retryAt$/),
+      ExpressionAttributeValues: expect.objectContaining({
+        ':status': 'CANCELLED',
+        ':gsi1pk': 'default#CANCELLED',
+      }),
+    });
+  });
+
+  it('cancel of an unknown id is JobNotFoundError, with no write', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+
+    // Act
+    const error = await rejectionOf(makeStore().cancel('job-1', T20));
+
+    // Assess
+    expect(error).toBeInstanceOf(JobNotFoundError);
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  it('get reads consistently and gives the output back from its JSON', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({
+      Item: itemOf({ ...running, status: JobStatus.SUCCESSFUL, output: [1, { a: null }] }),
+    });
+
+    // Act
+    const record = await makeStore().get('job-1');
+
+    // Assess
+    expect(record).toEqual({ ...running, status: JobStatus.SUCCESSFUL, output: [1, { a: null }] });
+  });
+
+  it('reports the capacity each write consumed when asked', async () => {
+    // Prepare
+    ddb.on(UpdateCommand).resolves({
+      Attributes: itemOf(running),
+      ConsumedCapacity: { TableName: 'jobs', CapacityUnits: 2 },
+    });
+    const units: number[] = [];
+
+    // Act
+    await makeStore((u) => units.push(u)).finishAttempt(
+      running,
+      { status: JobStatus.SUCCESSFUL, durationMs: 1 },
+      T20,
+    );
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { ReturnConsumedCapacity: 'TOTAL' });
+    expect(units).toEqual([2]);
+  });
+});
+
+describe('DynamoDB job store: list', () => {
+  const lastKey = { pk: 'JOB#job-2', gsi1pk: 'default#ERRORED', gsi1sk: `${T20}#job-2` };
+
+  it('queries the byQueueStatus index newest first, with since as a key condition and type as a filter', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [itemOf(running)] });
+
+    // Act
+    await makeStore().list({
+      queue: 'default',
+      status: JobStatus.ERRORED,
+      since: T0,
+      type: 'report',
+      limit: 10,
+    });
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'jobs',
+      IndexName: 'byQueueStatus',
+      KeyConditionExpression: '#pk = :pk AND #sk >= :since',
+      FilterExpression: '#type = :type',
+      ExpressionAttributeNames: { '#pk': 'gsi1pk', '#sk': 'gsi1sk', '#type': 'type' },
+      ExpressionAttributeValues: { ':pk': 'default#ERRORED', ':since': T0, ':type': 'report' },
+      ScanIndexForward: false,
+      Limit: 11,
+    });
+  });
+
+  it('writes since with milliseconds, as the index sorts instants', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    await makeStore().list({
+      queue: 'default',
+      status: JobStatus.ERRORED,
+      since: '2030-01-01T00:00:02Z',
+    });
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      ExpressionAttributeValues: expect.objectContaining({ ':since': '2030-01-01T00:00:02.000Z' }),
+    });
+  });
+
+  it('asks for one past the page (25 by default, clamped to 1–100) to know whether more follow', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const store = makeStore();
+
+    // Act
+    await store.list({ queue: 'default', status: JobStatus.ERRORED });
+    await store.list({ queue: 'default', status: JobStatus.ERRORED, limit: 1000 });
+    await store.list({ queue: 'default', status: JobStatus.ERRORED, limit: -3 });
+
+    // Assess
+    expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 1, { Limit: 26 });
+    expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, { Limit: 101 });
+    expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 3, { Limit: 2 });
+  });
+
+  it('round-trips the last item’s index position through an opaque cursor into ExclusiveStartKey', async () => {
+    // Prepare
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [itemOf(running), itemOf({ ...running, id: 'job-2' })],
+        LastEvaluatedKey: lastKey,
+      })
+      .resolves({ Items: [] });
+    const store = makeStore();
+
+    // Act
+    const first = await store.list({ queue: 'default', status: JobStatus.ERRORED, limit: 1 });
+    await store.list({
+      queue: 'default',
+      status: JobStatus.ERRORED,
+      limit: 1,
+      cursor: first.cursor,
+    });
+
+    // Assess
+    expect(first.cursor).toEqual(expect.any(String));
+    expect(first.cursor).not.toContain('JOB#');
+    expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, {
+      ExclusiveStartKey: { pk: 'JOB#job-1', gsi1pk: 'default#RUNNING', gsi1sk: `${T10}#job-1` },
+    });
+  });
+
+  it('gives no cursor when the page is exactly full and nothing follows', async () => {
+    // Prepare
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [itemOf(running)], LastEvaluatedKey: lastKey })
+      .resolves({ Items: [] });
+
+    // Act
+    const page = await makeStore().list({ queue: 'default', status: JobStatus.RUNNING, limit: 1 });
+
+    // Assess
+    expect(page).toEqual({ items: [running] });
+    expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, {
+      Limit: 1,
+      ExclusiveStartKey: lastKey,
+    });
+  });
+
+  it('keeps querying after a page the type filter thinned, asking only for what is missing', async () => {
+    // Prepare
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [itemOf(running)], LastEvaluatedKey: lastKey })
+      .resolves({ Items: [itemOf({ ...running, id: 'job-3' })] });
+
+    // Act
+    const page = await makeStore().list({
+      queue: 'default',
+      status: JobStatus.RUNNING,
+      type: 'report',
+      limit: 3,
+    });
+
+    // Assess
+    expect(page.items.map((r) => r.id)).toEqual(['job-1', 'job-3']);
+    expect(page.cursor).toBeUndefined();
+    expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, {
+      Limit: 3,
+      ExclusiveStartKey: lastKey,
+    });
+  });
+
+  it('listExpiredRunning filters the RUNNING partition by lease', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [itemOf(running)] });
+
+    // Act
+    const expired = await makeStore().listExpiredRunning('default', T70);
+
+    // Assess
+    expect(expired).toEqual([running]);
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      IndexName: 'byQueueStatus',
+      KeyConditionExpression: '#pk = :pk',
+      FilterExpression: '#lease < :before',
+      ExpressionAttributeValues: { ':pk': 'default#RUNNING', ':before': T70 },
+    });
+  });
+});
