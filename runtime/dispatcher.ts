@@ -90,7 +90,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   async function releaseKey(key: string | undefined, jobId: string): Promise<void> {
     if (!key) return;
     try {
-      await deps.keys.release(key, jobId);
+      await retryTransient(() => deps.keys.release(key, jobId));
     } catch (error) {
       logger.warn('Concurrency key not released; its TTL will free it', {
         job_id: jobId,
@@ -148,30 +148,43 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     });
     metrics.record({ queue: queue.name, type, outcome: 'rejected' });
     try {
-      await store.recordRejected({
-        id,
-        type,
-        queue: queue.name,
-        status: JobStatus.ERRORED,
-        attempts: 0,
-        maxAttempts: 0,
-        enqueuedAt: envelope?.enqueuedAt ?? at,
-        updatedAt: at,
-        endedAt: at,
-        deadLetteredAt: at,
-        error: toStoredError(reason),
-        messageId: message.messageId,
-        ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
-          ? { envelope: message.body }
-          : {}),
-        expiresAt: 0,
-      });
+      await retryTransient(() =>
+        store.recordRejected({
+          id,
+          type,
+          queue: queue.name,
+          status: JobStatus.ERRORED,
+          attempts: 0,
+          maxAttempts: 0,
+          enqueuedAt: envelope?.enqueuedAt ?? at,
+          updatedAt: at,
+          endedAt: at,
+          deadLetteredAt: at,
+          error: toStoredError(reason),
+          messageId: message.messageId,
+          ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
+            ? { envelope: message.body }
+            : {}),
+          expiresAt: 0,
+        }),
+      );
     } catch (error) {
-      logger.error('Rejected message is in the DLQ but its ERRORED record was not written', {
-        job_id: id,
-        queue: queue.name,
-        error,
-      });
+      if (error instanceof JobStateConflictError) {
+        logger.warn('Rejected message names a job that already succeeded; record kept', {
+          job_id: id,
+          queue: queue.name,
+        });
+        return 'delete';
+      }
+      logger.error(
+        'Rejected message is in the DLQ but its ERRORED record was not written; it will be delivered again',
+        {
+          job_id: id,
+          queue: queue.name,
+          error,
+        },
+      );
+      return 'keep';
     }
     return 'delete';
   }
@@ -196,10 +209,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         await hide(message, (leaseEnd + lostGraceMs - at.getTime()) / 1000, current.id);
         return 'keep';
       }
-      const lost = await store.markLost(
-        current,
-        new Date(at.getTime() - lostGraceMs).toISOString(),
-        at.toISOString(),
+      const lost = await retryTransient(() =>
+        store.markLost(
+          current,
+          new Date(at.getTime() - lostGraceMs).toISOString(),
+          at.toISOString(),
+        ),
       );
       if (!lost) return 'keep';
       logger.warn('Job lost', { ...keys, status: JobStatus.LOST, attempt: current.attempts });
@@ -209,8 +224,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return 'delete';
     }
     if (current.status === JobStatus.ERRORED && !current.deadLetteredAt) {
+      // The delivery that wrote ERRORED stopped before the DLQ (and maybe before the key).
       await transport.send(queue.dlqUrl, message.body);
       await store.markDeadLettered(current.id, now().toISOString());
+      await releaseKey(current.concurrencyKey, current.id);
       return 'delete';
     }
     // A terminal record whose key is still held (its release was lost): release it now.
@@ -242,7 +259,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     let failure: unknown;
     let failed = false;
     try {
-      output = await runWithDeadline(claimed.id, deadlineMs, (signal) => {
+      // The lease (and ctx.deadline) were set before the claim: a slow claim shortens the run.
+      const runBudgetMs = Math.max(0, startedAt + deadlineMs - now().getTime());
+      output = await runWithDeadline(claimed.id, runBudgetMs, (signal) => {
         let child: Logger | undefined;
         const ctx: JobContext = {
           jobId: claimed.id,
@@ -274,6 +293,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         return true;
       } catch (error) {
         if (error instanceof JobStateConflictError) {
+          // Another delivery (or the monitor) moved the record on; that delivery may be this very
+          // message, so it is kept: its next delivery decides from the record (onConflict).
           logger.warn('Job record changed while it ran; outcome not recorded', { ...keys, error });
           return false;
         }
@@ -285,7 +306,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (
         !(await recordOutcome({ status: JobStatus.SUCCESSFUL, durationMs, ...boundOutput(output) }))
       ) {
-        return 'delete';
+        return 'keep';
       }
       logger.info('Job succeeded', { ...keys, status: JobStatus.SUCCESSFUL, ...timing });
       metrics.record({
@@ -310,7 +331,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           reason: failure.message,
         }))
       ) {
-        return 'delete';
+        return 'keep';
       }
       logger.info('Job deferred', {
         ...keys,
@@ -327,7 +348,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const error = toStoredError(failure);
     const exhausted = attempt >= settings.maxAttempts;
     if (failure instanceof UnrecoverableJobError || exhausted) {
-      if (!(await recordOutcome({ status: JobStatus.ERRORED, durationMs, error }))) return 'delete';
+      if (!(await recordOutcome({ status: JobStatus.ERRORED, durationMs, error }))) return 'keep';
       logger.error('Job errored', {
         ...keys,
         status: JobStatus.ERRORED,
@@ -359,7 +380,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         : retryDelaySeconds(settings.retryDelay, attempt, random);
     const retryAt = new Date(endedAt.getTime() + delay * 1000).toISOString();
     if (!(await recordOutcome({ status: JobStatus.RETRYING, durationMs, error, retryAt })))
-      return 'delete';
+      return 'keep';
     logger.warn('Job failed, will retry', {
       ...keys,
       status: JobStatus.RETRYING,

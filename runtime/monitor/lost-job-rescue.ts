@@ -13,6 +13,7 @@ import { runAbortHook } from '../abort-hook.ts';
 import type { JobRecord } from '../job-record.ts';
 import type { ConcurrencyKeyStore, JobStore } from '../ports.ts';
 import type { JobRegistry } from '../registry.ts';
+import { retryTransient } from '../retry-transient.ts';
 import { MONITOR_LOG_MESSAGES } from './monitor-log.ts';
 
 /** What the rescue needs: the job store, the key store and the registry (for the hooks). */
@@ -88,7 +89,9 @@ export async function rescueLostJobs(
   for (const candidate of expired) {
     let lost: JobRecord | null;
     try {
-      lost = await deps.store.markLost(candidate, expiredBefore, now.toISOString());
+      lost = await retryTransient(() =>
+        deps.store.markLost(candidate, expiredBefore, now.toISOString()),
+      );
     } catch (error) {
       failed++;
       logger.error(MONITOR_LOG_MESSAGES.rescueFailed, { queue, job_id: candidate.id, error });

@@ -569,6 +569,21 @@ export function describeJobStoreContract(
         expect(moved).toHaveLength(1);
         expect(await store.get(id)).toEqual(moved[0]);
       });
+      it('answers a repeat of its own write with the LOST record, and a later caller with null', async () => {
+        // Prepare: the first write is applied but its caller never heard back.
+        const running = await recordIn(store, RUNNING, id, queue);
+        const first = await store.markLost(running, at(140), at(200));
+
+        // Act
+        const repeat = await store.markLost(running, at(140), at(200));
+        const later = await store.markLost(running, at(150), at(260));
+
+        // Assess
+        expect(first).not.toBeNull();
+        expect(repeat).toEqual(first);
+        expect(later).toBeNull();
+        expect(await store.get(id)).toEqual(first);
+      });
     });
 
     describe('recordRejected', () => {

@@ -1,0 +1,217 @@
+/**
+ * Accounts for every job of a chaos run once it is at rest, from the outside: the whole job
+ * table (scanned), the whole DLQ (received and parsed), the ledger of writes DynamoDB applied,
+ * and what the job code itself observed. Each list below names the jobs that break one promise;
+ * a sound run leaves all of them empty.
+ *
+ * What "exactly once" means here:
+ * - every id sent has exactly one record, in SUCCESSFUL, ERRORED or LOST (the table is keyed by
+ *   id, so "one record" is structural; the checks are that it exists and is final);
+ * - a job whose script can succeed ends SUCCESSFUL or LOST (or ERRORED if an attempt was cut
+ *   short by its deadline though its script did not overrun), one whose script cannot ends
+ *   ERRORED or LOST; malformed messages end ERRORED;
+ * - duplicate completion: DynamoDB applied more than one write taking the record from RUNNING
+ *   to SUCCESSFUL, or more than one ending of any kind (RUNNING → SUCCESSFUL / ERRORED / LOST);
+ *   and, seen from the job's side, `run` completed (returned before its deadline, in a live
+ *   invocation) more than once. A SUCCESSFUL record must have exactly one SUCCESSFUL write and
+ *   one completed run behind it;
+ * - the DLQ holds exactly the ERRORED set (as sets of ids: delivery is at least once, so a
+ *   message may be there twice, which is counted and reported), and every ERRORED record says
+ *   it was dead-lettered;
+ * - every concurrency key is free once its job has ended;
+ * - `onAborted` runs at most once per job, only for LOST ones, and for every LOST one unless the
+ *   process that marked it LOST died before it could run the hook.
+ */
+import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { TABLE_SCHEMA } from '../../config/table-schema.ts';
+import { salvageJobId } from '../../runtime/envelope.ts';
+import type { JobRecord } from '../../runtime/job-record.ts';
+import { ALL_STATUSES, type JobStatus, JobStatus as Status } from '../../runtime/job-status.ts';
+import type { ChaosRun } from './chaos-run.ts';
+
+/** The outcome of the accounting: counts to report, and the jobs that break a promise. */
+export interface Accounting {
+  readonly byStatus: Readonly<Record<JobStatus, number>>;
+  readonly expectedJobs: number;
+  readonly records: number;
+  /** Sent, but no record. */
+  readonly missing: readonly string[];
+  /** A record for an id that was never sent. */
+  readonly unexpected: readonly string[];
+  /** A record left in QUEUED, RUNNING, RETRYING, DEFERRED or CANCELLED. */
+  readonly notFinal: readonly string[];
+  /** Ended in a status its script rules out (LOST aside, and ERRORED after a starved attempt). */
+  readonly wrongOutcome: readonly string[];
+  /** Reported: jobs with an attempt the infrastructure left too little time (see RunLedger). */
+  readonly starved: number;
+  readonly dlqMessages: number;
+  readonly dlqDistinctIds: number;
+  /** DLQ bodies no id could be read from. */
+  readonly dlqUnreadable: number;
+  /** In the DLQ, but the record is not ERRORED (or there is none). */
+  readonly inDlqNotErrored: readonly string[];
+  /** ERRORED, but its message is not in the DLQ. */
+  readonly erroredNotInDlq: readonly string[];
+  /** ERRORED without deadLetteredAt. */
+  readonly erroredNotMarked: readonly string[];
+  /** More than one applied RUNNING → SUCCESSFUL write. */
+  readonly duplicateSuccessWrites: readonly string[];
+  /** More than one applied ending (RUNNING → SUCCESSFUL / ERRORED / LOST). */
+  readonly multipleEndings: readonly string[];
+  /** SUCCESSFUL record without exactly one applied SUCCESSFUL write behind it. */
+  readonly successWithoutItsWrite: readonly string[];
+  /** `run` completed more than once. */
+  readonly workCompletedTwice: readonly string[];
+  /** SUCCESSFUL record, yet `run` never completed. */
+  readonly successWithoutWork: readonly string[];
+  readonly abortedTwice: readonly string[];
+  readonly abortedNotLost: readonly string[];
+  /** LOST, marked so by a process that stayed alive, yet `onAborted` never ran. */
+  readonly lostHookSkipped: readonly string[];
+  /** Reported, not a failure: LOST jobs whose hook never ran because the process that marked them died. */
+  readonly lostHookDiedWithProcess: number;
+  /** Reported: LOST jobs whose work had completed in a process that died before recording it. */
+  readonly lostAfterWorkProcessDied: number;
+  /** Reported: LOST jobs whose work completed in a process that stayed alive (recording failed). */
+  readonly lostAfterWorkProcessAlive: readonly string[];
+  /**
+   * Reported: `run` calls that completed more than {@link PAST_DEADLINE_TOLERANCE_MS} after
+   * `ctx.deadline` without their signal having fired.
+   */
+  readonly completedPastDeadline: readonly string[];
+  /** Jobs whose concurrency key is still held once every job has ended (each has its own key). */
+  readonly keysStillHeld: readonly string[];
+  /** Runs of `run` that began, in total. */
+  readonly runsStarted: number;
+}
+
+async function scanTable(run: ChaosRun) {
+  const records = new Map<string, JobRecord>();
+  const keysStillHeld: string[] = [];
+  let startKey: ScanCommandOutput['LastEvaluatedKey'];
+  do {
+    const page: ScanCommandOutput = await run.wiring.clean.dynamodb.send(
+      new ScanCommand({ TableName: run.wiring.resources.tableName, ExclusiveStartKey: startKey }),
+    );
+    for (const raw of page.Items ?? []) {
+      const item = unmarshall(raw);
+      const pk = String(item[TABLE_SCHEMA.partitionKey]);
+      if (pk.startsWith('JOB#')) records.set(pk.slice('JOB#'.length), item as JobRecord);
+      else if (pk.startsWith('KEY#')) keysStillHeld.push(String(item.jobId));
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return { records, keysStillHeld };
+}
+
+/** Receives every DLQ message (hidden for the rest of the test, never deleted). */
+async function readDlq(run: ChaosRun): Promise<string[]> {
+  const bodies: string[] = [];
+  let emptyReceives = 0;
+  while (emptyReceives < 3) {
+    const { Messages = [] } = await run.wiring.clean.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: run.wiring.dlqUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 900,
+      }),
+    );
+    emptyReceives = Messages.length === 0 ? emptyReceives + 1 : 0;
+    for (const message of Messages) bodies.push(message.Body ?? '');
+  }
+  return bodies;
+}
+
+/** Event-loop lag on a busy machine: a timer due before the deadline may fire a little after it. */
+export const PAST_DEADLINE_TOLERANCE_MS = 100;
+
+const count = (map: ReadonlyMap<string, number>, id: string) => map.get(id) ?? 0;
+
+/**
+ * @example
+ * ```ts
+ * const accounting = await accountFor(run);
+ * expect(accounting.missing).toEqual([]);
+ * ```
+ */
+export async function accountFor(run: ChaosRun): Promise<Accounting> {
+  const { records, keysStillHeld } = await scanTable(run);
+  const dlqBodies = await readDlq(run);
+  const { writes, runs } = run.wiring;
+  const byStatus = Object.fromEntries(ALL_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+  for (const record of records.values()) byStatus[record.status] += 1;
+
+  const dlqIds = new Set<string>();
+  let dlqUnreadable = 0;
+  for (const body of dlqBodies) {
+    const id = run.idOfBody.get(body) ?? salvageJobId(body);
+    if (id) dlqIds.add(id);
+    else dlqUnreadable += 1;
+  }
+
+  const endingsOf = (id: string) =>
+    writes
+      .writesOf(id)
+      .filter((w) => w.fromRunning && w.status !== Status.RETRYING && w.status !== Status.DEFERRED);
+  const successWritesOf = (id: string) =>
+    endingsOf(id).filter((w) => w.status === Status.SUCCESSFUL);
+  const final: readonly JobStatus[] = [Status.SUCCESSFUL, Status.ERRORED, Status.LOST];
+  const ids = [...run.expected.keys()];
+  const recorded = (id: string) => records.get(id);
+  const withStatus = (status: JobStatus) =>
+    [...records.values()].filter((r) => r.status === status).map((r) => r.id);
+
+  const completions = (id: string) => runs.completed.get(id) ?? [];
+  const lostAfterWork = withStatus(Status.LOST).filter((id) => completions(id).length > 0);
+  const lostAfterWorkAlive = lostAfterWork.filter((id) =>
+    completions(id).some((r) => r.by?.frozen !== true),
+  );
+  const lostWithoutHook = withStatus(Status.LOST).filter((id) => count(runs.aborted, id) === 0);
+  const markedLostByDeadProcess = (id: string) =>
+    writes.writesOf(id).some((w) => w.status === Status.LOST && w.by?.frozen === true);
+
+  return {
+    byStatus,
+    expectedJobs: run.expected.size,
+    records: records.size,
+    missing: ids.filter((id) => !records.has(id)),
+    unexpected: [...records.keys()].filter((id) => !run.expected.has(id)),
+    notFinal: [...records.values()]
+      .filter((r) => !final.includes(r.status))
+      .map((r) => `${r.id}:${r.status}`),
+    wrongOutcome: ids.filter((id) => {
+      const status = recorded(id)?.status;
+      if (status === undefined || status === Status.LOST || !final.includes(status)) return false;
+      const starvedToError = status === Status.ERRORED && runs.starved.has(id);
+      return status !== run.expected.get(id) && !starvedToError;
+    }),
+    starved: runs.starved.size,
+    dlqMessages: dlqBodies.length,
+    dlqDistinctIds: dlqIds.size,
+    dlqUnreadable,
+    inDlqNotErrored: [...dlqIds].filter((id) => recorded(id)?.status !== Status.ERRORED),
+    erroredNotInDlq: withStatus(Status.ERRORED).filter((id) => !dlqIds.has(id)),
+    erroredNotMarked: withStatus(Status.ERRORED).filter((id) => !recorded(id)?.deadLetteredAt),
+    duplicateSuccessWrites: ids.filter((id) => successWritesOf(id).length > 1),
+    multipleEndings: ids.filter((id) => endingsOf(id).length > 1),
+    successWithoutItsWrite: withStatus(Status.SUCCESSFUL).filter(
+      (id) => successWritesOf(id).length !== 1,
+    ),
+    workCompletedTwice: ids.filter((id) => completions(id).length > 1),
+    successWithoutWork: withStatus(Status.SUCCESSFUL).filter((id) => completions(id).length === 0),
+    abortedTwice: ids.filter((id) => count(runs.aborted, id) > 1),
+    abortedNotLost: [...runs.aborted.keys()].filter((id) => recorded(id)?.status !== Status.LOST),
+    lostHookSkipped: lostWithoutHook.filter((id) => !markedLostByDeadProcess(id)),
+    lostHookDiedWithProcess: lostWithoutHook.filter(markedLostByDeadProcess).length,
+    lostAfterWorkProcessDied: lostAfterWork.length - lostAfterWorkAlive.length,
+    lostAfterWorkProcessAlive: lostAfterWorkAlive,
+    completedPastDeadline: [...runs.completed]
+      .filter(([, done]) => done.some((r) => r.at > r.deadline + PAST_DEADLINE_TOLERANCE_MS))
+      .map(([id]) => id),
+    keysStillHeld,
+    runsStarted: [...runs.started.values()].reduce((a, b) => a + b, 0),
+  };
+}
