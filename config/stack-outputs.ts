@@ -16,14 +16,20 @@ export function stackName(appName: string, stage?: string): string {
   return stage ? `${appName}-${stage}` : appName;
 }
 
-/** The resource-name suffix for a stage (`''` without one), as `resourceNames(config, suffix)` takes it. */
+/**
+ * The resource-name suffix for a stage (`''` without one), as `resourceNames(config, suffix)` takes it.
+ *
+ * @example `stageSuffix('staging') === '-staging'`, `stageSuffix() === ''`
+ */
 export function stageSuffix(stage?: string): string {
   return stage ? `-${stage}` : '';
 }
 
 /**
- * `default` → `Default`, `email-high_priority` → `EmailHighPriority`: the per-queue part of an
- * output key. Two queue names that give the same key are refused at synth.
+ * The per-queue part of an output key (and of construct ids). Two queue names that give the
+ * same key are refused at synth.
+ *
+ * @example `outputKeyPart('email-high_priority') === 'EmailHighPriority'`
  */
 export function outputKeyPart(queueName: string): string {
   return queueName

@@ -12,7 +12,15 @@ import {
   type SlackMessage,
 } from './format-alarm-message.ts';
 
-/** Slack did not accept a message (a non-2xx answer, or no answer in time). */
+/**
+ * Slack did not accept a message (a non-2xx answer, or no answer in time). The message names
+ * the alarm and the status, never the webhook URL (it is a secret).
+ *
+ * @example
+ * ```ts
+ * } catch (e) { if (e instanceof SlackWebhookError && e.status === 429) retryLater(); }
+ * ```
+ */
 export class SlackWebhookError extends LambdaJobsError {
   override name = 'SlackWebhookError';
   constructor(

@@ -1,0 +1,18 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SNSEvent } from 'aws-lambda';
+import { ENV, readEnv, readOptionalEnv } from '../config/env.ts';
+import { createSecretResolver } from '../runtime/adapters/aws/secrets-manager-secrets.ts';
+import { createSlackNotifier } from '../runtime/notifier/slack-notifier.ts';
+
+// Built once per cold start: a missing variable fails here, naming it. The webhook URL is
+// fetched on first use and cached for a few minutes (a rotated secret is picked up).
+const secretName = readEnv(ENV.slackWebhookSecret);
+const resolveSecret = createSecretResolver();
+const notifier = createSlackNotifier({
+  webhookUrl: () => resolveSecret(secretName),
+  runbookBaseUrl: readOptionalEnv(ENV.runbookBaseUrl),
+  logger: new Logger(),
+});
+
+/** SNS (alarm topics) handler: posts each alarm to Slack; throws so Lambda retries a failed post. */
+export const handler = (event: SNSEvent): Promise<void> => notifier.notify(event);

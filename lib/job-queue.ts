@@ -1,0 +1,104 @@
+import { Duration } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { QueueConfig } from '../config/config-types.ts';
+import { ENV } from '../config/env.ts';
+import type { LogLevel } from './function-environment.ts';
+import type { JobTable } from './job-table.ts';
+import { JobsFunction } from './jobs-function.ts';
+import { MAX_MESSAGE_RETENTION_SECONDS } from './synth-checks.ts';
+
+export interface JobQueueProps {
+  /** The queue's resolved config: batching, concurrency, timeouts, retention, redrive. */
+  readonly queue: QueueConfig;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  readonly workerFunctionName: string;
+  readonly workerEntry: string;
+  readonly projectRoot: string;
+  readonly appName: string;
+  readonly table: JobTable;
+  readonly logLevel: LogLevel;
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * One configured queue: the SQS queue, its dead-letter queue and its worker.
+ *
+ * - Both queues are encrypted (SQS-managed keys) and refuse requests without TLS.
+ * - The DLQ keeps messages 14 days, longer than the source (a dead letter keeps its original
+ *   enqueue time), and SQS redrives to it after `maxReceiveCount` receives: a safety net above
+ *   the job's own retries, which the worker counts and dead-letters itself.
+ * - The worker is a {@link JobsFunction} on `functions/worker.ts`, fed by an SQS event source
+ *   with the configured batch size, batching window and maximum concurrency, and partial batch
+ *   responses always on.
+ * - The worker may consume its queue (receive, delete, change visibility), send to its DLQ and
+ *   read and write job items (the stack adds sending to every queue: jobs enqueue jobs).
+ *
+ * @example
+ * ```ts
+ * const jobQueue = new JobQueue(this, 'QueueDefault', { queue: config.queues.default, … });
+ * const dlqUrl = jobQueue.deadLetterQueue.queueUrl;
+ * ```
+ */
+export class JobQueue extends Construct {
+  readonly name: string;
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly worker: JobsFunction;
+
+  constructor(scope: Construct, id: string, props: JobQueueProps) {
+    super(scope, id);
+    const { queue: config } = props;
+    this.name = config.name;
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      queueName: props.deadLetterQueueName,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.seconds(MAX_MESSAGE_RETENTION_SECONDS),
+    });
+    this.queue = new Queue(this, 'Queue', {
+      queueName: props.queueName,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(config.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.seconds(config.messageRetentionSeconds),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
+    });
+    this.worker = new JobsFunction(this, 'Worker', {
+      entry: props.workerEntry,
+      projectRoot: props.projectRoot,
+      functionName: props.workerFunctionName,
+      description: `lambda-jobs worker for queue "${config.name}"`,
+      timeout: Duration.seconds(config.functionTimeoutSeconds),
+      memorySize: config.functionMemoryMb,
+      appName: props.appName,
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
+      environment: { [ENV.workerQueue]: config.name },
+    });
+    // Consume: receive, delete, change visibility (retry backoff), read attributes.
+    this.worker.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: config.batchSize,
+        ...(config.batchingWindowSeconds > 0
+          ? { maxBatchingWindow: Duration.seconds(config.batchingWindowSeconds) }
+          : {}),
+        maxConcurrency: config.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    // A job that spends its last attempt (or a message that cannot be parsed) is moved to the
+    // DLQ by the worker itself, with its ERRORED record.
+    this.worker.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+      }),
+    );
+    props.table.grantJobAccess(this.worker.function);
+  }
+}

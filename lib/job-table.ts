@@ -1,0 +1,67 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { TABLE_SCHEMA } from '../config/table-schema.ts';
+
+export interface JobTableProps {
+  readonly tableName: string;
+}
+
+/** Item-level actions the worker and the monitor use: conditional writes, reads, deletes. */
+const ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+
+/**
+ * The job table (`config/table-schema.ts`): job records and concurrency keys under one string
+ * partition key, the `byQueueStatus` index the results store lists by, on-demand capacity,
+ * TTL on `expiresAt` (records are kept for the retention period), point-in-time recovery, and
+ * retained when the stack is deleted (job history outlives a teardown).
+ *
+ * @example
+ * ```ts
+ * const table = new JobTable(this, 'Jobs', { tableName: 'shop-jobs' });
+ * table.grantJobAccess(worker.function);
+ * ```
+ */
+export class JobTable extends Construct {
+  readonly table: Table;
+  /** ARN of the `byQueueStatus` index (the only index). */
+  readonly indexArn: string;
+
+  constructor(scope: Construct, id: string, props: JobTableProps) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      tableName: props.tableName,
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_SCHEMA.byQueueStatus.indexName,
+      partitionKey: { name: TABLE_SCHEMA.byQueueStatus.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.byQueueStatus.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+    this.indexArn = `${this.table.tableArn}/index/${TABLE_SCHEMA.byQueueStatus.indexName}`;
+  }
+
+  /**
+   * What the worker and the monitor need: item reads and conditional writes on the table and
+   * queries on its index. No Scan, no table-level administration.
+   */
+  grantJobAccess(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...ITEM_ACTIONS], resources: [this.table.tableArn] }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [this.indexArn] }),
+    );
+  }
+}

@@ -1,0 +1,36 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+
+/**
+ * Allows `grantee` to read (`secretsmanager:GetSecretValue`, nothing else) the Secrets Manager
+ * secrets with these names. A secret's ARN ends in its name plus six random characters, so each
+ * resource is `…:secret:<name>-??????`: exactly one secret matches. The secrets are expected
+ * under the default `aws/secretsmanager` key (a customer-managed key also needs `kms:Decrypt`).
+ *
+ * @example
+ * ```ts
+ * grantReadSecretsByName(this, notifier, ['shop/slack-webhook']);
+ * ```
+ */
+export function grantReadSecretsByName(
+  scope: IConstruct,
+  grantee: IGrantable,
+  secretNames: readonly string[],
+): void {
+  if (secretNames.length === 0) return;
+  const stack = Stack.of(scope);
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: secretNames.map((name) =>
+        stack.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${name}-??????`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ),
+    }),
+  );
+}

@@ -1,0 +1,119 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LambdaJobsStack } from '../../lib/lambda-jobs-stack.ts';
+import { addSecurityChecks } from '../../lib/security-checks.ts';
+import { CDK_JSON_CONTEXT, TEST_JOB_LIMITS, testConfig } from './infra-fixtures.ts';
+
+/**
+ * What `npm run synth` does: real esbuild bundles, cdk-nag on, into a cloud assembly. Written
+ * under cdk.out/ in the project, so a bundle finds the AWS SDK in node_modules as the Lambda
+ * runtime would provide it.
+ */
+const cdkOut = path.resolve(import.meta.dirname, '../../cdk.out');
+mkdirSync(cdkOut, { recursive: true });
+const outdir = mkdtempSync(path.join(cdkOut, 'test-synth-'));
+let bundles: Map<string, string>;
+
+beforeAll(() => {
+  const app = new App({ outdir, context: CDK_JSON_CONTEXT });
+  const stack = new LambdaJobsStack(app, 'shop', {
+    config: testConfig((input) => ({
+      ...input,
+      alerting: { emails: [], slackWebhookSecretName: 'shop/slack-webhook' },
+    })),
+    jobLimits: TEST_JOB_LIMITS,
+    recordingMarginSeconds: 2,
+  });
+  addSecurityChecks(app);
+  app.synth();
+  const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+  bundles = new Map(
+    Object.values(functions).map((fn) => {
+      const { Properties } = fn as {
+        Properties: { FunctionName: string; Code: { S3Key: string } };
+      };
+      const hash = Properties.Code.S3Key.replace(/\.zip$/, '');
+      return [Properties.FunctionName, path.join(outdir, `asset.${hash}`)];
+    }),
+  );
+}, 120_000);
+
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+describe('synthesis with bundling and security checks', () => {
+  it('bundles the worker, the monitor and the notifier', () => {
+    expect([...bundles.keys()].sort()).toEqual([
+      'shop-monitor',
+      'shop-slack-notifier',
+      'shop-worker-default',
+      'shop-worker-slow',
+    ]);
+  });
+
+  it('writes minified ES modules with source maps and a require shim', () => {
+    for (const [name, dir] of bundles) {
+      const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      expect(
+        code.startsWith("import { createRequire as __createRequire } from 'node:module';"),
+        name,
+      ).toBe(true);
+      expect(code, name).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+      // Minified: a few very long lines (template literals keep their own line breaks).
+      expect(code.length / code.split('\n').length, name).toBeGreaterThan(1000);
+      expect(code, name).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      expect(existsSync(path.join(dir, 'index.mjs.map')), name).toBe(true);
+    }
+  });
+
+  it('loads each bundle on Node 24 as Lambda does, exporting its handler', () => {
+    // Prepare: the environment the stack sets (values are never used at load).
+    const env = {
+      PATH: process.env.PATH,
+      AWS_REGION: 'eu-west-1',
+      LAMBDA_JOBS_TABLE: 'shop-jobs',
+      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify({
+        default: {
+          url: 'https://sqs.eu-west-1.amazonaws.com/1/shop-default',
+          dlqUrl: 'https://sqs.eu-west-1.amazonaws.com/1/shop-default-dlq',
+        },
+        slow: {
+          url: 'https://sqs.eu-west-1.amazonaws.com/1/shop-slow',
+          dlqUrl: 'https://sqs.eu-west-1.amazonaws.com/1/shop-slow-dlq',
+        },
+      }),
+      LAMBDA_JOBS_WORKER_QUEUE: 'default',
+      LAMBDA_JOBS_SLACK_WEBHOOK_SECRET: 'shop/slack-webhook',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    };
+    for (const [name, dir] of bundles) {
+      // Act
+      const url = pathToFileURL(path.join(dir, 'index.mjs')).href;
+      const output = execFileSync(
+        process.execPath,
+        [
+          '--enable-source-maps',
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`,
+        ],
+        { env, encoding: 'utf8' },
+      );
+
+      // Assess
+      expect(output.trim(), name).toBe('function');
+    }
+  });
+
+  it('leaves the AWS SDK to the Lambda runtime', () => {
+    const code = readFileSync(path.join(bundles.get('shop-monitor')!, 'index.mjs'), 'utf8');
+    expect(code).toMatch(/from\s*"@aws-sdk\/client-cloudwatch"/);
+  });
+});

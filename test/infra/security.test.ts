@@ -1,0 +1,257 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../config/env.ts';
+import { LambdaJobsStack } from '../../lib/lambda-jobs-stack.ts';
+import { addSecurityChecks } from '../../lib/security-checks.ts';
+import {
+  CDK_JSON_CONTEXT,
+  findResource,
+  type SynthesizedStack,
+  securityFindings,
+  synthesizeStack,
+  testConfig,
+} from './infra-fixtures.ts';
+
+let plain: SynthesizedStack;
+let withSlack: SynthesizedStack;
+let withChatbot: SynthesizedStack;
+
+beforeAll(() => {
+  plain = synthesizeStack();
+  // As `cdk deploy` builds it: a concrete account and region, and a stage.
+  withSlack = synthesizeStack(
+    {
+      env: { account: '123456789012', region: 'eu-west-1' },
+      stage: 'staging',
+      workerSecretNames: ['shop/webhook-signing'],
+      config: testConfig((input) => ({
+        ...input,
+        alerting: { emails: [], slackWebhookSecretName: 'shop/slack-webhook' },
+      })),
+    },
+    { stackName: 'shop-staging' },
+  );
+  withChatbot = synthesizeStack({
+    config: testConfig((input) => ({
+      ...input,
+      alerting: { emails: [], slackChatbot: { workspaceId: 'T012AB3C4', channelId: 'C0123ABCD' } },
+    })),
+  });
+});
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+function allStatements(template: Template): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties
+        .PolicyDocument.Statement,
+  );
+}
+
+function acknowledgementsUnder(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id,
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('finds nothing unacknowledged in the default deployment', () => {
+    expect(securityFindings(plain.stack)).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with the Slack notifier, a stage and a concrete environment', () => {
+    expect(securityFindings(withSlack.stack)).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with AWS Chatbot', () => {
+    expect(securityFindings(withChatbot.stack)).toEqual([]);
+  });
+
+  it('does report findings (the checks are live)', () => {
+    // Prepare
+    const app = new App();
+    const stack = new Stack(app, 'Careless');
+    new Queue(stack, 'Plain');
+
+    // Act
+    const findings = securityFindings(stack);
+
+    // Assess
+    expect(findings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^AwsSolutions-SQS4 at Careless\/Plain/)]),
+    );
+  });
+
+  it('fails the synthesis of an app with a finding, as `npm run synth` does', () => {
+    // Prepare
+    const app = new App();
+    new Queue(new Stack(app, 'Careless'), 'Plain');
+    addSecurityChecks(app);
+
+    // Act / Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+
+  it('acknowledges only the wildcard GetMetricData needs and the delayed-jobs schedule group, with reasons', () => {
+    const scheduleGroup = {
+      id: 'Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:eu-west-1:123456789012:schedule/shop-staging-delayed/*]',
+      reason: expect.stringContaining(
+        'create and delete are allowed on every schedule of the delayed-jobs group, and only there',
+      ) as unknown as string,
+    };
+    expect(acknowledgementsUnder(withSlack.stack)).toEqual([
+      { path: 'shop-staging/QueueDefault/Worker/Role', ...scheduleGroup },
+      { path: 'shop-staging/QueueSlow/Worker/Role', ...scheduleGroup },
+      {
+        path: 'shop-staging/Monitor/Monitor',
+        id: expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/) as unknown as string,
+        reason: expect.stringContaining(
+          'does not support resource-level permissions',
+        ) as unknown as string,
+      },
+    ]);
+  });
+
+  it('uses a wildcard resource only for cloudwatch:GetMetricData', () => {
+    const wildcards = [plain, withSlack, withChatbot]
+      .flatMap((s) => allStatements(s.template))
+      .filter((s) => JSON.stringify(s.Resource).includes('"*"'));
+    expect(wildcards.map((s) => s.Action)).toEqual([
+      'cloudwatch:GetMetricData',
+      'cloudwatch:GetMetricData',
+      'cloudwatch:GetMetricData',
+    ]);
+  });
+});
+
+describe('secrets', () => {
+  it('lets workers read only the secrets named for them, by GetSecretValue', () => {
+    const statements = allStatements(withSlack.template).filter((s) =>
+      JSON.stringify(s.Action).includes('secretsmanager'),
+    );
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':secretsmanager:eu-west-1:123456789012:secret:shop/webhook-signing-??????',
+            ],
+          ],
+        },
+      },
+      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue' }),
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':secretsmanager:eu-west-1:123456789012:secret:shop/slack-webhook-??????',
+            ],
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('gives workers no secret access unless named', () => {
+    expect(JSON.stringify(allStatements(plain.template))).not.toContain('secretsmanager');
+  });
+});
+
+describe('grant helpers for producers', () => {
+  let producer: Template;
+  let jobsTemplate: Template;
+
+  beforeAll(() => {
+    // Prepare: a producer function in another stack of the same app.
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    const jobs = new LambdaJobsStack(app, 'shop', {
+      config: testConfig(),
+      jobLimits: {},
+      recordingMarginSeconds: 2,
+    });
+    const api = new Stack(app, 'Api');
+    const checkout = new LambdaFunction(api, 'Checkout', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = async () => {};'),
+    });
+
+    // Act
+    jobs.bindEnqueue(checkout);
+    producer = Template.fromStack(api);
+    jobsTemplate = Template.fromStack(jobs);
+  });
+
+  it('allows sending to the job queues and writing QUEUED records and keys, nothing more', () => {
+    // Prepare
+    const statements = allStatements(producer);
+    const exported = (name: string) =>
+      JSON.stringify(statements).includes(
+        findResource(jobsTemplate, 'AWS::SQS::Queue', { QueueName: name }).id,
+      );
+
+    // Assess
+    expect(statements).toHaveLength(4);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage' });
+    expect(statements[0]!.Resource).toHaveLength(2);
+    expect(exported('shop-default')).toBe(true);
+    expect(exported('shop-slow')).toBe(true);
+    expect(exported('shop-default-dlq')).toBe(false);
+    expect(statements[1]).toMatchObject({
+      Effect: 'Allow',
+      Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['JOB#*', 'KEY#*'] } },
+    });
+    // Long delays and runAt: one-time schedules in the delayed-jobs group, and the scheduler's
+    // role passed to EventBridge Scheduler only.
+    expect(statements[2]).toMatchObject({
+      Effect: 'Allow',
+      Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+    });
+    expect(JSON.stringify(statements[2]!.Resource)).toContain(':schedule/shop-delayed/*');
+    expect(statements[3]).toMatchObject({
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+  });
+
+  it('sets the table and queue URLs the job client reads', () => {
+    const [fn] = Object.values(producer.findResources('AWS::Lambda::Function'));
+    const variables = (
+      fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }
+    ).Properties.Environment.Variables;
+    expect(Object.keys(variables).sort()).toEqual(
+      [
+        ENV.queueUrls,
+        ENV.tableName,
+        'LAMBDA_JOBS_SCHEDULER_GROUP',
+        'LAMBDA_JOBS_SCHEDULER_ROLE_ARN',
+      ].sort(),
+    );
+    expect(JSON.stringify(variables[ENV.queueUrls])).toContain('Fn::ImportValue');
+  });
+});
