@@ -1,14 +1,19 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { ConfigError } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { ENV } from '../config/env.ts';
 import { createWorker, type Worker } from '../runtime/adapters/aws/aws-job-runtime.ts';
 import { createSqsQueueDepthSource } from '../runtime/adapters/aws/queue-stats-sqs.ts';
 import { createDynamoDbMonitorStateStore } from '../runtime/adapters/aws/queue-stats-state-dynamodb.ts';
 import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
+import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
 import { createMonitor, type Monitor } from '../runtime/monitor/create-monitor.ts';
 import { createJobStoreCompletionSource } from '../runtime/monitor/job-store-completions.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
+import { scheduleProblems } from '../runtime/schedule-firing.ts';
+import { type DevCronScheduler, startDevCronScheduler } from './dev-cron-scheduler.ts';
+import { createDevDelayedDelivery, type DevDelayedDelivery } from './dev-delayed-delivery.ts';
 import { createDevMonitorSamples, type DevMonitorSamples } from './dev-monitor-samples.ts';
 import { type DevState, removeDevState, writeDevState } from './dev-state-file.ts';
 import { startDynamoDbEmulator } from './dynamodb-emulator.ts';
@@ -36,6 +41,10 @@ export interface DevMode {
   readonly monitor: Monitor;
   readonly samples: DevMonitorSamples;
   readonly logger: Logger;
+  /** Long delays and `runAt`, waiting in the local table. */
+  readonly delayedDelivery: DevDelayedDelivery;
+  /** The config's cron schedules, fired locally. */
+  readonly cron: DevCronScheduler;
   /** Stops receiving, lets in-flight jobs finish (or return to their queue), stops everything. */
   stop(): Promise<void>;
   /** Adds something to stop, in reverse order of adding, before the emulators. */
@@ -45,7 +54,9 @@ export interface DevMode {
 }
 
 /** Sets what the SDK and the handlers read, exactly as Lambda's environment would. */
-function setEnvironment(state: Omit<DevState, 'pid' | 'startedAt' | 'dashboardUrl'>): void {
+function setEnvironment(
+  state: Omit<DevState, 'pid' | 'startedAt' | 'dashboardUrl' | 'eventSources' | 'config'>,
+): void {
   process.env.AWS_REGION = state.region;
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -69,6 +80,9 @@ function setEnvironment(state: Omit<DevState, 'pid' | 'startedAt' | 'dashboardUr
 export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { config, registry } = options;
+  // As `cdk synth` does: a schedule of an unknown job or with a refused payload stops here.
+  const problems = await scheduleProblems(registry, config.schedules);
+  if (problems.length > 0) throw new ConfigError(problems);
   const stopSteps: (() => Promise<void> | void)[] = [];
   const [sqsEmulator, dynamodbEmulator] = await Promise.all([
     startSqsEmulator({ port: options.sqsPort ?? 0 }),
@@ -97,6 +111,12 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
 
   const logger = new Logger({ serviceName: config.appName });
   const metrics = new Metrics({ namespace: config.appName, serviceName: config.appName });
+  const delayedDelivery = createDevDelayedDelivery({
+    client: dynamodb,
+    tableName: resources.tableName,
+    transport: createSqsQueueTransport(sqs),
+    onError: (error) => logger.warn('Delayed job not sent yet; retried next tick', { error }),
+  });
   const workers: Record<string, Worker> = {};
   const eventSources: { stop(): Promise<void> }[] = [];
   for (const queue of Object.values(config.queues)) {
@@ -108,6 +128,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       metrics,
       sqs,
       dynamodb,
+      delayedDelivery,
     });
     workers[queue.name] = worker;
     const endpoints = resources.queues[queue.name]!;
@@ -141,6 +162,13 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     rescue: { store: anyWorker.runtime.store, keys: anyWorker.runtime.keys, registry },
     logger: logger.createChild({ serviceName: `${config.appName}-monitor` }),
   });
+  delayedDelivery.start();
+  const cron = startDevCronScheduler({
+    schedules: config.schedules,
+    registry,
+    client: anyWorker.runtime.client,
+    say,
+  });
   let monitorRun: Promise<unknown> = Promise.resolve();
   const monitorTimer = setInterval(() => {
     monitorRun = monitorRun.then(() =>
@@ -153,6 +181,15 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     dashboardUrl: '',
+    config,
+    eventSources: Object.values(config.queues).map((queue) => ({
+      queue: queue.name,
+      functionName: `${config.appName}-${queue.name}-worker`,
+      state: 'Enabled',
+      batchSize: queue.batchSize,
+      batchingWindowSeconds: queue.batchingWindowSeconds,
+      maxConcurrency: queue.maxConcurrency,
+    })),
   };
   let stopping: Promise<void> | undefined;
   const dev: DevMode = {
@@ -163,6 +200,8 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     monitor,
     samples,
     logger,
+    delayedDelivery,
+    cron,
     onStop(step) {
       stopSteps.push(step);
     },
@@ -174,6 +213,8 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       stopping ??= (async () => {
         say('Stopping: in-flight jobs finish or return to their queue…');
         clearInterval(monitorTimer);
+        await cron.stop();
+        await delayedDelivery.stop();
         await Promise.all(eventSources.map((source) => source.stop()));
         await monitorRun;
         await removeDevState(options.cwd);
@@ -197,5 +238,6 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       .map((q) => `${q.name} ×${q.maxConcurrency}`)
       .join(', ')}   Monitor: every ${config.monitor.everySeconds} s`,
   );
+  for (const [name, at] of cron.nextFirings()) say(`Schedule ${name}: next at ${at.toISOString()}`);
   return dev;
 }

@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { QueueEndpoints } from '../config/env.ts';
 import {
   bodyBytes,
@@ -13,6 +14,7 @@ import {
   UnknownJobTypeError,
   UnknownQueueError,
 } from './errors.ts';
+import { cancelWaitingJob, type JobCancelDeps } from './job-cancel.ts';
 import { type AnyJobDefinition, DEFAULT_QUEUE, type PayloadOf } from './job-definition.ts';
 import { newJobId } from './job-id.ts';
 import type { JobRecord } from './job-record.ts';
@@ -65,6 +67,14 @@ export interface JobClient {
     job: J,
     entries: readonly { readonly payload: PayloadOf<J>; readonly options?: EnqueueOptions }[],
   ): Promise<EnqueueManyOutcome[]>;
+  /**
+   * Cancels a job that has not started: QUEUED, RETRYING or DEFERRED → CANCELLED (a waiting
+   * one-time schedule is deleted; a message still in SQS is skipped by the worker), then its
+   * concurrency key is released and its `onAborted` hook runs. Returns the CANCELLED record.
+   * A RUNNING or finished job is left as it is: JobStateConflictError with `currentStatus`.
+   * Needs tracking `full` (under `minimal` a waiting job has no record: JobNotFoundError).
+   */
+  cancel(jobId: string): Promise<JobRecord>;
 }
 
 export interface JobClientDeps {
@@ -80,6 +90,8 @@ export interface JobClientDeps {
   /** Safety-net lifetime of a concurrency key beyond the job's delay, seconds. Default 1 day. */
   readonly concurrencyKeyTtlSeconds?: number;
   readonly now?: () => Date;
+  /** Reports a failing `onAborted` hook when a job is cancelled. Default a Powertools Logger. */
+  readonly logger?: Logger;
 }
 
 /** A validated job, ready to send. */
@@ -109,12 +121,29 @@ function checkInteger(field: string, value: number | undefined, min: number, max
  * ```ts
  * const jobs = createJobClient({ registry, queues, transport, store, keys, tracking: 'full' });
  * const id = await jobs.enqueue(webhook, { url: 'https://example.com/hook', body: { ok: true } });
+ * const later = await jobs.enqueue(webhook, payload, { runAt: new Date('2026-12-24T18:00:00Z') });
+ * await jobs.cancel(later!); // its record is CANCELLED; its schedule is deleted
  * ```
  */
 export function createJobClient(deps: JobClientDeps): JobClient {
   const now = deps.now ?? (() => new Date());
   const keyTtl = deps.concurrencyKeyTtlSeconds ?? 86_400;
   const knownQueues = Object.keys(deps.queues);
+  let cancelDeps: JobCancelDeps | undefined;
+
+  /** Built on first use, so clients that never cancel never create a logger. */
+  function cancelDependencies(): JobCancelDeps {
+    cancelDeps ??= {
+      store: deps.store,
+      keys: deps.keys,
+      registry: deps.registry,
+      tracking: deps.tracking,
+      delayedDelivery: deps.delayedDelivery,
+      logger: deps.logger ?? new Logger({ serviceName: 'lambda-jobs' }),
+      now,
+    };
+    return cancelDeps;
+  }
 
   async function prepare(
     definition: AnyJobDefinition,
@@ -383,6 +412,10 @@ export function createJobClient(deps: JobClientDeps): JobClient {
         }
       }
       return outcomes.sort((a, b) => a.index - b.index);
+    },
+
+    cancel(jobId) {
+      return cancelWaitingJob(cancelDependencies(), jobId);
     },
   };
   return client;

@@ -18,6 +18,7 @@ import type {
   QueueTransport,
 } from '../../ports.ts';
 import type { JobRegistry } from '../../registry.ts';
+import { delayedDeliveryFromEnv } from './delayed-delivery-from-env.ts';
 import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
 import { createDynamoDbClient, createSqsClient } from './sdk-clients.ts';
@@ -42,8 +43,14 @@ export interface AwsJobRuntimeOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly sqs?: SQSClient;
   readonly dynamodb?: DynamoDBClient;
+  /**
+   * Long delays and `runAt`. Default: EventBridge Scheduler when LAMBDA_JOBS_SCHEDULER_GROUP is
+   * set (`JobSchedules.bindLongDelays`), otherwise none (delays beyond 900 s are refused).
+   */
   readonly delayedDelivery?: DelayedDelivery;
   readonly onConsumedCapacity?: (units: number) => void;
+  /** Reports failing `onAborted` hooks of cancelled jobs. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -73,6 +80,7 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
   });
   const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName, ...capacity });
   const transport = createSqsQueueTransport(sqs);
+  const delayedDelivery = options.delayedDelivery ?? delayedDeliveryFromEnv(env);
   const client = createJobClient({
     registry: options.registry,
     queues,
@@ -80,7 +88,8 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
     store,
     keys,
     tracking: options.config.tracking,
-    ...(options.delayedDelivery ? { delayedDelivery: options.delayedDelivery } : {}),
+    ...(delayedDelivery ? { delayedDelivery } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   return { client, store, keys, transport, queues, tableName, sqs, dynamodb };
 }
