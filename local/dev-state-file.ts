@@ -1,6 +1,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { LambdaJobsConfig } from '../config/config-types.ts';
 import type { QueueEndpoints } from '../config/env.ts';
+import type { EventSourceState } from '../runtime/admin/admin-ports.ts';
 
 /** Where a running dev mode says where everything is; the CLI and dashboard read it. */
 export const DEV_STATE_PATH = path.join('.lambda-jobs', 'dev.json');
@@ -14,6 +16,10 @@ export interface DevState {
   readonly endpoints: { readonly sqs: string; readonly dynamodb: string };
   readonly tableName: string;
   readonly queues: Readonly<Record<string, QueueEndpoints>>;
+  /** The pollers feeding each queue to its worker, as started (Enabled while dev mode runs). */
+  readonly eventSources: readonly EventSourceState[];
+  /** The config dev mode runs with (`--demo` and `--monitor-every` change the file's). */
+  readonly config?: LambdaJobsConfig;
 }
 
 /** Writes the state file (in `cwd`, the project folder). */

@@ -64,6 +64,7 @@ export async function startDynamoDbEmulator(
       '-jar',
       path.join(libDir, 'DynamoDBLocal.jar'),
       '-inMemory',
+      '-sharedDb',
       '-disableTelemetry',
       '-port',
       String(port),

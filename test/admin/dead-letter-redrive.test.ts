@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryJobStore } from '../../runtime/adapters/memory/memory-job-store.ts';
+import type { QueueMessageAdmin, ReceivedMessage } from '../../runtime/admin/admin-ports.ts';
+import { redriveDeadLetters } from '../../runtime/admin/dead-letter-redrive.ts';
+import { countJobs } from '../../runtime/admin/job-counts.ts';
+import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
+import type { JobRecord } from '../../runtime/job-record.ts';
+import type { JobStatus } from '../../runtime/job-status.ts';
+
+const queue = { name: 'default', url: 'q://default', dlqUrl: 'q://default-dlq' };
+
+function envelope(id: string, type = 'report'): string {
+  return serializeEnvelope({
+    version: ENVELOPE_VERSION,
+    id,
+    type,
+    queue: 'default',
+    payload: {},
+    enqueuedAt: '2030-01-01T00:00:00.000Z',
+  });
+}
+
+function record(id: string, status: JobStatus, attempts = 1): JobRecord {
+  return {
+    id,
+    type: 'report',
+    queue: 'default',
+    status,
+    attempts,
+    maxAttempts: 3,
+    enqueuedAt: '2030-01-01T00:00:00.000Z',
+    updatedAt: new Date().toISOString(),
+    expiresAt: 0,
+  };
+}
+
+/** A DLQ in memory: receive hides messages until released or deleted. */
+function fakeDeadLetterQueue(bodies: readonly string[]) {
+  const messages = bodies.map((body, i) => ({ messageId: `m${i}`, body, hidden: false }));
+  const sent: { url: string; body: string }[] = [];
+  const admin: QueueMessageAdmin = {
+    async receive(_url, max) {
+      const batch = messages.filter((m) => !m.hidden).slice(0, max);
+      for (const m of batch) m.hidden = true;
+      return batch.map<ReceivedMessage>((m) => ({
+        messageId: m.messageId,
+        receiptHandle: m.messageId,
+        body: m.body,
+      }));
+    },
+    async delete(_url, handle) {
+      messages.splice(
+        messages.findIndex((m) => m.messageId === handle),
+        1,
+      );
+    },
+    async release(_url, handles) {
+      for (const m of messages) if (handles.includes(m.messageId)) m.hidden = false;
+    },
+    async purge() {
+      messages.length = 0;
+    },
+    async settings() {
+      return { visibilityTimeoutSeconds: 30, messageRetentionSeconds: 60 };
+    },
+  };
+  const transport = {
+    async send(url: string, body: string) {
+      sent.push({ url, body });
+      return { messageId: `sent-${sent.length}` };
+    },
+  };
+  return { admin, transport, sent, remaining: () => messages.map((m) => m.messageId) };
+}
+
+describe('redriveDeadLetters', () => {
+  it('leaves RUNNING and SUCCESSFUL jobs in the DLQ, visible again, and resets the others', async () => {
+    // Prepare
+    const store = createMemoryJobStore();
+    await store.putQueued(record('errored', 'ERRORED'));
+    await store.putQueued(record('running', 'RUNNING'));
+    await store.putQueued(record('done', 'SUCCESSFUL'));
+    const dlq = fakeDeadLetterQueue([
+      envelope('errored'),
+      envelope('running'),
+      envelope('done'),
+      envelope('unknown'),
+    ]);
+
+    // Act
+    const report = await redriveDeadLetters(
+      { store, transport: dlq.transport, messages: dlq.admin },
+      queue,
+    );
+
+    // Assess
+    expect(report.jobIds).toEqual(['errored', 'unknown']);
+    expect(report.skipped.map((s) => s.jobId)).toEqual(['running', 'done']);
+    expect(dlq.remaining()).toEqual(['m1', 'm2']);
+    expect(await dlq.admin.receive(queue.dlqUrl, 10, 30)).toHaveLength(2);
+    expect((await store.get('errored'))!).toMatchObject({ status: 'QUEUED', attempts: 0 });
+    expect(dlq.sent.every((s) => s.url === queue.url)).toBe(true);
+  });
+
+  it('keeps to the rate: waits between sends', async () => {
+    // Prepare
+    const store = createMemoryJobStore();
+    const dlq = fakeDeadLetterQueue([envelope('a'), envelope('b'), envelope('c')]);
+    const waits: number[] = [];
+
+    // Act
+    await redriveDeadLetters(
+      {
+        store,
+        transport: dlq.transport,
+        messages: dlq.admin,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      },
+      queue,
+      { ratePerSecond: 2 },
+    );
+
+    // Assess: three sends at 2/s need two pauses of up to 500 ms.
+    expect(waits).toHaveLength(2);
+    expect(waits.every((ms) => ms > 400 && ms <= 500)).toBe(true);
+  });
+
+  it('releases every held message and says how many moved when sending fails part-way', async () => {
+    // Prepare
+    const store = createMemoryJobStore();
+    const dlq = fakeDeadLetterQueue([envelope('a'), envelope('b'), envelope('c')]);
+    let sends = 0;
+    const failingSecond = {
+      async send(url: string, body: string) {
+        if (++sends === 2) throw new Error('SQS is down');
+        return dlq.transport.send(url, body);
+      },
+    };
+
+    // Act
+    const redrive = redriveDeadLetters(
+      { store, transport: failingSecond, messages: dlq.admin },
+      queue,
+    );
+
+    // Assess
+    await expect(redrive).rejects.toThrow('stopped after moving 1 message(s): SQS is down');
+    expect(dlq.remaining()).toEqual(['m1', 'm2']);
+    expect(await dlq.admin.receive(queue.dlqUrl, 10, 30)).toHaveLength(2);
+  });
+});
+
+describe('countJobs', () => {
+  it('counts by status and retried jobs, and says when it stopped at its cap', async () => {
+    // Prepare
+    const store = createMemoryJobStore();
+    await store.putQueued(record('e1', 'ERRORED', 3));
+    await store.putQueued(record('s1', 'SUCCESSFUL', 1));
+    await store.putQueued(record('s2', 'SUCCESSFUL', 2));
+    await store.putQueued(record('r1', 'RETRYING', 1));
+    const since = new Date(Date.now() - 60_000).toISOString();
+
+    // Act
+    const all = await countJobs(store, ['default'], since);
+    const capped = await countJobs(store, ['default'], since, 2);
+
+    // Assess
+    expect(all).toMatchObject({ successful: 2, errored: 1, lost: 0, retried: 3, capped: false });
+    expect(capped).toMatchObject({ errored: 1, capped: true, examined: 2 });
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * `--stack NAME` end to end, with CloudFormation and CloudWatch answered by mocks and SQS and
+ * DynamoDB by the emulators (the stack's outputs point at the scenario's queues and table).
+ */
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type DescribeStacksCommandInput,
+} from '@aws-sdk/client-cloudformation';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricDataCommand,
+  type GetMetricDataCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { STACK_OUTPUTS } from '../../config/stack-outputs.ts';
+import { type AdminScenario, startAdminScenario } from '../admin/admin-test-kit.ts';
+import { emptyProjectFolder, runCli } from './cli-test-kit.ts';
+
+const cloudformation = mockClient(CloudFormationClient);
+const cloudwatch = mockClient(CloudWatchClient);
+const lambda = mockClient(LambdaClient);
+const WARNING_TOPIC = 'arn:aws:sns:us-east-1:123456789012:shop-alerts-warning';
+
+let s: AdminScenario;
+let cwd: string;
+
+beforeAll(async () => {
+  s = await startAdminScenario();
+  cwd = await emptyProjectFolder();
+});
+
+beforeEach(() => {
+  cloudformation.reset();
+  cloudwatch.reset();
+  lambda.reset();
+  lambda
+    .on(ListEventSourceMappingsCommand, { FunctionName: 'shop-default-worker' })
+    .resolves({
+      EventSourceMappings: [
+        {
+          UUID: 'a1b2c3',
+          State: 'Enabled',
+          BatchSize: 10,
+          MaximumBatchingWindowInSeconds: 0,
+          ScalingConfig: { MaximumConcurrency: 5 },
+        },
+      ],
+    })
+    .on(ListEventSourceMappingsCommand, { FunctionName: 'shop-slow-worker' })
+    .resolves({
+      EventSourceMappings: [
+        {
+          UUID: 'd4e5f6',
+          State: 'Disabled',
+          StateTransitionReason: 'USER_INITIATED',
+          BatchSize: 1,
+          MaximumBatchingWindowInSeconds: 0,
+          ScalingConfig: { MaximumConcurrency: 10 },
+        },
+      ],
+    });
+  cloudformation.on(DescribeStacksCommand).callsFake((input: DescribeStacksCommandInput) => {
+    if (input.StackName !== 'shop') {
+      throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), {
+        name: 'ValidationError',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    return {
+      Stacks: [
+        {
+          StackName: 'shop',
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: new Date(),
+          Outputs: [
+            { OutputKey: STACK_OUTPUTS.queueUrls, OutputValue: JSON.stringify(s.queues) },
+            { OutputKey: STACK_OUTPUTS.tableName, OutputValue: s.resources.tableName },
+            { OutputKey: STACK_OUTPUTS.warningTopicArn, OutputValue: WARNING_TOPIC },
+            {
+              OutputKey: STACK_OUTPUTS.workerFunctionNames,
+              OutputValue: JSON.stringify({
+                default: 'shop-default-worker',
+                slow: 'shop-slow-worker',
+              }),
+            },
+          ],
+        },
+      ],
+    };
+  });
+  const heartbeatAt = new Date(Date.now() - 60_000);
+  cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+    MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({
+      Id: q.Id,
+      StatusCode: 'Complete',
+      Values: q.Id === 'heartbeat' ? [1] : [],
+      Timestamps: q.Id === 'heartbeat' ? [heartbeatAt] : [],
+    })),
+  }));
+  cloudwatch.on(DescribeAlarmsCommand).resolves({
+    MetricAlarms: [
+      {
+        AlarmName: 'shop-default-backlog-critical',
+        AlarmDescription:
+          'Backlog ≥ 1000.\nQueue: default\nRunbook: docs/runbooks/job-queue-backlog.md',
+        StateValue: 'ALARM',
+        StateReason: 'Threshold Crossed',
+        AlarmActions: [WARNING_TOPIC],
+      },
+      {
+        AlarmName: 'shop-staging-default-backlog-critical',
+        StateValue: 'ALARM',
+        AlarmActions: ['arn:aws:sns:us-east-1:123456789012:shop-staging-alerts-critical'],
+      },
+    ],
+  });
+});
+
+describe('lambda-jobs --stack', () => {
+  it('reads the queues and table from the stack outputs', async () => {
+    // Act
+    const run = await runCli(['queues', '--stack', 'shop', '--json'], cwd, s);
+
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).queues.map((q: { name: string }) => q.name)).toEqual([
+      'default',
+      'slow',
+    ]);
+  });
+
+  it("doctor lists this stack's alarms in ALARM (not another stage's) and the monitor heartbeat", async () => {
+    // Act
+    const run = await runCli(['doctor', '--stack', 'shop'], cwd, s);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('Alarms in ALARM: shop-default-backlog-critical\n');
+    expect(run.stdout).toMatch(
+      /✗ Alarm shop-default-backlog-critical is in ALARM: Backlog ≥ 1000\./,
+    );
+    expect(run.stdout).not.toContain('shop-staging');
+    expect(run.stdout).toMatch(/Monitor: last run \S+ \(1m( \d+s)? ago\), every 1m/);
+    expect(run.stdout).toContain('Event sources: default Enabled, slow Disabled\n');
+    expect(run.stdout).toContain(
+      "✗ slow: The event source of shop-slow-worker is Disabled (state set by: USER_INITIATED): nothing receives this queue's jobs. Enable it: aws lambda update-event-source-mapping --uuid d4e5f6 --enabled",
+    );
+    expect(run.stdout).toContain(
+      '! default: The event source runs with maximum concurrency 5, the config says 10: deploy again to apply the config.',
+    );
+    expect(run.stdout).not.toContain('Not checked');
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0]!.args[0].input).toMatchObject({
+      AlarmNamePrefix: 'shop-',
+      StateValue: 'ALARM',
+    });
+  });
+
+  it('answers exit 3 for a stack that does not exist', async () => {
+    // Act
+    const run = await runCli(['queues', '--stack', 'nope', '--region', 'eu-west-1'], cwd, s);
+
+    // Assess
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('Stack "nope" does not exist');
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * Runs the CLI in process against the test emulators: a temporary project folder holding a
+ * `.lambda-jobs/dev.json` that points at an {@link AdminScenario}'s queues and table, and an
+ * io that captures stdout and stderr.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CliIo } from '../../bin/cli/cli-io.ts';
+import { main } from '../../bin/cli/main.ts';
+import { writeDevState } from '../../local/dev-state-file.ts';
+import { type AdminScenario, adminRegistry, adminTestConfig } from '../admin/admin-test-kit.ts';
+
+/** What one CLI run did. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Questions asked on the terminal. */
+  readonly asked: readonly string[];
+}
+
+/** How the simulated terminal behaves. */
+export interface TerminalOptions {
+  /** stdin is a terminal. Default false (as in CI). */
+  readonly interactive?: boolean;
+  /** What the person types when asked. */
+  readonly answer?: string;
+  /** Runs while a long-running command waits for Ctrl-C, with its stdout so far; then it stops. */
+  readonly whileRunning?: (stdout: string) => Promise<void>;
+}
+
+/** A fresh empty folder: no dev mode runs there. */
+export function emptyProjectFolder(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'lambda-jobs-cli-'));
+}
+
+/**
+ * A project folder whose dev state points at the scenario's resources on the test emulators.
+ *
+ * @example
+ * ```ts
+ * const cwd = await devModeFolder(scenario);
+ * const { code, stdout } = await runCli(['queues', '--json'], cwd, scenario);
+ * ```
+ */
+export async function devModeFolder(scenario: AdminScenario): Promise<string> {
+  const cwd = await emptyProjectFolder();
+  await writeDevState(
+    {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      dashboardUrl: '',
+      endpoints: {
+        sqs: process.env.AWS_ENDPOINT_URL_SQS!,
+        dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
+      },
+      tableName: scenario.resources.tableName,
+      queues: scenario.resources.queues,
+      eventSources: Object.values(adminTestConfig().queues).map((queue) => ({
+        queue: queue.name,
+        functionName: `test-${queue.name}-worker`,
+        state: 'Enabled',
+        batchSize: queue.batchSize,
+        batchingWindowSeconds: queue.batchingWindowSeconds,
+        maxConcurrency: queue.maxConcurrency,
+      })),
+    },
+    cwd,
+  );
+  return cwd;
+}
+
+/**
+ * Runs `lambda-jobs <argv>` in process with the scenario's config and job types.
+ *
+ * @example
+ * ```ts
+ * const run = await runCli(['jobs', 'show', id], cwd, scenario);
+ * ```
+ */
+export async function runCli(
+  argv: readonly string[],
+  cwd: string,
+  scenario: Pick<AdminScenario, 'config'> | undefined,
+  terminal: TerminalOptions = {},
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const asked: string[] = [];
+  const io: CliIo = {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    interactive: terminal.interactive ?? false,
+    async ask(question) {
+      asked.push(question);
+      return terminal.answer ?? '';
+    },
+    cwd,
+    env: { ...process.env },
+    async untilInterrupted() {
+      await terminal.whileRunning?.(stdout);
+    },
+  };
+  const code = await main(argv, io, {
+    ...(scenario ? { app: { config: scenario.config, registry: adminRegistry } } : {}),
+    runDev: async () => 0,
+  });
+  return { code, stdout, stderr, asked };
+}

@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../bin/cli/command-line.ts';
+import { type AdminScenario, startAdminScenario } from '../admin/admin-test-kit.ts';
+import { devModeFolder, emptyProjectFolder, runCli } from './cli-test-kit.ts';
+
+const LAUNCHER = path.resolve(import.meta.dirname, '../../bin/lambda-jobs.js');
+
+describe('lambda-jobs usage errors', () => {
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = await emptyProjectFolder();
+  });
+
+  it('answers 2 for an unknown command, naming the commands', async () => {
+    // Act
+    const run = await runCli(['jbos', 'ls'], cwd, undefined);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Unknown command "jbos ls"');
+    expect(run.stderr).toContain('jobs ls');
+  });
+
+  it('answers 2 for an unknown flag, a flag of another command, and a missing argument', async () => {
+    // Act
+    const unknown = await runCli(['queues', '--colour'], cwd, undefined);
+    const foreign = await runCli(['dlq', 'ls', 'default', '--status', 'ERRORED'], cwd, undefined);
+    const missing = await runCli(['jobs', 'show'], cwd, undefined);
+
+    // Assess
+    expect([unknown.code, foreign.code, missing.code]).toEqual([2, 2, 2]);
+    expect(unknown.stderr).toContain('Unknown option --colour');
+    expect(foreign.stderr).toContain('`dlq ls` does not take --status. Its options: --limit.');
+    expect(missing.stderr).toContain('`jobs show` needs ID');
+  });
+
+  it('answers 2 for a bad value, naming the flag and what it accepts', async () => {
+    // Act
+    const status = await runCli(['jobs', 'ls', '--status', 'broken'], cwd, undefined);
+    const limit = await runCli(['jobs', 'ls', '--limit', '500'], cwd, undefined);
+    const since = await runCli(['jobs', 'ls', '--since', 'yesterday'], cwd, undefined);
+
+    // Assess
+    expect([status.code, limit.code, since.code]).toEqual([2, 2, 2]);
+    expect(status.stderr).toContain('--status must be one of QUEUED, RUNNING');
+    expect(limit.stderr).toContain('--limit must be a whole number from 1 to 100; got "500"');
+    expect(since.stderr).toContain('--since must be a duration back from now');
+  });
+
+  it('answers 4 with the way to start dev mode when none runs and no --stack is given', async () => {
+    // Act
+    const run = await runCli(['queues'], cwd, undefined);
+
+    // Assess
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('No dev mode is running here');
+    expect(run.stderr).toContain('npm run dev');
+    expect(run.stderr).toContain('--stack NAME');
+    expect(run.stdout).toBe('');
+  });
+
+  it('prints help for every command with --help, and exits 0', async () => {
+    // Act
+    const runs = await Promise.all(
+      COMMANDS.map((spec) => runCli([...spec.words, '--help'], cwd, undefined)),
+    );
+
+    // Assess
+    runs.forEach((run, i) => {
+      const words = COMMANDS[i]!.words.join(' ');
+      expect(run.code, words).toBe(0);
+      // `help --help` shows the general help, whose usage line names no command.
+      expect(run.stdout).toContain(
+        words === 'help' ? 'Usage: lambda-jobs <command>' : `Usage: lambda-jobs ${words}`,
+      );
+    });
+  });
+
+  it('passes the flags after `dev` on to dev mode', async () => {
+    // Act
+    const run = await runCli(['dev', '--demo', '--pretty'], cwd, undefined);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+  });
+});
+
+describe('npx lambda-jobs (the launcher, in a child process)', () => {
+  let s: AdminScenario;
+  let cwd: string;
+  beforeAll(async () => {
+    s = await startAdminScenario();
+    cwd = await devModeFolder(s);
+  });
+
+  it('runs queues --json against the dev mode of its folder', async () => {
+    // Act
+    const { code, stdout, stderr } = await new Promise<{
+      code: number | null;
+      stdout: string;
+      stderr: string;
+    }>((resolve, reject) => {
+      const child = spawn(process.execPath, [LAUNCHER, 'queues', '--json'], {
+        cwd,
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', (exitCode) => resolve({ code: exitCode, stdout: out, stderr: err }));
+    });
+
+    // Assess
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const { queues } = JSON.parse(stdout);
+    expect(queues.map((q: { name: string }) => q.name).sort()).toEqual(['default', 'slow']);
+  });
+});
