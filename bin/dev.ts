@@ -8,11 +8,14 @@
 import { parseArgs } from 'node:util';
 import { config as appConfig } from '../config/app-config.ts';
 import { registry } from '../jobs/index.ts';
+import { startDashboard } from '../local/dashboard/start-dashboard.ts';
 import { demoConfig } from '../local/demo/demo-config.ts';
 import { startDemoSink } from '../local/demo/demo-sink.ts';
 import { runDemoTraffic } from '../local/demo/demo-traffic.ts';
 import { startDevMode } from '../local/dev-mode.ts';
+import { createEmulatorOldestAgeSource } from '../local/oldest-age-from-emulator.ts';
 import { prettifyStream } from '../local/pretty-logs.ts';
+import { createAwsJobsAdmin } from '../runtime/adapters/aws/aws-jobs-admin.ts';
 
 const usage = 'Usage: npm run dev -- [--demo] [--pretty] [--port N] [--monitor-every SECONDS]';
 
@@ -64,6 +67,31 @@ if (flags.pretty) {
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const dev = await startDevMode({ config, registry, say });
 
+const anyWorker = Object.values(dev.workers)[0]!;
+const admin = createAwsJobsAdmin({
+  registry,
+  config,
+  sqs: anyWorker.runtime.sqs,
+  dynamodb: anyWorker.runtime.dynamodb,
+  receiveWaitSeconds: 0,
+  oldestAge: createEmulatorOldestAgeSource({ endpoint: dev.state.endpoints.sqs }),
+  samples: dev.samples,
+  delayedDelivery: dev.delayedDelivery,
+  logger: dev.logger,
+});
+let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+try {
+  dashboard = await startDashboard({ admin, port, registry, config });
+} catch (error) {
+  await dev.stop();
+  fail(
+    `The dashboard could not listen on 127.0.0.1:${port}: ${(error as Error).message}. Pass --port 0 for a free port.`,
+  );
+}
+dev.onStop(() => dashboard.close());
+await dev.setDashboardUrl(dashboard.url);
+say(`Dashboard: ${dashboard.url}`);
+
 const stop = async (signal: string) => {
   say(`${signal} received.`);
   await dev.stop();
@@ -77,7 +105,6 @@ if (flags.demo) {
   dev.onStop(() => sink.close());
   const controller = new AbortController();
   dev.onStop(() => controller.abort());
-  const anyWorker = Object.values(dev.workers)[0]!;
   void runDemoTraffic(
     {
       client: anyWorker.runtime.client,

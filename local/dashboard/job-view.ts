@@ -1,0 +1,132 @@
+/**
+ * What the dashboard sends to the browser about a job or a dead letter. Payloads may hold
+ * personal data, so they leave the server only for job types defined with `exposePayload: true`;
+ * the stored envelope itself never does.
+ */
+import type { DeadLetter } from '../../runtime/admin/jobs-admin.ts';
+import type { JobRecord, StoredError } from '../../runtime/job-record.ts';
+import type { JobRegistry } from '../../runtime/registry.ts';
+
+/** Shown instead of a payload when its job type does not opt in. */
+export const PAYLOAD_HIDDEN = 'hidden (job type does not expose payloads)';
+
+/** A job record for the detail view: no envelope; the payload only where allowed. */
+export type JobView = Omit<JobRecord, 'envelope'> & {
+  /** Present only when the job type exposes payloads and the record kept the message. */
+  readonly payload?: unknown;
+  /** Why there is no payload, when there is none. */
+  readonly payloadNote?: string;
+};
+
+/** A job record for lists: what a table row shows. */
+export interface JobSummary {
+  readonly id: string;
+  readonly type: string;
+  readonly queue: string;
+  readonly status: JobRecord['status'];
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly enqueuedAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  readonly waitMs?: number;
+  readonly error?: Omit<StoredError, 'stack'>;
+}
+
+/** A dead letter for the DLQ view: the body only where the job type exposes payloads. */
+export type DeadLetterView = DeadLetter & {
+  /** Why `bodyPreview` is empty or has its payload hidden. */
+  readonly bodyNote?: string;
+};
+
+function exposesPayload(registry: JobRegistry, type: string | undefined): boolean {
+  return type !== undefined && registry.find(type)?.exposePayload === true;
+}
+
+function payloadOf(record: JobRecord): { payload: unknown } | { payloadNote: string } {
+  if (record.envelope === undefined) {
+    return { payloadNote: 'not kept (the message was larger than job records keep)' };
+  }
+  try {
+    const envelope = JSON.parse(record.envelope) as { payload?: unknown };
+    return { payload: envelope.payload };
+  } catch {
+    return { payloadNote: 'not readable (the stored message is not valid JSON)' };
+  }
+}
+
+/**
+ * The detail view of a record.
+ *
+ * @example
+ * ```ts
+ * const view = toJobView(await admin.getJob(id), registry);
+ * view.payload ?? view.payloadNote;
+ * ```
+ */
+export function toJobView(record: JobRecord, registry: JobRegistry): JobView {
+  const { envelope: _envelope, ...rest } = record;
+  const payload = exposesPayload(registry, record.type)
+    ? payloadOf(record)
+    : { payloadNote: PAYLOAD_HIDDEN };
+  return { ...rest, ...payload };
+}
+
+/**
+ * The list row of a record: no envelope, output or stack.
+ *
+ * @example
+ * ```ts
+ * page.items.map(toJobSummary);
+ * ```
+ */
+export function toJobSummary(record: JobRecord): JobSummary {
+  const summary: JobSummary = {
+    id: record.id,
+    type: record.type,
+    queue: record.queue,
+    status: record.status,
+    attempts: record.attempts,
+    maxAttempts: record.maxAttempts,
+    enqueuedAt: record.enqueuedAt,
+    updatedAt: record.updatedAt,
+    ...(record.startedAt !== undefined ? { startedAt: record.startedAt } : {}),
+    ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
+    ...(record.durationMs !== undefined ? { durationMs: record.durationMs } : {}),
+    ...(record.waitMs !== undefined ? { waitMs: record.waitMs } : {}),
+    ...(record.error ? { error: { name: record.error.name, message: record.error.message } } : {}),
+  };
+  return summary;
+}
+
+/**
+ * A dead letter with its payload hidden unless its job type exposes payloads. A body that is
+ * not a readable envelope (malformed, or cut for display) is hidden whole.
+ *
+ * @example
+ * ```ts
+ * (await admin.dlqList('default')).map((letter) => toDeadLetterView(letter, registry));
+ * ```
+ */
+export function toDeadLetterView(letter: DeadLetter, registry: JobRegistry): DeadLetterView {
+  if (exposesPayload(registry, letter.type)) return letter;
+  try {
+    const body = JSON.parse(letter.bodyPreview) as unknown;
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+      return {
+        ...letter,
+        bodyPreview: JSON.stringify({ ...body, payload: '[hidden]' }, null, 2),
+        bodyNote: `payload ${PAYLOAD_HIDDEN}`,
+      };
+    }
+  } catch {
+    // Not JSON (malformed, or cut at the preview size): nothing can vouch for its content.
+  }
+  return {
+    ...letter,
+    bodyPreview: '',
+    bodyNote: 'body hidden (not a readable envelope of a job type that exposes payloads)',
+  };
+}

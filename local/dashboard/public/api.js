@@ -1,0 +1,56 @@
+/** Talks to the dashboard's JSON API. Actions are sent only after the user confirms. */
+
+/** An answer other than 2xx, with the server's `{ error, field, limit }`. */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {{ error?: string, field?: string, limit?: string }} body
+   */
+  constructor(status, body) {
+    super(body.error ?? `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.field = body.field;
+    this.limit = body.limit;
+  }
+}
+
+async function readAnswer(response) {
+  const body = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+/**
+ * GET an API path with query parameters (empty ones left out).
+ * @param {string} path
+ * @param {Record<string, string | number | undefined>} [parameters]
+ */
+export async function getJson(path, parameters = {}) {
+  const url = new URL(path, window.location.origin);
+  for (const [name, value] of Object.entries(parameters)) {
+    if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
+  }
+  return readAnswer(await fetch(url, { headers: { accept: 'application/json' } }));
+}
+
+/**
+ * Asks the user first; only on OK sends the action with the confirmation header.
+ * Resolves to undefined when the user declined.
+ * @param {string} question
+ * @param {string} path
+ * @param {unknown} [body]
+ */
+export async function confirmAndPost(question, path, body) {
+  if (!window.confirm(question)) return undefined;
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'x-lambda-jobs-confirm': 'yes',
+    },
+    body: JSON.stringify(body ?? {}),
+  });
+  return readAnswer(response);
+}

@@ -1,0 +1,220 @@
+/**
+ * The web dashboard: a small node:http server on 127.0.0.1 serving a single-page UI and a JSON
+ * API over one {@link JobsAdmin}. Dev mode starts it against the emulators; the CLI starts it
+ * against a deployed stack with an admin built for that stack. Read-only unless an action is
+ * clicked and confirmed.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import type { JobsAdmin } from '../../runtime/admin/jobs-admin.ts';
+import { JobInputError } from '../../runtime/errors.ts';
+import type { JobRegistry } from '../../runtime/registry.ts';
+import { type ApiResponse, createDashboardApi, errorResponse } from './dashboard-api.ts';
+import { checkAction, checkHost } from './request-guard.ts';
+import { loadStaticAssets } from './static-assets.ts';
+
+export interface DashboardOptions {
+  /** What the dashboard shows and does. */
+  readonly admin: JobsAdmin;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Loopback only. Default 127.0.0.1. */
+  readonly host?: '127.0.0.1';
+  /** Names the configured queues; without it they are read once from `admin.queues()`. */
+  readonly config?: LambdaJobsConfig;
+  /** Decides which job types may show payloads. Default: this app's registry (jobs/index.ts). */
+  readonly registry?: JobRegistry;
+  /** How often the overview refreshes itself, 1–300 seconds. Default 5. */
+  readonly refreshSeconds?: number;
+}
+
+/** A running dashboard. */
+export interface RunningDashboard {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+/** Request bodies (redrive options) are tiny; anything larger is refused. */
+const MAX_BODY_BYTES = 16_384;
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-resource-policy': 'same-origin',
+} as const;
+
+class BodyTooLargeError extends JobInputError {
+  override name = 'BodyTooLargeError';
+}
+
+function sendJson(response: ServerResponse, { status, body }: ApiResponse): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      throw new BodyTooLargeError(
+        'body',
+        `at most ${MAX_BODY_BYTES} bytes`,
+        'The request body is too large.',
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new JobInputError('body', 'a JSON object', 'The request body is not valid JSON.');
+  }
+}
+
+function queueNamesSource(options: DashboardOptions): () => Promise<readonly string[]> {
+  if (options.config) {
+    const names = Object.keys(options.config.queues);
+    return async () => names;
+  }
+  let names: Promise<readonly string[]> | undefined;
+  return () => {
+    names ??= options.admin.queues().then(
+      (queues) => queues.map((q) => q.name),
+      (error: unknown) => {
+        names = undefined;
+        throw error;
+      },
+    );
+    return names;
+  };
+}
+
+async function defaultRegistry(): Promise<JobRegistry> {
+  const app = await import('../../jobs/index.ts');
+  return app.registry;
+}
+
+/**
+ * Starts the dashboard on 127.0.0.1.
+ *
+ * @example
+ * ```ts
+ * const dashboard = await startDashboard({ admin, port: 8787, host: '127.0.0.1', config });
+ * console.log(`Dashboard: ${dashboard.url}`);
+ * process.once('SIGINT', () => dashboard.close());
+ * ```
+ */
+export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
+  const host = options.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1') {
+    throw new JobInputError(
+      'host',
+      '127.0.0.1',
+      `The dashboard listens on 127.0.0.1 only; got ${String(host)}.`,
+    );
+  }
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new JobInputError(
+      'port',
+      'a whole number from 0 to 65535',
+      `Dashboard port ${port} is not valid.`,
+    );
+  }
+  const refreshSeconds = options.refreshSeconds ?? 5;
+  if (!Number.isInteger(refreshSeconds) || refreshSeconds < 1 || refreshSeconds > 300) {
+    throw new JobInputError(
+      'refreshSeconds',
+      'a whole number from 1 to 300',
+      `refreshSeconds ${refreshSeconds} is not valid.`,
+    );
+  }
+  const api = createDashboardApi({
+    admin: options.admin,
+    registry: options.registry ?? (await defaultRegistry()),
+    queueNames: queueNamesSource(options),
+    refreshSeconds,
+  });
+  const assets = loadStaticAssets();
+
+  const server = createServer((request, response) => {
+    void (async () => {
+      const hostRefusal = checkHost(request.headers);
+      if (hostRefusal) return sendJson(response, { status: 403, body: hostRefusal });
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+      const method = request.method ?? 'GET';
+      if (url.pathname.startsWith('/api/')) {
+        if (method === 'POST') {
+          const refusal = checkAction(request.headers);
+          if (refusal) return sendJson(response, { status: 403, body: refusal });
+        }
+        let body: unknown;
+        try {
+          body = method === 'POST' ? await readJsonBody(request) : undefined;
+        } catch (error) {
+          const answer = errorResponse(error);
+          return sendJson(
+            response,
+            error instanceof BodyTooLargeError ? { ...answer, status: 413 } : answer,
+          );
+        }
+        return sendJson(
+          response,
+          await api({ method, path: url.pathname, query: url.searchParams, body }),
+        );
+      }
+      const asset = assets.get(url.pathname);
+      if (!asset || (method !== 'GET' && method !== 'HEAD')) {
+        response.writeHead(asset ? 405 : 404, {
+          ...SECURITY_HEADERS,
+          'content-type': 'text/plain; charset=utf-8',
+        });
+        return response.end(asset ? 'Method not allowed' : 'Not found');
+      }
+      response.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': asset.contentType,
+        'content-length': asset.body.length,
+        'cache-control': 'no-cache',
+      });
+      response.end(method === 'HEAD' ? undefined : asset.body);
+    })().catch((error: unknown) => {
+      if (!response.headersSent) sendJson(response, errorResponse(error));
+      else response.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${host}:${address.port}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,282 @@
+import { existsSync } from 'node:fs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { GetQueueAttributesCommand, type QueueAttributeName } from '@aws-sdk/client-sqs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import { type RunningDashboard, startDashboard } from '../../local/dashboard/start-dashboard.ts';
+import { createDevMonitorSamples } from '../../local/dev-monitor-samples.ts';
+import { createEmulatorOldestAgeSource } from '../../local/oldest-age-from-emulator.ts';
+import type { ProvisionedResources } from '../../local/provision-resources.ts';
+import { createWorker, type Worker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
+import { createAwsJobsAdmin } from '../../runtime/adapters/aws/aws-jobs-admin.ts';
+import { createSqsQueueDepthSource } from '../../runtime/adapters/aws/queue-stats-sqs.ts';
+import { createDynamoDbMonitorStateStore } from '../../runtime/adapters/aws/queue-stats-state-dynamodb.ts';
+import type { JobsAdmin } from '../../runtime/admin/jobs-admin.ts';
+import { createMonitor } from '../../runtime/monitor/create-monitor.ts';
+import { createJobStoreCompletionSource } from '../../runtime/monitor/job-store-completions.ts';
+import { deliverOnce } from '../support/deliver-once.ts';
+import {
+  emulatorClients,
+  provisionTestResources,
+  testConfig,
+} from '../support/emulated-resources.ts';
+import { capturingMetrics, echo, unrecoverable } from '../support/test-jobs.ts';
+import { dashboardRegistry, visibleEcho } from './dashboard-test-jobs.ts';
+
+/** Debian's chromium (`apt-get install chromium`); playwright cannot download browsers here. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const { sqs, dynamodb } = emulatorClients();
+let config: LambdaJobsConfig;
+let resources: ProvisionedResources;
+let worker: Worker;
+let admin: JobsAdmin;
+let dashboard: RunningDashboard;
+let browser: Browser;
+let page: Page;
+const ids = {
+  succeeded: [] as string[],
+  errored: [] as string[],
+  visible: '',
+  waiting: [] as string[],
+};
+
+async function attribute(url: string, name: QueueAttributeName): Promise<number> {
+  const result = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [name] }),
+  );
+  return Number(result.Attributes?.[name] ?? 0);
+}
+
+/** Runs the worker until the queue shows nothing (bounded). */
+async function drain(): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    const { received } = await deliverOnce(sqs, resources.queues.default!.url, worker.handler, {
+      waitSeconds: 0,
+    });
+    if (received.length === 0) return;
+  }
+}
+
+async function open(hash: string): Promise<void> {
+  await page.goto(`${dashboard.url}/${hash}`);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `No browser at ${CHROMIUM}: install Debian's chromium (apt-get install chromium)`,
+    );
+  }
+  config = testConfig();
+  resources = await provisionTestResources(config);
+  const env = {
+    LAMBDA_JOBS_TABLE: resources.tableName,
+    LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
+  };
+  worker = createWorker({
+    registry: dashboardRegistry,
+    config,
+    queueName: 'default',
+    env,
+    metricsRecorder: capturingMetrics(),
+  });
+  const { client, store, keys } = worker.runtime;
+  // The real monitor, publishing into dev mode's in-memory samples: one run four minutes "ago"
+  // (before the worker drains the queue) and one now give the chart a line to draw.
+  let sampleClock = new Date(Date.now() - 4 * 60_000);
+  const samples = createDevMonitorSamples(60, () => sampleClock);
+  const oldestAge = createEmulatorOldestAgeSource();
+  const monitor = createMonitor({
+    config,
+    queueUrls: resources.queues,
+    depth: createSqsQueueDepthSource(sqs),
+    oldestAge,
+    completions: createJobStoreCompletionSource(store),
+    state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName: resources.tableName }),
+    metrics: samples,
+    rescue: { store, keys, registry: dashboardRegistry },
+    logger: new Logger({ serviceName: 'dashboard-test-monitor' }),
+  });
+  ids.succeeded = [
+    (await client.enqueue(echo, { n: 1 }))!,
+    (await client.enqueue(echo, { n: 2 }))!,
+  ];
+  ids.visible = (await client.enqueue(visibleEcho, { note: 'shown-to-operators' }))!;
+  ids.errored = [
+    (await client.enqueue(unrecoverable, {}))!,
+    (await client.enqueue(unrecoverable, {}))!,
+  ];
+  await monitor.run();
+  await drain();
+  ids.waiting = [
+    (await client.enqueue(echo, { n: 3 }))!,
+    (await client.enqueue(echo, { n: 4 }))!,
+    (await client.enqueue(echo, { n: 5 }))!,
+  ];
+  sampleClock = new Date();
+  await monitor.run();
+  admin = createAwsJobsAdmin({
+    registry: dashboardRegistry,
+    config,
+    env,
+    sqs,
+    dynamodb,
+    receiveWaitSeconds: 0,
+    oldestAge,
+    samples,
+  });
+  dashboard = await startDashboard({
+    admin,
+    config,
+    registry: dashboardRegistry,
+    host: '127.0.0.1',
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.setDefaultTimeout(5000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+});
+
+describe('dashboard in Chromium against the emulators', () => {
+  it('shows the live queue depth, the DLQ depth and the 24-hour counts on the overview', async () => {
+    // Act
+    await open('#/');
+    const row = page.locator('tr[data-queue="default"]');
+
+    // Assess
+    await expect.poll(() => row.locator('[data-field="visible"]').textContent()).toBe('3');
+    expect(await row.locator('[data-field="dlqDepth"]').textContent()).toBe('2');
+    expect(await row.locator('[data-field="level"] .badge').textContent()).toMatch(
+      /ok|warning|critical/,
+    );
+    expect(await page.locator('[data-count="successful"] .card-value').textContent()).toBe('3');
+    expect(await page.locator('[data-count="errored"] .card-value').textContent()).toBe('2');
+    await page.screenshot({ path: '/tmp/dashboard-overview.png', fullPage: true });
+  });
+
+  it('lists a SUCCESSFUL job with live data', async () => {
+    // Act
+    await open('#/jobs?status=SUCCESSFUL');
+    const row = page.locator(`tr[data-job-id="${ids.succeeded[0]}"]`);
+
+    // Assess
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.getAttribute('data-status')).toBe('SUCCESSFUL');
+    expect(await row.locator('td').nth(1).textContent()).toBe('echo');
+  });
+
+  it('narrows the list to errored jobs with the status filter, and to one type with the type filter', async () => {
+    // Prepare
+    await open('#/jobs');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(8);
+
+    // Act
+    await page.getByLabel('Status', { exact: true }).selectOption('ERRORED');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
+    const erroredStatuses = await page
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
+    const erroredIds = await page
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job-id')));
+    await page.getByLabel('Status', { exact: true }).selectOption('');
+    await page.getByLabel('Type', { exact: true }).fill('visible-echo');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+
+    // Assess
+    expect(erroredStatuses).toEqual(['ERRORED', 'ERRORED']);
+    expect(erroredIds.sort()).toEqual([...ids.errored].sort());
+    expect(new URL(page.url()).hash).toBe('#/jobs?type=visible-echo');
+    expect(await page.locator('tbody tr').getAttribute('data-job-id')).toBe(ids.visible);
+  });
+
+  it('shows an errored job with its attempts, error and stack, and hides its payload', async () => {
+    // Act
+    await open(`#/jobs/${ids.errored[0]}`);
+    const stack = page.getByLabel('Stack trace');
+
+    // Assess
+    await expect
+      .poll(() => page.locator('.error-title').textContent())
+      .toBe('UnrecoverableJobError: the receiver said 404');
+    expect(await stack.textContent()).toMatch(/UnrecoverableJobError[\s\S]*\n\s+at /);
+    expect(await page.locator('[data-field="attempts"]').textContent()).toBe('1 of 6');
+    expect(await page.locator('[data-field="payload"]').textContent()).toBe(
+      'hidden (job type does not expose payloads)',
+    );
+    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(1);
+    await page.screenshot({ path: '/tmp/dashboard-job-detail.png', fullPage: true });
+  });
+
+  it('shows the payload of a job type that exposes payloads', async () => {
+    // Act
+    await open(`#/jobs/${ids.visible}`);
+
+    // Assess
+    await expect
+      .poll(() => page.locator('[data-field="payload"]').textContent())
+      .toContain('shown-to-operators');
+  });
+
+  it('changes nothing when the user dismisses the confirmation', async () => {
+    // Prepare
+    await open('#/dlq/default');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
+    page.once('dialog', (dialog) => void dialog.dismiss());
+
+    // Act
+    await page.getByRole('button', { name: 'Purge' }).click();
+
+    // Assess
+    expect(await page.locator('.alert-success').count()).toBe(0);
+    expect(await attribute(resources.queues.default!.dlqUrl, 'ApproximateNumberOfMessages')).toBe(
+      2,
+    );
+  });
+
+  it('moves the dead letters back to the queue when Redrive is clicked and confirmed', async () => {
+    // Prepare
+    await open('#/dlq/default');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
+    let question = '';
+    page.once('dialog', (dialog) => {
+      question = dialog.message();
+      void dialog.accept();
+    });
+
+    // Act
+    await page.getByRole('button', { name: 'Redrive' }).click();
+    await expect
+      .poll(() => page.locator('.alert-success').textContent())
+      .toBe('Moved 2 messages back to queue default.');
+
+    // Assess
+    expect(question).toContain('back to queue "default"');
+    expect(await attribute(resources.queues.default!.dlqUrl, 'ApproximateNumberOfMessages')).toBe(
+      0,
+    );
+    expect(await attribute(resources.queues.default!.url, 'ApproximateNumberOfMessages')).toBe(5);
+    for (const id of ids.errored) {
+      expect((await worker.runtime.store.get(id))?.status).toBe('QUEUED');
+    }
+    expect(await page.locator('tbody tr').count()).toBe(0);
+  });
+});

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { defineJob } from '../../runtime/job-definition.ts';
+import { createRegistry } from '../../runtime/registry.ts';
+import { echo, flaky, unrecoverable } from '../support/test-jobs.ts';
+
+/** A job type that opts in to showing its payload in the dashboard. */
+export const visibleEcho = defineJob({
+  type: 'visible-echo',
+  schema: z.object({ note: z.string() }),
+  timeoutSeconds: 3,
+  exposePayload: true,
+  run: (payload) => ({ echoed: payload.note }),
+});
+
+/** The test jobs plus one that exposes its payload (echo, flaky, unrecoverable do not). */
+export const dashboardRegistry = createRegistry([echo, flaky, unrecoverable, visibleEcho]);
