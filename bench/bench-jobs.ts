@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { LambdaJobsConfig } from '../config/config-types.ts';
+import { defineConfig } from '../config/define-config.ts';
+import { ENVELOPE_VERSION, serializeEnvelope } from '../runtime/envelope.ts';
+import { defineJob } from '../runtime/job-definition.ts';
+import { newJobId } from '../runtime/job-id.ts';
+import { createRegistry } from '../runtime/registry.ts';
+
+/** The trivial job's payload: a number to double. */
+export const trivialPayload = z.object({ n: z.number().int() });
+
+/**
+ * The benchmark's job: validate a small payload, double a number. Everything it costs is the
+ * machinery around it, which is what the benchmarks measure.
+ *
+ * @example
+ * ```ts
+ * await client.enqueueMany(trivialJob, [{ payload: { n: 1 } }]);
+ * ```
+ */
+export const trivialJob = defineJob({
+  type: 'bench-trivial',
+  schema: trivialPayload,
+  run: (payload) => ({ doubled: payload.n * 2 }),
+});
+
+/** The registry every benchmark's worker runs. */
+export const benchRegistry = createRegistry([trivialJob]);
+
+/** The queue every benchmark runs through: the defaults a user gets (batch 10, 10 at once). */
+export const BENCH_QUEUE = 'default';
+
+/**
+ * The benchmark's config: one `default` queue with the shipped defaults (batch size 10,
+ * concurrency 10, 512 MB, 60 s timeout) and the given result-tracking level.
+ *
+ * @example
+ * ```ts
+ * const config = benchConfig('minimal');
+ * ```
+ */
+export function benchConfig(tracking: LambdaJobsConfig['tracking']): LambdaJobsConfig {
+  return defineConfig({ appName: 'bench', queues: { [BENCH_QUEUE]: {} }, tracking });
+}
+
+/**
+ * Message bodies exactly as `enqueueMany(trivialJob, …)` would send them (versioned envelope),
+ * for the baselines that send with SendMessageBatch directly.
+ *
+ * @example
+ * ```ts
+ * await sendBodies(sqs, queueUrl, trivialEnvelopeBodies(3000));
+ * ```
+ */
+export function trivialEnvelopeBodies(count: number): string[] {
+  const now = Date.now();
+  return Array.from({ length: count }, (_, n) =>
+    serializeEnvelope({
+      version: ENVELOPE_VERSION,
+      id: newJobId(now),
+      type: trivialJob.type,
+      queue: BENCH_QUEUE,
+      payload: { n },
+      enqueuedAt: new Date(now).toISOString(),
+    }),
+  );
+}

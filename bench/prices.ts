@@ -1,0 +1,47 @@
+/**
+ * Published us-east-1 prices the cost benchmark converts usage with (free tiers ignored).
+ * Each carries where it was read; `docs/benchmarks.md` lists the same sources.
+ */
+export interface Price {
+  /** US dollars per `unit`. */
+  readonly usd: number;
+  readonly unit: string;
+  readonly source: string;
+}
+
+/** The prices, checked 2026-11-22. */
+export const US_EAST_1_PRICES = {
+  sqsStandardRequest: {
+    usd: 0.4 / 1_000_000,
+    unit: 'request (each 64 KB chunk of payload is one request)',
+    source: 'https://aws.amazon.com/sqs/pricing/',
+  },
+  lambdaRequest: {
+    usd: 0.2 / 1_000_000,
+    unit: 'invocation',
+    source: 'https://aws.amazon.com/lambda/pricing/',
+  },
+  lambdaArmGbSecond: {
+    usd: 0.0000133334,
+    unit: 'GB-second on Arm (Graviton), first pricing tier',
+    source: 'https://aws.amazon.com/lambda/pricing/',
+  },
+  dynamoDbWriteRequestUnit: {
+    usd: 0.625 / 1_000_000,
+    unit: 'on-demand write request unit (1 KB; since the 2024-11-01 price cut)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+  },
+  dynamoDbReadRequestUnit: {
+    usd: 0.125 / 1_000_000,
+    unit: 'on-demand read request unit (4 KB strongly consistent)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+  },
+  cloudWatchLogsIngestedGb: {
+    usd: 0.5,
+    unit: 'GB of logs ingested (standard class)',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/',
+  },
+} as const satisfies Readonly<Record<string, Price>>;
+
+/** A price list shaped like {@link US_EAST_1_PRICES} (tests and other regions pass their own). */
+export type Prices = { readonly [K in keyof typeof US_EAST_1_PRICES]: Price };

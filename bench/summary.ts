@@ -1,0 +1,338 @@
+import type { ColdStartResult } from './cold-start.ts';
+import { COST_GOAL_RATIO, type CostResult, type CostRun } from './cost.ts';
+import type { CostPerMillionJobs } from './cost-model.ts';
+import type { MonitorScaleResult } from './monitor-scale.ts';
+import {
+  formatNumber,
+  formatRatio,
+  formatTable,
+  formatUsd,
+  metLabel,
+  type SummaryRow,
+} from './report.ts';
+import { mergeTallies } from './request-counter.ts';
+import { medianRoundRatio } from './statistics.ts';
+import { CONTENDERS, THROUGHPUT_GOALS, type ThroughputResult } from './throughput.ts';
+
+/** The results of the benchmarks that ran. */
+export interface BenchResults {
+  readonly cost?: CostResult;
+  readonly throughput?: ThroughputResult;
+  readonly coldStart?: ColdStartResult;
+  readonly monitor?: MonitorScaleResult;
+}
+
+const ROLES = ['producer', 'eventSource', 'worker'] as const;
+const ROLE_NAMES = { producer: 'producer', eventSource: 'event source', worker: 'handler' };
+
+function costRows(cost: CostResult): SummaryRow[] {
+  return cost.checks.map(({ label, check }) => {
+    const run = cost.runs.find((r) => r.label === label)!;
+    return {
+      benchmark: `Cost / 1M jobs, tracking=${label}`,
+      measured: formatUsd(run.cost.total),
+      baseline: `${formatUsd(cost.minimum.cost.total)} (minimum)`,
+      ratio: formatRatio(check.ratio),
+      goal: `≤ ${formatRatio(COST_GOAL_RATIO)}`,
+      met: metLabel(check.met),
+    };
+  });
+}
+
+function throughputRows(throughput: ThroughputResult): SummaryRow[] {
+  const rate = (n: number) => `${formatNumber(n)} jobs/s`;
+  return [
+    {
+      benchmark: 'Throughput vs raw ceiling',
+      measured: rate(throughput.median['lambda-jobs']),
+      baseline: `${rate(throughput.median['raw-ceiling'])} (receive+delete)`,
+      ratio: formatRatio(throughput.checks.rawCeiling.ratio),
+      goal: `≥ ${formatRatio(THROUGHPUT_GOALS.rawCeiling)}`,
+      met: metLabel(throughput.checks.rawCeiling.met),
+    },
+    {
+      benchmark: 'Throughput vs Powertools',
+      measured: rate(throughput.median['lambda-jobs']),
+      baseline: `${rate(throughput.median.powertools)} (Batch+Idempotency)`,
+      ratio: formatRatio(throughput.checks.powertools.ratio),
+      goal: `≥ ${formatRatio(THROUGHPUT_GOALS.powertools)}`,
+      met: metLabel(throughput.checks.powertools.met),
+    },
+    {
+      benchmark: '(context) minimum handler vs raw',
+      measured: rate(throughput.median.minimum),
+      baseline: rate(throughput.median['raw-ceiling']),
+      ratio: formatRatio(medianRoundRatio(throughput.samples, 'minimum', 'raw-ceiling')),
+      goal: '—',
+      met: '—',
+    },
+  ];
+}
+
+function coldStartRows(cold: ColdStartResult): SummaryRow[] {
+  return [
+    {
+      benchmark: 'Worker bundle, minified',
+      measured: `${formatNumber(cold.worker.bytes / 1024, 1)} KB`,
+      baseline: `${formatNumber(cold.minimal.bytes / 1024, 1)} KB (SDK clients only)`,
+      ratio: formatRatio(cold.worker.bytes / cold.minimal.bytes),
+      goal: `≤ ${cold.checks.bundleSize.goalKb} KB`,
+      met: metLabel(cold.checks.bundleSize.met),
+    },
+    {
+      benchmark: `Worker init, median of ${cold.runs}`,
+      measured: `${formatNumber(cold.medianInitMs.worker, 1)} ms`,
+      baseline: `${formatNumber(cold.medianInitMs.minimal, 1)} ms (SDK clients only)`,
+      ratio: formatRatio(cold.checks.init.ratio),
+      goal: `≤ ${formatRatio(cold.checks.init.goal)}`,
+      met: metLabel(cold.checks.init.met),
+    },
+  ];
+}
+
+function monitorRows(monitor: MonitorScaleResult): SummaryRow[] {
+  const queues = monitor.samples.map((s) => s.queues).join('/');
+  return [
+    {
+      benchmark: `Monitor GetMetricData calls (${queues} queues)`,
+      measured: monitor.samples.map((s) => s.cloudWatchCalls).join('/'),
+      baseline: `${monitor.samples.map((s) => s.expectedCloudWatchCalls).join('/')} (⌈queries/500⌉)`,
+      ratio: '—',
+      goal: '= ⌈queries/500⌉',
+      met: metLabel(monitor.checks.cloudWatchCalls.met),
+    },
+    {
+      benchmark: `Monitor wall time (${queues} queues)`,
+      measured: monitor.samples.map((s) => `${formatNumber(s.medianWallMs)} ms`).join('/'),
+      baseline: `${monitor.samples.map((s) => formatNumber(s.waveMs)).join('/')} ms (⌈q/c⌉×latency)`,
+      ratio: monitor.samples.map((s) => formatRatio(s.roundTripsPerWave)).join('/'),
+      goal: `spread ≤ ${formatRatio(monitor.checks.wallSpread.goal)}`,
+      met: `${metLabel(monitor.checks.wallSpread.met)} (${formatRatio(monitor.checks.wallSpread.spread)})`,
+    },
+  ];
+}
+
+/**
+ * The final table's rows, one per goal (plus context rows without one).
+ *
+ * @example
+ * ```ts
+ * console.log(formatSummary(summaryRows(results)));
+ * ```
+ */
+export function summaryRows(results: BenchResults): SummaryRow[] {
+  return [
+    ...(results.cost ? costRows(results.cost) : []),
+    ...(results.throughput ? throughputRows(results.throughput) : []),
+    ...(results.coldStart ? coldStartRows(results.coldStart) : []),
+    ...(results.monitor ? monitorRows(results.monitor) : []),
+  ];
+}
+
+const perJob = (value: number) => (value === 0 ? '·' : formatNumber(value, 3));
+
+function requestTable(runs: readonly CostRun[]): string {
+  const keys = new Map<string, { role: (typeof ROLES)[number]; key: string }>();
+  for (const run of runs) {
+    for (const role of ROLES) {
+      for (const key of Object.keys(run.tallies[role])) keys.set(`${role} ${key}`, { role, key });
+    }
+  }
+  const rows = [...keys.values()].map(({ role, key }) => [
+    `${ROLE_NAMES[role]}: ${key}`,
+    ...runs.map((run) => {
+      const entry = run.tallies[role][key];
+      if (!entry) return '·';
+      const units = entry.capacityUnits + entry.estimatedCapacityUnits;
+      const unitText =
+        units > 0
+          ? ` (${formatNumber(units / run.jobs, 2)} u, ${formatNumber(entry.indexCapacityUnits / run.jobs, 2)} GSI)`
+          : '';
+      return `${perJob(entry.billedRequests / run.jobs)}${unitText}`;
+    }),
+  ]);
+  return formatTable(['requests per job (DynamoDB units)', ...runs.map((r) => r.label)], rows);
+}
+
+function dollarTable(cost: CostResult): string {
+  const columns: { label: string; cost: CostPerMillionJobs }[] = [
+    ...cost.runs.map((run) => ({ label: run.label, cost: run.cost })),
+    { label: 'physical minimum', cost: cost.minimum.cost },
+  ];
+  const line = (name: string, pick: (c: CostPerMillionJobs) => number) => [
+    name,
+    ...columns.map((column) => formatUsd(pick(column.cost))),
+  ];
+  const logs = [
+    'CloudWatch Logs (not in ratio)',
+    ...cost.runs.map((run) => formatUsd(run.logCostPerMillionJobs)),
+    formatUsd(0),
+  ];
+  return formatTable(
+    ['$ per 1M jobs (us-east-1)', ...columns.map((c) => c.label)],
+    [
+      line('SQS requests', (c) => c.sqs),
+      line('Lambda requests', (c) => c.lambdaRequests),
+      line('Lambda GB-seconds', (c) => c.lambdaCompute),
+      line('DynamoDB writes', (c) => c.dynamoDbWrites),
+      line('DynamoDB reads', (c) => c.dynamoDbReads),
+      line('total', (c) => c.total),
+      logs,
+    ],
+  );
+}
+
+function costDetails(cost: CostResult): string {
+  const runTable = formatTable(
+    ['run', 'jobs', 'succeeded', 'dupes', 'invocations', 'billed ms/invocation', 'log B/job'],
+    cost.runs.map((run) => [
+      run.label,
+      formatNumber(run.jobs),
+      formatNumber(run.succeeded),
+      formatNumber(run.duplicates),
+      formatNumber(run.invocations),
+      formatNumber(run.billedMsPerInvocation, 1),
+      formatNumber(run.logBytesPerJob),
+    ]),
+  );
+  const all = cost.runs.map((run) =>
+    mergeTallies(run.tallies.producer, run.tallies.eventSource, run.tallies.worker),
+  );
+  const estimated = all.some((tally) =>
+    Object.values(tally).some((entry) => entry.estimatedCapacityUnits > 0),
+  );
+  const crossChecks = cost.runs.flatMap((run, i) => {
+    if (run.reportedCapacityUnits === undefined) return [];
+    const counted = Object.values(all[i]!)
+      .filter((entry) => entry.service === 'DynamoDB')
+      .reduce((sum, entry) => sum + entry.capacityUnits, 0);
+    return [
+      `${run.label}: ${formatNumber(run.reportedCapacityUnits)} via onConsumedCapacity, ${formatNumber(counted)} counted`,
+    ];
+  });
+  const notes = [
+    `Capacity units cross-check (runtime callback vs request counter): ${crossChecks.join('; ')}.`,
+    cost.capacityReported
+      ? 'DynamoDB units: as reported by DynamoDB Local (ReturnConsumedCapacity INDEXES).'
+      : 'DynamoDB units: DynamoDB Local reported none; computed from item sizes.',
+    estimated
+      ? 'Refused conditional writes were billed from the size of the item they found (estimated).'
+      : 'No conditional write was refused.',
+    `Physical minimum: ${cost.minimum.assumptions.batchSize} jobs per batch (send, receive, delete, invocation), ${cost.minimum.assumptions.writesPerJob} writes per job under 1 KB without indexes, ${formatNumber(cost.minimum.assumptions.billedMsPerInvocation, 1)} billed ms per invocation (the lowest measured of any contender; normally the minimum handler's), ${cost.minimum.assumptions.memoryMb} MB.`,
+  ];
+  return [
+    `Cost: ${formatNumber(cost.jobs)} jobs per contender in ${cost.slices} slices taking turns, ${cost.memoryMb} MB worker`,
+    runTable,
+    requestTable(cost.runs),
+    dollarTable(cost),
+    ...notes,
+  ].join('\n\n');
+}
+
+function throughputDetails(throughput: ThroughputResult): string {
+  const us = (value: number | undefined) => (value === undefined ? '?' : formatNumber(value));
+  const rows = CONTENDERS.map((contender) => [
+    contender,
+    formatNumber(throughput.median[contender]),
+    throughput.samples
+      .filter((s) => s.contender === contender)
+      .map((s) => formatNumber(s.jobsPerSecond))
+      .join(', '),
+    formatRatio(medianRoundRatio(throughput.samples, contender, 'raw-ceiling')),
+    formatRatio(medianRoundRatio(throughput.samples, contender, 'powertools')),
+    us(throughput.medianCpuUsPerJob[contender].node),
+    us(throughput.medianCpuUsPerJob[contender].emulator),
+  ]);
+  return [
+    `Throughput: ${formatNumber(throughput.jobs)} jobs per drain, batch ${throughput.batchSize}, concurrency ${throughput.maxConcurrency}, ${throughput.rounds} rounds (ratios: median of per-round ratios)`,
+    formatTable(
+      [
+        'contender',
+        'median jobs/s',
+        'per round',
+        'vs raw',
+        'vs Powertools',
+        'Node CPU µs/job',
+        'DynamoDB Local CPU µs/job',
+      ],
+      rows,
+    ),
+    `lambda-jobs enqueueMany (tracking=full): ${formatNumber(throughput.enqueueJobsPerSecond)} jobs/s`,
+  ].join('\n\n');
+}
+
+function coldStartDetails(cold: ColdStartResult): string {
+  const kb = (bytes: number) => `${formatNumber(bytes / 1024, 1)} KB`;
+  return [
+    `Cold start: Node ${cold.node}, ${cold.runs} fresh processes per bundle`,
+    formatTable(
+      [
+        'bundle',
+        'minified',
+        'source map',
+        'init median',
+        'init CPU time',
+        'init without --enable-source-maps',
+      ],
+      (['worker', 'runtimeOnly', 'minimal'] as const).map((name) => [
+        cold[name].entry,
+        kb(cold[name].bytes),
+        kb(cold[name].sourceMapBytes),
+        `${formatNumber(cold.medianInitMs[name], 1)} ms (${formatRatio(cold.medianInitMs[name] / cold.medianInitMs.minimal)})`,
+        `${formatNumber(cold.medianInitCpuMs[name], 1)} ms (${formatRatio(cold.medianInitCpuMs[name] / cold.medianInitCpuMs.minimal)})`,
+        `${formatNumber(cold.medianInitMsWithoutSourceMaps[name], 1)} ms (${formatRatio(cold.medianInitMsWithoutSourceMaps[name] / cold.medianInitMsWithoutSourceMaps.minimal)})`,
+      ]),
+    ),
+    formatTable(
+      ['largest parts of the worker bundle', 'minified'],
+      cold.worker.largestInputs.map((input) => [input.name, kb(input.bytes)]),
+    ),
+    `Worker with @aws-sdk/* left out (NodejsFunction's default for Node 24): ${kb(cold.workerWithoutSdkBytes)}`,
+  ].join('\n\n');
+}
+
+function monitorDetails(monitor: MonitorScaleResult): string {
+  const rows = monitor.samples.map((sample) => [
+    formatNumber(sample.queues),
+    Object.entries(sample.callsPerRun)
+      .map(([key, n]) => `${key} ${formatNumber(n, 1)}`)
+      .join(', '),
+    `${sample.cloudWatchCalls} (expected ${sample.expectedCloudWatchCalls})`,
+    `${formatNumber(sample.medianWallMs)} ms`,
+    `${formatNumber(sample.waveMs)} ms`,
+    formatRatio(sample.roundTripsPerWave),
+    `${formatNumber(sample.queues * sample.latencyMs)} ms`,
+  ]);
+  return [
+    `Monitor: ${monitor.latencyMs} ms per API call, concurrency ${monitor.concurrency}`,
+    formatTable(
+      [
+        'queues',
+        'API calls per run',
+        'GetMetricData',
+        'wall',
+        '⌈q/c⌉×latency',
+        'ratio',
+        'q×latency',
+      ],
+      rows,
+    ),
+  ].join('\n\n');
+}
+
+/**
+ * The detail tables of every benchmark that ran, for stdout and the docs.
+ *
+ * @example
+ * ```ts
+ * console.log(detailTables(results));
+ * ```
+ */
+export function detailTables(results: BenchResults): string {
+  return [
+    ...(results.cost ? [costDetails(results.cost)] : []),
+    ...(results.throughput ? [throughputDetails(results.throughput)] : []),
+    ...(results.coldStart ? [coldStartDetails(results.coldStart)] : []),
+    ...(results.monitor ? [monitorDetails(results.monitor)] : []),
+  ].join('\n\n\n');
+}

@@ -1,0 +1,217 @@
+import type { SQSBatchResponse } from 'aws-lambda';
+import { createAwsJobRuntime } from '../runtime/adapters/aws/aws-job-runtime.ts';
+import { BENCH_QUEUE, benchConfig, benchRegistry, trivialEnvelopeBodies } from './bench-jobs.ts';
+import { createBenchWorker, enqueueTrivialJobs } from './bench-worker.ts';
+import type { GoalCheck } from './cost-model.ts';
+import { createCpuClock } from './cpu-time.ts';
+import type { BenchEmulators } from './emulators.ts';
+import { createMinimumHandler } from './minimum-handler.ts';
+import { drainQueue, type Progress, sendBodies } from './pipeline.ts';
+import { createPowertoolsHandler } from './powertools-handler.ts';
+import { median, medianRoundRatio } from './statistics.ts';
+import { captureStdout } from './stdout-capture.ts';
+
+/** Goals: at least half the emulator's raw ceiling, at least the Powertools handler's rate. */
+export const THROUGHPUT_GOALS = { rawCeiling: 0.5, powertools: 1.0 } as const;
+
+/**
+ * The contenders, all drained through the same local event source with the same settings.
+ * `minimum` (two conditional writes per job, nothing else) shows how much of the raw ceiling
+ * any handler that records results in DynamoDB Local can reach; it has no goal.
+ */
+export const CONTENDERS = ['raw-ceiling', 'minimum', 'powertools', 'lambda-jobs'] as const;
+/** One contender's name. */
+export type Contender = (typeof CONTENDERS)[number];
+
+/** One drain of a full queue. */
+export interface ThroughputSample {
+  readonly contender: Contender;
+  readonly round: number;
+  readonly jobsPerSecond: number;
+  readonly wallMs: number;
+  readonly invocations: number;
+  readonly failedItems: number;
+  /** CPU time per job of this process (handler, SDK, event source, fauxqs), µs. */
+  readonly nodeCpuUsPerJob: number;
+  /** CPU time per job of DynamoDB Local, µs (when it could be read). */
+  readonly emulatorCpuUsPerJob?: number;
+}
+
+/** Everything the throughput benchmark found. */
+export interface ThroughputResult {
+  readonly jobs: number;
+  readonly rounds: number;
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  readonly samples: readonly ThroughputSample[];
+  /** Median jobs/s per contender. */
+  readonly median: Readonly<Record<Contender, number>>;
+  /** Median CPU µs per job per contender: this process, and DynamoDB Local. */
+  readonly medianCpuUsPerJob: Readonly<Record<Contender, { node: number; emulator?: number }>>;
+  /** lambda-jobs' enqueueMany rate (full tracking), jobs/s, median. */
+  readonly enqueueJobsPerSecond: number;
+  /**
+   * Ratios are the median of each round's ratio: the contenders of a round run back to back,
+   * so a slow spell on a shared machine affects both sides of a round's ratio alike.
+   */
+  readonly checks: {
+    readonly rawCeiling: GoalCheck;
+    readonly powertools: GoalCheck;
+  };
+}
+
+/** Options for {@link runThroughputBenchmark}. */
+export interface ThroughputOptions {
+  readonly emulators: BenchEmulators;
+  readonly jobs: number;
+  readonly rounds: number;
+  readonly progress: Progress;
+}
+
+function roundCheck(
+  samples: readonly ThroughputSample[],
+  baseline: Contender,
+  goal: number,
+): GoalCheck {
+  const ratio = medianRoundRatio(samples, 'lambda-jobs', baseline);
+  return { ratio, goal, direction: 'at-least', met: ratio >= goal };
+}
+
+/** Receives and deletes, nothing else: the most the emulator and event source can move. */
+const emptyHandler = async (): Promise<SQSBatchResponse> => ({ batchItemFailures: [] });
+
+/**
+ * Benchmark 2: drains a queue of `jobs` messages through the local event source (batch size
+ * and concurrency from the default queue config) four ways, back to back, `rounds` times: an
+ * empty handler (the emulator's raw ceiling), the minimum handler (two writes per job), the
+ * Powertools BatchProcessor + Idempotency handler, and lambda-jobs' real worker (jobs
+ * enqueued beforehand with enqueueMany). Reports median rates, CPU per job, and the median
+ * per-round ratios the goals are judged on.
+ *
+ * @example
+ * ```ts
+ * const result = await runThroughputBenchmark({ emulators, jobs: 2000, rounds: 5, progress });
+ * ```
+ */
+export async function runThroughputBenchmark(
+  options: ThroughputOptions,
+): Promise<ThroughputResult> {
+  const { emulators, jobs, progress } = options;
+  const config = benchConfig('full');
+  const queue = config.queues[BENCH_QUEUE]!;
+  const cpu = createCpuClock();
+  const samples: ThroughputSample[] = [];
+  const enqueueRates: number[] = [];
+
+  const drainOnce = async (contender: Contender, round: number, count: number) => {
+    const resources = await emulators.provision(config, `tp-${contender}`);
+    try {
+      const url = resources.queues[BENCH_QUEUE]!.url;
+      let handler: Parameters<typeof drainQueue>[0]['handler'];
+      if (contender === 'lambda-jobs') {
+        const producer = createAwsJobRuntime({
+          registry: benchRegistry,
+          config,
+          env: resources.env,
+          ...emulators.setup,
+        });
+        const started = performance.now();
+        await enqueueTrivialJobs(producer.client, count);
+        if (round > 0) enqueueRates.push(count / ((performance.now() - started) / 1000));
+        const env = resources.env;
+        handler = createBenchWorker({ config, env, ...emulators.setup }).worker.handler;
+      } else {
+        await sendBodies(emulators.setup.sqs, url, trivialEnvelopeBodies(count));
+        const dynamodb = emulators.setup.dynamodb;
+        if (contender === 'raw-ceiling') handler = emptyHandler;
+        else {
+          const tableName = await resources.createPlainTable('results', 'id');
+          handler =
+            contender === 'minimum'
+              ? createMinimumHandler({ dynamodb, tableName })
+              : createPowertoolsHandler({ dynamodb, tableName });
+        }
+      }
+      const queueArn = await resources.queueArn(BENCH_QUEUE);
+      const capture = captureStdout();
+      const before = cpu.snapshot();
+      let result: Awaited<ReturnType<typeof drainQueue>>;
+      try {
+        result = await drainQueue({
+          label: `throughput/${contender}#${round}`,
+          sqs: emulators.setup.sqs,
+          queueUrl: url,
+          queueArn,
+          handler,
+          expected: count,
+          queue,
+          progress,
+        });
+      } finally {
+        capture.restore();
+      }
+      const used = cpu.since(before);
+      if (round > 0) {
+        samples.push({
+          contender,
+          round,
+          jobsPerSecond: result.jobsPerSecond,
+          wallMs: result.wallMs,
+          invocations: result.invocations,
+          failedItems: result.failedItems,
+          nodeCpuUsPerJob: used.nodeUs / count,
+          ...(used.emulatorUs === undefined
+            ? {}
+            : { emulatorCpuUsPerJob: used.emulatorUs / count }),
+        });
+      }
+      return result;
+    } finally {
+      await resources.dispose();
+    }
+  };
+
+  const warmUpJobs = Math.min(1000, jobs);
+  progress(`throughput: warming up each contender with ${warmUpJobs} jobs (not measured)`);
+  for (const contender of CONTENDERS) await drainOnce(contender, 0, warmUpJobs);
+  for (let round = 1; round <= options.rounds; round++) {
+    const rates: string[] = [];
+    for (const contender of CONTENDERS) {
+      const result = await drainOnce(contender, round, jobs);
+      rates.push(`${contender} ${Math.round(result.jobsPerSecond)}`);
+    }
+    progress(`throughput round ${round}/${options.rounds}: ${rates.join(', ')} jobs/s`);
+  }
+  const of = (contender: Contender) => samples.filter((s) => s.contender === contender);
+  const medianRates = Object.fromEntries(
+    CONTENDERS.map((c) => [c, median(of(c).map((s) => s.jobsPerSecond))]),
+  ) as Record<Contender, number>;
+  const medianCpu = Object.fromEntries(
+    CONTENDERS.map((c) => {
+      const emulator = of(c).flatMap((s) =>
+        s.emulatorCpuUsPerJob === undefined ? [] : [s.emulatorCpuUsPerJob],
+      );
+      return [
+        c,
+        {
+          node: median(of(c).map((s) => s.nodeCpuUsPerJob)),
+          ...(emulator.length > 0 ? { emulator: median(emulator) } : {}),
+        },
+      ];
+    }),
+  ) as Record<Contender, { node: number; emulator?: number }>;
+  return {
+    jobs,
+    rounds: options.rounds,
+    batchSize: queue.batchSize,
+    maxConcurrency: queue.maxConcurrency,
+    samples,
+    median: medianRates,
+    medianCpuUsPerJob: medianCpu,
+    enqueueJobsPerSecond: median(enqueueRates),
+    checks: {
+      rawCeiling: roundCheck(samples, 'raw-ceiling', THROUGHPUT_GOALS.rawCeiling),
+      powertools: roundCheck(samples, 'powertools', THROUGHPUT_GOALS.powertools),
+    },
+  };
+}

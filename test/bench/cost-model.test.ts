@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import {
+  billedMilliseconds,
+  checkRatio,
+  costPerMillionJobs,
+  costSlices,
+  gbSeconds,
+  logCostPerMillionJobs,
+  physicalMinimumUsage,
+} from '../../bench/cost-model.ts';
+
+describe('bench cost model', () => {
+  it('prices one million jobs at the published us-east-1 rates', () => {
+    // Prepare: 3 SQS requests, 1 invocation of 0.5 GB-s per 10 jobs, 2 writes and 1 read per job
+    const usage = {
+      sqsRequests: 0.3,
+      lambdaInvocations: 0.1,
+      lambdaGbSeconds: 0.05,
+      writeUnits: 2,
+      readUnits: 1,
+    };
+
+    // Act
+    const cost = costPerMillionJobs(usage);
+
+    // Assess
+    expect(cost.sqs).toBeCloseTo(0.12, 10);
+    expect(cost.lambdaRequests).toBeCloseTo(0.02, 10);
+    expect(cost.lambdaCompute).toBeCloseTo(50_000 * 0.0000133334, 10);
+    expect(cost.dynamoDbWrites).toBeCloseTo(1.25, 10);
+    expect(cost.dynamoDbReads).toBeCloseTo(0.125, 10);
+    expect(cost.total).toBeCloseTo(0.12 + 0.02 + 0.66667 + 1.25 + 0.125, 4);
+  });
+
+  it('bills each invocation by whole milliseconds, at least one, and counts 1,024 MB as 1 GB', () => {
+    expect(billedMilliseconds([0.2, 10.4, 3])).toBe(1 + 11 + 3);
+    expect(gbSeconds(2000, 512)).toBe(1);
+  });
+
+  it('derives the physical minimum from one send, receive, delete and invocation per batch', () => {
+    const usage = physicalMinimumUsage({
+      batchSize: 10,
+      writesPerJob: 2,
+      billedMsPerInvocation: 40,
+      memoryMb: 1024,
+    });
+
+    expect(usage.sqsRequests).toBeCloseTo(0.3, 10);
+    expect(usage.lambdaInvocations).toBeCloseTo(0.1, 10);
+    expect(usage.lambdaGbSeconds).toBeCloseTo(0.004, 10);
+    expect(usage.writeUnits).toBe(2);
+    expect(usage.readUnits).toBe(0);
+  });
+
+  it('checks ratios against at-most and at-least goals', () => {
+    expect(checkRatio(1.6, 1.4, 'at-most', 1.15)).toMatchObject({ met: true });
+    expect(checkRatio(1.7, 1.4, 'at-most', 1.15).met).toBe(false);
+    expect(checkRatio(300, 1000, 'at-least', 0.5).met).toBe(false);
+    expect(checkRatio(500, 1000, 'at-least', 0.5)).toMatchObject({ ratio: 0.5, met: true });
+  });
+
+  it('prices log ingestion per binary gigabyte', () => {
+    expect(logCostPerMillionJobs(1024 ** 3 / 1_000_000)).toBeCloseTo(0.5, 10);
+  });
+
+  it('runs the cost jobs in up to five slices of at least 1,000', () => {
+    expect([costSlices(10_000), costSlices(2_500), costSlices(300)]).toEqual([5, 2, 1]);
+  });
+});
