@@ -62,17 +62,22 @@ const ENVELOPE_FIELDS = new Set([
 ]);
 const OPTION_FIELDS = new Set(['retries', 'timeoutSeconds', 'concurrencyKey', 'retryDelay']);
 
-/** SQS accepts only #x9 #xA #xD, #x20–#xD7FF, #xE000–#xFFFD and #x10000–#x10FFFF. */
-const CHARACTERS_SQS_REJECTS = /[\uFFFE\uFFFF]/g;
+/**
+ * SQS accepts only #x9 #xA #xD, #x20–#xD7FF, #xE000–#xFFFD and #x10000–#x10FFFF. JSON leaves
+ * U+FFFE and U+FFFF raw; characters beyond U+FFFF (emoji, say) are allowed by SQS but refused
+ * by the dev-mode emulator, whose check reads UTF-16 units. Both are written as `\u` escapes.
+ */
+const CHARACTERS_TO_ESCAPE = /[\uFFFE\uFFFF]|[\uD800-\uDFFF]/g;
 
 /**
- * Serialises an envelope to the message body. Characters SQS rejects that JSON would leave
- * raw (U+FFFE, U+FFFF) are written as `\u` escapes, so every JSON payload can travel.
+ * Serialises an envelope to the message body. Characters that would not travel everywhere
+ * (U+FFFE, U+FFFF, and those beyond U+FFFF) are written as `\u` escapes: the JSON means the
+ * same, so every JSON payload arrives exactly as sent.
  */
 export function serializeEnvelope(envelope: JobEnvelope): string {
   return JSON.stringify(envelope).replace(
-    CHARACTERS_SQS_REJECTS,
-    (c) => `\\u${c.charCodeAt(0).toString(16)}`,
+    CHARACTERS_TO_ESCAPE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
 

@@ -5,6 +5,8 @@ export interface StoredError {
   readonly name: string;
   readonly message: string;
   readonly stack?: string;
+  /** The input field at fault, for bad input (a malformed envelope, a payload failing its schema). */
+  readonly field?: string;
 }
 
 /**

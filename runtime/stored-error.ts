@@ -17,10 +17,12 @@ export function truncateUtf8(text: string, maxBytes: number): string {
  */
 export function toStoredError(error: unknown): StoredError {
   if (error instanceof Error) {
+    const field = (error as { field?: unknown }).field;
     return {
       name: error.name,
       message: truncateUtf8(error.message, 1024),
       ...(error.stack ? { stack: truncateUtf8(error.stack, LIMITS.maxStoredTextBytes) } : {}),
+      ...(typeof field === 'string' ? { field: truncateUtf8(field, 256) } : {}),
     };
   }
   return { name: 'NonErrorThrown', message: truncateUtf8(String(error), 1024) };

@@ -1,0 +1,436 @@
+/**
+ * The bad-input table: every public entry point (enqueue, raw envelopes sent straight to SQS,
+ * the config that synth reads, CLI arguments, dashboard query parameters) × malformed values.
+ * Each row must be refused with a typed error, a non-zero exit or a 4xx that names the field
+ * and its limit. Jobs queued before the table runs must all still complete afterwards, and every
+ * raw envelope the workers refused must be ERRORED with its message in the DLQ.
+ *
+ * Real parts throughout: the job client, the worker and the admin run against fauxqs and
+ * DynamoDB Local, the CLI in process, the dashboard over HTTP.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../config/config-error.ts';
+import { defineConfig } from '../../config/define-config.ts';
+import { type RunningDashboard, startDashboard } from '../../local/dashboard/start-dashboard.ts';
+import { JobInputError } from '../../runtime/errors.ts';
+import { JobStatus } from '../../runtime/job-status.ts';
+import { scheduleProblems } from '../../runtime/schedule-firing.ts';
+import { type AdminScenario, adminRegistry, startAdminScenario } from '../admin/admin-test-kit.ts';
+import { devModeFolder, runCli } from '../cli/cli-test-kit.ts';
+
+/** How an entry point refused: what it said, and the field it named when it has one. */
+interface Refusal {
+  readonly how: 'typed error' | 'exit code' | 'HTTP status' | 'ERRORED record';
+  /** The field as a typed value (error.field, body.field, record.error.field). */
+  readonly field?: string;
+  /** Everything it said: message, limit, stderr, response body. */
+  readonly text: string;
+  /** Exit code or HTTP status. */
+  readonly code?: number;
+}
+
+interface Row {
+  readonly entry: 'enqueue' | 'raw envelope' | 'config' | 'CLI' | 'dashboard';
+  readonly malformed: string;
+  readonly attempt: () => Promise<Refusal>;
+  /** The field the refusal must name. */
+  readonly field: string;
+  /** Words of the limit the refusal must state. */
+  readonly limit: string;
+}
+
+let s: AdminScenario;
+let cwd: string;
+let dashboard: RunningDashboard;
+const alreadyQueued: string[] = [];
+const refusedRawBodies: string[] = [];
+
+beforeAll(async () => {
+  s = await startAdminScenario();
+  cwd = await devModeFolder(s);
+  dashboard = await startDashboard({
+    admin: s.admin,
+    config: s.config,
+    registry: adminRegistry,
+  });
+  for (let n = 0; n < 5; n++) {
+    const id = await s.admin.enqueue('echo', { n }, { id: `kept-${n}` });
+    alreadyQueued.push(id!);
+  }
+});
+
+afterAll(async () => {
+  await dashboard?.close();
+});
+
+async function refusalOf(action: () => Promise<unknown> | unknown): Promise<Refusal> {
+  try {
+    await action();
+  } catch (error) {
+    if (error instanceof JobInputError) {
+      return { how: 'typed error', field: error.field, text: `${error.message} ${error.limit}` };
+    }
+    if (error instanceof ConfigError) {
+      const [first] = error.problems;
+      return { how: 'typed error', field: first?.field, text: error.message };
+    }
+    throw error;
+  }
+  throw new Error('expected the input to be refused, but it was accepted');
+}
+
+async function cli(...argv: string[]): Promise<Refusal> {
+  const run = await runCli(argv, cwd, s);
+  return { how: 'exit code', code: run.code, text: run.stderr };
+}
+
+async function api(path: string): Promise<Refusal> {
+  const response = await fetch(`${dashboard.url}${path}`);
+  const body = (await response.json()) as { error?: string; field?: string; limit?: string };
+  return {
+    how: 'HTTP status',
+    code: response.status,
+    ...(body.field ? { field: body.field } : {}),
+    text: `${body.error ?? ''} ${body.limit ?? ''}`,
+  };
+}
+
+/** Sends a body straight to the queue, lets the real worker take it, and reads its record. */
+async function rawEnvelope(body: string, expectedId?: string): Promise<Refusal> {
+  const sent = await s.sqs.send(
+    new SendMessageCommand({ QueueUrl: s.queues.default!.url, MessageBody: body }),
+  );
+  await s.drain();
+  refusedRawBodies.push(body);
+  const record = await s.admin.getJob(expectedId ?? `msg-${sent.MessageId}`);
+  return {
+    how: 'ERRORED record',
+    ...(record.error?.field ? { field: record.error.field } : {}),
+    text: `${record.status} ${record.error?.message ?? ''}`,
+  };
+}
+
+function envelope(overrides: Record<string, unknown>): string {
+  return JSON.stringify({
+    version: 1,
+    id: overrides.id ?? `raw-${Math.random().toString(36).slice(2)}`,
+    type: 'echo',
+    queue: 'default',
+    payload: { n: 1 },
+    enqueuedAt: new Date().toISOString(),
+    ...overrides,
+  });
+}
+
+const validQueue = { batchSize: 10, functionTimeoutSeconds: 30 };
+
+const rows: Row[] = [
+  // enqueue: options and payloads
+  {
+    entry: 'enqueue',
+    malformed: 'payload of the wrong type',
+    attempt: () => refusalOf(() => s.admin.enqueue('echo', { n: 'seven' })),
+    field: 'payload.n',
+    limit: 'schema of job type "echo"',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'payload over the SQS message size',
+    attempt: () => refusalOf(() => s.admin.enqueue('switchable', { label: 'x'.repeat(300_000) })),
+    field: 'payload',
+    limit: '262144 bytes',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'delay out of range',
+    attempt: () => refusalOf(() => s.admin.enqueue('echo', { n: 1 }, { delay: -1 })),
+    field: 'delay',
+    limit: '0–31536000 seconds',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'retries out of range',
+    attempt: () => refusalOf(() => s.admin.enqueue('echo', { n: 1 }, { retries: 1e6 })),
+    field: 'retries',
+    limit: '0–100',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'concurrency key oversized',
+    attempt: () =>
+      refusalOf(() => s.admin.enqueue('echo', { n: 1 }, { concurrencyKey: 'k'.repeat(600) })),
+    field: 'concurrencyKey',
+    limit: '1–512 characters',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'job id with characters outside the allowed set',
+    attempt: () => refusalOf(() => s.admin.enqueue('echo', { n: 1 }, { id: 'job\uFFFF' })),
+    field: 'id',
+    limit: '1–128 characters of A-Z a-z 0-9 _ - : .',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'unknown queue name',
+    attempt: () => refusalOf(() => s.admin.enqueue('echo', { n: 1 }, { queue: 'nope' })),
+    field: 'queue',
+    limit: 'one of the configured queues',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'unknown job type',
+    attempt: () => refusalOf(() => s.admin.enqueue('stranger', {})),
+    field: 'type',
+    limit: 'one of the registered job types',
+  },
+  // raw envelopes sent straight to SQS
+  {
+    entry: 'raw envelope',
+    malformed: 'broken JSON',
+    attempt: () => rawEnvelope('{"version":1,"id":"broken-json","type":'),
+    field: 'body',
+    limit: 'not JSON',
+  },
+  {
+    entry: 'raw envelope',
+    malformed: 'unsupported version',
+    attempt: () => rawEnvelope(envelope({ id: 'raw-version', version: 9 }), 'raw-version'),
+    field: 'version',
+    limit: 'version must be 1',
+  },
+  {
+    entry: 'raw envelope',
+    malformed: 'id of the wrong type',
+    attempt: () => rawEnvelope(envelope({ id: 42 })),
+    field: 'id',
+    limit: '1–128 characters',
+  },
+  {
+    entry: 'raw envelope',
+    malformed: 'oversized id',
+    attempt: () => rawEnvelope(envelope({ id: 'i'.repeat(200) })),
+    field: 'id',
+    limit: '1–128 characters',
+  },
+  {
+    entry: 'raw envelope',
+    malformed: 'unknown job type',
+    attempt: () => rawEnvelope(envelope({ id: 'raw-unknown', type: 'stranger' }), 'raw-unknown'),
+    field: 'type',
+    limit: 'Registered types',
+  },
+  {
+    entry: 'raw envelope',
+    malformed: 'payload failing its schema',
+    attempt: () =>
+      rawEnvelope(envelope({ id: 'raw-payload', payload: { n: 'seven' } }), 'raw-payload'),
+    field: 'payload.n',
+    limit: 'invalid',
+  },
+  {
+    entry: 'raw envelope',
+    malformed: 'retries out of range',
+    attempt: () =>
+      rawEnvelope(envelope({ id: 'raw-retries', options: { retries: -3 } }), 'raw-retries'),
+    field: 'options.retries',
+    limit: 'whole number from 0 to 100',
+  },
+  // the config synth reads
+  {
+    entry: 'config',
+    malformed: 'batch size out of range',
+    attempt: () =>
+      refusalOf(() => defineConfig({ appName: 'shop', queues: { default: { batchSize: 0 } } })),
+    field: 'queues.default.batchSize',
+    limit: '1',
+  },
+  {
+    entry: 'config',
+    malformed: 'warning not below critical',
+    attempt: () =>
+      refusalOf(() =>
+        defineConfig({
+          appName: 'shop',
+          queues: { default: validQueue },
+          settings: { JOBS_BACKLOG_WARNING: 500, JOBS_BACKLOG_CRITICAL: 100 },
+        }),
+      ),
+    field: 'queues.default.thresholds.backlog.warning',
+    limit: 'must be below queues.default.thresholds.backlog.critical (100)',
+  },
+  {
+    entry: 'config',
+    malformed: 'invalid app name',
+    attempt: () =>
+      refusalOf(() => defineConfig({ appName: 'Shop Prod!', queues: { default: {} } })),
+    field: 'appName',
+    limit: 'characters',
+  },
+  {
+    entry: 'config',
+    malformed: 'invalid cron',
+    attempt: () =>
+      refusalOf(() =>
+        defineConfig({
+          appName: 'shop',
+          queues: { default: validQueue },
+          schedules: [{ name: 'nightly', job: 'echo', cron: '61 * * * *' }],
+        }),
+      ),
+    field: 'schedules[0].cron',
+    limit: 'out of range 0–59',
+  },
+  {
+    entry: 'config',
+    malformed: 'schedule naming an unknown job',
+    attempt: () =>
+      refusalOf(async () => {
+        const problems = await scheduleProblems(adminRegistry, [
+          { name: 'nightly', job: 'stranger', cron: '@daily', timeZone: 'UTC' },
+        ]);
+        if (problems.length > 0) throw new ConfigError(problems);
+      }),
+    field: 'schedules[0].job',
+    limit: 'registered',
+  },
+  // CLI arguments
+  {
+    entry: 'CLI',
+    malformed: 'limit out of range',
+    attempt: () => cli('jobs', 'ls', '--limit', '0'),
+    field: '--limit',
+    limit: 'from 1 to',
+  },
+  {
+    entry: 'CLI',
+    malformed: 'unknown status',
+    attempt: () => cli('jobs', 'ls', '--status', 'EXPLODED'),
+    field: '--status',
+    limit: 'one of QUEUED',
+  },
+  {
+    entry: 'CLI',
+    malformed: 'since that is not a time',
+    attempt: () => cli('jobs', 'ls', '--since', 'yesterday'),
+    field: '--since',
+    limit: 'ISO 8601',
+  },
+  {
+    entry: 'CLI',
+    malformed: 'broken JSON payload',
+    attempt: () => cli('enqueue', 'echo', '--payload', '{"n": 1'),
+    field: '--payload',
+    limit: 'JSON',
+  },
+  {
+    entry: 'CLI',
+    malformed: 'delay of the wrong type',
+    attempt: () => cli('enqueue', 'echo', '--payload', '{"n":1}', '--delay', 'soon'),
+    field: '--delay',
+    limit: 'whole number',
+  },
+  {
+    entry: 'CLI',
+    malformed: 'unknown queue',
+    attempt: () => cli('dlq', 'ls', 'nope'),
+    field: 'nope',
+    limit: 'default, slow',
+  },
+  {
+    entry: 'CLI',
+    malformed: 'payload failing its schema',
+    attempt: () => cli('enqueue', 'echo', '--payload', '{"n":"seven"}'),
+    field: 'payload.n',
+    limit: 'schema',
+  },
+  // dashboard query parameters
+  {
+    entry: 'dashboard',
+    malformed: 'limit out of range',
+    attempt: () => api('/api/jobs?limit=5000'),
+    field: 'limit',
+    limit: '100',
+  },
+  {
+    entry: 'dashboard',
+    malformed: 'unknown status',
+    attempt: () => api('/api/jobs?status=EXPLODED'),
+    field: 'status',
+    limit: 'QUEUED',
+  },
+  {
+    entry: 'dashboard',
+    malformed: 'unknown queue',
+    attempt: () => api('/api/jobs?queue=nope'),
+    field: 'queue',
+    limit: 'default',
+  },
+  {
+    entry: 'dashboard',
+    malformed: 'broken cursor',
+    attempt: () => api('/api/jobs?cursor=%7Bnot-a-cursor'),
+    field: 'cursor',
+    limit: 'cursor',
+  },
+  {
+    entry: 'dashboard',
+    malformed: 'oversized job id',
+    attempt: () => api(`/api/jobs/${'j'.repeat(300)}`),
+    field: 'id',
+    limit: '128',
+  },
+  {
+    entry: 'dashboard',
+    malformed: 'unknown parameter',
+    attempt: () => api('/api/jobs?colour=red'),
+    field: 'colour',
+    limit: 'limit',
+  },
+];
+
+describe('bad input at every entry point', () => {
+  it.each(rows)('$entry, $malformed: refused naming $field and its limit', async (row) => {
+    // Act
+    const refusal = await row.attempt();
+
+    // Assess
+    if (refusal.how === 'exit code') expect(refusal.code).toBeGreaterThan(0);
+    if (refusal.how === 'HTTP status') expect(refusal.code).toBe(400);
+    if (refusal.how === 'ERRORED record') expect(refusal.text).toMatch(/^ERRORED /);
+    if (refusal.field !== undefined) expect(refusal.field).toBe(row.field);
+    else expect(refusal.text).toContain(row.field);
+    expect(refusal.text).toContain(row.limit);
+  });
+
+  it('lost nothing: the jobs queued before all ran, and every refused envelope is in the DLQ', async () => {
+    // Act
+    await s.drain();
+    const kept = await Promise.all(alreadyQueued.map((id) => s.admin.getJob(id)));
+    const letters = await s.admin.dlqList('default', { limit: 50 });
+
+    // Assess
+    expect(kept.map((job) => job.status)).toEqual(alreadyQueued.map(() => JobStatus.SUCCESSFUL));
+    expect(refusedRawBodies).toHaveLength(rows.filter((r) => r.entry === 'raw envelope').length);
+    expect(letters.map((letter) => letter.bodyPreview).sort()).toEqual(
+      [...refusedRawBodies].sort(),
+    );
+    expect(await s.depth(s.queues.slow!.url)).toBe(0);
+  });
+});
+
+describe('characters outside SQS’s allowed set in a payload', () => {
+  it('are escaped on the way, so the job runs with exactly the payload it was given', async () => {
+    // Prepare
+    const label = 'nonchar \uFFFE\uFFFF, emoji 🚀, lone surrogate \uD800, control \u0001';
+
+    // Act
+    const id = await s.admin.enqueue('switchable', { label });
+    await s.drain();
+
+    // Assess
+    const job = await s.admin.getJob(id!);
+    expect(job.status).toBe(JobStatus.SUCCESSFUL);
+    expect(job.output).toBe(`fixed: ${label}`);
+  });
+});
