@@ -104,9 +104,10 @@ export interface LambdaJobsConfigInput {
   readonly queues: Readonly<Record<string, QueueConfigInput>>;
   readonly settings?: JobsSettings;
   /**
-   * How much the results store records. `full`: a QUEUED record at enqueue plus every transition
-   * (lists show waiting jobs). `minimal`: records start when a worker claims the job (one write
-   * less per job). Default `full`.
+   * How much the results store records (runtime/tracking-level.ts). `full`: a QUEUED record at
+   * enqueue, every record listed by queue and status. `minimal`: records start when a worker
+   * claims the job, and RUNNING and SUCCESSFUL records are readable by id but not listed
+   * (2 write units per job instead of 8). Default `full`.
    */
   readonly tracking?: 'full' | 'minimal';
   readonly alerting?: Partial<AlertingConfig>;

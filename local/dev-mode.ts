@@ -9,9 +9,10 @@ import { createDynamoDbMonitorStateStore } from '../runtime/adapters/aws/queue-s
 import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
 import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
 import { createMonitor, type Monitor } from '../runtime/monitor/create-monitor.ts';
-import { createJobStoreCompletionSource } from '../runtime/monitor/job-store-completions.ts';
+import { createJobMetrics } from '../runtime/observability/job-metrics.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
 import { scheduleProblems } from '../runtime/schedule-firing.ts';
+import { createDevCompletionCounter } from './dev-completion-counter.ts';
 import { type DevCronScheduler, startDevCronScheduler } from './dev-cron-scheduler.ts';
 import { createDevDelayedDelivery, type DevDelayedDelivery } from './dev-delayed-delivery.ts';
 import { createDevMonitorSamples, type DevMonitorSamples } from './dev-monitor-samples.ts';
@@ -117,6 +118,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     transport: createSqsQueueTransport(sqs),
     onError: (error) => logger.warn('Delayed job not sent yet; retried next tick', { error }),
   });
+  const completions = createDevCompletionCounter();
   const workers: Record<string, Worker> = {};
   const eventSources: { stop(): Promise<void> }[] = [];
   for (const queue of Object.values(config.queues)) {
@@ -126,6 +128,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       queueName: queue.name,
       logger,
       metrics,
+      metricsRecorder: completions.counting(createJobMetrics(metrics)),
       sqs,
       dynamodb,
       delayedDelivery,
@@ -156,7 +159,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     queueUrls: resources.queues,
     depth: createSqsQueueDepthSource(sqs),
     oldestAge: createEmulatorOldestAgeSource({ endpoint: sqsEmulator.endpoint }),
-    completions: createJobStoreCompletionSource(anyWorker.runtime.store),
+    completions,
     state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName: resources.tableName }),
     metrics: samples,
     rescue: { store: anyWorker.runtime.store, keys: anyWorker.runtime.keys, registry },

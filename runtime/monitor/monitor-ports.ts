@@ -2,7 +2,7 @@
  * The small interfaces the backlog monitor talks to. On AWS they are SQS GetQueueAttributes,
  * CloudWatch GetMetricData, a state item in the job table and EMF metrics; in dev mode the
  * oldest-message age comes from the SQS emulator's inspect API and completions from the job
- * store instead (`local/oldest-age-from-emulator.ts`, `job-store-completions.ts`).
+ * emulator and the workers instead (`local/oldest-age-from-emulator.ts`, `local/dev-completion-counter.ts`).
  */
 
 /** One configured queue as the monitor sees it: its config name and where it lives. */

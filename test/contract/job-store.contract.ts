@@ -19,6 +19,8 @@ import {
 export interface ContractStoreSettings {
   /** Seconds a record is kept after its last write: `expiresAt` = `updatedAt` + this. */
   readonly retentionSeconds: number;
+  /** Statuses kept but not listed (tracking `minimal`); none when absent. */
+  readonly unlistedStatuses?: readonly JobStatus[];
 }
 
 const { QUEUED, RUNNING, RETRYING, DEFERRED, SUCCESSFUL, ERRORED, LOST, CANCELLED } = JobStatus;
@@ -1012,6 +1014,71 @@ export function describeJobStoreContract(
 
       // Assess
       expect(seen).toEqual(Array(seen.length).fill(CONTRACT_RETENTION_SECONDS));
+    });
+  });
+
+  describe(`JobStore contract: ${name}, RUNNING and SUCCESSFUL unlisted (tracking minimal)`, () => {
+    let store: JobStore;
+    let queue: string;
+    let id: string;
+
+    beforeEach(async () => {
+      store = await makeStore({
+        retentionSeconds: CONTRACT_RETENTION_SECONDS,
+        unlistedStatuses: [RUNNING, SUCCESSFUL],
+      });
+      queue = unique('queue');
+      id = unique('job');
+    });
+
+    it('keeps RUNNING and SUCCESSFUL records readable by id but out of the lists', async () => {
+      // Prepare
+      const running = await recordIn(store, RUNNING, id, queue);
+      const doneId = unique('job');
+      const done = await recordIn(store, SUCCESSFUL, doneId, queue);
+
+      // Act
+      const [runningPage, successfulPage] = await Promise.all([
+        store.list({ queue, status: RUNNING }),
+        store.list({ queue, status: SUCCESSFUL }),
+      ]);
+
+      // Assess
+      expect(await store.get(id)).toEqual(running);
+      expect(await store.get(doneId)).toEqual(done);
+      expect(runningPage.items).toEqual([]);
+      expect(successfulPage.items).toEqual([]);
+      expect(await store.listExpiredRunning(queue, at(1000))).toEqual([]);
+    });
+
+    it('lists a failure, and takes it off the list when the job is claimed again', async () => {
+      // Prepare
+      const retrying = await recordIn(store, RETRYING, id, queue);
+      const listedBefore = await store.list({ queue, status: RETRYING });
+
+      // Act
+      const outcome = await store.claim(claimRequest(id, queue, { now: at(45) }));
+
+      // Assess
+      expect(listedBefore.items).toEqual([retrying]);
+      expect(outcome.kind).toBe('claimed');
+      expect((await store.list({ queue, status: RETRYING })).items).toEqual([]);
+      expect((await store.list({ queue, status: RUNNING })).items).toEqual([]);
+    });
+
+    it('lists ERRORED, LOST and CANCELLED records as under full tracking', async () => {
+      // Prepare
+      const errored = await recordIn(store, ERRORED, unique('job'), queue);
+      const lost = await recordIn(store, LOST, unique('job'), queue);
+      const cancelled = await recordIn(store, CANCELLED, unique('job'), queue);
+
+      // Act
+      const pages = await Promise.all(
+        [ERRORED, LOST, CANCELLED].map((status) => store.list({ queue, status })),
+      );
+
+      // Assess
+      expect(pages.map((page) => page.items)).toEqual([[errored], [lost], [cancelled]]);
     });
   });
 }

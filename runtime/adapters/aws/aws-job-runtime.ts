@@ -18,6 +18,7 @@ import type {
   QueueTransport,
 } from '../../ports.ts';
 import type { JobRegistry } from '../../registry.ts';
+import { unlistedStatuses } from '../../tracking-level.ts';
 import { delayedDeliveryFromEnv } from './delayed-delivery-from-env.ts';
 import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
@@ -76,6 +77,7 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
     client: dynamodb,
     tableName,
     retentionSeconds: options.config.resultsRetentionSeconds,
+    unlistedStatuses: unlistedStatuses(options.config.tracking),
     ...capacity,
   });
   const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName, ...capacity });

@@ -10,6 +10,7 @@ import { createMonitor, type Monitor } from '../../monitor/create-monitor.ts';
 import { createEmfMetricsSink } from '../../monitor/emf-metrics-sink.ts';
 import type { CompletionSource, OldestAgeSource } from '../../monitor/monitor-ports.ts';
 import type { JobRegistry } from '../../registry.ts';
+import { unlistedStatuses } from '../../tracking-level.ts';
 import { createCloudWatchCompletionSource } from './cloudwatch-completions.ts';
 import { createCloudWatchOldestAgeSource } from './cloudwatch-oldest-age.ts';
 import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
@@ -82,6 +83,7 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
         client: dynamodb,
         tableName,
         retentionSeconds: config.resultsRetentionSeconds,
+        unlistedStatuses: unlistedStatuses(config.tracking),
       }),
       keys: createDynamoDbConcurrencyKeys({ client: dynamodb, tableName }),
       registry: options.registry,

@@ -29,6 +29,12 @@ export interface DynamoDbJobStoreOptions {
   readonly tableName: string;
   /** How long records are kept after their last write, seconds (TTL). */
   readonly retentionSeconds: number;
+  /**
+   * Statuses whose records are kept but not listed: written without the `byQueueStatus` index
+   * keys, so reaching them costs no index write. `unlistedStatuses(tracking)` gives the set a
+   * tracking level uses. Default none.
+   */
+  readonly unlistedStatuses?: readonly JobStatus[];
   /** Called with the capacity units each write consumed (benchmarks). */
   readonly onConsumedCapacity?: (units: number) => void;
 }
@@ -56,11 +62,11 @@ function toRecord(item: Record<string, unknown>): JobRecord {
   } as unknown as JobRecord;
 }
 
-function toItem(record: JobRecord, expiresAt: number): Record<string, unknown> {
+function toItem(record: JobRecord, expiresAt: number, listed: boolean): Record<string, unknown> {
   const { output, ...rest } = record;
   return {
     ...jobKey(record.id),
-    ...indexKeys(record.queue, record.status, record.updatedAt, record.id),
+    ...(listed ? indexKeys(record.queue, record.status, record.updatedAt, record.id) : {}),
     ...rest,
     expiresAt,
     ...(output === undefined ? {} : { outputJson: JSON.stringify(output) }),
@@ -132,6 +138,15 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   };
   const expiresAt = (nowIso: string) =>
     Math.floor(Date.parse(nowIso) / 1000) + options.retentionSeconds;
+  const unlisted = new Set(options.unlistedStatuses ?? []);
+  /**
+   * The index part of a transition to `status`: set the keys, or remove them (which deletes
+   * the index entry if there was one, and costs nothing if there was none).
+   */
+  const indexing = (queue: string, status: JobStatus, at: string, id: string) =>
+    unlisted.has(status)
+      ? { keys: {}, remove: [INDEX.partitionKey, INDEX.sortKey] }
+      : { keys: indexKeys(queue, status, at, id), remove: [] };
 
   /** One conditional UpdateItem; returns the new record or throws ConditionalCheckFailed. */
   async function update(
@@ -172,7 +187,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         const result = await doc.send(
           new PutCommand({
             TableName,
-            Item: toItem(record, expiresAt(record.updatedAt)),
+            Item: toItem(record, expiresAt(record.updatedAt), !unlisted.has(record.status)),
             ConditionExpression: `attribute_not_exists(${PK})`,
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             ReturnConsumedCapacity,
@@ -189,6 +204,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+      const index = indexing(request.queue, Status.RUNNING, request.now, request.id);
       const waitMs = Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt));
       const built = buildUpdate(
         {
@@ -210,9 +226,9 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           messageId: request.messageId,
           claimToken: request.claimToken,
           expiresAt: expiresAt(request.now),
-          ...indexKeys(request.queue, Status.RUNNING, request.now, request.id),
+          ...index.keys,
         },
-        ['retryAt'],
+        ['retryAt', ...index.remove],
         {},
         statusValues(CLAIMABLE_STATUSES),
       );
@@ -237,13 +253,14 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
+      const index = indexing(attempt.queue, result.status, now, attempt.id);
       const common = {
         status: result.status,
         endedAt: now,
         durationMs: result.durationMs,
         updatedAt: now,
         expiresAt: expiresAt(now),
-        ...indexKeys(attempt.queue, result.status, now, attempt.id),
+        ...index.keys,
       };
       const perStatus = (): { set: Record<string, unknown>; remove: string[] } => {
         switch (result.status) {
@@ -280,7 +297,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       const { set, remove } = perStatus();
       const built = buildUpdate(
         { ...common, ...set },
-        remove,
+        [...remove, ...index.remove],
         { '#attempts': 'attempts' },
         { ':running': Status.RUNNING, ':attempt': attempt.attempts },
       );
@@ -310,6 +327,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async markLost(attempt: AttemptRef, leaseExpiredBefore, now) {
+      const index = indexing(attempt.queue, Status.LOST, now, attempt.id);
       const built = buildUpdate(
         {
           status: Status.LOST,
@@ -320,9 +338,9 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
             name: 'JobLostError',
             message: `Attempt ${attempt.attempts} was still RUNNING past its deadline: its worker stopped (crash, out of memory or hard timeout) before recording an outcome`,
           },
-          ...indexKeys(attempt.queue, Status.LOST, now, attempt.id),
+          ...index.keys,
         },
-        ['leaseExpiresAt'],
+        ['leaseExpiresAt', ...index.remove],
         { '#attempts': 'attempts', '#lease': 'leaseExpiresAt' },
         { ':running': Status.RUNNING, ':attempt': attempt.attempts, ':before': leaseExpiredBefore },
       );
@@ -349,7 +367,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         const result = await doc.send(
           new PutCommand({
             TableName,
-            Item: toItem(record, expiresAt(record.updatedAt)),
+            Item: toItem(record, expiresAt(record.updatedAt), !unlisted.has(record.status)),
             ConditionExpression: `attribute_not_exists(${PK}) OR #status <> :successful`,
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':successful': Status.SUCCESSFUL },
@@ -378,15 +396,16 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     async cancel(id, now) {
       const current = await store.get(id);
       if (!current) throw new JobNotFoundError(id);
+      const index = indexing(current.queue, Status.CANCELLED, now, id);
       const built = buildUpdate(
         {
           status: Status.CANCELLED,
           endedAt: now,
           updatedAt: now,
           expiresAt: expiresAt(now),
-          ...indexKeys(current.queue, Status.CANCELLED, now, id),
+          ...index.keys,
         },
-        ['retryAt'],
+        ['retryAt', ...index.remove],
         {},
         statusValues(CLAIMABLE_STATUSES),
       );
@@ -398,15 +417,24 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     async requeue(id, now) {
       const current = await store.get(id);
       if (!current) throw new JobNotFoundError(id);
+      const index = indexing(current.queue, Status.QUEUED, now, id);
       const built = buildUpdate(
         {
           status: Status.QUEUED,
           attempts: 0,
           updatedAt: now,
           expiresAt: expiresAt(now),
-          ...indexKeys(current.queue, Status.QUEUED, now, id),
+          ...index.keys,
         },
-        ['error', 'endedAt', 'deadLetteredAt', 'leaseExpiresAt', 'retryAt', 'durationMs'],
+        [
+          'error',
+          'endedAt',
+          'deadLetteredAt',
+          'leaseExpiresAt',
+          'retryAt',
+          'durationMs',
+          ...index.remove,
+        ],
         {},
         statusValues(REOPENABLE),
       );

@@ -17,6 +17,8 @@ import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
 export interface MemoryJobStoreOptions {
   /** How long records are kept after their last write, seconds (sets `expiresAt`). Default 7 days. */
   readonly retentionSeconds?: number;
+  /** Statuses kept out of the index, as the DynamoDB store's option of the same name. */
+  readonly unlistedStatuses?: readonly JobStatus[];
 }
 
 /** The in-memory store, plus what tests use to look inside and to make it fail. */
@@ -28,7 +30,8 @@ export interface MemoryJobStore extends JobStore, InjectedFaults<keyof JobStore>
 /** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>`, `<updatedAt>#<id>`). */
 interface Entry {
   readonly record: JobRecord;
-  readonly indexPartition: string;
+  /** Undefined when the record's status is unlisted (not in the index). */
+  readonly indexPartition: string | undefined;
   readonly indexSort: string;
 }
 
@@ -100,6 +103,7 @@ function decodeCursor(cursor: string): string {
  */
 export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): MemoryJobStore {
   const retentionSeconds = options.retentionSeconds ?? DEFAULTS.resultsRetentionSeconds;
+  const unlisted = new Set(options.unlistedStatuses ?? []);
   const entries = new Map<string, Entry>();
   const faults = createFaultPlan<keyof JobStore>();
   const expiresAt = (iso: string) => Math.floor(Date.parse(iso) / 1000) + retentionSeconds;
@@ -114,7 +118,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     const stored = asStored(record);
     entries.set(stored.id, {
       record: stored,
-      indexPartition: `${queue}#${stored.status}`,
+      indexPartition: unlisted.has(stored.status) ? undefined : `${queue}#${stored.status}`,
       indexSort: `${stored.updatedAt}#${stored.id}`,
     });
     return asStored(stored);
