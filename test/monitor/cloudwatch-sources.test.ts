@@ -7,6 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCloudWatchCompletionSource } from '../../runtime/adapters/aws/cloudwatch-completions.ts';
+import { createSharedMetricDataReader } from '../../runtime/adapters/aws/cloudwatch-metric-data.ts';
 import { createCloudWatchOldestAgeSource } from '../../runtime/adapters/aws/cloudwatch-oldest-age.ts';
 import { monitoredQueues } from './monitor-test-kit.ts';
 
@@ -212,5 +213,49 @@ describe('CloudWatch completions', () => {
     expect(cloudwatch).toHaveReceivedCommandTimes(GetMetricDataCommand, 4);
     expect(sentQueries().map((q) => q.length)).toEqual([500, 500, 500, 500]);
     expect([...done.values()].every((n) => n === 2)).toBe(true);
+  });
+});
+
+describe('one GetMetricData reader shared by both monitor reads', () => {
+  it('asks for ages and completions of 166 queues in one request, 167 in two, each cut to its own window', async () => {
+    // Prepare: every query has a datapoint 1 and 8 minutes back.
+    cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: (input.MetricDataQueries ?? []).map((q) => ({
+        Id: q.Id,
+        StatusCode: 'Complete',
+        Values: [3, 5],
+        Timestamps: [at(1), at(8)],
+      })),
+    }));
+    const read = async (count: number) => {
+      const reader = createSharedMetricDataReader(client);
+      const queues = monitoredQueues(Array.from({ length: count }, (_, i) => `q${i}`));
+      return Promise.all([
+        createCloudWatchOldestAgeSource({ client, reader, lookbackSeconds: 300 }).oldestAges(
+          queues,
+          now,
+        ),
+        createCloudWatchCompletionSource({
+          client,
+          reader,
+          namespace: 'a',
+          service: 'a',
+        }).completions(queues, 600, now),
+      ]);
+    };
+
+    // Act
+    const [ages, done] = await read(166);
+    const oneRequest = sentQueries().map((q) => q.length);
+    cloudwatch.resetHistory();
+    await read(167);
+    const twoRequests = sentQueries().map((q) => q.length);
+
+    // Assess: 3 queries per queue, 500 per request.
+    expect(oneRequest).toEqual([498]);
+    expect(twoRequests).toEqual([500, 1]);
+    // The age looks back 5 minutes: only the datapoint 1 minute back. Completions sum both.
+    expect(ages.get('q0')).toBe(3);
+    expect(done.get('q0')).toBe(2 * (3 + 5));
   });
 });

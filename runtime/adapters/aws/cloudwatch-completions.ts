@@ -2,7 +2,7 @@ import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwat
 import { METRIC_DIMENSIONS, WORKER_METRICS } from '../../../config/metric-names.ts';
 import type { CompletionSource, MonitoredQueue } from '../../monitor/monitor-ports.ts';
 import type { ThrottleRetryOptions } from '../../monitor/throttle-retry.ts';
-import { getMetricDataInBatches } from './cloudwatch-metric-data.ts';
+import { createSharedMetricDataReader, type MetricDataReader } from './cloudwatch-metric-data.ts';
 
 /** Options for {@link createCloudWatchCompletionSource}. */
 export interface CloudWatchCompletionOptions {
@@ -12,6 +12,11 @@ export interface CloudWatchCompletionOptions {
   /** The worker's `service` dimension (the app name). */
   readonly service: string;
   readonly retry?: ThrottleRetryOptions;
+  /**
+   * Shares GetMetricData requests with other readers of the same run (the monitor passes one
+   * to both of its CloudWatch sources). Default: a reader of its own.
+   */
+  readonly reader?: MetricDataReader;
 }
 
 const FINISHED_METRICS = [WORKER_METRICS.succeeded, WORKER_METRICS.errored] as const;
@@ -31,6 +36,7 @@ const FINISHED_METRICS = [WORKER_METRICS.succeeded, WORKER_METRICS.errored] as c
 export function createCloudWatchCompletionSource(
   options: CloudWatchCompletionOptions,
 ): CompletionSource {
+  const reader = options.reader ?? createSharedMetricDataReader(options.client, options.retry);
   return {
     async completions(queues: readonly MonitoredQueue[], windowSeconds: number, now: Date) {
       const queries: MetricDataQuery[] = queues.flatMap((queue, i) =>
@@ -51,10 +57,9 @@ export function createCloudWatchCompletionSource(
           ReturnData: true,
         })),
       );
-      const series = await getMetricDataInBatches(options.client, queries, {
+      const series = await reader.read(queries, {
         start: new Date(now.getTime() - windowSeconds * 1000),
         end: now,
-        ...(options.retry ? { retry: options.retry } : {}),
       });
       return new Map(
         queues.map((queue, i) => {

@@ -104,3 +104,103 @@ export function newestValue(series: MetricSeries | undefined): number | undefine
   }
   return series.values[newest];
 }
+
+/** Reads GetMetricData queries; see {@link createSharedMetricDataReader}. */
+export interface MetricDataReader {
+  read(
+    queries: readonly MetricDataQuery[],
+    range: Omit<MetricDataRange, 'retry'>,
+  ): Promise<Map<string, MetricSeries>>;
+}
+
+interface PendingRead {
+  readonly queries: readonly MetricDataQuery[];
+  readonly range: Omit<MetricDataRange, 'retry'>;
+  readonly resolve: (series: Map<string, MetricSeries>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+function within(
+  series: MetricSeries | undefined,
+  range: Omit<MetricDataRange, 'retry'>,
+): MetricSeries {
+  const timestamps: Date[] = [];
+  const values: number[] = [];
+  series?.timestamps.forEach((at, i) => {
+    // The merged request ends at the latest end asked for; only the start differs per read.
+    if (at.getTime() >= range.start.getTime()) {
+      timestamps.push(at);
+      values.push(series.values[i]!);
+    }
+  });
+  return { timestamps, values };
+}
+
+/** Splits reads into groups whose query ids do not collide, keeping their order. */
+function disjointGroups(reads: readonly PendingRead[]): PendingRead[][] {
+  const groups: { ids: Set<string>; reads: PendingRead[] }[] = [];
+  for (const read of reads) {
+    const ids = read.queries.map((query) => query.Id!);
+    let group = groups.find((g) => ids.every((id) => !g.ids.has(id)));
+    if (!group) {
+      group = { ids: new Set(), reads: [] };
+      groups.push(group);
+    }
+    for (const id of ids) group.ids.add(id);
+    group.reads.push(read);
+  }
+  return groups.map((g) => g.reads);
+}
+
+/**
+ * A reader that merges the reads asked for in the same turn of the event loop into one
+ * {@link getMetricDataInBatches} call over the union of their time ranges, and hands each
+ * read its own queries' datapoints, cut back to its own range. The monitor's oldest-age and
+ * completion reads thus share `ceil(all queries / 500)` requests instead of each rounding up.
+ * Reads whose query ids collide are not merged.
+ *
+ * @example
+ * ```ts
+ * const reader = createSharedMetricDataReader(cloudwatch);
+ * const [ages, done] = await Promise.all([reader.read(ageQueries, r1), reader.read(doneQueries, r2)]);
+ * ```
+ */
+export function createSharedMetricDataReader(
+  client: CloudWatchClient,
+  retry?: ThrottleRetryOptions,
+): MetricDataReader {
+  let pending: PendingRead[] | undefined;
+  async function flush(reads: PendingRead[]): Promise<void> {
+    const start = new Date(Math.min(...reads.map((read) => read.range.start.getTime())));
+    const end = new Date(Math.max(...reads.map((read) => read.range.end.getTime())));
+    try {
+      const all = await getMetricDataInBatches(
+        client,
+        reads.flatMap((read) => read.queries),
+        { start, end, ...(retry ? { retry } : {}) },
+      );
+      for (const read of reads) {
+        read.resolve(
+          new Map(read.queries.map((query) => [query.Id!, within(all.get(query.Id!), read.range)])),
+        );
+      }
+    } catch (error) {
+      for (const read of reads) read.reject(error);
+    }
+  }
+  return {
+    read(queries, range) {
+      return new Promise((resolve, reject) => {
+        if (!pending) {
+          const reads: PendingRead[] = [];
+          pending = reads;
+          setImmediate(() => {
+            pending = undefined;
+            for (const group of disjointGroups(reads)) void flush(group);
+          });
+        }
+        pending.push({ queries, range, resolve, reject });
+      });
+    },
+  };
+}

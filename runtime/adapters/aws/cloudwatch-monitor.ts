@@ -12,6 +12,7 @@ import type { CompletionSource, OldestAgeSource } from '../../monitor/monitor-po
 import type { JobRegistry } from '../../registry.ts';
 import { unlistedStatuses } from '../../tracking-level.ts';
 import { createCloudWatchCompletionSource } from './cloudwatch-completions.ts';
+import { createSharedMetricDataReader } from './cloudwatch-metric-data.ts';
 import { createCloudWatchOldestAgeSource } from './cloudwatch-oldest-age.ts';
 import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
@@ -33,7 +34,7 @@ export interface AwsMonitorOptions {
   readonly cloudwatch?: CloudWatchClient;
   /** Replaces CloudWatch's ApproximateAgeOfOldestMessage (dev mode: the emulator's inspect API). */
   readonly oldestAge?: OldestAgeSource;
-  /** Replaces the worker metrics in CloudWatch (dev mode: `createJobStoreCompletionSource`). */
+  /** Replaces the worker metrics in CloudWatch (dev mode: `local/dev-completion-counter.ts`). */
   readonly completions?: CompletionSource;
   readonly now?: () => Date;
 }
@@ -49,7 +50,7 @@ export interface AwsMonitorOptions {
  *
  * Dev mode builds the same monitor against the emulators, swapping the two CloudWatch reads:
  * `createAwsMonitor({ config, registry, env, oldestAge: createEmulatorOldestAgeSource({ endpoint }),
- * completions: createJobStoreCompletionSource(store) })`.
+ * completions: createDevCompletionCounter() })`.
  *
  * @example
  * ```ts
@@ -66,16 +67,18 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
   const sqs = options.sqs ?? createSqsClient(env);
   const dynamodb = options.dynamodb ?? createDynamoDbClient();
   const cloudwatch = options.cloudwatch ?? new CloudWatchClient({});
+  // One GetMetricData reader for both CloudWatch reads: ceil(all queries / 500) requests a run.
+  const reader = createSharedMetricDataReader(cloudwatch);
   const logger = options.logger ?? new Logger({ serviceName: service });
   const metrics = options.metrics ?? new Metrics({ namespace, serviceName: service });
   return createMonitor({
     config,
     queueUrls,
     depth: createSqsQueueDepthSource(sqs),
-    oldestAge: options.oldestAge ?? createCloudWatchOldestAgeSource({ client: cloudwatch }),
+    oldestAge: options.oldestAge ?? createCloudWatchOldestAgeSource({ client: cloudwatch, reader }),
     completions:
       options.completions ??
-      createCloudWatchCompletionSource({ client: cloudwatch, namespace, service }),
+      createCloudWatchCompletionSource({ client: cloudwatch, namespace, service, reader }),
     state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName }),
     metrics: createEmfMetricsSink(metrics),
     rescue: {

@@ -2,7 +2,11 @@ import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwat
 import type { MonitoredQueue, OldestAgeSource } from '../../monitor/monitor-ports.ts';
 import { queueNameFromUrl } from '../../monitor/queue-url.ts';
 import type { ThrottleRetryOptions } from '../../monitor/throttle-retry.ts';
-import { getMetricDataInBatches, newestValue } from './cloudwatch-metric-data.ts';
+import {
+  createSharedMetricDataReader,
+  type MetricDataReader,
+  newestValue,
+} from './cloudwatch-metric-data.ts';
 
 /** Options for {@link createCloudWatchOldestAgeSource}. */
 export interface CloudWatchOldestAgeOptions {
@@ -13,6 +17,11 @@ export interface CloudWatchOldestAgeOptions {
    */
   readonly lookbackSeconds?: number;
   readonly retry?: ThrottleRetryOptions;
+  /**
+   * Shares GetMetricData requests with other readers of the same run (the monitor passes one
+   * to both of its CloudWatch sources). Default: a reader of its own.
+   */
+  readonly reader?: MetricDataReader;
 }
 
 /**
@@ -31,6 +40,7 @@ export function createCloudWatchOldestAgeSource(
   options: CloudWatchOldestAgeOptions,
 ): OldestAgeSource {
   const lookbackMs = (options.lookbackSeconds ?? 300) * 1000;
+  const reader = options.reader ?? createSharedMetricDataReader(options.client, options.retry);
   return {
     async oldestAges(queues: readonly MonitoredQueue[], now: Date) {
       const queries: MetricDataQuery[] = queues.map((queue, i) => ({
@@ -46,10 +56,9 @@ export function createCloudWatchOldestAgeSource(
         },
         ReturnData: true,
       }));
-      const series = await getMetricDataInBatches(options.client, queries, {
+      const series = await reader.read(queries, {
         start: new Date(now.getTime() - lookbackMs),
         end: now,
-        ...(options.retry ? { retry: options.retry } : {}),
       });
       return new Map(
         queues.map((queue, i) => {
