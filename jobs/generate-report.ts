@@ -1,13 +1,14 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './schema-messages.ts';
 import { defineJob } from '../runtime/job-definition.ts';
 
 export const reportPayload = z.object({
-  reportId: z.string().min(1).max(100),
-  accountId: z.string().min(1).max(100),
+  reportId: z.string().check(z.minLength(1), z.maxLength(100)),
+  accountId: z.string().check(z.minLength(1), z.maxLength(100)),
   /** Where the app is told the report is ready, failed or aborted. */
   callbackUrl: z.url({ protocol: /^https?$/ }),
   /** Rows to aggregate; the work is done in chunks so the deadline signal is honoured. */
-  rows: z.number().int().min(1).max(10_000_000).default(100_000),
+  rows: z._default(z.int().check(z.minimum(1), z.maximum(10_000_000)), 100_000),
 });
 
 export type ReportPayload = z.input<typeof reportPayload>;

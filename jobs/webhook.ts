@@ -1,23 +1,24 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { SecretResolver } from '../runtime/adapters/aws/secrets-manager-secrets.ts';
 import { RetryJobError, UnrecoverableJobError } from '../runtime/errors.ts';
 import { defineJob } from '../runtime/job-definition.ts';
+import './schema-messages.ts';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.ts';
 
 export const webhookPayload = z.object({
   /** http(s) URL to call. */
   url: z.url({ protocol: /^https?$/ }),
-  method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+  method: z._default(z.enum(['POST', 'PUT', 'PATCH']), 'POST'),
   /** Sent as JSON. */
   body: z.unknown(),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z._default(z.record(z.string(), z.string()), {}),
   /**
    * Reference to the signing secret: a Secrets Manager name or ARN, or `env:NAME` for an
    * environment variable. Without it the request is not signed.
    */
-  secretRef: z.string().min(1).max(2048).optional(),
+  secretRef: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
   /** Per-request timeout, ms (also bounded by the job's deadline). */
-  timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+  timeoutMs: z._default(z.int().check(z.minimum(100), z.maximum(60_000)), 10_000),
 });
 
 export type WebhookPayload = z.input<typeof webhookPayload>;
