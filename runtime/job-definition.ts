@@ -91,8 +91,13 @@ export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_RETRIES = 3;
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 
-function callerLocation(): string {
-  const line = new Error().stack?.split('\n')[3]?.trim() ?? '';
+/**
+ * The `file:line` of the frame `depth` levels up from where `site` was created. Reading
+ * `stack` formats it (through the source map, under --enable-source-maps), so it is read only
+ * when a location is asked for, never at cold start.
+ */
+function locationIn(site: Error, depth: number): string {
+  const line = site.stack?.split('\n')[depth + 1]?.trim() ?? '';
   const match = /\(?([^()\s]+:\d+):\d+\)?$/.exec(line);
   return match?.[1]?.replace(/^file:\/\//, '') ?? 'unknown location';
 }
@@ -116,5 +121,15 @@ function callerLocation(): string {
 export function defineJob<S extends PayloadSchema, Output = void>(
   spec: JobSpec<S, Output>,
 ): JobDefinition<S, Output> {
-  return Object.freeze({ ...spec, definedAt: callerLocation() });
+  const site = new Error();
+  let definedAt: string | undefined;
+  return Object.freeze(
+    Object.defineProperty({ ...spec } as JobDefinition<S, Output>, 'definedAt', {
+      enumerable: true,
+      get: () => {
+        definedAt ??= locationIn(site, 1);
+        return definedAt;
+      },
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { ENV, readOptionalEnv } from '../../../config/env.ts';
 import type { DelayedDelivery } from '../../ports.ts';
 import { createSchedulerDelayedDeliveryFromEnv } from './scheduler-delayed-delivery.ts';
@@ -7,7 +7,8 @@ import { createSchedulerDelayedDeliveryFromEnv } from './scheduler-delayed-deliv
  * The delayed delivery a deployed function uses when the stack gave it one: EventBridge
  * Scheduler when LAMBDA_JOBS_SCHEDULER_GROUP is set (`JobSchedules.bindLongDelays` sets it with
  * LAMBDA_JOBS_SCHEDULER_ROLE_ARN), otherwise none, and the job client then refuses delays beyond
- * 15 minutes with a JobInputError saying so.
+ * 15 minutes with a JobInputError saying so. The EventBridge Scheduler SDK module (and, without
+ * `client`, the client) is loaded on the first schedule or cancel, not at cold start.
  *
  * @throws ConfigError at cold start when the group is set but the role ARN or queue URLs are not.
  * @example
@@ -20,5 +21,5 @@ export function delayedDeliveryFromEnv(
   client?: SchedulerClient,
 ): DelayedDelivery | undefined {
   if (readOptionalEnv(ENV.schedulerGroup, env) === undefined) return undefined;
-  return createSchedulerDelayedDeliveryFromEnv(env, client ?? new SchedulerClient({}));
+  return createSchedulerDelayedDeliveryFromEnv(env, client);
 }

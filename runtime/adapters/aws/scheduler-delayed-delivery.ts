@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  CreateScheduleCommand,
-  type CreateScheduleCommandInput,
-  DeleteScheduleCommand,
-  SchedulerClient,
-} from '@aws-sdk/client-scheduler';
+import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { ConfigError } from '../../../config/config-error.ts';
 import { ENV, readEnv, readOptionalEnv, readQueueUrls } from '../../../config/env.ts';
 import { JobInputError } from '../../errors.ts';
@@ -17,6 +12,21 @@ const MAX_SCHEDULE_NAME_LENGTH = 64;
 /** Characters of the SHA-256 (hex) that keep a shortened name unique. */
 const NAME_HASH_LENGTH = 16;
 const MINUTE_MS = 60_000;
+
+/** The EventBridge Scheduler client module of the AWS SDK. */
+type SchedulerSdk = typeof import('@aws-sdk/client-scheduler');
+
+let schedulerSdk: Promise<SchedulerSdk> | undefined;
+
+/**
+ * `@aws-sdk/client-scheduler`, imported on the first schedule or cancel and then reused: only
+ * delays beyond SQS's 15 minutes and `runAt` need it, so a worker whose jobs never ask for one
+ * does not load it at cold start.
+ */
+function loadSchedulerSdk(): Promise<SchedulerSdk> {
+  schedulerSdk ??= import('@aws-sdk/client-scheduler');
+  return schedulerSdk;
+}
 
 /**
  * How EventBridge Scheduler retries a delivery the queue refused. Defaults are the service's
@@ -53,6 +63,13 @@ export interface SchedulerDelayedDeliveryOptions {
   readonly maxInputBytes?: number;
   /** Prepended to every schedule name (e.g. when the group is shared). Default none. */
   readonly namePrefix?: string;
+}
+
+/** {@link SchedulerDelayedDeliveryOptions} whose client may be left to be made on first use. */
+interface LazySchedulerDelayedDeliveryOptions
+  extends Omit<SchedulerDelayedDeliveryOptions, 'client'> {
+  /** `undefined`: `new SchedulerClient({})`, made on the first schedule or cancel. */
+  readonly client: SchedulerClient | undefined;
 }
 
 /**
@@ -152,6 +169,16 @@ function errorName(error: unknown): string | undefined {
 export function createSchedulerDelayedDelivery(
   options: SchedulerDelayedDeliveryOptions,
 ): DelayedDelivery {
+  return buildSchedulerDelayedDelivery(options);
+}
+
+/**
+ * {@link createSchedulerDelayedDelivery}, with the SDK module (and the client, when none is
+ * given) loaded on the first schedule or cancel rather than when the delivery is built.
+ */
+function buildSchedulerDelayedDelivery(
+  options: LazySchedulerDelayedDeliveryOptions,
+): DelayedDelivery {
   const namePrefix = options.namePrefix ?? '';
   if (namePrefix !== '' && !/^[0-9a-zA-Z_.-]{1,40}$/.test(namePrefix)) {
     throw new ConfigError([
@@ -164,6 +191,12 @@ export function createSchedulerDelayedDelivery(
   }
   const maxInputBytes = options.maxInputBytes ?? LIMITS.maxEnvelopeBytes;
   const retry = options.retryPolicy ?? DEFAULT_SCHEDULER_RETRY_POLICY;
+  let client = options.client;
+  const connect = async () => {
+    const sdk = await loadSchedulerSdk();
+    client ??= new sdk.SchedulerClient({});
+    return { sdk, client };
+  };
 
   return {
     async schedule(jobId, queueUrl, body, at) {
@@ -198,8 +231,9 @@ export function createSchedulerDelayedDelivery(
           ...(deadLetterArn ? { DeadLetterConfig: { Arn: deadLetterArn } } : {}),
         },
       };
+      const { sdk, client: scheduler } = await connect();
       try {
-        await options.client.send(new CreateScheduleCommand(input));
+        await scheduler.send(new sdk.CreateScheduleCommand(input));
       } catch (error) {
         // The name comes from the unique job id: a conflict means this job's schedule already
         // exists (a retried call whose first response was lost), which is what was asked.
@@ -208,9 +242,10 @@ export function createSchedulerDelayedDelivery(
     },
 
     async cancel(jobId) {
+      const { sdk, client: scheduler } = await connect();
       try {
-        await options.client.send(
-          new DeleteScheduleCommand({
+        await scheduler.send(
+          new sdk.DeleteScheduleCommand({
             Name: scheduleNameForJob(jobId, namePrefix),
             GroupName: options.groupName,
           }),
@@ -230,6 +265,9 @@ export function createSchedulerDelayedDelivery(
  * sets (LAMBDA_JOBS_SCHEDULER_GROUP, LAMBDA_JOBS_SCHEDULER_ROLE_ARN), and each queue's DLQ (from
  * LAMBDA_JOBS_QUEUE_URLS) as the dead-letter queue for its failed deliveries.
  *
+ * Without `client`, `new SchedulerClient({})` is made, with the SDK module, on the first
+ * schedule or cancel.
+ *
  * @throws ConfigError at cold start when a variable is missing.
  * @example
  * ```ts
@@ -239,7 +277,7 @@ export function createSchedulerDelayedDelivery(
  */
 export function createSchedulerDelayedDeliveryFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-  client: SchedulerClient = new SchedulerClient({}),
+  client?: SchedulerClient,
 ): DelayedDelivery {
   const groupName = readEnv(ENV.schedulerGroup, env);
   const roleArn = readEnv(ENV.schedulerRoleArn, env);
@@ -248,7 +286,7 @@ export function createSchedulerDelayedDeliveryFromEnv(
   for (const { url, dlqUrl } of Object.values(queues)) {
     deadLetterArns.set(url, queueArnFromUrl(dlqUrl));
   }
-  return createSchedulerDelayedDelivery({
+  return buildSchedulerDelayedDelivery({
     client,
     groupName,
     roleArn,

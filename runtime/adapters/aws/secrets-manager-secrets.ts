@@ -1,4 +1,19 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
+/** The Secrets Manager client module of the AWS SDK. */
+type SecretsManagerSdk = typeof import('@aws-sdk/client-secrets-manager');
+
+let secretsManagerSdk: Promise<SecretsManagerSdk> | undefined;
+
+/**
+ * `@aws-sdk/client-secrets-manager`, imported on the first secret fetched from Secrets Manager
+ * and then reused: a process that never resolves one (no `secretRef`, or only `env:NAME`) does
+ * not load it at cold start.
+ */
+function loadSecretsManagerSdk(): Promise<SecretsManagerSdk> {
+  secretsManagerSdk ??= import('@aws-sdk/client-secrets-manager');
+  return secretsManagerSdk;
+}
 
 /** Resolves a secret by reference, e.g. for signing keys. */
 export type SecretResolver = (reference: string) => Promise<string>;
@@ -13,7 +28,8 @@ export interface SecretResolverOptions {
 
 /**
  * Resolves `env:NAME` from an environment variable (dev mode, tests) and anything else as a
- * Secrets Manager secret name or ARN, cached for a few minutes per warm container.
+ * Secrets Manager secret name or ARN, cached for a few minutes per warm container. The Secrets
+ * Manager SDK module (and, without `options.client`, the client) is loaded on the first fetch.
  *
  * @example
  * ```ts
@@ -38,8 +54,9 @@ export function createSecretResolver(options: SecretResolverOptions = {}): Secre
     }
     const cached = cache.get(reference);
     if (cached && now() - cached.fetchedAt < cacheMs) return cached.value;
-    client ??= new SecretsManagerClient({});
-    const result = await client.send(new GetSecretValueCommand({ SecretId: reference }));
+    const sdk = await loadSecretsManagerSdk();
+    client ??= new sdk.SecretsManagerClient({});
+    const result = await client.send(new sdk.GetSecretValueCommand({ SecretId: reference }));
     if (result.SecretString === undefined) {
       throw new Error(
         `Secret "${reference}" has no string value (binary secrets are not supported)`,
