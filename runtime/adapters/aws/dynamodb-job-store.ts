@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
-import { JobInputError, JobNotFoundError, JobStateConflictError } from '../../errors.ts';
+import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
+import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
 import type { JobRecord } from '../../job-record.ts';
 import { CLAIMABLE_STATUSES, type JobStatus, JobStatus as Status } from '../../job-status.ts';
 import type {
@@ -80,19 +81,6 @@ const indexPosition = (item: Record<string, unknown>) => ({
   [INDEX.sortKey]: item[INDEX.sortKey],
 });
 
-/** `since` as the index sorts instants: ISO 8601 with milliseconds, so `…02Z` means `…02.000Z`. */
-function sortableSince(since: string): string {
-  const instant = Date.parse(since);
-  if (Number.isNaN(instant)) {
-    throw new JobInputError(
-      'since',
-      'an ISO 8601 instant',
-      `since must be an ISO 8601 instant such as 2030-01-01T00:00:00Z; got "${since}"`,
-    );
-  }
-  return new Date(instant).toISOString();
-}
-
 const encodeCursor = (key: Record<string, unknown> | undefined) =>
   key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
@@ -105,11 +93,7 @@ function decodeCursor(cursor: string | undefined): Record<string, unknown> | und
   } catch {
     // Reported below, with the field and what is expected.
   }
-  throw new JobInputError(
-    'cursor',
-    'a cursor returned by a previous page',
-    'cursor is not one this store returned: pass the `cursor` of a previous page unchanged',
-  );
+  throw foreignCursorError();
 }
 
 const statusValues = (statuses: readonly JobStatus[]) =>

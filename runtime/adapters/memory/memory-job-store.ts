@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../../../config/defaults.ts';
-import { JobInputError, JobNotFoundError, JobStateConflictError } from '../../errors.ts';
+import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
+import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
 import type { JobRecord } from '../../job-record.ts';
 import { CLAIMABLE_STATUSES, type JobStatus, JobStatus as Status } from '../../job-status.ts';
 import type {
@@ -48,19 +49,6 @@ function without<T extends object>(record: T, fields: readonly string[]): T {
   return copy as T;
 }
 
-/** `since` as the index sorts instants: ISO 8601 with milliseconds, so `…02Z` means `…02.000Z`. */
-function sortableSince(since: string): string {
-  const instant = Date.parse(since);
-  if (Number.isNaN(instant)) {
-    throw new JobInputError(
-      'since',
-      'an ISO 8601 instant',
-      `since must be an ISO 8601 instant such as 2030-01-01T00:00:00Z; got "${since}"`,
-    );
-  }
-  return new Date(instant).toISOString();
-}
-
 const encodeCursor = (indexSort: string) =>
   Buffer.from(JSON.stringify({ after: indexSort })).toString('base64url');
 
@@ -78,11 +66,7 @@ function decodeCursor(cursor: string): string {
   } catch {
     // Reported below, with the field and what is expected.
   }
-  throw new JobInputError(
-    'cursor',
-    'a cursor returned by a previous page',
-    'cursor is not one this store returned: pass the `cursor` of a previous page unchanged',
-  );
+  throw foreignCursorError();
 }
 
 /**
