@@ -91,7 +91,7 @@ const emptyHandler = async (): Promise<SQSBatchResponse> => ({ batchItemFailures
 
 /**
  * Benchmark 2: drains a queue of `jobs` messages through the local event source (batch size
- * and concurrency from the default queue config) four ways, back to back, `rounds` times: an
+ * and concurrency from the default queue config) five ways, back to back, `rounds` times: an
  * empty handler (the emulator's raw ceiling), the minimum handler (two writes per job), the
  * Powertools BatchProcessor + Idempotency handler, and lambda-jobs' real worker (jobs
  * enqueued beforehand with enqueueMany). Reports median rates, CPU per job, and the median
