@@ -92,13 +92,27 @@ dev.onStop(() => dashboard.close());
 await dev.setDashboardUrl(dashboard.url);
 say(`Dashboard: ${dashboard.url}`);
 
-const stop = async (signal: string) => {
-  say(`${signal} received.`);
-  await dev.stop();
-  process.exit(0);
+/**
+ * A signal starts a clean stop. The same signal often arrives twice at once (a terminal sends
+ * Ctrl-C to the whole process group, and npm/tsx relay it to this process too), so repeats
+ * within a second are ignored; a later one means "stop now": exit at once, which still stops
+ * the emulators (their exit hooks), but in-flight jobs are left to their queue's redelivery.
+ */
+let stopRequestedAt: number | undefined;
+const onSignal = (signal: NodeJS.Signals) => {
+  const now = Date.now();
+  if (stopRequestedAt === undefined) {
+    stopRequestedAt = now;
+    say(`${signal} received.`);
+    void dev.stop().then(() => process.exit(0));
+    return;
+  }
+  if (now - stopRequestedAt < 1000) return;
+  say(`${signal} again: exiting now; jobs still running return to their queue.`);
+  process.exit(130);
 };
-process.once('SIGINT', () => void stop('SIGINT'));
-process.once('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 if (flags.demo) {
   const sink = await startDemoSink();
