@@ -93,10 +93,12 @@ await dev.setDashboardUrl(dashboard.url);
 say(`Dashboard: ${dashboard.url}`);
 
 /**
- * A signal starts a clean stop. The same signal often arrives twice at once (a terminal sends
- * Ctrl-C to the whole process group, and npm/tsx relay it to this process too), so repeats
- * within a second are ignored; a later one means "stop now": exit at once, which still stops
- * the emulators (their exit hooks), but in-flight jobs are left to their queue's redelivery.
+ * A signal starts a clean stop. The same signal can arrive twice at once (a terminal sends
+ * Ctrl-C to the whole process group, and npm forwards it too), so repeats within a second are
+ * ignored; a later one means "stop now": exit at once, which still stops the emulators (their
+ * exit hooks), but in-flight jobs are left to their queue's redelivery. (`npm run dev` loads
+ * TypeScript with `node --import tsx`, not the tsx CLI, whose signal relay SIGKILLs a child
+ * that is too busy to acknowledge a signal within 30 ms: a loaded dev mode died mid-stop.)
  */
 let stopRequestedAt: number | undefined;
 const onSignal = (signal: NodeJS.Signals) => {
