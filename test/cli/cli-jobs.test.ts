@@ -188,3 +188,23 @@ describe('lambda-jobs dashboard', () => {
     expect(answer!.queues.map((q) => q.name)).toEqual(['default', 'slow']);
   });
 });
+
+describe('lambda-jobs jobs ls under tracking minimal', () => {
+  it('notes on stderr that SUCCESSFUL and RUNNING jobs are not listed, and says nothing for other statuses or under full', async () => {
+    // Prepare
+    const minimal = { config: { ...s.config, tracking: 'minimal' as const } };
+
+    // Act
+    const unlisted = await runCli(['jobs', 'ls', '--status', 'successful'], cwd, minimal);
+    const listed = await runCli(['jobs', 'ls', '--status', 'errored'], cwd, minimal);
+    const full = await cli('jobs', 'ls', '--status', 'successful');
+
+    // Assess
+    expect(unlisted.code).toBe(0);
+    expect(unlisted.stderr).toBe(
+      "Note: with tracking 'minimal', RUNNING and SUCCESSFUL jobs are kept but not listed; read one with `lambda-jobs jobs show ID`.\n",
+    );
+    expect(listed.stderr).toBe('');
+    expect(full.stderr).toBe('');
+  });
+});

@@ -2,6 +2,7 @@ import { toJobSummary, toJobView } from '../../../local/dashboard/job-view.ts';
 import type { ListJobsFilter } from '../../../runtime/admin/jobs-admin.ts';
 import type { JobRecord } from '../../../runtime/job-record.ts';
 import { LIMITS } from '../../../runtime/limits.ts';
+import { unlistedStatuses } from '../../../runtime/tracking-level.ts';
 import { CliUsageError, EXIT } from '../cli-errors.ts';
 import { type Command, type CommandContext, printJson } from '../command-context.ts';
 import { parseSinceFlag, parseStatusFlag, parseTypeFlag, parseWholeFlag } from '../flag-values.ts';
@@ -40,7 +41,14 @@ function filterFrom({ flags, now }: CommandContext): ListJobsFilter {
 export const jobsListCommand: Command = async (context) => {
   const { io, json } = context;
   const filter = filterFrom(context);
-  const { admin } = await context.target();
+  const { admin, config } = await context.target();
+  const unlisted = unlistedStatuses(config.tracking);
+  if (filter.status && unlisted.includes(filter.status)) {
+    // Not an error: the records exist, they are just not listed (runtime/tracking-level.ts).
+    io.stderr.write(
+      `Note: with tracking '${config.tracking}', ${unlisted.join(' and ')} jobs are kept but not listed; read one with \`lambda-jobs jobs show ID\`.\n`,
+    );
+  }
   const page = await admin.listJobs(filter);
   if (json) {
     printJson(io, {
