@@ -6,7 +6,6 @@ import type { LambdaJobsConfig } from '../../../config/config-types.ts';
 import { metricIdentity } from '../../../config/metric-names.ts';
 import type { QueueSampleSource } from '../../admin/admin-ports.ts';
 import { createJobsAdmin, type JobsAdminService } from '../../admin/jobs-admin-service.ts';
-import { createJobClient } from '../../job-client.ts';
 import type { OldestAgeSource } from '../../monitor/monitor-ports.ts';
 import type { DelayedDelivery } from '../../ports.ts';
 import type { JobRegistry } from '../../registry.ts';
@@ -60,17 +59,9 @@ export function createAwsJobsAdmin(options: AwsJobsAdminOptions): JobsAdminServi
     ...(options.sqs ? { sqs: options.sqs } : {}),
     ...(options.dynamodb ? { dynamodb: options.dynamodb } : {}),
     ...(options.delayedDelivery ? { delayedDelivery: options.delayedDelivery } : {}),
-  });
-  const client = createJobClient({
-    registry: options.registry,
-    queues: runtime.queues,
-    transport: runtime.transport,
-    store: runtime.store,
-    keys: runtime.keys,
-    tracking: options.config.tracking,
-    ...(options.delayedDelivery ? { delayedDelivery: options.delayedDelivery } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
+  const { client } = runtime;
   const { namespace, service } = metricIdentity(options.config.appName, {});
   const oldestAge =
     options.oldestAge ??

@@ -11,6 +11,7 @@ export interface CloudWatchCompletionOptions {
   readonly namespace: string;
   /** The worker's `service` dimension (the app name). */
   readonly service: string;
+  /** Throttling retries of the reader this source makes (a given `reader` has its own). */
   readonly retry?: ThrottleRetryOptions;
   /**
    * Shares GetMetricData requests with other readers of the same run (the monitor passes one

@@ -16,6 +16,7 @@ export interface CloudWatchOldestAgeOptions {
    * minute, a little late; an idle queue publishes nothing (age 0). Default 300.
    */
   readonly lookbackSeconds?: number;
+  /** Throttling retries of the reader this source makes (a given `reader` has its own). */
   readonly retry?: ThrottleRetryOptions;
   /**
    * Shares GetMetricData requests with other readers of the same run (the monitor passes one

@@ -46,7 +46,8 @@ export const DEFAULT_SCHEDULER_RETRY_POLICY: SchedulerRetryPolicy = {
 };
 
 export interface SchedulerDelayedDeliveryOptions {
-  readonly client: SchedulerClient;
+  /** Default: `new SchedulerClient({})`, made (with the SDK module) on the first schedule or cancel. */
+  readonly client?: SchedulerClient | undefined;
   /** Schedule group holding the one-time schedules (env LAMBDA_JOBS_SCHEDULER_GROUP). */
   readonly groupName: string;
   /** Role the scheduler assumes to send to the queue (env LAMBDA_JOBS_SCHEDULER_ROLE_ARN). */
@@ -63,13 +64,6 @@ export interface SchedulerDelayedDeliveryOptions {
   readonly maxInputBytes?: number;
   /** Prepended to every schedule name (e.g. when the group is shared). Default none. */
   readonly namePrefix?: string;
-}
-
-/** {@link SchedulerDelayedDeliveryOptions} whose client may be left to be made on first use. */
-interface LazySchedulerDelayedDeliveryOptions
-  extends Omit<SchedulerDelayedDeliveryOptions, 'client'> {
-  /** `undefined`: `new SchedulerClient({})`, made on the first schedule or cancel. */
-  readonly client: SchedulerClient | undefined;
 }
 
 /**
@@ -168,16 +162,6 @@ function errorName(error: unknown): string | undefined {
  */
 export function createSchedulerDelayedDelivery(
   options: SchedulerDelayedDeliveryOptions,
-): DelayedDelivery {
-  return buildSchedulerDelayedDelivery(options);
-}
-
-/**
- * {@link createSchedulerDelayedDelivery}, with the SDK module (and the client, when none is
- * given) loaded on the first schedule or cancel rather than when the delivery is built.
- */
-function buildSchedulerDelayedDelivery(
-  options: LazySchedulerDelayedDeliveryOptions,
 ): DelayedDelivery {
   const namePrefix = options.namePrefix ?? '';
   if (namePrefix !== '' && !/^[0-9a-zA-Z_.-]{1,40}$/.test(namePrefix)) {
@@ -286,7 +270,7 @@ export function createSchedulerDelayedDeliveryFromEnv(
   for (const { url, dlqUrl } of Object.values(queues)) {
     deadLetterArns.set(url, queueArnFromUrl(dlqUrl));
   }
-  return buildSchedulerDelayedDelivery({
+  return createSchedulerDelayedDelivery({
     client,
     groupName,
     roleArn,
