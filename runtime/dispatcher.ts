@@ -12,6 +12,7 @@ import {
   UnknownJobTypeError,
   UnrecoverableJobError,
 } from './errors.ts';
+import { createGroupCommit, type GroupCommit } from './group-commit.ts';
 import type { AnyJobDefinition, JobContext } from './job-definition.ts';
 import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
@@ -19,7 +20,7 @@ import { effectiveSettings } from './job-timing.ts';
 import { LIMITS } from './limits.ts';
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
 import { validatePayload } from './payload-schema.ts';
-import type { ConcurrencyKeyStore, JobStore, QueueTransport } from './ports.ts';
+import type { ConcurrencyKeyStore, JobStore, QueueTransport, SuccessfulAttempt } from './ports.ts';
 import type { JobRegistry } from './registry.ts';
 import { MAX_VISIBILITY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
 import { retryTransient } from './retry-transient.ts';
@@ -52,6 +53,11 @@ export interface DispatcherDeps {
   readonly deadlineMarginMs?: number;
   /** Grace past a RUNNING record's deadline before it is considered lost. Default 60,000 ms. */
   readonly lostGraceMs?: number;
+  /**
+   * Longest a successful outcome waits for the rest of its batch to finish before it is
+   * written, ms (the outcomes written together take one batch write). Default 50.
+   */
+  readonly outcomeLingerMs?: number;
   /** Records of one batch run at once. Default 10. */
   readonly recordConcurrency?: number;
   readonly now?: () => Date;
@@ -68,11 +74,16 @@ export interface Dispatcher {
 
 type Delivery = 'delete' | 'keep';
 
+/** Most successful outcomes written by one batch write (BatchWriteItem takes 25). */
+const RESULT_GROUP_MAX = 25;
+
 /**
  * Creates the dispatcher. For every message: parse and validate (malformed → ERRORED + DLQ),
  * claim with one conditional write, run with a deadline, record the outcome, and either let
  * the message be deleted or return it as a batch item failure (retry, defer, deadline guard).
- * One message's trouble never affects the others in its batch.
+ * The successful outcomes of a batch are written together (one batch write, see
+ * `writeSuccesses`); every other outcome is one conditional write. One message's trouble never
+ * affects the others in its batch.
  *
  * @example
  * ```ts
@@ -237,6 +248,33 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return 'delete';
   }
 
+  /**
+   * Writes a group of successful outcomes with one batch write, answering which were written.
+   * The batch write has no condition, so it takes only attempts nobody else can have moved on:
+   * a RUNNING record changes only by its claimer, or by `markLost` once the lease has been
+   * over for the lost grace; an attempt past its lease plus half that grace is left to the
+   * conditional write. So is a lone outcome, and every outcome of a batch write that failed.
+   */
+  async function writeSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<boolean[]> {
+    const cutoff = now().getTime() - lostGraceMs / 2;
+    const safe = new Set(
+      attempts.filter((a) => (Date.parse(a.claimed.leaseExpiresAt ?? '') || 0) > cutoff),
+    );
+    if (safe.size < 2) return attempts.map(() => false);
+    let unwritten: ReadonlySet<string>;
+    try {
+      unwritten = await store.recordSuccesses([...safe]);
+    } catch (error) {
+      logger.warn('Batch write of job outcomes failed; writing them one by one', {
+        queue: queue.name,
+        jobs: safe.size,
+        error,
+      });
+      return attempts.map(() => false);
+    }
+    return attempts.map((a) => safe.has(a) && !unwritten.has(a.claimed.id));
+  }
+
   async function runClaimed(
     message: QueueMessage,
     claimed: JobRecord,
@@ -245,6 +283,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     envelope: JobEnvelope,
     deadlineMs: number,
     settings: ReturnType<typeof effectiveSettings>,
+    successes: GroupCommit<SuccessfulAttempt>,
   ): Promise<Delivery> {
     const startedAt = Date.parse(claimed.startedAt ?? '') || now().getTime();
     const attempt = claimed.attempts;
@@ -303,11 +342,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     };
 
     if (!failed) {
-      if (
-        !(await recordOutcome({ status: JobStatus.SUCCESSFUL, durationMs, ...boundOutput(output) }))
-      ) {
-        return 'keep';
-      }
+      const result = { status: JobStatus.SUCCESSFUL, durationMs, ...boundOutput(output) };
+      const recorded =
+        (await successes.commit({ claimed, result, now: at })) || (await recordOutcome(result));
+      if (!recorded) return 'keep';
       logger.info('Job succeeded', { ...keys, status: JobStatus.SUCCESSFUL, ...timing });
       metrics.record({
         queue: queue.name,
@@ -397,6 +435,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   async function dispatchOne(
     message: QueueMessage,
     clock: InvocationClock | undefined,
+    successes: GroupCommit<SuccessfulAttempt>,
   ): Promise<Delivery> {
     let envelope: JobEnvelope;
     try {
@@ -450,7 +489,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }),
     );
     if (claim.kind === 'conflict') return onConflict(message, claim.current, definition);
-    return runClaimed(message, claim.record, definition, payload, envelope, deadlineMs, settings);
+    return runClaimed(
+      message,
+      claim.record,
+      definition,
+      payload,
+      envelope,
+      deadlineMs,
+      settings,
+      successes,
+    );
   }
 
   return {
@@ -462,13 +510,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       const failures: { itemIdentifier: string }[] = [];
       const limit = Math.max(1, deps.recordConcurrency ?? 10);
+      const successes = createGroupCommit({
+        write: writeSuccesses,
+        maxEntries: RESULT_GROUP_MAX,
+        lingerMs: deps.outcomeLingerMs ?? 50,
+      });
       let next = 0;
       const lane = async () => {
         while (next < messages.length) {
           const message = messages[next++]!;
           let delivery: Delivery;
+          successes.begin();
           try {
-            delivery = await dispatchOne(message, clock);
+            delivery = await dispatchOne(message, clock, successes);
           } catch (error) {
             logger.error('Message not processed; it will be delivered again', {
               message_id: message.messageId,
@@ -476,6 +530,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
               error,
             });
             delivery = 'keep';
+          } finally {
+            successes.end();
           }
           if (delivery === 'keep') failures.push({ itemIdentifier: message.messageId });
         }

@@ -89,6 +89,15 @@ export type AttemptResult =
       readonly reason: string;
     };
 
+/** A successful attempt, for {@link JobStore.recordSuccesses}. */
+export interface SuccessfulAttempt {
+  /** The record as its claim returned it: RUNNING, this attempt, every field. */
+  readonly claimed: JobRecord;
+  readonly result: Extract<AttemptResult, { readonly status: Successful }>;
+  /** When the attempt ended (ISO 8601); becomes `endedAt` and `updatedAt`. */
+  readonly now: string;
+}
+
 /** Which running attempt a transition is about: the claimed record's id, queue and attempts. */
 export type AttemptRef = Pick<JobRecord, 'id' | 'queue' | 'attempts'>;
 
@@ -111,8 +120,9 @@ export interface JobPage {
 }
 
 /**
- * The results store: one record per job, every transition one conditional write. A refused
- * condition is returned as data (`conflict`) or thrown as JobStateConflictError, never ignored.
+ * The results store: one record per job, every transition one conditional write (except the
+ * batch of successes, see `recordSuccesses`). A refused condition is returned as data
+ * (`conflict`) or thrown as JobStateConflictError, never ignored.
  */
 export interface JobStore {
   /** Writes the QUEUED record at enqueue (tracking `full`). Refuses an id that exists. */
@@ -124,6 +134,15 @@ export interface JobStore {
    * JobStateConflictError when the record is no longer this attempt's (e.g. rescued as LOST).
    */
   finishAttempt(attempt: AttemptRef, result: AttemptResult, now: string): Promise<JobRecord>;
+  /**
+   * RUNNING (this attempt) → SUCCESSFUL for several jobs in one request, without conditions:
+   * each record is written whole, as `finishAttempt` would leave it. Only for attempts that
+   * nobody else can have moved on: a RUNNING record changes only by its claimer, or by
+   * `markLost` once its lease has been over for the lost grace, so the caller passes only
+   * attempts whose lease plus half that grace has not passed. Returns the ids it did not write
+   * (throttled, duplicated in `attempts`); the caller records those with `finishAttempt`.
+   */
+  recordSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<ReadonlySet<string>>;
   /** RUNNING past `leaseExpiredBefore` → LOST. Returns null when another run got there first. */
   markLost(attempt: AttemptRef, leaseExpiredBefore: string, now: string): Promise<JobRecord | null>;
   /** Any non-SUCCESSFUL status (or no record) → ERRORED for a message that could not be run. */

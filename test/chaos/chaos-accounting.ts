@@ -30,6 +30,7 @@ import { salvageJobId } from '../../runtime/envelope.ts';
 import type { JobRecord } from '../../runtime/job-record.ts';
 import { ALL_STATUSES, type JobStatus, JobStatus as Status } from '../../runtime/job-status.ts';
 import type { ChaosRun } from './chaos-run.ts';
+import type { AppliedStatusWrite } from './write-ledger.ts';
 
 /** The outcome of the accounting: counts to report, and the jobs that break a promise. */
 export interface Accounting {
@@ -62,6 +63,8 @@ export interface Accounting {
   readonly multipleEndings: readonly string[];
   /** SUCCESSFUL record without exactly one applied SUCCESSFUL write behind it. */
   readonly successWithoutItsWrite: readonly string[];
+  /** Applied SUCCESSFUL writes per command: batch writes, and conditional writes (lone or fallback). */
+  readonly successWritesByCommand: Readonly<Partial<Record<AppliedStatusWrite['command'], number>>>;
   /** `run` completed more than once. */
   readonly workCompletedTwice: readonly string[];
   /** SUCCESSFUL record, yet `run` never completed. */
@@ -200,6 +203,12 @@ export async function accountFor(run: ChaosRun): Promise<Accounting> {
     successWithoutItsWrite: withStatus(Status.SUCCESSFUL).filter(
       (id) => successWritesOf(id).length !== 1,
     ),
+    successWritesByCommand: ids
+      .flatMap(successWritesOf)
+      .reduce<Partial<Record<AppliedStatusWrite['command'], number>>>((counts, w) => {
+        counts[w.command] = (counts[w.command] ?? 0) + 1;
+        return counts;
+      }, {}),
     workCompletedTwice: ids.filter((id) => completions(id).length > 1),
     successWithoutWork: withStatus(Status.SUCCESSFUL).filter((id) => completions(id).length === 0),
     abortedTwice: ids.filter((id) => count(runs.aborted, id) > 1),

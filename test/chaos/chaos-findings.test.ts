@@ -41,7 +41,7 @@ import {
   testRegistry,
   unrecoverable,
 } from '../support/test-jobs.ts';
-import { statusWriteOf } from './write-ledger.ts';
+import { statusWritesOf } from './write-ledger.ts';
 
 /** What an UpdateItem or PutItem is about, read from its (marshalled or plain) input. */
 const describes = (input: unknown, text: string) => JSON.stringify(input).includes(text);
@@ -125,7 +125,7 @@ async function deliverUntilDrained(
 }
 
 const isLostWrite = (name: string, input: unknown) =>
-  statusWriteOf(name, input as Record<string, unknown>)?.status === 'LOST';
+  statusWritesOf(name, input as Record<string, unknown>).some((w) => w.status === 'LOST');
 
 const config = testConfig({ settings: { JOBS_LOST_GRACE: 0 } });
 const logger = new Logger({ serviceName: 'chaos-findings' });
@@ -261,11 +261,11 @@ describe('an attempt whose RETRYING write is applied but answered too late to ma
     dynamodbA.middlewareStack.add(
       (next, context) => async (args) => {
         const result = await next(args);
-        const write = statusWriteOf(
+        const writes = statusWritesOf(
           context.commandName ?? '',
           args.input as Record<string, unknown>,
         );
-        if (!struck && write?.status === 'RETRYING') {
+        if (!struck && writes.some((w) => w.status === 'RETRYING')) {
           struck = true;
           await invocationB.handler({ Records: [record] }, fakeLambdaContext());
           throw Object.assign(new Error('socket hang up (the write was applied)'), {

@@ -73,6 +73,9 @@ describe(`chaos soak (${settings.jobs} jobs)`, () => {
     expect(accounting.duplicateSuccessWrites).toEqual([]);
     expect(accounting.multipleEndings).toEqual([]);
     expect(accounting.successWithoutItsWrite).toEqual([]);
+    // Both ways of recording a success were exercised: batch writes and conditional writes.
+    expect(accounting.successWritesByCommand.BatchWriteItem ?? 0).toBeGreaterThan(0);
+    expect(accounting.successWritesByCommand.UpdateItem ?? 0).toBeGreaterThan(0);
     expect(accounting.workCompletedTwice).toEqual([]);
     expect(accounting.successWithoutWork).toEqual([]);
   });

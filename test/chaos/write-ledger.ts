@@ -15,9 +15,14 @@ import type { MiddlewareStackOwner } from './sdk-faults.ts';
 export interface AppliedStatusWrite {
   readonly id: string;
   readonly status: JobStatus;
-  readonly command: 'UpdateItem' | 'PutItem';
-  /** The write was conditional on the record being RUNNING (an attempt's end, or LOST). */
+  readonly command: 'UpdateItem' | 'PutItem' | 'BatchWriteItem';
+  /**
+   * The write ends a RUNNING attempt (or marks it LOST): an UpdateItem conditional on RUNNING,
+   * or a whole SUCCESSFUL record in the batch write of a batch's successful attempts.
+   */
   readonly fromRunning: boolean;
+  /** The `endedAt` the write sets, if any. */
+  readonly endedAt?: string;
   /** The invocation that made it (undefined: the monitor); `frozen` tells if it died later. */
   readonly by?: InvocationState;
   /** When the service's answer arrived, epoch ms. */
@@ -50,6 +55,17 @@ export function createWriteLedger(): WriteLedger {
   return {
     record(write) {
       const list = writes.get(write.id) ?? [];
+      // A batch write whose response was lost is sent again by the SDK; the same whole record
+      // applied twice changes nothing and is one write. (A conditional write sent again is
+      // refused by its condition and never gets here.)
+      const repeated = list.some(
+        (w) =>
+          write.endedAt !== undefined &&
+          w.endedAt === write.endedAt &&
+          w.status === write.status &&
+          w.command === write.command,
+      );
+      if (repeated) return;
       list.push(write);
       writes.set(write.id, list);
       const ids = reached.get(write.status) ?? new Set<string>();
@@ -82,34 +98,70 @@ function jobIdOf(key: unknown): string | undefined {
   return pk?.startsWith('JOB#') ? pk.slice('JOB#'.length) : undefined;
 }
 
+type PutRequests = Record<string, { PutRequest?: { Item?: Record<string, unknown> } }[]>;
+
+/** The job records a BatchWriteItem put, less those it reports unprocessed (not applied). */
+function batchWrites(input: Record<string, unknown>, output: unknown): AppliedStatusWrite[] {
+  const unprocessed = new Set<string>();
+  const left = ((output as { UnprocessedItems?: PutRequests } | undefined)?.UnprocessedItems ??
+    {}) as PutRequests;
+  for (const requests of Object.values(left)) {
+    for (const request of requests) {
+      const id = jobIdOf(request.PutRequest?.Item);
+      if (id) unprocessed.add(id);
+    }
+  }
+  const applied: AppliedStatusWrite[] = [];
+  for (const requests of Object.values((input.RequestItems ?? {}) as PutRequests)) {
+    for (const request of requests) {
+      const item = request.PutRequest?.Item ?? {};
+      const id = jobIdOf(item);
+      const status = stringValue(item.status);
+      if (!id || unprocessed.has(id) || !isJobStatus(status)) continue;
+      const endedAt = stringValue(item.endedAt);
+      applied.push({
+        id,
+        status,
+        command: 'BatchWriteItem',
+        fromRunning: status === 'SUCCESSFUL',
+        ...(endedAt ? { endedAt } : {}),
+      });
+    }
+  }
+  return applied;
+}
+
 /**
- * The status write an UpdateItem or PutItem input makes, if it sets a job record's status.
+ * The status writes an UpdateItem, PutItem or BatchWriteItem applied, from its input and output.
  *
  * @example
  * ```ts
- * statusWriteOf('UpdateItemCommand', input); // { id: 'chaos-7', status: 'SUCCESSFUL', fromRunning: true, … }
+ * statusWritesOf('UpdateItemCommand', input, output); // [{ id: 'chaos-7', status: 'SUCCESSFUL', fromRunning: true, … }]
  * ```
  */
-export function statusWriteOf(
+export function statusWritesOf(
   commandName: string,
   input: Record<string, unknown>,
-): AppliedStatusWrite | undefined {
+  output?: unknown,
+): AppliedStatusWrite[] {
   if (commandName === 'UpdateItemCommand') {
     const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
     const id = jobIdOf(input.Key);
     const status = stringValue(values[':status']);
-    if (!id || !isJobStatus(status)) return undefined;
+    if (!id || !isJobStatus(status)) return [];
     const fromRunning = String(input.ConditionExpression ?? '').includes('= :running');
-    return { id, status, command: 'UpdateItem', fromRunning };
+    const endedAt = stringValue(values[':endedAt']);
+    return [{ id, status, command: 'UpdateItem', fromRunning, ...(endedAt ? { endedAt } : {}) }];
   }
   if (commandName === 'PutItemCommand') {
     const item = (input.Item ?? {}) as Record<string, unknown>;
     const id = jobIdOf(item);
     const status = stringValue(item.status);
-    if (!id || !isJobStatus(status)) return undefined;
-    return { id, status, command: 'PutItem', fromRunning: false };
+    if (!id || !isJobStatus(status)) return [];
+    return [{ id, status, command: 'PutItem', fromRunning: false }];
   }
-  return undefined;
+  if (commandName === 'BatchWriteItemCommand') return batchWrites(input, output);
+  return [];
 }
 
 /**
@@ -127,12 +179,14 @@ export function observeAppliedWrites<Input extends object, Output extends Metada
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
-      const write = statusWriteOf(
+      const writes = statusWritesOf(
         context.commandName ?? '',
         args.input as unknown as Record<string, unknown>,
+        result.output,
       );
       const by = currentInvocation();
-      if (write) ledger.record({ ...write, at: Date.now(), ...(by ? { by } : {}) });
+      for (const write of writes)
+        ledger.record({ ...write, at: Date.now(), ...(by ? { by } : {}) });
       return result;
     },
     { step: 'deserialize', priority: 'high', name: 'chaosAppliedWritesObserver' },

@@ -503,6 +503,109 @@ export function describeJobStoreContract(
       });
     });
 
+    describe('recordSuccesses', () => {
+      it('leaves each record exactly as finishAttempt SUCCESSFUL would, and lists it', async () => {
+        // Prepare: two jobs claimed alike (one after a failed attempt); one finished each way.
+        const ids = [id, unique('job'), unique('job')] as const;
+        const claimed: JobRecord[] = [];
+        for (const each of ids) {
+          await recordIn(store, RETRYING, each, queue);
+          const outcome = await store.claim(
+            claimRequest(each, queue, { now: at(50), leaseExpiresAt: at(110) }),
+          );
+          if (outcome.kind !== 'claimed') throw new Error('claim refused');
+          claimed.push(outcome.record);
+        }
+        const output = { sent: [1, 2], ok: true };
+        const result = { status: SUCCESSFUL, durationMs: 1234, output } as const;
+        const oneByOne = await store.finishAttempt(claimed[0]!, result, at(60));
+
+        // Act
+        const unwritten = await store.recordSuccesses([
+          { claimed: claimed[1]!, result, now: at(60) },
+          { claimed: claimed[2]!, result: { ...result, output: undefined }, now: at(61) },
+        ]);
+
+        // Assess
+        expect([...unwritten]).toEqual([]);
+        // Only what names the job or its delivery differs between the two jobs.
+        const apartFromIdentity = (record: JobRecord | undefined) => {
+          if (!record) throw new Error('record missing');
+          const { id: _id, envelope: _envelope, claimToken: _token, ...rest } = record;
+          return rest;
+        };
+        expect(apartFromIdentity(await store.get(ids[1]))).toEqual(apartFromIdentity(oneByOne));
+        expect(await store.get(ids[1])).toMatchObject({
+          id: ids[1],
+          envelope: claimed[1]!.envelope,
+        });
+        const second = await store.get(ids[2]);
+        expect(second).toMatchObject({ status: SUCCESSFUL, endedAt: at(61), durationMs: 1234 });
+        expect(second?.output).toBeUndefined();
+        expect(second?.leaseExpiresAt).toBeUndefined();
+        expect(second?.error).toBeUndefined();
+        expect(second?.expiresAt).toBe(keptUntil(at(61)));
+        const listed = await store.list({ queue, status: SUCCESSFUL });
+        expect(listed.items.map((r) => r.id).sort()).toEqual([...ids].sort());
+        expect((await store.list({ queue, status: RUNNING })).items).toEqual([]);
+      });
+
+      it('writes more than one request holds (25) and returns nothing unwritten', async () => {
+        // Prepare
+        const running = await Promise.all(
+          Array.from({ length: 30 }, () => recordIn(store, RUNNING, unique('job'), queue)),
+        );
+
+        // Act
+        const unwritten = await store.recordSuccesses(
+          running.map((claimed) => ({
+            claimed,
+            result: { status: SUCCESSFUL, durationMs: 3 },
+            now: at(20),
+          })),
+        );
+
+        // Assess
+        expect(unwritten.size).toBe(0);
+        const records = await Promise.all(running.map((r) => store.get(r.id)));
+        expect(records.map((r) => r?.status)).toEqual(running.map(() => SUCCESSFUL));
+      });
+
+      it('writes an id named twice once, and returns it as unwritten for the conditional way', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+        const otherId = unique('job');
+        const other = await recordIn(store, RUNNING, otherId, queue);
+        const result = { status: SUCCESSFUL, durationMs: 3 } as const;
+
+        // Act
+        const unwritten = await store.recordSuccesses([
+          { claimed: running, result, now: at(20) },
+          { claimed: other, result, now: at(20) },
+          { claimed: running, result, now: at(21) },
+        ]);
+
+        // Assess
+        expect([...unwritten]).toEqual([id]);
+        expect(await store.get(id)).toMatchObject({ status: SUCCESSFUL, endedAt: at(20) });
+        expect(await store.get(otherId)).toMatchObject({ status: SUCCESSFUL });
+      });
+
+      it('is answered as a repeat by finishAttempt with the same outcome and instant', async () => {
+        // Prepare: a batch write applied, then the conditional fallback for the same outcome.
+        const running = await recordIn(store, RUNNING, id, queue);
+        const result = { status: SUCCESSFUL, durationMs: 3 } as const;
+        await store.recordSuccesses([{ claimed: running, result, now: at(20) }]);
+
+        // Act
+        const record = await store.finishAttempt(running, result, at(20));
+
+        // Assess
+        expect(record).toEqual(await store.get(id));
+        expect(record.status).toBe(SUCCESSFUL);
+      });
+    });
+
     describe('markLost', () => {
       it('moves a RUNNING attempt whose lease expired to LOST, saying why', async () => {
         // Prepare
@@ -1049,6 +1152,20 @@ export function describeJobStoreContract(
       expect(runningPage.items).toEqual([]);
       expect(successfulPage.items).toEqual([]);
       expect(await store.listExpiredRunning(queue, at(1000))).toEqual([]);
+    });
+
+    it('keeps a batch-written SUCCESSFUL record readable by id but out of the list', async () => {
+      // Prepare
+      const running = await recordIn(store, RUNNING, id, queue);
+
+      // Act
+      await store.recordSuccesses([
+        { claimed: running, result: { status: SUCCESSFUL, durationMs: 1 }, now: at(20) },
+      ]);
+
+      // Assess
+      expect(await store.get(id)).toMatchObject({ status: SUCCESSFUL, endedAt: at(20) });
+      expect((await store.list({ queue, status: SUCCESSFUL })).items).toEqual([]);
     });
 
     it('lists a failure, and takes it off the list when the job is claimed again', async () => {

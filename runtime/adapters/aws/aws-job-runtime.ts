@@ -105,6 +105,8 @@ export interface WorkerOptions extends AwsJobRuntimeOptions {
   readonly metricsRecorder?: JobMetricsRecorder;
   /** Passed to the dispatcher (tests shorten it). */
   readonly deadlineMarginMs?: number;
+  /** Passed to the dispatcher (tests lengthen it, so that grouping never depends on timing). */
+  readonly outcomeLingerMs?: number;
 }
 
 /**
@@ -148,6 +150,7 @@ export function createWorker(options: WorkerOptions): Worker {
     ...(options.deadlineMarginMs !== undefined
       ? { deadlineMarginMs: options.deadlineMarginMs }
       : {}),
+    ...(options.outcomeLingerMs !== undefined ? { outcomeLingerMs: options.outcomeLingerMs } : {}),
     lostGraceMs: options.config.monitor.lostGraceSeconds * 1000,
     recordConcurrency: Math.min(queueConfig.batchSize, 10),
   });

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -21,8 +22,13 @@ import type {
   JobPage,
   JobStore,
   ListJobsQuery,
+  SuccessfulAttempt,
 } from '../../ports.ts';
+import { succeededRecord } from '../../succeeded-record.ts';
 import { buildUpdate, raw } from './update-expression.ts';
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_WRITE_LIMIT = 25;
 
 /** Options for {@link createDynamoDbJobStore}. */
 export interface DynamoDbJobStoreOptions {
@@ -104,6 +110,8 @@ const statusList = (statuses: readonly JobStatus[]) => statuses.map((_, i) => `:
  * The results store on DynamoDB: one item per job (`pk = JOB#<id>`), listed through the
  * `byQueueStatus` index. Every transition is one conditional UpdateItem; a refused condition
  * returns the current item (ReturnValuesOnConditionCheckFailure) and becomes a domain outcome.
+ * The one exception is `recordSuccesses`: one BatchWriteItem of whole SUCCESSFUL records, for
+ * attempts the caller knows nobody else can have moved on (see JobStore).
  *
  * @example
  * ```ts
@@ -308,6 +316,38 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           { cause: error },
         );
       }
+    },
+
+    async recordSuccesses(attempts: readonly SuccessfulAttempt[]) {
+      const unwritten = new Set<string>();
+      const items: Record<string, unknown>[] = [];
+      const included = new Set<string>();
+      const listed = !unlisted.has(Status.SUCCESSFUL);
+      for (const attempt of attempts) {
+        const { id } = attempt.claimed;
+        // One request may not name an item twice; the extra ones go the conditional way.
+        if (included.has(id)) unwritten.add(id);
+        else {
+          included.add(id);
+          const record = succeededRecord(attempt, expiresAt(attempt.now));
+          items.push(toItem(record, record.expiresAt, listed));
+        }
+      }
+      for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
+        const chunk = items.slice(start, start + BATCH_WRITE_LIMIT);
+        const result = await doc.send(
+          new BatchWriteCommand({
+            RequestItems: { [TableName]: chunk.map((Item) => ({ PutRequest: { Item } })) },
+            ReturnConsumedCapacity,
+          }),
+        );
+        for (const consumed of result.ConsumedCapacity ?? []) report(consumed);
+        for (const request of result.UnprocessedItems?.[TableName] ?? []) {
+          const pk = request.PutRequest?.Item?.[PK];
+          if (typeof pk === 'string') unwritten.add(pk.slice('JOB#'.length));
+        }
+      }
+      return unwritten;
     },
 
     async markLost(attempt: AttemptRef, leaseExpiredBefore, now) {

@@ -12,6 +12,7 @@ import type {
   JobStore,
   ListJobsQuery,
 } from '../../ports.ts';
+import { succeededRecord } from '../../succeeded-record.ts';
 import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
 
 /** Options for {@link createMemoryJobStore}. */
@@ -189,14 +190,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         const running = without(current, ['leaseExpiresAt']);
         switch (result.status) {
           case Status.SUCCESSFUL:
-            return {
-              ...without(running, ['error', 'retryAt']),
-              ...common,
-              ...(result.output === undefined ? {} : { output: result.output }),
-              ...(result.outputTruncated === undefined
-                ? {}
-                : { outputTruncated: result.outputTruncated }),
-            };
+            return succeededRecord({ claimed: current, result, now }, common.expiresAt);
           case Status.ERRORED:
             return { ...running, ...common, error: result.error };
           case Status.RETRYING:
@@ -247,6 +241,22 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         },
         attempt.queue,
       );
+    },
+
+    async recordSuccesses(attempts) {
+      faults.throwIfArranged('recordSuccesses');
+      const unwritten = new Set<string>();
+      const seen = new Set<string>();
+      for (const attempt of attempts) {
+        const { id, queue } = attempt.claimed;
+        if (seen.has(id)) {
+          unwritten.add(id);
+          continue;
+        }
+        seen.add(id);
+        write(succeededRecord(attempt, expiresAt(attempt.now)), queue);
+      }
+      return unwritten;
     },
 
     async recordRejected(record) {
