@@ -32,6 +32,8 @@ export interface QueueMessage {
   readonly messageId: string;
   readonly receiptHandle: string;
   readonly body: string;
+  /** SQS's count of deliveries so far ("1" the first time); absent counts as a first delivery. */
+  readonly attributes?: { readonly ApproximateReceiveCount?: string };
 }
 
 /** How much time the invocation has left (Lambda's Context fits). */
@@ -486,6 +488,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           ? { envelope: message.body }
           : {}),
         claimToken,
+        firstDelivery: Number(message.attributes?.ApproximateReceiveCount ?? 1) <= 1,
       }),
     );
     if (claim.kind === 'conflict') return onConflict(message, claim.current, definition);

@@ -57,6 +57,13 @@ export interface ClaimRequest {
    * token: finding RUNNING with this token means the earlier try won, and it is ours.
    */
   readonly claimToken?: string;
+  /**
+   * False when the message has been delivered before (SQS receive count above 1: a retry, a
+   * deferral). A first delivery (the default) most likely finds no record (tracking `minimal`)
+   * or the QUEUED record enqueue wrote (`full`), which the DynamoDB store replaces whole, the
+   * cheaper request; a later one goes straight to updating the record. The outcome is the same.
+   */
+  readonly firstDelivery?: boolean;
 }
 
 /**

@@ -93,10 +93,16 @@ export function describeJobStoreContract(
       });
     });
 
-    describe('claim', () => {
+    // A first delivery tries the whole-record claim first (DynamoDB: PutItem); a later one goes
+    // straight to the update. Both must give the same outcomes.
+    describe.each([
+      ['first delivery', true],
+      ['later delivery', false],
+    ])('claim (%s)', (_, firstDelivery) => {
       it('creates a RUNNING record when none exists: attempt 1, wait from enqueuedAt, envelope kept', async () => {
         // Prepare
         const request = claimRequest(id, queue, {
+          firstDelivery,
           concurrencyKey: 'account:1',
           claimToken: 'token-1',
         });
@@ -132,7 +138,12 @@ export function describeJobStoreContract(
         await store.putQueued(queuedRecord(id, queue, { retryAt: at(5), enqueuedAt: at(-5) }));
 
         // Act
-        const outcome = await store.claim(claimRequest(id, queue, { enqueuedAt: at(-5) }));
+        const outcome = await store.claim(
+          claimRequest(id, queue, {
+            firstDelivery,
+            enqueuedAt: at(-5),
+          }),
+        );
 
         // Assess
         expect(outcome.kind).toBe('claimed');
@@ -150,13 +161,59 @@ export function describeJobStoreContract(
         expect(record?.retryAt).toBeUndefined();
       });
 
+      it('keeps what a QUEUED record says that the delivery does not: its enqueuedAt and concurrency key', async () => {
+        // Prepare
+        await store.putQueued(
+          queuedRecord(id, queue, { enqueuedAt: at(-5), concurrencyKey: 'account:1' }),
+        );
+
+        // Act
+        const outcome = await store.claim(
+          claimRequest(id, queue, { firstDelivery, enqueuedAt: at(-3) }),
+        );
+
+        // Assess
+        expect(outcome.kind).toBe('claimed');
+        expect(await store.get(id)).toMatchObject({
+          status: RUNNING,
+          attempts: 1,
+          enqueuedAt: at(-5),
+          concurrencyKey: 'account:1',
+        });
+      });
+
+      it('claims a requeued record that ran before as attempt 1, keeping its first wait', async () => {
+        // Prepare
+        await recordIn(store, ERRORED, id, queue);
+        await store.requeue(id, at(30));
+
+        // Act
+        const outcome = await store.claim(
+          claimRequest(id, queue, { firstDelivery, now: at(40), leaseExpiresAt: at(100) }),
+        );
+
+        // Assess
+        expect(outcome.kind).toBe('claimed');
+        expect(await store.get(id)).toMatchObject({
+          status: RUNNING,
+          attempts: 1,
+          waitMs: 10_000,
+          startedAt: at(40),
+        });
+      });
+
       it('claims a RETRYING record as the next attempt, keeping the first wait and the last error', async () => {
         // Prepare
         await recordIn(store, RETRYING, id, queue);
 
         // Act
         const outcome = await store.claim(
-          claimRequest(id, queue, { now: at(50), leaseExpiresAt: at(110), messageId: 'message-2' }),
+          claimRequest(id, queue, {
+            firstDelivery,
+            now: at(50),
+            leaseExpiresAt: at(110),
+            messageId: 'message-2',
+          }),
         );
 
         // Assess
@@ -181,7 +238,12 @@ export function describeJobStoreContract(
         await recordIn(store, DEFERRED, id, queue);
 
         // Act
-        const outcome = await store.claim(claimRequest(id, queue, { now: at(80) }));
+        const outcome = await store.claim(
+          claimRequest(id, queue, {
+            firstDelivery,
+            now: at(80),
+          }),
+        );
 
         // Assess
         expect(outcome.kind).toBe('claimed');
@@ -196,7 +258,11 @@ export function describeJobStoreContract(
 
           // Act
           const outcome = await store.claim(
-            claimRequest(id, queue, { now: at(300), leaseExpiresAt: at(360) }),
+            claimRequest(id, queue, {
+              firstDelivery,
+              now: at(300),
+              leaseExpiresAt: at(360),
+            }),
           );
 
           // Assess
@@ -207,11 +273,21 @@ export function describeJobStoreContract(
 
       it('recognises a retried claim by its token: the earlier try won, and the record is ours', async () => {
         // Prepare
-        const first = await store.claim(claimRequest(id, queue, { claimToken: 'token-1' }));
+        const first = await store.claim(
+          claimRequest(id, queue, {
+            firstDelivery,
+            claimToken: 'token-1',
+          }),
+        );
 
         // Act: the same delivery retries after the first response was lost.
         const retried = await store.claim(
-          claimRequest(id, queue, { claimToken: 'token-1', now: at(11), leaseExpiresAt: at(71) }),
+          claimRequest(id, queue, {
+            firstDelivery,
+            claimToken: 'token-1',
+            now: at(11),
+            leaseExpiresAt: at(71),
+          }),
         );
 
         // Assess
@@ -222,10 +298,20 @@ export function describeJobStoreContract(
 
       it('refuses a RUNNING record claimed under another token', async () => {
         // Prepare
-        await store.claim(claimRequest(id, queue, { claimToken: 'token-1' }));
+        await store.claim(
+          claimRequest(id, queue, {
+            firstDelivery,
+            claimToken: 'token-1',
+          }),
+        );
 
         // Act
-        const outcome = await store.claim(claimRequest(id, queue, { claimToken: 'token-2' }));
+        const outcome = await store.claim(
+          claimRequest(id, queue, {
+            firstDelivery,
+            claimToken: 'token-2',
+          }),
+        );
 
         // Assess
         expect(outcome).toMatchObject({
@@ -236,7 +322,12 @@ export function describeJobStoreContract(
 
       it('matches a token only while the record is RUNNING', async () => {
         // Prepare
-        const claimed = await store.claim(claimRequest(id, queue, { claimToken: 'token-1' }));
+        const claimed = await store.claim(
+          claimRequest(id, queue, {
+            firstDelivery,
+            claimToken: 'token-1',
+          }),
+        );
         if (claimed.kind !== 'claimed') throw new Error('claim refused');
         const finished = await store.finishAttempt(
           claimed.record,
@@ -245,7 +336,12 @@ export function describeJobStoreContract(
         );
 
         // Act
-        const outcome = await store.claim(claimRequest(id, queue, { claimToken: 'token-1' }));
+        const outcome = await store.claim(
+          claimRequest(id, queue, {
+            firstDelivery,
+            claimToken: 'token-1',
+          }),
+        );
 
         // Assess
         expect(outcome).toEqual({ kind: 'conflict', current: finished });
@@ -260,8 +356,20 @@ export function describeJobStoreContract(
 
         // Act
         const outcomes = await Promise.all([
-          store.claim(claimRequest(id, queue, { messageId: 'message-a', claimToken: 'token-a' })),
-          store.claim(claimRequest(id, queue, { messageId: 'message-b', claimToken: 'token-b' })),
+          store.claim(
+            claimRequest(id, queue, {
+              firstDelivery,
+              messageId: 'message-a',
+              claimToken: 'token-a',
+            }),
+          ),
+          store.claim(
+            claimRequest(id, queue, {
+              firstDelivery,
+              messageId: 'message-b',
+              claimToken: 'token-b',
+            }),
+          ),
         ]);
 
         // Assess

@@ -12,20 +12,17 @@ import {
 import { capturingMetrics, echo, keyed, runs, testRegistry } from '../support/test-jobs.ts';
 
 /**
- * A DynamoDB client whose chosen UpdateItem calls are applied by DynamoDB but whose response
- * is lost on the way back, as a dropped connection would.
+ * A DynamoDB client whose chosen writes are applied by DynamoDB but whose response is lost on
+ * the way back, as a dropped connection would.
  */
 function clientLosingResponses(
-  shouldLose: (input: Record<string, unknown>) => boolean,
+  shouldLose: (command: string, input: Record<string, unknown>) => boolean,
 ): DynamoDBClient {
   const client = createDynamoDbClient();
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
-      if (
-        context.commandName === 'UpdateItemCommand' &&
-        shouldLose(args.input as Record<string, unknown>)
-      ) {
+      if (shouldLose(context.commandName ?? '', args.input as Record<string, unknown>)) {
         throw Object.assign(
           new Error('socket hang up (response lost after the write was applied)'),
           { name: 'TimeoutError' },
@@ -63,16 +60,18 @@ function workerWith(dynamodb: DynamoDBClient) {
 const values = (input: Record<string, unknown>) =>
   JSON.stringify(input.ExpressionAttributeValues ?? {});
 
+/** A claim: the whole-record PutItem of a first delivery, or the update of a later one. */
+const isClaim = (command: string, input: Record<string, unknown>) =>
+  (command === 'PutItemCommand' && (input.Item as { status?: string }).status === 'RUNNING') ||
+  (command === 'UpdateItemCommand' &&
+    values(input).includes('"RUNNING"') &&
+    String(input.UpdateExpression).includes('claimToken'));
+
 describe('writes whose response is lost', () => {
   it('a claim applied but unanswered is recognised by its token on the retry, and the job runs once', async () => {
     let lost = 0;
     const worker = workerWith(
-      clientLosingResponses(
-        (input) =>
-          values(input).includes('"RUNNING"') &&
-          String(input.UpdateExpression).includes('claimToken') &&
-          lost++ === 0,
-      ),
+      clientLosingResponses((command, input) => isClaim(command, input) && lost++ === 0),
     );
     const id = await worker.runtime.client.enqueue(echo, { n: 4 });
     await deliverOnce(sqs, resources.queues.default!.url, worker.handler, { waitSeconds: 0 });
@@ -87,7 +86,10 @@ describe('writes whose response is lost', () => {
   it('an outcome applied but unanswered is recognised on the retry; the key is released and the message deleted', async () => {
     let lost = 0;
     const worker = workerWith(
-      clientLosingResponses((input) => values(input).includes('"SUCCESSFUL"') && lost++ === 0),
+      clientLosingResponses(
+        (command, input) =>
+          command === 'UpdateItemCommand' && values(input).includes('"SUCCESSFUL"') && lost++ === 0,
+      ),
     );
     const id = await worker.runtime.client.enqueue(keyed, { account: 'lost-response' });
     const { response } = await deliverOnce(sqs, resources.queues.default!.url, worker.handler, {

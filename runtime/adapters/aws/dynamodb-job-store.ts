@@ -55,6 +55,12 @@ const indexKeys = (queue: string, status: JobStatus, updatedAt: string, id: stri
 });
 const REOPENABLE: readonly JobStatus[] = [Status.ERRORED, Status.LOST, Status.CANCELLED];
 
+/** A RUNNING record under this request's token: an earlier try of the same claim won. */
+const isOurs = (request: ClaimRequest, current: JobRecord) =>
+  request.claimToken !== undefined &&
+  current.status === Status.RUNNING &&
+  current.claimToken === request.claimToken;
+
 function toRecord(item: Record<string, unknown>): JobRecord {
   const {
     [PK]: _pk,
@@ -173,6 +179,114 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     }
   }
 
+  /** The claim as one conditional UpdateItem: any claimable record (or none) → RUNNING. */
+  async function claimByUpdate(request: ClaimRequest): Promise<ClaimOutcome> {
+    const index = indexing(request.queue, Status.RUNNING, request.now, request.id);
+    const waitMs = Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt));
+    const built = buildUpdate(
+      {
+        id: request.id,
+        status: Status.RUNNING,
+        attempts: raw('if_not_exists(#attempts, :zero) + :one', { ':zero': 0, ':one': 1 }),
+        type: request.type,
+        queue: request.queue,
+        enqueuedAt: raw('if_not_exists(#enqueuedAt, :enqueuedAt)', {
+          ':enqueuedAt': request.enqueuedAt,
+        }),
+        waitMs: raw('if_not_exists(#waitMs, :waitMs)', { ':waitMs': waitMs }),
+        maxAttempts: request.maxAttempts,
+        startedAt: request.now,
+        leaseExpiresAt: request.leaseExpiresAt,
+        updatedAt: request.now,
+        envelope: request.envelope,
+        concurrencyKey: request.concurrencyKey,
+        messageId: request.messageId,
+        claimToken: request.claimToken,
+        expiresAt: expiresAt(request.now),
+        ...index.keys,
+      },
+      ['retryAt', ...index.remove],
+      {},
+      statusValues(CLAIMABLE_STATUSES),
+    );
+    try {
+      const record = await update(
+        request.id,
+        built,
+        `attribute_not_exists(${PK}) OR #status IN (${statusList(CLAIMABLE_STATUSES)})`,
+      );
+      return { kind: 'claimed', record };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException && error.Item) {
+        const current = toRecord(unmarshall(error.Item));
+        return isOurs(request, current)
+          ? { kind: 'claimed', record: current }
+          : { kind: 'conflict', current };
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The claim as one conditional PutItem of the whole RUNNING record, for a record that is
+   * absent or exactly as enqueue wrote it (QUEUED, never run, same enqueuedAt and concurrency
+   * key), so that nothing of it is lost. Undefined when the record is claimable but not such
+   * (RETRYING, DEFERRED, requeued): the update claim takes it.
+   */
+  async function claimWhole(request: ClaimRequest): Promise<ClaimOutcome | undefined> {
+    const record: JobRecord = {
+      id: request.id,
+      type: request.type,
+      queue: request.queue,
+      status: Status.RUNNING,
+      attempts: 1,
+      maxAttempts: request.maxAttempts,
+      enqueuedAt: request.enqueuedAt,
+      waitMs: Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt)),
+      startedAt: request.now,
+      leaseExpiresAt: request.leaseExpiresAt,
+      updatedAt: request.now,
+      ...(request.envelope === undefined ? {} : { envelope: request.envelope }),
+      ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
+      ...(request.messageId === undefined ? {} : { messageId: request.messageId }),
+      ...(request.claimToken === undefined ? {} : { claimToken: request.claimToken }),
+      expiresAt: expiresAt(request.now),
+    };
+    const sameKey =
+      request.concurrencyKey === undefined ? 'attribute_not_exists(#key)' : '#key = :key';
+    try {
+      const result = await doc.send(
+        new PutCommand({
+          TableName,
+          Item: toItem(record, record.expiresAt, !unlisted.has(Status.RUNNING)),
+          ConditionExpression: `attribute_not_exists(${PK}) OR (#status = :queued AND attribute_not_exists(#waitMs) AND #enqueuedAt = :enqueuedAt AND ${sameKey})`,
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#waitMs': 'waitMs',
+            '#enqueuedAt': 'enqueuedAt',
+            '#key': 'concurrencyKey',
+          },
+          ExpressionAttributeValues: {
+            ':queued': Status.QUEUED,
+            ':enqueuedAt': request.enqueuedAt,
+            ...(request.concurrencyKey === undefined ? {} : { ':key': request.concurrencyKey }),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ReturnConsumedCapacity,
+        }),
+      );
+      report(result.ConsumedCapacity);
+      return { kind: 'claimed', record };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
+      const current = toRecord(unmarshall(error.Item));
+      if (isOurs(request, current)) return { kind: 'claimed', record: current };
+      return CLAIMABLE_STATUSES.includes(current.status)
+        ? undefined
+        : { kind: 'conflict', current };
+    }
+  }
+
   const store: JobStore = {
     async putQueued(record) {
       try {
@@ -196,52 +310,11 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async claim(request: ClaimRequest): Promise<ClaimOutcome> {
-      const index = indexing(request.queue, Status.RUNNING, request.now, request.id);
-      const waitMs = Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt));
-      const built = buildUpdate(
-        {
-          id: request.id,
-          status: Status.RUNNING,
-          attempts: raw('if_not_exists(#attempts, :zero) + :one', { ':zero': 0, ':one': 1 }),
-          type: request.type,
-          queue: request.queue,
-          enqueuedAt: raw('if_not_exists(#enqueuedAt, :enqueuedAt)', {
-            ':enqueuedAt': request.enqueuedAt,
-          }),
-          waitMs: raw('if_not_exists(#waitMs, :waitMs)', { ':waitMs': waitMs }),
-          maxAttempts: request.maxAttempts,
-          startedAt: request.now,
-          leaseExpiresAt: request.leaseExpiresAt,
-          updatedAt: request.now,
-          envelope: request.envelope,
-          concurrencyKey: request.concurrencyKey,
-          messageId: request.messageId,
-          claimToken: request.claimToken,
-          expiresAt: expiresAt(request.now),
-          ...index.keys,
-        },
-        ['retryAt', ...index.remove],
-        {},
-        statusValues(CLAIMABLE_STATUSES),
-      );
-      try {
-        const record = await update(
-          request.id,
-          built,
-          `attribute_not_exists(${PK}) OR #status IN (${statusList(CLAIMABLE_STATUSES)})`,
-        );
-        return { kind: 'claimed', record };
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException && error.Item) {
-          const current = toRecord(unmarshall(error.Item));
-          const ours =
-            request.claimToken !== undefined &&
-            current.status === Status.RUNNING &&
-            current.claimToken === request.claimToken;
-          return ours ? { kind: 'claimed', record: current } : { kind: 'conflict', current };
-        }
-        throw error;
+      if (request.firstDelivery !== false) {
+        const outcome = await claimWhole(request);
+        if (outcome) return outcome;
       }
+      return claimByUpdate(request);
     },
 
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {

@@ -84,7 +84,103 @@ beforeEach(() => {
   ddb.reset();
 });
 
-describe('DynamoDB job store: claim', () => {
+describe('DynamoDB job store: claim of a first delivery', () => {
+  const request = {
+    id: 'job-1',
+    type: 'report',
+    queue: 'default',
+    enqueuedAt: T0,
+    maxAttempts: 3,
+    leaseExpiresAt: T70,
+    now: T10,
+    envelope: '{"version":1}',
+    messageId: 'message-1',
+    claimToken: 'token-1',
+  } as const;
+  const claimedRecord: JobRecord = {
+    ...running,
+    envelope: '{"version":1}',
+    messageId: 'message-1',
+    claimToken: 'token-1',
+  };
+
+  it('is one PutItem of the whole RUNNING record, conditional on no item or QUEUED as enqueue wrote it', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+
+    // Act
+    const outcome = await makeStore().claim(request);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'claimed', record: claimedRecord });
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'jobs',
+      Item: itemOf(claimedRecord),
+      ConditionExpression:
+        'attribute_not_exists(pk) OR (#status = :queued AND attribute_not_exists(#waitMs) ' +
+        'AND #enqueuedAt = :enqueuedAt AND attribute_not_exists(#key))',
+      ExpressionAttributeValues: { ':queued': 'QUEUED', ':enqueuedAt': T0 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('asks the QUEUED record for the same concurrency key when the delivery has one', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+
+    // Act
+    await makeStore().claim({ ...request, concurrencyKey: 'account:1' });
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      ConditionExpression: expect.stringContaining('#key = :key'),
+      ExpressionAttributeValues: expect.objectContaining({ ':key': 'account:1' }),
+    });
+  });
+
+  it('falls back to the update claim when the record is claimable but not as enqueue wrote it', async () => {
+    // Prepare
+    const retrying: JobRecord = { ...running, status: JobStatus.RETRYING, retryAt: T20 };
+    ddb.on(PutCommand).rejects(conditionFailed(retrying));
+    ddb.on(UpdateCommand).resolves({ Attributes: itemOf({ ...running, attempts: 2 }) });
+
+    // Act
+    const outcome = await makeStore().claim(request);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'claimed', record: { ...running, attempts: 2 } });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+  });
+
+  it('answers a record that is not claimable with a conflict, without a second request', async () => {
+    // Prepare
+    const successful: JobRecord = { ...running, status: JobStatus.SUCCESSFUL, endedAt: T20 };
+    ddb.on(PutCommand).rejects(conditionFailed(successful));
+
+    // Act
+    const outcome = await makeStore().claim(request);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'conflict', current: successful });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+  });
+
+  it('treats a refusal by a RUNNING item holding this claim token as the earlier try’s win', async () => {
+    // Prepare
+    ddb.on(PutCommand).rejects(conditionFailed(claimedRecord));
+
+    // Act
+    const outcome = await makeStore().claim(request);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'claimed', record: claimedRecord });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+  });
+});
+
+describe('DynamoDB job store: claim of a message delivered before', () => {
   it('is one UpdateItem conditional on "no item or claimable", returning ALL_OLD on refusal', async () => {
     // Prepare
     ddb.on(UpdateCommand).resolves({ Attributes: itemOf(running) });
@@ -98,6 +194,7 @@ describe('DynamoDB job store: claim', () => {
       maxAttempts: 3,
       leaseExpiresAt: T70,
       now: T10,
+      firstDelivery: false,
       envelope: '{"version":1}',
       messageId: 'message-1',
     });
@@ -155,6 +252,7 @@ describe('DynamoDB job store: claim', () => {
       maxAttempts: 3,
       leaseExpiresAt: T70,
       now: T10,
+      firstDelivery: false,
     });
 
     // Assess
@@ -181,6 +279,7 @@ describe('DynamoDB job store: claim', () => {
       maxAttempts: 3,
       leaseExpiresAt: T70,
       now: T20,
+      firstDelivery: false,
     });
 
     // Assess
@@ -201,6 +300,7 @@ describe('DynamoDB job store: claim', () => {
       maxAttempts: 3,
       leaseExpiresAt: T70,
       now: T10,
+      firstDelivery: false,
       claimToken: 'token-1',
     });
 
@@ -229,6 +329,7 @@ describe('DynamoDB job store: claim', () => {
         maxAttempts: 3,
         leaseExpiresAt: T70,
         now: T10,
+        firstDelivery: false,
       }),
     );
 
