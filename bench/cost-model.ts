@@ -75,26 +75,46 @@ export function gbSeconds(billedMs: number, memoryMb: number): number {
   return (billedMs / 1000) * (memoryMb / 1024);
 }
 
+/** Write units: an item under 1 KB; an index entry added; an index entry moved (delete + put). */
+const RECORD_WRITE = 1;
+const INDEX_PUT = 1;
+const INDEX_MOVE = 2;
+
+/**
+ * Write units per job of the least any design can write for each tracking level's guarantees
+ * (items under 1 KB; the derivation is in docs/benchmarks.md):
+ *
+ * - `minimal`: at-least-once delivery, a durable result and duplicate suppression need a
+ *   conditional claim before running and the result after it: 2 writes on a table without
+ *   indexes.
+ * - `full`: the same, and every job listed by queue and status from enqueue on: the record at
+ *   enqueue with its index entry (1 + 1), then two status changes that each write the record
+ *   and move its index entry (1 + 2, twice): 8.
+ */
+export const MINIMUM_WRITE_UNITS = {
+  minimal: 2 * RECORD_WRITE,
+  full: RECORD_WRITE + INDEX_PUT + 2 * (RECORD_WRITE + INDEX_MOVE),
+} as const;
+
 /** What the physical minimum assumes; see docs/benchmarks.md for the derivation. */
 export interface MinimumAssumptions {
   /** Messages per SendMessageBatch, ReceiveMessage, DeleteMessageBatch and invocation (≤ 10). */
   readonly batchSize: number;
-  /** Conditional writes per job: claim before running, then the result. */
-  readonly writesPerJob: number;
+  /** DynamoDB write units per job the guarantees need (see MINIMUM_WRITE_UNITS). */
+  readonly writeUnitsPerJob: number;
   /** Billed milliseconds of one invocation of the least a handler can do for these guarantees. */
   readonly billedMsPerInvocation: number;
   readonly memoryMb: number;
 }
 
 /**
- * The least any SQS + Lambda + DynamoDB design can spend per job for at-least-once delivery,
- * a durable result record and duplicate suppression: one send, one receive and one delete per
- * batch, one invocation per batch, `writesPerJob` writes of items under 1 KB on a table without
- * indexes, no reads.
+ * The least any SQS + Lambda + DynamoDB design can spend per job for given guarantees: one
+ * send, one receive and one delete per batch, one invocation per batch, `writeUnitsPerJob`
+ * write units, no reads.
  *
  * @example
  * ```ts
- * physicalMinimumUsage({ batchSize: 10, writesPerJob: 2, billedMsPerInvocation: 20, memoryMb: 512 });
+ * physicalMinimumUsage({ batchSize: 10, writeUnitsPerJob: 2, billedMsPerInvocation: 20, memoryMb: 512 });
  * // { sqsRequests: 0.3, lambdaInvocations: 0.1, lambdaGbSeconds: 0.001, writeUnits: 2, readUnits: 0 }
  * ```
  */
@@ -104,7 +124,7 @@ export function physicalMinimumUsage(assumptions: MinimumAssumptions): JobUsage 
     sqsRequests: 3 * perBatch,
     lambdaInvocations: perBatch,
     lambdaGbSeconds: gbSeconds(assumptions.billedMsPerInvocation, assumptions.memoryMb) * perBatch,
-    writeUnits: assumptions.writesPerJob,
+    writeUnits: assumptions.writeUnitsPerJob,
     readUnits: 0,
   };
 }

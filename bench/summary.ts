@@ -1,3 +1,4 @@
+import type { TrackingLevel } from '../runtime/tracking-level.ts';
 import {
   BUNDLE_NAMES,
   type BundleReport,
@@ -6,7 +7,7 @@ import {
   type PackagingResult,
 } from './cold-start.ts';
 import { COST_GOAL_RATIO, type CostResult, type CostRun } from './cost.ts';
-import type { CostPerMillionJobs } from './cost-model.ts';
+import { type CostPerMillionJobs, MINIMUM_WRITE_UNITS } from './cost-model.ts';
 import type { MonitorScaleResult } from './monitor-scale.ts';
 import {
   formatNumber,
@@ -32,17 +33,31 @@ const ROLES = ['producer', 'eventSource', 'worker'] as const;
 const ROLE_NAMES = { producer: 'producer', eventSource: 'event source', worker: 'handler' };
 
 function costRows(cost: CostResult): SummaryRow[] {
-  return cost.checks.map(({ label, check }) => {
+  const rows = cost.checks.map(({ label, check }): SummaryRow => {
     const run = cost.runs.find((r) => r.label === label)!;
+    const minimum = cost.minimums[label as TrackingLevel];
     return {
       benchmark: `Cost / 1M jobs, tracking=${label}`,
       measured: formatUsd(run.cost.total),
-      baseline: `${formatUsd(cost.minimum.cost.total)} (minimum)`,
+      baseline: `${formatUsd(minimum.cost.total)} (minimum, ${minimum.assumptions.writeUnitsPerJob} WCU/job)`,
       ratio: formatRatio(check.ratio),
       goal: `≤ ${formatRatio(COST_GOAL_RATIO)}`,
       met: metLabel(check.met),
     };
   });
+  const full = cost.runs.find((r) => r.label === 'full');
+  if (!full) return rows;
+  return [
+    ...rows,
+    {
+      benchmark: '(context) tracking=full vs the minimal guarantees',
+      measured: formatUsd(full.cost.total),
+      baseline: `${formatUsd(cost.minimums.minimal.cost.total)} (minimum, ${cost.minimums.minimal.assumptions.writeUnitsPerJob} WCU/job)`,
+      ratio: formatRatio(full.cost.total / cost.minimums.minimal.cost.total),
+      goal: '—',
+      met: '—',
+    },
+  ];
 }
 
 function throughputRows(throughput: ThroughputResult): SummaryRow[] {
@@ -187,7 +202,8 @@ function requestTable(runs: readonly CostRun[]): string {
 function dollarTable(cost: CostResult): string {
   const columns: { label: string; cost: CostPerMillionJobs }[] = [
     ...cost.runs.map((run) => ({ label: run.label, cost: run.cost })),
-    { label: 'physical minimum', cost: cost.minimum.cost },
+    { label: 'minimum (full)', cost: cost.minimums.full.cost },
+    { label: 'minimum (minimal)', cost: cost.minimums.minimal.cost },
   ];
   const line = (name: string, pick: (c: CostPerMillionJobs) => number) => [
     name,
@@ -196,6 +212,7 @@ function dollarTable(cost: CostResult): string {
   const logs = [
     'CloudWatch Logs (not in ratio)',
     ...cost.runs.map((run) => formatUsd(run.logCostPerMillionJobs)),
+    formatUsd(0),
     formatUsd(0),
   ];
   return formatTable(
@@ -248,7 +265,7 @@ function costDetails(cost: CostResult): string {
     estimated
       ? 'Refused conditional writes were billed from the size of the item they found (estimated).'
       : 'No conditional write was refused.',
-    `Physical minimum: ${cost.minimum.assumptions.batchSize} jobs per batch (send, receive, delete, invocation), ${cost.minimum.assumptions.writesPerJob} writes per job under 1 KB without indexes, ${formatNumber(cost.minimum.assumptions.billedMsPerInvocation, 1)} billed ms per invocation (the lowest measured of any contender; normally the minimum handler's), ${cost.minimum.assumptions.memoryMb} MB.`,
+    `Physical minimum: ${cost.minimums.minimal.assumptions.batchSize} jobs per batch (send, receive, delete, invocation), ${formatNumber(cost.minimums.minimal.assumptions.billedMsPerInvocation, 1)} billed ms per invocation (the lowest measured of any contender; normally the minimum handler's), ${cost.minimums.minimal.assumptions.memoryMb} MB; DynamoDB write units per job: ${MINIMUM_WRITE_UNITS.minimal} for minimal's guarantees (claim + result, no index), ${MINIMUM_WRITE_UNITS.full} for full's (also listed by queue and status from enqueue on: 1 + 1 at enqueue, 1 + 2 for each of two status changes). See docs/benchmarks.md.`,
   ];
   return [
     `Cost: ${formatNumber(cost.jobs)} jobs per contender in ${cost.slices} slices taking turns, ${cost.memoryMb} MB worker`,

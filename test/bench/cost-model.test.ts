@@ -40,7 +40,7 @@ describe('bench cost model', () => {
   it('derives the physical minimum from one send, receive, delete and invocation per batch', () => {
     const usage = physicalMinimumUsage({
       batchSize: 10,
-      writesPerJob: 2,
+      writeUnitsPerJob: 2,
       billedMsPerInvocation: 40,
       memoryMb: 1024,
     });
