@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { ENV } from '../config/env.ts';
+import { resourceEnv } from '../config/env.ts';
 import { startDynamoDbEmulator } from '../local/dynamodb-emulator.ts';
 import { type ProvisionedResources, provisionResources } from '../local/provision-resources.ts';
 import { startSqsEmulator } from '../local/sqs-emulator.ts';
@@ -68,11 +68,7 @@ export async function startBenchEmulators(): Promise<BenchEmulators> {
       return {
         ...resources,
         suffix,
-        env: {
-          [ENV.tableName]: resources.tableName,
-          [ENV.queueUrls]: JSON.stringify(resources.queues),
-          AWS_REGION: process.env.AWS_REGION,
-        },
+        env: { ...resourceEnv(resources), AWS_REGION: process.env.AWS_REGION },
         async queueArn(queue) {
           const url = resources.queues[queue]?.url;
           const { Attributes } = await setup.sqs.send(

@@ -61,6 +61,25 @@ export interface QueueEndpoints {
 }
 
 /**
+ * The variables the stack sets on every function that reach the table and the queues: what a
+ * worker, producer or monitor built outside Lambda (dev mode, the CLI, tests) needs.
+ *
+ * @example
+ * ```ts
+ * createWorker({ registry, config, env: resourceEnv({ tableName, queues }) });
+ * ```
+ */
+export function resourceEnv(resources: {
+  readonly tableName: string;
+  readonly queues: Readonly<Record<string, QueueEndpoints>>;
+}): NodeJS.ProcessEnv {
+  return {
+    [ENV.tableName]: resources.tableName,
+    [ENV.queueUrls]: JSON.stringify(resources.queues),
+  };
+}
+
+/**
  * Parses {@link ENV.queueUrls}: a JSON object mapping each queue name to its URLs.
  *
  * @example

@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { ENV, type QueueEndpoints } from '../../config/env.ts';
+import { type QueueEndpoints, resourceEnv } from '../../config/env.ts';
 import { STACK_OUTPUTS } from '../../config/stack-outputs.ts';
 import { DEV_STATE_PATH, type DevState, readDevState } from '../../local/dev-state-file.ts';
 import { createEmulatorOldestAgeSource } from '../../local/oldest-age-from-emulator.ts';
@@ -134,7 +134,7 @@ function connectDev(state: DevState, io: CliIo, app: CliApp): CliTarget {
   const admin = createAwsJobsAdmin({
     registry: app.registry,
     config: app.config,
-    env: { [ENV.tableName]: state.tableName, [ENV.queueUrls]: JSON.stringify(state.queues) },
+    env: resourceEnv(state),
     sqs,
     dynamodb,
     receiveWaitSeconds: 0,
@@ -185,7 +185,7 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
   const admin = createAwsJobsAdmin({
     registry: app.registry,
     config: app.config,
-    env: { [ENV.tableName]: stack.tableName, [ENV.queueUrls]: JSON.stringify(stack.queues) },
+    env: resourceEnv(stack),
     sqs: createSqsClient(io.env),
     dynamodb: createDynamoDbClient(),
     cloudwatch,

@@ -7,6 +7,7 @@ import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-s
 import { z } from 'zod';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
 import type { QueueEndpoints } from '../../config/env.ts';
+import { resourceEnv } from '../../config/env.ts';
 import { createEmulatorOldestAgeSource } from '../../local/oldest-age-from-emulator.ts';
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
 import { createWorker, type Worker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
@@ -91,10 +92,7 @@ export async function startAdminScenario(): Promise<AdminScenario> {
   const config = adminTestConfig();
   const resources = await provisionTestResources(config);
   const { sqs, dynamodb } = emulatorClients();
-  const env = {
-    LAMBDA_JOBS_TABLE: resources.tableName,
-    LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-  };
+  const env = resourceEnv(resources);
   const admin = createAwsJobsAdmin({
     registry: adminRegistry,
     config,

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { resourceEnv } from '../../config/env.ts';
 import { toSqsRecord } from '../../local/event-source/sqs-record.ts';
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
 import { createAwsJobRuntime, createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
@@ -130,15 +131,12 @@ const isLostWrite = (name: string, input: unknown) =>
 const config = testConfig({ settings: { JOBS_LOST_GRACE: 0 } });
 const logger = new Logger({ serviceName: 'chaos-findings' });
 let resources: ProvisionedResources;
-let env: Record<string, string>;
+let env: NodeJS.ProcessEnv;
 
 // Fresh queues and table per test: no test receives another's messages.
 beforeEach(async () => {
   resources = await provisionTestResources(config);
-  env = {
-    LAMBDA_JOBS_TABLE: resources.tableName,
-    LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-  };
+  env = resourceEnv(resources);
 });
 
 /** A keyed job whose worker died mid-run: its record RUNNING with a lease that has expired. */

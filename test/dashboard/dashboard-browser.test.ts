@@ -4,6 +4,7 @@ import { GetQueueAttributesCommand, type QueueAttributeName } from '@aws-sdk/cli
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import { resourceEnv } from '../../config/env.ts';
 import { type RunningDashboard, startDashboard } from '../../local/dashboard/start-dashboard.ts';
 import { createDevMonitorSamples } from '../../local/dev-monitor-samples.ts';
 import { createEmulatorOldestAgeSource } from '../../local/oldest-age-from-emulator.ts';
@@ -81,10 +82,7 @@ beforeAll(async () => {
   }
   config = testConfig();
   resources = await provisionTestResources(config);
-  const env = {
-    LAMBDA_JOBS_TABLE: resources.tableName,
-    LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-  };
+  const env = resourceEnv(resources);
   worker = createWorker({
     registry: dashboardRegistry,
     config,

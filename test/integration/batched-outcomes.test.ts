@@ -3,16 +3,17 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import { resourceEnv } from '../../config/env.ts';
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
 import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
 import { createDynamoDbClient } from '../../runtime/adapters/aws/sdk-clients.ts';
 import type { QueueMessage } from '../../runtime/dispatcher.ts';
-import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
 import { defineJob } from '../../runtime/job-definition.ts';
 import { newJobId } from '../../runtime/job-id.ts';
 import { createRegistry } from '../../runtime/registry.ts';
 import { fakeLambdaContext } from '../support/deliver-once.ts';
 import { provisionTestResources, testConfig } from '../support/emulated-resources.ts';
+import { envelopeBody } from '../support/envelope-body.ts';
 import { capturingMetrics, echo, flaky } from '../support/test-jobs.ts';
 
 /**
@@ -97,10 +98,7 @@ function observedWorker() {
     registry,
     config,
     queueName: 'default',
-    env: {
-      LAMBDA_JOBS_TABLE: resources.tableName,
-      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-    },
+    env: resourceEnv(resources),
     dynamodb,
     logger,
     metricsRecorder: capturingMetrics(),
@@ -112,15 +110,12 @@ function observedWorker() {
 /** A message as SQS would deliver it, for a job of `type`. */
 function message(type: string, payload: unknown): QueueMessage & { id: string } {
   const id = newJobId();
-  const body = serializeEnvelope({
-    version: ENVELOPE_VERSION,
+  return {
     id,
-    type,
-    queue: 'default',
-    payload,
-    enqueuedAt: new Date().toISOString(),
-  });
-  return { id, messageId: randomUUID(), receiptHandle: randomUUID(), body };
+    messageId: randomUUID(),
+    receiptHandle: randomUUID(),
+    body: envelopeBody(id, type, payload),
+  };
 }
 
 beforeAll(async () => {

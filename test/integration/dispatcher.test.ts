@@ -5,9 +5,9 @@ import {
 } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import { resourceEnv } from '../../config/env.ts';
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
 import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
 import { newJobId } from '../../runtime/job-id.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
@@ -15,6 +15,7 @@ import {
   provisionTestResources,
   testConfig,
 } from '../support/emulated-resources.ts';
+import { envelopeBody } from '../support/envelope-body.ts';
 import {
   aborted,
   capturingMetrics,
@@ -76,10 +77,7 @@ beforeAll(async () => {
     registry: testRegistry,
     config,
     queueName: 'default',
-    env: {
-      LAMBDA_JOBS_TABLE: resources.tableName,
-      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-    },
+    env: resourceEnv(resources),
     metricsRecorder: metrics,
     deadlineMarginMs: 100,
   });
@@ -107,23 +105,14 @@ describe('dispatcher against SQS and DynamoDB emulators', () => {
     const good = newJobId();
     const unknownType = newJobId();
     const badPayload = newJobId();
-    const envelope = (id: string, type: string, payload: unknown) =>
-      serializeEnvelope({
-        version: ENVELOPE_VERSION,
-        id,
-        type,
-        queue: 'default',
-        payload,
-        enqueuedAt: new Date().toISOString(),
-      });
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: resources.queues.default!.url,
         Entries: [
           { Id: '1', MessageBody: '{not json' },
-          { Id: '2', MessageBody: envelope(unknownType, 'no-such-type', {}) },
-          { Id: '3', MessageBody: envelope(badPayload, 'echo', { n: 'seven' }) },
-          { Id: '4', MessageBody: envelope(good, 'echo', { n: 1 }) },
+          { Id: '2', MessageBody: envelopeBody(unknownType, 'no-such-type', {}) },
+          { Id: '3', MessageBody: envelopeBody(badPayload, 'echo', { n: 'seven' }) },
+          { Id: '4', MessageBody: envelopeBody(good, 'echo', { n: 1 }) },
         ],
       }),
     );
@@ -145,14 +134,7 @@ describe('dispatcher against SQS and DynamoDB emulators', () => {
 
   it('does not run a duplicate delivery of a finished job again, and counts it', async () => {
     const id = newJobId();
-    const body = serializeEnvelope({
-      version: ENVELOPE_VERSION,
-      id,
-      type: 'echo',
-      queue: 'default',
-      payload: { n: 2 },
-      enqueuedAt: new Date().toISOString(),
-    });
+    const body = envelopeBody(id, 'echo', { n: 2 });
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: resources.queues.default!.url,

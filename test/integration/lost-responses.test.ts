@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { resourceEnv } from '../../config/env.ts';
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
 import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
 import { createDynamoDbClient } from '../../runtime/adapters/aws/sdk-clients.ts';
@@ -48,10 +49,7 @@ function workerWith(dynamodb: DynamoDBClient) {
     registry: testRegistry,
     config,
     queueName: 'default',
-    env: {
-      LAMBDA_JOBS_TABLE: resources.tableName,
-      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-    },
+    env: resourceEnv(resources),
     dynamodb,
     metricsRecorder: capturingMetrics(),
   });

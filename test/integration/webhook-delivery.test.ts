@@ -1,5 +1,6 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resourceEnv } from '../../config/env.ts';
 import { registry, webhook } from '../../jobs/index.ts';
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
 import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
@@ -38,10 +39,7 @@ beforeAll(async () => {
     registry,
     config,
     queueName: 'default',
-    env: {
-      LAMBDA_JOBS_TABLE: resources.tableName,
-      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-    },
+    env: resourceEnv(resources),
   });
   server = await startHttpSink((request) => {
     const [, scenario, failures] = /\/(\w+)\/(\d+)/.exec(request.path) ?? [];

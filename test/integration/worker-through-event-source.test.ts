@@ -4,6 +4,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resourceEnv } from '../../config/env.ts';
 import { startSqsEventSource } from '../../local/event-source/sqs-event-source.ts';
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
 import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
@@ -43,10 +44,7 @@ beforeAll(async () => {
     registry: testRegistry,
     config,
     queueName: 'default',
-    env: {
-      LAMBDA_JOBS_TABLE: resources.tableName,
-      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-    },
+    env: resourceEnv(resources),
     metricsRecorder: capturingMetrics(),
   });
   source = await startSqsEventSource({

@@ -12,6 +12,7 @@ import {
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import { resourceEnv } from '../../config/env.ts';
 import { createEmulatorOldestAgeSource } from '../../local/oldest-age-from-emulator.ts';
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
 import { createAwsMonitor } from '../../runtime/adapters/aws/cloudwatch-monitor.ts';
@@ -72,11 +73,7 @@ function monitor(aheadMs = 0) {
   return createAwsMonitor({
     config,
     registry,
-    env: {
-      ...process.env,
-      LAMBDA_JOBS_TABLE: resources.tableName,
-      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-    },
+    env: { ...process.env, ...resourceEnv(resources) },
     oldestAge: createEmulatorOldestAgeSource(),
     completions: createJobStoreCompletionSource(store),
     metrics: testMetrics(),

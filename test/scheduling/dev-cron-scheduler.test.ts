@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/config-error.ts';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import { resourceEnv } from '../../config/env.ts';
 import {
   type CronFiring,
   type DevTimer,
@@ -66,10 +67,7 @@ beforeAll(async () => {
     registry: testRegistry,
     config,
     queueName: 'default',
-    env: {
-      LAMBDA_JOBS_TABLE: resources.tableName,
-      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-    },
+    env: resourceEnv(resources),
     metricsRecorder: capturingMetrics(),
     deadlineMarginMs: 100,
   });

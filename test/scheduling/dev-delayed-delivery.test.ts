@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import { resourceEnv } from '../../config/env.ts';
 import {
   createDevDelayedDelivery,
   type DevDelayedDelivery,
@@ -62,10 +63,7 @@ beforeAll(async () => {
     registry: testRegistry,
     config,
     queueName: 'default',
-    env: {
-      LAMBDA_JOBS_TABLE: resources.tableName,
-      LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(resources.queues),
-    },
+    env: resourceEnv(resources),
     delayedDelivery: delayed,
     metricsRecorder: capturingMetrics(),
     deadlineMarginMs: 100,

@@ -24,7 +24,7 @@ import type {
   ListJobsQuery,
   SuccessfulAttempt,
 } from '../../ports.ts';
-import { succeededRecord } from '../../succeeded-record.ts';
+import { claimedRecord, succeededRecord } from '../../transition-records.ts';
 import { buildUpdate, raw } from './update-expression.ts';
 
 /** BatchWriteItem takes at most 25 requests. */
@@ -234,24 +234,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
    * (RETRYING, DEFERRED, requeued): the update claim takes it.
    */
   async function claimWhole(request: ClaimRequest): Promise<ClaimOutcome | undefined> {
-    const record: JobRecord = {
-      id: request.id,
-      type: request.type,
-      queue: request.queue,
-      status: Status.RUNNING,
-      attempts: 1,
-      maxAttempts: request.maxAttempts,
-      enqueuedAt: request.enqueuedAt,
-      waitMs: Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt)),
-      startedAt: request.now,
-      leaseExpiresAt: request.leaseExpiresAt,
-      updatedAt: request.now,
-      ...(request.envelope === undefined ? {} : { envelope: request.envelope }),
-      ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
-      ...(request.messageId === undefined ? {} : { messageId: request.messageId }),
-      ...(request.claimToken === undefined ? {} : { claimToken: request.claimToken }),
-      expiresAt: expiresAt(request.now),
-    };
+    const record = claimedRecord(request, expiresAt(request.now));
     const sameKey =
       request.concurrencyKey === undefined ? 'attribute_not_exists(#key)' : '#key = :key';
     try {

@@ -12,7 +12,7 @@ import type {
   JobStore,
   ListJobsQuery,
 } from '../../ports.ts';
-import { succeededRecord } from '../../succeeded-record.ts';
+import { claimedRecord, succeededRecord } from '../../transition-records.ts';
 import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
 
 /** Options for {@link createMemoryJobStore}. */
@@ -140,25 +140,13 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
           current.claimToken === request.claimToken;
         return ours ? { kind: 'claimed', record: current } : { kind: 'conflict', current };
       }
-      const waitMs = Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt));
+      const fresh = claimedRecord(request, expiresAt(request.now));
       const record: JobRecord = {
         ...without(current ?? ({} as JobRecord), ['retryAt']),
-        id: request.id,
-        status: Status.RUNNING,
+        ...fresh,
         attempts: (current?.attempts ?? 0) + 1,
-        type: request.type,
-        queue: request.queue,
-        enqueuedAt: current?.enqueuedAt ?? request.enqueuedAt,
-        waitMs: current?.waitMs ?? waitMs,
-        maxAttempts: request.maxAttempts,
-        startedAt: request.now,
-        leaseExpiresAt: request.leaseExpiresAt,
-        updatedAt: request.now,
-        ...(request.envelope === undefined ? {} : { envelope: request.envelope }),
-        ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
-        ...(request.messageId === undefined ? {} : { messageId: request.messageId }),
-        ...(request.claimToken === undefined ? {} : { claimToken: request.claimToken }),
-        expiresAt: expiresAt(request.now),
+        enqueuedAt: current?.enqueuedAt ?? fresh.enqueuedAt,
+        waitMs: current?.waitMs ?? fresh.waitMs,
       };
       return { kind: 'claimed', record: write(record) };
     },

@@ -84,15 +84,20 @@ beforeEach(() => {
   ddb.reset();
 });
 
+/** The claim of `running`: job-1, enqueued at 0 s, claimed at 10 s with a lease until 70 s. */
+const claimOfRunning = {
+  id: 'job-1',
+  type: 'report',
+  queue: 'default',
+  enqueuedAt: T0,
+  maxAttempts: 3,
+  leaseExpiresAt: T70,
+  now: T10,
+} as const;
+
 describe('DynamoDB job store: claim of a first delivery', () => {
   const request = {
-    id: 'job-1',
-    type: 'report',
-    queue: 'default',
-    enqueuedAt: T0,
-    maxAttempts: 3,
-    leaseExpiresAt: T70,
-    now: T10,
+    ...claimOfRunning,
     envelope: '{"version":1}',
     messageId: 'message-1',
     claimToken: 'token-1',
@@ -181,20 +186,15 @@ describe('DynamoDB job store: claim of a first delivery', () => {
 });
 
 describe('DynamoDB job store: claim of a message delivered before', () => {
+  const laterDelivery = { ...claimOfRunning, firstDelivery: false } as const;
+
   it('is one UpdateItem conditional on "no item or claimable", returning ALL_OLD on refusal', async () => {
     // Prepare
     ddb.on(UpdateCommand).resolves({ Attributes: itemOf(running) });
 
     // Act
     await makeStore().claim({
-      id: 'job-1',
-      type: 'report',
-      queue: 'default',
-      enqueuedAt: T0,
-      maxAttempts: 3,
-      leaseExpiresAt: T70,
-      now: T10,
-      firstDelivery: false,
+      ...laterDelivery,
       envelope: '{"version":1}',
       messageId: 'message-1',
     });
@@ -244,16 +244,7 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
     ddb.on(UpdateCommand).resolves({ Attributes: itemOf(running) });
 
     // Act
-    const outcome = await makeStore().claim({
-      id: 'job-1',
-      type: 'report',
-      queue: 'default',
-      enqueuedAt: T0,
-      maxAttempts: 3,
-      leaseExpiresAt: T70,
-      now: T10,
-      firstDelivery: false,
-    });
+    const outcome = await makeStore().claim(laterDelivery);
 
     // Assess
     expect(outcome).toEqual({ kind: 'claimed', record: running });
@@ -271,16 +262,7 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
     ddb.on(UpdateCommand).rejects(conditionFailed(successful));
 
     // Act
-    const outcome = await makeStore().claim({
-      id: 'job-1',
-      type: 'report',
-      queue: 'default',
-      enqueuedAt: T0,
-      maxAttempts: 3,
-      leaseExpiresAt: T70,
-      now: T20,
-      firstDelivery: false,
-    });
+    const outcome = await makeStore().claim({ ...laterDelivery, now: T20 });
 
     // Assess
     expect(outcome).toEqual({ kind: 'conflict', current: successful });
@@ -292,17 +274,7 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
     ddb.on(UpdateCommand).rejects(conditionFailed(ours));
 
     // Act
-    const outcome = await makeStore().claim({
-      id: 'job-1',
-      type: 'report',
-      queue: 'default',
-      enqueuedAt: T0,
-      maxAttempts: 3,
-      leaseExpiresAt: T70,
-      now: T10,
-      firstDelivery: false,
-      claimToken: 'token-1',
-    });
+    const outcome = await makeStore().claim({ ...laterDelivery, claimToken: 'token-1' });
 
     // Assess
     expect(outcome).toEqual({ kind: 'claimed', record: ours });
@@ -320,18 +292,7 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
     ddb.on(UpdateCommand).rejects(throttled);
 
     // Act
-    const error = await rejectionOf(
-      makeStore().claim({
-        id: 'job-1',
-        type: 'report',
-        queue: 'default',
-        enqueuedAt: T0,
-        maxAttempts: 3,
-        leaseExpiresAt: T70,
-        now: T10,
-        firstDelivery: false,
-      }),
-    );
+    const error = await rejectionOf(makeStore().claim(laterDelivery));
 
     // Assess
     expect(error).toBe(throttled);

@@ -1,0 +1,65 @@
+import type { JobRecord } from './job-record.ts';
+import { JobStatus } from './job-status.ts';
+import type { ClaimRequest, SuccessfulAttempt } from './ports.ts';
+
+/**
+ * The whole records that store transitions write, shared by every store so that they write
+ * exactly the same fields.
+ */
+
+/**
+ * The RUNNING record a claim writes when there is no record to keep anything from: attempt 1,
+ * the wait since `enqueuedAt`, and what the delivery carries (envelope, concurrency key,
+ * message id, claim token). A claim of an existing record keeps that record's attempts count,
+ * `enqueuedAt`, first wait and other fields over this.
+ *
+ * @example
+ * ```ts
+ * const record = claimedRecord(request, expiresAt);
+ * ```
+ */
+export function claimedRecord(request: ClaimRequest, expiresAt: number): JobRecord {
+  return {
+    id: request.id,
+    type: request.type,
+    queue: request.queue,
+    status: JobStatus.RUNNING,
+    attempts: 1,
+    maxAttempts: request.maxAttempts,
+    enqueuedAt: request.enqueuedAt,
+    waitMs: Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt)),
+    startedAt: request.now,
+    leaseExpiresAt: request.leaseExpiresAt,
+    updatedAt: request.now,
+    ...(request.envelope === undefined ? {} : { envelope: request.envelope }),
+    ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
+    ...(request.messageId === undefined ? {} : { messageId: request.messageId }),
+    ...(request.claimToken === undefined ? {} : { claimToken: request.claimToken }),
+    expiresAt,
+  };
+}
+
+/**
+ * The record a successful attempt leaves: the claimed RUNNING record without its lease, the
+ * previous attempt's error and retry time, with the outcome, `endedAt`/`updatedAt` = `now` and
+ * the new `expiresAt`. Every store writes exactly this, one by one or in a batch.
+ *
+ * @example
+ * ```ts
+ * const record = succeededRecord({ claimed, result: { status: 'SUCCESSFUL', durationMs: 12 }, now }, expiresAt);
+ * ```
+ */
+export function succeededRecord(attempt: SuccessfulAttempt, expiresAt: number): JobRecord {
+  const { leaseExpiresAt: _lease, error: _error, retryAt: _retryAt, ...kept } = attempt.claimed;
+  const { result, now } = attempt;
+  return {
+    ...kept,
+    status: JobStatus.SUCCESSFUL,
+    endedAt: now,
+    durationMs: result.durationMs,
+    updatedAt: now,
+    expiresAt,
+    ...(result.output === undefined ? {} : { output: result.output }),
+    ...(result.outputTruncated === undefined ? {} : { outputTruncated: result.outputTruncated }),
+  };
+}
