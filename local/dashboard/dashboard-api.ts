@@ -13,6 +13,7 @@ import {
 } from '../../runtime/errors.ts';
 import { ALL_STATUSES, CLAIMABLE_STATUSES, type JobStatus } from '../../runtime/job-status.ts';
 import type { JobRegistry } from '../../runtime/registry.ts';
+import { type TrackingLevel, unlistedStatuses } from '../../runtime/tracking-level.ts';
 import {
   optionalParameter,
   PAGE_LIMIT,
@@ -51,6 +52,10 @@ export interface DashboardMeta {
   readonly types: readonly string[];
   readonly retryableStatuses: readonly JobStatus[];
   readonly cancellableStatuses: readonly JobStatus[];
+  /** Statuses whose records are kept but not listed (tracking `minimal`); [] when all are. */
+  readonly unlistedStatuses: readonly JobStatus[];
+  /** The tracking level, when the dashboard knows the config. */
+  readonly tracking?: TrackingLevel;
   readonly refreshSeconds: number;
 }
 
@@ -61,6 +66,8 @@ export interface DashboardApiOptions {
   readonly queueNames: () => Promise<readonly string[]>;
   /** How often the overview refreshes itself. */
   readonly refreshSeconds: number;
+  /** The config's tracking level: the jobs view says which statuses it cannot list. */
+  readonly tracking?: TrackingLevel;
 }
 
 const DEFAULT_COUNTS_SINCE = '24h';
@@ -140,6 +147,8 @@ export function createDashboardApi(
           types: registry.types,
           retryableStatuses: RETRYABLE_STATUSES,
           cancellableStatuses: CLAIMABLE_STATUSES,
+          unlistedStatuses: options.tracking ? unlistedStatuses(options.tracking) : [],
+          ...(options.tracking ? { tracking: options.tracking } : {}),
           refreshSeconds: options.refreshSeconds,
         };
       },

@@ -150,6 +150,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     registry: options.registry ?? (await defaultRegistry()),
     queueNames: queueNamesSource(options),
     refreshSeconds,
+    ...(options.config ? { tracking: options.config.tracking } : {}),
   });
   const assets = loadStaticAssets();
 

@@ -179,6 +179,39 @@ describe('dashboard in Chromium against the emulators', () => {
     expect(await row.locator('td').nth(1).textContent()).toBe('echo');
   });
 
+  it('says RUNNING and SUCCESSFUL jobs are not listed under tracking minimal, and nothing under full', async () => {
+    // Prepare: the same admin behind a dashboard told the config tracks minimally.
+    const minimal = await startDashboard({
+      admin,
+      config: { ...config, tracking: 'minimal' },
+      registry: dashboardRegistry,
+      host: '127.0.0.1',
+    });
+    try {
+      // Act
+      await open('#/jobs?status=SUCCESSFUL');
+      await page.locator(`tr[data-job-id="${ids.succeeded[0]}"]`).waitFor();
+      const notesUnderFull = await page.locator('[data-note="unlisted"]').count();
+      await page.goto(`${minimal.url}/#/jobs?status=SUCCESSFUL`);
+      const note = page.locator('[data-note="unlisted"]');
+      await note.waitFor();
+      const successfulNote = await note.textContent();
+      await page.goto(`${minimal.url}/#/jobs?status=ERRORED`);
+      await page.locator(`tr[data-job-id="${ids.errored[0]}"]`).waitFor();
+      const notesOnErrored = await note.count();
+
+      // Assess
+      expect(notesUnderFull).toBe(0);
+      expect(successfulNote).toContain(
+        "With tracking 'minimal', SUCCESSFUL jobs are kept but not listed",
+      );
+      expect(successfulNote).toContain('lambda-jobs jobs show ID');
+      expect(notesOnErrored).toBe(0);
+    } finally {
+      await minimal.close();
+    }
+  });
+
   it('narrows the list to errored jobs with the status filter, and to one type with the type filter', async () => {
     // Prepare
     await open('#/jobs');

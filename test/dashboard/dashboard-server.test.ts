@@ -4,6 +4,7 @@ import { parseSince } from '../../local/dashboard/api-parameters.ts';
 import { PAYLOAD_HIDDEN } from '../../local/dashboard/job-view.ts';
 import { type RunningDashboard, startDashboard } from '../../local/dashboard/start-dashboard.ts';
 import { JobStatus } from '../../runtime/job-status.ts';
+import { testConfig } from '../support/emulated-resources.ts';
 import { dashboardRegistry } from './dashboard-test-jobs.ts';
 import { createFakeJobsAdmin, type FakeJobsAdmin, jobRecord } from './fake-jobs-admin.ts';
 
@@ -130,6 +131,29 @@ describe('startDashboard', () => {
     // Assess
     expect(meta.json.queues).toEqual(['default', 'slow']);
     expect(meta.json.types).toEqual(dashboardRegistry.types);
+    expect(meta.json.unlistedStatuses).toEqual([]);
+  });
+
+  it('names the statuses tracking minimal keeps out of the lists', async () => {
+    // Prepare
+    const minimal = await startDashboard({
+      admin,
+      port: 0,
+      host: '127.0.0.1',
+      registry: dashboardRegistry,
+      config: testConfig({ tracking: 'minimal' }),
+    });
+    try {
+      // Act
+      const response = await fetch(`${minimal.url}/api/meta`);
+      const meta = (await response.json()) as { unlistedStatuses: string[]; tracking: string };
+
+      // Assess
+      expect(meta.tracking).toBe('minimal');
+      expect(meta.unlistedStatuses).toEqual(['RUNNING', 'SUCCESSFUL']);
+    } finally {
+      await minimal.close();
+    }
   });
 });
 

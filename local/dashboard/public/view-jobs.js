@@ -102,6 +102,22 @@ function statusTabs(meta, filter) {
   );
 }
 
+/**
+ * Under tracking `minimal`, RUNNING and SUCCESSFUL records are kept but not listed: say so
+ * where a list would otherwise look empty or incomplete.
+ */
+function unlistedNote(meta, filter) {
+  const unlisted = meta.unlistedStatuses ?? [];
+  if (unlisted.length === 0) return undefined;
+  if (filter.status && !unlisted.includes(filter.status)) return undefined;
+  const which = filter.status ? `${filter.status} jobs are` : `${unlisted.join(' and ')} jobs are`;
+  return h(
+    'p',
+    { class: 'alert alert-info', role: 'note', 'data-note': 'unlisted' },
+    `With tracking '${meta.tracking ?? 'minimal'}', ${which} kept but not listed. Open one by its id: #/jobs/ID, or lambda-jobs jobs show ID.`,
+  );
+}
+
 function jobsTable(items) {
   if (items.length === 0) return h('p', { class: 'empty' }, 'No jobs match these filters.');
   return h(
@@ -193,6 +209,7 @@ export async function showJobs(main, context) {
     context.notice,
     statusTabs(context.meta, filter),
     filterForm(context.meta, filter),
+    unlistedNote(context.meta, filter),
     results,
   );
   try {
