@@ -98,6 +98,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const random = deps.random ?? Math.random;
   const marginMs = deps.deadlineMarginMs ?? 2000;
   const lostGraceMs = deps.lostGraceMs ?? 60_000;
+  /** How long a batch write of outcomes may take: half the lost grace, at least a second. */
+  const batchWriteAllowanceMs = Math.max(lostGraceMs / 2, 1000);
   const { logger, metrics, store, transport, queue } = deps;
 
   async function releaseKey(key: string | undefined, jobId: string): Promise<void> {
@@ -145,7 +147,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       });
       return 'keep';
     }
-    const at = now().toISOString();
+    const atDate = now();
+    const at = atDate.toISOString();
     const field =
       reason instanceof MalformedEnvelopeError || reason instanceof JobInputError
         ? reason.field
@@ -162,26 +165,40 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     metrics.record({ queue: queue.name, type, outcome: 'rejected' });
     try {
       await retryTransient(() =>
-        store.recordRejected({
-          id,
-          type,
-          queue: queue.name,
-          status: JobStatus.ERRORED,
-          attempts: 0,
-          maxAttempts: 0,
-          enqueuedAt: envelope?.enqueuedAt ?? at,
-          updatedAt: at,
-          endedAt: at,
-          deadLetteredAt: at,
-          error: toStoredError(reason),
-          messageId: message.messageId,
-          ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
-            ? { envelope: message.body }
-            : {}),
-          expiresAt: 0,
-        }),
+        store.recordRejected(
+          {
+            id,
+            type,
+            queue: queue.name,
+            status: JobStatus.ERRORED,
+            attempts: 0,
+            maxAttempts: 0,
+            enqueuedAt: envelope?.enqueuedAt ?? at,
+            updatedAt: at,
+            endedAt: at,
+            deadLetteredAt: at,
+            error: toStoredError(reason),
+            messageId: message.messageId,
+            ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
+              ? { envelope: message.body }
+              : {}),
+            expiresAt: 0,
+          },
+          new Date(atDate.getTime() - lostGraceMs).toISOString(),
+        ),
       );
     } catch (error) {
+      if (error instanceof JobStateConflictError && error.currentStatus === JobStatus.RUNNING) {
+        // An attempt that is still live writes its own outcome; judge this message after it.
+        logger.warn(
+          'Rejected message names a job that is running elsewhere; it will be delivered again',
+          {
+            job_id: id,
+            queue: queue.name,
+          },
+        );
+        return 'keep';
+      }
       if (error instanceof JobStateConflictError) {
         logger.warn('Rejected message names a job that already succeeded; record kept', {
           job_id: id,
@@ -254,18 +271,23 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
    * Writes a group of successful outcomes with one batch write, answering which were written.
    * The batch write has no condition, so it takes only attempts nobody else can have moved on:
    * a RUNNING record changes only by its claimer, or by `markLost` once the lease has been
-   * over for the lost grace; an attempt past its lease plus half that grace is left to the
-   * conditional write. So is a lone outcome, and every outcome of a batch write that failed.
+   * over for the lost grace. An attempt is batched only if that moment is more than
+   * `batchWriteAllowanceMs` away, and the request is abandoned once the allowance is spent.
+   * Everything else (a lone outcome, a late attempt, a failed or abandoned batch write) is
+   * left to the conditional write, which recognises an outcome the batch did write.
    */
   async function writeSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<boolean[]> {
-    const cutoff = now().getTime() - lostGraceMs / 2;
+    const latestLease = now().getTime() + batchWriteAllowanceMs - lostGraceMs;
     const safe = new Set(
-      attempts.filter((a) => (Date.parse(a.claimed.leaseExpiresAt ?? '') || 0) > cutoff),
+      attempts.filter((a) => (Date.parse(a.claimed.leaseExpiresAt ?? '') || 0) > latestLease),
     );
     if (safe.size < 2) return attempts.map(() => false);
     let unwritten: ReadonlySet<string>;
     try {
-      unwritten = await store.recordSuccesses([...safe]);
+      unwritten = await store.recordSuccesses(
+        [...safe],
+        AbortSignal.timeout(batchWriteAllowanceMs),
+      );
     } catch (error) {
       logger.warn('Batch write of job outcomes failed; writing them one by one', {
         queue: queue.name,

@@ -146,14 +146,24 @@ export interface JobStore {
    * each record is written whole, as `finishAttempt` would leave it. Only for attempts that
    * nobody else can have moved on: a RUNNING record changes only by its claimer, or by
    * `markLost` once its lease has been over for the lost grace, so the caller passes only
-   * attempts whose lease plus half that grace has not passed. Returns the ids it did not write
-   * (throttled, duplicated in `attempts`); the caller records those with `finishAttempt`.
+   * attempts for which that moment is further away than `signal` lets the request run. The
+   * dispatcher passes at most 25 (adapters may split them into several requests). Returns the
+   * ids it did not write (throttled, duplicated in `attempts`); the caller records those with
+   * `finishAttempt`. Throws when `signal` aborts first.
    */
-  recordSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<ReadonlySet<string>>;
+  recordSuccesses(
+    attempts: readonly SuccessfulAttempt[],
+    signal?: AbortSignal,
+  ): Promise<ReadonlySet<string>>;
   /** RUNNING past `leaseExpiredBefore` → LOST. Returns null when another run got there first. */
   markLost(attempt: AttemptRef, leaseExpiredBefore: string, now: string): Promise<JobRecord | null>;
-  /** Any non-SUCCESSFUL status (or no record) → ERRORED for a message that could not be run. */
-  recordRejected(record: JobRecord): Promise<void>;
+  /**
+   * No record, or any status but SUCCESSFUL and a live RUNNING attempt → ERRORED, for a message
+   * that could not be run. A RUNNING record is replaced only once its lease expired before
+   * `leaseExpiredBefore` (as `markLost` would take it): a live attempt may still write its own
+   * outcome. Throws JobStateConflictError, naming the status, when it refuses.
+   */
+  recordRejected(record: JobRecord, leaseExpiredBefore: string): Promise<void>;
   /** ERRORED: note that its message is in the DLQ. */
   markDeadLettered(id: string, now: string): Promise<void>;
   /** QUEUED/RETRYING/DEFERRED → CANCELLED. Throws JobStateConflictError otherwise. */

@@ -8,9 +8,10 @@ import type { ClaimRequest, SuccessfulAttempt } from './ports.ts';
  */
 
 /**
- * The RUNNING record a claim writes when there is no record to keep anything from: attempt 1,
+ * The RUNNING record a claim writes when there is no record, or only a pristine QUEUED one
+ * (never run, same `enqueuedAt` and concurrency key), to keep anything from: attempt 1,
  * the wait since `enqueuedAt`, and what the delivery carries (envelope, concurrency key,
- * message id, claim token). A claim of an existing record keeps that record's attempts count,
+ * message id, claim token). A claim by update of any other record keeps its attempts count,
  * `enqueuedAt`, first wait and other fields over this.
  *
  * @example

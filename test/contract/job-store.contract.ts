@@ -805,23 +805,26 @@ export function describeJobStoreContract(
         const record = rejectedRecord(id, queue);
 
         // Act
-        await store.recordRejected(record);
+        await store.recordRejected(record, at(5));
 
         // Assess
         expect(await store.get(id)).toEqual({ ...record, expiresAt: keptUntil(at(5)) });
       });
 
-      it.each([QUEUED, RUNNING, ERRORED])('replaces a %s record whole', async (status) => {
-        // Prepare
-        await recordIn(store, status, id, queue);
-        const record = { ...rejectedRecord(id, queue), updatedAt: at(300) };
+      it.each([QUEUED, RUNNING, ERRORED])(
+        'replaces a %s record whole (a RUNNING one once its lease has expired)',
+        async (status) => {
+          // Prepare: a RUNNING record's lease ends at 70 s.
+          await recordIn(store, status, id, queue);
+          const record = { ...rejectedRecord(id, queue), updatedAt: at(300) };
 
-        // Act
-        await store.recordRejected(record);
+          // Act
+          await store.recordRejected(record, at(71));
 
-        // Assess
-        expect(await store.get(id)).toEqual({ ...record, expiresAt: keptUntil(at(300)) });
-      });
+          // Assess
+          expect(await store.get(id)).toEqual({ ...record, expiresAt: keptUntil(at(300)) });
+        },
+      );
 
       it('refuses a SUCCESSFUL record with JobStateConflictError and keeps it', async () => {
         // Prepare
@@ -829,13 +832,28 @@ export function describeJobStoreContract(
 
         // Act
         const error = await refusal(
-          store.recordRejected(rejectedRecord(id, queue)),
+          store.recordRejected(rejectedRecord(id, queue), at(300)),
           JobStateConflictError,
         );
 
         // Assess
         expect(error.currentStatus).toBe(SUCCESSFUL);
         expect(await store.get(id)).toEqual(successful);
+      });
+
+      it('refuses a RUNNING attempt whose lease has not expired before the given instant', async () => {
+        // Prepare: the lease ends at 70 s, exactly the instant given.
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const error = await refusal(
+          store.recordRejected(rejectedRecord(id, queue), at(70)),
+          JobStateConflictError,
+        );
+
+        // Assess
+        expect(error.currentStatus).toBe(RUNNING);
+        expect(await store.get(id)).toEqual(running);
       });
     });
 
@@ -1220,7 +1238,7 @@ export function describeJobStoreContract(
       seen.push(kept(await store.cancel(id, at(5))));
       const running = await recordIn(store, RUNNING, other, queue);
       seen.push(kept(await store.markLost(running, at(140), at(200))));
-      await store.recordRejected({ ...rejectedRecord(other, queue), updatedAt: at(300) });
+      await store.recordRejected({ ...rejectedRecord(other, queue), updatedAt: at(300) }, at(300));
       seen.push(kept(await store.get(other)));
 
       // Assess

@@ -34,18 +34,38 @@ const blocksPastDeadline = defineJob({
   },
 });
 
+/** A job that ends at once, with a lease long enough for any machine. */
+const longLease = defineJob({
+  type: 'long-lease',
+  schema: z.object({ n: z.number() }),
+  timeoutSeconds: 8,
+  retries: 0,
+  run: ({ n }) => n,
+});
+
+/** A job that ends at once, but whose lease is only a second long. */
+const shortLease = defineJob({
+  type: 'short-lease',
+  schema: z.object({}),
+  timeoutSeconds: 1,
+  retries: 0,
+  run: () => 'quick',
+});
+
 /** One DynamoDB request the worker made that wrote a SUCCESSFUL record. */
 interface SuccessWrite {
   readonly command: string;
   readonly ids: readonly string[];
 }
 
-const registry = createRegistry([echo, flaky, blocksPastDeadline]);
+const registry = createRegistry([echo, flaky, blocksPastDeadline, longLease, shortLease]);
 let config: LambdaJobsConfig;
 let resources: ProvisionedResources;
 let successWrites: SuccessWrite[];
 /** When set, the next BatchWriteItem fails before reaching DynamoDB. */
 let failNextBatchWrite: boolean;
+/** When above 0, the next BatchWriteItem waits this long before it is sent. */
+let delayNextBatchWriteMs: number;
 const warnings: string[] = [];
 
 /** A string attribute, marshalled (`{ S: 'x' }`) or not (`'x'`), as the middleware sees it. */
@@ -65,6 +85,10 @@ function observedWorker() {
           $fault: 'server',
           $metadata: {},
         });
+      }
+      if (context.commandName === 'BatchWriteItemCommand' && delayNextBatchWriteMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, delayNextBatchWriteMs));
+        delayNextBatchWriteMs = 0;
       }
       const result = await next(args);
       if (context.commandName === 'BatchWriteItemCommand') {
@@ -126,6 +150,7 @@ beforeAll(async () => {
 beforeEach(() => {
   successWrites = [];
   failNextBatchWrite = false;
+  delayNextBatchWriteMs = 0;
   warnings.length = 0;
 });
 
@@ -211,10 +236,28 @@ describe('the successful outcomes of a batch', () => {
     }
   });
 
-  it('leave an attempt whose lease (plus half the lost grace) is over to the conditional write', async () => {
-    // Prepare: with a lost grace of 0, a job that ends past its lease could already be LOST.
+  it('are written one by one when the batch write outlasts its allowance (a second, with no lost grace)', async () => {
+    // Prepare: with a lost grace of 0, a batch write still unanswered after a second is abandoned.
     const worker = observedWorker();
-    const onTime = [message('echo', { n: 1 }), message('echo', { n: 2 })];
+    const messages = Array.from({ length: 3 }, (_, n) => message('echo', { n }));
+    delayNextBatchWriteMs = 1_500;
+
+    // Act
+    const response = await worker.dispatchBatch(messages, fakeLambdaContext());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(successWrites.map((w) => w.command)).toEqual(Array(3).fill('UpdateItem'));
+    expect(warnings).toContain('Batch write of job outcomes failed; writing them one by one');
+    for (const m of messages) {
+      expect(await worker.runtime.store.get(m.id)).toMatchObject({ status: 'SUCCESSFUL' });
+    }
+  });
+
+  it('leave an attempt past its lease to the conditional write: with no lost grace it could be LOST', async () => {
+    // Prepare
+    const worker = observedWorker();
+    const onTime = [message('long-lease', { n: 1 }), message('long-lease', { n: 2 })];
     const late = message('blocks-past-deadline', {});
 
     // Act
@@ -222,15 +265,41 @@ describe('the successful outcomes of a batch', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(successWrites).toContainEqual({
-      command: 'BatchWriteItem',
-      ids: expect.arrayContaining(onTime.map((m) => m.id)),
-    });
-    expect(successWrites).toContainEqual({ command: 'UpdateItem', ids: [late.id] });
-    expect(successWrites.flatMap((w) => w.ids).filter((id) => id === late.id)).toHaveLength(1);
+    expect(successWrites).toEqual(
+      expect.arrayContaining([
+        { command: 'BatchWriteItem', ids: expect.arrayContaining(onTime.map((m) => m.id)) },
+        { command: 'UpdateItem', ids: [late.id] },
+      ]),
+    );
+    expect(successWrites).toHaveLength(2);
     expect(await worker.runtime.store.get(late.id)).toMatchObject({
       status: 'SUCCESSFUL',
       output: 'done late',
+    });
+  });
+
+  it('leave an attempt whose lease ends within the batch write allowance to the conditional write', async () => {
+    // Prepare: with no lost grace, a lease ending within a second could be over, and the
+    // attempt LOST, by the time a batch write lands.
+    const worker = observedWorker();
+    const onTime = [message('long-lease', { n: 1 }), message('long-lease', { n: 2 })];
+    const nearLeaseEnd = message('short-lease', {});
+
+    // Act
+    const response = await worker.dispatchBatch([...onTime, nearLeaseEnd], fakeLambdaContext());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(successWrites).toEqual(
+      expect.arrayContaining([
+        { command: 'BatchWriteItem', ids: expect.arrayContaining(onTime.map((m) => m.id)) },
+        { command: 'UpdateItem', ids: [nearLeaseEnd.id] },
+      ]),
+    );
+    expect(successWrites).toHaveLength(2);
+    expect(await worker.runtime.store.get(nearLeaseEnd.id)).toMatchObject({
+      status: 'SUCCESSFUL',
+      output: 'quick',
     });
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
@@ -9,7 +10,7 @@ import { resourceEnv } from '../../config/env.ts';
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
 import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
 import { newJobId } from '../../runtime/job-id.ts';
-import { deliverOnce } from '../support/deliver-once.ts';
+import { deliverOnce, fakeLambdaContext } from '../support/deliver-once.ts';
 import {
   emulatorClients,
   provisionTestResources,
@@ -268,5 +269,39 @@ describe('dispatcher against SQS and DynamoDB emulators', () => {
       expect.any(String),
     );
     await drain();
+  });
+  it('leaves a live attempt to record its own outcome when a rejected message names its job, and replaces an abandoned one', async () => {
+    // Prepare: two jobs claimed elsewhere, one still within its lease, one long past it.
+    const live = newJobId();
+    const abandoned = newJobId();
+    const claimElsewhere = (id: string, leaseMs: number) =>
+      worker.runtime.store.claim({
+        id,
+        type: 'echo',
+        queue: 'default',
+        enqueuedAt: new Date(Date.now() - 200_000).toISOString(),
+        maxAttempts: 1,
+        leaseExpiresAt: new Date(Date.now() + leaseMs).toISOString(),
+        now: new Date(Date.now() - 200_000).toISOString(),
+      });
+    await claimElsewhere(live, 60_000);
+    await claimElsewhere(abandoned, -120_000);
+    // Messages with the same ids that this worker cannot run (e.g. after a schema change).
+    const [forLive, forAbandoned] = [live, abandoned].map((id) => ({
+      messageId: randomUUID(),
+      receiptHandle: randomUUID(),
+      body: envelopeBody(id, 'echo', { n: 'seven' }),
+    }));
+
+    // Act
+    const response = await worker.dispatchBatch([forLive!, forAbandoned!], fakeLambdaContext());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: forLive!.messageId }]);
+    expect(await worker.runtime.store.get(live)).toMatchObject({ status: 'RUNNING', attempts: 1 });
+    expect(await worker.runtime.store.get(abandoned)).toMatchObject({
+      status: 'ERRORED',
+      error: { name: 'PayloadValidationError' },
+    });
   });
 });

@@ -114,8 +114,10 @@ const statusList = (statuses: readonly JobStatus[]) => statuses.map((_, i) => `:
 
 /**
  * The results store on DynamoDB: one item per job (`pk = JOB#<id>`), listed through the
- * `byQueueStatus` index. Every transition is one conditional UpdateItem; a refused condition
- * returns the current item (ReturnValuesOnConditionCheckFailure) and becomes a domain outcome.
+ * `byQueueStatus` index. Every transition is one conditional write (an UpdateItem, or a PutItem
+ * of the whole record where nothing of the old one is kept: a first claim, a rejected
+ * message); a refused condition returns the current item (ReturnValuesOnConditionCheckFailure)
+ * and becomes a domain outcome.
  * The one exception is `recordSuccesses`: one BatchWriteItem of whole SUCCESSFUL records, for
  * attempts the caller knows nobody else can have moved on (see JobStore).
  *
@@ -374,7 +376,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       }
     },
 
-    async recordSuccesses(attempts: readonly SuccessfulAttempt[]) {
+    async recordSuccesses(attempts: readonly SuccessfulAttempt[], signal?: AbortSignal) {
       const unwritten = new Set<string>();
       const items: Record<string, unknown>[] = [];
       const included = new Set<string>();
@@ -396,6 +398,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
             RequestItems: { [TableName]: chunk.map((Item) => ({ PutRequest: { Item } })) },
             ReturnConsumedCapacity,
           }),
+          signal ? { abortSignal: signal } : {},
         );
         for (const consumed of result.ConsumedCapacity ?? []) report(consumed);
         for (const request of result.UnprocessedItems?.[TableName] ?? []) {
@@ -442,28 +445,32 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       }
     },
 
-    async recordRejected(record) {
+    async recordRejected(record, leaseExpiredBefore) {
       try {
         const result = await doc.send(
           new PutCommand({
             TableName,
             Item: toItem(record, expiresAt(record.updatedAt), !unlisted.has(record.status)),
-            ConditionExpression: `attribute_not_exists(${PK}) OR #status <> :successful`,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':successful': Status.SUCCESSFUL },
+            ConditionExpression: `attribute_not_exists(${PK}) OR NOT #status IN (:successful, :running) OR #lease < :before`,
+            ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseExpiresAt' },
+            ExpressionAttributeValues: {
+              ':successful': Status.SUCCESSFUL,
+              ':running': Status.RUNNING,
+              ':before': leaseExpiredBefore,
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             ReturnConsumedCapacity,
           }),
         );
         report(result.ConsumedCapacity);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const current = error.Item ? toRecord(unmarshall(error.Item)) : undefined;
         throw new JobStateConflictError(
           record.id,
           'record a rejected message for',
-          Status.SUCCESSFUL,
-          {
-            cause: error,
-          },
+          current?.status,
+          { cause: error },
         );
       }
     },

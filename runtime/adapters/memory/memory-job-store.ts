@@ -231,8 +231,9 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       );
     },
 
-    async recordSuccesses(attempts) {
+    async recordSuccesses(attempts, signal) {
       faults.throwIfArranged('recordSuccesses');
+      signal?.throwIfAborted();
       const unwritten = new Set<string>();
       const seen = new Set<string>();
       for (const attempt of attempts) {
@@ -247,14 +248,14 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       return unwritten;
     },
 
-    async recordRejected(record) {
+    async recordRejected(record, leaseExpiredBefore) {
       faults.throwIfArranged('recordRejected');
-      if (read(record.id)?.status === Status.SUCCESSFUL) {
-        throw new JobStateConflictError(
-          record.id,
-          'record a rejected message for',
-          Status.SUCCESSFUL,
-        );
+      const current = read(record.id);
+      const leaseOver =
+        current?.leaseExpiresAt !== undefined && current.leaseExpiresAt < leaseExpiredBefore;
+      const live = current?.status === Status.RUNNING && !leaseOver;
+      if (current?.status === Status.SUCCESSFUL || live) {
+        throw new JobStateConflictError(record.id, 'record a rejected message for', current.status);
       }
       write({ ...record, expiresAt: expiresAt(record.updatedAt) });
     },

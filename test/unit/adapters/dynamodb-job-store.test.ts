@@ -506,9 +506,9 @@ describe('DynamoDB job store: other transitions', () => {
     });
   });
 
-  it('recordRejected puts the record unless it is SUCCESSFUL, refusing with JobStateConflictError', async () => {
+  it('recordRejected puts the record unless it is SUCCESSFUL or a live RUNNING attempt, refusing with JobStateConflictError', async () => {
     // Prepare
-    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(PutCommand).rejects(conditionFailed(running));
     const rejected: JobRecord = {
       ...running,
       status: JobStatus.ERRORED,
@@ -517,15 +517,21 @@ describe('DynamoDB job store: other transitions', () => {
     };
 
     // Act
-    const error = await rejectionOf(makeStore().recordRejected(rejected));
+    const error = await rejectionOf(makeStore().recordRejected(rejected, T70));
 
     // Assess
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      ConditionExpression: 'attribute_not_exists(pk) OR #status <> :successful',
-      ExpressionAttributeValues: { ':successful': 'SUCCESSFUL' },
+      ConditionExpression:
+        'attribute_not_exists(pk) OR NOT #status IN (:successful, :running) OR #lease < :before',
+      ExpressionAttributeValues: {
+        ':successful': 'SUCCESSFUL',
+        ':running': 'RUNNING',
+        ':before': T70,
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     expect(error).toBeInstanceOf(JobStateConflictError);
-    expect(error).toMatchObject({ currentStatus: 'SUCCESSFUL' });
+    expect(error).toMatchObject({ currentStatus: 'RUNNING' });
   });
 
   it('cancel reads the record, then updates it only from a claimable status', async () => {
