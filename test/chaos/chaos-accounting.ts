@@ -155,10 +155,27 @@ export async function accountFor(run: ChaosRun): Promise<Accounting> {
     else dlqUnreadable += 1;
   }
 
+  /**
+   * The applied writes of `id`, with an abandoned batch write counted as applied when the
+   * final record is exactly what it wrote and no answered write wrote that.
+   */
+  const appliedWritesOf = (id: string) => {
+    const answered = writes.writesOf(id);
+    const record = records.get(id);
+    const shown = writes
+      .unconfirmedOf(id)
+      .filter(
+        (w) =>
+          w.status === record?.status &&
+          w.endedAt === record.endedAt &&
+          !answered.some((a) => a.status === w.status && a.endedAt === w.endedAt),
+      );
+    return [...answered, ...shown.slice(0, 1)];
+  };
   const endingsOf = (id: string) =>
-    writes
-      .writesOf(id)
-      .filter((w) => w.fromRunning && w.status !== Status.RETRYING && w.status !== Status.DEFERRED);
+    appliedWritesOf(id).filter(
+      (w) => w.fromRunning && w.status !== Status.RETRYING && w.status !== Status.DEFERRED,
+    );
   const successWritesOf = (id: string) =>
     endingsOf(id).filter((w) => w.status === Status.SUCCESSFUL);
   const final: readonly JobStatus[] = [Status.SUCCESSFUL, Status.ERRORED, Status.LOST];

@@ -60,7 +60,8 @@ export function formatChaosSummary(run: ChaosRun, accounting: Accounting): strin
       `at rest ${seconds(timings.restAtMs)}${run.atRest ? '' : ' (NOT at rest)'}, total ${seconds(timings.totalMs)}`,
     `  records: ${pairs(Object.entries(accounting.byStatus).filter(([, n]) => n > 0))} ` +
       `(${accounting.records} records for ${accounting.expectedJobs} ids)`,
-    `  SUCCESSFUL writes applied: ${pairs(Object.entries(accounting.successWritesByCommand))}`,
+    `  SUCCESSFUL writes applied: ${pairs(Object.entries(accounting.successWritesByCommand))}` +
+      ` (writes abandoned unanswered past their allowance: ${wiring.writes.unconfirmedCount()})`,
     `  DLQ: ${accounting.dlqMessages} messages, ${accounting.dlqDistinctIds} distinct ids, ${accounting.dlqUnreadable} unreadable`,
     `  SDK faults injected: ${pairs(Object.entries(wiring.plan.counts()))}`,
     `  job faults scripted: throws on some attempt ${scripts.filter((s) => s.failAttempts > 0).length}, ` +

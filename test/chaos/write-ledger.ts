@@ -33,6 +33,15 @@ export interface AppliedStatusWrite {
 export interface WriteLedger {
   record(write: AppliedStatusWrite): void;
   writesOf(id: string): readonly AppliedStatusWrite[];
+  /**
+   * Notes a write whose request the runtime abandoned (aborted) after sending it: the service
+   * may have applied it or not, and no answer will tell. Kept apart from `writesOf`.
+   */
+  recordUnconfirmed(write: AppliedStatusWrite): void;
+  /** The abandoned writes of `id`; the final record tells whether one was applied. */
+  unconfirmedOf(id: string): readonly AppliedStatusWrite[];
+  /** How many writes were abandoned in all. */
+  unconfirmedCount(): number;
   /** Job ids with at least one applied write. */
   ids(): IterableIterator<string>;
   /** How many ids had an applied write into one of `statuses`. */
@@ -51,8 +60,16 @@ export interface WriteLedger {
  */
 export function createWriteLedger(): WriteLedger {
   const writes = new Map<string, AppliedStatusWrite[]>();
+  const unconfirmed = new Map<string, AppliedStatusWrite[]>();
+  let unconfirmedTotal = 0;
   const reached = new Map<JobStatus, Set<string>>();
   return {
+    recordUnconfirmed(write) {
+      unconfirmed.set(write.id, [...(unconfirmed.get(write.id) ?? []), write]);
+      unconfirmedTotal += 1;
+    },
+    unconfirmedOf: (id) => unconfirmed.get(id) ?? [],
+    unconfirmedCount: () => unconfirmedTotal,
     record(write) {
       const list = writes.get(write.id) ?? [];
       // A batch write whose response was lost is sent again by the SDK; the same whole record
@@ -178,12 +195,20 @@ export function observeAppliedWrites<Input extends object, Output extends Metada
 ): void {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const result = await next(args);
-      const writes = statusWritesOf(
-        context.commandName ?? '',
-        args.input as unknown as Record<string, unknown>,
-        result.output,
-      );
+      const input = args.input as unknown as Record<string, unknown>;
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        // Abandoned by its caller (an AbortSignal): sent, perhaps applied, never answered.
+        if ((error as Error | undefined)?.name === 'AbortError') {
+          const by = currentInvocation();
+          for (const write of statusWritesOf(context.commandName ?? '', input))
+            ledger.recordUnconfirmed({ ...write, at: Date.now(), ...(by ? { by } : {}) });
+        }
+        throw error;
+      }
+      const writes = statusWritesOf(context.commandName ?? '', input, result.output);
       const by = currentInvocation();
       for (const write of writes)
         ledger.record({ ...write, at: Date.now(), ...(by ? { by } : {}) });
