@@ -254,52 +254,36 @@ describe('the successful outcomes of a batch', () => {
     }
   });
 
-  it('leave an attempt past its lease to the conditional write: with no lost grace it could be LOST', async () => {
+  // With no lost grace, an attempt past its lease could already be LOST, and one whose lease
+  // ends within the batch write's allowance (a second) could be by the time the batch lands.
+  it.each([
+    [
+      'past its lease (it held the event loop past its deadline)',
+      'blocks-past-deadline',
+      'done late',
+    ],
+    ['whose lease ends within the batch write allowance', 'short-lease', 'quick'],
+  ])('leave an attempt %s to the conditional write', async (_case, type, output) => {
     // Prepare
     const worker = observedWorker();
     const onTime = [message('long-lease', { n: 1 }), message('long-lease', { n: 2 })];
-    const late = message('blocks-past-deadline', {});
+    const conditional = message(type, {});
 
     // Act
-    const response = await worker.dispatchBatch([...onTime, late], fakeLambdaContext());
+    const response = await worker.dispatchBatch([...onTime, conditional], fakeLambdaContext());
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(successWrites).toEqual(
       expect.arrayContaining([
         { command: 'BatchWriteItem', ids: expect.arrayContaining(onTime.map((m) => m.id)) },
-        { command: 'UpdateItem', ids: [late.id] },
+        { command: 'UpdateItem', ids: [conditional.id] },
       ]),
     );
     expect(successWrites).toHaveLength(2);
-    expect(await worker.runtime.store.get(late.id)).toMatchObject({
+    expect(await worker.runtime.store.get(conditional.id)).toMatchObject({
       status: 'SUCCESSFUL',
-      output: 'done late',
-    });
-  });
-
-  it('leave an attempt whose lease ends within the batch write allowance to the conditional write', async () => {
-    // Prepare: with no lost grace, a lease ending within a second could be over, and the
-    // attempt LOST, by the time a batch write lands.
-    const worker = observedWorker();
-    const onTime = [message('long-lease', { n: 1 }), message('long-lease', { n: 2 })];
-    const nearLeaseEnd = message('short-lease', {});
-
-    // Act
-    const response = await worker.dispatchBatch([...onTime, nearLeaseEnd], fakeLambdaContext());
-
-    // Assess
-    expect(response.batchItemFailures).toEqual([]);
-    expect(successWrites).toEqual(
-      expect.arrayContaining([
-        { command: 'BatchWriteItem', ids: expect.arrayContaining(onTime.map((m) => m.id)) },
-        { command: 'UpdateItem', ids: [nearLeaseEnd.id] },
-      ]),
-    );
-    expect(successWrites).toHaveLength(2);
-    expect(await worker.runtime.store.get(nearLeaseEnd.id)).toMatchObject({
-      status: 'SUCCESSFUL',
-      output: 'quick',
+      output,
     });
   });
 });
