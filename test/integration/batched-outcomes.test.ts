@@ -218,41 +218,40 @@ describe('the successful outcomes of a batch', () => {
     });
   });
 
-  it('fall back to one conditional write each when the batch write fails, losing none', async () => {
-    // Prepare
-    const worker = observedWorker();
-    const messages = Array.from({ length: 4 }, (_, n) => message('echo', { n }));
-    failNextBatchWrite = true;
+  // With a lost grace of 0, a batch write still unanswered after a second is abandoned.
+  it.each([
+    [
+      'fails',
+      () => {
+        failNextBatchWrite = true;
+      },
+    ],
+    [
+      'outlasts its allowance (a second, with no lost grace)',
+      () => {
+        delayNextBatchWriteMs = 1_500;
+      },
+    ],
+  ])(
+    'fall back to one conditional write each when the batch write %s, losing none',
+    async (_case, arrange) => {
+      // Prepare
+      const worker = observedWorker();
+      const messages = Array.from({ length: 4 }, (_, n) => message('echo', { n }));
+      arrange();
 
-    // Act
-    const response = await worker.dispatchBatch(messages, fakeLambdaContext());
+      // Act
+      const response = await worker.dispatchBatch(messages, fakeLambdaContext());
 
-    // Assess
-    expect(response.batchItemFailures).toEqual([]);
-    expect(successWrites.map((w) => w.command)).toEqual(Array(4).fill('UpdateItem'));
-    expect(warnings).toContain('Batch write of job outcomes failed; writing them one by one');
-    for (const m of messages) {
-      expect(await worker.runtime.store.get(m.id)).toMatchObject({ status: 'SUCCESSFUL' });
-    }
-  });
-
-  it('are written one by one when the batch write outlasts its allowance (a second, with no lost grace)', async () => {
-    // Prepare: with a lost grace of 0, a batch write still unanswered after a second is abandoned.
-    const worker = observedWorker();
-    const messages = Array.from({ length: 3 }, (_, n) => message('echo', { n }));
-    delayNextBatchWriteMs = 1_500;
-
-    // Act
-    const response = await worker.dispatchBatch(messages, fakeLambdaContext());
-
-    // Assess
-    expect(response.batchItemFailures).toEqual([]);
-    expect(successWrites.map((w) => w.command)).toEqual(Array(3).fill('UpdateItem'));
-    expect(warnings).toContain('Batch write of job outcomes failed; writing them one by one');
-    for (const m of messages) {
-      expect(await worker.runtime.store.get(m.id)).toMatchObject({ status: 'SUCCESSFUL' });
-    }
-  });
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(successWrites.map((w) => w.command)).toEqual(Array(4).fill('UpdateItem'));
+      expect(warnings).toContain('Batch write of job outcomes failed; writing them one by one');
+      for (const m of messages) {
+        expect(await worker.runtime.store.get(m.id)).toMatchObject({ status: 'SUCCESSFUL' });
+      }
+    },
+  );
 
   // With no lost grace, an attempt past its lease could already be LOST, and one whose lease
   // ends within the batch write's allowance (a second) could be by the time the batch lands.
