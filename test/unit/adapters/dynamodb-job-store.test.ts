@@ -4,6 +4,7 @@ import {
   ProvisionedThroughputExceededException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -296,6 +297,48 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
 
     // Assess
     expect(error).toBe(throttled);
+  });
+});
+
+describe('DynamoDB job store: recordSuccesses', () => {
+  const attempt = (id: string) => ({
+    claimed: { ...running, id },
+    result: { status: JobStatus.SUCCESSFUL, durationMs: 5, output: 'ok' } as const,
+    now: T20,
+  });
+
+  it('answers the ids DynamoDB left unprocessed, so the caller writes them conditionally', async () => {
+    // Prepare
+    ddb.on(BatchWriteCommand).resolves({
+      UnprocessedItems: {
+        jobs: [{ PutRequest: { Item: { ...itemOf({ ...running, id: 'job-2' }) } } }],
+      },
+    });
+
+    // Act
+    const unwritten = await makeStore().recordSuccesses([
+      attempt('job-1'),
+      attempt('job-2'),
+      attempt('job-3'),
+    ]);
+
+    // Assess
+    expect([...unwritten]).toEqual(['job-2']);
+    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(1);
+  });
+
+  it('hands the caller’s abort signal to the request', async () => {
+    // Prepare
+    ddb.on(BatchWriteCommand).resolves({});
+    const signal = AbortSignal.timeout(60_000);
+
+    // Act
+    await makeStore().recordSuccesses([attempt('job-1'), attempt('job-2')], signal);
+
+    // Assess
+    // The mock types a call's arguments as the command alone; send also takes its options.
+    const [, options] = (ddb.commandCalls(BatchWriteCommand)[0]?.args ?? []) as unknown[];
+    expect(options).toEqual({ abortSignal: signal });
   });
 });
 
