@@ -101,6 +101,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   /** How long a batch write of outcomes may take: half the lost grace, at least a second. */
   const batchWriteAllowanceMs = Math.max(lostGraceMs / 2, 1000);
   const { logger, metrics, store, transport, queue } = deps;
+  /** The rescue's rule: a RUNNING attempt is over once its lease expired before this instant. */
+  const leaseExpiredBefore = (at: Date) => new Date(at.getTime() - lostGraceMs).toISOString();
 
   async function releaseKey(key: string | undefined, jobId: string): Promise<void> {
     if (!key) return;
@@ -184,7 +186,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
               : {}),
             expiresAt: 0,
           },
-          new Date(atDate.getTime() - lostGraceMs).toISOString(),
+          leaseExpiredBefore(atDate),
         ),
       );
     } catch (error) {
@@ -240,11 +242,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         return 'keep';
       }
       const lost = await retryTransient(() =>
-        store.markLost(
-          current,
-          new Date(at.getTime() - lostGraceMs).toISOString(),
-          at.toISOString(),
-        ),
+        store.markLost(current, leaseExpiredBefore(at), at.toISOString()),
       );
       if (!lost) return 'keep';
       logger.warn('Job lost', { ...keys, status: JobStatus.LOST, attempt: current.attempts });
