@@ -3,9 +3,26 @@ import { JobStatus } from './job-status.ts';
 import type { ClaimRequest, SuccessfulAttempt } from './ports.ts';
 
 /**
- * The whole records that store transitions write, shared by every store so that they write
- * exactly the same fields.
+ * The whole records that store transitions write, and how a store recognises its own earlier
+ * write, shared by every store so that they behave exactly alike.
  */
+
+/**
+ * Whether `current`, which refused a claim, is that very claim's earlier try (applied, its
+ * answer lost): RUNNING under the request's claim token.
+ *
+ * @example
+ * ```ts
+ * if (isEarlierTryOfClaim(request, current)) return { kind: 'claimed', record: current };
+ * ```
+ */
+export function isEarlierTryOfClaim(request: ClaimRequest, current: JobRecord): boolean {
+  return (
+    request.claimToken !== undefined &&
+    current.status === JobStatus.RUNNING &&
+    current.claimToken === request.claimToken
+  );
+}
 
 /**
  * The RUNNING record a claim writes when there is no record, or only a pristine QUEUED one

@@ -24,7 +24,7 @@ import type {
   ListJobsQuery,
   SuccessfulAttempt,
 } from '../../ports.ts';
-import { claimedRecord, succeededRecord } from '../../transition-records.ts';
+import { claimedRecord, isEarlierTryOfClaim, succeededRecord } from '../../transition-records.ts';
 import { buildUpdate, raw } from './update-expression.ts';
 
 /** BatchWriteItem takes at most 25 requests. */
@@ -54,12 +54,6 @@ const indexKeys = (queue: string, status: JobStatus, updatedAt: string, id: stri
   [INDEX.sortKey]: `${updatedAt}#${id}`,
 });
 const REOPENABLE: readonly JobStatus[] = [Status.ERRORED, Status.LOST, Status.CANCELLED];
-
-/** A RUNNING record under this request's token: an earlier try of the same claim won. */
-const isOurs = (request: ClaimRequest, current: JobRecord) =>
-  request.claimToken !== undefined &&
-  current.status === Status.RUNNING &&
-  current.claimToken === request.claimToken;
 
 function toRecord(item: Record<string, unknown>): JobRecord {
   const {
@@ -221,7 +215,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException && error.Item) {
         const current = toRecord(unmarshall(error.Item));
-        return isOurs(request, current)
+        return isEarlierTryOfClaim(request, current)
           ? { kind: 'claimed', record: current }
           : { kind: 'conflict', current };
       }
@@ -265,7 +259,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
       const current = toRecord(unmarshall(error.Item));
-      if (isOurs(request, current)) return { kind: 'claimed', record: current };
+      if (isEarlierTryOfClaim(request, current)) return { kind: 'claimed', record: current };
       return CLAIMABLE_STATUSES.includes(current.status)
         ? undefined
         : { kind: 'conflict', current };

@@ -12,7 +12,7 @@ import type {
   JobStore,
   ListJobsQuery,
 } from '../../ports.ts';
-import { claimedRecord, succeededRecord } from '../../transition-records.ts';
+import { claimedRecord, isEarlierTryOfClaim, succeededRecord } from '../../transition-records.ts';
 import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
 
 /** Options for {@link createMemoryJobStore}. */
@@ -134,11 +134,9 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       const current = read(request.id);
       if (current && !CLAIMABLE_STATUSES.includes(current.status)) {
         // A retried claim whose first try won (its response lost) finds its own token.
-        const ours =
-          request.claimToken !== undefined &&
-          current.status === Status.RUNNING &&
-          current.claimToken === request.claimToken;
-        return ours ? { kind: 'claimed', record: current } : { kind: 'conflict', current };
+        return isEarlierTryOfClaim(request, current)
+          ? { kind: 'claimed', record: current }
+          : { kind: 'conflict', current };
       }
       const fresh = claimedRecord(request, expiresAt(request.now));
       const record: JobRecord = {
