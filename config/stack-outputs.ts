@@ -62,6 +62,8 @@ export const STACK_OUTPUTS = {
   dashboardUrl: 'DashboardUrl',
   /** Only when Slack goes through the notifier function (no AWS Chatbot ids configured). */
   notifierFunctionName: 'NotifierFunctionName',
+  /** The managed policy that lets an operator run the CLI against the stack. */
+  operatorPolicyArn: 'OperatorPolicyArn',
   queueUrl: (queueName: string) => `QueueUrl${outputKeyPart(queueName)}`,
   dlqUrl: (queueName: string) => `DlqUrl${outputKeyPart(queueName)}`,
   workerFunctionName: (queueName: string) => `WorkerFunctionName${outputKeyPart(queueName)}`,

@@ -22,6 +22,8 @@ export interface DeploymentNames extends ResourceNames {
   /** Logs Insights saved queries are grouped in a folder of this name. */
   readonly queryFolder: string;
   readonly chatbotConfiguration: string;
+  /** The managed policy an operator attaches to run the CLI against the stack. */
+  readonly operatorPolicy: string;
 }
 
 /**
@@ -51,5 +53,6 @@ export function deploymentNames(
     dashboard: prefix,
     queryFolder: prefix,
     chatbotConfiguration: `${prefix}-alerts`,
+    operatorPolicy: `${prefix}-operator`,
   };
 }

@@ -9,7 +9,7 @@ import {
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnSchedule, ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, type ConfigProblem } from '../config/config-error.ts';
 import type { ScheduleConfig } from '../config/config-types.ts';
 import { CronExpressionError, toSchedulerExpression } from '../config/cron.ts';
@@ -293,6 +293,43 @@ export class JobSchedules extends Construct {
     };
   }
 
+  /** ARN of every schedule in the delayed group (names are job ids, unknown at synth). */
+  get delayedSchedulesArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.delayedGroup.scheduleGroupName}/*`,
+    });
+  }
+
+  /**
+   * The statements {@link grantLongDelays} adds, for a policy that is not a principal's own
+   * (the operator policy): create and delete schedules in the delayed group, pass the scheduler
+   * role to EventBridge Scheduler only.
+   */
+  longDelayStatements(): PolicyStatement[] {
+    return [
+      new PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+        resources: [this.delayedSchedulesArn],
+      }),
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    ];
+  }
+
+  /** Acknowledges, on `holder`, the `/*` resource of the delayed group's schedules for cdk-nag. */
+  acknowledgeLongDelayWildcard(holder: IConstruct): void {
+    Validations.of(holder).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${findingText(Stack.of(this).resolve(this.delayedSchedulesArn))}]`,
+      reason:
+        'One-time schedules are named after job ids, unknown at synth: create and delete are allowed on every schedule of the delayed-jobs group, and only there.',
+    });
+  }
+
   /**
    * Allows `grantee` to create and delete one-time schedules in the delayed group (enqueue with
    * a delay beyond 15 minutes or `runAt`, and cancel such a job) and to pass the scheduler role
@@ -305,33 +342,12 @@ export class JobSchedules extends Construct {
    * ```
    */
   grantLongDelays(grantee: IGrantable): void {
-    const schedulesArn = Stack.of(this).formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${this.delayedGroup.scheduleGroupName}/*`,
-    });
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
-        resources: [schedulesArn],
-      }),
-    );
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [this.role.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      }),
-    );
+    for (const statement of this.longDelayStatements()) {
+      grantee.grantPrincipal.addToPrincipalPolicy(statement);
+    }
     // The statement lands in the principal's policy (a function's role), so acknowledge there.
     const holder = Construct.isConstruct(grantee.grantPrincipal) ? grantee.grantPrincipal : grantee;
-    if (Construct.isConstruct(holder)) {
-      Validations.of(holder).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${findingText(Stack.of(this).resolve(schedulesArn))}]`,
-        reason:
-          'One-time schedules are named after job ids, unknown at synth: create and delete are allowed on every schedule of the delayed-jobs group, and only there.',
-      });
-    }
+    if (Construct.isConstruct(holder)) this.acknowledgeLongDelayWildcard(holder);
   }
 
   /**

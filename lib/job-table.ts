@@ -8,8 +8,14 @@ export interface JobTableProps {
   readonly tableName: string;
 }
 
-/** Item-level actions the worker and the monitor use: conditional writes, reads, deletes. */
+/**
+ * Item-level actions the worker and the monitor use: conditional writes, reads, deletes, and
+ * the batch write of outcomes (`dynamodb-job-store.ts`). `test/infra/iam-coverage.test.ts`
+ * derives the calls from the bundled code and fails when this list misses one or holds one
+ * no code sends.
+ */
 const ITEM_ACTIONS = [
+  'dynamodb:BatchWriteItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -52,9 +58,14 @@ export class JobTable extends Construct {
     this.indexArn = `${this.table.tableArn}/index/${TABLE_SCHEMA.byQueueStatus.indexName}`;
   }
 
+  /** The item-level actions {@link grantJobAccess} allows on the table (the operator needs them too). */
+  get itemActions(): string[] {
+    return [...ITEM_ACTIONS];
+  }
+
   /**
-   * What the worker and the monitor need: item reads and conditional writes on the table and
-   * queries on its index. No Scan, no table-level administration.
+   * What the worker and the monitor need: item reads, conditional writes and batch writes on
+   * the table, and queries on its index. No Scan, no table-level administration.
    */
   grantJobAccess(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IGrantable, ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -22,6 +22,7 @@ import { JobSchedules } from './job-schedules.ts';
 import { JobTable } from './job-table.ts';
 import { JobsDashboard } from './jobs-dashboard.ts';
 import { LogQueries } from './log-queries.ts';
+import { OperatorPolicy } from './operator-policy.ts';
 import { QueueAlarms } from './queue-alarms.ts';
 import { QueueMetrics } from './queue-metrics.ts';
 import { QueueMonitor } from './queue-monitor.ts';
@@ -70,8 +71,9 @@ export interface LambdaJobsStackProps extends StackProps {
   /** POWERTOOLS_LOG_LEVEL of every function. Default INFO. */
   readonly logLevel?: LogLevel;
   /**
-   * Secrets Manager secret names the workers may read, e.g. the signing keys webhook jobs name
-   * in `secretRef`. Default none.
+   * Secrets Manager secret names job code may read, e.g. the signing keys webhook jobs name in
+   * `secretRef`: the workers, the monitor (its rescue runs `onAborted` hooks) and the operator
+   * policy (`jobs cancel` runs them too) may read them. Default none.
    */
   readonly workerSecretNames?: readonly string[];
   /** Default: `functions/worker.ts`, `functions/monitor.ts`, `functions/notifier.ts`. */
@@ -121,6 +123,8 @@ export class LambdaJobsStack extends Stack {
   readonly alarms: AlarmFactory['alarms'];
   /** The JSON LAMBDA_JOBS_QUEUE_URLS holds: `{ "<queue>": { "url", "dlqUrl" } }`. */
   readonly queueUrlsJson: string;
+  /** What an operator needs for the CLI against this stack (output `OperatorPolicyArn`). */
+  readonly operatorPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: LambdaJobsStackProps) {
     // Checked before the stack joins the app: a bad config leaves nothing half-built.
@@ -213,6 +217,15 @@ export class LambdaJobsStack extends Stack {
     for (const [name, value] of Object.entries(jobsVariables)) {
       this.monitor.monitor.function.addEnvironment(name, value);
     }
+    // The rescue runs jobs' onAborted hooks: job code, which may read the same secrets.
+    grantReadSecretsByName(this, this.monitor.monitor.function, props.workerSecretNames ?? []);
+    this.operatorPolicy = new OperatorPolicy(this, 'Operator', {
+      managedPolicyName: names.operatorPolicy,
+      queues: this.queues,
+      table: this.table,
+      schedules: this.schedules,
+      workerSecretNames: props.workerSecretNames ?? [],
+    }).policy;
     const monitorPeriod = Duration.seconds(config.monitor.everySeconds);
     queueConfigs.forEach((queue, index) => {
       new QueueAlarms(this, `Alarms${outputKeyPart(queue.name)}`, {
@@ -284,6 +297,11 @@ export class LambdaJobsStack extends Stack {
       'Backlog monitor function',
     );
     output(STACK_OUTPUTS.dashboardName, this.dashboard.dashboard.dashboardName, 'Dashboard');
+    output(
+      STACK_OUTPUTS.operatorPolicyArn,
+      this.operatorPolicy.managedPolicyArn,
+      'Managed policy for running the lambda-jobs CLI against this stack',
+    );
     output(STACK_OUTPUTS.dashboardUrl, this.dashboard.url, 'Dashboard in the console');
     if (this.slack.notifier) {
       output(

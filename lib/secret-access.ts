@@ -18,19 +18,35 @@ export function grantReadSecretsByName(
   grantee: IGrantable,
   secretNames: readonly string[],
 ): void {
-  if (secretNames.length === 0) return;
+  const statement = readSecretsStatement(scope, secretNames);
+  if (statement) grantee.grantPrincipal.addToPrincipalPolicy(statement);
+}
+
+/**
+ * The statement {@link grantReadSecretsByName} adds, for a policy that is not a principal's
+ * own; undefined when there are no names.
+ *
+ * @example
+ * ```ts
+ * const statement = readSecretsStatement(this, ['shop/slack-webhook']);
+ * if (statement) managedPolicy.addStatements(statement);
+ * ```
+ */
+export function readSecretsStatement(
+  scope: IConstruct,
+  secretNames: readonly string[],
+): PolicyStatement | undefined {
+  if (secretNames.length === 0) return undefined;
   const stack = Stack.of(scope);
-  grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: secretNames.map((name) =>
-        stack.formatArn({
-          service: 'secretsmanager',
-          resource: 'secret',
-          resourceName: `${name}-??????`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ),
-    }),
-  );
+  return new PolicyStatement({
+    actions: ['secretsmanager:GetSecretValue'],
+    resources: secretNames.map((name) =>
+      stack.formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: `${name}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    ),
+  });
 }

@@ -200,6 +200,7 @@ describe('workers', () => {
       {
         Effect: 'Allow',
         Action: [
+          'dynamodb:BatchWriteItem',
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
           'dynamodb:PutItem',
@@ -342,6 +343,7 @@ describe('monitor', () => {
       {
         Effect: 'Allow',
         Action: [
+          'dynamodb:BatchWriteItem',
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
           'dynamodb:PutItem',
@@ -472,6 +474,7 @@ describe('outputs for the CLI', () => {
         STACK_OUTPUTS.monitorFunctionName,
         STACK_OUTPUTS.dashboardName,
         STACK_OUTPUTS.dashboardUrl,
+        STACK_OUTPUTS.operatorPolicyArn,
         'QueueUrlDefault',
         'DlqUrlDefault',
         'WorkerFunctionNameDefault',
