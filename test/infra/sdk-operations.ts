@@ -132,8 +132,17 @@ function partiqlVerbsIn(code: string): Set<string> {
   return new Set([...code.matchAll(/[`'"]\s*(SELECT|INSERT|UPDATE|DELETE)\s/g)].map((m) => m[1]!));
 }
 
-/** The IAM actions one command needs. */
-function actionsFor(sdkPackage: string, command: string, partiqlVerbs: Set<string>): string[] {
+/**
+ * The IAM actions one command of `sdkPackage` needs (`partiqlVerbs`: the verbs of the PartiQL
+ * statements the code sends).
+ *
+ * @example `actionsFor('@aws-sdk/client-sqs', 'SendMessageBatchCommand', new Set())` is `['sqs:SendMessage']`
+ */
+export function actionsFor(
+  sdkPackage: string,
+  command: string,
+  partiqlVerbs: Set<string>,
+): string[] {
   const prefix = SERVICE_PREFIX[sdkPackage];
   if (prefix === undefined) {
     throw new Error(

@@ -1,0 +1,168 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_SCHEMA } from '../../config/table-schema.ts';
+import { LambdaJobsStack } from '../../lib/lambda-jobs-stack.ts';
+import { createAwsJobRuntime } from '../../runtime/adapters/aws/aws-job-runtime.ts';
+import { createSchedulerDelayedDelivery } from '../../runtime/adapters/aws/scheduler-delayed-delivery.ts';
+import { createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import { provisionTestResources, testConfig } from '../support/emulated-resources.ts';
+import { echo, keyed, testRegistry } from '../support/test-jobs.ts';
+import { CDK_JSON_CONTEXT, testConfig as infraConfig, TEST_JOB_LIMITS } from './infra-fixtures.ts';
+import { isAllowed, roleStatements, type TemplateStatement } from './policy-evaluation.ts';
+import { actionsFor } from './sdk-operations.ts';
+
+/**
+ * What a producer's code sends when it enqueues, recorded from the real job client against the
+ * emulators (every SDK command through a client middleware, the scheduler through a mock), is
+ * allowed by what `bindEnqueue` grants: the action, the resource, and the partition key
+ * (`dynamodb:LeadingKeys`) of every item it writes.
+ */
+
+interface RecordedCall {
+  readonly sdkPackage: string;
+  readonly command: string;
+  /** Partition key of the item read or written, when the call names one. */
+  readonly partitionKey?: string;
+}
+
+const recorded: RecordedCall[] = [];
+
+/** A middleware that records every command a client sends, with the partition key of its item. */
+function recorder(sdkPackage: string): InitializeMiddleware<object, MetadataBearer> {
+  return (next, context) => async (args) => {
+    // Document-client inputs are plain values here; low-level ones are `{ S: '…' }`.
+    const input = args.input as Record<string, Record<string, unknown> | undefined>;
+    const value = (input.Key ?? input.Item)?.[TABLE_SCHEMA.partitionKey];
+    const key = typeof value === 'string' ? value : (value as { S?: string } | undefined)?.S;
+    recorded.push({
+      sdkPackage,
+      command: context.commandName ?? 'unknown',
+      ...(key === undefined ? {} : { partitionKey: key }),
+    });
+    return next(args);
+  };
+}
+
+let stack: LambdaJobsStack;
+let producer: TemplateStatement[];
+
+beforeAll(async () => {
+  // Prepare: a stack with one producer bound, and the emulators' queues and table.
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  stack = new LambdaJobsStack(app, 'shop', {
+    config: infraConfig(),
+    jobLimits: TEST_JOB_LIMITS,
+    recordingMarginSeconds: 2,
+  });
+  const fn = new LambdaFunction(stack, 'Producer', {
+    runtime: Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: Code.fromInline('export const handler = async () => {};'),
+  });
+  stack.bindEnqueue(fn);
+  producer = roleStatements(
+    Template.fromStack(stack),
+    stack.getLogicalId(fn.role!.node.defaultChild as CfnRole),
+  );
+
+  const config = testConfig({ tracking: 'full' });
+  const resources = await provisionTestResources(config);
+  const sqs = createSqsClient();
+  const dynamodb = new DynamoDBClient({});
+  sqs.middlewareStack.add(recorder('@aws-sdk/client-sqs'), { step: 'initialize' });
+  dynamodb.middlewareStack.add(recorder('@aws-sdk/client-dynamodb'), { step: 'initialize' });
+  const scheduler = new SchedulerClient({});
+  const schedulerMock = mockClient(scheduler);
+  schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:::x' });
+  const runtime = (queues: typeof resources.queues) =>
+    createAwsJobRuntime({
+      registry: testRegistry,
+      config,
+      env: {
+        LAMBDA_JOBS_TABLE: resources.tableName,
+        LAMBDA_JOBS_QUEUE_URLS: JSON.stringify(queues),
+      },
+      sqs,
+      dynamodb,
+      delayedDelivery: createSchedulerDelayedDelivery({
+        client: scheduler,
+        groupName: 'test-delayed',
+        roleArn: 'arn:aws:iam::123456789012:role/scheduler',
+        queueArns: Object.fromEntries(
+          Object.values(queues).map((q) => [q.url, 'arn:aws:sqs:us-east-1:000000000000:q']),
+        ),
+      }),
+    }).client;
+
+  // Act: every way a producer enqueues.
+  const client = runtime(resources.queues);
+  await client.enqueue(echo, { n: 1 });
+  await client.enqueue(echo, { n: 2 }, { delay: 3600 });
+  await client.enqueue(keyed, { account: 'a' });
+  await client.enqueue(keyed, { account: 'a' }); // key taken: skipped
+  await client.enqueueMany(echo, [{ payload: { n: 3 } }, { payload: { n: 4 } }]);
+  // A send that fails releases the key (and the QUEUED record) again.
+  const broken = runtime({
+    default: { ...resources.queues.default!, url: `${resources.queues.default!.url}-missing` },
+  });
+  await expect(broken.enqueue(keyed, { account: 'b' })).rejects.toThrow();
+  for (const call of schedulerMock.calls()) {
+    recorded.push({
+      sdkPackage: '@aws-sdk/client-scheduler',
+      command: (call.args[0] as object).constructor.name,
+    });
+  }
+}, 60_000);
+
+describe('producer permissions (bindEnqueue)', () => {
+  it('exercised writes, deletes, sends and schedules', () => {
+    expect(new Set(recorded.map((c) => c.command))).toEqual(
+      new Set([
+        'PutItemCommand',
+        'DeleteItemCommand',
+        'SendMessageCommand',
+        'SendMessageBatchCommand',
+        'CreateScheduleCommand',
+      ]),
+    );
+  });
+
+  it('allows every call the job client made, on its resource and partition key', () => {
+    const resolve = (value: unknown) => stack.resolve(value);
+    const problems: string[] = [];
+    for (const call of recorded) {
+      for (const action of actionsFor(call.sdkPackage, call.command, new Set())) {
+        const required = action.startsWith('dynamodb:')
+          ? [
+              {
+                resource: resolve(stack.table.table.tableArn),
+                context: { 'dynamodb:LeadingKeys': [call.partitionKey ?? ''] },
+              },
+            ]
+          : action.startsWith('sqs:')
+            ? stack.queues.map((q) => ({ resource: resolve(q.queue.queueArn), context: {} }))
+            : action === 'iam:PassRole'
+              ? [
+                  {
+                    resource: resolve(stack.schedules.role.roleArn),
+                    context: { 'iam:PassedToService': ['scheduler.amazonaws.com'] },
+                  },
+                ]
+              : [{ resource: resolve(stack.schedules.delayedSchedulesArn), context: {} }];
+        for (const { resource, context } of required) {
+          if (!isAllowed(producer, action, resource, context)) {
+            problems.push(`${call.command} (${call.partitionKey ?? '-'}) needs ${action}`);
+          }
+        }
+      }
+    }
+    expect([...new Set(problems)]).toEqual([]);
+  });
+});
