@@ -14,6 +14,14 @@ export const DEFAULTS = {
   monitorEverySeconds: 60,
   stalledAfterSeconds: 600,
   lostGraceSeconds: 60,
+  /**
+   * The least JOBS_LOST_GRACE a deployment accepts, seconds. A timed-out attempt writes its own
+   * outcome (RETRYING, ERRORED) after its deadline: the write may be retried by the SDK under
+   * throttling and wait behind other lanes on a busy event loop, a few seconds at worst. With
+   * less grace than that, the monitor can mark LOST (and re-queue) an attempt whose own outcome
+   * is still on its way. Tests on the emulators may go lower; a deployed function may not.
+   */
+  lostGraceFloorSeconds: 10,
   monitorConcurrency: 10,
   dlqWarning: 1,
   tracking: 'full',

@@ -55,6 +55,8 @@ export const STACK_OUTPUTS = {
   /** JSON `{ "<queue>": "<worker function name>" }`. */
   workerFunctionNames: 'WorkerFunctionNames',
   tableName: 'TableName',
+  /** Namespace and `service` dimension of the metrics: `${appName}` or `${appName}-${stage}`. */
+  metricNamespace: 'MetricNamespace',
   warningTopicArn: 'WarningTopicArn',
   criticalTopicArn: 'CriticalTopicArn',
   monitorFunctionName: 'MonitorFunctionName',

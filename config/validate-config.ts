@@ -6,7 +6,7 @@ import type {
   ScheduleConfig,
 } from './config-types.ts';
 import { CronExpressionError, isValidTimeZone, toSchedulerExpression } from './cron.ts';
-import { recommendedVisibilityTimeoutSeconds } from './defaults.ts';
+import { DEFAULTS, recommendedVisibilityTimeoutSeconds } from './defaults.ts';
 
 /** Lowercase letters, digits, dashes; used as a prefix of SQS, Lambda and DynamoDB names. */
 export const APP_NAME_PATTERN = /^[a-z][a-z0-9-]{0,23}$/;
@@ -186,4 +186,28 @@ export function configProblems(config: LambdaJobsConfig): ConfigProblem[] {
     names.add(schedule.name);
   });
   return problems;
+}
+
+/**
+ * Rules a deployed configuration keeps on top of {@link configProblems}: JOBS_LOST_GRACE of at
+ * least `DEFAULTS.lostGraceFloorSeconds` (10 s). Checked at synth (`lib/synth-checks.ts`) and at
+ * each function's cold start ({@link assertDeployedConfig}); in-process tests on the emulators
+ * may use less to see LOST quickly.
+ *
+ * @example
+ * ```ts
+ * deployedConfigProblems(defineConfig({ ..., settings: { JOBS_LOST_GRACE: 0 } }));
+ * // [{ field: 'settings.JOBS_LOST_GRACE', value: 0, rule: 'must be at least 10 s …' }]
+ * ```
+ */
+export function deployedConfigProblems(config: LambdaJobsConfig): ConfigProblem[] {
+  const grace = config.monitor.lostGraceSeconds;
+  if (grace >= DEFAULTS.lostGraceFloorSeconds) return [];
+  return [
+    {
+      field: 'settings.JOBS_LOST_GRACE',
+      value: grace,
+      rule: `must be at least ${DEFAULTS.lostGraceFloorSeconds} s in a deployment: a timed-out attempt writes its own outcome after its deadline, and with less grace the monitor can mark it LOST first`,
+    },
+  ];
 }

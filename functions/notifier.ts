@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SNSEvent } from 'aws-lambda';
+import type { Context, SNSEvent } from 'aws-lambda';
 import { ENV, readEnv, readOptionalEnv } from '../config/env.ts';
 import { createSecretResolver } from '../runtime/adapters/aws/secrets-manager-secrets.ts';
 import { createSlackNotifier } from '../runtime/notifier/slack-notifier.ts';
@@ -8,11 +8,16 @@ import { createSlackNotifier } from '../runtime/notifier/slack-notifier.ts';
 // fetched on first use and cached for a few minutes (a rotated secret is picked up).
 const secretName = readEnv(ENV.slackWebhookSecret);
 const resolveSecret = createSecretResolver();
+const logger = new Logger();
 const notifier = createSlackNotifier({
   webhookUrl: () => resolveSecret(secretName),
   runbookBaseUrl: readOptionalEnv(ENV.runbookBaseUrl),
-  logger: new Logger(),
+  logger,
 });
 
 /** SNS (alarm topics) handler: posts each alarm to Slack; throws so Lambda retries a failed post. */
-export const handler = (event: SNSEvent): Promise<void> => notifier.notify(event);
+export const handler = (event: SNSEvent, context?: Context): Promise<void> => {
+  // Every log line of this invocation carries its request id and the cold-start flag.
+  if (context) logger.addContext(context);
+  return notifier.notify(event);
+};

@@ -14,6 +14,8 @@ export interface DeploymentNames extends ResourceNames {
   readonly prefix: string;
   workerFunction(queueName: string): string;
   readonly monitorFunction: string;
+  /** Keeps the monitor's schedule events EventBridge could not deliver. */
+  readonly monitorScheduleDeadLetterQueue: string;
   readonly notifierFunction: string;
   topic(level: AlertLevel): string;
   /** `${prefix}-${queue}-${kind}`, or `${prefix}-${kind}` for app-wide alarms. */
@@ -46,6 +48,7 @@ export function deploymentNames(
     prefix,
     workerFunction: (queueName) => `${prefix}-worker-${queueName}`,
     monitorFunction: `${prefix}-monitor`,
+    monitorScheduleDeadLetterQueue: `${prefix}-monitor-schedule-dlq`,
     notifierFunction: `${prefix}-slack-notifier`,
     topic: (level) => `${prefix}-alerts-${level}`,
     alarm: (kind, queueName) =>

@@ -22,10 +22,16 @@ export interface JobsFunctionProps {
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize: number;
+  /**
+   * `${appName}` or `${appName}-${stage}` (`deploymentNames().prefix`): the Powertools service
+   * name and the metric namespace.
+   */
   readonly appName: string;
   readonly logLevel: LogLevel;
   readonly logRetention: RetentionDays;
   readonly environment?: Readonly<Record<string, string>>;
+  /** Concurrent executions reserved for the function. Default none (the account's pool). */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -75,6 +81,9 @@ export class JobsFunction extends Construct {
       memorySize: props.memorySize,
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
       environment: {
         ...powertoolsEnvironment(props.appName, props.logLevel),
         ...props.environment,

@@ -78,6 +78,8 @@ export interface LambdaJobsStackProps extends StackProps {
   readonly workerSecretNames?: readonly string[];
   /** Default: `functions/worker.ts`, `functions/monitor.ts`, `functions/notifier.ts`. */
   readonly entries?: FunctionEntries;
+  /** Concurrent executions reserved for the monitor, 1–10. Default 1. */
+  readonly monitorReservedConcurrency?: number;
 }
 
 const DEFAULT_LOG_LEVEL: LogLevel = 'INFO';
@@ -123,6 +125,8 @@ export class LambdaJobsStack extends Stack {
   readonly alarms: AlarmFactory['alarms'];
   /** The JSON LAMBDA_JOBS_QUEUE_URLS holds: `{ "<queue>": { "url", "dlqUrl" } }`. */
   readonly queueUrlsJson: string;
+  /** Namespace and `service` dimension of this deployment's metrics: `${appName}[-${stage}]`. */
+  readonly metricNamespace: string;
   /** What an operator needs for the CLI against this stack (output `OperatorPolicyArn`). */
   readonly operatorPolicy: ManagedPolicy;
 
@@ -134,9 +138,12 @@ export class LambdaJobsStack extends Stack {
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const entries = props.entries ?? DEFAULT_ENTRIES;
     const names = deploymentNames(config, props.stage);
+    this.metricNamespace = names.prefix;
     const functionDefaults = {
       projectRoot: PROJECT_ROOT,
-      appName: config.appName,
+      // The metric namespace and `service` carry the stage: two stages in one account and
+      // region never feed each other's alarms.
+      appName: names.prefix,
       logLevel,
       logRetention,
     };
@@ -198,7 +205,7 @@ export class LambdaJobsStack extends Stack {
       runbookBaseUrl: props.runbookBaseUrl,
     });
 
-    const metrics = new QueueMetrics(config.appName);
+    const metrics = new QueueMetrics(names.prefix);
     const factory = new AlarmFactory({
       names,
       topics: this.topics,
@@ -210,7 +217,11 @@ export class LambdaJobsStack extends Stack {
       queues: this.queues,
       table: this.table,
       functionName: names.monitorFunction,
+      deadLetterQueueName: names.monitorScheduleDeadLetterQueue,
       entry: entries.monitor,
+      ...(props.monitorReservedConcurrency !== undefined
+        ? { reservedConcurrency: props.monitorReservedConcurrency }
+        : {}),
       metrics,
       factory,
     });
@@ -289,6 +300,11 @@ export class LambdaJobsStack extends Stack {
       'Worker function name per queue, as JSON',
     );
     output(STACK_OUTPUTS.tableName, this.table.table.tableName, 'Job records and concurrency keys');
+    output(
+      STACK_OUTPUTS.metricNamespace,
+      this.metricNamespace,
+      'Namespace and service dimension of the lambda-jobs metrics',
+    );
     output(STACK_OUTPUTS.warningTopicArn, this.topics.warning.topicArn, 'Warning alerts');
     output(STACK_OUTPUTS.criticalTopicArn, this.topics.critical.topicArn, 'Critical alerts');
     output(

@@ -4,8 +4,10 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RUNBOOKS } from '../config/alarm-descriptions.ts';
+import { ConfigError } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import type { AlarmFactory } from './alarm-factory.ts';
 import type { LogLevel } from './function-environment.ts';
@@ -19,6 +21,8 @@ export const HEARTBEAT_MISSED_RUNS = 3;
 
 export interface QueueMonitorProps {
   readonly config: LambdaJobsConfig;
+  /** `${appName}` or `${appName}-${stage}`: the monitor's Powertools service and metric namespace. */
+  readonly appName: string;
   readonly queues: readonly JobQueue[];
   readonly table: JobTable;
   readonly functionName: string;
@@ -28,7 +32,20 @@ export interface QueueMonitorProps {
   readonly logRetention: RetentionDays;
   readonly metrics: QueueMetrics;
   readonly factory: AlarmFactory;
+  /**
+   * Concurrent executions reserved for the monitor (1–10), so account-wide throttling never
+   * blinds the rescue and the alarms when the account is busiest. Default 1: runs do not overlap.
+   */
+  readonly reservedConcurrency?: number;
+  /** Name of the queue that keeps schedule events EventBridge could not deliver. */
+  readonly deadLetterQueueName: string;
 }
+
+/** Default of {@link QueueMonitorProps.reservedConcurrency}. */
+export const DEFAULT_MONITOR_RESERVED_CONCURRENCY = 1;
+
+/** Times EventBridge retries delivering a schedule event to the monitor (API errors, throttling). */
+export const MONITOR_SCHEDULE_RETRY_ATTEMPTS = 3;
 
 /**
  * The backlog monitor (`functions/monitor.ts`) on an EventBridge schedule (every
@@ -42,7 +59,9 @@ export interface QueueMonitorProps {
  *
  * Its metrics go out as EMF log lines, so it needs no `cloudwatch:PutMetricData`. A run that
  * fails is not retried (the next run measures afresh; overlapping runs are wasted work), and
- * the heartbeat alarm notices a monitor that stops reporting.
+ * the heartbeat alarm notices a monitor that stops reporting. Under pressure it still runs: it
+ * has reserved concurrency (default 1), and EventBridge retries a schedule event it could not
+ * deliver (throttling, API errors) for up to one period, then keeps it in a dead-letter queue.
  *
  * @example
  * ```ts
@@ -52,10 +71,24 @@ export interface QueueMonitorProps {
 export class QueueMonitor extends Construct {
   readonly monitor: JobsFunction;
   readonly rule: Rule;
+  /** Schedule events EventBridge could not deliver to the monitor after its retries. */
+  readonly scheduleDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: QueueMonitorProps) {
     super(scope, id);
     const everyMinutes = props.config.monitor.everySeconds / 60;
+    const reserved = props.reservedConcurrency ?? DEFAULT_MONITOR_RESERVED_CONCURRENCY;
+    if (!Number.isInteger(reserved) || reserved < 1 || reserved > 10) {
+      throw new ConfigError([
+        {
+          field: 'monitorReservedConcurrency',
+          value: reserved,
+          rule: 'must be a whole number from 1 to 10 (the monitor needs one run at a time)',
+        },
+      ]);
+    }
+    // A run older than one period is superseded by the next one: no use delivering it late.
+    const maxEventAge = Duration.seconds(Math.max(60, props.config.monitor.everySeconds));
     this.monitor = new JobsFunction(this, 'Monitor', {
       entry: props.entry,
       projectRoot: props.projectRoot,
@@ -64,12 +97,15 @@ export class QueueMonitor extends Construct {
       // A run must end before the next one starts.
       timeout: Duration.seconds(Math.min(props.config.monitor.everySeconds, 300)),
       memorySize: 512,
-      appName: props.config.appName,
+      appName: props.appName,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      reservedConcurrentExecutions: reserved,
     });
     const fn = this.monitor.function;
-    fn.configureAsyncInvoke({ retryAttempts: 0 });
+    // A run that fails is not retried (the next one measures afresh); a throttled invocation
+    // waits in Lambda's async queue at most one period.
+    fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge });
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['sqs:GetQueueAttributes'],
@@ -86,10 +122,28 @@ export class QueueMonitor extends Construct {
     });
     props.table.grantJobAccess(fn);
 
+    this.scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
+      queueName: props.deadLetterQueueName,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.scheduleDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: it keeps the schedule events EventBridge could not deliver to the monitor.',
+    });
     this.rule = new Rule(this, 'Schedule', {
       description: `Runs the lambda-jobs monitor every ${everyMinutes} min`,
       schedule: Schedule.rate(Duration.minutes(everyMinutes)),
-      targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+      targets: [
+        new LambdaFunction(fn, {
+          // Invoke API errors and throttling are retried, within one period.
+          retryAttempts: MONITOR_SCHEDULE_RETRY_ATTEMPTS,
+          maxEventAge,
+          deadLetterQueue: this.scheduleDeadLetterQueue,
+        }),
+      ],
     });
 
     const period = Duration.minutes(everyMinutes);

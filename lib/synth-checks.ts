@@ -8,7 +8,7 @@
 import { ConfigError, type ConfigProblem } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { outputKeyPart, STAGE_PATTERN } from '../config/stack-outputs.ts';
-import { configProblems } from '../config/validate-config.ts';
+import { configProblems, deployedConfigProblems } from '../config/validate-config.ts';
 import type { DeploymentNames } from './deployment-names.ts';
 import {
   environmentBytes,
@@ -177,6 +177,7 @@ function environmentProblems(input: DeploymentCheckInput): ConfigProblem[] {
 export function deploymentProblems(input: DeploymentCheckInput): ConfigProblem[] {
   return [
     ...configProblems(input.config),
+    ...deployedConfigProblems(input.config),
     ...jobProblems(input),
     ...nameProblems(input),
     ...retentionProblems(input.config),

@@ -182,10 +182,16 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
   const stack = await describeDeployedStack(cloudformation, name, app.config);
   const region = await cloudformation.config.region().catch(() => undefined);
   const cloudwatch = new CloudWatchClient({});
+  // Stacks of a stage publish under `${appName}-${stage}`; older stacks have no such output.
+  const metricNamespace = stack.outputs[STACK_OUTPUTS.metricNamespace] ?? app.config.appName;
   const admin = createAwsJobsAdmin({
     registry: app.registry,
     config: app.config,
-    env: resourceEnv(stack),
+    env: {
+      ...resourceEnv(stack),
+      POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
+      POWERTOOLS_SERVICE_NAME: metricNamespace,
+    },
     sqs: createSqsClient(io.env),
     dynamodb: createDynamoDbClient(),
     cloudwatch,
@@ -203,8 +209,8 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
     admin,
     monitorActivity: createCloudWatchMonitorHeartbeat({
       client: cloudwatch,
-      namespace: app.config.appName,
-      service: app.config.appName,
+      namespace: metricNamespace,
+      service: metricNamespace,
     }),
     alarms: createCloudWatchAlarmSource({
       client: cloudwatch,

@@ -60,8 +60,8 @@ describe('job queues', () => {
     // Prepare
     const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
 
-    // Assess
-    expect(queues).toHaveLength(4);
+    // Assess: two queues, their DLQs, and the monitor schedule's DLQ
+    expect(queues).toHaveLength(5);
     for (const queue of queues) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queue }],
@@ -282,21 +282,25 @@ describe('job table', () => {
 });
 
 describe('monitor', () => {
-  it('runs on an EventBridge schedule from config, without retries', () => {
+  it('runs on an EventBridge schedule from config that retries delivery within one period, then dead-letters', () => {
     const monitor = idOf('AWS::Lambda::Function', { FunctionName: 'shop-monitor' });
+    const dlq = idOf('AWS::SQS::Queue', { QueueName: 'shop-monitor-schedule-dlq' });
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
       Targets: [
         Match.objectLike({
           Arn: { 'Fn::GetAtt': [monitor, 'Arn'] },
-          RetryPolicy: { MaximumRetryAttempts: 0 },
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 60 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
         }),
       ],
     });
+    // A failed run is not retried (the next one measures afresh); a throttled one waits one period at most.
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: monitor },
       MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
     });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       FunctionName: { 'Fn::GetAtt': [monitor, 'Arn'] },
@@ -475,6 +479,7 @@ describe('outputs for the CLI', () => {
         STACK_OUTPUTS.dashboardName,
         STACK_OUTPUTS.dashboardUrl,
         STACK_OUTPUTS.operatorPolicyArn,
+        STACK_OUTPUTS.metricNamespace,
         'QueueUrlDefault',
         'DlqUrlDefault',
         'WorkerFunctionNameDefault',

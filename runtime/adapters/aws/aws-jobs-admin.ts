@@ -62,7 +62,7 @@ export function createAwsJobsAdmin(options: AwsJobsAdminOptions): JobsAdminServi
     ...(options.logger ? { logger: options.logger } : {}),
   });
   const { client } = runtime;
-  const { namespace, service } = metricIdentity(options.config.appName, {});
+  const { namespace, service } = metricIdentity(options.config.appName, options.env ?? {});
   const oldestAge =
     options.oldestAge ??
     (options.cloudwatch
