@@ -47,6 +47,7 @@ export const DEFAULT_RATES: FaultRates = {
   'sqs-response-lost-sdk-retried': 0.01,
   'invocation-crash': 0.04,
   'invocation-duplicate': 0.03,
+  'invocation-stall': 0.01,
 };
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
