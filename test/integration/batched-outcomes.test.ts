@@ -92,6 +92,10 @@ function batchIds(commandName: string, input: Record<string, unknown>): string[]
   return requests.map((r) => idOf(r.PutRequest.Item) ?? '?');
 }
 
+/**
+ * The batch write, and the unconditional BatchWriteItem it replaced (so that the stale cases
+ * below can be run against that path, where they fail).
+ */
 const BATCH_WRITES = new Set(['BatchExecuteStatementCommand', 'BatchWriteItemCommand']);
 
 function observedWorker() {
