@@ -5,6 +5,7 @@ import type {
   MetadataBearer,
   MiddlewareStack,
 } from '@smithy/types';
+import { TABLE_SCHEMA } from '../config/table-schema.ts';
 import { itemSizeBytes, writeUnitsForBytes } from './dynamodb-item-size.ts';
 
 /** SQS bills every 64 KB chunk of a request's payload as one request. */
@@ -22,9 +23,12 @@ export interface OperationTally {
   readonly errors: Readonly<Record<string, number>>;
   /** DynamoDB capacity units reported by ReturnConsumedCapacity (table and indexes). */
   readonly capacityUnits: number;
-  /** The part of `capacityUnits` spent on global secondary indexes. */
+  /** The part of the units (reported or computed) spent on global secondary indexes. */
   readonly indexCapacityUnits: number;
-  /** Units of refused conditional writes, which DynamoDB bills but does not report: from item size. */
+  /**
+   * Units DynamoDB bills but does not report, computed from item sizes: refused conditional
+   * writes, and PartiQL statements (DynamoDB Local reports no capacity for them).
+   */
   readonly estimatedCapacityUnits: number;
 }
 
@@ -134,13 +138,14 @@ export const DYNAMODB_READ_OPERATIONS: ReadonlySet<string> = new Set([
   'TransactGetItems',
 ]);
 
-/** DynamoDB operations whose units are billed as writes. */
+/** DynamoDB operations whose units are billed as writes (the runtime's PartiQL is all UPDATEs). */
 export const DYNAMODB_WRITE_OPERATIONS: ReadonlySet<string> = new Set([
   'PutItem',
   'UpdateItem',
   'DeleteItem',
   'BatchWriteItem',
   'TransactWriteItems',
+  'BatchExecuteStatement',
 ]);
 
 /** Totals over a tally, for one service or all of them. */
@@ -250,6 +255,107 @@ function refusedWriteUnits(operation: string, error: unknown): number {
   return writeUnitsForBytes(item ? itemSizeBytes(item) : 0);
 }
 
+/** The job table's index keys: an item has an index entry while both are set. */
+const INDEX_KEYS = [TABLE_SCHEMA.byQueueStatus.partitionKey, TABLE_SCHEMA.byQueueStatus.sortKey];
+
+type Item = Record<string, AttributeValue>;
+
+interface StatementRequestLike {
+  readonly Statement?: string;
+  readonly Parameters?: AttributeValue[];
+}
+interface StatementResponseLike {
+  readonly Error?: { readonly Code?: string; readonly Item?: Item };
+  readonly Item?: Item;
+}
+
+/** An UPDATE asks for the item as it was, so that the units it consumed can be computed. */
+function withOldItem(request: StatementRequestLike): StatementRequestLike {
+  const statement = request.Statement ?? '';
+  if (!/^\s*UPDATE\b/i.test(statement) || /\bRETURNING\b/i.test(statement)) return request;
+  return { ...request, Statement: `${statement} RETURNING ALL OLD *` };
+}
+
+/**
+ * The item a PartiQL UPDATE leaves: the item it found with its `SET "a" = ?` and `REMOVE "a"`
+ * clauses applied, values taken from its positional parameters in order.
+ *
+ * @example
+ * ```ts
+ * updatedItem({ pk: { S: 'a' }, x: { N: '1' } }, { Statement: 'UPDATE "t" SET "y" = ? REMOVE "x" WHERE "pk" = ?', Parameters: [{ S: 'b' }, { S: 'a' }] });
+ * // { pk: { S: 'a' }, y: { S: 'b' } }
+ * ```
+ */
+export function updatedItem(old: Item, request: StatementRequestLike): Item {
+  const next: Item = { ...old };
+  const statement = request.Statement ?? '';
+  const whereAt = statement.search(/\sWHERE\s/i);
+  const clauses = whereAt >= 0 ? statement.slice(0, whereAt) : statement;
+  let parameter = 0;
+  for (const [, verb, field, assigned] of clauses.matchAll(
+    /\b(SET|REMOVE)\s+"([^"]+)"(\s*=\s*\?)?/gi,
+  )) {
+    if (verb!.toUpperCase() === 'REMOVE') delete next[field!];
+    else if (assigned) {
+      const value = request.Parameters?.[parameter++];
+      if (value) next[field!] = value;
+    }
+  }
+  return next;
+}
+
+/**
+ * Units an applied UPDATE consumes, as UpdateItem's: the larger of the item before and after,
+ * plus the index entry it deletes, puts or rewrites.
+ *
+ * @example
+ * ```ts
+ * updateUnits(runningListed, successfulListed); // { units: 3, indexUnits: 2 } (entry moved)
+ * ```
+ */
+export function updateUnits(old: Item, next: Item): { units: number; indexUnits: number } {
+  const table = writeUnitsForBytes(Math.max(itemSizeBytes(old), itemSizeBytes(next)));
+  const listed = (item: Item) => INDEX_KEYS.every((key) => item[key] !== undefined);
+  const sameEntry =
+    listed(old) &&
+    listed(next) &&
+    INDEX_KEYS.every((key) => JSON.stringify(old[key]) === JSON.stringify(next[key]));
+  let indexUnits = 0;
+  if (sameEntry) indexUnits = writeUnitsForBytes(itemSizeBytes(next));
+  else {
+    if (listed(old)) indexUnits += writeUnitsForBytes(itemSizeBytes(old));
+    if (listed(next)) indexUnits += writeUnitsForBytes(itemSizeBytes(next));
+  }
+  return { units: table + indexUnits, indexUnits };
+}
+
+/**
+ * Units of a BatchExecuteStatement of UPDATEs, computed when DynamoDB reports none (DynamoDB
+ * Local never does for PartiQL): each applied statement from the item it found and left, each
+ * statement refused by its condition from the item it found (at least one unit).
+ */
+function statementUnits(input: unknown, output: unknown): { units: number; indexUnits: number } {
+  const requests = (input as { Statements?: StatementRequestLike[] }).Statements ?? [];
+  const responses = (output as { Responses?: StatementResponseLike[] } | undefined)?.Responses;
+  let units = 0;
+  let indexUnits = 0;
+  requests.forEach((request, i) => {
+    const response = responses?.[i];
+    if (!response) return;
+    if (response.Error) {
+      if (response.Error.Code === 'ConditionalCheckFailed') {
+        units += writeUnitsForBytes(response.Error.Item ? itemSizeBytes(response.Error.Item) : 0);
+      }
+      return;
+    }
+    const old = response.Item ?? {};
+    const each = updateUnits(old, updatedItem(old, request));
+    units += each.units;
+    indexUnits += each.indexUnits;
+  });
+  return { units, indexUnits };
+}
+
 /** A client whose middleware stack can be extended (every AWS SDK v3 client). */
 export interface ClientWithMiddleware {
   // biome-ignore lint/suspicious/noExplicitAny: every SDK client has its own input/output union
@@ -295,7 +401,12 @@ export function countRequests(
         const itemOperation =
           DYNAMODB_READ_OPERATIONS.has(operation) || DYNAMODB_WRITE_OPERATIONS.has(operation);
         if (service !== 'DynamoDB' || !itemOperation) return next(args);
-        return next({ ...args, input: { ...args.input, ReturnConsumedCapacity: 'INDEXES' } });
+        const input: Record<string, unknown> = { ...args.input, ReturnConsumedCapacity: 'INDEXES' };
+        if (operation === 'BatchExecuteStatement') {
+          const statements = (input.Statements ?? []) as StatementRequestLike[];
+          input.Statements = statements.map(withOldItem);
+        }
+        return next({ ...args, input });
       };
     client.middlewareStack.add(askForCapacity, {
       step: 'initialize',
@@ -309,11 +420,16 @@ export function countRequests(
       try {
         const result = await next(args);
         const { units, indexUnits } = consumedCapacity(result.output);
+        const computed =
+          operation === 'BatchExecuteStatement' && units === 0
+            ? statementUnits(args.input, result.output)
+            : { units: 0, indexUnits: 0 };
         counter.record(service, operation, {
           billedRequests:
             service === 'SQS' ? sqsBilledRequests(operation, args.input, result.output) : 1,
           capacityUnits: units,
-          indexCapacityUnits: indexUnits,
+          indexCapacityUnits: indexUnits + computed.indexUnits,
+          estimatedCapacityUnits: computed.units,
         });
         return result;
       } catch (error) {

@@ -263,7 +263,7 @@ function costDetails(cost: CostResult): string {
       ? 'DynamoDB units: as reported by DynamoDB Local (ReturnConsumedCapacity INDEXES).'
       : 'DynamoDB units: DynamoDB Local reported none; computed from item sizes.',
     estimated
-      ? 'Refused conditional writes were billed from the size of the item they found (estimated).'
+      ? 'Units DynamoDB Local does not report were computed from item sizes: refused conditional writes (from the item they found) and PartiQL statements (BatchExecuteStatement).'
       : 'No conditional write was refused.',
     `Physical minimum: ${cost.minimums.minimal.assumptions.batchSize} jobs per batch (send, receive, delete, invocation), ${formatNumber(cost.minimums.minimal.assumptions.billedMsPerInvocation, 1)} billed ms per invocation (the lowest measured of any contender; normally the minimum handler's), ${cost.minimums.minimal.assumptions.memoryMb} MB; DynamoDB write units per job: ${MINIMUM_WRITE_UNITS.minimal} for minimal's guarantees (claim + result, no index), ${MINIMUM_WRITE_UNITS.full} for full's (also listed by queue and status from enqueue on: 1 + 1 at enqueue, 1 + 2 for each of two status changes). See docs/benchmarks.md.`,
   ];

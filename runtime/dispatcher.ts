@@ -20,7 +20,13 @@ import { effectiveSettings } from './job-timing.ts';
 import { LIMITS } from './limits.ts';
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
 import { validatePayload } from './payload-schema.ts';
-import type { ConcurrencyKeyStore, JobStore, QueueTransport, SuccessfulAttempt } from './ports.ts';
+import type {
+  ConcurrencyKeyStore,
+  JobStore,
+  QueueTransport,
+  SuccessfulAttempt,
+  SuccessWrite,
+} from './ports.ts';
 import type { JobRegistry } from './registry.ts';
 import { MAX_VISIBILITY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
 import { retryTransient } from './retry-transient.ts';
@@ -76,16 +82,16 @@ export interface Dispatcher {
 
 type Delivery = 'delete' | 'keep';
 
-/** Most successful outcomes written by one batch write (BatchWriteItem takes 25). */
+/** Most successful outcomes written by one batch write (BatchExecuteStatement takes 25). */
 const RESULT_GROUP_MAX = 25;
 
 /**
  * Creates the dispatcher. For every message: parse and validate (malformed → ERRORED + DLQ),
  * claim with one conditional write, run with a deadline, record the outcome, and either let
  * the message be deleted or return it as a batch item failure (retry, defer, deadline guard).
- * The successful outcomes of a batch are written together (one batch write, see
- * `writeSuccesses`); every other outcome is one conditional write. One message's trouble never
- * affects the others in its batch.
+ * The successful outcomes of a batch are written together (one batch request of conditional
+ * writes, see `writeSuccesses`); every other outcome is one conditional write. One message's
+ * trouble never affects the others in its batch.
  *
  * @example
  * ```ts
@@ -98,8 +104,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const random = deps.random ?? Math.random;
   const marginMs = deps.deadlineMarginMs ?? 2000;
   const lostGraceMs = deps.lostGraceMs ?? 60_000;
-  /** How long a batch write of outcomes may take: half the lost grace, at least a second. */
-  const batchWriteAllowanceMs = Math.max(lostGraceMs / 2, 1000);
   const { logger, metrics, store, transport, queue } = deps;
   /** The rescue's rule: a RUNNING attempt is over once its lease expired before this instant. */
   const leaseExpiredBefore = (at: Date) => new Date(at.getTime() - lostGraceMs).toISOString();
@@ -266,35 +270,33 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   /**
-   * Writes a group of successful outcomes with one batch write, answering which were written.
-   * The batch write has no condition, so it takes only attempts nobody else can have moved on:
-   * a RUNNING record changes only by its claimer, or by `markLost` once the lease has been
-   * over for the lost grace. An attempt is batched only if that moment is more than
-   * `batchWriteAllowanceMs` away, and the request is abandoned once the allowance is spent.
-   * Everything else (a lone outcome, a late attempt, a failed or abandoned batch write) is
-   * left to the conditional write, which recognises an outcome the batch did write.
+   * Writes a group of successful outcomes in one batch request, each under the condition of
+   * the single conditional write, and answers what became of each. A lone outcome, and every
+   * outcome of a batch request that failed as a whole, are left to the conditional write
+   * (`unwritten`), which recognises an outcome the batch did write.
    */
-  async function writeSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<boolean[]> {
-    const latestLease = now().getTime() + batchWriteAllowanceMs - lostGraceMs;
-    const safe = new Set(
-      attempts.filter((a) => (Date.parse(a.claimed.leaseExpiresAt ?? '') || 0) > latestLease),
-    );
-    if (safe.size < 2) return attempts.map(() => false);
-    let unwritten: ReadonlySet<string>;
+  async function writeSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<SuccessWrite[]> {
+    const unwritten: SuccessWrite = { kind: 'unwritten', reason: 'lone outcome' };
+    if (attempts.length < 2) return attempts.map(() => unwritten);
     try {
-      unwritten = await store.recordSuccesses(
-        [...safe],
-        AbortSignal.timeout(batchWriteAllowanceMs),
-      );
+      const outcomes = [...(await store.recordSuccesses(attempts))];
+      const retried = outcomes.filter((o) => o.kind === 'unwritten');
+      if (retried.length > 0) {
+        logger.warn('Job outcomes left unwritten by the batch write; writing them one by one', {
+          queue: queue.name,
+          jobs: retried.length,
+          reasons: [...new Set(retried.map((o) => o.reason))],
+        });
+      }
+      return outcomes;
     } catch (error) {
       logger.warn('Batch write of job outcomes failed; writing them one by one', {
         queue: queue.name,
-        jobs: safe.size,
+        jobs: attempts.length,
         error,
       });
-      return attempts.map(() => false);
+      return attempts.map(() => ({ kind: 'unwritten', reason: 'batch write failed' }));
     }
-    return attempts.map((a) => safe.has(a) && !unwritten.has(a.claimed.id));
   }
 
   async function runClaimed(
@@ -305,7 +307,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     envelope: JobEnvelope,
     deadlineMs: number,
     settings: ReturnType<typeof effectiveSettings>,
-    successes: GroupCommit<SuccessfulAttempt>,
+    successes: GroupCommit<SuccessfulAttempt, SuccessWrite>,
   ): Promise<Delivery> {
     const startedAt = Date.parse(claimed.startedAt ?? '') || now().getTime();
     const attempt = claimed.attempts;
@@ -348,25 +350,32 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const durationMs = Math.max(0, endedAt.getTime() - startedAt);
     const at = endedAt.toISOString();
     const timing = { duration_ms: durationMs, wait_ms: claimed.waitMs };
+    /**
+     * Another delivery (or the monitor) moved the record on; that delivery may be this very
+     * message, so it is kept: its next delivery decides from the record (onConflict).
+     */
+    const outcomeRefused = (error: JobStateConflictError) => {
+      logger.warn('Job record changed while it ran; outcome not recorded', { ...keys, error });
+      return false;
+    };
     const recordOutcome = async (result: Parameters<JobStore['finishAttempt']>[1]) => {
       try {
         await retryTransient(() => store.finishAttempt(claimed, result, at));
         return true;
       } catch (error) {
-        if (error instanceof JobStateConflictError) {
-          // Another delivery (or the monitor) moved the record on; that delivery may be this very
-          // message, so it is kept: its next delivery decides from the record (onConflict).
-          logger.warn('Job record changed while it ran; outcome not recorded', { ...keys, error });
-          return false;
-        }
+        if (error instanceof JobStateConflictError) return outcomeRefused(error);
         throw error;
       }
     };
 
     if (!failed) {
       const result = { status: JobStatus.SUCCESSFUL, durationMs, ...boundOutput(output) };
+      const committed = await successes.commit({ claimed, result, now: at });
       const recorded =
-        (await successes.commit({ claimed, result, now: at })) || (await recordOutcome(result));
+        committed.kind === 'written' ||
+        (committed.kind === 'conflict'
+          ? outcomeRefused(committed.error)
+          : await recordOutcome(result));
       if (!recorded) return 'keep';
       logger.info('Job succeeded', { ...keys, status: JobStatus.SUCCESSFUL, ...timing });
       metrics.record({
@@ -457,7 +466,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   async function dispatchOne(
     message: QueueMessage,
     clock: InvocationClock | undefined,
-    successes: GroupCommit<SuccessfulAttempt>,
+    successes: GroupCommit<SuccessfulAttempt, SuccessWrite>,
   ): Promise<Delivery> {
     let envelope: JobEnvelope;
     try {
@@ -533,8 +542,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       const failures: { itemIdentifier: string }[] = [];
       const limit = Math.max(1, deps.recordConcurrency ?? 10);
-      const successes = createGroupCommit({
+      const successes = createGroupCommit<SuccessfulAttempt, SuccessWrite>({
         write: writeSuccesses,
+        unwritten: { kind: 'unwritten', reason: 'no answer' },
         maxEntries: RESULT_GROUP_MAX,
         lingerMs: deps.outcomeLingerMs ?? 50,
       });

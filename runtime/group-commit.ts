@@ -1,10 +1,12 @@
 /** Options for {@link createGroupCommit}. */
-export interface GroupCommitOptions<Entry> {
+export interface GroupCommitOptions<Entry, Result> {
   /**
-   * Writes a group of entries and answers, per entry and in order, whether it was written.
-   * A rejection counts as "none written".
+   * Writes a group of entries and answers, per entry and in order, what became of it (for
+   * example whether it was written). A rejection counts as `unwritten` for every entry.
    */
-  readonly write: (entries: readonly Entry[]) => Promise<readonly boolean[]>;
+  readonly write: (entries: readonly Entry[]) => Promise<readonly Result[]>;
+  /** The answer for an entry the write did not carry (it rejected, or answered nothing for it). */
+  readonly unwritten: Result;
   /** Most entries per write; a full group is written at once. */
   readonly maxEntries: number;
   /** Longest an entry waits for the work still running before its group is written, ms. */
@@ -16,48 +18,50 @@ export interface GroupCommitOptions<Entry> {
  * entry is written when every piece of work that has begun is waiting on the commit (or has
  * ended), when `maxEntries` are waiting, or after `lingerMs`, whichever comes first.
  */
-export interface GroupCommit<Entry> {
+export interface GroupCommit<Entry, Result> {
   /** A piece of work began: the commit waits for it (up to `lingerMs`) before writing. */
   begin(): void;
   /** That piece of work ended. */
   end(): void;
   /**
-   * Adds the entry of a piece of work that has begun and waits for the write that carries it:
-   * true when it was written, false when the caller must write it itself. While it waits, the
-   * work counts as not running.
+   * Adds the entry of a piece of work that has begun and waits for the write that carries it,
+   * answering what the write answered for it (`unwritten` when the caller must write it
+   * itself). While it waits, the work counts as not running.
    */
-  commit(entry: Entry): Promise<boolean>;
+  commit(entry: Entry): Promise<Result>;
 }
 
-interface Waiting<Entry> {
+interface Waiting<Entry, Result> {
   readonly entry: Entry;
-  readonly settle: (written: boolean) => void;
+  readonly settle: (result: Result) => void;
 }
 
 /**
  * @example
  * ```ts
- * const group = createGroupCommit({ write: (records) => store.putMany(records), maxEntries: 25, lingerMs: 20 });
+ * const group = createGroupCommit({ write: (records) => store.putMany(records), unwritten: false, maxEntries: 25, lingerMs: 20 });
  * group.begin();
  * try { const written = await group.commit(record); if (!written) await store.put(record); }
  * finally { group.end(); }
  * ```
  */
-export function createGroupCommit<Entry>(options: GroupCommitOptions<Entry>): GroupCommit<Entry> {
+export function createGroupCommit<Entry, Result>(
+  options: GroupCommitOptions<Entry, Result>,
+): GroupCommit<Entry, Result> {
   const maxEntries = Math.max(1, options.maxEntries);
   let running = 0;
-  let waiting: Waiting<Entry>[] = [];
+  let waiting: Waiting<Entry, Result>[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  async function writeGroup(group: readonly Waiting<Entry>[]): Promise<void> {
-    let written: readonly boolean[];
+  async function writeGroup(group: readonly Waiting<Entry, Result>[]): Promise<void> {
+    let results: readonly Result[];
     try {
-      written = await options.write(group.map((w) => w.entry));
+      results = await options.write(group.map((w) => w.entry));
     } catch {
-      written = [];
+      results = [];
     }
     group.forEach((w, i) => {
-      w.settle(written[i] === true);
+      w.settle(i < results.length ? (results[i] as Result) : options.unwritten);
     });
   }
 
@@ -86,7 +90,7 @@ export function createGroupCommit<Entry>(options: GroupCommitOptions<Entry>): Gr
       flushIfReady();
     },
     async commit(entry) {
-      const written = new Promise<boolean>((settle) => {
+      const written = new Promise<Result>((settle) => {
         waiting.push({ entry, settle });
       });
       running -= 1;

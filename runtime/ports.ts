@@ -4,6 +4,7 @@
  * emulators; `runtime/adapters/memory/` implements them in memory for fast unit tests. One
  * contract test suite runs against every adapter.
  */
+import type { JobStateConflictError } from './errors.ts';
 import type { JobRecord, StoredError } from './job-record.ts';
 import type { JobStatus } from './job-status.ts';
 
@@ -105,8 +106,26 @@ export interface SuccessfulAttempt {
   readonly now: string;
 }
 
-/** Which running attempt a transition is about: the claimed record's id, queue and attempts. */
-export type AttemptRef = Pick<JobRecord, 'id' | 'queue' | 'attempts'>;
+/**
+ * Which running attempt a transition is about: the claimed record's id, queue and attempts,
+ * and its claim token when it has one (an attempt number alone repeats after an operator's
+ * requeue resets it; the token names one claim).
+ */
+export type AttemptRef = Pick<JobRecord, 'id' | 'queue' | 'attempts' | 'claimToken'>;
+
+/**
+ * What became of one attempt given to {@link JobStore.recordSuccesses}:
+ * `written`: the record is SUCCESSFUL for this attempt (by this request, or by an earlier try
+ * of the same write whose answer was lost);
+ * `conflict`: the condition refused it, the record is no longer this attempt's (rescued as
+ * LOST, requeued): the same error `finishAttempt` throws;
+ * `unwritten`: not written for a reason that may pass (throttled, the id named twice, no
+ * record): the caller writes it with `finishAttempt`.
+ */
+export type SuccessWrite =
+  | { readonly kind: 'written' }
+  | { readonly kind: 'conflict'; readonly error: JobStateConflictError }
+  | { readonly kind: 'unwritten'; readonly reason: string };
 
 export interface ListJobsQuery {
   readonly queue: string;
@@ -127,9 +146,9 @@ export interface JobPage {
 }
 
 /**
- * The results store: one record per job, every transition one conditional write (except the
- * batch of successes, see `recordSuccesses`). A refused condition is returned as data
- * (`conflict`) or thrown as JobStateConflictError, never ignored.
+ * The results store: one record per job, every transition a conditional write (the batch of
+ * successes too: one condition per job, see `recordSuccesses`). A refused condition is
+ * returned as data (`conflict`) or thrown as JobStateConflictError, never ignored.
  */
 export interface JobStore {
   /** Writes the QUEUED record at enqueue (tracking `full`). Refuses an id that exists. */
@@ -137,24 +156,21 @@ export interface JobStore {
   /** QUEUED/RETRYING/DEFERRED (or no record) → RUNNING, attempts + 1. */
   claim(request: ClaimRequest): Promise<ClaimOutcome>;
   /**
-   * RUNNING (this attempt) → SUCCESSFUL / ERRORED / RETRYING / DEFERRED. Throws
+   * RUNNING (this attempt) → SUCCESSFUL / ERRORED / RETRYING / DEFERRED, conditional on
+   * RUNNING, this attempt count and, when the attempt carries one, its claim token. Throws
    * JobStateConflictError when the record is no longer this attempt's (e.g. rescued as LOST).
    */
   finishAttempt(attempt: AttemptRef, result: AttemptResult, now: string): Promise<JobRecord>;
   /**
-   * RUNNING (this attempt) → SUCCESSFUL for several jobs in one request, without conditions:
-   * each record is written whole, as `finishAttempt` would leave it. Only for attempts that
-   * nobody else can have moved on: a RUNNING record changes only by its claimer, or by
-   * `markLost` once its lease has been over for the lost grace, so the caller passes only
-   * attempts for which that moment is further away than `signal` lets the request run. The
-   * dispatcher passes at most 25 (adapters may split them into several requests). Returns the
-   * ids it did not write (throttled, duplicated in `attempts`); the caller records those with
-   * `finishAttempt`. Throws when `signal` aborts first.
+   * RUNNING (this attempt) → SUCCESSFUL for several jobs in few requests, each under the very
+   * condition of `finishAttempt` and leaving the very record it would. Answers one
+   * {@link SuccessWrite} per attempt, in order; a refused condition is a `conflict` (or
+   * `written`, when the record already holds this outcome), never an overwrite. The dispatcher
+   * passes at most 25 (adapters may split them into several requests). Throws when a request
+   * fails as a whole; the caller then records each with `finishAttempt`, which recognises an
+   * outcome that was applied.
    */
-  recordSuccesses(
-    attempts: readonly SuccessfulAttempt[],
-    signal?: AbortSignal,
-  ): Promise<ReadonlySet<string>>;
+  recordSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<readonly SuccessWrite[]>;
   /** RUNNING past `leaseExpiredBefore` → LOST. Returns null when another run got there first. */
   markLost(attempt: AttemptRef, leaseExpiredBefore: string, now: string): Promise<JobRecord | null>;
   /**

@@ -1,6 +1,6 @@
 import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
-import type { ClaimRequest, SuccessfulAttempt } from './ports.ts';
+import type { AttemptRef, AttemptResult, ClaimRequest, SuccessfulAttempt } from './ports.ts';
 
 /**
  * The whole records that store transitions write, and how a store recognises its own earlier
@@ -80,4 +80,47 @@ export function succeededRecord(attempt: SuccessfulAttempt, expiresAt: number): 
     ...(result.output === undefined ? {} : { output: result.output }),
     ...(result.outputTruncated === undefined ? {} : { outputTruncated: result.outputTruncated }),
   };
+}
+
+/**
+ * Whether `current` is this attempt's own, still running: RUNNING, the same attempt count and,
+ * when the attempt carries a claim token, the same token. The condition of every write that
+ * ends an attempt (`finishAttempt`, `recordSuccesses`).
+ *
+ * @example
+ * ```ts
+ * if (!isRunningAttempt(attempt, current)) throw new JobStateConflictError(id, 'finish', current?.status);
+ * ```
+ */
+export function isRunningAttempt(attempt: AttemptRef, current: JobRecord | undefined): boolean {
+  return (
+    current?.status === JobStatus.RUNNING &&
+    current.attempts === attempt.attempts &&
+    (attempt.claimToken === undefined || current.claimToken === attempt.claimToken)
+  );
+}
+
+/**
+ * Whether `current`, which refused a write ending an attempt, already holds that very outcome
+ * (an earlier try of the write, applied, its answer lost): the same status, the attempt count
+ * the outcome leaves (a deferral gives its attempt back), the same `endedAt` and claim token.
+ *
+ * @example
+ * ```ts
+ * if (isEarlierTryOfOutcome(attempt, 'SUCCESSFUL', now, current)) return current;
+ * ```
+ */
+export function isEarlierTryOfOutcome(
+  attempt: AttemptRef,
+  status: AttemptResult['status'],
+  now: string,
+  current: JobRecord | undefined,
+): boolean {
+  const attempts = status === JobStatus.DEFERRED ? attempt.attempts - 1 : attempt.attempts;
+  return (
+    current?.status === status &&
+    current.attempts === attempts &&
+    current.endedAt === now &&
+    (attempt.claimToken === undefined || current.claimToken === attempt.claimToken)
+  );
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  BatchExecuteStatementCommand,
   ConditionalCheckFailedException,
   DynamoDBClient,
   PutItemCommand,
@@ -112,6 +113,48 @@ describe('bench request counter', () => {
       requests: 1,
       errors: { ConditionalCheckFailedException: 1 },
       estimatedCapacityUnits: 2,
+    });
+  });
+
+  it('computes the units of PartiQL UPDATEs DynamoDB Local does not report, from the items before and after', async () => {
+    // Prepare: one statement moves a listed record's index entry; one is refused by its condition.
+    const counter = createRequestCounter();
+    const running = {
+      pk: { S: 'JOB#a' },
+      status: { S: 'RUNNING' },
+      gsi1pk: { S: 'q#RUNNING' },
+      gsi1sk: { S: '1#a' },
+    };
+    const stub = stubHandler(200, {
+      Responses: [
+        { TableName: 't', Item: running },
+        {
+          TableName: 't',
+          Error: { Code: 'ConditionalCheckFailed', Message: 'x', Item: { pk: { S: 'JOB#b' } } },
+        },
+      ],
+    });
+    const dynamodb = new DynamoDBClient({ ...clientConfig, requestHandler: stub.handler });
+    countRequests(dynamodb, counter);
+    const statement = {
+      Statement:
+        'UPDATE "t" SET "status" = ? SET "gsi1pk" = ? REMOVE "lease" WHERE "pk" = ? AND "status" = ?',
+      Parameters: [{ S: 'SUCCESSFUL' }, { S: 'q#SUCCESSFUL' }, { S: 'JOB#a' }, { S: 'RUNNING' }],
+    };
+
+    // Act
+    await dynamodb.send(new BatchExecuteStatementCommand({ Statements: [statement, statement] }));
+
+    // Assess: 1 table unit + index delete and put (2), and 1 unit for the refused statement
+    expect(stub.bodies[0]).toMatchObject({
+      ReturnConsumedCapacity: 'INDEXES',
+      Statements: [{ Statement: `${statement.Statement} RETURNING ALL OLD *` }, {}],
+    });
+    expect(counter.snapshot()['DynamoDB.BatchExecuteStatement']).toMatchObject({
+      requests: 1,
+      capacityUnits: 0,
+      estimatedCapacityUnits: 4,
+      indexCapacityUnits: 2,
     });
   });
 

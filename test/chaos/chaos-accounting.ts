@@ -11,7 +11,8 @@
  *   short by its deadline though its script did not overrun), one whose script cannot ends
  *   ERRORED or LOST; malformed messages end ERRORED;
  * - duplicate completion: DynamoDB applied more than one write taking the record from RUNNING
- *   to SUCCESSFUL, or more than one ending of any kind (RUNNING → SUCCESSFUL / ERRORED / LOST);
+ *   to SUCCESSFUL, or more than one ending of any kind (RUNNING → SUCCESSFUL / ERRORED / LOST),
+ *   in particular two endings of one attempt (a stale outcome landing after the rescue);
  *   and, seen from the job's side, `run` completed (returned before its deadline, in a live
  *   invocation) more than once. A SUCCESSFUL record must have exactly one SUCCESSFUL write and
  *   one completed run behind it;
@@ -61,6 +62,11 @@ export interface Accounting {
   readonly duplicateSuccessWrites: readonly string[];
   /** More than one applied ending (RUNNING → SUCCESSFUL / ERRORED / LOST). */
   readonly multipleEndings: readonly string[];
+  /**
+   * An attempt ended twice: a write ending it landed after another had (a stale outcome over
+   * LOST, say). Kept apart from `multipleEndings`, which counts endings of any attempt.
+   */
+  readonly staleEndings: readonly string[];
   /** SUCCESSFUL record without exactly one applied SUCCESSFUL write behind it. */
   readonly successWithoutItsWrite: readonly string[];
   /** Applied SUCCESSFUL writes per command: batch writes, and conditional writes (lone or fallback). */
@@ -155,23 +161,7 @@ export async function accountFor(run: ChaosRun): Promise<Accounting> {
     else dlqUnreadable += 1;
   }
 
-  /**
-   * The applied writes of `id`, with an abandoned batch write counted as applied when the
-   * final record is exactly what it wrote and no answered write wrote that.
-   */
-  const appliedWritesOf = (id: string) => {
-    const answered = writes.writesOf(id);
-    const record = records.get(id);
-    const shown = writes
-      .unconfirmedOf(id)
-      .filter(
-        (w) =>
-          w.status === record?.status &&
-          w.endedAt === record.endedAt &&
-          !answered.some((a) => a.status === w.status && a.endedAt === w.endedAt),
-      );
-    return [...answered, ...shown.slice(0, 1)];
-  };
+  const appliedWritesOf = (id: string) => writes.writesOf(id);
   const endingsOf = (id: string) =>
     appliedWritesOf(id).filter(
       (w) => w.fromRunning && w.status !== Status.RETRYING && w.status !== Status.DEFERRED,
@@ -217,6 +207,10 @@ export async function accountFor(run: ChaosRun): Promise<Accounting> {
     erroredNotMarked: withStatus(Status.ERRORED).filter((id) => !recorded(id)?.deadLetteredAt),
     duplicateSuccessWrites: ids.filter((id) => successWritesOf(id).length > 1),
     multipleEndings: ids.filter((id) => endingsOf(id).length > 1),
+    staleEndings: ids.filter((id) => {
+      const attempts = endingsOf(id).map((w) => w.attempt);
+      return attempts.some((attempt, i) => attempts.indexOf(attempt) !== i);
+    }),
     successWithoutItsWrite: withStatus(Status.SUCCESSFUL).filter(
       (id) => successWritesOf(id).length !== 1,
     ),

@@ -42,7 +42,10 @@ import {
   testRegistry,
   unrecoverable,
 } from '../support/test-jobs.ts';
-import { statusWritesOf } from './write-ledger.ts';
+import { createChaosJobs, createRunLedger } from './chaos-jobs.ts';
+import { stallOutcomeWrites, startEventLoopStall } from './event-loop-stall.ts';
+import { type InvocationState, runInInvocation } from './invocation-freeze.ts';
+import { createWriteLedger, observeAppliedWrites, statusWritesOf } from './write-ledger.ts';
 
 /** What an UpdateItem or PutItem is about, read from its (marshalled or plain) input. */
 const describes = (input: unknown, text: string) => JSON.stringify(input).includes(text);
@@ -474,4 +477,77 @@ describe('an attempt whose claim took long (throttled and retried)', () => {
     for (let waited = 0; seen.length === 0 && waited < 3000; waited += 100) await sleep(100);
     expect(seen).toEqual([{ pastDeadlineUntold: false, leaseCoversDeadline: true }]);
   });
+});
+
+describe('an outcome write held by an event-loop stall past lease + grace while the rescue runs', () => {
+  it('is refused for every job the rescue marked LOST meanwhile: nothing stale lands, onAborted runs once each', async () => {
+    // Prepare: three chaos jobs that succeed at once; the invocation running them blocks its
+    // main thread before its outcome write until a rescuer on another thread has marked them LOST.
+    const runs = createRunLedger();
+    const { job, registry } = createChaosJobs(runs);
+    const stall = await startEventLoopStall({
+      tableName: resources.tableName,
+      queue: 'default',
+      lostGraceSeconds: 0,
+      retentionSeconds: config.resultsRetentionSeconds,
+    });
+    const writes = createWriteLedger();
+    const dynamodb = createDynamoDbClient();
+    stallOutcomeWrites(dynamodb, stall, (rescue) => {
+      for (const write of rescue.writes) writes.record(write);
+      for (const id of rescue.aborted) runs.aborted.set(id, (runs.aborted.get(id) ?? 0) + 1);
+    });
+    observeAppliedWrites(dynamodb, writes);
+    const worker = createWorker({
+      registry,
+      config,
+      queueName: 'default',
+      env,
+      dynamodb,
+      metricsRecorder: capturingMetrics(),
+    });
+    const clean = createAwsJobRuntime({ registry, config, env, ...emulatorClients() });
+    const script = {
+      failAttempts: 0,
+      unrecoverable: false,
+      deferFirst: false,
+      overrunAttempt: 0,
+      workMs: 0,
+    };
+    for (let n = 0; n < 3; n++) await clean.client.enqueue(job, script);
+    const invocation: InvocationState = {
+      requestId: 'stalled',
+      frozen: false,
+      stallBeforeOutcome: true,
+    };
+
+    try {
+      // Act
+      const { received, response } = await deliverOnce(
+        emulatorClients().sqs,
+        resources.queues.default!.url,
+        (event, context) => runInInvocation(invocation, () => worker.handler(event, context)),
+        { waitSeconds: 1 },
+      );
+
+      // Assess
+      const ids = received.map((r) => JSON.parse(r.body).id as string);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(stall.stats).toEqual({
+        stalls: 1,
+        rescuedDuringStalls: ids.length,
+        staleWritesRefused: ids.length,
+        rescuerFailures: 0,
+      });
+      expect(response?.batchItemFailures).toHaveLength(ids.length);
+      for (const id of ids) {
+        expect((await clean.store.get(id))?.status).toBe('LOST');
+        expect(writes.writesOf(id).map((w) => w.status)).toEqual(['RUNNING', 'LOST']);
+        expect(runs.aborted.get(id)).toBe(1);
+      }
+    } finally {
+      await stall.stop();
+    }
+    // The rescuer thread starts its own TypeScript loader: slow on a busy machine.
+  }, 90_000);
 });

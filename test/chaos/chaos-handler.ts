@@ -7,7 +7,9 @@
  *   stops a function at its timeout (in-process it would otherwise run on);
  * - a duplicate invocation: the same records are handed to a second, concurrent invocation
  *   (a second execution environment given the same messages), which Lambda stops at its
- *   timeout too. The event source acts on the first one's answer.
+ *   timeout too. The event source acts on the first one's answer;
+ * - an event-loop stall: the invocation's first write ending an attempt waits, its main thread
+ *   blocked past the lease plus the lost grace while the rescue runs (event-loop-stall.ts).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type {
@@ -96,7 +98,11 @@ export function chaosHandler(
       const count = Number(record.attributes.ApproximateReceiveCount);
       if (count > stats.maxReceiveCount) stats.maxReceiveCount = count;
     }
-    const state: InvocationState = { requestId: context.awsRequestId, frozen: false };
+    const state: InvocationState = {
+      requestId: context.awsRequestId,
+      frozen: false,
+      ...(plan.draw('invocation-stall') ? { stallBeforeOutcome: true } : {}),
+    };
     running.set(state.requestId, state);
     // The instant falls within the first CRASH_WINDOW_MS, where batches spend their time; a crash
     // drawn for an instant after the handler returned does not happen (its timer is cleared).

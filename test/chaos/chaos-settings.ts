@@ -47,7 +47,13 @@ export const DEFAULT_RATES: FaultRates = {
   'sqs-response-lost-sdk-retried': 0.01,
   'invocation-crash': 0.04,
   'invocation-duplicate': 0.03,
+  // A stall blocks the whole process, every invocation in it, for seconds: chaosSettings sets
+  // its odds by the run's size, so that a run sees about as many stalls at any size.
+  'invocation-stall': 0.025,
 };
+
+/** About how many invocations draw the event-loop stall in one run, whatever its size. */
+const STALLS_PER_RUN = 25;
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -79,7 +85,13 @@ export function chaosSettings(env: NodeJS.ProcessEnv): ChaosSettings {
   return {
     jobs,
     seed: positiveInteger(env, 'CHAOS_SEED', 1 + Math.floor(Math.random() * 2_147_483_646)),
-    rates: scaled(DEFAULT_RATES, positiveInteger(env, 'CHAOS_FAULT_SCALE', 1)),
+    rates: scaled(
+      {
+        ...DEFAULT_RATES,
+        'invocation-stall': Math.min(DEFAULT_RATES['invocation-stall'], STALLS_PER_RUN / jobs),
+      },
+      positiveInteger(env, 'CHAOS_FAULT_SCALE', 1),
+    ),
     duplicateEnqueueShare: 0.03,
     keyedShare: 0.1,
     malformedShare: 0.01,

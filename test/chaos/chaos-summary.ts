@@ -29,6 +29,7 @@ export function brokenPromises(accounting: Accounting): [string, readonly string
     ['erroredNotMarked', accounting.erroredNotMarked],
     ['duplicateSuccessWrites', accounting.duplicateSuccessWrites],
     ['multipleEndings', accounting.multipleEndings],
+    ['staleEndings', accounting.staleEndings],
     ['successWithoutItsWrite', accounting.successWithoutItsWrite],
     ['workCompletedTwice', accounting.workCompletedTwice],
     ['successWithoutWork', accounting.successWithoutWork],
@@ -60,8 +61,7 @@ export function formatChaosSummary(run: ChaosRun, accounting: Accounting): strin
       `at rest ${seconds(timings.restAtMs)}${run.atRest ? '' : ' (NOT at rest)'}, total ${seconds(timings.totalMs)}`,
     `  records: ${pairs(Object.entries(accounting.byStatus).filter(([, n]) => n > 0))} ` +
       `(${accounting.records} records for ${accounting.expectedJobs} ids)`,
-    `  SUCCESSFUL writes applied: ${pairs(Object.entries(accounting.successWritesByCommand))}` +
-      ` (writes abandoned unanswered past their allowance: ${wiring.writes.unconfirmedCount()})`,
+    `  SUCCESSFUL writes applied: ${pairs(Object.entries(accounting.successWritesByCommand))}`,
     `  DLQ: ${accounting.dlqMessages} messages, ${accounting.dlqDistinctIds} distinct ids, ${accounting.dlqUnreadable} unreadable`,
     `  SDK faults injected: ${pairs(Object.entries(wiring.plan.counts()))}`,
     `  job faults scripted: throws on some attempt ${scripts.filter((s) => s.failAttempts > 0).length}, ` +
@@ -73,6 +73,9 @@ export function formatChaosSummary(run: ChaosRun, accounting: Accounting): strin
     `  event source: received ${source.messagesReceived}, deleted ${source.messagesDeleted}, failed items ${source.failedItems}, ` +
       `abandoned ${source.abandonedInvocations}, failed invocations ${source.errors}, SQS call errors ${source.pollErrors}`,
     `  worker outcomes: ${pairs(wiring.outcomes)}`,
+    `  event-loop stalls past lease + grace before an outcome write: ${wiring.stall.stalls}, ` +
+      `jobs rescued meanwhile ${wiring.stall.rescuedDuringStalls}, stale outcome writes refused ` +
+      `${wiring.stall.staleWritesRefused}, rescuer failures ${wiring.stall.rescuerFailures}`,
     `  monitor: ${wiring.monitor.runs} runs, ${wiring.monitor.rescued} rescued as LOST, ` +
       `${wiring.monitor.runsWithQueueErrors} runs with queue errors, ${wiring.monitor.runsFailed} failed`,
     `  runs started ${accounting.runsStarted}; LOST after the work completed: process died ${accounting.lostAfterWorkProcessDied}, ` +

@@ -1,7 +1,8 @@
 /**
  * Wires a chaos run as dev mode wires the real thing (local/dev-mode.ts): fresh queues and table
  * on the emulators, the real worker (createWorker) behind the local SQS event source, and the
- * real monitor on a short interval for the lost-job rescue. Each part gets its own SDK clients,
+ * real monitor on a short interval for the lost-job rescue (and, during an event-loop stall, on
+ * a thread of its own: event-loop-stall.ts). Each part gets its own SDK clients,
  * as separate Lambda functions would; those of the worker, the event source and the monitor
  * carry the injected faults, while the producer and the final accounting use clean ones.
  */
@@ -33,6 +34,12 @@ import { emulatorClients, provisionTestResources } from '../support/emulated-res
 import { type ChaosHandler, chaosHandler } from './chaos-handler.ts';
 import { createChaosJobs, createRunLedger, type RunLedger } from './chaos-jobs.ts';
 import type { ChaosSettings } from './chaos-settings.ts';
+import {
+  type EventLoopStall,
+  type StallStats,
+  stallOutcomeWrites,
+  startEventLoopStall,
+} from './event-loop-stall.ts';
 import { createFaultPlan, type FaultPlan } from './fault-plan.ts';
 import { isFrozen } from './invocation-freeze.ts';
 import { injectSdkFaults } from './sdk-faults.ts';
@@ -67,7 +74,12 @@ export interface ChaosWiring {
   /** Worker outcomes as its metrics recorded them (frozen invocations record nothing). */
   readonly outcomes: Map<JobOutcome, number>;
   readonly monitor: MonitorLoopStats;
-  /** Stops the event source and the monitor loop (in-flight invocations finish or are abandoned). */
+  /** The event-loop stall fault's counts. */
+  readonly stall: StallStats;
+  /**
+   * Stops the event source, the monitor loop and the stall's rescuer (in-flight invocations
+   * finish or are abandoned).
+   */
   stop(): Promise<void>;
 }
 
@@ -101,8 +113,20 @@ export function chaosConfig(settings: ChaosSettings): LambdaJobsConfig {
   return { ...config, queues: { default: queue } };
 }
 
-function faultyClients(plan: FaultPlan, writes: WriteLedger) {
+function faultyClients(
+  plan: FaultPlan,
+  writes: WriteLedger,
+  stall?: { readonly stall: EventLoopStall; readonly runs: RunLedger },
+) {
   const dynamodb = createDynamoDbClient();
+  if (stall) {
+    stallOutcomeWrites(dynamodb, stall.stall, (rescue) => {
+      for (const write of rescue.writes) writes.record(write);
+      for (const id of rescue.aborted) {
+        stall.runs.aborted.set(id, (stall.runs.aborted.get(id) ?? 0) + 1);
+      }
+    });
+  }
   injectSdkFaults(dynamodb, 'dynamodb', plan);
   observeAppliedWrites(dynamodb, writes);
   const sqs = createSqsClient();
@@ -200,12 +224,18 @@ export async function startChaosWiring(settings: ChaosSettings): Promise<ChaosWi
   const producer = createAwsJobRuntime({ registry, config, env, ...emulatorClients() });
 
   const outcomes = new Map<JobOutcome, number>();
+  const stall = await startEventLoopStall({
+    tableName: resources.tableName,
+    queue: 'default',
+    lostGraceSeconds: settings.lostGraceSeconds,
+    retentionSeconds: config.resultsRetentionSeconds,
+  });
   const worker = createWorker({
     registry,
     config,
     queueName: 'default',
     env,
-    ...faultyClients(plan, writes),
+    ...faultyClients(plan, writes, { stall, runs }),
     metricsRecorder: {
       record(event) {
         if (!isFrozen()) outcomes.set(event.outcome, (outcomes.get(event.outcome) ?? 0) + 1);
@@ -251,9 +281,11 @@ export async function startChaosWiring(settings: ChaosSettings): Promise<ChaosWi
     source,
     outcomes,
     monitor: monitor.stats,
+    stall: stall.stats,
     async stop() {
       await source.stop();
       await monitor.stop();
+      await stall.stop();
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Chaos soak: jobs through the real worker handler behind the local SQS event source, against
  * fauxqs and DynamoDB Local, while faults are injected (job exceptions, crashed and timed-out
- * invocations, duplicate invocations and duplicate messages, throttles and lost responses at the
- * SDK layer, both above and inside the SDK's retry). Then every job is accounted for.
+ * invocations, duplicate invocations and duplicate messages, event-loop stalls past lease + grace
+ * before an outcome write, throttles and lost responses at the SDK layer, both above and inside
+ * the SDK's retry). Then every job is accounted for.
  *
  * CI runs 1,000 jobs; `npm run test:chaos` runs 20,000 (CHAOS_JOBS). A summary goes to stderr.
  */
@@ -32,6 +33,7 @@ describe(`chaos soak (${settings.jobs} jobs)`, () => {
     for (const kind of SDK_FAULT_KINDS) expect(counts[kind], kind).toBeGreaterThan(0);
     expect(run.wiring.chaos.stats.crashed, 'crashed invocations').toBeGreaterThan(0);
     expect(run.wiring.chaos.stats.duplicated, 'duplicate invocations').toBeGreaterThan(0);
+    expect(run.wiring.stall.stalls, 'event-loop stalls').toBeGreaterThan(0);
     expect(
       run.workload.jobs.some((job) => job.duplicate),
       'duplicate messages',
@@ -72,12 +74,22 @@ describe(`chaos soak (${settings.jobs} jobs)`, () => {
   it('completes no job twice: one applied SUCCESSFUL write and one completed run behind each success', () => {
     expect(accounting.duplicateSuccessWrites).toEqual([]);
     expect(accounting.multipleEndings).toEqual([]);
+    expect(accounting.staleEndings).toEqual([]);
     expect(accounting.successWithoutItsWrite).toEqual([]);
     // Both ways of recording a success were exercised: batch writes and conditional writes.
-    expect(accounting.successWritesByCommand.BatchWriteItem ?? 0).toBeGreaterThan(0);
+    expect(accounting.successWritesByCommand.BatchExecuteStatement ?? 0).toBeGreaterThan(0);
     expect(accounting.successWritesByCommand.UpdateItem ?? 0).toBeGreaterThan(0);
     expect(accounting.workCompletedTwice).toEqual([]);
     expect(accounting.successWithoutWork).toEqual([]);
+  });
+
+  it('lets no stale outcome land: every write held by an event-loop stall past lease + grace is refused once the rescue has moved its record on', () => {
+    const { stall } = run.wiring;
+    expect(stall.rescuerFailures).toBe(0);
+    expect(stall.rescuedDuringStalls).toBeGreaterThan(0);
+    expect(stall.staleWritesRefused).toBeGreaterThan(0);
+    expect(accounting.staleEndings).toEqual([]);
+    expect(accounting.multipleEndings).toEqual([]);
   });
 
   it('frees every concurrency key once its job has ended', () => {

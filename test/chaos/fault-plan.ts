@@ -19,7 +19,11 @@ export const SDK_FAULT_KINDS = [
 export type SdkFaultKind = (typeof SDK_FAULT_KINDS)[number];
 
 /** Faults drawn per handler invocation (chaos-handler.ts). */
-export const INVOCATION_FAULT_KINDS = ['invocation-crash', 'invocation-duplicate'] as const;
+export const INVOCATION_FAULT_KINDS = [
+  'invocation-crash',
+  'invocation-duplicate',
+  'invocation-stall',
+] as const;
 export type InvocationFaultKind = (typeof INVOCATION_FAULT_KINDS)[number];
 
 export type FaultKind = SdkFaultKind | InvocationFaultKind;

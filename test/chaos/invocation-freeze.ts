@@ -12,6 +12,8 @@ export interface InvocationState {
   readonly requestId: string;
   /** True from the instant the environment "died"; never reset. */
   frozen: boolean;
+  /** Drawn for the event-loop stall: its next write ending an attempt waits (event-loop-stall.ts). */
+  stallBeforeOutcome?: boolean;
 }
 
 const current = new AsyncLocalStorage<InvocationState>();

@@ -3,7 +3,8 @@
  * (step `deserialize`, inside the SDK's retry) records each job-record write the service
  * accepted. A write whose response is lost afterwards is still recorded, since it was applied;
  * a write refused by its condition is not. This is how a chaos run counts transitions (e.g.
- * RUNNING → SUCCESSFUL) independently of what the runtime believes happened.
+ * RUNNING → SUCCESSFUL) independently of what the runtime believes happened. Statements of a
+ * BatchExecuteStatement count one by one: those its answer marks refused were not applied.
  */
 import type { MetadataBearer } from '@smithy/types';
 import { TABLE_SCHEMA } from '../../config/table-schema.ts';
@@ -15,12 +16,14 @@ import type { MiddlewareStackOwner } from './sdk-faults.ts';
 export interface AppliedStatusWrite {
   readonly id: string;
   readonly status: JobStatus;
-  readonly command: 'UpdateItem' | 'PutItem' | 'BatchWriteItem';
+  readonly command: 'UpdateItem' | 'PutItem' | 'BatchExecuteStatement';
   /**
    * The write ends a RUNNING attempt (or marks it LOST): an UpdateItem conditional on RUNNING,
-   * or a whole SUCCESSFUL record in the batch write of a batch's successful attempts.
+   * or a statement conditional on RUNNING in the batch of a batch's successful attempts.
    */
   readonly fromRunning: boolean;
+  /** The attempt a write ending a RUNNING attempt was conditional on. */
+  readonly attempt?: number;
   /** The `endedAt` the write sets, if any. */
   readonly endedAt?: string;
   /** The invocation that made it (undefined: the monitor); `frozen` tells if it died later. */
@@ -33,15 +36,6 @@ export interface AppliedStatusWrite {
 export interface WriteLedger {
   record(write: AppliedStatusWrite): void;
   writesOf(id: string): readonly AppliedStatusWrite[];
-  /**
-   * Notes a write whose request the runtime abandoned (aborted) after sending it: the service
-   * may have applied it or not, and no answer will tell. Kept apart from `writesOf`.
-   */
-  recordUnconfirmed(write: AppliedStatusWrite): void;
-  /** The abandoned writes of `id`; the final record tells whether one was applied. */
-  unconfirmedOf(id: string): readonly AppliedStatusWrite[];
-  /** How many writes were abandoned in all. */
-  unconfirmedCount(): number;
   /** Job ids with at least one applied write. */
   ids(): IterableIterator<string>;
   /** How many ids had an applied write into one of `statuses`. */
@@ -60,29 +54,12 @@ export interface WriteLedger {
  */
 export function createWriteLedger(): WriteLedger {
   const writes = new Map<string, AppliedStatusWrite[]>();
-  const unconfirmed = new Map<string, AppliedStatusWrite[]>();
-  let unconfirmedTotal = 0;
   const reached = new Map<JobStatus, Set<string>>();
   return {
-    recordUnconfirmed(write) {
-      unconfirmed.set(write.id, [...(unconfirmed.get(write.id) ?? []), write]);
-      unconfirmedTotal += 1;
-    },
-    unconfirmedOf: (id) => unconfirmed.get(id) ?? [],
-    unconfirmedCount: () => unconfirmedTotal,
     record(write) {
+      // Every write of a job's state is conditional: one sent again (the SDK's retry after a
+      // lost response) is refused by its condition and never gets here.
       const list = writes.get(write.id) ?? [];
-      // A batch write whose response was lost is sent again by the SDK; the same whole record
-      // applied twice changes nothing and is one write. (A conditional write sent again is
-      // refused by its condition and never gets here.)
-      const repeated = list.some(
-        (w) =>
-          write.endedAt !== undefined &&
-          w.endedAt === write.endedAt &&
-          w.status === write.status &&
-          w.command === write.command,
-      );
-      if (repeated) return;
       list.push(write);
       writes.set(write.id, list);
       const ids = reached.get(write.status) ?? new Set<string>();
@@ -115,41 +92,75 @@ function jobIdOf(key: unknown): string | undefined {
   return pk?.startsWith('JOB#') ? pk.slice('JOB#'.length) : undefined;
 }
 
-type PutRequests = Record<string, { PutRequest?: { Item?: Record<string, unknown> } }[]>;
-
-/** The job records a BatchWriteItem put, less those it reports unprocessed (not applied). */
-function batchWrites(input: Record<string, unknown>, output: unknown): AppliedStatusWrite[] {
-  const unprocessed = new Set<string>();
-  const left = ((output as { UnprocessedItems?: PutRequests } | undefined)?.UnprocessedItems ??
-    {}) as PutRequests;
-  for (const requests of Object.values(left)) {
-    for (const request of requests) {
-      const id = jobIdOf(request.PutRequest?.Item);
-      if (id) unprocessed.add(id);
-    }
-  }
-  const applied: AppliedStatusWrite[] = [];
-  for (const requests of Object.values((input.RequestItems ?? {}) as PutRequests)) {
-    for (const request of requests) {
-      const item = request.PutRequest?.Item ?? {};
-      const id = jobIdOf(item);
-      const status = stringValue(item.status);
-      if (!id || unprocessed.has(id) || !isJobStatus(status)) continue;
-      const endedAt = stringValue(item.endedAt);
-      applied.push({
-        id,
-        status,
-        command: 'BatchWriteItem',
-        fromRunning: status === 'SUCCESSFUL',
-        ...(endedAt ? { endedAt } : {}),
-      });
-    }
-  }
-  return applied;
+interface StatementRequest {
+  readonly Statement?: string;
+  readonly Parameters?: unknown[];
+}
+interface StatementResponse {
+  readonly Error?: { readonly Code?: string };
 }
 
 /**
- * The status writes an UpdateItem, PutItem or BatchWriteItem applied, from its input and output.
+ * The values a PartiQL UPDATE gives its `SET "field" = ?` assignments and its `WHERE "field" = ?`
+ * terms, by field, from its positional parameters.
+ *
+ * @example
+ * ```ts
+ * statementFields({ Statement: 'UPDATE "t" SET "status" = ? WHERE "pk" = ?', Parameters: ['SUCCESSFUL', 'JOB#1'] });
+ * // { set: { status: 'SUCCESSFUL' }, where: { pk: 'JOB#1' } }
+ * ```
+ */
+export function statementFields(request: StatementRequest): {
+  set: Record<string, unknown>;
+  where: Record<string, unknown>;
+} {
+  const set: Record<string, unknown> = {};
+  const where: Record<string, unknown> = {};
+  const text = request.Statement ?? '';
+  const whereAt = text.indexOf(' WHERE ');
+  const placeholders = [...text.matchAll(/"([^"]+)"\s*=\s*\?/g)];
+  placeholders.forEach((match, i) => {
+    const target = whereAt >= 0 && (match.index ?? 0) > whereAt ? where : set;
+    target[match[1]!] = request.Parameters?.[i];
+  });
+  return { set, where };
+}
+
+/** The statuses the statements of a BatchExecuteStatement set, less those it refused. */
+function statementWrites(input: Record<string, unknown>, output: unknown): AppliedStatusWrite[] {
+  const responses = (output as { Responses?: StatementResponse[] } | undefined)?.Responses;
+  const applied: AppliedStatusWrite[] = [];
+  ((input.Statements ?? []) as StatementRequest[]).forEach((request, i) => {
+    if (output !== undefined && (!responses?.[i] || responses[i]?.Error)) return;
+    const { set, where } = statementFields(request);
+    const id = jobIdOf(where);
+    const status = stringValue(set.status);
+    if (!id || !isJobStatus(status)) return;
+    const endedAt = stringValue(set.endedAt);
+    const attempt = Number(numberValue(where.attempts));
+    const fromRunning = stringValue(where.status) === 'RUNNING';
+    applied.push({
+      id,
+      status,
+      command: 'BatchExecuteStatement',
+      fromRunning,
+      ...(fromRunning && Number.isFinite(attempt) ? { attempt } : {}),
+      ...(endedAt ? { endedAt } : {}),
+    });
+  });
+  return applied;
+}
+
+/** A number attribute, marshalled (`{ N: '1' }`) or not (`1`). */
+function numberValue(value: unknown): unknown {
+  return typeof value === 'object' && value !== null && 'N' in value
+    ? (value as { N: unknown }).N
+    : value;
+}
+
+/**
+ * The status writes an UpdateItem, PutItem or BatchExecuteStatement applied, from its input and
+ * output (without an output: every write it asks for).
  *
  * @example
  * ```ts
@@ -168,7 +179,17 @@ export function statusWritesOf(
     if (!id || !isJobStatus(status)) return [];
     const fromRunning = String(input.ConditionExpression ?? '').includes('= :running');
     const endedAt = stringValue(values[':endedAt']);
-    return [{ id, status, command: 'UpdateItem', fromRunning, ...(endedAt ? { endedAt } : {}) }];
+    const attempt = Number(numberValue(values[':attempt']));
+    return [
+      {
+        id,
+        status,
+        command: 'UpdateItem',
+        fromRunning,
+        ...(fromRunning && Number.isFinite(attempt) ? { attempt } : {}),
+        ...(endedAt ? { endedAt } : {}),
+      },
+    ];
   }
   if (commandName === 'PutItemCommand') {
     const item = (input.Item ?? {}) as Record<string, unknown>;
@@ -177,7 +198,7 @@ export function statusWritesOf(
     if (!id || !isJobStatus(status)) return [];
     return [{ id, status, command: 'PutItem', fromRunning: false }];
   }
-  if (commandName === 'BatchWriteItemCommand') return batchWrites(input, output);
+  if (commandName === 'BatchExecuteStatementCommand') return statementWrites(input, output);
   return [];
 }
 
@@ -196,18 +217,7 @@ export function observeAppliedWrites<Input extends object, Output extends Metada
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as unknown as Record<string, unknown>;
-      let result: Awaited<ReturnType<typeof next>>;
-      try {
-        result = await next(args);
-      } catch (error) {
-        // Abandoned by its caller (an AbortSignal): sent, perhaps applied, never answered.
-        if ((error as Error | undefined)?.name === 'AbortError') {
-          const by = currentInvocation();
-          for (const write of statusWritesOf(context.commandName ?? '', input))
-            ledger.recordUnconfirmed({ ...write, at: Date.now(), ...(by ? { by } : {}) });
-        }
-        throw error;
-      }
+      const result = await next(args);
       const writes = statusWritesOf(context.commandName ?? '', input, result.output);
       const by = currentInvocation();
       for (const write of writes)

@@ -65,6 +65,13 @@ export function describeJobStoreContract(
       id = unique('job');
     });
 
+    /** A RUNNING attempt 1 of `jobId`, claimed with `claimToken`, as its claim returned it. */
+    async function claimedWith(jobId: string, claimToken: string): Promise<JobRecord> {
+      const outcome = await store.claim(claimRequest(jobId, queue, { claimToken }));
+      if (outcome.kind !== 'claimed') throw new Error(`claim of ${jobId} refused`);
+      return outcome.record;
+    }
+
     describe('putQueued', () => {
       it('writes the QUEUED record, kept for the retention period from updatedAt', async () => {
         // Prepare
@@ -578,6 +585,26 @@ export function describeJobStoreContract(
         expect(await store.get(id)).toEqual(running);
       });
 
+      it('refuses an attempt whose job was requeued and claimed again: same attempt count, another claim token', async () => {
+        // Prepare
+        const first = await claimedWith(id, 'first');
+        await store.markLost(first, at(130), at(190));
+        await store.requeue(id, at(200));
+        await store.claim(claimRequest(id, queue, { now: at(210), claimToken: 'second' }));
+        const second = await store.get(id);
+
+        // Act
+        const error = await refusal(
+          store.finishAttempt(first, { status: SUCCESSFUL, durationMs: 1 }, at(220)),
+          JobStateConflictError,
+        );
+
+        // Assess
+        expect(second).toMatchObject({ status: RUNNING, attempts: 1, claimToken: 'second' });
+        expect(error.currentStatus).toBe(RUNNING);
+        expect(await store.get(id)).toEqual(second);
+      });
+
       it('refuses an attempt whose record is no longer RUNNING (rescued as LOST)', async () => {
         // Prepare
         const running = await recordIn(store, RUNNING, id, queue);
@@ -629,13 +656,13 @@ export function describeJobStoreContract(
         const oneByOne = await store.finishAttempt(claimed[0]!, result, at(60));
 
         // Act
-        const unwritten = await store.recordSuccesses([
+        const outcomes = await store.recordSuccesses([
           { claimed: claimed[1]!, result, now: at(60) },
           { claimed: claimed[2]!, result: { ...result, output: undefined }, now: at(61) },
         ]);
 
         // Assess
-        expect([...unwritten]).toEqual([]);
+        expect(outcomes).toEqual([{ kind: 'written' }, { kind: 'written' }]);
         // Only what names the job or its delivery differs between the two jobs.
         const apartFromIdentity = (record: JobRecord | undefined) => {
           if (!record) throw new Error('record missing');
@@ -658,14 +685,14 @@ export function describeJobStoreContract(
         expect((await store.list({ queue, status: RUNNING })).items).toEqual([]);
       });
 
-      it('writes more than one request holds (25) and returns nothing unwritten', async () => {
+      it('writes more than one request holds (25), answering each as written', async () => {
         // Prepare
         const running = await Promise.all(
           Array.from({ length: 30 }, () => recordIn(store, RUNNING, unique('job'), queue)),
         );
 
         // Act
-        const unwritten = await store.recordSuccesses(
+        const outcomes = await store.recordSuccesses(
           running.map((claimed) => ({
             claimed,
             result: { status: SUCCESSFUL, durationMs: 3 },
@@ -674,12 +701,12 @@ export function describeJobStoreContract(
         );
 
         // Assess
-        expect(unwritten.size).toBe(0);
+        expect(outcomes).toEqual(running.map(() => ({ kind: 'written' })));
         const records = await Promise.all(running.map((r) => store.get(r.id)));
         expect(records.map((r) => r?.status)).toEqual(running.map(() => SUCCESSFUL));
       });
 
-      it('writes an id named twice once, and returns it as unwritten for the conditional way', async () => {
+      it('writes an id named twice once, and answers the repeat as unwritten for the conditional way', async () => {
         // Prepare
         const running = await recordIn(store, RUNNING, id, queue);
         const otherId = unique('job');
@@ -687,16 +714,119 @@ export function describeJobStoreContract(
         const result = { status: SUCCESSFUL, durationMs: 3 } as const;
 
         // Act
-        const unwritten = await store.recordSuccesses([
+        const outcomes = await store.recordSuccesses([
           { claimed: running, result, now: at(20) },
           { claimed: other, result, now: at(20) },
           { claimed: running, result, now: at(21) },
         ]);
 
         // Assess
-        expect([...unwritten]).toEqual([id]);
+        expect(outcomes).toEqual([
+          { kind: 'written' },
+          { kind: 'written' },
+          { kind: 'unwritten', reason: expect.any(String) },
+        ]);
         expect(await store.get(id)).toMatchObject({ status: SUCCESSFUL, endedAt: at(20) });
         expect(await store.get(otherId)).toMatchObject({ status: SUCCESSFUL });
+      });
+
+      it.each([
+        [
+          'marked LOST by the rescue',
+          async (running: JobRecord) => {
+            await store.markLost(running, at(130), at(190));
+          },
+          LOST,
+        ],
+        [
+          'requeued by an operator after it was lost',
+          async (running: JobRecord) => {
+            await store.markLost(running, at(130), at(190));
+            await store.requeue(running.id, at(200));
+          },
+          QUEUED,
+        ],
+        [
+          'requeued and claimed again: the same attempt count, another claim',
+          async (running: JobRecord) => {
+            await store.markLost(running, at(130), at(190));
+            await store.requeue(running.id, at(200));
+            await store.claim(
+              claimRequest(running.id, running.queue, { now: at(210), claimToken: 'next' }),
+            );
+          },
+          RUNNING,
+        ],
+      ] as const)(
+        'refuses, as finishAttempt would, an attempt %s, and writes the others',
+        async (_case, moveOn, status) => {
+          // Prepare
+          const stale = await claimedWith(id, 'first');
+          const otherId = unique('job');
+          const other = await claimedWith(otherId, 'other');
+          await moveOn(stale);
+          const before = await store.get(id);
+          const result = { status: SUCCESSFUL, durationMs: 3 } as const;
+
+          // Act
+          const outcomes = await store.recordSuccesses([
+            { claimed: stale, result, now: at(220) },
+            { claimed: other, result, now: at(220) },
+          ]);
+          const single = await refusal(
+            store.finishAttempt(stale, result, at(221)),
+            JobStateConflictError,
+          );
+
+          // Assess
+          expect(outcomes).toEqual([
+            { kind: 'conflict', error: expect.any(JobStateConflictError) },
+            { kind: 'written' },
+          ]);
+          const [refused] = outcomes;
+          if (refused?.kind !== 'conflict') throw new Error('not refused');
+          expect(refused.error).toMatchObject({ jobId: id, currentStatus: status });
+          expect(refused.error.message).toBe(single.message);
+          expect(await store.get(id)).toEqual(before);
+          expect(await store.get(otherId)).toMatchObject({ status: SUCCESSFUL, endedAt: at(220) });
+        },
+      );
+
+      it('answers written when the record already holds this very outcome (a repeat whose answer was lost)', async () => {
+        // Prepare
+        const running = await claimedWith(id, 'first');
+        const other = await claimedWith(unique('job'), 'other');
+        const result = { status: SUCCESSFUL, durationMs: 3, output: 'ok' } as const;
+        const batch = [
+          { claimed: running, result, now: at(20) },
+          { claimed: other, result, now: at(20) },
+        ];
+        await store.recordSuccesses(batch);
+        const applied = await store.get(id);
+
+        // Act
+        const repeated = await store.recordSuccesses(batch);
+        const later = await store.recordSuccesses([{ claimed: running, result, now: at(21) }]);
+
+        // Assess
+        expect(repeated).toEqual([{ kind: 'written' }, { kind: 'written' }]);
+        expect(await store.get(id)).toEqual(applied);
+        // The same attempt ended at another instant is another outcome: refused.
+        expect(later).toEqual([{ kind: 'conflict', error: expect.any(JobStateConflictError) }]);
+      });
+
+      it('answers unwritten for a job with no record, for finishAttempt to report', async () => {
+        // Prepare
+        const ghost = { ...(await claimedWith(unique('job'), 'x')), id };
+
+        // Act
+        const outcomes = await store.recordSuccesses([
+          { claimed: ghost, result: { status: SUCCESSFUL, durationMs: 3 }, now: at(20) },
+        ]);
+
+        // Assess
+        expect(outcomes).toEqual([{ kind: 'unwritten', reason: expect.any(String) }]);
+        expect(await store.get(id)).toBeUndefined();
       });
 
       it('is answered as a repeat by finishAttempt with the same outcome and instant', async () => {

@@ -10,7 +10,8 @@ function recordingCommit(
   } = {},
 ) {
   const groups: string[][] = [];
-  const group = createGroupCommit<string>({
+  const group = createGroupCommit<string, boolean>({
+    unwritten: false,
     write: async (entries) => {
       groups.push([...entries]);
       return options.answer ? options.answer([...entries]) : entries.map(() => true);
@@ -99,7 +100,8 @@ describe('createGroupCommit', () => {
   it('answers each entry as its write did, and false for all when the write rejects', async () => {
     // Prepare
     const partly = recordingCommit({ answer: (entries) => entries.map((e) => e !== 'b') });
-    const failing = createGroupCommit<string>({
+    const failing = createGroupCommit<string, boolean>({
+      unwritten: false,
       write: () => Promise.reject(new Error('throttled')),
       maxEntries: 25,
       lingerMs: 50,

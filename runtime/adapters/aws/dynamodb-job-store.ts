@@ -1,6 +1,8 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
+  BatchExecuteStatementCommand,
+  type BatchExecuteStatementBatchStatementRequest as BatchStatementRequest,
+  type BatchExecuteStatementBatchStatementResponse as BatchStatementResponse,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -23,12 +25,17 @@ import type {
   JobStore,
   ListJobsQuery,
   SuccessfulAttempt,
+  SuccessWrite,
 } from '../../ports.ts';
-import { claimedRecord, isEarlierTryOfClaim, succeededRecord } from '../../transition-records.ts';
+import {
+  claimedRecord,
+  isEarlierTryOfClaim,
+  isEarlierTryOfOutcome,
+} from '../../transition-records.ts';
 import { buildUpdate, raw } from './update-expression.ts';
 
-/** BatchWriteItem takes at most 25 requests. */
-const BATCH_WRITE_LIMIT = 25;
+/** BatchExecuteStatement takes at most 25 statements. */
+const STATEMENTS_PER_BATCH = 25;
 
 /** Options for {@link createDynamoDbJobStore}. */
 export interface DynamoDbJobStoreOptions {
@@ -112,8 +119,8 @@ const statusList = (statuses: readonly JobStatus[]) => statuses.map((_, i) => `:
  * of the whole record where nothing of the old one is kept: a first claim, a rejected
  * message); a refused condition returns the current item (ReturnValuesOnConditionCheckFailure)
  * and becomes a domain outcome.
- * The one exception is `recordSuccesses`: one BatchWriteItem of whole SUCCESSFUL records, for
- * attempts the caller knows nobody else can have moved on (see JobStore).
+ * The batch of successes (`recordSuccesses`) is one PartiQL BatchExecuteStatement of
+ * conditional UPDATEs, each refused or applied on its own.
  *
  * @example
  * ```ts
@@ -266,6 +273,125 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     }
   }
 
+  /**
+   * What a transition ending an attempt sets and removes (index keys included): one source for
+   * the single conditional write and for the batch of successes, so both leave the same record.
+   */
+  function outcomeChange(attempt: AttemptRef, result: AttemptResult, now: string) {
+    const index = indexing(attempt.queue, result.status, now, attempt.id);
+    const common = {
+      status: result.status,
+      endedAt: now,
+      durationMs: result.durationMs,
+      updatedAt: now,
+      expiresAt: expiresAt(now),
+      ...index.keys,
+    };
+    const perStatus = (): { set: Record<string, unknown>; remove: string[] } => {
+      switch (result.status) {
+        case Status.SUCCESSFUL:
+          return {
+            set: {
+              outputJson: result.output === undefined ? undefined : JSON.stringify(result.output),
+              outputTruncated: result.outputTruncated,
+            },
+            remove: ['leaseExpiresAt', 'error', 'retryAt'],
+          };
+        case Status.ERRORED:
+          return { set: { error: result.error }, remove: ['leaseExpiresAt'] };
+        case Status.RETRYING:
+          return {
+            set: { error: result.error, retryAt: result.retryAt },
+            remove: ['leaseExpiresAt'],
+          };
+        case Status.DEFERRED:
+          return {
+            set: {
+              retryAt: result.retryAt,
+              deferReason: result.reason,
+              attempts: raw('#attempts - :one', { ':one': 1 }),
+              deferrals: raw('if_not_exists(#deferrals, :zero) + :one', {
+                ':zero': 0,
+                ':one': 1,
+              }),
+            },
+            remove: ['leaseExpiresAt'],
+          };
+      }
+    };
+    const { set, remove } = perStatus();
+    return { set: { ...common, ...set }, remove: [...remove, ...index.remove] };
+  }
+
+  /**
+   * The condition of every write ending an attempt: RUNNING, this attempt count, and this
+   * claim token when the attempt carries one (see isRunningAttempt).
+   */
+  function attemptCondition(attempt: AttemptRef): {
+    expression: string;
+    names: Record<string, string>;
+    values: Record<string, unknown>;
+  } {
+    const token = attempt.claimToken !== undefined;
+    return {
+      expression: `#status = :running AND #attempts = :attempt${token ? ' AND #claimToken = :claimToken' : ''}`,
+      names: token ? { '#claimToken': 'claimToken' } : {},
+      values: token ? { ':claimToken': attempt.claimToken } : {},
+    };
+  }
+
+  /**
+   * One PartiQL UPDATE of a successful attempt: the fields `finishAttempt` sets and removes,
+   * under the same condition (`WHERE` holds the key, then the condition), answering the item
+   * when the condition refuses it.
+   */
+  function successStatement(attempt: SuccessfulAttempt): BatchStatementRequest {
+    const { claimed, result, now } = attempt;
+    const { set, remove } = outcomeChange(claimed, result, now);
+    const assigned = Object.entries(set).filter(([, value]) => value !== undefined);
+    const token = claimed.claimToken !== undefined;
+    const clauses = [
+      ...assigned.map(([field]) => `SET "${field}" = ?`),
+      ...remove.map((field) => `REMOVE "${field}"`),
+    ];
+    return {
+      Statement: `UPDATE "${TableName}" ${clauses.join(' ')} WHERE "${PK}" = ? AND "status" = ? AND "attempts" = ?${token ? ' AND "claimToken" = ?' : ''}`,
+      Parameters: [
+        ...assigned.map(([, value]) => value),
+        jobKey(claimed.id)[PK],
+        Status.RUNNING,
+        claimed.attempts,
+        ...(token ? [claimed.claimToken] : []),
+      ],
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+  }
+
+  /** One statement's answer as the domain outcome a single conditional write would give. */
+  function successWriteOf(
+    attempt: SuccessfulAttempt,
+    response: BatchStatementResponse | undefined,
+  ): SuccessWrite {
+    if (!response) return { kind: 'unwritten', reason: 'no answer for the statement' };
+    const { Error: error } = response;
+    if (!error) return { kind: 'written' };
+    if (error.Code !== 'ConditionalCheckFailed' || !error.Item) {
+      // Throttled, an internal error, or no record at all: `finishAttempt` decides.
+      return { kind: 'unwritten', reason: `${error.Code ?? 'Error'}: ${error.Message ?? ''}` };
+    }
+    const { claimed, now } = attempt;
+    const current = toRecord(error.Item);
+    if (isEarlierTryOfOutcome(claimed, Status.SUCCESSFUL, now, current)) return { kind: 'written' };
+    return {
+      kind: 'conflict',
+      error: new JobStateConflictError(
+        claimed.id,
+        `finish attempt ${claimed.attempts} as ${Status.SUCCESSFUL}`,
+        current.status,
+      ),
+    };
+  }
+
   const store: JobStore = {
     async putQueued(record) {
       try {
@@ -297,70 +423,22 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
-      const index = indexing(attempt.queue, result.status, now, attempt.id);
-      const common = {
-        status: result.status,
-        endedAt: now,
-        durationMs: result.durationMs,
-        updatedAt: now,
-        expiresAt: expiresAt(now),
-        ...index.keys,
-      };
-      const perStatus = (): { set: Record<string, unknown>; remove: string[] } => {
-        switch (result.status) {
-          case Status.SUCCESSFUL:
-            return {
-              set: {
-                outputJson: result.output === undefined ? undefined : JSON.stringify(result.output),
-                outputTruncated: result.outputTruncated,
-              },
-              remove: ['leaseExpiresAt', 'error', 'retryAt'],
-            };
-          case Status.ERRORED:
-            return { set: { error: result.error }, remove: ['leaseExpiresAt'] };
-          case Status.RETRYING:
-            return {
-              set: { error: result.error, retryAt: result.retryAt },
-              remove: ['leaseExpiresAt'],
-            };
-          case Status.DEFERRED:
-            return {
-              set: {
-                retryAt: result.retryAt,
-                deferReason: result.reason,
-                attempts: raw('#attempts - :one', { ':one': 1 }),
-                deferrals: raw('if_not_exists(#deferrals, :zero) + :one', {
-                  ':zero': 0,
-                  ':one': 1,
-                }),
-              },
-              remove: ['leaseExpiresAt'],
-            };
-        }
-      };
-      const { set, remove } = perStatus();
+      const { set, remove } = outcomeChange(attempt, result, now);
+      const condition = attemptCondition(attempt);
       const built = buildUpdate(
-        { ...common, ...set },
-        [...remove, ...index.remove],
-        { '#attempts': 'attempts' },
-        { ':running': Status.RUNNING, ':attempt': attempt.attempts },
+        set,
+        remove,
+        { '#attempts': 'attempts', ...condition.names },
+        { ':running': Status.RUNNING, ':attempt': attempt.attempts, ...condition.values },
       );
       try {
-        return await update(attempt.id, built, '#status = :running AND #attempts = :attempt');
+        return await update(attempt.id, built, condition.expression);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         const current = error.Item ? toRecord(unmarshall(error.Item)) : undefined;
         if (!current) throw new JobNotFoundError(attempt.id, { cause: error });
         // A retried write whose first try was applied (its response lost) finds its own outcome.
-        const expectedAttempts =
-          result.status === Status.DEFERRED ? attempt.attempts - 1 : attempt.attempts;
-        if (
-          current.status === result.status &&
-          current.attempts === expectedAttempts &&
-          current.endedAt === now
-        ) {
-          return current;
-        }
+        if (isEarlierTryOfOutcome(attempt, result.status, now, current)) return current;
         throw new JobStateConflictError(
           attempt.id,
           `finish attempt ${attempt.attempts} as ${result.status}`,
@@ -370,37 +448,33 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       }
     },
 
-    async recordSuccesses(attempts: readonly SuccessfulAttempt[], signal?: AbortSignal) {
-      const unwritten = new Set<string>();
-      const items: Record<string, unknown>[] = [];
-      const included = new Set<string>();
-      const listed = !unlisted.has(Status.SUCCESSFUL);
-      for (const attempt of attempts) {
-        const { id } = attempt.claimed;
-        // One request may not name an item twice; the extra ones go the conditional way.
-        if (included.has(id)) unwritten.add(id);
-        else {
-          included.add(id);
-          const record = succeededRecord(attempt, expiresAt(attempt.now));
-          items.push(toItem(record, record.expiresAt, listed));
-        }
-      }
-      for (let start = 0; start < items.length; start += BATCH_WRITE_LIMIT) {
-        const chunk = items.slice(start, start + BATCH_WRITE_LIMIT);
+    async recordSuccesses(attempts: readonly SuccessfulAttempt[]) {
+      const outcomes: SuccessWrite[] = attempts.map(() => ({
+        kind: 'unwritten',
+        reason: 'named twice in one request',
+      }));
+      // One request may not name an item twice; the extra ones go the conditional way.
+      const named = new Set<string>();
+      const sent: number[] = [];
+      attempts.forEach((attempt, i) => {
+        if (named.has(attempt.claimed.id)) return;
+        named.add(attempt.claimed.id);
+        sent.push(i);
+      });
+      for (let start = 0; start < sent.length; start += STATEMENTS_PER_BATCH) {
+        const chunk = sent.slice(start, start + STATEMENTS_PER_BATCH);
         const result = await doc.send(
-          new BatchWriteCommand({
-            RequestItems: { [TableName]: chunk.map((Item) => ({ PutRequest: { Item } })) },
+          new BatchExecuteStatementCommand({
+            Statements: chunk.map((i) => successStatement(attempts[i]!)),
             ReturnConsumedCapacity,
           }),
-          signal ? { abortSignal: signal } : {},
         );
         for (const consumed of result.ConsumedCapacity ?? []) report(consumed);
-        for (const request of result.UnprocessedItems?.[TableName] ?? []) {
-          const pk = request.PutRequest?.Item?.[PK];
-          if (typeof pk === 'string') unwritten.add(pk.slice('JOB#'.length));
-        }
+        chunk.forEach((i, n) => {
+          outcomes[i] = successWriteOf(attempts[i]!, result.Responses?.[n]);
+        });
       }
-      return unwritten;
+      return outcomes;
     },
 
     async markLost(attempt: AttemptRef, leaseExpiredBefore, now) {

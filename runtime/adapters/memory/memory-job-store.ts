@@ -11,8 +11,15 @@ import type {
   JobPage,
   JobStore,
   ListJobsQuery,
+  SuccessWrite,
 } from '../../ports.ts';
-import { claimedRecord, isEarlierTryOfClaim, succeededRecord } from '../../transition-records.ts';
+import {
+  claimedRecord,
+  isEarlierTryOfClaim,
+  isEarlierTryOfOutcome,
+  isRunningAttempt,
+  succeededRecord,
+} from '../../transition-records.ts';
 import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
 
 /** Options for {@link createMemoryJobStore}. */
@@ -74,7 +81,7 @@ function decodeCursor(cursor: string): string {
  * The results store in memory, with the DynamoDB store's semantics: the same conditions on
  * every transition, the same outcomes (`conflict`, `null`) and errors (JobStateConflictError,
  * JobNotFoundError), the same recognition of a repeated write that was already applied (a
- * claim by its token, an outcome by its status, attempt and `endedAt`), the same fields set
+ * claim by its token, an outcome by its status, attempt, `endedAt` and token), the same fields set
  * and removed, `expiresAt` = `updatedAt` + retention on every write, and listing through the
  * same index keys. Each call is atomic, so concurrent callers race exactly as conditional
  * writes do. For fast unit tests and for tools that need no AWS at all.
@@ -152,17 +159,9 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
       faults.throwIfArranged('finishAttempt');
       const current = read(attempt.id);
-      if (current?.status !== Status.RUNNING || current.attempts !== attempt.attempts) {
+      if (!current || !isRunningAttempt(attempt, current)) {
         // A retried write whose first try was applied (its response lost) finds its own outcome.
-        const expectedAttempts =
-          result.status === Status.DEFERRED ? attempt.attempts - 1 : attempt.attempts;
-        if (
-          current?.status === result.status &&
-          current.attempts === expectedAttempts &&
-          current.endedAt === now
-        ) {
-          return current;
-        }
+        if (current && isEarlierTryOfOutcome(attempt, result.status, now, current)) return current;
         throw refuse(attempt.id, `finish attempt ${attempt.attempts} as ${result.status}`, current);
       }
       const common = {
@@ -229,21 +228,31 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       );
     },
 
-    async recordSuccesses(attempts, signal) {
+    async recordSuccesses(attempts) {
       faults.throwIfArranged('recordSuccesses');
-      signal?.throwIfAborted();
-      const unwritten = new Set<string>();
-      const seen = new Set<string>();
-      for (const attempt of attempts) {
-        const { id, queue } = attempt.claimed;
-        if (seen.has(id)) {
-          unwritten.add(id);
-          continue;
+      const named = new Set<string>();
+      return attempts.map((attempt): SuccessWrite => {
+        const { claimed, now } = attempt;
+        if (named.has(claimed.id))
+          return { kind: 'unwritten', reason: 'named twice in one request' };
+        named.add(claimed.id);
+        const current = read(claimed.id);
+        if (isRunningAttempt(claimed, current)) {
+          write(succeededRecord(attempt, expiresAt(now)), claimed.queue);
+          return { kind: 'written' };
         }
-        seen.add(id);
-        write(succeededRecord(attempt, expiresAt(attempt.now)), queue);
-      }
-      return unwritten;
+        if (!current) return { kind: 'unwritten', reason: 'no record' };
+        if (isEarlierTryOfOutcome(claimed, Status.SUCCESSFUL, now, current))
+          return { kind: 'written' };
+        return {
+          kind: 'conflict',
+          error: new JobStateConflictError(
+            claimed.id,
+            `finish attempt ${claimed.attempts} as ${Status.SUCCESSFUL}`,
+            current.status,
+          ),
+        };
+      });
     },
 
     async recordRejected(record, leaseExpiredBefore) {

@@ -4,7 +4,7 @@ import {
   ProvisionedThroughputExceededException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
+  BatchExecuteStatementCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -301,44 +301,88 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
 });
 
 describe('DynamoDB job store: recordSuccesses', () => {
-  const attempt = (id: string) => ({
-    claimed: { ...running, id },
+  const attempt = (id: string, claimToken?: string) => ({
+    claimed: { ...running, id, ...(claimToken ? { claimToken } : {}) },
     result: { status: JobStatus.SUCCESSFUL, durationMs: 5, output: 'ok' } as const,
     now: T20,
   });
 
-  it('answers the ids DynamoDB left unprocessed, so the caller writes them conditionally', async () => {
+  it('sends one BatchExecuteStatement of UPDATEs, each conditional on this RUNNING attempt and its claim token', async () => {
     // Prepare
-    ddb.on(BatchWriteCommand).resolves({
-      UnprocessedItems: {
-        jobs: [{ PutRequest: { Item: { ...itemOf({ ...running, id: 'job-2' }) } } }],
-      },
+    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}, {}] });
+
+    // Act
+    await makeStore().recordSuccesses([attempt('job-1', 'token-1'), attempt('job-2')]);
+
+    // Assess
+    const calls = ddb.commandCalls(BatchExecuteStatementCommand);
+    expect(calls).toHaveLength(1);
+    const [withToken, withoutToken] = calls[0]!.args[0].input.Statements ?? [];
+    expect(withToken).toMatchObject({
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      Parameters: expect.arrayContaining(['JOB#job-1', 'RUNNING', 1, 'token-1']),
+    });
+    expect(withToken?.Statement).toMatch(
+      /^UPDATE "jobs" SET .* REMOVE "leaseExpiresAt" REMOVE "error" REMOVE "retryAt" WHERE "pk" = \? AND "status" = \? AND "attempts" = \? AND "claimToken" = \?$/,
+    );
+    expect(withoutToken?.Statement).toMatch(/AND "attempts" = \?$/);
+    expect(withoutToken?.Parameters?.slice(-3)).toEqual(['JOB#job-2', 'RUNNING', 1]);
+  });
+
+  it('answers each statement as its own write: applied, refused (the record moved on), or throttled', async () => {
+    // Prepare
+    ddb.on(BatchExecuteStatementCommand).resolves({
+      Responses: [
+        {},
+        {
+          Error: {
+            Code: 'ConditionalCheckFailed',
+            Message: 'The conditional request failed',
+            Item: itemOf({ ...running, id: 'job-2', status: JobStatus.LOST }),
+          },
+        },
+        { Error: { Code: 'ThrottlingError', Message: 'slow down' } },
+        {
+          Error: {
+            Code: 'ConditionalCheckFailed',
+            Message: 'The conditional request failed',
+            Item: itemOf({ ...running, id: 'job-4', status: JobStatus.SUCCESSFUL, endedAt: T20 }),
+          },
+        },
+      ],
     });
 
     // Act
-    const unwritten = await makeStore().recordSuccesses([
+    const outcomes = await makeStore().recordSuccesses([
       attempt('job-1'),
       attempt('job-2'),
       attempt('job-3'),
+      attempt('job-4'),
     ]);
 
     // Assess
-    expect([...unwritten]).toEqual(['job-2']);
-    expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(1);
+    expect(outcomes).toEqual([
+      { kind: 'written' },
+      { kind: 'conflict', error: expect.any(JobStateConflictError) },
+      { kind: 'unwritten', reason: 'ThrottlingError: slow down' },
+      // Its own outcome, applied by an earlier try whose answer was lost.
+      { kind: 'written' },
+    ]);
+    expect(outcomes[1]).toMatchObject({ error: { jobId: 'job-2', currentStatus: 'LOST' } });
   });
 
-  it('hands the caller’s abort signal to the request', async () => {
+  it('sends an id named twice once, and answers the repeat as unwritten', async () => {
     // Prepare
-    ddb.on(BatchWriteCommand).resolves({});
-    const signal = AbortSignal.timeout(60_000);
+    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}] });
 
     // Act
-    await makeStore().recordSuccesses([attempt('job-1'), attempt('job-2')], signal);
+    const outcomes = await makeStore().recordSuccesses([attempt('job-1'), attempt('job-1')]);
 
     // Assess
-    // The mock types a call's arguments as the command alone; send also takes its options.
-    const [, options] = (ddb.commandCalls(BatchWriteCommand)[0]?.args ?? []) as unknown[];
-    expect(options).toEqual({ abortSignal: signal });
+    expect(outcomes.map((o) => o.kind)).toEqual(['written', 'unwritten']);
+    expect(
+      ddb.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Statements,
+    ).toHaveLength(1);
   });
 });
 
