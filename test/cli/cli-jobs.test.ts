@@ -171,21 +171,28 @@ describe('lambda-jobs enqueue', () => {
 });
 
 describe('lambda-jobs dashboard', () => {
-  it("serves the dashboard over the target's live data until interrupted", async () => {
+  it("serves the dashboard over the target's live data until interrupted, at an address with its token", async () => {
     // Prepare
     let answer: { queues: { name: string }[] } | undefined;
+    let refusedWithoutToken: number | undefined;
 
     // Act
     const run = await runCli(['dashboard'], cwd, s, {
       whileRunning: async (stdout) => {
-        const url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1];
-        answer = (await (await fetch(`${url}/api/queues`)).json()) as typeof answer;
+        const [, url, token] = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\/#token=([\w-]{43})$/m.exec(
+          stdout,
+        )!;
+        refusedWithoutToken = (await fetch(`${url}/api/queues`)).status;
+        answer = (await (
+          await fetch(`${url}/api/queues`, { headers: { authorization: `Bearer ${token}` } })
+        ).json()) as typeof answer;
       },
     });
 
     // Assess
     expect(run.code).toBe(0);
     expect(answer!.queues.map((q) => q.name)).toEqual(['default', 'slow']);
+    expect(refusedWithoutToken).toBe(401);
   });
 });
 
