@@ -24,12 +24,10 @@ export function isOwnLoopbackHost(host: string | undefined, port: number): boole
 
 /**
  * True when a web browser sent the request: browsers add `Origin` to every POST and cross-origin
- * call, and `Sec-Fetch-*` to every request; SDK clients and scripts send none of them.
+ * call, and `Sec-Fetch-Site` to every request to a loopback address; the AWS SDK, Node's own
+ * `fetch` and curl send neither. (Node's `fetch` does send `Sec-Fetch-Mode: cors`, so that one
+ * says nothing.)
  */
 export function isFromWebPage(headers: IncomingHttpHeaders): boolean {
-  return (
-    headers.origin !== undefined ||
-    headers['sec-fetch-site'] !== undefined ||
-    headers['sec-fetch-mode'] !== undefined
-  );
+  return headers.origin !== undefined || headers['sec-fetch-site'] !== undefined;
 }

@@ -10,7 +10,7 @@ export interface SqsEmulator {
 /**
  * Starts fauxqs in this process, in memory, listening on 127.0.0.1 only. Port 0 picks a free one.
  * It answers only requests whose `Host` is `127.0.0.1:PORT` or `localhost:PORT` (a DNS-rebinding
- * page sends its own name) and refuses requests from web pages (`Origin`, `Sec-Fetch-*`): SQS's
+ * page sends its own name) and refuses requests from web pages (`Origin`, `Sec-Fetch-Site`): SQS's
  * query protocol takes form posts, which any page could otherwise send without a preflight.
  *
  * @example

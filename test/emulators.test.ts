@@ -67,6 +67,14 @@ describe('local emulators', () => {
       expect(answer.text).not.toContain('QueueUrls');
     });
 
+    it("answers Node's own fetch, which sends Sec-Fetch-Mode but no Origin", async () => {
+      // Act
+      const answer = await fetch(endpoint, listCall(service, {}));
+
+      // Assess
+      expect(answer.status).toBe(200);
+    });
+
     it.each([
       ['Origin', { origin: 'http://evil.example' }],
       ['Sec-Fetch-Site', { 'sec-fetch-site': 'cross-site' }],

@@ -15,7 +15,7 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
  * no bind-address option: its Jetty server listens on every interface. This builds the server
  * with the jar's own code, moves its connector to loopback before it starts, and puts a guard in
  * front of its handler that refuses a Host other than 127.0.0.1:PORT or localhost:PORT (DNS
- * rebinding) and any request a web browser sends (Origin or Sec-Fetch-* headers), since SDK
+ * rebinding) and any request a web browser sends (Origin or Sec-Fetch-Site headers), since SDK
  * clients send neither.
  *
  * Run in Java's source-file mode (needs a JDK):
@@ -44,8 +44,8 @@ public final class LoopbackDynamoDbLocal {
               "Host not allowed: DynamoDB Local answers 127.0.0.1:" + port + " only");
           return true;
         }
+        // What browsers send and SDK clients do not (Node's fetch sends Sec-Fetch-Mode itself).
         if (request.getHeaders().get("Origin") != null
-            || request.getHeaders().get("Sec-Fetch-Mode") != null
             || request.getHeaders().get("Sec-Fetch-Site") != null) {
           Response.writeError(request, response, callback, 403,
               "Requests from web pages are refused");
