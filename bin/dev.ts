@@ -89,8 +89,9 @@ try {
   );
 }
 dev.onStop(() => dashboard.close());
-await dev.setDashboardUrl(dashboard.url);
-say(`Dashboard: ${dashboard.url}`);
+await dev.setDashboardUrl(dashboard.url, dashboard.token);
+say(`Dashboard: ${dashboard.openUrl}`);
+say("  (the address carries this run's session token: its API answers nothing without it)");
 
 /**
  * A signal starts a clean stop. The same signal can arrive twice at once (a terminal sends

@@ -17,7 +17,7 @@ import { type DevCronScheduler, startDevCronScheduler } from './dev-cron-schedul
 import { createDevDelayedDelivery, type DevDelayedDelivery } from './dev-delayed-delivery.ts';
 import { createDevMonitorSamples, type DevMonitorSamples } from './dev-monitor-samples.ts';
 import { type DevState, removeDevState, writeDevState } from './dev-state-file.ts';
-import { startDynamoDbEmulator } from './dynamodb-emulator.ts';
+import { type DynamoDbEmulator, startDynamoDbEmulator } from './dynamodb-emulator.ts';
 import { startSqsEventSource } from './event-source/sqs-event-source.ts';
 import { createEmulatorOldestAgeSource } from './oldest-age-from-emulator.ts';
 import { provisionResources } from './provision-resources.ts';
@@ -50,13 +50,16 @@ export interface DevMode {
   stop(): Promise<void>;
   /** Adds something to stop, in reverse order of adding, before the emulators. */
   onStop(step: () => Promise<void> | void): void;
-  /** Records the dashboard's address in the state file the CLI reads. */
-  setDashboardUrl(url: string): Promise<void>;
+  /** Records the dashboard's address and session token in the state file the CLI reads. */
+  setDashboardUrl(url: string, token: string): Promise<void>;
 }
 
 /** Sets what the SDK and the handlers read, exactly as Lambda's environment would. */
 function setEnvironment(
-  state: Omit<DevState, 'pid' | 'startedAt' | 'dashboardUrl' | 'eventSources' | 'config'>,
+  state: Omit<
+    DevState,
+    'pid' | 'startedAt' | 'dashboardUrl' | 'dashboardToken' | 'eventSources' | 'config'
+  >,
 ): void {
   process.env.AWS_REGION = state.region;
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
@@ -68,9 +71,26 @@ function setEnvironment(
 }
 
 /**
- * Starts everything on this machine with no AWS account: fauxqs (loopback only) and DynamoDB
- * Local, the queues, DLQs and table from the config, one local event source per queue running
- * the real worker handler, and the real monitor on its schedule.
+ * What the emulators expose, for the start-up lines: who can reach them without credentials.
+ * Loudly when DynamoDB Local could not be kept on loopback.
+ */
+function exposureLines(dynamodb: DynamoDbEmulator): string[] {
+  if (dynamodb.loopbackOnly) {
+    return [
+      'Emulators listen on 127.0.0.1 only and refuse foreign Host headers and web pages; any local process of any user can still use them (no credentials are checked).',
+    ];
+  }
+  return [
+    `WARNING: DynamoDB Local listens on EVERY network interface (port ${dynamodb.port}), because ${dynamodb.exposure}.`,
+    'WARNING: anyone who can reach this machine can read and change the local table, with any credentials. Use a trusted network, or install a JDK and restart.',
+  ];
+}
+
+/**
+ * Starts everything on this machine with no AWS account: fauxqs and DynamoDB Local (both on
+ * 127.0.0.1 only; {@link startDynamoDbEmulator} says when DynamoDB Local cannot be, and dev mode
+ * then warns at start-up), the queues, DLQs and table from the config, one local event source
+ * per queue running the real worker handler, and the real monitor on its schedule.
  *
  * @example
  * ```ts
@@ -208,8 +228,8 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     onStop(step) {
       stopSteps.push(step);
     },
-    async setDashboardUrl(url) {
-      state = { ...state, dashboardUrl: url };
+    async setDashboardUrl(url, token) {
+      state = { ...state, dashboardUrl: url, dashboardToken: token };
       await writeDevState(state, options.cwd);
     },
     stop() {
@@ -235,6 +255,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
   };
   await writeDevState(state, options.cwd);
   say(`SQS (fauxqs): ${sqsEmulator.endpoint}   DynamoDB Local: ${dynamodbEmulator.endpoint}`);
+  for (const line of exposureLines(dynamodbEmulator)) say(line);
   say(`Queues: ${Object.keys(resources.queues).join(', ')}   Table: ${resources.tableName}`);
   say(
     `Workers: ${Object.values(config.queues)

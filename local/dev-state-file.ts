@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import type { QueueEndpoints } from '../config/env.ts';
@@ -13,6 +13,11 @@ export interface DevState {
   readonly startedAt: string;
   readonly region: string;
   readonly dashboardUrl: string;
+  /**
+   * The dashboard's session token (its API needs it): the file is written readable by its owner
+   * only. Empty until the dashboard listens.
+   */
+  readonly dashboardToken?: string;
   readonly endpoints: { readonly sqs: string; readonly dynamodb: string };
   readonly tableName: string;
   readonly queues: Readonly<Record<string, QueueEndpoints>>;
@@ -22,11 +27,16 @@ export interface DevState {
   readonly config?: LambdaJobsConfig;
 }
 
-/** Writes the state file (in `cwd`, the project folder). */
+/**
+ * Writes the state file (in `cwd`, the project folder), readable and writable by its owner only:
+ * it holds the dashboard's session token.
+ */
 export async function writeDevState(state: DevState, cwd = process.cwd()): Promise<void> {
   const file = path.join(cwd, DEV_STATE_PATH);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(state, null, 2)}\n`);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  // `mode` applies only when the file is created: a file left by an older run keeps its own.
+  await chmod(file, 0o600);
 }
 
 /** Removes the state file when dev mode stops. */

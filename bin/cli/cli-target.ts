@@ -58,6 +58,8 @@ export interface CliTarget {
   /** The deployment's alarms; undefined in dev mode (it has none). */
   readonly alarms: AlarmSource | undefined;
   readonly dashboardUrl: string | undefined;
+  /** Dev mode's dashboard session token (its API needs it); undefined for a stack. */
+  readonly dashboardToken?: string | undefined;
   /** The config the target runs with: dev mode's own, or the app's for a stack. */
   readonly config: LambdaJobsConfig;
   /** The workers' event sources (Lambda mappings, or dev mode's pollers). */
@@ -82,12 +84,16 @@ function emulatorCredentials(env: NodeJS.ProcessEnv) {
 }
 
 /** A dev mode's monitor keeps samples in its own process; its dashboard serves them. */
-function devMonitorActivity(dashboardUrl: string): MonitorActivitySource {
+function devMonitorActivity(
+  dashboardUrl: string,
+  token: string | undefined,
+): MonitorActivitySource {
   return {
     async lastRun() {
       try {
         const response = await fetch(`${dashboardUrl.replace(/\/+$/, '')}/api/samples?minutes=15`, {
           signal: AbortSignal.timeout(3000),
+          headers: token ? { authorization: `Bearer ${token}` } : {},
         });
         if (!response.ok) return undefined;
         const body = (await response.json()) as { samples?: QueueSample[] };
@@ -147,9 +153,12 @@ function connectDev(state: DevState, io: CliIo, app: CliApp): CliTarget {
     tableName: state.tableName,
     queues: state.queues,
     admin,
-    monitorActivity: state.dashboardUrl ? devMonitorActivity(state.dashboardUrl) : undefined,
+    monitorActivity: state.dashboardUrl
+      ? devMonitorActivity(state.dashboardUrl, state.dashboardToken)
+      : undefined,
     alarms: undefined,
     dashboardUrl: state.dashboardUrl || undefined,
+    dashboardToken: state.dashboardToken || undefined,
     config: app.config,
     eventSources: { states: async () => [...(state.eventSources ?? [])] },
     notChecked: ['alarms (dev mode has none; doctor --stack NAME lists those in ALARM)'],

@@ -2,7 +2,9 @@
  * The web dashboard: a small node:http server on 127.0.0.1 serving a single-page UI and a JSON
  * API over one {@link JobsAdmin}. Dev mode starts it against the emulators; the CLI starts it
  * against a deployed stack with an admin built for that stack. Read-only unless an action is
- * clicked and confirmed.
+ * clicked and confirmed. The page and its files load freely; every API call needs the session
+ * token created at start-up, which the printed address carries in its fragment (`#token=…`):
+ * the page keeps it for its tab and sends it as `Authorization: Bearer …`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +13,7 @@ import type { JobsAdmin } from '../../runtime/admin/jobs-admin.ts';
 import { JobInputError } from '../../runtime/errors.ts';
 import type { JobRegistry } from '../../runtime/registry.ts';
 import { type ApiResponse, createDashboardApi, errorResponse } from './dashboard-api.ts';
-import { checkAction, checkHost } from './request-guard.ts';
+import { checkAction, checkHost, checkToken, createSessionToken } from './request-guard.ts';
 import { loadStaticAssets } from './static-assets.ts';
 
 export interface DashboardOptions {
@@ -31,8 +33,12 @@ export interface DashboardOptions {
 
 /** A running dashboard. */
 export interface RunningDashboard {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT`, without the token. */
   readonly url: string;
+  /** The session token every API call needs (`Authorization: Bearer TOKEN`). */
+  readonly token: string;
+  /** The address to open: `http://127.0.0.1:PORT/#token=TOKEN`. Print it; do not log it elsewhere. */
+  readonly openUrl: string;
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
@@ -53,10 +59,15 @@ class BodyTooLargeError extends JobInputError {
   override name = 'BodyTooLargeError';
 }
 
-function sendJson(response: ServerResponse, { status, body }: ApiResponse): void {
+function sendJson(
+  response: ServerResponse,
+  { status, body }: ApiResponse,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
     ...SECURITY_HEADERS,
+    ...headers,
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
     'content-length': Buffer.byteLength(text),
@@ -116,7 +127,7 @@ async function defaultRegistry(): Promise<JobRegistry> {
  * @example
  * ```ts
  * const dashboard = await startDashboard({ admin, port: 8787, host: '127.0.0.1', config });
- * console.log(`Dashboard: ${dashboard.url}`);
+ * console.log(`Dashboard: ${dashboard.openUrl}`);
  * process.once('SIGINT', () => dashboard.close());
  * ```
  */
@@ -153,14 +164,24 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     ...(options.config ? { tracking: options.config.tracking } : {}),
   });
   const assets = loadStaticAssets();
+  const token = createSessionToken();
+  let listeningPort = port;
 
   const server = createServer((request, response) => {
     void (async () => {
-      const hostRefusal = checkHost(request.headers);
+      const hostRefusal = checkHost(request.headers, listeningPort);
       if (hostRefusal) return sendJson(response, { status: 403, body: hostRefusal });
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       const method = request.method ?? 'GET';
       if (url.pathname.startsWith('/api/')) {
+        const tokenRefusal = checkToken(request.headers, token);
+        if (tokenRefusal) {
+          return sendJson(
+            response,
+            { status: 401, body: tokenRefusal },
+            { 'www-authenticate': 'Bearer' },
+          );
+        }
         if (method === 'POST') {
           const refusal = checkAction(request.headers);
           if (refusal) return sendJson(response, { status: 403, body: refusal });
@@ -208,10 +229,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
-  const url = `http://${host}:${address.port}`;
+  listeningPort = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${listeningPort}`;
   return {
     url,
+    token,
+    openUrl: `${url}/#token=${token}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -18,6 +18,7 @@ import { JobStatus } from '../../runtime/job-status.ts';
 import { scheduleProblems } from '../../runtime/schedule-firing.ts';
 import { type AdminScenario, adminRegistry, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { devModeFolder, runCli } from '../cli/cli-test-kit.ts';
+import { rawHttp } from '../support/raw-http.ts';
 
 /** How an entry point refused: what it said, and the field it named when it has one. */
 interface Refusal {
@@ -38,6 +39,8 @@ interface Row {
   readonly field: string;
   /** Words of the limit the refusal must state. */
   readonly limit: string;
+  /** The HTTP status of a dashboard refusal, when not 400. */
+  readonly status?: number;
 }
 
 let s: AdminScenario;
@@ -85,9 +88,16 @@ async function cli(...argv: string[]): Promise<Refusal> {
   return { how: 'exit code', code: run.code, text: run.stderr };
 }
 
-async function api(path: string): Promise<Refusal> {
-  const response = await fetch(`${dashboard.url}${path}`);
-  const body = (await response.json()) as { error?: string; field?: string; limit?: string };
+/** A dashboard call, with the session token unless `headers` replace it. */
+async function api(
+  path: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Refusal> {
+  const response = await rawHttp(`${dashboard.url}${path}`, {
+    method: options.method ?? 'GET',
+    headers: { authorization: `Bearer ${dashboard.token}`, ...options.headers },
+  });
+  const body = JSON.parse(response.text) as { error?: string; field?: string; limit?: string };
   return {
     how: 'HTTP status',
     code: response.status,
@@ -387,6 +397,34 @@ const rows: Row[] = [
     field: 'colour',
     limit: 'limit',
   },
+  {
+    entry: 'dashboard',
+    malformed: 'no session token',
+    attempt: () => api('/api/queues', { headers: { authorization: '' } }),
+    field: 'authorization',
+    limit: 'session token',
+    status: 401,
+  },
+  {
+    entry: 'dashboard',
+    malformed: 'foreign Host (DNS rebinding)',
+    attempt: () => api('/api/queues', { headers: { host: 'evil.example' } }),
+    field: 'host',
+    limit: '127.0.0.1:',
+    status: 403,
+  },
+  {
+    entry: 'dashboard',
+    malformed: 'confirmed purge without Origin',
+    attempt: () =>
+      api('/api/dlq/default/purge', {
+        method: 'POST',
+        headers: { 'x-lambda-jobs-confirm': 'yes' },
+      }),
+    field: 'origin',
+    limit: 'http://127.0.0.1:',
+    status: 403,
+  },
 ];
 
 describe('bad input at every entry point', () => {
@@ -396,7 +434,7 @@ describe('bad input at every entry point', () => {
 
     // Assess
     if (refusal.how === 'exit code') expect(refusal.code).toBeGreaterThan(0);
-    if (refusal.how === 'HTTP status') expect(refusal.code).toBe(400);
+    if (refusal.how === 'HTTP status') expect(refusal.code).toBe(row.status ?? 400);
     if (refusal.how === 'ERRORED record') expect(refusal.text).toMatch(/^ERRORED /);
     if (refusal.field !== undefined) expect(refusal.field).toBe(row.field);
     else expect(refusal.text).toContain(row.field);

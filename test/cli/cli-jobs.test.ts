@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readDevState, writeDevState } from '../../local/dev-state-file.ts';
 import { type AdminScenario, broken, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { devModeFolder, runCli } from './cli-test-kit.ts';
 
@@ -171,21 +172,51 @@ describe('lambda-jobs enqueue', () => {
 });
 
 describe('lambda-jobs dashboard', () => {
-  it("serves the dashboard over the target's live data until interrupted", async () => {
+  it("serves the dashboard over the target's live data until interrupted, at an address with its token", async () => {
     // Prepare
     let answer: { queues: { name: string }[] } | undefined;
+    let refusedWithoutToken: number | undefined;
 
     // Act
     const run = await runCli(['dashboard'], cwd, s, {
       whileRunning: async (stdout) => {
-        const url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1];
-        answer = (await (await fetch(`${url}/api/queues`)).json()) as typeof answer;
+        const [, url, token] = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\/#token=([\w-]{43})$/m.exec(
+          stdout,
+        )!;
+        refusedWithoutToken = (await fetch(`${url}/api/queues`)).status;
+        answer = (await (
+          await fetch(`${url}/api/queues`, { headers: { authorization: `Bearer ${token}` } })
+        ).json()) as typeof answer;
       },
     });
 
     // Assess
     expect(run.code).toBe(0);
     expect(answer!.queues.map((q) => q.name)).toEqual(['default', 'slow']);
+    expect(refusedWithoutToken).toBe(401);
+  });
+
+  it("prints a running dev mode's dashboard address with its session token", async () => {
+    // Prepare: dev mode's state file as bin/dev.ts writes it once its dashboard listens.
+    const folder = await devModeFolder(s);
+    const state = (await readDevState(folder))!;
+    await writeDevState(
+      { ...state, dashboardUrl: 'http://127.0.0.1:8787', dashboardToken: 'T0k-en_' },
+      folder,
+    );
+
+    // Act
+    const text = await runCli(['dashboard'], folder, s);
+    const json = await runCli(['dashboard', '--json'], folder, s);
+
+    // Assess
+    expect(text.stdout).toBe(
+      'Dev mode serves the dashboard at http://127.0.0.1:8787/#token=T0k-en_\n',
+    );
+    expect(JSON.parse(json.stdout)).toEqual({
+      url: 'http://127.0.0.1:8787/#token=T0k-en_',
+      servedBy: 'dev mode',
+    });
   });
 });
 

@@ -144,6 +144,8 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.setDefaultTimeout(5000);
+  // As the operator does: open the printed address once; the tab keeps the token.
+  await page.goto(dashboard.openUrl);
 });
 
 afterAll(async () => {
@@ -152,6 +154,39 @@ afterAll(async () => {
 });
 
 describe('dashboard in Chromium against the emulators', () => {
+  it('takes the session token from the printed address and removes it from the address bar', async () => {
+    // Act
+    await page.goto(dashboard.openUrl);
+    await page.locator('tr[data-queue="default"]').waitFor();
+
+    // Assess
+    expect(page.url()).toBe(`${dashboard.url}/#/`);
+    expect(page.url()).not.toContain(dashboard.token);
+  });
+
+  it('shows no data in a tab opened without the token, and says where the token is', async () => {
+    // Prepare
+    const stranger = await browser.newPage();
+    const answers: number[] = [];
+    stranger.on('response', (response) => {
+      if (response.url().includes('/api/')) answers.push(response.status());
+    });
+    try {
+      // Act
+      await stranger.goto(`${dashboard.url}/#/dlq/default`);
+      const note = stranger.locator('[data-note="token"]');
+      await note.waitFor({ timeout: 5000 });
+
+      // Assess
+      expect(await note.textContent()).toContain('#token=');
+      expect(answers.length).toBeGreaterThan(0);
+      expect(answers.every((status) => status === 401)).toBe(true);
+      expect(await stranger.locator('tbody tr').count()).toBe(0);
+    } finally {
+      await stranger.close();
+    }
+  });
+
   it('shows the live queue depth, the DLQ depth and the 24-hour counts on the overview', async () => {
     // Act
     await open('#/');
@@ -192,6 +227,7 @@ describe('dashboard in Chromium against the emulators', () => {
       await open('#/jobs?status=SUCCESSFUL');
       await page.locator(`tr[data-job-id="${ids.succeeded[0]}"]`).waitFor();
       const notesUnderFull = await page.locator('[data-note="unlisted"]').count();
+      await page.goto(minimal.openUrl);
       await page.goto(`${minimal.url}/#/jobs?status=SUCCESSFUL`);
       const note = page.locator('[data-note="unlisted"]');
       await note.waitFor();

@@ -20,13 +20,21 @@ let admin: FakeJobsAdmin;
 let dashboard: RunningDashboard;
 let origin: string;
 
-/** A raw HTTP call (node:http, so Host and Origin can be set as an attacker would). */
+/**
+ * A raw HTTP call (node:http, so Host and Origin can be set as an attacker would), with the
+ * session token unless `token` says otherwise (`null`: none).
+ */
 function call(
   method: string,
   path: string,
-  options: { headers?: Record<string, string>; body?: string } = {},
+  options: { headers?: Record<string, string>; body?: string; token?: string | null } = {},
 ): Promise<Answer> {
   const url = new URL(path, dashboard.url);
+  const token = options.token === undefined ? dashboard.token : options.token;
+  const headers = {
+    ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+    ...options.headers,
+  };
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -34,7 +42,7 @@ function call(
         port: url.port,
         method,
         path: url.pathname + url.search,
-        headers: options.headers,
+        headers,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -145,7 +153,9 @@ describe('startDashboard', () => {
     });
     try {
       // Act
-      const response = await fetch(`${minimal.url}/api/meta`);
+      const response = await fetch(`${minimal.url}/api/meta`, {
+        headers: { authorization: `Bearer ${minimal.token}` },
+      });
       const meta = (await response.json()) as { unlistedStatuses: string[]; tracking: string };
 
       // Assess
@@ -154,6 +164,99 @@ describe('startDashboard', () => {
     } finally {
       await minimal.close();
     }
+  });
+});
+
+describe('every API call needs the session token', () => {
+  it('prints an address that carries a 43-character random token in its fragment', async () => {
+    // Prepare
+    const other = await startDashboard({ admin, port: 0, registry: dashboardRegistry });
+    try {
+      // Assess
+      expect(dashboard.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(dashboard.openUrl).toBe(`${dashboard.url}/#token=${dashboard.token}`);
+      expect(other.token).not.toBe(dashboard.token);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('serves the page and its files without the token', async () => {
+    // Act
+    const page = await call('GET', '/', { token: null });
+    const script = await call('GET', '/assets/api.js', { token: null });
+
+    // Assess
+    expect(page.status).toBe(200);
+    expect(script.status).toBe(200);
+  });
+
+  it.each([
+    ['no token', null],
+    ['a wrong token of the same length', 'x'.repeat(43)],
+    ['a wrong short token', 'x'],
+    ['an empty token', ''],
+  ])('answers 401 to a read with %s and does not touch the admin', async (_, token) => {
+    // Act
+    const answer = await call('GET', '/api/queues', { token });
+
+    // Assess
+    expect(answer.status).toBe(401);
+    expect(answer.headers['www-authenticate']).toBe('Bearer');
+    expect(answer.json).toMatchObject({ field: 'authorization' });
+    expect(answer.json.error).toContain('#token=');
+    expect(admin.calls).toEqual([]);
+  });
+
+  it("refuses another dashboard's token", async () => {
+    // Prepare
+    const other = await startDashboard({ admin, port: 0, registry: dashboardRegistry });
+    try {
+      // Act
+      const answer = await call('GET', '/api/queues', { token: other.token });
+
+      // Assess
+      expect(answer.status).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses a curl-like purge with the confirmation header and its own Origin but no token (401)', async () => {
+    // Prepare
+    admin.deadLetters.set('default', [
+      {
+        messageId: 'm',
+        jobId: 'j',
+        type: 'echo',
+        sentAt: undefined,
+        receiveCount: 3,
+        bodyPreview: '{}',
+      },
+    ]);
+
+    // Act
+    const answer = await call('POST', '/api/dlq/default/purge', {
+      headers: confirmed(),
+      token: null,
+    });
+
+    // Assess
+    expect(answer.status).toBe(401);
+    expect(admin.calls).toEqual([]);
+    expect(admin.deadLetters.get('default')).toHaveLength(1);
+  });
+
+  it('refuses a state change from a foreign Origin even with the token (403)', async () => {
+    // Act
+    const answer = await call('POST', '/api/dlq/default/purge', {
+      headers: confirmed({ origin: 'http://evil.example' }),
+    });
+
+    // Assess
+    expect(answer.status).toBe(403);
+    expect(answer.json.field).toBe('origin');
+    expect(admin.calls).toEqual([]);
   });
 });
 
@@ -478,6 +581,28 @@ describe("actions need confirmation and the dashboard's own origin", () => {
 
     // Assess
     expect(answer.status).toBe(403);
+    expect(admin.calls).toEqual([]);
+  });
+
+  it('refuses an action without Origin even with the token and the confirmation header (403)', async () => {
+    // Act: a script that stole nothing but knows the headers.
+    const answer = await call('POST', '/api/dlq/default/purge', {
+      headers: { 'x-lambda-jobs-confirm': 'yes' },
+    });
+
+    // Assess
+    expect(answer.status).toBe(403);
+    expect(answer.json).toMatchObject({ field: 'origin', limit: dashboard.url });
+    expect(admin.calls).toEqual([]);
+  });
+
+  it('refuses a Host naming a loopback address on another port (403)', async () => {
+    // Act
+    const answer = await call('GET', '/api/queues', { headers: { host: 'localhost:1' } });
+
+    // Assess
+    expect(answer.status).toBe(403);
+    expect(answer.json.field).toBe('host');
     expect(admin.calls).toEqual([]);
   });
 

@@ -3,8 +3,14 @@ import { EXIT } from '../cli-errors.ts';
 import { type Command, printJson } from '../command-context.ts';
 import { parseWholeFlag } from '../flag-values.ts';
 
+/** The address to open: with the session token in its fragment, when there is one. */
+function dashboardOpenUrl(url: string, token: string | undefined): string {
+  return token ? `${url.replace(/\/+$/, '')}/#token=${token}` : url;
+}
+
 /**
- * `lambda-jobs dashboard [--port N]`: the dashboard over the target's admin, until Ctrl-C.
+ * `lambda-jobs dashboard [--port N]`: the dashboard over the target's admin, until Ctrl-C. It
+ * prints the address with the session token (`http://127.0.0.1:PORT/#token=…`).
  *
  * @example `lambda-jobs dashboard --stack shop --port 8790`
  */
@@ -12,8 +18,9 @@ export const dashboardCommand: Command = async ({ io, json, flags, target, app }
   const port = flags.port !== undefined ? parseWholeFlag('port', flags.port, 0, 65_535) : 0;
   const connected = await target();
   if (connected.kind === 'dev' && connected.dashboardUrl) {
-    if (json) printJson(io, { url: connected.dashboardUrl, servedBy: 'dev mode' });
-    else io.stdout.write(`Dev mode serves the dashboard at ${connected.dashboardUrl}\n`);
+    const url = dashboardOpenUrl(connected.dashboardUrl, connected.dashboardToken);
+    if (json) printJson(io, { url, servedBy: 'dev mode' });
+    else io.stdout.write(`Dev mode serves the dashboard at ${url}\n`);
     return EXIT.ok;
   }
   const dashboard = await startDashboard({
@@ -22,8 +29,8 @@ export const dashboardCommand: Command = async ({ io, json, flags, target, app }
     config: connected.config,
     registry: app.registry,
   });
-  if (json) printJson(io, { url: dashboard.url, target: connected.label });
-  else io.stdout.write(`Dashboard: ${dashboard.url}\n`);
+  if (json) printJson(io, { url: dashboard.openUrl, target: connected.label });
+  else io.stdout.write(`Dashboard: ${dashboard.openUrl}\n`);
   io.stderr.write(`Serving ${connected.label}. Ctrl-C stops it.\n`);
   await io.untilInterrupted();
   await dashboard.close();

@@ -1,4 +1,27 @@
-/** Talks to the dashboard's JSON API. Actions are sent only after the user confirms. */
+/**
+ * Talks to the dashboard's JSON API with the session token. Actions are sent only after the
+ * user confirms.
+ */
+
+/** Where this tab keeps the session token (sessionStorage is per tab and per origin+port). */
+const TOKEN_KEY = 'lambda-jobs-dashboard-token';
+
+/**
+ * Takes the session token from the address the dashboard printed (`#token=…`), keeps it for this
+ * tab, and replaces the address with the overview's, so the token leaves the address bar and
+ * the history entry.
+ */
+export function adoptTokenFromAddress() {
+  const match = /^#token=([A-Za-z0-9_-]{1,200})$/.exec(window.location.hash);
+  if (!match) return;
+  window.sessionStorage.setItem(TOKEN_KEY, match[1]);
+  window.history.replaceState(null, '', `${window.location.pathname}#/`);
+}
+
+function authorization() {
+  const token = window.sessionStorage.getItem(TOKEN_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
 
 /** An answer other than 2xx, with the server's `{ error, field, limit }`. */
 export class ApiError extends Error {
@@ -31,7 +54,9 @@ export async function getJson(path, parameters = {}) {
   for (const [name, value] of Object.entries(parameters)) {
     if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
   }
-  return readAnswer(await fetch(url, { headers: { accept: 'application/json' } }));
+  return readAnswer(
+    await fetch(url, { headers: { accept: 'application/json', ...authorization() } }),
+  );
 }
 
 /**
@@ -47,6 +72,7 @@ export async function confirmAndPost(question, path, body) {
     method: 'POST',
     headers: {
       accept: 'application/json',
+      ...authorization(),
       'content-type': 'application/json',
       'x-lambda-jobs-confirm': 'yes',
     },

@@ -2,7 +2,7 @@
  * The dashboard's single page: hash routes to views. Every view renders into <main>, reads the
  * JSON API, and may return a function that stops its timers when the route changes.
  */
-import { getJson } from './api.js';
+import { ApiError, adoptTokenFromAddress, getJson } from './api.js';
 import { h, replaceContent } from './dom.js';
 import { showDeadLetters } from './view-dead-letters.js';
 import { showJobDetail } from './view-job-detail.js';
@@ -77,10 +77,21 @@ async function render() {
     if (mine === generation) stopView = stop;
     else stop?.();
   } catch (error) {
-    if (mine === generation)
-      replaceContent(main, h('h1', {}, 'Something went wrong'), errorBox(error));
+    if (mine !== generation) return;
+    if (error instanceof ApiError && error.status === 401) {
+      replaceContent(
+        main,
+        h('h1', {}, 'Session token needed'),
+        h('p', { 'data-note': 'token' }, error.message),
+      );
+    } else replaceContent(main, h('h1', {}, 'Something went wrong'), errorBox(error));
   }
 }
 
-window.addEventListener('hashchange', () => void render());
+adoptTokenFromAddress();
+window.addEventListener('hashchange', () => {
+  // A new address with a token pasted into this tab (a restarted dashboard) is adopted too.
+  adoptTokenFromAddress();
+  void render();
+});
 void render();
