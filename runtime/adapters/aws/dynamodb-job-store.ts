@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
+import { isDue } from '../../claim-due.ts';
 import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
 import type { JobRecord } from '../../job-record.ts';
@@ -175,6 +176,12 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     }
   }
 
+  /** The claim's "due" part: a record waiting until later than `dueBy` is not claimable yet. */
+  const dueCondition = (request: ClaimRequest) =>
+    request.dueBy === undefined ? '' : ' AND (attribute_not_exists(#retryAt) OR #retryAt <= :dueBy)';
+  const dueValues = (request: ClaimRequest) =>
+    request.dueBy === undefined ? {} : { ':dueBy': request.dueBy };
+
   /** The claim as one conditional UpdateItem: any claimable record (or none) → RUNNING. */
   async function claimByUpdate(request: ClaimRequest): Promise<ClaimOutcome> {
     const index = indexing(request.queue, Status.RUNNING, request.now, request.id);
@@ -203,13 +210,15 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       },
       ['retryAt', ...index.remove],
       {},
-      statusValues(CLAIMABLE_STATUSES),
+      { ...statusValues(CLAIMABLE_STATUSES), ...dueValues(request) },
     );
     try {
       const record = await update(
         request.id,
         built,
-        `attribute_not_exists(${PK}) OR #status IN (${statusList(CLAIMABLE_STATUSES)})`,
+        request.dueBy === undefined
+          ? `attribute_not_exists(${PK}) OR #status IN (${statusList(CLAIMABLE_STATUSES)})`
+          : `attribute_not_exists(${PK}) OR (#status IN (${statusList(CLAIMABLE_STATUSES)})${dueCondition(request)})`,
       );
       return { kind: 'claimed', record };
     } catch (error) {
@@ -238,14 +247,16 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         new PutCommand({
           TableName,
           Item: toItem(record, record.expiresAt, !unlisted.has(Status.RUNNING)),
-          ConditionExpression: `attribute_not_exists(${PK}) OR (#status = :queued AND attribute_not_exists(#waitMs) AND #enqueuedAt = :enqueuedAt AND ${sameKey})`,
+          ConditionExpression: `attribute_not_exists(${PK}) OR (#status = :queued AND attribute_not_exists(#waitMs) AND #enqueuedAt = :enqueuedAt AND ${sameKey}${dueCondition(request)})`,
           ExpressionAttributeNames: {
             '#status': 'status',
             '#waitMs': 'waitMs',
             '#enqueuedAt': 'enqueuedAt',
             '#key': 'concurrencyKey',
+            ...(request.dueBy === undefined ? {} : { '#retryAt': 'retryAt' }),
           },
           ExpressionAttributeValues: {
+            ...dueValues(request),
             ':queued': Status.QUEUED,
             ':enqueuedAt': request.enqueuedAt,
             ...(request.concurrencyKey === undefined ? {} : { ':key': request.concurrencyKey }),
@@ -260,7 +271,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
       const current = toRecord(unmarshall(error.Item));
       if (isEarlierTryOfClaim(request, current)) return { kind: 'claimed', record: current };
-      return CLAIMABLE_STATUSES.includes(current.status)
+      return CLAIMABLE_STATUSES.includes(current.status) && isDue(current, request.dueBy)
         ? undefined
         : { kind: 'conflict', current };
     }
