@@ -78,20 +78,20 @@ let refuseQueueSends = 0;
 const queueSends: string[] = [];
 let resources: ProvisionedResources;
 let worker: ReturnType<typeof createWorker>;
+/** For the step-by-step scenarios: queues of their own, which no event source polls. */
+let stepResources: ProvisionedResources;
+let stepWorker: ReturnType<typeof createWorker>;
 let source: Awaited<ReturnType<typeof startSqsEventSource>>;
 const metrics = capturingMetrics();
 const { sqs: plainSqs } = emulatorClients();
 
 /** An SQS client whose SendMessage to the job queue can be made to fail. */
-function faultySqs(): SQSClient {
+function faultySqs(queueUrl: () => string): SQSClient {
   const client = createSqsClient();
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { QueueUrl?: string; MessageBody?: string };
-      if (
-        context.commandName === 'SendMessageCommand' &&
-        input.QueueUrl === resources.queues.default!.url
-      ) {
+      if (context.commandName === 'SendMessageCommand' && input.QueueUrl === queueUrl()) {
         queueSends.push(input.MessageBody ?? '');
         if (refuseQueueSends > 0) {
           refuseQueueSends--;
@@ -199,8 +199,17 @@ beforeAll(async () => {
     config,
     queueName: 'default',
     env: resourceEnv(resources),
-    sqs: faultySqs(),
+    sqs: faultySqs(() => resources.queues.default!.url),
     metricsRecorder: metrics,
+  });
+  stepResources = await provisionTestResources(config);
+  stepWorker = createWorker({
+    registry,
+    config,
+    queueName: 'default',
+    env: resourceEnv(stepResources),
+    sqs: faultySqs(() => stepResources.queues.default!.url),
+    metricsRecorder: capturingMetrics(),
   });
 });
 
@@ -288,11 +297,11 @@ describe('a retry or deferral sends the message again, so SQS counts only lost d
 });
 
 describe('the re-send, step by step', () => {
-  const queueUrl = () => resources.queues.default!.url;
+  const queueUrl = () => stepResources.queues.default!.url;
 
   it('keeps the message when the re-send fails; its next delivery finishes the send and does not run the job early', async () => {
     // Prepare
-    const id = await worker.runtime.client.enqueue(
+    const id = await stepWorker.runtime.client.enqueue(
       failsUntil,
       {
         succeedOnAttempt: 2,
@@ -304,11 +313,11 @@ describe('the re-send, step by step', () => {
     refuseQueueSends = 3; // every try of the re-send fails
 
     // Act: attempt 1 fails; the re-send is refused.
-    const response = await worker.dispatchBatch([first], fakeLambdaContext());
+    const response = await stepWorker.dispatchBatch([first], fakeLambdaContext());
 
     // Assess: kept, RETRYING, visible again in a few seconds (not after the visibility timeout).
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: first.messageId }]);
-    const retrying = await worker.runtime.store.get(id!);
+    const retrying = await stepWorker.runtime.store.get(id!);
     expect(retrying).toMatchObject({ status: 'RETRYING', attempts: 1 });
     const sendsBefore = queueSends.length;
 
@@ -316,7 +325,7 @@ describe('the re-send, step by step', () => {
     const again = await receiveOne(queueUrl());
     expect(again.messageId).toBe(first.messageId);
     expect(Date.now()).toBeLessThan(Date.parse(retrying!.retryAt!));
-    const second = await worker.dispatchBatch([again], fakeLambdaContext());
+    const second = await stepWorker.dispatchBatch([again], fakeLambdaContext());
 
     // Assess: not run, sent on for the rest of the delay, deleted.
     expect(second.batchItemFailures).toEqual([]);
@@ -324,9 +333,9 @@ describe('the re-send, step by step', () => {
     expect(queueSends.length).toBe(sendsBefore + 1);
     const resent = await receiveOne(queueUrl());
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(retrying!.retryAt!) - 1000);
-    await worker.dispatchBatch([resent], fakeLambdaContext());
+    await stepWorker.dispatchBatch([resent], fakeLambdaContext());
     expect(runs.get(id!)).toEqual([1, 2]);
-    expect(await worker.runtime.store.get(id!)).toMatchObject({
+    expect(await stepWorker.runtime.store.get(id!)).toMatchObject({
       status: 'SUCCESSFUL',
       attempts: 2,
     });
@@ -334,7 +343,7 @@ describe('the re-send, step by step', () => {
 
   it('runs an attempt once when both the re-sent message and the old one (its delete lost) arrive', async () => {
     // Prepare: attempt 1 fails and its message is sent again.
-    const id = await worker.runtime.client.enqueue(
+    const id = await stepWorker.runtime.client.enqueue(
       failsUntil,
       {
         succeedOnAttempt: 2,
@@ -343,20 +352,20 @@ describe('the re-send, step by step', () => {
       { retries: 3 },
     );
     const old = await receiveOne(queueUrl());
-    await worker.dispatchBatch([old], fakeLambdaContext());
+    await stepWorker.dispatchBatch([old], fakeLambdaContext());
     expect(runs.get(id!)).toEqual([1]);
     const resent = await receiveOne(queueUrl());
 
     // Act: the old message is delivered again too (its delete was lost), at the same time.
     const oldAgain = { ...old, attributes: { ...old.attributes, ApproximateReceiveCount: '2' } };
     const responses = await Promise.all([
-      worker.dispatchBatch([resent], fakeLambdaContext()),
-      worker.dispatchBatch([oldAgain], fakeLambdaContext()),
+      stepWorker.dispatchBatch([resent], fakeLambdaContext()),
+      stepWorker.dispatchBatch([oldAgain], fakeLambdaContext()),
     ]);
 
     // Assess: attempt 2 ran once; the job succeeded.
     expect(runs.get(id!)).toEqual([1, 2]);
-    expect(await worker.runtime.store.get(id!)).toMatchObject({
+    expect(await stepWorker.runtime.store.get(id!)).toMatchObject({
       status: 'SUCCESSFUL',
       attempts: 2,
     });
@@ -366,7 +375,7 @@ describe('the re-send, step by step', () => {
 
   it("dead-letters a job on SQS's last delivery instead of running it, with a record saying why", async () => {
     // Prepare: a message SQS has delivered maxReceiveCount times, none of which ended.
-    const id = await worker.runtime.client.enqueue(failsUntil, {
+    const id = await stepWorker.runtime.client.enqueue(failsUntil, {
       succeedOnAttempt: 1,
       delaySeconds: 0,
     });
@@ -375,19 +384,22 @@ describe('the re-send, step by step', () => {
       ...message,
       attributes: { ...message.attributes, ApproximateReceiveCount: '3' },
     };
-    const dlqBefore = await count(resources.queues.default!.dlqUrl, 'ApproximateNumberOfMessages');
+    const dlqBefore = await count(
+      stepResources.queues.default!.dlqUrl,
+      'ApproximateNumberOfMessages',
+    );
 
     // Act
-    const response = await worker.dispatchBatch([last], fakeLambdaContext());
+    const response = await stepWorker.dispatchBatch([last], fakeLambdaContext());
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(runs.get(id!)).toBeUndefined();
-    const record = await worker.runtime.store.get(id!);
+    const record = await stepWorker.runtime.store.get(id!);
     expect(record).toMatchObject({ status: 'ERRORED', deadLetteredAt: expect.any(String) });
     expect(record?.error).toMatchObject({ name: 'DeliveryLimitError' });
     expect(record?.error?.message).toMatch(/Delivered 3 times without an outcome/);
-    expect(await count(resources.queues.default!.dlqUrl, 'ApproximateNumberOfMessages')).toBe(
+    expect(await count(stepResources.queues.default!.dlqUrl, 'ApproximateNumberOfMessages')).toBe(
       dlqBefore + 1,
     );
   });
