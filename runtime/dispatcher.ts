@@ -270,7 +270,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       await transport.send(queue.dlqUrl, message.body);
     } catch (error) {
       // Kept on its last delivery, the message is moved to the DLQ by SQS's own redrive.
-      logger.warn('Could not send to the DLQ; SQS\'s redrive will move the message there', {
+      logger.warn("Could not send to the DLQ; SQS's redrive will move the message there", {
         ...keys,
         error,
       });
@@ -652,13 +652,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       ? clock.getRemainingTimeInMillis() - marginMs
       : Number.POSITIVE_INFINITY;
     if (remainingMs < settings.timeoutMs) {
-      logger.info('Deadline guard: not enough time left to start this job; sent to the queue again', {
-        job_id: envelope.id,
-        job_type: envelope.type,
-        queue: queue.name,
-        remaining_ms: Math.max(0, remainingMs),
-        timeout_ms: settings.timeoutMs,
-      });
+      logger.info(
+        'Deadline guard: not enough time left to start this job; sent to the queue again',
+        {
+          job_id: envelope.id,
+          job_type: envelope.type,
+          queue: queue.name,
+          remaining_ms: Math.max(0, remainingMs),
+          timeout_ms: settings.timeoutMs,
+        },
+      );
       return sendOn(message, envelope, 0, undefined);
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);

@@ -15,13 +15,13 @@ import {
   UnknownQueueError,
 } from './errors.ts';
 import { cancelWaitingJob, type JobCancelDeps } from './job-cancel.ts';
+import { RECORDING_MARGIN_SECONDS } from './job-config-checks.ts';
 import {
   type AnyJobDefinition,
   DEFAULT_QUEUE,
   DEFAULT_TIMEOUT_SECONDS,
   type PayloadOf,
 } from './job-definition.ts';
-import { RECORDING_MARGIN_SECONDS } from './job-config-checks.ts';
 import { newJobId } from './job-id.ts';
 import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';

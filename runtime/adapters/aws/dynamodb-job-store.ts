@@ -178,7 +178,9 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
 
   /** The claim's "due" part: a record waiting until later than `dueBy` is not claimable yet. */
   const dueCondition = (request: ClaimRequest) =>
-    request.dueBy === undefined ? '' : ' AND (attribute_not_exists(#retryAt) OR #retryAt <= :dueBy)';
+    request.dueBy === undefined
+      ? ''
+      : ' AND (attribute_not_exists(#retryAt) OR #retryAt <= :dueBy)';
   const dueValues = (request: ClaimRequest) =>
     request.dueBy === undefined ? {} : { ':dueBy': request.dueBy };
 

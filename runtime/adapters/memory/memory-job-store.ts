@@ -1,6 +1,6 @@
 import { DEFAULTS } from '../../../config/defaults.ts';
-import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { isDue } from '../../claim-due.ts';
+import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
 import type { JobRecord } from '../../job-record.ts';
 import { CLAIMABLE_STATUSES, type JobStatus, JobStatus as Status } from '../../job-status.ts';
@@ -133,7 +133,10 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async claim(request: ClaimRequest): Promise<ClaimOutcome> {
       faults.throwIfArranged('claim');
       const current = read(request.id);
-      if (current && !(CLAIMABLE_STATUSES.includes(current.status) && isDue(current, request.dueBy))) {
+      if (
+        current &&
+        !(CLAIMABLE_STATUSES.includes(current.status) && isDue(current, request.dueBy))
+      ) {
         // A retried claim whose first try won (its response lost) finds its own token.
         return isEarlierTryOfClaim(request, current)
           ? { kind: 'claimed', record: current }
