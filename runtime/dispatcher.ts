@@ -692,7 +692,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return sendOnUntilDue(message, envelope, claim.current);
     }
     if (claim.kind === 'conflict') return onConflict(message, claim.current, definition);
-    if (isLastDelivery(message)) return deadLetterLastDelivery(message, claim.record);
+    // With maxReceiveCount 1 no earlier delivery ended without an outcome: the job runs.
+    if (isLastDelivery(message) && receiveCountOf(message) > 1) {
+      return deadLetterLastDelivery(message, claim.record);
+    }
     return runClaimed(
       message,
       claim.record,
