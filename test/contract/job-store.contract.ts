@@ -276,6 +276,19 @@ export function describeJobStoreContract(
         },
       );
 
+      it('claims a delayed QUEUED record before its retryAt: its producer delayed the message, on its own clock', async () => {
+        // Prepare
+        await store.putQueued(queuedRecord(id, queue, { retryAt: at(600) }));
+
+        // Act
+        const outcome = await store.claim(
+          claimRequest(id, queue, { firstDelivery, now: at(590), dueBy: at(590) }),
+        );
+
+        // Assess
+        expect(outcome.kind).toBe('claimed');
+      });
+
       it.each(NOT_CLAIMABLE)(
         'refuses a %s record: a conflict carrying the record as it stands',
         async (status) => {

@@ -176,13 +176,16 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     }
   }
 
-  /** The claim's "due" part: a record waiting until later than `dueBy` is not claimable yet. */
+  /**
+   * The claim's "due" part (`isDue`): a RETRYING or DEFERRED record waiting until later than
+   * `dueBy` is not claimable yet; a QUEUED one always is.
+   */
   const dueCondition = (request: ClaimRequest) =>
     request.dueBy === undefined
       ? ''
-      : ' AND (attribute_not_exists(#retryAt) OR #retryAt <= :dueBy)';
+      : ' AND (#status = :dueQueued OR attribute_not_exists(#retryAt) OR #retryAt <= :dueBy)';
   const dueValues = (request: ClaimRequest) =>
-    request.dueBy === undefined ? {} : { ':dueBy': request.dueBy };
+    request.dueBy === undefined ? {} : { ':dueBy': request.dueBy, ':dueQueued': Status.QUEUED };
 
   /** The claim as one conditional UpdateItem: any claimable record (or none) → RUNNING. */
   async function claimByUpdate(request: ClaimRequest): Promise<ClaimOutcome> {
@@ -249,16 +252,14 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         new PutCommand({
           TableName,
           Item: toItem(record, record.expiresAt, !unlisted.has(Status.RUNNING)),
-          ConditionExpression: `attribute_not_exists(${PK}) OR (#status = :queued AND attribute_not_exists(#waitMs) AND #enqueuedAt = :enqueuedAt AND ${sameKey}${dueCondition(request)})`,
+          ConditionExpression: `attribute_not_exists(${PK}) OR (#status = :queued AND attribute_not_exists(#waitMs) AND #enqueuedAt = :enqueuedAt AND ${sameKey})`,
           ExpressionAttributeNames: {
             '#status': 'status',
             '#waitMs': 'waitMs',
             '#enqueuedAt': 'enqueuedAt',
             '#key': 'concurrencyKey',
-            ...(request.dueBy === undefined ? {} : { '#retryAt': 'retryAt' }),
           },
           ExpressionAttributeValues: {
-            ...dueValues(request),
             ':queued': Status.QUEUED,
             ':enqueuedAt': request.enqueuedAt,
             ...(request.concurrencyKey === undefined ? {} : { ':key': request.concurrencyKey }),
