@@ -186,3 +186,44 @@ export function logCostPerMillionJobs(
 export function costSlices(jobs: number): number {
   return Math.min(5, Math.max(1, Math.floor(jobs / 1000)));
 }
+
+/** What one retry or deferral costs in requests, now and with the hide it replaced. */
+export interface ResendPrice {
+  /**
+   * SQS requests one retry or deferral adds: the re-send (SendMessage), and the new message's
+   * share of a ReceiveMessage and of the DeleteMessageBatch that also deletes the old one.
+   */
+  readonly sqsRequests: number;
+  /** The same for the hide it replaced: ChangeMessageVisibility and a share of a receive. */
+  readonly sqsRequestsBefore: number;
+  /** US dollars per million retries or deferrals delayed up to 900 s (SQS DelaySeconds). */
+  readonly usdPerMillion: number;
+  readonly usdPerMillionBefore: number;
+  /** Delayed beyond 900 s: the scheduler's invocation, its SendMessage and the same shares. */
+  readonly usdPerMillionScheduled: number;
+}
+
+/**
+ * Prices one retry or deferral, the job's own run and record writes aside (the claim and the
+ * outcome are written as before). A retry used to hide its message (ChangeMessageVisibility),
+ * which spent one of the queue's `maxReceiveCount` receives; it now sends the message again:
+ * one SendMessage instead, and the old message rides in a batch delete.
+ *
+ * @example
+ * ```ts
+ * resendPrice(10).sqsRequests; // 1 + 0.1 + 0.1 = 1.2 (was 1.1)
+ * ```
+ */
+export function resendPrice(batchSize: number, prices: Prices = US_EAST_1_PRICES): ResendPrice {
+  const share = 1 / batchSize;
+  const sqsRequests = 1 + 2 * share;
+  const sqsRequestsBefore = 1 + share;
+  const perMillion = (requests: number) => requests * 1_000_000 * prices.sqsStandardRequest.usd;
+  return {
+    sqsRequests,
+    sqsRequestsBefore,
+    usdPerMillion: perMillion(sqsRequests),
+    usdPerMillionBefore: perMillion(sqsRequestsBefore),
+    usdPerMillionScheduled: perMillion(sqsRequests) + 1_000_000 * prices.schedulerInvocation.usd,
+  };
+}

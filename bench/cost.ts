@@ -16,6 +16,8 @@ import {
   MINIMUM_WRITE_UNITS,
   type MinimumAssumptions,
   physicalMinimumUsage,
+  type ResendPrice,
+  resendPrice,
 } from './cost-model.ts';
 import type { BenchEmulators } from './emulators.ts';
 import { createMinimumHandler } from './minimum-handler.ts';
@@ -77,6 +79,8 @@ export interface CostResult {
   readonly checks: readonly { readonly label: string; readonly check: GoalCheck }[];
   /** Whether DynamoDB Local reported consumed capacity (else units were computed from sizes). */
   readonly capacityReported: boolean;
+  /** What each retry or deferral adds (the measured jobs succeed at once; this is priced). */
+  readonly resend: ResendPrice;
 }
 
 /** The least any design can spend per job for one tracking level's guarantees. */
@@ -343,5 +347,6 @@ export async function runCostBenchmark(options: CostOptions): Promise<CostResult
       ),
     })),
     capacityReported,
+    resend: resendPrice(Math.min(10, queue.batchSize)),
   };
 }

@@ -36,6 +36,11 @@ export const US_EAST_1_PRICES = {
     unit: 'on-demand read request unit (4 KB strongly consistent)',
     source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
   },
+  schedulerInvocation: {
+    usd: 1 / 1_000_000,
+    unit: 'EventBridge Scheduler invocation (one-time schedule firing)',
+    source: 'https://aws.amazon.com/eventbridge/pricing/',
+  },
   cloudWatchLogsIngestedGb: {
     usd: 0.5,
     unit: 'GB of logs ingested (standard class)',

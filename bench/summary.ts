@@ -265,6 +265,7 @@ function costDetails(cost: CostResult): string {
     estimated
       ? 'Units DynamoDB Local does not report were computed from item sizes: refused conditional writes (from the item they found) and PartiQL statements (BatchExecuteStatement).'
       : 'No conditional write was refused.',
+    `Each retry or deferral adds ${formatNumber(cost.resend.sqsRequests, 2)} SQS requests (its message sent again: SendMessage, plus its share of a receive and a batch delete; the hide it replaced took ${formatNumber(cost.resend.sqsRequestsBefore, 2)} and spent a receive of maxReceiveCount): ${formatUsd(cost.resend.usdPerMillion)} per million (was ${formatUsd(cost.resend.usdPerMillionBefore)}); beyond 900 s through EventBridge Scheduler ${formatUsd(cost.resend.usdPerMillionScheduled)}. The measured jobs succeed at once.`,
     `Physical minimum: ${cost.minimums.minimal.assumptions.batchSize} jobs per batch (send, receive, delete, invocation), ${formatNumber(cost.minimums.minimal.assumptions.billedMsPerInvocation, 1)} billed ms per invocation (the lowest measured of any contender; normally the minimum handler's), ${cost.minimums.minimal.assumptions.memoryMb} MB; DynamoDB write units per job: ${MINIMUM_WRITE_UNITS.minimal} for minimal's guarantees (claim + result, no index), ${MINIMUM_WRITE_UNITS.full} for full's (also listed by queue and status from enqueue on: 1 + 1 at enqueue, 1 + 2 for each of two status changes). See docs/benchmarks.md.`,
   ];
   return [

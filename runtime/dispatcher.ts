@@ -5,6 +5,7 @@ import { runAbortHook } from './abort-hook.ts';
 import { type JobEnvelope, parseEnvelope, salvageJobId } from './envelope.ts';
 import {
   DeferJobError,
+  DeliveryLimitError,
   JobInputError,
   JobStateConflictError,
   MalformedEnvelopeError,
@@ -15,18 +16,21 @@ import {
 import { createGroupCommit, type GroupCommit } from './group-commit.ts';
 import type { AnyJobDefinition, JobContext } from './job-definition.ts';
 import type { JobRecord } from './job-record.ts';
-import { JobStatus } from './job-status.ts';
+import { CLAIMABLE_STATUSES, JobStatus } from './job-status.ts';
 import { effectiveSettings } from './job-timing.ts';
 import { LIMITS } from './limits.ts';
+import { createMessageResend, RESENT_ATTRIBUTE } from './message-resend.ts';
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
 import { validatePayload } from './payload-schema.ts';
 import type {
   ConcurrencyKeyStore,
+  DelayedDelivery,
   JobStore,
   QueueTransport,
   SuccessfulAttempt,
   SuccessWrite,
 } from './ports.ts';
+import { envelopeMisfit } from './queue-fit.ts';
 import type { JobRegistry } from './registry.ts';
 import { MAX_VISIBILITY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
 import { retryTransient } from './retry-transient.ts';
@@ -40,6 +44,8 @@ export interface QueueMessage {
   readonly body: string;
   /** SQS's count of deliveries so far ("1" the first time); absent counts as a first delivery. */
   readonly attributes?: { readonly ApproximateReceiveCount?: string };
+  /** SQS message attributes (Lambda's shape); the dispatcher marks the messages it re-sends. */
+  readonly messageAttributes?: Readonly<Record<string, { readonly stringValue?: string }>>;
 }
 
 /** How much time the invocation has left (Lambda's Context fits). */
@@ -68,6 +74,18 @@ export interface DispatcherDeps {
   readonly outcomeLingerMs?: number;
   /** Records of one batch run at once. Default 10. */
   readonly recordConcurrency?: number;
+  /**
+   * Retries and deferrals due beyond SQS's 900 s go through it (EventBridge Scheduler on AWS);
+   * without it they travel in hops of 900 s.
+   */
+  readonly delayedDelivery?: DelayedDelivery;
+  /**
+   * The queue's redrive `maxReceiveCount`. The delivery that reaches it is SQS's last: the
+   * dispatcher then dead-letters the job itself (ERRORED record, DLQ) instead of running it.
+   */
+  readonly maxReceiveCount?: number;
+  /** The worker function's timeout, ms: an envelope whose timeout cannot fit is rejected. */
+  readonly functionTimeoutMs?: number;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -84,6 +102,12 @@ type Delivery = 'delete' | 'keep';
 
 /** Most successful outcomes written by one batch write (BatchExecuteStatement takes 25). */
 const RESULT_GROUP_MAX = 25;
+
+/** A message whose re-send failed comes back after this many seconds to finish it. */
+const RESEND_RETRY_SECONDS = 5;
+
+/** How far ahead of its `retryAt` a waiting job may be claimed (clock differences). */
+const DUE_TOLERANCE_MS = 1000;
 
 /**
  * Creates the dispatcher. For every message: parse and validate (malformed → ERRORED + DLQ),
@@ -107,6 +131,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { logger, metrics, store, transport, queue } = deps;
   /** The rescue's rule: a RUNNING attempt is over once its lease expired before this instant. */
   const leaseExpiredBefore = (at: Date) => new Date(at.getTime() - lostGraceMs).toISOString();
+  const resender = createMessageResend({
+    transport,
+    delayedDelivery: deps.delayedDelivery,
+    queueUrl: queue.url,
+    now,
+  });
+  const runLimits =
+    deps.functionTimeoutMs === undefined
+      ? undefined
+      : { queueName: queue.name, functionTimeoutMs: deps.functionTimeoutMs, marginMs };
 
   async function releaseKey(key: string | undefined, jobId: string): Promise<void> {
     if (!key) return;
@@ -133,6 +167,120 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         error,
       });
     }
+  }
+
+  /**
+   * Ends this message by sending the job's message again, due in `seconds` (a retry, a
+   * deferral, a job not due yet, the deadline guard): 'delete' once sent. The re-sent message
+   * starts with a receive count of 1, so SQS's receive counts count only deliveries that ended
+   * without an outcome. When the send fails the message is kept and comes back in a few
+   * seconds: the record already says when the job is due, so that delivery finishes the send
+   * (or runs the job, if it is due by then). On SQS's last delivery the job is dead-lettered
+   * instead, so that SQS's own redrive never moves it behind its record.
+   */
+  async function sendOn(
+    message: QueueMessage,
+    envelope: JobEnvelope,
+    seconds: number,
+    retryAt: string | undefined,
+  ): Promise<Delivery> {
+    try {
+      await retryTransient(() =>
+        resender.resend({
+          jobId: envelope.id,
+          body: message.body,
+          delaySeconds: seconds,
+          sendKey: retryAt ? `due-${Date.parse(retryAt)}` : `now-${message.messageId}`,
+        }),
+      );
+      return 'delete';
+    } catch (error) {
+      if (isLastDelivery(message)) {
+        logger.error('Could not send the job on, on its last delivery; dead-lettering it', {
+          job_id: envelope.id,
+          queue: queue.name,
+          error,
+        });
+        return reject(message, lastDeliveryError(message), envelope);
+      }
+      logger.warn('Could not send the job on; this message comes back soon to finish it', {
+        job_id: envelope.id,
+        queue: queue.name,
+        retry_in_seconds: RESEND_RETRY_SECONDS,
+        error,
+      });
+      await hide(message, RESEND_RETRY_SECONDS, envelope.id);
+      return 'keep';
+    }
+  }
+
+  function receiveCountOf(message: QueueMessage): number {
+    return Number(message.attributes?.ApproximateReceiveCount ?? 1) || 1;
+  }
+
+  /** SQS will not deliver this message again: returned, it goes to the DLQ by SQS's redrive. */
+  function isLastDelivery(message: QueueMessage): boolean {
+    return deps.maxReceiveCount !== undefined && receiveCountOf(message) >= deps.maxReceiveCount;
+  }
+
+  function lastDeliveryError(message: QueueMessage): DeliveryLimitError {
+    return new DeliveryLimitError(receiveCountOf(message), deps.maxReceiveCount ?? 0);
+  }
+
+  /**
+   * SQS's last delivery found the job claimable: earlier deliveries ended without an outcome
+   * (crashes, timeouts, throttling). Rather than run it and, should it crash again, leave SQS
+   * to dead-letter the message behind a RUNNING record, the attempt just claimed ends ERRORED
+   * naming the reason, the key is released and the message goes to the DLQ.
+   */
+  async function deadLetterLastDelivery(
+    message: QueueMessage,
+    claimed: JobRecord,
+  ): Promise<Delivery> {
+    const reason = lastDeliveryError(message);
+    const keys = { job_id: claimed.id, job_type: claimed.type, queue: queue.name };
+    const at = now().toISOString();
+    try {
+      await retryTransient(() =>
+        store.finishAttempt(
+          claimed,
+          { status: JobStatus.ERRORED, durationMs: 0, error: toStoredError(reason) },
+          at,
+        ),
+      );
+    } catch (error) {
+      logger.error('Last delivery: the ERRORED record was not written; SQS will dead-letter it', {
+        ...keys,
+        error,
+      });
+      return 'keep';
+    }
+    logger.error('Job errored', {
+      ...keys,
+      status: JobStatus.ERRORED,
+      attempt: claimed.attempts,
+      reason: reason.message,
+      receive_count: reason.receiveCount,
+    });
+    metrics.record({ queue: queue.name, type: claimed.type, outcome: 'errored', durationMs: 0 });
+    await releaseKey(claimed.concurrencyKey, claimed.id);
+    let delivery: Delivery = 'delete';
+    try {
+      await transport.send(queue.dlqUrl, message.body);
+    } catch (error) {
+      // Kept on its last delivery, the message is moved to the DLQ by SQS's own redrive.
+      logger.warn("Could not send to the DLQ; SQS's redrive will move the message there", {
+        ...keys,
+        error,
+      });
+      delivery = 'keep';
+    }
+    try {
+      await retryTransient(() => store.markDeadLettered(claimed.id, now().toISOString()));
+    } catch (error) {
+      logger.warn('ERRORED job in the DLQ, but deadLetteredAt not written', { ...keys, error });
+    }
+    return delivery;
   }
 
   /** A message that can never run: DLQ first (nothing lost), then an ERRORED record. */
@@ -410,8 +558,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         ...timing,
       });
       metrics.record({ queue: queue.name, type: claimed.type, outcome: 'deferred' });
-      await hide(message, seconds, claimed.id);
-      return 'keep';
+      return sendOn(message, envelope, seconds, retryAt);
     }
 
     const error = toStoredError(failure);
@@ -459,8 +606,26 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       ...timing,
     });
     metrics.record({ queue: queue.name, type: claimed.type, outcome: 'retried', durationMs });
-    await hide(message, delay, claimed.id);
-    return 'keep';
+    return sendOn(message, envelope, delay, retryAt);
+  }
+
+  /** The record waits until `retryAt`: the message is sent on to arrive then. */
+  async function sendOnUntilDue(
+    message: QueueMessage,
+    envelope: JobEnvelope,
+    current: JobRecord,
+  ): Promise<Delivery> {
+    const dueInMs = (Date.parse(current.retryAt ?? '') || 0) - now().getTime();
+    const seconds = Math.max(0, Math.ceil(dueInMs / 1000));
+    logger.info('Job not due yet; its message is sent on to arrive when it is', {
+      job_id: current.id,
+      job_type: current.type,
+      queue: queue.name,
+      status: current.status,
+      retry_at: current.retryAt,
+      message_id: message.messageId,
+    });
+    return sendOn(message, envelope, seconds, current.retryAt);
   }
 
   async function dispatchOne(
@@ -485,19 +650,23 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return reject(message, error as Error, envelope);
     }
     const settings = effectiveSettings(definition, envelope);
+    const misfit = envelopeMisfit(envelope, settings.timeoutMs / 1000, runLimits, queue.name);
+    if (misfit) return reject(message, misfit, envelope);
     const remainingMs = clock
       ? clock.getRemainingTimeInMillis() - marginMs
       : Number.POSITIVE_INFINITY;
     if (remainingMs < settings.timeoutMs) {
-      logger.info('Deadline guard: not enough time left to start this job; returned to the queue', {
-        job_id: envelope.id,
-        job_type: envelope.type,
-        queue: queue.name,
-        remaining_ms: Math.max(0, remainingMs),
-        timeout_ms: settings.timeoutMs,
-      });
-      await hide(message, 0, envelope.id);
-      return 'keep';
+      logger.info(
+        'Deadline guard: not enough time left to start this job; sent to the queue again',
+        {
+          job_id: envelope.id,
+          job_type: envelope.type,
+          queue: queue.name,
+          remaining_ms: Math.max(0, remainingMs),
+          timeout_ms: settings.timeoutMs,
+        },
+      );
+      return sendOn(message, envelope, 0, undefined);
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
     const startedAt = now();
@@ -517,10 +686,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           ? { envelope: message.body }
           : {}),
         claimToken,
-        firstDelivery: Number(message.attributes?.ApproximateReceiveCount ?? 1) <= 1,
+        firstDelivery:
+          receiveCountOf(message) <= 1 && !message.messageAttributes?.[RESENT_ATTRIBUTE],
+        dueBy: new Date(startedAt.getTime() + DUE_TOLERANCE_MS).toISOString(),
       }),
     );
+    if (claim.kind === 'conflict' && CLAIMABLE_STATUSES.includes(claim.current.status)) {
+      // Claimable but not due: a message whose re-send failed, or an older copy of a re-sent one.
+      return sendOnUntilDue(message, envelope, claim.current);
+    }
     if (claim.kind === 'conflict') return onConflict(message, claim.current, definition);
+    // With maxReceiveCount 1 no earlier delivery ended without an outcome: the job runs.
+    if (isLastDelivery(message) && receiveCountOf(message) > 1) {
+      return deadLetterLastDelivery(message, claim.record);
+    }
     return runClaimed(
       message,
       claim.record,

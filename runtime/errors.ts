@@ -209,3 +209,22 @@ export class JobStateConflictError extends LambdaJobsError {
     );
   }
 }
+
+/**
+ * A message reached its queue's `maxReceiveCount` without an outcome (crashes, timeouts,
+ * throttling): the worker dead-letters the job itself on that last delivery rather than run it
+ * and leave SQS's own redrive to move the message behind the job's record.
+ */
+export class DeliveryLimitError extends LambdaJobsError {
+  override name = 'DeliveryLimitError';
+  constructor(
+    readonly receiveCount: number,
+    readonly maxReceiveCount: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Delivered ${receiveCount} times without an outcome (the queue's maxReceiveCount is ${maxReceiveCount}); moved to the DLQ instead of run. Look for crashes or timeouts of earlier deliveries, then retry or redrive it.`,
+      options,
+    );
+  }
+}

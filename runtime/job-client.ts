@@ -15,13 +15,20 @@ import {
   UnknownQueueError,
 } from './errors.ts';
 import { cancelWaitingJob, type JobCancelDeps } from './job-cancel.ts';
-import { type AnyJobDefinition, DEFAULT_QUEUE, type PayloadOf } from './job-definition.ts';
+import { RECORDING_MARGIN_SECONDS } from './job-config-checks.ts';
+import {
+  type AnyJobDefinition,
+  DEFAULT_QUEUE,
+  DEFAULT_TIMEOUT_SECONDS,
+  type PayloadOf,
+} from './job-definition.ts';
 import { newJobId } from './job-id.ts';
 import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
 import { LIMITS } from './limits.ts';
 import { validatePayload } from './payload-schema.ts';
 import type { ConcurrencyKeyStore, DelayedDelivery, JobStore, QueueTransport } from './ports.ts';
+import { timeoutMisfit } from './queue-fit.ts';
 import type { JobRegistry } from './registry.ts';
 
 /** Per-enqueue overrides of a job type's defaults. */
@@ -85,6 +92,11 @@ export interface JobClientDeps {
   readonly keys: ConcurrencyKeyStore;
   /** `full` writes a QUEUED record at enqueue; `minimal` leaves records to the worker. */
   readonly tracking: 'full' | 'minimal';
+  /**
+   * Each queue's worker function timeout, seconds (the config's `functionTimeoutSeconds`): a
+   * job timeout that cannot fit in it is refused at enqueue. A queue missing here is not checked.
+   */
+  readonly queueTimeouts?: Readonly<Record<string, number>>;
   /** For delays beyond 900 s and `runAt`; without it those are refused with a clear error. */
   readonly delayedDelivery?: DelayedDelivery;
   /** Safety-net lifetime of a concurrency key beyond the job's delay, seconds. Default 1 day. */
@@ -157,6 +169,19 @@ export function createJobClient(deps: JobClientDeps): JobClient {
     if (!endpoints) throw new UnknownQueueError(queueName, knownQueues);
     checkInteger('retries', options.retries, 0, LIMITS.maxRetries);
     checkInteger('timeoutSeconds', options.timeoutSeconds, 1, LIMITS.maxTimeoutSeconds);
+    const functionTimeoutSeconds = deps.queueTimeouts?.[queueName];
+    if (functionTimeoutSeconds !== undefined) {
+      const misfit = timeoutMisfit(
+        'timeoutSeconds',
+        options.timeoutSeconds ?? definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+        {
+          queueName,
+          functionTimeoutMs: functionTimeoutSeconds * 1000,
+          marginMs: RECORDING_MARGIN_SECONDS * 1000,
+        },
+      );
+      if (misfit) throw misfit;
+    }
     if (options.id !== undefined && !LIMITS.jobIdPattern.test(options.id)) {
       throw new JobInputError(
         'id',

@@ -33,7 +33,13 @@ export type SendOutcome =
 
 /** Sends and steers messages: what producers and the dispatcher need from SQS. */
 export interface QueueTransport {
-  send(queueUrl: string, body: string, delaySeconds?: number): Promise<{ messageId: string }>;
+  /** `attributes`: SQS message attributes of type String (name → value). */
+  send(
+    queueUrl: string,
+    body: string,
+    delaySeconds?: number,
+    attributes?: Readonly<Record<string, string>>,
+  ): Promise<{ messageId: string }>;
   /** Up to 10 entries; reports every entry's outcome (never throws for per-entry failures). */
   sendBatch(queueUrl: string, entries: readonly SendEntry[]): Promise<SendOutcome[]>;
   /** Hides a received message for `seconds` (0 makes it visible at once). */
@@ -65,6 +71,13 @@ export interface ClaimRequest {
    * cheaper request; a later one goes straight to updating the record. The outcome is the same.
    */
   readonly firstDelivery?: boolean;
+  /**
+   * When given, a record waiting with a `retryAt` later than this instant (ISO 8601) is not
+   * claimable yet: the claim answers `conflict` with it, and the caller sends the message on
+   * until it is due. A message whose re-send was not deleted, or whose re-send failed, thus
+   * never runs the job before its retry or deferral is due.
+   */
+  readonly dueBy?: string;
 }
 
 /**

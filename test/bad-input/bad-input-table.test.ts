@@ -194,7 +194,29 @@ const rows: Row[] = [
     field: 'type',
     limit: 'one of the registered job types',
   },
+  {
+    entry: 'enqueue',
+    malformed: "timeout longer than the queue's function can run",
+    attempt: () => refusalOf(() => s.admin.enqueue('echo', { n: 1 }, { timeoutSeconds: 120 })),
+    field: 'timeoutSeconds',
+    limit: 'at most 8 s on queue "default"',
+  },
   // raw envelopes sent straight to SQS
+  {
+    entry: 'raw envelope',
+    malformed: "timeout longer than the queue's function can run",
+    attempt: () =>
+      rawEnvelope(envelope({ id: 'raw-timeout', options: { timeoutSeconds: 120 } }), 'raw-timeout'),
+    field: 'options.timeoutSeconds',
+    limit: 'queue "default" runs a job for at most 8 s',
+  },
+  {
+    entry: 'raw envelope',
+    malformed: 'queue other than the one it was sent to',
+    attempt: () => rawEnvelope(envelope({ id: 'raw-queue', queue: 'slow' }), 'raw-queue'),
+    field: 'queue',
+    limit: 'arrived on queue "default"',
+  },
   {
     entry: 'raw envelope',
     malformed: 'broken JSON',

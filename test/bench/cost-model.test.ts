@@ -7,6 +7,7 @@ import {
   gbSeconds,
   logCostPerMillionJobs,
   physicalMinimumUsage,
+  resendPrice,
 } from '../../bench/cost-model.ts';
 
 describe('bench cost model', () => {
@@ -65,5 +66,19 @@ describe('bench cost model', () => {
 
   it('runs the cost jobs in up to five slices of at least 1,000', () => {
     expect([costSlices(10_000), costSlices(2_500), costSlices(300)]).toEqual([5, 2, 1]);
+  });
+});
+
+describe('the price of a retry or deferral', () => {
+  it('counts the re-send (one SendMessage instead of one ChangeMessageVisibility) and the shares of its batches', () => {
+    // Act
+    const price = resendPrice(10);
+
+    // Assess: 1 SendMessage + 1/10 receive + 1/10 batch delete; before: 1 hide + 1/10 receive.
+    expect(price.sqsRequests).toBeCloseTo(1.2, 10);
+    expect(price.sqsRequestsBefore).toBeCloseTo(1.1, 10);
+    expect(price.usdPerMillion).toBeCloseTo(0.48, 10);
+    expect(price.usdPerMillionBefore).toBeCloseTo(0.44, 10);
+    expect(price.usdPerMillionScheduled).toBeCloseTo(1.48, 10);
   });
 });

@@ -257,6 +257,45 @@ export function describeJobStoreContract(
         expect(await store.get(id)).toMatchObject({ status: RUNNING, attempts: 1, deferrals: 1 });
       });
 
+      it.each([
+        [RETRYING, at(40)],
+        [DEFERRED, at(80)],
+      ])(
+        'refuses a %s record before its retryAt (dueBy), and claims it once due',
+        async (status, retryAt) => {
+          // Prepare
+          const before = await recordIn(store, status, id, queue);
+          expect(before.retryAt).toBe(retryAt);
+          const early = new Date(Date.parse(retryAt) - 1000).toISOString();
+
+          // Act
+          const refused = await store.claim(
+            claimRequest(id, queue, { firstDelivery, now: early, dueBy: early }),
+          );
+          const claimed = await store.claim(
+            claimRequest(id, queue, { firstDelivery, now: retryAt, dueBy: retryAt }),
+          );
+
+          // Assess
+          expect(refused).toEqual({ kind: 'conflict', current: before });
+          expect(claimed.kind).toBe('claimed');
+          expect(await store.get(id)).toMatchObject({ status: RUNNING });
+        },
+      );
+
+      it('claims a delayed QUEUED record before its retryAt: its producer delayed the message, on its own clock', async () => {
+        // Prepare
+        await store.putQueued(queuedRecord(id, queue, { retryAt: at(600) }));
+
+        // Act
+        const outcome = await store.claim(
+          claimRequest(id, queue, { firstDelivery, now: at(590), dueBy: at(590) }),
+        );
+
+        // Assess
+        expect(outcome.kind).toBe('claimed');
+      });
+
       it.each(NOT_CLAIMABLE)(
         'refuses a %s record: a conflict carrying the record as it stands',
         async (status) => {

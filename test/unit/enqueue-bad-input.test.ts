@@ -18,10 +18,22 @@ import { echo, keyed, testRegistry } from '../support/test-jobs.ts';
 const sqsMock = mockClient(SQSClient);
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 
-function client() {
+/** The default queue's worker function runs 60 s. */
+const sixtySecondQueue = testConfig({
+  queues: {
+    default: {
+      batchSize: 10,
+      functionTimeoutSeconds: 60,
+      visibilityTimeoutSeconds: 360,
+      maxReceiveCount: 10,
+    },
+  },
+});
+
+function client(config = testConfig()) {
   return createAwsJobRuntime({
     registry: testRegistry,
-    config: testConfig(),
+    config,
     env: {
       LAMBDA_JOBS_TABLE: 'jobs',
       LAMBDA_JOBS_QUEUE_URLS: JSON.stringify({
@@ -117,6 +129,13 @@ describe('enqueue refuses bad input before sending anything', () => {
       JobInputError,
       'retries',
       '0–100',
+    ],
+    [
+      "a timeout longer than the queue's function can run (120 s on a 60 s function)",
+      () => client(sixtySecondQueue).enqueue(echo, { n: 1 }, { timeoutSeconds: 120 }),
+      JobInputError,
+      'timeoutSeconds',
+      'at most 58 s on queue "default"',
     ],
     [
       'an invalid job id',

@@ -35,6 +35,8 @@ export interface AwsJobRuntime {
   readonly tableName: string;
   readonly sqs: SQSClient;
   readonly dynamodb: DynamoDBClient;
+  /** Long delays (EventBridge Scheduler, or dev mode's), when configured. */
+  readonly delayedDelivery?: DelayedDelivery | undefined;
 }
 
 export interface AwsJobRuntimeOptions {
@@ -90,10 +92,16 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
     store,
     keys,
     tracking: options.config.tracking,
+    queueTimeouts: Object.fromEntries(
+      Object.entries(options.config.queues).map(([name, queue]) => [
+        name,
+        queue.functionTimeoutSeconds,
+      ]),
+    ),
     ...(delayedDelivery ? { delayedDelivery } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  return { client, store, keys, transport, queues, tableName, sqs, dynamodb };
+  return { client, store, keys, transport, queues, tableName, sqs, dynamodb, delayedDelivery };
 }
 
 export interface WorkerOptions extends AwsJobRuntimeOptions {
@@ -153,6 +161,9 @@ export function createWorker(options: WorkerOptions): Worker {
     ...(options.outcomeLingerMs !== undefined ? { outcomeLingerMs: options.outcomeLingerMs } : {}),
     lostGraceMs: options.config.monitor.lostGraceSeconds * 1000,
     recordConcurrency: Math.min(queueConfig.batchSize, 10),
+    maxReceiveCount: queueConfig.maxReceiveCount,
+    functionTimeoutMs: queueConfig.functionTimeoutSeconds * 1000,
+    ...(runtime.delayedDelivery ? { delayedDelivery: runtime.delayedDelivery } : {}),
   });
   return {
     dispatchBatch: dispatcher.dispatchBatch,

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
+import { isDue } from '../../claim-due.ts';
 import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
 import type { JobRecord } from '../../job-record.ts';
@@ -182,6 +183,17 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     }
   }
 
+  /**
+   * The claim's "due" part (`isDue`): a RETRYING or DEFERRED record waiting until later than
+   * `dueBy` is not claimable yet; a QUEUED one always is.
+   */
+  const dueCondition = (request: ClaimRequest) =>
+    request.dueBy === undefined
+      ? ''
+      : ' AND (#status = :dueQueued OR attribute_not_exists(#retryAt) OR #retryAt <= :dueBy)';
+  const dueValues = (request: ClaimRequest) =>
+    request.dueBy === undefined ? {} : { ':dueBy': request.dueBy, ':dueQueued': Status.QUEUED };
+
   /** The claim as one conditional UpdateItem: any claimable record (or none) → RUNNING. */
   async function claimByUpdate(request: ClaimRequest): Promise<ClaimOutcome> {
     const index = indexing(request.queue, Status.RUNNING, request.now, request.id);
@@ -210,13 +222,15 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       },
       ['retryAt', ...index.remove],
       {},
-      statusValues(CLAIMABLE_STATUSES),
+      { ...statusValues(CLAIMABLE_STATUSES), ...dueValues(request) },
     );
     try {
       const record = await update(
         request.id,
         built,
-        `attribute_not_exists(${PK}) OR #status IN (${statusList(CLAIMABLE_STATUSES)})`,
+        request.dueBy === undefined
+          ? `attribute_not_exists(${PK}) OR #status IN (${statusList(CLAIMABLE_STATUSES)})`
+          : `attribute_not_exists(${PK}) OR (#status IN (${statusList(CLAIMABLE_STATUSES)})${dueCondition(request)})`,
       );
       return { kind: 'claimed', record };
     } catch (error) {
@@ -267,7 +281,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
       const current = toRecord(unmarshall(error.Item));
       if (isEarlierTryOfClaim(request, current)) return { kind: 'claimed', record: current };
-      return CLAIMABLE_STATUSES.includes(current.status)
+      return CLAIMABLE_STATUSES.includes(current.status) && isDue(current, request.dueBy)
         ? undefined
         : { kind: 'conflict', current };
     }

@@ -17,12 +17,22 @@ import type { QueueTransport, SendEntry, SendOutcome } from '../../ports.ts';
  */
 export function createSqsQueueTransport(sqs: SQSClient): QueueTransport {
   return {
-    async send(queueUrl, body, delaySeconds) {
+    async send(queueUrl, body, delaySeconds, attributes) {
       const result = await sqs.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
           MessageBody: body,
           DelaySeconds: delaySeconds,
+          ...(attributes
+            ? {
+                MessageAttributes: Object.fromEntries(
+                  Object.entries(attributes).map(([name, value]) => [
+                    name,
+                    { DataType: 'String', StringValue: value },
+                  ]),
+                ),
+              }
+            : {}),
         }),
       );
       return { messageId: result.MessageId ?? '' };

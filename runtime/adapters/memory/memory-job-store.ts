@@ -1,4 +1,5 @@
 import { DEFAULTS } from '../../../config/defaults.ts';
+import { isDue } from '../../claim-due.ts';
 import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
 import type { JobRecord } from '../../job-record.ts';
@@ -139,7 +140,10 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async claim(request: ClaimRequest): Promise<ClaimOutcome> {
       faults.throwIfArranged('claim');
       const current = read(request.id);
-      if (current && !CLAIMABLE_STATUSES.includes(current.status)) {
+      if (
+        current &&
+        !(CLAIMABLE_STATUSES.includes(current.status) && isDue(current, request.dueBy))
+      ) {
         // A retried claim whose first try won (its response lost) finds its own token.
         return isEarlierTryOfClaim(request, current)
           ? { kind: 'claimed', record: current }
