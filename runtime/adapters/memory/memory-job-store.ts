@@ -11,8 +11,16 @@ import type {
   JobPage,
   JobStore,
   ListJobsQuery,
+  LostAttempt,
+  LostAttemptRetry,
 } from '../../ports.ts';
-import { claimedRecord, isEarlierTryOfClaim, succeededRecord } from '../../transition-records.ts';
+import {
+  claimedRecord,
+  indexSortInstant,
+  isEarlierTryOfClaim,
+  lostAttemptError,
+  succeededRecord,
+} from '../../transition-records.ts';
 import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
 
 /** Options for {@link createMemoryJobStore}. */
@@ -29,7 +37,7 @@ export interface MemoryJobStore extends JobStore, InjectedFaults<keyof JobStore>
   records(): JobRecord[];
 }
 
-/** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>`, `<updatedAt>#<id>`). */
+/** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>`, `<instant>#<id>`, see `indexSortInstant`). */
 interface Entry {
   readonly record: JobRecord;
   /** Undefined when the record's status is unlisted (not in the index). */
@@ -104,7 +112,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     entries.set(stored.id, {
       record: stored,
       indexPartition: unlisted.has(stored.status) ? undefined : `${queue}#${stored.status}`,
-      indexSort: `${stored.updatedAt}#${stored.id}`,
+      indexSort: `${indexSortInstant(stored)}#${stored.id}`,
     });
     return asStored(stored);
   };
@@ -195,11 +203,12 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       return write(next, attempt.queue);
     },
 
-    async markLost(attempt: AttemptRef, leaseExpiredBefore, now) {
+    async markLost(attempt: LostAttempt, leaseExpiredBefore, now, retry?: LostAttemptRetry) {
       faults.throwIfArranged('markLost');
+      const status = retry ? Status.RETRYING : Status.LOST;
       const current = read(attempt.id);
       if (
-        current?.status === Status.LOST &&
+        current?.status === status &&
         current.attempts === attempt.attempts &&
         current.endedAt === now
       ) {
@@ -215,15 +224,14 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       }
       return write(
         {
-          ...without(current, ['leaseExpiresAt']),
-          status: Status.LOST,
+          ...without(current, ['leaseExpiresAt', 'retryAt']),
+          status,
           endedAt: now,
           updatedAt: now,
           expiresAt: expiresAt(now),
-          error: {
-            name: 'JobLostError',
-            message: `Attempt ${attempt.attempts} was still RUNNING past its deadline: its worker stopped (crash, out of memory or hard timeout) before recording an outcome`,
-          },
+          error: lostAttemptError(attempt, retry !== undefined),
+          lostAttempts: (current.lostAttempts ?? 0) + 1,
+          ...(retry ? { retryAt: retry.retryAt } : {}),
         },
         attempt.queue,
       );
@@ -261,7 +269,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async markDeadLettered(id, now) {
       faults.throwIfArranged('markDeadLettered');
       const entry = entries.get(id);
-      if (entry?.record.status !== Status.ERRORED) {
+      if (entry?.record.status !== Status.ERRORED && entry?.record.status !== Status.LOST) {
         throw refuse(id, 'mark as dead-lettered', entry?.record);
       }
       // Not a status change: the record keeps its updatedAt, expiresAt and index keys.
@@ -318,7 +326,8 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         .filter(
           (entry) =>
             entry.indexPartition === partition &&
-            (since === undefined || entry.indexSort >= since) &&
+            (since === undefined ||
+              (entry.indexSort >= since && entry.record.updatedAt >= since)) &&
             (after === undefined || entry.indexSort < after) &&
             (query.type === undefined || entry.record.type === query.type),
         )
@@ -338,6 +347,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         .filter(
           (entry) =>
             entry.indexPartition === partition &&
+            entry.indexSort < before &&
             entry.record.leaseExpiresAt !== undefined &&
             entry.record.leaseExpiresAt < before,
         )
