@@ -1,5 +1,5 @@
 import type { JobRecord, StoredError } from './job-record.ts';
-import { JobStatus } from './job-status.ts';
+import { JOB_LOST_ERROR_NAME, JobStatus } from './job-status.ts';
 import type { ClaimRequest, LostAttempt, SuccessfulAttempt } from './ports.ts';
 
 /**
@@ -99,9 +99,6 @@ export function indexSortInstant(
     ? record.leaseExpiresAt
     : record.updatedAt;
 }
-
-/** The error name a lost attempt is recorded with (RETRYING or LOST). */
-export const JOB_LOST_ERROR_NAME = 'JobLostError';
 
 /**
  * The error `markLost` records for a lost attempt: which attempt, when its lease expired, and

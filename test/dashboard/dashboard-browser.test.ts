@@ -90,7 +90,7 @@ beforeAll(async () => {
     env,
     metricsRecorder: capturingMetrics(),
   });
-  const { client, store, keys } = worker.runtime;
+  const { client, store, keys, transport } = worker.runtime;
   // The real monitor, publishing into dev mode's in-memory samples: one run four minutes "ago"
   // (before the worker drains the queue) and one now give the chart a line to draw.
   let sampleClock = new Date(Date.now() - 4 * 60_000);
@@ -104,7 +104,7 @@ beforeAll(async () => {
     completions: createJobStoreCompletionSource(store),
     state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName: resources.tableName }),
     metrics: samples,
-    rescue: { store, keys, registry: dashboardRegistry },
+    rescue: { store, keys, registry: dashboardRegistry, transport },
     logger: new Logger({ serviceName: 'dashboard-test-monitor' }),
   });
   ids.succeeded = [
