@@ -557,7 +557,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (claim.kind === 'conflict') {
       const decision = await onConflict(message, claim.current, definition);
       if (decision !== 'claim-again') return decision;
-      // The lost attempt is recorded (RETRYING): this delivery runs the retry.
+      // The lost attempt is recorded (RETRYING): this delivery runs the retry, if the onAborted
+      // hook left it the time; else the next delivery does.
+      if (clock && clock.getRemainingTimeInMillis() - marginMs < deadlineMs) {
+        await hide(message, 0, envelope.id);
+        return 'keep';
+      }
       claim = await claimOnce(false);
       if (claim.kind === 'conflict') {
         const again = await onConflict(message, claim.current, definition);
