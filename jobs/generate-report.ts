@@ -27,8 +27,8 @@ async function notify(callbackUrl: string, body: unknown, signal?: AbortSignal):
 /**
  * The `generate-report` job: a slow, per-account report. Its concurrency key makes repeated
  * "generate" clicks for one account collapse into one job while it is queued or running, and
- * `onAborted` tells the app the report will not come if the worker died mid-run (LOST) or the
- * job was cancelled, so the UI leaves its "generating…" state (run()'s own error handling
+ * `onAborted` tells the app the report will not come if the worker died mid-run on the last
+ * attempt (LOST) or the job was cancelled, so the UI leaves its "generating…" state (run()'s own error handling
  * cannot, because it never got to run).
  */
 export const generateReport = defineJob({
@@ -54,8 +54,9 @@ export const generateReport = defineJob({
     );
     return { rows: payload.rows, checksum };
   },
-  async onAborted(payload, { record }) {
-    if (!payload) return;
+  async onAborted(payload, { record, willRetry }) {
+    // A lost attempt with attempts left runs again: the report may still come.
+    if (!payload || willRetry) return;
     await notify(payload.callbackUrl, {
       reportId: payload.reportId,
       status: 'aborted',

@@ -182,7 +182,12 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     completions,
     state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName: resources.tableName }),
     metrics: samples,
-    rescue: { store: anyWorker.runtime.store, keys: anyWorker.runtime.keys, registry },
+    rescue: {
+      store: anyWorker.runtime.store,
+      keys: anyWorker.runtime.keys,
+      registry,
+      transport: anyWorker.runtime.transport,
+    },
     logger: logger.createChild({ serviceName: `${config.appName}-monitor` }),
   });
   delayedDelivery.start();

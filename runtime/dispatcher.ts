@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { runAbortHook } from './abort-hook.ts';
-import { type JobEnvelope, parseEnvelope, salvageJobId } from './envelope.ts';
+import {
+  type JobEnvelope,
+  parseEnvelope,
+  salvageConcurrencyKey,
+  salvageJobId,
+} from './envelope.ts';
 import {
   DeferJobError,
   DeliveryLimitError,
@@ -33,7 +38,11 @@ import type {
 import { envelopeMisfit } from './queue-fit.ts';
 import type { JobRegistry } from './registry.ts';
 import { MAX_VISIBILITY_SECONDS, retryDelaySeconds } from './retry-policy.ts';
-import { retryTransient } from './retry-transient.ts';
+import {
+  OUTCOME_WRITE_TRIES,
+  REDELIVERY_AFTER_FAILURE_SECONDS,
+  retryTransient,
+} from './retry-transient.ts';
 import { runWithDeadline } from './run-with-deadline.ts';
 import { boundOutput, toStoredError } from './stored-error.ts';
 
@@ -291,6 +300,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   ): Promise<Delivery> {
     const id = envelope?.id ?? salvageJobId(message.body) ?? `msg-${message.messageId}`;
     const type = envelope?.type ?? 'unknown';
+    const concurrencyKey = envelope
+      ? envelope.options?.concurrencyKey
+      : salvageConcurrencyKey(message.body);
     try {
       await transport.send(queue.dlqUrl, message.body);
     } catch (error) {
@@ -336,6 +348,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
             ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
               ? { envelope: message.body }
               : {}),
+            ...(concurrencyKey ? { concurrencyKey } : {}),
             expiresAt: 0,
           },
           leaseExpiredBefore(atDate),
@@ -370,15 +383,33 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       );
       return 'keep';
     }
+    // The job will never run: the key its enqueue took must not block the next enqueue.
+    await releaseKey(concurrencyKey, id);
     return 'delete';
   }
 
-  /** The claim was refused: decide from the record as it stands. */
+  /**
+   * A record whose attempt is over but whose message is not in the DLQ yet (the delivery that
+   * ended it stopped before the move, or a LOST job whose envelope was not kept): move this
+   * message there, note it, release the key.
+   */
+  async function finishDeadLetter(message: QueueMessage, current: JobRecord): Promise<Delivery> {
+    await retryTransient(() => transport.send(queue.dlqUrl, message.body));
+    await retryTransient(() => store.markDeadLettered(current.id, now().toISOString()));
+    await releaseKey(current.concurrencyKey, current.id);
+    return 'delete';
+  }
+
+  /**
+   * The claim was refused: decide from the record as it stands. An attempt found lost (RUNNING
+   * past its lease plus the grace) is recorded as such and `onAborted` runs; with attempts
+   * left the answer is `claim-again`: this very delivery continues as the retry.
+   */
   async function onConflict(
     message: QueueMessage,
     current: JobRecord,
     definition: AnyJobDefinition,
-  ): Promise<Delivery> {
+  ): Promise<Delivery | 'claim-again'> {
     const keys = {
       job_id: current.id,
       job_type: current.type,
@@ -393,22 +424,31 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         await hide(message, (leaseEnd + lostGraceMs - at.getTime()) / 1000, current.id);
         return 'keep';
       }
+      const retry =
+        current.attempts < current.maxAttempts ? { retryAt: at.toISOString() } : undefined;
       const lost = await retryTransient(() =>
-        store.markLost(current, leaseExpiredBefore(at), at.toISOString()),
+        store.markLost(current, leaseExpiredBefore(at), at.toISOString(), retry),
       );
       if (!lost) return 'keep';
-      logger.warn('Job lost', { ...keys, status: JobStatus.LOST, attempt: current.attempts });
+      logger.warn('Job lost', {
+        ...keys,
+        status: lost.status,
+        attempt: current.attempts,
+        max_attempts: current.maxAttempts,
+        will_retry: lost.status === JobStatus.RETRYING,
+        lease_expired_at: current.leaseExpiresAt,
+      });
       metrics.record({ queue: queue.name, type: current.type, outcome: 'lost' });
+      // plain.jobs: onAborted fires when the attempt is lost, before any retry runs.
       await runAbortHook(definition, lost, logger);
-      await releaseKey(lost.concurrencyKey, lost.id);
-      return 'delete';
+      if (lost.status === JobStatus.RETRYING) return 'claim-again';
+      return finishDeadLetter(message, lost);
     }
-    if (current.status === JobStatus.ERRORED && !current.deadLetteredAt) {
-      // The delivery that wrote ERRORED stopped before the DLQ (and maybe before the key).
-      await transport.send(queue.dlqUrl, message.body);
-      await store.markDeadLettered(current.id, now().toISOString());
-      await releaseKey(current.concurrencyKey, current.id);
-      return 'delete';
+    if (
+      (current.status === JobStatus.ERRORED || current.status === JobStatus.LOST) &&
+      !current.deadLetteredAt
+    ) {
+      return finishDeadLetter(message, current);
     }
     // A terminal record whose key is still held (its release was lost): release it now.
     await releaseKey(current.concurrencyKey, current.id);
@@ -508,7 +548,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     };
     const recordOutcome = async (result: Parameters<JobStore['finishAttempt']>[1]) => {
       try {
-        await retryTransient(() => store.finishAttempt(claimed, result, at));
+        await retryTransient(() => store.finishAttempt(claimed, result, at), OUTCOME_WRITE_TRIES);
         return true;
       } catch (error) {
         if (error instanceof JobStateConflictError) return outcomeRefused(error);
@@ -669,33 +709,50 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return sendOn(message, envelope, 0, undefined);
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
-    const startedAt = now();
-    const claimToken = randomUUID();
-    const claim = await retryTransient(() =>
-      store.claim({
-        id: envelope.id,
-        type: envelope.type,
-        queue: queue.name,
-        enqueuedAt: envelope.enqueuedAt,
-        maxAttempts: settings.maxAttempts,
-        leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
-        now: startedAt.toISOString(),
-        messageId: message.messageId,
-        ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
-        ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
-          ? { envelope: message.body }
-          : {}),
-        claimToken,
-        firstDelivery:
-          receiveCountOf(message) <= 1 && !message.messageAttributes?.[RESENT_ATTRIBUTE],
-        dueBy: new Date(startedAt.getTime() + DUE_TOLERANCE_MS).toISOString(),
-      }),
+    const claimOnce = (firstDelivery: boolean) => {
+      const startedAt = now();
+      const claimToken = randomUUID();
+      return retryTransient(() =>
+        store.claim({
+          id: envelope.id,
+          type: envelope.type,
+          queue: queue.name,
+          enqueuedAt: envelope.enqueuedAt,
+          maxAttempts: settings.maxAttempts,
+          leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
+          now: startedAt.toISOString(),
+          messageId: message.messageId,
+          ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
+          ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
+            ? { envelope: message.body }
+            : {}),
+          claimToken,
+          firstDelivery,
+          dueBy: new Date(startedAt.getTime() + DUE_TOLERANCE_MS).toISOString(),
+        }),
+      );
+    };
+    /** Claimable but not due: a message whose re-send failed, or an older copy of a re-sent one. */
+    const notDue = (current: JobRecord) => CLAIMABLE_STATUSES.includes(current.status);
+    let claim = await claimOnce(
+      receiveCountOf(message) <= 1 && !message.messageAttributes?.[RESENT_ATTRIBUTE],
     );
-    if (claim.kind === 'conflict' && CLAIMABLE_STATUSES.includes(claim.current.status)) {
-      // Claimable but not due: a message whose re-send failed, or an older copy of a re-sent one.
-      return sendOnUntilDue(message, envelope, claim.current);
+    if (claim.kind === 'conflict') {
+      if (notDue(claim.current)) return sendOnUntilDue(message, envelope, claim.current);
+      const decision = await onConflict(message, claim.current, definition);
+      if (decision !== 'claim-again') return decision;
+      // The lost attempt is recorded (RETRYING): this delivery runs the retry, if the onAborted
+      // hook left it the time; else it is sent on, and the next delivery does.
+      if (clock && clock.getRemainingTimeInMillis() - marginMs < deadlineMs) {
+        return sendOn(message, envelope, 0, undefined);
+      }
+      claim = await claimOnce(false);
+      if (claim.kind === 'conflict') {
+        if (notDue(claim.current)) return sendOnUntilDue(message, envelope, claim.current);
+        const again = await onConflict(message, claim.current, definition);
+        return again === 'claim-again' ? 'keep' : again;
+      }
     }
-    if (claim.kind === 'conflict') return onConflict(message, claim.current, definition);
     // With maxReceiveCount 1 no earlier delivery ended without an outcome: the job runs.
     if (isLastDelivery(message) && receiveCountOf(message) > 1) {
       return deadLetterLastDelivery(message, claim.record);
@@ -739,8 +796,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
             logger.error('Message not processed; it will be delivered again', {
               message_id: message.messageId,
               queue: queue.name,
+              redelivery_in_seconds: REDELIVERY_AFTER_FAILURE_SECONDS,
               error,
             });
+            await hide(message, REDELIVERY_AFTER_FAILURE_SECONDS, message.messageId);
             delivery = 'keep';
           } finally {
             successes.end();

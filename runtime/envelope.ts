@@ -204,3 +204,23 @@ export function salvageJobId(body: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The concurrency key of a body that failed to parse, when one can still be read: a rejected
+ * message releases the key its job holds (the release is conditional on the holder's job id).
+ *
+ * @example `salvageConcurrencyKey('{"id":"j1","options":{"concurrencyKey":"acct:1"}}') === 'acct:1'`
+ */
+export function salvageConcurrencyKey(body: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    const key =
+      isObject(value) && isObject(value.options) ? value.options.concurrencyKey : undefined;
+    if (typeof key === 'string' && key.length > 0 && key.length <= LIMITS.maxConcurrencyKeyLength) {
+      return key;
+    }
+  } catch {
+    // not JSON: no key to salvage
+  }
+  return undefined;
+}

@@ -20,9 +20,19 @@ export interface JobContext {
   readonly logger: Logger;
 }
 
-/** Why `onAborted` was called: the record as it was written (status LOST or CANCELLED). */
+/**
+ * Why `onAborted` was called: the record as it was written. LOST: the last attempt was lost;
+ * RETRYING with `willRetry`: an attempt was lost and the job runs again (plain.jobs: the hook
+ * fires before any retry runs); CANCELLED: cancelled while waiting.
+ */
 export interface AbortInfo {
   readonly record: JobRecord;
+  /** The attempt that was lost (attempts counted so far; 0 for a job cancelled before it ran). */
+  readonly attempt: number;
+  /** Attempts allowed (retries + 1). */
+  readonly maxAttempts: number;
+  /** True when the job will run again (a lost attempt with attempts left). */
+  readonly willRetry: boolean;
 }
 
 /** Defaults a job type sets and every enqueue may override. */

@@ -45,7 +45,9 @@ export interface JobRecord {
   readonly concurrencyKey?: string;
   /** The message body, when it fits in LIMITS.maxStoredEnvelopeBytes. */
   readonly envelope?: string;
-  /** Set once the message of an ERRORED job is in the DLQ. */
+  /** Attempts the rescue found lost (lease expired, no outcome): each one counted here. */
+  readonly lostAttempts?: number;
+  /** Set once the message of an ERRORED (or terminally LOST) job is in the DLQ. */
   readonly deadLetteredAt?: string;
   /** SQS message id of the delivery that last touched the record. */
   readonly messageId?: string;

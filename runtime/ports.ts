@@ -140,6 +140,15 @@ export type SuccessWrite =
   | { readonly kind: 'conflict'; readonly error: JobStateConflictError }
   | { readonly kind: 'unwritten'; readonly reason: string };
 
+/** A running attempt found lost: its ref, and the lease it let expire (for the record's error). */
+export type LostAttempt = AttemptRef & Pick<JobRecord, 'leaseExpiresAt'>;
+
+/** How `markLost` re-queues a lost attempt while attempts remain. */
+export interface LostAttemptRetry {
+  /** When the retry is due (becomes `retryAt`). */
+  readonly retryAt: string;
+}
+
 export interface ListJobsQuery {
   readonly queue: string;
   readonly status: JobStatus;
@@ -184,8 +193,18 @@ export interface JobStore {
    * outcome that was applied.
    */
   recordSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<readonly SuccessWrite[]>;
-  /** RUNNING past `leaseExpiredBefore` → LOST. Returns null when another run got there first. */
-  markLost(attempt: AttemptRef, leaseExpiredBefore: string, now: string): Promise<JobRecord | null>;
+  /**
+   * RUNNING (this attempt) past `leaseExpiredBefore` → the lost attempt recorded: RETRYING
+   * (`retry` given: attempts remain) or LOST (terminal). Both note the lost attempt in `error`
+   * (`JobLostError`, see `lostAttemptError`) and count it in `lostAttempts`. Returns null when
+   * another caller got there first (or the attempt moved on).
+   */
+  markLost(
+    attempt: LostAttempt,
+    leaseExpiredBefore: string,
+    now: string,
+    retry?: LostAttemptRetry,
+  ): Promise<JobRecord | null>;
   /**
    * No record, or any status but SUCCESSFUL and a live RUNNING attempt → ERRORED, for a message
    * that could not be run. A RUNNING record is replaced only once its lease expired before
@@ -193,7 +212,7 @@ export interface JobStore {
    * outcome. Throws JobStateConflictError, naming the status, when it refuses.
    */
   recordRejected(record: JobRecord, leaseExpiredBefore: string): Promise<void>;
-  /** ERRORED: note that its message is in the DLQ. */
+  /** ERRORED or LOST: note that its message is in the DLQ. */
   markDeadLettered(id: string, now: string): Promise<void>;
   /** QUEUED/RETRYING/DEFERRED → CANCELLED. Throws JobStateConflictError otherwise. */
   cancel(id: string, now: string): Promise<JobRecord>;
@@ -218,6 +237,8 @@ export interface ConcurrencyKeyStore {
   ): Promise<boolean>;
   /** Releases `key` if `jobId` holds it; a no-op otherwise. */
   release(key: string, jobId: string): Promise<void>;
+  /** The job id holding `key` at `nowEpochSeconds` (a strongly consistent read); undefined when free or expired. */
+  holder(key: string, nowEpochSeconds: number): Promise<string | undefined>;
 }
 
 // ── Long delays ─────────────────────────────────────────────────────────────────────────────

@@ -21,3 +21,17 @@ export async function retryTransient<T>(
     }
   }
 }
+
+/**
+ * Tries of an attempt's outcome write (about 4 s of waits in all): an outcome the store did not
+ * take leaves the record RUNNING until the rescue finds the attempt lost and runs it again,
+ * so the write is worth a few more tries than other calls.
+ */
+export const OUTCOME_WRITE_TRIES = 5;
+
+/**
+ * Seconds after which a message whose processing failed on a store or queue error (after
+ * its retries) is delivered again: soon, rather than after the queue's whole visibility
+ * timeout. Its next delivery decides from the record as it then stands.
+ */
+export const REDELIVERY_AFTER_FAILURE_SECONDS = 5;

@@ -1,6 +1,12 @@
-import type { JobRecord } from './job-record.ts';
-import { JobStatus } from './job-status.ts';
-import type { AttemptRef, AttemptResult, ClaimRequest, SuccessfulAttempt } from './ports.ts';
+import type { JobRecord, StoredError } from './job-record.ts';
+import { JOB_LOST_ERROR_NAME, JobStatus } from './job-status.ts';
+import type {
+  AttemptRef,
+  AttemptResult,
+  ClaimRequest,
+  LostAttempt,
+  SuccessfulAttempt,
+} from './ports.ts';
 
 /**
  * The whole records that store transitions write, and how a store recognises its own earlier
@@ -123,4 +129,40 @@ export function isEarlierTryOfOutcome(
     current.endedAt === now &&
     (attempt.claimToken === undefined || current.claimToken === attempt.claimToken)
   );
+}
+
+/**
+ * The instant a record sorts by in the `byQueueStatus` index (`gsi1sk` = `<instant>#<id>`):
+ * a RUNNING record by its lease (so the lost-job sweep reads only expired leases, with a key
+ * condition), every other status by `updatedAt` (lists are newest first).
+ *
+ * @example
+ * ```ts
+ * indexSortInstant({ status: 'RUNNING', updatedAt: t0, leaseExpiresAt: t30 }) === t30;
+ * ```
+ */
+export function indexSortInstant(
+  record: Pick<JobRecord, 'status' | 'updatedAt' | 'leaseExpiresAt'>,
+): string {
+  return record.status === JobStatus.RUNNING && record.leaseExpiresAt !== undefined
+    ? record.leaseExpiresAt
+    : record.updatedAt;
+}
+
+/**
+ * The error `markLost` records for a lost attempt: which attempt, when its lease expired, and
+ * whether the job will run again. Every store writes exactly this.
+ *
+ * @example
+ * ```ts
+ * lostAttemptError({ id, queue, attempts: 2, leaseExpiresAt }, true).message;
+ * // 'attempt 2 lost: lease expired at 2030-01-01T00:01:00.000Z …; it will be retried'
+ * ```
+ */
+export function lostAttemptError(attempt: LostAttempt, willRetry: boolean): StoredError {
+  const lease = attempt.leaseExpiresAt ?? 'an unknown time';
+  return {
+    name: JOB_LOST_ERROR_NAME,
+    message: `attempt ${attempt.attempts} lost: lease expired at ${lease} with no outcome recorded (worker crash, out of memory, hard timeout, or a store error); ${willRetry ? 'it will be retried' : 'no attempts left'}`,
+  };
 }

@@ -5,6 +5,7 @@
  */
 import type { DeadLetter } from '../../runtime/admin/jobs-admin.ts';
 import type { JobRecord, StoredError } from '../../runtime/job-record.ts';
+import { isLostWillRetry } from '../../runtime/job-status.ts';
 import type { JobRegistry } from '../../runtime/registry.ts';
 
 /** Shown instead of a payload when its job type does not opt in. */
@@ -12,6 +13,8 @@ export const PAYLOAD_HIDDEN = 'hidden (job type does not expose payloads)';
 
 /** A job record for the detail view: no envelope; the payload only where allowed. */
 export type JobView = Omit<JobRecord, 'envelope'> & {
+  /** True when the last attempt was lost and the job runs again ("lost, will retry"). */
+  readonly lostWillRetry?: true;
   /** Present only when the job type exposes payloads and the record kept the message. */
   readonly payload?: unknown;
   /** Why there is no payload, when there is none. */
@@ -24,6 +27,8 @@ export interface JobSummary {
   readonly type: string;
   readonly queue: string;
   readonly status: JobRecord['status'];
+  /** True when the last attempt was lost and the job runs again ("lost, will retry"). */
+  readonly lostWillRetry?: true;
   readonly attempts: number;
   readonly maxAttempts: number;
   readonly enqueuedAt: string;
@@ -71,7 +76,7 @@ export function toJobView(record: JobRecord, registry: JobRegistry): JobView {
   const payload = exposesPayload(registry, record.type)
     ? payloadOf(record)
     : { payloadNote: PAYLOAD_HIDDEN };
-  return { ...rest, ...payload };
+  return { ...rest, ...(isLostWillRetry(record) ? { lostWillRetry: true } : {}), ...payload };
 }
 
 /**
@@ -88,6 +93,7 @@ export function toJobSummary(record: JobRecord): JobSummary {
     type: record.type,
     queue: record.queue,
     status: record.status,
+    ...(isLostWillRetry(record) ? { lostWillRetry: true } : {}),
     attempts: record.attempts,
     maxAttempts: record.maxAttempts,
     enqueuedAt: record.enqueuedAt,

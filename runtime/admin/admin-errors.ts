@@ -22,3 +22,30 @@ export class JobMessageNotKeptError extends JobStateConflictError {
     this.message = `Cannot retry job ${jobId} (${currentStatus}): its record did not keep the message (too large to store), so it can only come back from the dead-letter queue: redrive queue "${queue}" (dlq redrive ${queue} --type <type>)`;
   }
 }
+
+/**
+ * An operator retry or redrive was refused because the job's concurrency key is held by
+ * another live job: re-queueing it would run both at once. Names the holder, so the operator
+ * can wait for it or cancel it. A {@link JobStateConflictError}, as the other refusals.
+ *
+ * @example
+ * ```ts
+ * } catch (e) { if (e instanceof ConcurrencyKeyHeldError) console.error(`held by ${e.holderJobId}`); }
+ * ```
+ */
+export class ConcurrencyKeyHeldError extends JobStateConflictError {
+  override name = 'ConcurrencyKeyHeldError';
+  constructor(
+    jobId: string,
+    transition: 'retry' | 'redrive',
+    currentStatus: string | undefined,
+    readonly concurrencyKey: string,
+    /** The job holding the key; undefined when it changed hands while the refusal was made. */
+    readonly holderJobId: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(jobId, transition, currentStatus, options);
+    const holder = holderJobId ? `job ${holderJobId}` : 'another job';
+    this.message = `Cannot ${transition} job ${jobId}: its concurrency key "${concurrencyKey}" is held by ${holder}, which is queued or running; both would run at once. Wait for ${holder} to finish${holderJobId ? ` (jobs show ${holderJobId}) or cancel it (jobs cancel ${holderJobId})` : ''}, then ${transition} again.`;
+  }
+}

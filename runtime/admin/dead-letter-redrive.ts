@@ -5,9 +5,12 @@
  * delivery whose record is terminal (it takes it for a duplicate), so moving the message alone
  * would silently drop the job. Each message therefore goes through three steps, in this order:
  *
- * 1. reset its record: ERRORED / LOST / CANCELLED → QUEUED with attempts reset (`requeue`);
- *    a record that is already claimable (QUEUED, RETRYING, DEFERRED) or absent (expired, or
- *    never written) needs nothing: the worker's claim handles it;
+ * 1. reset its record: ERRORED / LOST / CANCELLED → QUEUED with attempts reset (`requeue`),
+ *    after taking its concurrency key back (the job released it when it ended; a job enqueued
+ *    since with the same key must not run alongside: while another job holds the key, the
+ *    message is skipped with a reason naming that job); a record that is already claimable
+ *    (QUEUED, RETRYING, DEFERRED) needs nothing, and an absent one (expired, or never
+ *    written) only its key: the worker's claim handles it;
  * 2. send the body unchanged (same job id) to the source queue;
  * 3. delete it from the DLQ.
  *
@@ -28,10 +31,12 @@
 import { JobNotFoundError, JobStateConflictError, LambdaJobsError } from '../errors.ts';
 import type { JobRecord } from '../job-record.ts';
 import { JobStatus } from '../job-status.ts';
-import type { JobStore, QueueTransport } from '../ports.ts';
+import type { ConcurrencyKeyStore, JobStore, QueueTransport } from '../ports.ts';
+import { ConcurrencyKeyHeldError } from './admin-errors.ts';
 import type { QueueMessageAdmin, ReceivedMessage } from './admin-ports.ts';
 import { identifyDeadLetter, RECEIVE_BATCH } from './dead-letters.ts';
 import type { RedriveOptions, RedriveResult } from './jobs-admin.ts';
+import { concurrencyKeyOf, takeConcurrencyKeyBack } from './requeue-concurrency-key.ts';
 
 /** A dead letter that matched but was left in the DLQ, and why. */
 export interface SkippedDeadLetter {
@@ -65,6 +70,8 @@ export interface RedriveRunOptions extends RedriveOptions {
 export interface RedriveDeps {
   readonly store: Pick<JobStore, 'get' | 'requeue'>;
   readonly transport: Pick<QueueTransport, 'send'>;
+  /** Takes a re-queued job's concurrency key back (or skips it while another job holds it). */
+  readonly keys: Pick<ConcurrencyKeyStore, 'acquire' | 'holder' | 'release'>;
   readonly messages: QueueMessageAdmin;
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -92,22 +99,61 @@ function skipReason(record: JobRecord): string | undefined {
   return undefined;
 }
 
-/** Step 1: makes the job's record claimable again, when it is not already. */
-async function prepareRecord(
-  store: RedriveDeps['store'],
+/**
+ * Takes back the concurrency key of a job about to run again (see requeue-concurrency-key.ts);
+ * a key held by another job is a skip whose reason names it.
+ */
+async function takeKeyBack(
+  keys: RedriveDeps['keys'],
   jobId: string,
-  now: string,
+  key: string | undefined,
+  status: string | undefined,
+  now: Date,
+): Promise<Preparation & { readonly taken?: boolean }> {
+  if (!key) return { ok: true };
+  try {
+    const taken = await takeConcurrencyKeyBack(keys, {
+      jobId,
+      key,
+      transition: 'redrive',
+      status,
+      now,
+    });
+    return { ok: true, taken };
+  } catch (error) {
+    if (error instanceof ConcurrencyKeyHeldError) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+/**
+ * Step 1: makes the job's record claimable again, when it is not already, and takes its
+ * concurrency key back when the job had ended (or its record is gone).
+ */
+async function prepareRecord(
+  deps: Pick<RedriveDeps, 'store' | 'keys'>,
+  jobId: string,
+  body: string,
+  now: Date,
 ): Promise<Preparation> {
+  const { store } = deps;
   for (let tries = 0; tries < 2; tries++) {
     const record = await store.get(jobId);
-    if (!record || CLAIMABLE.includes(record.status)) return { ok: true };
+    if (record && CLAIMABLE.includes(record.status)) return { ok: true };
+    if (!record) {
+      return takeKeyBack(deps.keys, jobId, concurrencyKeyOf(undefined, body), undefined, now);
+    }
     const reason = skipReason(record);
     if (reason) return { ok: false, reason };
     if (!REOPENABLE.includes(record.status)) return { ok: true };
+    const key = concurrencyKeyOf(record, body);
+    const keyed = await takeKeyBack(deps.keys, jobId, key, record.status, now);
+    if (!keyed.ok) return keyed;
     try {
-      await store.requeue(jobId, now);
+      await store.requeue(jobId, now.toISOString());
       return { ok: true };
     } catch (error) {
+      if (key && keyed.taken) await deps.keys.release(key, jobId).catch(() => {});
       if (error instanceof JobNotFoundError) return { ok: true };
       if (!(error instanceof JobStateConflictError)) throw error;
       // Changed under us (a worker or another operator): look again once.
@@ -190,7 +236,7 @@ export async function redriveDeadLetters(
       return;
     }
     if (identity.wellFormed && identity.jobId !== undefined) {
-      const prepared = await prepareRecord(deps.store, identity.jobId, now().toISOString());
+      const prepared = await prepareRecord(deps, identity.jobId, message.body, now());
       if (!prepared.ok) {
         held.push(message.receiptHandle);
         const skip = {

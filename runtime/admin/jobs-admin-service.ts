@@ -16,7 +16,7 @@ import {
   type OldestAgeSource,
   type QueueDepthSource,
 } from '../monitor/monitor-ports.ts';
-import type { JobStore, QueueTransport } from '../ports.ts';
+import type { ConcurrencyKeyStore, JobStore, QueueTransport } from '../ports.ts';
 import { JobMessageNotKeptError } from './admin-errors.ts';
 import type { QueueMessageAdmin, QueueSampleSource, QueueSettings } from './admin-ports.ts';
 import {
@@ -28,6 +28,7 @@ import { DLQ_LIST_LIMIT, listDeadLetters } from './dead-letters.ts';
 import { type BoundedJobCounts, countJobs } from './job-counts.ts';
 import type { BacklogLevelName, JobsAdmin, QueueOverview } from './jobs-admin.ts';
 import { listJobsAcross } from './merged-job-list.ts';
+import { concurrencyKeyOf, takeConcurrencyKeyBack } from './requeue-concurrency-key.ts';
 
 /** Everything the admin works through. Build them once per process. */
 export interface JobsAdminDeps {
@@ -36,6 +37,8 @@ export interface JobsAdminDeps {
   readonly queues: Readonly<Record<string, QueueEndpoints>>;
   readonly store: JobStore;
   readonly transport: QueueTransport;
+  /** Retry and redrive take a job's concurrency key back before re-queueing it. */
+  readonly keys: ConcurrencyKeyStore;
   /** Enqueues and cancels (it releases keys and runs `onAborted` hooks). */
   readonly client: Pick<JobClient, 'enqueueByType' | 'cancel'>;
   readonly messages: QueueMessageAdmin;
@@ -90,7 +93,7 @@ export const RETRYABLE_STATUSES: readonly JobStatus[] = [
  * ```ts
  * const runtime = createAwsJobRuntime({ registry, config, env });
  * const admin = createJobsAdmin({
- *   config, queues: runtime.queues, store: runtime.store, transport: runtime.transport,
+ *   config, queues: runtime.queues, store: runtime.store, transport: runtime.transport, keys: runtime.keys,
  *   client: runtime.client, messages: createSqsQueueAdmin(runtime.sqs),
  *   depth: createSqsQueueDepthSource(runtime.sqs),
  * });
@@ -182,7 +185,8 @@ export function createJobsAdmin(deps: JobsAdminDeps): JobsAdminService {
 
     /**
      * ERRORED / LOST / CANCELLED → QUEUED (attempts reset), then the stored message is sent
-     * again with the same job id. The record is reset first, so the worker never sees the
+     * again with the same job id. A job with a concurrency key takes it back first, and is
+     * refused with ConcurrencyKeyHeldError (naming the holder) while another job holds it. The record is reset first, so the worker never sees the
      * message while the record still says the job is over. If sending fails, the record is set
      * to CANCELLED (retryable again) and the error is thrown.
      */
@@ -195,11 +199,31 @@ export function createJobsAdmin(deps: JobsAdminDeps): JobsAdminService {
       if (record.envelope === undefined) {
         throw new JobMessageNotKeptError(id, record.queue, record.status);
       }
-      const requeued = await deps.store.requeue(id, now().toISOString());
+      const key = concurrencyKeyOf(record);
+      const taken = key
+        ? await takeConcurrencyKeyBack(deps.keys, {
+            jobId: id,
+            key,
+            transition: 'retry',
+            status: record.status,
+            now: now(),
+          })
+        : false;
+      const giveKeyBack = async () => {
+        if (key && taken) await deps.keys.release(key, id).catch(() => {});
+      };
+      let requeued: JobRecord;
+      try {
+        requeued = await deps.store.requeue(id, now().toISOString());
+      } catch (error) {
+        await giveKeyBack();
+        throw error;
+      }
       try {
         await deps.transport.send(endpoints.url, record.envelope);
       } catch (error) {
         await deps.store.cancel(id, now().toISOString()).catch(() => {});
+        await giveKeyBack();
         throw error;
       }
       return requeued;
@@ -225,7 +249,13 @@ export function createJobsAdmin(deps: JobsAdminDeps): JobsAdminService {
     async dlqRedrive(queue, options = {}) {
       const endpoints = endpointsOf(queue);
       return redriveDeadLetters(
-        { store: deps.store, transport: deps.transport, messages: deps.messages, now },
+        {
+          store: deps.store,
+          transport: deps.transport,
+          messages: deps.messages,
+          keys: deps.keys,
+          now,
+        },
         { name: queue, ...endpoints },
         options,
       );

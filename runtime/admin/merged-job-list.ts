@@ -14,6 +14,7 @@ import { JobInputError } from '../errors.ts';
 import type { JobRecord } from '../job-record.ts';
 import type { JobStatus } from '../job-status.ts';
 import type { JobPage, JobStore } from '../ports.ts';
+import { indexSortInstant } from '../transition-records.ts';
 
 /** Page sizes accepted by {@link listJobsAcross}. */
 export const JOB_PAGE_LIMIT = { min: 1, max: 100, default: 25 } as const;
@@ -96,7 +97,8 @@ function decodeCursor(
   return positions;
 }
 
-const sortKey = (record: JobRecord) => `${record.updatedAt}#${record.id}`;
+/** As the index sorts each partition: RUNNING by lease, the others by `updatedAt`. */
+const sortKey = (record: JobRecord) => `${indexSortInstant(record)}#${record.id}`;
 
 /** Reads one partition page by page, remembering where a later call can resume. */
 class PartitionReader {
@@ -149,7 +151,7 @@ class PartitionReader {
 
 /**
  * One page of jobs across every queue × status pair of `query`, newest first (by `updatedAt`,
- * then id). Throws {@link JobInputError} for a limit outside 1–100 or a cursor that was not
+ * then id; a RUNNING record by its lease, as the index sorts it). Throws {@link JobInputError} for a limit outside 1–100 or a cursor that was not
  * returned for the same filters.
  *
  * @example

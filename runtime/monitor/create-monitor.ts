@@ -109,7 +109,7 @@ function monitoredQueues(deps: MonitorDeps): MonitoredQueue[] {
  *   completions: createCloudWatchCompletionSource({ client: cloudwatch, namespace, service }),
  *   state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName }),
  *   metrics: createEmfMetricsSink(metrics),
- *   rescue: { store, keys, registry },
+ *   rescue: { store, keys, registry, transport: createSqsQueueTransport(sqs) },
  *   logger,
  * });
  * const summary = await monitor.run();
@@ -180,7 +180,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     try {
       const result = await rescueLostJobs(
         deps.rescue,
-        queue.name,
+        queue,
         now,
         config.monitor.lostGraceSeconds,
         logger,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createMemoryConcurrencyKeys } from '../../runtime/adapters/memory/memory-concurrency-keys.ts';
 import { createMemoryJobStore } from '../../runtime/adapters/memory/memory-job-store.ts';
 import type { QueueMessageAdmin, ReceivedMessage } from '../../runtime/admin/admin-ports.ts';
 import { redriveDeadLetters } from '../../runtime/admin/dead-letter-redrive.ts';
@@ -89,7 +90,7 @@ describe('redriveDeadLetters', () => {
 
     // Act
     const report = await redriveDeadLetters(
-      { store, transport: dlq.transport, messages: dlq.admin },
+      { store, transport: dlq.transport, messages: dlq.admin, keys: createMemoryConcurrencyKeys() },
       queue,
     );
 
@@ -113,6 +114,7 @@ describe('redriveDeadLetters', () => {
       {
         store,
         transport: dlq.transport,
+        keys: createMemoryConcurrencyKeys(),
         messages: dlq.admin,
         sleep: async (ms) => {
           waits.push(ms);
@@ -141,7 +143,7 @@ describe('redriveDeadLetters', () => {
 
     // Act
     const redrive = redriveDeadLetters(
-      { store, transport: failingSecond, messages: dlq.admin },
+      { store, transport: failingSecond, messages: dlq.admin, keys: createMemoryConcurrencyKeys() },
       queue,
     );
 

@@ -24,6 +24,7 @@ import { createAwsJobRuntime, createWorker } from '../../runtime/adapters/aws/aw
 import { createDynamoDbConcurrencyKeys } from '../../runtime/adapters/aws/dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
 import { createDynamoDbClient, createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import { createSqsQueueTransport } from '../../runtime/adapters/aws/sqs-queue-transport.ts';
 import { defineJob } from '../../runtime/job-definition.ts';
 import { rescueLostJobs } from '../../runtime/monitor/lost-job-rescue.ts';
 import type { JobStore } from '../../runtime/ports.ts';
@@ -188,11 +189,13 @@ describe('the write marking a job LOST is applied but its answer is lost', () =>
         }),
         keys: createDynamoDbConcurrencyKeys({ client: dynamodb, tableName: resources.tableName }),
         registry: testRegistry,
+        transport: createSqsQueueTransport(createSqsClient()),
       };
+      const queue = { name: 'default', ...resources.queues.default! };
 
       // Act: two monitor runs, as the schedule would make
-      await rescueLostJobs(deps, 'default', new Date(), 0, logger);
-      await rescueLostJobs(deps, 'default', new Date(), 0, logger);
+      await rescueLostJobs(deps, queue, new Date(), 0, logger);
+      await rescueLostJobs(deps, queue, new Date(), 0, logger);
 
       // Assess
       expect((await deps.store.get(id))?.status).toBe('LOST');
@@ -487,7 +490,7 @@ describe('an outcome write held by an event-loop stall past lease + grace while 
     const { job, registry } = createChaosJobs(runs);
     const stall = await startEventLoopStall({
       tableName: resources.tableName,
-      queue: 'default',
+      queue: { name: 'default', ...resources.queues.default! },
       lostGraceSeconds: 0,
       retentionSeconds: config.resultsRetentionSeconds,
     });

@@ -6,6 +6,7 @@
  * as separate Lambda functions would; those of the worker, the event source and the monitor
  * carry the injected faults, while the producer and the final accounting use clean ones.
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -28,6 +29,7 @@ import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-
 import { createSqsQueueDepthSource } from '../../runtime/adapters/aws/queue-stats-sqs.ts';
 import { createDynamoDbMonitorStateStore } from '../../runtime/adapters/aws/queue-stats-state-dynamodb.ts';
 import { createDynamoDbClient, createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import { createSqsQueueTransport } from '../../runtime/adapters/aws/sqs-queue-transport.ts';
 import { createMonitor } from '../../runtime/monitor/create-monitor.ts';
 import type { JobOutcome } from '../../runtime/observability/job-metrics.ts';
 import { emulatorClients, provisionTestResources } from '../support/emulated-resources.ts';
@@ -166,7 +168,7 @@ function startMonitorLoop(
       tableName: resources.tableName,
     }),
     metrics: { publish: () => {} },
-    rescue: { store, keys, registry },
+    rescue: { store, keys, registry, transport: createSqsQueueTransport(clients.sqs) },
     logger: new Logger({ serviceName: 'chaos-monitor' }),
   });
   const stats: MonitorLoopStats = { runs: 0, rescued: 0, runsWithQueueErrors: 0, runsFailed: 0 };
@@ -226,7 +228,7 @@ export async function startChaosWiring(settings: ChaosSettings): Promise<ChaosWi
   const outcomes = new Map<JobOutcome, number>();
   const stall = await startEventLoopStall({
     tableName: resources.tableName,
-    queue: 'default',
+    queue: { name: 'default', ...resources.queues.default! },
     lostGraceSeconds: settings.lostGraceSeconds,
     retentionSeconds: config.resultsRetentionSeconds,
   });

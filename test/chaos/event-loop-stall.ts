@@ -15,7 +15,8 @@ import { statusWritesOf } from './write-ledger.ts';
 /** What the rescuer thread is started with. */
 export interface StallRescuerData {
   readonly tableName: string;
-  readonly queue: string;
+  /** The queue rescued: a lost job with attempts left is sent to it again, the last to its DLQ. */
+  readonly queue: { readonly name: string; readonly url: string; readonly dlqUrl: string };
   readonly lostGraceSeconds: number;
   readonly retentionSeconds: number;
 }
@@ -68,7 +69,7 @@ const STALL_AT_MOST_MS = 15_000;
  *
  * @example
  * ```ts
- * const stall = await startEventLoopStall({ tableName, queue: 'default', lostGraceSeconds: 1, retentionSeconds: 3600 });
+ * const stall = await startEventLoopStall({ tableName, queue: { name: 'default', url, dlqUrl }, lostGraceSeconds: 1, retentionSeconds: 3600 });
  * stall.stallWhileRescuing(['job-1']); // the main thread is blocked until job-1 is rescued
  * ```
  */

@@ -10,7 +10,8 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createDynamoDbConcurrencyKeys } from '../../runtime/adapters/aws/dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
-import { createDynamoDbClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import { createDynamoDbClient, createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import { createSqsQueueTransport } from '../../runtime/adapters/aws/sqs-queue-transport.ts';
 import { JobStatus } from '../../runtime/job-status.ts';
 import { rescueLostJobs } from '../../runtime/monitor/lost-job-rescue.ts';
 import { createChaosJobs, createRunLedger } from './chaos-jobs.ts';
@@ -37,6 +38,7 @@ const store = createDynamoDbJobStore({
   retentionSeconds: data.retentionSeconds,
 });
 const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName: data.tableName });
+const transport = createSqsQueueTransport(createSqsClient());
 const runs = createRunLedger();
 const { registry } = createChaosJobs(runs);
 const logger = new Logger({ serviceName: 'chaos-stall-rescuer', logLevel: 'SILENT' });
@@ -49,7 +51,7 @@ async function rescue(request: StallRequest): Promise<StallRescue> {
   const overAt = Math.max(Date.now(), ...leases) + data.lostGraceSeconds * 1000 + 50;
   await sleep(overAt - Date.now());
   const { rescued } = await rescueLostJobs(
-    { store, keys, registry },
+    { store, keys, registry, transport },
     data.queue,
     new Date(),
     data.lostGraceSeconds,

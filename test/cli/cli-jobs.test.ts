@@ -118,6 +118,59 @@ describe('lambda-jobs jobs', () => {
     expect(shown.job).toMatchObject({ id: erroredId, status: 'SUCCESSFUL', attempts: 1 });
   });
 
+  it('refuses to retry a job whose concurrency key another job holds (exit 1), naming that job', async () => {
+    // Prepare: A ends ERRORED and so releases its key; B takes the key and waits on `slow`
+    broken.add('cli-keyed');
+    const a = await s.admin.enqueue(
+      'switchable',
+      { label: 'cli-keyed' },
+      { concurrencyKey: 'cli:held' },
+    );
+    await s.drain();
+    const b = await s.admin.enqueue(
+      'echo',
+      { n: 7 },
+      { queue: 'slow', concurrencyKey: 'cli:held' },
+    );
+
+    // Act
+    const run = await cli('jobs', 'retry', a!);
+
+    // Assess
+    expect(b).not.toBeNull();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('its concurrency key "cli:held" is held by job');
+    expect(run.stderr).toContain(b!);
+    expect((await s.admin.getJob(a!)).status).toBe('ERRORED');
+  });
+
+  it('shows a lost attempt that will be retried as "lost, will retry"', async () => {
+    // Prepare: the record the rescue leaves for a lost attempt with attempts left
+    const at = new Date().toISOString();
+    await s.worker.runtime.store.putQueued({
+      id: 'cli-lost-retry',
+      type: 'echo',
+      queue: 'slow',
+      status: 'RETRYING',
+      attempts: 1,
+      maxAttempts: 3,
+      enqueuedAt: at,
+      updatedAt: at,
+      lostAttempts: 1,
+      error: { name: 'JobLostError', message: `attempt 1 lost: lease expired at ${at}` },
+      expiresAt: 0,
+    });
+
+    // Act
+    const shown = await cli('jobs', 'show', 'cli-lost-retry');
+    const listed = await cli('jobs', 'ls', '--status', 'retrying', '--queue', 'slow');
+
+    // Assess
+    expect(shown.stdout).toMatch(/Status:\s+RETRYING \(lost, will retry\)/);
+    expect(shown.stdout).toMatch(/Lost attempts:\s+1/);
+    expect(listed.stdout).toMatch(/cli-lost-retry.*RETRYING \(lost, will retry\)/);
+  });
+
   it('cancels a queued job, and refuses to cancel it twice (exit 1)', async () => {
     // Act
     const run = await cli('jobs', 'cancel', waitingId);

@@ -884,7 +884,7 @@ export function describeJobStoreContract(
     });
 
     describe('markLost', () => {
-      it('moves a RUNNING attempt whose lease expired to LOST, saying why', async () => {
+      it('moves a RUNNING attempt whose lease expired to LOST (no retry), saying why', async () => {
         // Prepare
         const running = await recordIn(store, RUNNING, id, queue);
 
@@ -899,9 +899,44 @@ export function describeJobStoreContract(
           endedAt: at(190),
           updatedAt: at(190),
           expiresAt: keptUntil(at(190)),
-          error: { name: 'JobLostError', message: expect.stringContaining('Attempt 1') },
+          lostAttempts: 1,
+          error: {
+            name: 'JobLostError',
+            message: `attempt 1 lost: lease expired at ${running.leaseExpiresAt} with no outcome recorded (worker crash, out of memory, hard timeout, or a store error); no attempts left`,
+          },
         });
         expect(await store.get(id)).toEqual(lost);
+        expect((await store.list({ queue, status: LOST })).items).toEqual([lost]);
+      });
+
+      it('records a lost attempt with a retry as RETRYING, listed under RETRYING, and the claim runs it again', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const lost = await store.markLost(running, at(130), at(190), { retryAt: at(195) });
+        const again = await store.claim(
+          claimRequest(id, queue, { now: at(200), leaseExpiresAt: at(260), firstDelivery: false }),
+        );
+
+        // Assess
+        expect(lost).toMatchObject({
+          status: RETRYING,
+          attempts: 1,
+          retryAt: at(195),
+          lostAttempts: 1,
+          endedAt: at(190),
+          error: {
+            name: 'JobLostError',
+            message: expect.stringMatching(/^attempt 1 lost: .*it will be retried$/),
+          },
+        });
+        expect(lost).not.toHaveProperty('leaseExpiresAt');
+        expect((await store.list({ queue, status: RETRYING })).items).toEqual([lost]);
+        expect(again).toMatchObject({
+          kind: 'claimed',
+          record: { status: RUNNING, attempts: 2, lostAttempts: 1 },
+        });
       });
 
       it('returns null while the lease has not expired before the given instant', async () => {
@@ -1027,18 +1062,21 @@ export function describeJobStoreContract(
     });
 
     describe('markDeadLettered', () => {
-      it('notes deadLetteredAt on an ERRORED record, leaving updatedAt and expiresAt', async () => {
-        // Prepare
-        const errored = await recordIn(store, ERRORED, id, queue);
+      it.each([ERRORED, LOST])(
+        'notes deadLetteredAt on a %s record, leaving updatedAt and expiresAt',
+        async (status) => {
+          // Prepare
+          const ended = await recordIn(store, status, id, queue);
 
-        // Act
-        await store.markDeadLettered(id, at(25));
+          // Act
+          await store.markDeadLettered(id, at(25));
 
-        // Assess
-        expect(await store.get(id)).toEqual({ ...errored, deadLetteredAt: at(25) });
-      });
+          // Assess
+          expect(await store.get(id)).toEqual({ ...ended, deadLetteredAt: at(25) });
+        },
+      );
 
-      it.each([QUEUED, RUNNING, RETRYING, SUCCESSFUL, LOST])(
+      it.each([QUEUED, RUNNING, RETRYING, SUCCESSFUL])(
         'refuses a %s record with JobStateConflictError',
         async (status) => {
           // Prepare
@@ -1375,9 +1413,58 @@ export function describeJobStoreContract(
         // Act
         const expired = await store.listExpiredRunning(queue, at(150), 2);
 
-        // Assess
+        // Assess: equal leases, so by id; any two of the three
         expect(expired).toHaveLength(2);
-        expect(expired.map((r) => r.updatedAt)).toEqual([at(1), at(2)]);
+        expect(expired.every((r) => r.leaseExpiresAt === at(60))).toBe(true);
+      });
+
+      it('reads expired leases oldest lease first, whatever order the attempts started in', async () => {
+        // Prepare: started in one order, leases ending in another
+        const started = [
+          { id: unique('job'), now: at(1), lease: at(120) },
+          { id: unique('job'), now: at(2), lease: at(40) },
+          { id: unique('job'), now: at(3), lease: at(90) },
+        ];
+        for (const job of started) {
+          await store.claim(
+            claimRequest(job.id, queue, { now: job.now, leaseExpiresAt: job.lease }),
+          );
+        }
+
+        // Act
+        const expired = await store.listExpiredRunning(queue, at(150));
+
+        // Assess
+        expect(expired.map((r) => r.id)).toEqual([started[1]!.id, started[2]!.id, started[0]!.id]);
+      });
+    });
+
+    describe('list of RUNNING records', () => {
+      it('is ordered by lease, the latest first, and `since` still means updated at or after', async () => {
+        // Prepare: the attempt that started last has the shortest lease
+        const jobs = [
+          { id: unique('job'), now: at(10), lease: at(100) },
+          { id: unique('job'), now: at(20), lease: at(300) },
+          { id: unique('job'), now: at(30), lease: at(50) },
+        ];
+        for (const job of jobs) {
+          await store.claim(
+            claimRequest(job.id, queue, { now: job.now, leaseExpiresAt: job.lease }),
+          );
+        }
+
+        // Act
+        const all = await store.list({ queue, status: RUNNING });
+        const since = await store.list({ queue, status: RUNNING, since: at(15) });
+        const paged = await store.list({ queue, status: RUNNING, limit: 2 });
+        const rest = await store.list({ queue, status: RUNNING, limit: 2, cursor: paged.cursor! });
+
+        // Assess
+        expect(all.items.map((r) => r.id)).toEqual([jobs[1]!.id, jobs[0]!.id, jobs[2]!.id]);
+        expect(since.items.map((r) => r.id)).toEqual([jobs[1]!.id, jobs[2]!.id]);
+        expect([...paged.items, ...rest.items].map((r) => r.id)).toEqual(
+          all.items.map((r) => r.id),
+        );
       });
     });
 

@@ -90,7 +90,7 @@ beforeAll(async () => {
     env,
     metricsRecorder: capturingMetrics(),
   });
-  const { client, store, keys } = worker.runtime;
+  const { client, store, keys, transport } = worker.runtime;
   // The real monitor, publishing into dev mode's in-memory samples: one run four minutes "ago"
   // (before the worker drains the queue) and one now give the chart a line to draw.
   let sampleClock = new Date(Date.now() - 4 * 60_000);
@@ -104,7 +104,7 @@ beforeAll(async () => {
     completions: createJobStoreCompletionSource(store),
     state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName: resources.tableName }),
     metrics: samples,
-    rescue: { store, keys, registry: dashboardRegistry },
+    rescue: { store, keys, registry: dashboardRegistry, transport },
     logger: new Logger({ serviceName: 'dashboard-test-monitor' }),
   });
   ids.succeeded = [
@@ -345,5 +345,45 @@ describe('dashboard in Chromium against the emulators', () => {
       expect((await worker.runtime.store.get(id))?.status).toBe('QUEUED');
     }
     expect(await page.locator('tbody tr').count()).toBe(0);
+  });
+
+  it('shows a lost attempt that will be retried as "lost, will retry", distinct from a terminal LOST', async () => {
+    // Prepare: the records the rescue leaves (a lost attempt with attempts left, and a last one)
+    const at = new Date().toISOString();
+    const lost = (id: string, status: 'RETRYING' | 'LOST') => ({
+      id,
+      type: 'echo',
+      queue: 'default',
+      status,
+      attempts: 1,
+      maxAttempts: status === 'LOST' ? 1 : 3,
+      enqueuedAt: at,
+      updatedAt: at,
+      lostAttempts: 1,
+      error: { name: 'JobLostError', message: `attempt 1 lost: lease expired at ${at}` },
+      expiresAt: 0,
+    });
+    await worker.runtime.store.putQueued(lost('lost-then-retried', 'RETRYING'));
+    await worker.runtime.store.putQueued(lost('lost-for-good', 'LOST'));
+
+    // Act
+    await open('#/jobs?status=RETRYING');
+    const retryBadge = page.locator('tr[data-job-id="lost-then-retried"] .badge');
+    await retryBadge.waitFor();
+    const retryText = await retryBadge.textContent();
+    const retryClass = await retryBadge.getAttribute('class');
+    await open('#/jobs?status=LOST');
+    const lostBadge = page.locator('tr[data-job-id="lost-for-good"] .badge');
+    await lostBadge.waitFor();
+    const lostText = await lostBadge.textContent();
+    await open('#/jobs/lost-then-retried');
+    const detailBadge = page.locator('.detail-head .badge');
+    await detailBadge.waitFor();
+
+    // Assess
+    expect(retryText).toBe('lost, will retry');
+    expect(retryClass).toContain('status-lost-retry');
+    expect(lostText).toBe('LOST');
+    expect(await detailBadge.textContent()).toBe('lost, will retry');
   });
 });

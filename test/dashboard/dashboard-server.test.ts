@@ -333,6 +333,47 @@ describe('GET endpoints map to JobsAdmin', () => {
     expect(answer.text).not.toContain('big');
   });
 
+  it('marks a job whose lost attempt will be retried, and not a terminal LOST or an ordinary retry', async () => {
+    // Prepare
+    const lostError = { name: 'JobLostError', message: 'attempt 1 lost: lease expired at …' };
+    admin.records.set(
+      'lost-retry',
+      jobRecord({
+        id: 'lost-retry',
+        status: JobStatus.RETRYING,
+        error: lostError,
+        lostAttempts: 1,
+      }),
+    );
+    admin.records.set(
+      'lost',
+      jobRecord({ id: 'lost', status: JobStatus.LOST, error: lostError, lostAttempts: 1 }),
+    );
+    admin.records.set(
+      'failed-retry',
+      jobRecord({
+        id: 'failed-retry',
+        status: JobStatus.RETRYING,
+        error: { name: 'Error', message: 'boom' },
+        lostAttempts: 1,
+      }),
+    );
+
+    // Act
+    const list = await call('GET', '/api/jobs');
+    const detail = await call('GET', '/api/jobs/lost-retry');
+
+    // Assess
+    const marked = Object.fromEntries(
+      list.json.items.map((item: { id: string; lostWillRetry?: boolean }) => [
+        item.id,
+        item.lostWillRetry ?? false,
+      ]),
+    );
+    expect(marked).toEqual({ 'lost-retry': true, lost: false, 'failed-retry': false });
+    expect(detail.json.job).toMatchObject({ status: 'RETRYING', lostWillRetry: true });
+  });
+
   it('shows the payload only for job types that expose payloads', async () => {
     // Prepare
     admin.records.set(

@@ -20,6 +20,7 @@ import {
   memoryStateStore,
   monitoredQueues,
   queueUrlsOf,
+  recordingTransport,
   runningRecord,
   testLogger,
   testMetrics,
@@ -44,13 +45,27 @@ const config: LambdaJobsConfig = defineConfig({
   },
 });
 
-const aborted: { id: string; payload: unknown; status: string }[] = [];
+const aborted: {
+  id: string;
+  payload: unknown;
+  status: string;
+  attempt?: number;
+  maxAttempts?: number;
+  willRetry?: boolean;
+}[] = [];
 const report = defineJob({
   type: 'report',
   schema: z.object({ reportId: z.string() }),
   run: () => {},
-  onAborted: (payload, { record }) => {
-    aborted.push({ id: record.id, payload, status: record.status });
+  onAborted: (payload, { record, attempt, maxAttempts, willRetry }) => {
+    aborted.push({
+      id: record.id,
+      payload,
+      status: record.status,
+      attempt,
+      maxAttempts,
+      willRetry,
+    });
   },
 });
 const failingHook = defineJob({
@@ -74,7 +89,12 @@ function build(overrides: Partial<MonitorDeps> = {}) {
     completions: fakeCompletions(),
     state: memoryStateStore(),
     metrics: createEmfMetricsSink(testMetrics()),
-    rescue: { store: memoryRescueStore([]), keys: memoryKeys(), registry },
+    rescue: {
+      store: memoryRescueStore([]),
+      keys: memoryKeys(),
+      registry,
+      transport: recordingTransport(),
+    },
     logger: testLogger(),
     now: () => now,
     ...overrides,
@@ -384,29 +404,51 @@ describe('monitor run: lost jobs', () => {
       enqueuedAt: now.toISOString(),
     });
 
-  it('marks RUNNING records past deadline + grace LOST, releases the key and runs onAborted', async () => {
+  it('marks the last attempt past deadline + grace LOST, sends its message to the DLQ, releases the key and runs onAborted', async () => {
     const store = memoryRescueStore([
       runningRecord(
-        { id: 'job-1', concurrencyKey: 'report:7', envelope: envelope('job-1', { reportId: '7' }) },
+        {
+          id: 'job-1',
+          attempts: 4,
+          concurrencyKey: 'report:7',
+          envelope: envelope('job-1', { reportId: '7' }),
+        },
         now,
       ),
       runningRecord({ id: 'job-2' }, now, 0.5),
     ]);
     const keys = memoryKeys({ 'report:7': 'job-1' });
+    const transport = recordingTransport();
 
-    const summary = await build({ rescue: { store, keys, registry } }).run();
+    const summary = await build({ rescue: { store, keys, registry, transport } }).run();
 
-    expect(store.byId.get('job-1')?.status).toBe('LOST');
+    expect(store.byId.get('job-1')).toMatchObject({
+      status: 'LOST',
+      deadLetteredAt: now.toISOString(),
+    });
     expect(store.byId.get('job-2')?.status).toBe('RUNNING');
     expect(keys.held.has('report:7')).toBe(false);
-    expect(aborted).toEqual([{ id: 'job-1', payload: { reportId: '7' }, status: 'LOST' }]);
+    expect(transport.sent).toEqual([
+      { url: defaultQueue.dlqUrl, body: envelope('job-1', { reportId: '7' }) },
+    ]);
+    expect(aborted).toEqual([
+      {
+        id: 'job-1',
+        payload: { reportId: '7' },
+        status: 'LOST',
+        attempt: 4,
+        maxAttempts: 4,
+        willRetry: false,
+      },
+    ]);
     expect(output.logs(MSG.jobLost)).toEqual([
       expect.objectContaining({
         level: 'WARN',
         job_id: 'job-1',
         job_type: 'report',
         queue: 'default',
-        attempt: 1,
+        attempt: 4,
+        will_retry: false,
       }),
     ]);
     expect(output.logs(MSG.lostRescued)).toEqual([
@@ -416,11 +458,50 @@ describe('monitor run: lost jobs', () => {
     expect(summary.lostRescued).toBe(1);
   });
 
+  it('records a lost attempt with attempts left as RETRYING, runs onAborted first, sends the message again and keeps the key', async () => {
+    const body = envelope('job-3', { reportId: '3' });
+    const store = memoryRescueStore([
+      runningRecord({ id: 'job-3', attempts: 2, concurrencyKey: 'report:3', envelope: body }, now),
+    ]);
+    const keys = memoryKeys({ 'report:3': 'job-3' });
+    const transport = recordingTransport();
+    const order: string[] = [];
+    const sendAfterHook = {
+      async send(url: string, sent: string) {
+        order.push(`send ${aborted.length} hook(s) in`);
+        return transport.send(url, sent);
+      },
+    };
+
+    const summary = await build({
+      rescue: { store, keys, registry, transport: sendAfterHook },
+    }).run();
+
+    expect(store.byId.get('job-3')).toMatchObject({ status: 'RETRYING', attempts: 2 });
+    expect(aborted).toEqual([
+      {
+        id: 'job-3',
+        payload: { reportId: '3' },
+        status: 'RETRYING',
+        attempt: 2,
+        maxAttempts: 4,
+        willRetry: true,
+      },
+    ]);
+    expect(transport.sent).toEqual([{ url: defaultQueue.url, body }]);
+    expect(order).toEqual(['send 1 hook(s) in']);
+    expect(keys.held.get('report:3')).toBe('job-3');
+    expect(output.logs(MSG.jobLost)).toEqual([
+      expect.objectContaining({ job_id: 'job-3', status: 'RETRYING', will_retry: true }),
+    ]);
+    expect(summary.lostRescued).toBe(1);
+  });
+
   it('rescues a job once when two runs overlap', async () => {
     const store = memoryRescueStore([
       runningRecord({ id: 'job-1', envelope: envelope('job-1', { reportId: '1' }) }, now),
     ]);
-    const rescue = { store, keys: memoryKeys(), registry };
+    const rescue = { store, keys: memoryKeys(), registry, transport: recordingTransport() };
 
     const [first, second] = await Promise.all([build({ rescue }).run(), build({ rescue }).run()]);
 
@@ -429,9 +510,13 @@ describe('monitor run: lost jobs', () => {
   });
 
   it('logs a failing hook and still counts the job as rescued', async () => {
-    const store = memoryRescueStore([runningRecord({ id: 'job-9', type: 'failing-hook' }, now)]);
+    const store = memoryRescueStore([
+      runningRecord({ id: 'job-9', type: 'failing-hook', attempts: 4 }, now),
+    ]);
 
-    const summary = await build({ rescue: { store, keys: memoryKeys(), registry } }).run();
+    const summary = await build({
+      rescue: { store, keys: memoryKeys(), registry, transport: recordingTransport() },
+    }).run();
 
     expect(store.byId.get('job-9')?.status).toBe('LOST');
     expect(output.logs('onAborted hook failed')).toEqual([
@@ -451,7 +536,9 @@ describe('monitor run: lost jobs', () => {
       listExpiredRunning: async () => Promise.reject(new Error('table gone')),
     };
 
-    const summary = await build({ rescue: { store: broken, keys: memoryKeys(), registry } }).run();
+    const summary = await build({
+      rescue: { store: broken, keys: memoryKeys(), registry, transport: recordingTransport() },
+    }).run();
 
     expect(output.logs(MSG.rescueFailed)).toHaveLength(2);
     expect(output.logs(MSG.stats)).toHaveLength(2);

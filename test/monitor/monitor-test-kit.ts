@@ -17,7 +17,7 @@ import type {
   QueueDepthSource,
   QueueMonitorState,
 } from '../../runtime/monitor/monitor-ports.ts';
-import type { AttemptRef, ConcurrencyKeyStore } from '../../runtime/ports.ts';
+import type { ConcurrencyKeyStore, LostAttempt, LostAttemptRetry } from '../../runtime/ports.ts';
 
 /** One parsed Powertools log line. */
 export interface LogLine {
@@ -229,7 +229,7 @@ export function memoryRescueStore(records: readonly JobRecord[]) {
           r.leaseExpiresAt < before,
       );
     },
-    async markLost(attempt: AttemptRef, before, now) {
+    async markLost(attempt: LostAttempt, before, now, retry?: LostAttemptRetry) {
       await new Promise((resolve) => setImmediate(resolve));
       const current = byId.get(attempt.id);
       if (
@@ -241,9 +241,19 @@ export function memoryRescueStore(records: readonly JobRecord[]) {
         return null;
       }
       const { leaseExpiresAt: _lease, ...rest } = current;
-      const lost: JobRecord = { ...rest, status: JobStatus.LOST, endedAt: now, updatedAt: now };
+      const lost: JobRecord = {
+        ...rest,
+        status: retry ? JobStatus.RETRYING : JobStatus.LOST,
+        endedAt: now,
+        updatedAt: now,
+        ...(retry ? { retryAt: retry.retryAt } : {}),
+      };
       byId.set(lost.id, lost);
       return lost;
+    },
+    async markDeadLettered(id, now) {
+      const current = byId.get(id);
+      if (current) byId.set(id, { ...current, deadLetteredAt: now });
     },
   };
   return store;
@@ -263,6 +273,23 @@ export function memoryKeys(held: Record<string, string> = {}): ConcurrencyKeySto
     },
     async release(key, jobId) {
       if (map.get(key) === jobId) map.delete(key);
+    },
+    async holder(key) {
+      return map.get(key);
+    },
+  };
+}
+
+/** A queue transport that records what the rescue sends, by queue URL. */
+export function recordingTransport(): LostJobRescueDeps['transport'] & {
+  sent: { url: string; body: string }[];
+} {
+  const sent: { url: string; body: string }[] = [];
+  return {
+    sent,
+    async send(url, body) {
+      sent.push({ url, body });
+      return { messageId: `m-${sent.length}` };
     },
   };
 }

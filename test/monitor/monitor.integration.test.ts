@@ -251,7 +251,8 @@ describe('backlog monitor against the emulators', () => {
   });
 
   it('rescues a RUNNING job past its deadline exactly once across two overlapping runs', async () => {
-    // Prepare: a job whose worker died 5 minutes past its lease, holding its concurrency key
+    // Prepare: a job on its last attempt whose worker died 5 minutes past its lease, holding
+    // its concurrency key
     const id = newJobId();
     const startedAt = new Date(Date.now() - 10 * 60_000).toISOString();
     const nowSeconds = Math.floor(Date.now() / 1000);
@@ -269,7 +270,7 @@ describe('backlog monitor against the emulators', () => {
       type: 'report',
       queue: 'default',
       enqueuedAt: startedAt,
-      maxAttempts: 4,
+      maxAttempts: 1,
       leaseExpiresAt: new Date(Date.now() - 5 * 60_000).toISOString(),
       now: startedAt,
       envelope,
@@ -282,8 +283,19 @@ describe('backlog monitor against the emulators', () => {
     // Assess
     expect(first.lostRescued + second.lostRescued).toBe(1);
     expect(aborted).toEqual([{ id, payload: { reportId: '42' }, status: 'LOST' }]);
-    expect(await store.get(id)).toMatchObject({ status: 'LOST', attempts: 1 });
+    expect(await store.get(id)).toMatchObject({
+      status: 'LOST',
+      attempts: 1,
+      deadLetteredAt: expect.any(String),
+    });
     expect(await keys.acquire('report:42', newJobId(), nowSeconds + 3600, nowSeconds)).toBe(true);
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: resources.queues.default!.dlqUrl,
+        MaxNumberOfMessages: 10,
+      }),
+    );
+    expect(Messages.map((m) => m.Body)).toContain(envelope);
     expect(output.logs(MSG.jobLost)).toEqual([
       expect.objectContaining({
         level: 'WARN',

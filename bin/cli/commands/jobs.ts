@@ -1,6 +1,7 @@
 import { toJobSummary, toJobView } from '../../../local/dashboard/job-view.ts';
 import type { ListJobsFilter } from '../../../runtime/admin/jobs-admin.ts';
 import type { JobRecord } from '../../../runtime/job-record.ts';
+import { statusLabel } from '../../../runtime/job-status.ts';
 import { LIMITS } from '../../../runtime/limits.ts';
 import { unlistedStatuses } from '../../../runtime/tracking-level.ts';
 import { CliUsageError, EXIT } from '../cli-errors.ts';
@@ -66,7 +67,7 @@ export const jobsListCommand: Command = async (context) => {
       { heading: 'ID', cell: (r) => r.id },
       { heading: 'TYPE', cell: (r) => r.type },
       { heading: 'QUEUE', cell: (r) => r.queue },
-      { heading: 'STATUS', cell: (r) => r.status },
+      { heading: 'STATUS', cell: (r) => statusLabel(r) },
       { heading: 'ATTEMPTS', cell: (r) => `${r.attempts}/${r.maxAttempts}`, align: 'right' },
       { heading: 'UPDATED', cell: (r) => r.updatedAt },
       { heading: 'ERROR', cell: (r) => shorten(r.error?.message, 60) ?? '' },
@@ -96,7 +97,8 @@ function describeJob(record: JobRecord, context: CommandContext): string {
     ['ID', record.id],
     ['Type', record.type],
     ['Queue', record.queue],
-    ['Status', record.status],
+    ['Status', statusLabel(record)],
+    ['Lost attempts', record.lostAttempts ? String(record.lostAttempts) : undefined],
     ['Attempts', `${record.attempts} of ${record.maxAttempts}`],
     ['Deferrals', record.deferrals ? String(record.deferrals) : undefined],
     ['Enqueued', formatInstant(record.enqueuedAt, at)],

@@ -92,7 +92,7 @@ export async function showJobDetail(main, context) {
   const summary = section(
     'Summary',
     definitionList([
-      ['Status', statusBadge(job.status)],
+      ['Status', statusBadge(job.status, job.lostWillRetry)],
       ['Type', h('a', { href: route('/jobs', { type: job.type }) }, job.type)],
       ['Queue', h('a', { href: route('/jobs', { queue: job.queue }) }, job.queue)],
       [
@@ -157,7 +157,7 @@ export async function showJobDetail(main, context) {
       'div',
       { class: 'detail-head' },
       h('h1', {}, 'Job ', h('span', { class: 'mono job-id' }, job.id)),
-      statusBadge(job.status),
+      statusBadge(job.status, job.lostWillRetry),
       actionButtons(job, context.meta, context, problem),
     ),
     context.notice,

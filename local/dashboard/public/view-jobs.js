@@ -161,7 +161,7 @@ function jobsTable(items) {
             h('td', {}, h('a', { class: 'mono', href: jobHref(job.id) }, job.id)),
             h('td', {}, job.type),
             h('td', {}, job.queue),
-            h('td', {}, statusBadge(job.status)),
+            h('td', {}, statusBadge(job.status, job.lostWillRetry)),
             h('td', { class: 'num' }, `${job.attempts} / ${job.maxAttempts}`),
             h('td', {}, timeCell(job.enqueuedAt)),
             h('td', {}, timeCell(job.updatedAt)),

@@ -3,10 +3,19 @@ import { h } from './dom.js';
 import { formatRelative, formatTime } from './format.js';
 
 /**
- * A job status badge.
+ * A job status badge. A RETRYING job whose last attempt was lost reads "lost, will retry",
+ * distinct from a terminal LOST.
  * @param {string} status
+ * @param {boolean} [lostWillRetry]
  */
-export function statusBadge(status) {
+export function statusBadge(status, lostWillRetry) {
+  if (lostWillRetry) {
+    return h(
+      'span',
+      { class: 'badge status-lost-retry', title: `${status}: the last attempt was lost` },
+      'lost, will retry',
+    );
+  }
   return h('span', { class: `badge status-${status.toLowerCase()}` }, status);
 }
 

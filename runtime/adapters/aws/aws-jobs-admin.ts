@@ -83,6 +83,7 @@ export function createAwsJobsAdmin(options: AwsJobsAdminOptions): JobsAdminServi
     queues: runtime.queues,
     store: runtime.store,
     transport: runtime.transport,
+    keys: runtime.keys,
     client,
     messages: createSqsQueueAdmin(runtime.sqs, {
       ...(options.receiveWaitSeconds !== undefined

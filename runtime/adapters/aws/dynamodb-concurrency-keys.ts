@@ -1,5 +1,10 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
 import type { ConcurrencyKeyStore } from '../../ports.ts';
 
@@ -13,7 +18,7 @@ export interface DynamoDbConcurrencyKeysOptions {
 /**
  * Concurrency keys as items `pk = KEY#<key>` holding the job id. Acquire is one conditional
  * PutItem (free, or expired: TTL deletion can lag by days, so the condition checks the time
- * itself); release is a DeleteItem conditional on the holder.
+ * itself); release is a DeleteItem conditional on the holder; `holder` is one consistent GetItem.
  *
  * @example
  * ```ts
@@ -52,6 +57,15 @@ export function createDynamoDbConcurrencyKeys(
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
+    },
+    async holder(concurrencyKey, now) {
+      const result = await doc.send(
+        new GetCommand({ TableName, Key: key(concurrencyKey), ConsistentRead: true }),
+      );
+      const item = result.Item;
+      if (!item || typeof item.jobId !== 'string') return undefined;
+      const expires = item[TABLE_SCHEMA.ttlAttribute];
+      return typeof expires === 'number' && expires < now ? undefined : item.jobId;
     },
     async release(concurrencyKey, jobId) {
       try {

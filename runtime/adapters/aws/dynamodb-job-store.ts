@@ -25,13 +25,17 @@ import type {
   JobPage,
   JobStore,
   ListJobsQuery,
+  LostAttempt,
+  LostAttemptRetry,
   SuccessfulAttempt,
   SuccessWrite,
 } from '../../ports.ts';
 import {
   claimedRecord,
+  indexSortInstant,
   isEarlierTryOfClaim,
   isEarlierTryOfOutcome,
+  lostAttemptError,
 } from '../../transition-records.ts';
 import { buildUpdate, raw } from './update-expression.ts';
 
@@ -57,9 +61,10 @@ export interface DynamoDbJobStoreOptions {
 const INDEX = TABLE_SCHEMA.byQueueStatus;
 const PK = TABLE_SCHEMA.partitionKey;
 const jobKey = (id: string) => ({ [PK]: `JOB#${id}` });
-const indexKeys = (queue: string, status: JobStatus, updatedAt: string, id: string) => ({
+/** `sortInstant`: the lease for RUNNING, else `updatedAt` (see `indexSortInstant`). */
+const indexKeys = (queue: string, status: JobStatus, sortInstant: string, id: string) => ({
   [INDEX.partitionKey]: `${queue}#${status}`,
-  [INDEX.sortKey]: `${updatedAt}#${id}`,
+  [INDEX.sortKey]: `${sortInstant}#${id}`,
 });
 const REOPENABLE: readonly JobStatus[] = [Status.ERRORED, Status.LOST, Status.CANCELLED];
 
@@ -81,7 +86,7 @@ function toItem(record: JobRecord, expiresAt: number, listed: boolean): Record<s
   const { output, ...rest } = record;
   return {
     ...jobKey(record.id),
-    ...(listed ? indexKeys(record.queue, record.status, record.updatedAt, record.id) : {}),
+    ...(listed ? indexKeys(record.queue, record.status, indexSortInstant(record), record.id) : {}),
     ...rest,
     expiresAt,
     ...(output === undefined ? {} : { outputJson: JSON.stringify(output) }),
@@ -196,7 +201,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
 
   /** The claim as one conditional UpdateItem: any claimable record (or none) → RUNNING. */
   async function claimByUpdate(request: ClaimRequest): Promise<ClaimOutcome> {
-    const index = indexing(request.queue, Status.RUNNING, request.now, request.id);
+    const index = indexing(request.queue, Status.RUNNING, request.leaseExpiresAt, request.id);
     const waitMs = Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt));
     const built = buildUpdate(
       {
@@ -491,21 +496,24 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       return outcomes;
     },
 
-    async markLost(attempt: AttemptRef, leaseExpiredBefore, now) {
-      const index = indexing(attempt.queue, Status.LOST, now, attempt.id);
+    async markLost(attempt: LostAttempt, leaseExpiredBefore, now, retry?: LostAttemptRetry) {
+      const status = retry ? Status.RETRYING : Status.LOST;
+      const index = indexing(attempt.queue, status, now, attempt.id);
       const built = buildUpdate(
         {
-          status: Status.LOST,
+          status,
           endedAt: now,
           updatedAt: now,
           expiresAt: expiresAt(now),
-          error: {
-            name: 'JobLostError',
-            message: `Attempt ${attempt.attempts} was still RUNNING past its deadline: its worker stopped (crash, out of memory or hard timeout) before recording an outcome`,
-          },
+          error: lostAttemptError(attempt, retry !== undefined),
+          lostAttempts: raw('if_not_exists(#lostAttempts, :zero) + :one', {
+            ':zero': 0,
+            ':one': 1,
+          }),
+          retryAt: retry?.retryAt,
           ...index.keys,
         },
-        ['leaseExpiresAt', ...index.remove],
+        ['leaseExpiresAt', ...(retry ? [] : ['retryAt']), ...index.remove],
         { '#attempts': 'attempts', '#lease': 'leaseExpiresAt' },
         { ':running': Status.RUNNING, ':attempt': attempt.attempts, ':before': leaseExpiredBefore },
       );
@@ -520,7 +528,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         // A retried write whose first try was applied (its response lost) finds its own outcome.
         const current = error.Item ? toRecord(unmarshall(error.Item)) : undefined;
         const ours =
-          current?.status === Status.LOST &&
+          current?.status === status &&
           current.attempts === attempt.attempts &&
           current.endedAt === now;
         return ours ? current : null;
@@ -558,8 +566,15 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async markDeadLettered(id, now) {
-      const built = buildUpdate({ deadLetteredAt: now }, [], {}, { ':errored': Status.ERRORED });
-      await transition(id, 'mark as dead-lettered', () => update(id, built, '#status = :errored'));
+      const built = buildUpdate(
+        { deadLetteredAt: now },
+        [],
+        {},
+        { ':errored': Status.ERRORED, ':lost': Status.LOST },
+      );
+      await transition(id, 'mark as dead-lettered', () =>
+        update(id, built, '#status IN (:errored, :lost)'),
+      );
     },
 
     async cancel(id, now) {
@@ -625,6 +640,13 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       // One item past the page says whether there are more; the cursor is the last kept item.
       const found: Record<string, unknown>[] = [];
       let startKey = decodeCursor(query.cursor);
+      // RUNNING sorts by lease, which is never before updatedAt: the key condition on `since`
+      // is a superset there, and a filter on updatedAt keeps exactly what was asked for.
+      const sinceFilter = since !== undefined && query.status === Status.RUNNING;
+      const filters = [
+        ...(query.type ? ['#type = :type'] : []),
+        ...(sinceFilter ? ['#updatedAt >= :since'] : []),
+      ];
       do {
         const input: QueryCommandInput = {
           TableName,
@@ -634,13 +656,14 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
             '#pk': INDEX.partitionKey,
             ...(since ? { '#sk': INDEX.sortKey } : {}),
             ...(query.type ? { '#type': 'type' } : {}),
+            ...(sinceFilter ? { '#updatedAt': 'updatedAt' } : {}),
           },
           ExpressionAttributeValues: {
             ':pk': `${query.queue}#${query.status}`,
             ...(since ? { ':since': since } : {}),
             ...(query.type ? { ':type': query.type } : {}),
           },
-          ...(query.type ? { FilterExpression: '#type = :type' } : {}),
+          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
           ScanIndexForward: false,
           Limit: limit + 1 - found.length,
           ExclusiveStartKey: startKey,
@@ -658,6 +681,8 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async listExpiredRunning(queue, before, limit = 100) {
+      // RUNNING records sort by lease: the key condition reads expired leases only. The filter
+      // keeps out a record indexed by an older layout (`updatedAt`), whose lease may be live.
       const found: JobRecord[] = [];
       let startKey: Record<string, unknown> | undefined;
       do {
@@ -665,10 +690,16 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           new QueryCommand({
             TableName,
             IndexName: INDEX.indexName,
-            KeyConditionExpression: '#pk = :pk',
+            KeyConditionExpression: '#pk = :pk AND #sk < :before',
             FilterExpression: '#lease < :before',
-            ExpressionAttributeNames: { '#pk': INDEX.partitionKey, '#lease': 'leaseExpiresAt' },
+            ExpressionAttributeNames: {
+              '#pk': INDEX.partitionKey,
+              '#sk': INDEX.sortKey,
+              '#lease': 'leaseExpiresAt',
+            },
             ExpressionAttributeValues: { ':pk': `${queue}#${Status.RUNNING}`, ':before': before },
+            ScanIndexForward: true,
+            Limit: limit - found.length,
             ExclusiveStartKey: startKey,
           }),
         );

@@ -46,6 +46,12 @@ export function createMemoryConcurrencyKeys(): MemoryConcurrencyKeyStore {
       return true;
     },
 
+    async holder(key, nowEpochSeconds) {
+      faults.throwIfArranged('holder');
+      const held = holders.get(key);
+      return held && !(held.expiresAtEpochSeconds < nowEpochSeconds) ? held.jobId : undefined;
+    },
+
     async release(key, jobId) {
       faults.throwIfArranged('release');
       if (holders.get(key)?.jobId === jobId) holders.delete(key);

@@ -12,13 +12,17 @@ import type {
   JobPage,
   JobStore,
   ListJobsQuery,
+  LostAttempt,
+  LostAttemptRetry,
   SuccessWrite,
 } from '../../ports.ts';
 import {
   claimedRecord,
+  indexSortInstant,
   isEarlierTryOfClaim,
   isEarlierTryOfOutcome,
   isRunningAttempt,
+  lostAttemptError,
   succeededRecord,
 } from '../../transition-records.ts';
 import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
@@ -37,7 +41,7 @@ export interface MemoryJobStore extends JobStore, InjectedFaults<keyof JobStore>
   records(): JobRecord[];
 }
 
-/** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>`, `<updatedAt>#<id>`). */
+/** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>`, `<instant>#<id>`, see `indexSortInstant`). */
 interface Entry {
   readonly record: JobRecord;
   /** Undefined when the record's status is unlisted (not in the index). */
@@ -112,7 +116,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     entries.set(stored.id, {
       record: stored,
       indexPartition: unlisted.has(stored.status) ? undefined : `${queue}#${stored.status}`,
-      indexSort: `${stored.updatedAt}#${stored.id}`,
+      indexSort: `${indexSortInstant(stored)}#${stored.id}`,
     });
     return asStored(stored);
   };
@@ -198,11 +202,12 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       return write(next, attempt.queue);
     },
 
-    async markLost(attempt: AttemptRef, leaseExpiredBefore, now) {
+    async markLost(attempt: LostAttempt, leaseExpiredBefore, now, retry?: LostAttemptRetry) {
       faults.throwIfArranged('markLost');
+      const status = retry ? Status.RETRYING : Status.LOST;
       const current = read(attempt.id);
       if (
-        current?.status === Status.LOST &&
+        current?.status === status &&
         current.attempts === attempt.attempts &&
         current.endedAt === now
       ) {
@@ -218,15 +223,14 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       }
       return write(
         {
-          ...without(current, ['leaseExpiresAt']),
-          status: Status.LOST,
+          ...without(current, ['leaseExpiresAt', 'retryAt']),
+          status,
           endedAt: now,
           updatedAt: now,
           expiresAt: expiresAt(now),
-          error: {
-            name: 'JobLostError',
-            message: `Attempt ${attempt.attempts} was still RUNNING past its deadline: its worker stopped (crash, out of memory or hard timeout) before recording an outcome`,
-          },
+          error: lostAttemptError(attempt, retry !== undefined),
+          lostAttempts: (current.lostAttempts ?? 0) + 1,
+          ...(retry ? { retryAt: retry.retryAt } : {}),
         },
         attempt.queue,
       );
@@ -274,7 +278,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async markDeadLettered(id, now) {
       faults.throwIfArranged('markDeadLettered');
       const entry = entries.get(id);
-      if (entry?.record.status !== Status.ERRORED) {
+      if (entry?.record.status !== Status.ERRORED && entry?.record.status !== Status.LOST) {
         throw refuse(id, 'mark as dead-lettered', entry?.record);
       }
       // Not a status change: the record keeps its updatedAt, expiresAt and index keys.
@@ -331,7 +335,8 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         .filter(
           (entry) =>
             entry.indexPartition === partition &&
-            (since === undefined || entry.indexSort >= since) &&
+            (since === undefined ||
+              (entry.indexSort >= since && entry.record.updatedAt >= since)) &&
             (after === undefined || entry.indexSort < after) &&
             (query.type === undefined || entry.record.type === query.type),
         )
@@ -351,6 +356,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         .filter(
           (entry) =>
             entry.indexPartition === partition &&
+            entry.indexSort < before &&
             entry.record.leaseExpiresAt !== undefined &&
             entry.record.leaseExpiresAt < before,
         )

@@ -18,6 +18,7 @@ import { createDynamoDbJobStore } from '../../../runtime/adapters/aws/dynamodb-j
 import { JobNotFoundError, JobStateConflictError } from '../../../runtime/errors.ts';
 import type { JobRecord } from '../../../runtime/job-record.ts';
 import { JobStatus } from '../../../runtime/job-status.ts';
+import { indexSortInstant } from '../../../runtime/transition-records.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const RETENTION = 3600;
@@ -57,7 +58,7 @@ function itemOf(record: JobRecord): Record<string, unknown> {
   return {
     pk: `JOB#${record.id}`,
     gsi1pk: `${record.queue}#${record.status}`,
-    gsi1sk: `${record.updatedAt}#${record.id}`,
+    gsi1sk: `${indexSortInstant(record)}#${record.id}`,
     ...rest,
     ...(output === undefined ? {} : { outputJson: JSON.stringify(output) }),
   };
@@ -230,7 +231,7 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
         ':messageId': 'message-1',
         ':expiresAt': keptUntil(T10),
         ':gsi1pk': 'default#RUNNING',
-        ':gsi1sk': `${T10}#job-1`,
+        ':gsi1sk': `${T70}#job-1`,
         ':s0': 'QUEUED',
         ':s1': 'RETRYING',
         ':s2': 'DEFERRED',
@@ -823,7 +824,7 @@ describe('DynamoDB job store: list', () => {
     });
   });
 
-  it('listExpiredRunning filters the RUNNING partition by lease', async () => {
+  it('listExpiredRunning reads the RUNNING partition with a key condition on the lease', async () => {
     // Prepare
     ddb.on(QueryCommand).resolves({ Items: [itemOf(running)] });
 
@@ -834,9 +835,11 @@ describe('DynamoDB job store: list', () => {
     expect(expired).toEqual([running]);
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
       IndexName: 'byQueueStatus',
-      KeyConditionExpression: '#pk = :pk',
+      KeyConditionExpression: '#pk = :pk AND #sk < :before',
       FilterExpression: '#lease < :before',
       ExpressionAttributeValues: { ':pk': 'default#RUNNING', ':before': T70 },
+      ScanIndexForward: true,
+      Limit: 100,
     });
   });
 });

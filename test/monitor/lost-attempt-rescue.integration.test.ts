@@ -1,0 +1,216 @@
+/**
+ * The monitor's rescue of lost attempts with the real monitor (`createAwsMonitor`) and the real
+ * worker against fauxqs and DynamoDB Local: a lost attempt with attempts left is retried (and
+ * the retry succeeds), the last one is LOST in the DLQ with its key released, and the sweep
+ * reads only the records whose lease expired.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resourceEnv } from '../../config/env.ts';
+import { createEmulatorOldestAgeSource } from '../../local/oldest-age-from-emulator.ts';
+import type { ProvisionedResources } from '../../local/provision-resources.ts';
+import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
+import { createAwsMonitor } from '../../runtime/adapters/aws/cloudwatch-monitor.ts';
+import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
+import { createDynamoDbClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import { createJobStoreCompletionSource } from '../../runtime/monitor/job-store-completions.ts';
+import { deliverOnce } from '../support/deliver-once.ts';
+import {
+  emulatorClients,
+  provisionTestResources,
+  testConfig,
+} from '../support/emulated-resources.ts';
+import {
+  bodiesOn,
+  eventsOf,
+  leaveAttemptRunning,
+  lostAttemptRegistry,
+  lostForGood,
+  retriedWhenLost,
+  takeMessage,
+} from '../support/lost-attempts.ts';
+import { capturingMetrics } from '../support/test-jobs.ts';
+import { testLogger, testMetrics } from './monitor-test-kit.ts';
+
+const { sqs } = emulatorClients();
+const config = testConfig();
+let resources: ProvisionedResources;
+
+beforeAll(async () => {
+  resources = await provisionTestResources(config);
+});
+
+afterEach(async () => {
+  await bodiesOn(sqs, resources.queues.default!.url);
+  await bodiesOn(sqs, resources.queues.default!.dlqUrl);
+});
+
+const queueUrl = () => resources.queues.default!.url;
+
+function worker() {
+  return createWorker({
+    registry: lostAttemptRegistry,
+    config,
+    queueName: 'default',
+    env: resourceEnv(resources),
+    metricsRecorder: capturingMetrics(),
+  });
+}
+
+function monitor(dynamodb?: DynamoDBClient) {
+  const store = createDynamoDbJobStore({
+    client: createDynamoDbClient(),
+    tableName: resources.tableName,
+    retentionSeconds: 3600,
+  });
+  return createAwsMonitor({
+    config,
+    registry: lostAttemptRegistry,
+    env: { ...process.env, ...resourceEnv(resources) },
+    oldestAge: createEmulatorOldestAgeSource(),
+    completions: createJobStoreCompletionSource(store),
+    metrics: testMetrics(),
+    logger: testLogger(),
+    ...(dynamodb ? { dynamodb } : {}),
+  });
+}
+
+/**
+ * Enqueues `job`, then leaves its first attempt RUNNING past its lease, as a worker that died
+ * would, and takes its message away: only the rescue can bring the job back.
+ */
+async function loseFirstAttempt(
+  w: ReturnType<typeof worker>,
+  job: typeof retriedWhenLost | typeof lostForGood,
+  account: string,
+) {
+  const id = await w.runtime.client.enqueue(job, { account });
+  if (!id) throw new Error('enqueue was skipped');
+  const body = await takeMessage(sqs, queueUrl());
+  await leaveAttemptRunning(w.runtime.store, {
+    id,
+    type: job.type,
+    queue: 'default',
+    maxAttempts: job === lostForGood ? 1 : 3,
+    body,
+    key: `account:${account}`,
+  });
+  return { id, body };
+}
+
+describe('the monitor rescues a lost attempt', () => {
+  it('with attempts left: onAborted with the attempt, the record RETRYING (lost, will retry), the message sent again; the retry succeeds', async () => {
+    // Prepare
+    const w = worker();
+    const { id, body } = await loseFirstAttempt(w, retriedWhenLost, 'rescued-retry');
+
+    // Act
+    const summary = await monitor().run();
+
+    // Assess: the lost attempt is recorded, the hook ran, the job is on its queue again
+    expect(summary.lostRescued).toBe(1);
+    expect(eventsOf(id)).toEqual([
+      { id, event: 'aborted', status: 'RETRYING', attempt: 1, maxAttempts: 3, willRetry: true },
+    ]);
+    expect(await w.runtime.store.get(id)).toMatchObject({
+      status: 'RETRYING',
+      attempts: 1,
+      lostAttempts: 1,
+      error: {
+        name: 'JobLostError',
+        message: expect.stringMatching(/^attempt 1 lost: lease expired at .*it will be retried$/),
+      },
+    });
+    expect(
+      await w.runtime.client.enqueue(retriedWhenLost, { account: 'rescued-retry' }),
+    ).toBeNull();
+
+    // Act again: the worker receives the message the monitor sent
+    const { received } = await deliverOnce(sqs, queueUrl(), w.handler, { waitSeconds: 1 });
+
+    // Assess: attempt 2 ran and succeeded; the record is truthful
+    expect(received.map((r) => r.body)).toEqual([body]);
+    expect(eventsOf(id).at(-1)).toEqual({ id, event: 'run', attempt: 2 });
+    const record = await w.runtime.store.get(id);
+    expect(record).toMatchObject({ status: 'SUCCESSFUL', attempts: 2, lostAttempts: 1 });
+    expect(record).not.toHaveProperty('error');
+    expect(
+      await w.runtime.client.enqueue(retriedWhenLost, { account: 'rescued-retry' }),
+    ).not.toBeNull();
+  });
+
+  it('on the last attempt: LOST, onAborted without a retry, the stored message in the DLQ, the key released', async () => {
+    // Prepare
+    const w = worker();
+    const { id, body } = await loseFirstAttempt(w, lostForGood, 'rescued-last');
+
+    // Act
+    await monitor().run();
+
+    // Assess
+    expect(eventsOf(id)).toEqual([
+      { id, event: 'aborted', status: 'LOST', attempt: 1, maxAttempts: 1, willRetry: false },
+    ]);
+    expect(await w.runtime.store.get(id)).toMatchObject({
+      status: 'LOST',
+      deadLetteredAt: expect.any(String),
+      error: { name: 'JobLostError', message: expect.stringContaining('no attempts left') },
+    });
+    expect(await bodiesOn(sqs, resources.queues.default!.dlqUrl)).toEqual([body]);
+    expect(await bodiesOn(sqs, queueUrl())).toEqual([]);
+    expect(await w.runtime.client.enqueue(lostForGood, { account: 'rescued-last' })).not.toBeNull();
+  });
+});
+
+describe('the sweep for lost attempts', () => {
+  it('reads only RUNNING records whose lease expired: live attempts are never read', async () => {
+    // Prepare: one attempt lost, three alive (their leases end in the future)
+    const w = worker();
+    const { id } = await loseFirstAttempt(w, lostForGood, 'sweep-lost');
+    const live: string[] = [];
+    for (const account of ['live-1', 'live-2', 'live-3']) {
+      const liveId = await w.runtime.client.enqueue(retriedWhenLost, { account });
+      const claimed = await w.runtime.store.claim({
+        id: liveId!,
+        type: retriedWhenLost.type,
+        queue: 'default',
+        enqueuedAt: new Date().toISOString(),
+        maxAttempts: 3,
+        leaseExpiresAt: new Date(Date.now() + 10 * 60_000).toISOString(),
+        now: new Date(Date.now() - 30 * 60_000).toISOString(),
+      });
+      expect(claimed.kind).toBe('claimed');
+      live.push(liveId!);
+    }
+    const read: string[] = [];
+    const counting = createDynamoDbClient();
+    counting.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'QueryCommand') {
+          const output = result.output as { Items?: { id?: unknown }[]; ScannedCount?: number };
+          const items = output.Items ?? [];
+          for (const item of items) {
+            const value = item.id as { S?: string } | string | undefined;
+            read.push(typeof value === 'string' ? value : (value?.S ?? '?'));
+          }
+          // Items a filter dropped were read too (and paid for).
+          const filtered = (output.ScannedCount ?? items.length) - items.length;
+          read.push(...Array<string>(filtered).fill('filtered out'));
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'countReads' },
+    );
+
+    // Act
+    const summary = await monitor(counting).run();
+
+    // Assess
+    expect(summary.lostRescued).toBe(1);
+    expect(read).toEqual([id]);
+    for (const liveId of live) {
+      expect(await w.runtime.store.get(liveId)).toMatchObject({ status: 'RUNNING' });
+    }
+  });
+});
