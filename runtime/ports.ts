@@ -189,6 +189,13 @@ export interface ConcurrencyKeyStore {
   ): Promise<boolean>;
   /** Releases `key` if `jobId` holds it; a no-op otherwise. */
   release(key: string, jobId: string): Promise<void>;
+  /**
+   * Gives back a key `jobId` took but will not use (its message was never sent), if it still
+   * holds it, with the one write producers may make: a conditional PutItem that leaves the key
+   * expired at `nowEpochSeconds` − 1 (free for the next acquire; TTL deletes it later). A no-op
+   * otherwise.
+   */
+  abandon(key: string, jobId: string, nowEpochSeconds: number): Promise<void>;
 }
 
 // ── Long delays ─────────────────────────────────────────────────────────────────────────────

@@ -264,5 +264,8 @@ export function memoryKeys(held: Record<string, string> = {}): ConcurrencyKeySto
     async release(key, jobId) {
       if (map.get(key) === jobId) map.delete(key);
     },
+    async abandon(key, jobId) {
+      if (map.get(key) === jobId) map.delete(key);
+    },
   };
 }

@@ -27,6 +27,11 @@ export interface MemoryJobStoreOptions {
 export interface MemoryJobStore extends JobStore, InjectedFaults<keyof JobStore> {
   /** Every record, as `get` returns them, newest `updatedAt` first. */
   records(): JobRecord[];
+  /**
+   * Writes `record` as a producer's unconditional PutItem can (what its IAM policy cannot
+   * stop): replacing whatever is there, without the worker's `trusted` marker.
+   */
+  writeAsProducer(record: JobRecord): void;
 }
 
 /** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>`, `<updatedAt>#<id>`). */
@@ -35,6 +40,8 @@ interface Entry {
   /** Undefined when the record's status is unlisted (not in the index). */
   readonly indexPartition: string | undefined;
   readonly indexSort: string;
+  /** False for a record a producer wrote (DynamoDB: no `trusted` attribute). */
+  readonly trusted: boolean;
 }
 
 const REOPENABLE: readonly JobStatus[] = [Status.ERRORED, Status.LOST, Status.CANCELLED];
@@ -97,14 +104,18 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     const entry = entries.get(id);
     return entry ? asStored(entry.record) : undefined;
   };
+  /** The record only if the worker (or an operator) wrote it last: what conditions may trust. */
+  const readTrusted = (id: string): JobRecord | undefined =>
+    entries.get(id)?.trusted ? read(id) : undefined;
 
   /** Writes `record` under the index keys of `queue` (the caller's, as DynamoDB does). */
-  const write = (record: JobRecord, queue: string = record.queue): JobRecord => {
+  const write = (record: JobRecord, queue: string = record.queue, trusted = true): JobRecord => {
     const stored = asStored(record);
     entries.set(stored.id, {
       record: stored,
       indexPartition: unlisted.has(stored.status) ? undefined : `${queue}#${stored.status}`,
       indexSort: `${stored.updatedAt}#${stored.id}`,
+      trusted,
     });
     return asStored(stored);
   };
@@ -122,16 +133,23 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         .map((entry) => asStored(entry.record));
     },
 
+    writeAsProducer(record) {
+      write(record, record.queue, false);
+    },
+
     async putQueued(record) {
       faults.throwIfArranged('putQueued');
-      const current = read(record.id);
-      if (current) throw new JobStateConflictError(record.id, 'record as queued', current.status);
-      write({ ...record, expiresAt: expiresAt(record.updatedAt) });
+      if (entries.has(record.id)) {
+        throw new JobStateConflictError(record.id, 'record as queued', undefined);
+      }
+      write({ ...record, expiresAt: expiresAt(record.updatedAt) }, record.queue, false);
     },
 
     async claim(request: ClaimRequest): Promise<ClaimOutcome> {
       faults.throwIfArranged('claim');
-      const current = read(request.id);
+      // A producer's record (the QUEUED one enqueue wrote, or anything put in its place) is
+      // trusted for nothing: the claim is built from the delivery alone, as if there were none.
+      const current = readTrusted(request.id);
       if (current && !CLAIMABLE_STATUSES.includes(current.status)) {
         // A retried claim whose first try won (its response lost) finds its own token.
         return isEarlierTryOfClaim(request, current)
@@ -152,7 +170,11 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
       faults.throwIfArranged('finishAttempt');
       const current = read(attempt.id);
-      if (current?.status !== Status.RUNNING || current.attempts !== attempt.attempts) {
+      if (
+        current?.status !== Status.RUNNING ||
+        current.attempts !== attempt.attempts ||
+        !entries.get(attempt.id)?.trusted
+      ) {
         // A retried write whose first try was applied (its response lost) finds its own outcome.
         const expectedAttempts =
           result.status === Status.DEFERRED ? attempt.attempts - 1 : attempt.attempts;
@@ -207,6 +229,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       }
       if (
         current?.status !== Status.RUNNING ||
+        !entries.get(attempt.id)?.trusted ||
         current.attempts !== attempt.attempts ||
         current.leaseExpiresAt === undefined ||
         !(current.leaseExpiresAt < leaseExpiredBefore)
@@ -248,7 +271,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
 
     async recordRejected(record, leaseExpiredBefore) {
       faults.throwIfArranged('recordRejected');
-      const current = read(record.id);
+      const current = readTrusted(record.id);
       const leaseOver =
         current?.leaseExpiresAt !== undefined && current.leaseExpiresAt < leaseExpiredBefore;
       const live = current?.status === Status.RUNNING && !leaseOver;
