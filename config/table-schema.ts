@@ -15,4 +15,35 @@ export const TABLE_SCHEMA = {
     /** `<updatedAt ISO 8601>#<id>` */
     sortKey: 'gsi1sk',
   },
+  /**
+   * Boolean `true` on every job record the worker, the monitor or an operator wrote. Producers
+   * may not write an attribute of this name (their IAM policy allows only the names in
+   * `producerAttributes`), so a record without it was written, or overwritten, by a producer,
+   * and the worker trusts nothing in it (see `docs/producer-rights.md`).
+   */
+  trustedAttribute: 'trusted',
+  /**
+   * The only attribute names a producer's PutItem may carry (IAM `dynamodb:Attributes`), per
+   * kind of item: the QUEUED record enqueue writes, and a concurrency key.
+   */
+  producerAttributes: {
+    jobRecord: [
+      'pk',
+      'gsi1pk',
+      'gsi1sk',
+      'id',
+      'type',
+      'queue',
+      'status',
+      'attempts',
+      'maxAttempts',
+      'enqueuedAt',
+      'updatedAt',
+      'concurrencyKey',
+      'retryAt',
+      'envelope',
+      'expiresAt',
+    ],
+    concurrencyKey: ['pk', 'jobId', 'expiresAt'],
+  },
 } as const;

@@ -1,14 +1,21 @@
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { TABLE_SCHEMA } from '../config/table-schema.ts';
 import { jobsEnvironment } from './function-environment.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobTable } from './job-table.ts';
 
 /**
- * Partition-key prefixes a producer writes (config/table-schema.ts): `JOB#<id>` for the QUEUED
- * record (tracking `full`) and `KEY#<key>` for concurrency keys.
+ * What a producer may write to the job table, by partition-key prefix (config/table-schema.ts):
+ * `JOB#<id>`, the QUEUED record (tracking `full`), and `KEY#<key>`, a concurrency key, each
+ * only with the attribute names enqueue writes. IAM cannot check values nor force a condition,
+ * so the worker trusts nothing in a record without the `trusted` attribute, which no producer
+ * may write (docs/producer-rights.md).
  */
-const PRODUCER_KEY_PATTERNS = ['JOB#*', 'KEY#*'] as const;
+const PRODUCER_WRITES = [
+  { keyPattern: 'JOB#*', attributes: TABLE_SCHEMA.producerAttributes.jobRecord },
+  { keyPattern: 'KEY#*', attributes: TABLE_SCHEMA.producerAttributes.concurrencyKey },
+] as const;
 
 /** What a producer enqueues into. */
 export interface EnqueueTarget {
@@ -38,10 +45,12 @@ export function grantSendToQueues(queues: readonly JobQueue[], grantee: IGrantab
 
 /**
  * Allows `grantee` to enqueue to every configured queue and nothing more: `sqs:SendMessage`
- * (which covers SendMessageBatch) on the job queues, not their DLQs; and `PutItem` /
- * `DeleteItem` on the job table, only on items whose key starts with `JOB#` or `KEY#` (the
- * QUEUED record and the concurrency key, released again if the send fails). No reads, no
- * updates of records the workers own.
+ * (which covers SendMessageBatch) on the job queues, not their DLQs; and `dynamodb:PutItem` on
+ * the job table, in two statements: items whose key starts with `JOB#` carrying only the QUEUED
+ * record's attribute names, and items whose key starts with `KEY#` carrying only a concurrency
+ * key's; never with `ReturnValues` (which would read the item it replaces). No DeleteItem (a
+ * key whose message was not sent is given back by a PutItem that leaves it expired), no
+ * reads, no updates; the worker-only attribute `trusted` is not among the names.
  *
  * @example
  * ```ts
@@ -50,15 +59,19 @@ export function grantSendToQueues(queues: readonly JobQueue[], grantee: IGrantab
  */
 export function grantEnqueue(target: EnqueueTarget, grantee: IGrantable): void {
   grantSendToQueues(target.queues, grantee);
-  grantee.grantPrincipal.addToPrincipalPolicy(
-    new PolicyStatement({
-      actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
-      resources: [target.table.table.tableArn],
-      conditions: {
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...PRODUCER_KEY_PATTERNS] },
-      },
-    }),
-  );
+  for (const { keyPattern, attributes } of PRODUCER_WRITES) {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [target.table.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keyPattern] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
+  }
 }
 
 /**

@@ -164,8 +164,12 @@ function scheduleProblems(
  * - a schedule group for the cron schedules and one for the one-time schedules of long delays
  *   and `runAt` (separate, so a job id never collides with a schedule name, and producers may
  *   create and delete one-time schedules without touching the cron ones);
- * - one role the scheduler assumes (this account only), allowed `sqs:SendMessage` on the job
- *   queues and their DLQs and nothing else (plus the queues' KMS key, when they use one);
+ * - two roles the scheduler assumes (this account only), plus the queues' KMS key when they use
+ *   one: the cron schedules' role may `sqs:SendMessage` to the job queues and their DLQs (a
+ *   firing that fails its retries goes to the DLQ); the role producers pass for one-time
+ *   schedules may send to the job queues only, so that no producer can put a message of its
+ *   choosing in a DLQ through a schedule of its own (its failed deliveries are dropped after the
+ *   retry policy, see docs/producer-rights.md);
  * - per config schedule, a schedule in the schedule's time zone, flexible window off, that sends
  *   the job envelope straight to the job's queue: id `<name>-<scheduled time>` (the same for
  *   every retry of one firing, so the worker runs it once), the fixed payload, retries as
@@ -191,8 +195,13 @@ export class JobSchedules extends Construct {
   readonly group: ScheduleGroup;
   /** Holds the one-time schedules of long delays (LAMBDA_JOBS_SCHEDULER_GROUP). */
   readonly delayedGroup: ScheduleGroup;
-  /** Assumed by the scheduler to send to the queues (LAMBDA_JOBS_SCHEDULER_ROLE_ARN). */
+  /**
+   * Assumed by the scheduler for the one-time schedules producers create: sends to the job
+   * queues, not their DLQs (LAMBDA_JOBS_SCHEDULER_ROLE_ARN; producers may pass it).
+   */
   readonly role: Role;
+  /** Assumed by the scheduler for the config's cron schedules: the job queues and their DLQs. */
+  readonly cronRole: Role;
   /** The cron schedules, by schedule name. */
   readonly schedules: Readonly<Record<string, CfnSchedule>>;
 
@@ -223,30 +232,40 @@ export class JobSchedules extends Construct {
         ),
       ),
     ];
-    this.role = new Role(this, 'SchedulerRole', {
-      description: `EventBridge Scheduler sends ${props.appName} jobs to their queues`,
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      inlinePolicies: {
-        SendJobs: new PolicyDocument({
-          statements: [
+    const kmsStatements =
+      keys.length > 0
+        ? [
             new PolicyStatement({
-              actions: ['sqs:SendMessage'],
-              resources: queues.flatMap((q) => [q.queue.queueArn, q.deadLetterQueue.queueArn]),
+              actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+              resources: keys,
             }),
-            ...(keys.length > 0
-              ? [
-                  new PolicyStatement({
-                    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-                    resources: keys,
-                  }),
-                ]
-              : []),
-          ],
+          ]
+        : [];
+    const schedulerRole = (id: string, description: string, queueArns: string[]) =>
+      new Role(this, id, {
+        description,
+        assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
         }),
-      },
-    });
+        inlinePolicies: {
+          SendJobs: new PolicyDocument({
+            statements: [
+              new PolicyStatement({ actions: ['sqs:SendMessage'], resources: queueArns }),
+              ...kmsStatements,
+            ],
+          }),
+        },
+      });
+    this.role = schedulerRole(
+      'SchedulerRole',
+      `EventBridge Scheduler delivers delayed ${props.appName} jobs to their queues (not the DLQs)`,
+      queues.map((q) => q.queue.queueArn),
+    );
+    this.cronRole = schedulerRole(
+      'CronSchedulerRole',
+      `EventBridge Scheduler sends ${props.appName} cron jobs to their queues, failed firings to the DLQs`,
+      queues.flatMap((q) => [q.queue.queueArn, q.deadLetterQueue.queueArn]),
+    );
 
     const schedules: Record<string, CfnSchedule> = {};
     for (const schedule of props.schedules) {
@@ -269,7 +288,7 @@ export class JobSchedules extends Construct {
           state: 'ENABLED',
           target: {
             arn: target.queue.queueArn,
-            roleArn: this.role.roleArn,
+            roleArn: this.cronRole.roleArn,
             input: cronFiringInput(schedule, queueName),
             retryPolicy: {
               maximumRetryAttempts: retry.maximumRetryAttempts,

@@ -140,6 +140,7 @@ function checkInteger(field: string, value: number | undefined, min: number, max
 export function createJobClient(deps: JobClientDeps): JobClient {
   const now = deps.now ?? (() => new Date());
   const keyTtl = deps.concurrencyKeyTtlSeconds ?? 86_400;
+  checkInteger('concurrencyKeyTtlSeconds', keyTtl, 1, LIMITS.maxConcurrencyKeyTtlSeconds);
   const knownQueues = Object.keys(deps.queues);
   let cancelDeps: JobCancelDeps | undefined;
 
@@ -284,6 +285,14 @@ export function createJobClient(deps: JobClientDeps): JobClient {
     return { envelope, body, endpoints, delaySeconds, concurrencyKey };
   }
 
+  /**
+   * Gives back the key of a job whose message was not sent, with the PutItem producers may make
+   * (they have no DeleteItem); if that fails too, the key's `expiresAt` frees it.
+   */
+  async function abandonKey(key: string, jobId: string): Promise<void> {
+    await deps.keys.abandon(key, jobId, Math.floor(now().getTime() / 1000)).catch(() => {});
+  }
+
   /** Takes the concurrency key; false when another live job holds it. */
   async function acquireKey(job: PreparedJob): Promise<boolean> {
     if (!job.concurrencyKey) return true;
@@ -343,8 +352,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
         await deps.transport.send(job.endpoints.url, job.body, job.delaySeconds || undefined);
       }
     } catch (error) {
-      if (job.concurrencyKey)
-        await deps.keys.release(job.concurrencyKey, job.envelope.id).catch(() => {});
+      if (job.concurrencyKey) await abandonKey(job.concurrencyKey, job.envelope.id);
       throw error;
     }
   }
@@ -421,9 +429,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
               outcomes.push({ index: item.index, status: 'enqueued', id: item.job.envelope.id });
             } else {
               if (item.job.concurrencyKey) {
-                await deps.keys
-                  .release(item.job.concurrencyKey, item.job.envelope.id)
-                  .catch(() => {});
+                await abandonKey(item.job.concurrencyKey, item.job.envelope.id);
               }
               outcomes.push({
                 index: item.index,

@@ -11,6 +11,14 @@ export const LIMITS = {
   maxDelaySeconds: 31_536_000,
   /** Characters in a concurrency key (it is part of a DynamoDB key, 2,048 bytes at most). */
   maxConcurrencyKeyLength: 512,
+  /** A concurrency key's safety-net lifetime beyond its job's delay (`concurrencyKeyTtlSeconds`). */
+  maxConcurrencyKeyTtlSeconds: 2_592_000,
+  /**
+   * The longest a concurrency key can be held: the longest delay plus the longest safety net.
+   * A key item whose `expiresAt` lies further ahead was not written by an acquire (a producer
+   * may write any value), and the next acquire treats it as free.
+   */
+  maxConcurrencyKeyLifetimeSeconds: 31_536_000 + 2_592_000,
   /**
    * Job ids: 1–128 of `A-Z a-z 0-9 _ - : .` (cron firings use `<schedule>-<scheduled time>`,
    * so a retried delivery of one firing keeps its id).

@@ -239,6 +239,13 @@ export interface ConcurrencyKeyStore {
   release(key: string, jobId: string): Promise<void>;
   /** The job id holding `key` at `nowEpochSeconds` (a strongly consistent read); undefined when free or expired. */
   holder(key: string, nowEpochSeconds: number): Promise<string | undefined>;
+  /**
+   * Gives back a key `jobId` took but will not use (its message was never sent), if it still
+   * holds it, with the one write producers may make: a conditional PutItem that leaves the key
+   * expired at `nowEpochSeconds` − 1 (free for the next acquire; TTL deletes it later). A no-op
+   * otherwise.
+   */
+  abandon(key: string, jobId: string, nowEpochSeconds: number): Promise<void>;
 }
 
 // ── Long delays ─────────────────────────────────────────────────────────────────────────────

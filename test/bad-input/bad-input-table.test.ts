@@ -9,15 +9,21 @@
  * DynamoDB Local, the CLI in process, the dashboard over HTTP.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/config-error.ts';
 import { defineConfig } from '../../config/define-config.ts';
 import { type RunningDashboard, startDashboard } from '../../local/dashboard/start-dashboard.ts';
+import { createMemoryConcurrencyKeys } from '../../runtime/adapters/memory/memory-concurrency-keys.ts';
+import { createMemoryJobStore } from '../../runtime/adapters/memory/memory-job-store.ts';
+import { createMemoryQueueTransport } from '../../runtime/adapters/memory/memory-queue-transport.ts';
 import { JobInputError } from '../../runtime/errors.ts';
+import { createJobClient } from '../../runtime/job-client.ts';
 import { JobStatus } from '../../runtime/job-status.ts';
 import { scheduleProblems } from '../../runtime/schedule-firing.ts';
 import { type AdminScenario, adminRegistry, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { devModeFolder, runCli } from '../cli/cli-test-kit.ts';
+import { emulatorClients } from '../support/emulated-resources.ts';
 import { rawHttp } from '../support/raw-http.ts';
 
 /** How an entry point refused: what it said, and the field it named when it has one. */
@@ -186,6 +192,24 @@ const rows: Row[] = [
     attempt: () => refusalOf(() => s.admin.enqueue('echo', { n: 1 }, { queue: 'nope' })),
     field: 'queue',
     limit: 'one of the configured queues',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'concurrency-key lifetime beyond the longest a key may be held',
+    attempt: () =>
+      refusalOf(() =>
+        createJobClient({
+          registry: adminRegistry,
+          queues: s.queues,
+          transport: createMemoryQueueTransport(),
+          store: createMemoryJobStore(),
+          keys: createMemoryConcurrencyKeys(),
+          tracking: 'full',
+          concurrencyKeyTtlSeconds: 1e12,
+        }),
+      ),
+    field: 'concurrencyKeyTtlSeconds',
+    limit: '1–2592000',
   },
   {
     entry: 'enqueue',
@@ -492,5 +516,61 @@ describe('characters outside SQS’s allowed set in a payload', () => {
     const job = await s.admin.getJob(id!);
     expect(job.status).toBe(JobStatus.SUCCESSFUL);
     expect(job.output).toBe(`fixed: ${label}`);
+  });
+});
+
+/**
+ * What a producer can write that IAM cannot refuse (its PutItem is allowed on `JOB#`/`KEY#`
+ * items with the enqueue's attribute names, whatever the values, with no condition): the worker
+ * must neither trust it nor be stopped by it.
+ */
+describe('hostile state a producer may write', () => {
+  const doc = () => DynamoDBDocumentClient.from(emulatorClients().dynamodb);
+  const put = (Item: Record<string, unknown>) =>
+    doc().send(new PutCommand({ TableName: s.resources.tableName, Item }));
+
+  it.each(['SUCCESSFUL', 'ERRORED', 'LOST'])(
+    'a forged %s record for a job’s id: the job still runs and its record ends truthful',
+    async (status) => {
+      // Prepare
+      const id = `forged-${status.toLowerCase()}-${Math.random().toString(36).slice(2)}`;
+      await put({
+        pk: `JOB#${id}`,
+        id,
+        type: 'echo',
+        queue: 'default',
+        status,
+        attempts: 9,
+        maxAttempts: 1,
+        enqueuedAt: '2020-01-01T00:00:00.000Z',
+        updatedAt: '2020-01-01T00:00:00.000Z',
+        expiresAt: 4_102_444_800,
+      });
+
+      // Act
+      await s.admin.enqueue('echo', { n: 5 }, { id });
+      await s.drain();
+
+      // Assess
+      expect(await s.admin.getJob(id)).toMatchObject({
+        status: JobStatus.SUCCESSFUL,
+        attempts: 1,
+        output: { doubled: 10 },
+      });
+    },
+  );
+
+  it('a concurrency key forged to be held for ever: the next enqueue with that key takes it', async () => {
+    // Prepare
+    const key = `forged-key-${Math.random().toString(36).slice(2)}`;
+    await put({ pk: `KEY#${key}`, jobId: 'nobody', expiresAt: 9_999_999_999_999 });
+
+    // Act
+    const id = await s.admin.enqueue('echo', { n: 6 }, { concurrencyKey: key });
+    await s.drain();
+
+    // Assess
+    expect(id).not.toBeNull();
+    expect((await s.admin.getJob(id!)).status).toBe(JobStatus.SUCCESSFUL);
   });
 });

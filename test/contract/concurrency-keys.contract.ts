@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../runtime/limits.ts';
 import type { ConcurrencyKeyStore } from '../../runtime/ports.ts';
 import { unique } from './job-store-fixtures.ts';
 
@@ -99,6 +100,51 @@ export function describeConcurrencyKeysContract(
       // Assess
       await expect(released).resolves.toBeUndefined();
       expect(await keys.acquire(key, 'job-2', NOW + DAY, NOW)).toBe(true);
+    });
+
+    it('abandon by the holder (a producer whose send failed) leaves the key free, by PutItem alone', async () => {
+      // Prepare
+      await keys.acquire(key, 'job-1', NOW + DAY, NOW);
+
+      // Act
+      await keys.abandon(key, 'job-1', NOW + 5);
+
+      // Assess
+      expect(await keys.acquire(key, 'job-2', NOW + DAY, NOW + 5)).toBe(true);
+    });
+
+    it('abandon by another job is a no-op: the holder keeps the key', async () => {
+      // Prepare
+      await keys.acquire(key, 'job-1', NOW + DAY, NOW);
+
+      // Act
+      await keys.abandon(key, 'job-2', NOW + 5);
+
+      // Assess
+      expect(await keys.acquire(key, 'job-3', NOW + DAY, NOW + 5)).toBe(false);
+    });
+
+    it('treats a key held for longer than any acquire sets (a forged expiresAt) as free', async () => {
+      // Prepare: a producer may write any expiresAt, e.g. a thousand years ahead.
+      await keys.acquire(key, 'forger', NOW + 1000 * 365 * DAY, NOW);
+
+      // Act
+      const acquired = await keys.acquire(key, 'job-1', NOW + DAY, NOW + 1);
+
+      // Assess
+      expect(acquired).toBe(true);
+      expect(await keys.acquire(key, 'job-2', NOW + DAY, NOW + 2)).toBe(false);
+    });
+
+    it('holds a key for the longest lifetime an acquire can set (longest delay plus safety net)', async () => {
+      // Prepare
+      await keys.acquire(key, 'job-1', NOW + LIMITS.maxConcurrencyKeyLifetimeSeconds, NOW);
+
+      // Act
+      const acquired = await keys.acquire(key, 'job-2', NOW + DAY, NOW);
+
+      // Assess
+      expect(acquired).toBe(false);
     });
 
     it.each([

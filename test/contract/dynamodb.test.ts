@@ -1,12 +1,21 @@
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_SCHEMA } from '../../config/table-schema.ts';
 import { createDynamoDbConcurrencyKeys } from '../../runtime/adapters/aws/dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
+import type { JobRecord } from '../../runtime/job-record.ts';
 import { JobStatus } from '../../runtime/job-status.ts';
 import { unlistedStatuses } from '../../runtime/tracking-level.ts';
 import { emulatorClients, provisionTestResources } from '../support/emulated-resources.ts';
 import { describeConcurrencyKeysContract } from './concurrency-keys.contract.ts';
 import { describeJobStoreContract } from './job-store.contract.ts';
-import { at, claimRequest, unique } from './job-store-fixtures.ts';
+import {
+  at,
+  CONTRACT_RETENTION_SECONDS,
+  claimRequest,
+  queuedRecord,
+  unique,
+} from './job-store-fixtures.ts';
 
 const { dynamodb: client } = emulatorClients();
 let tableName: string;
@@ -15,8 +24,21 @@ beforeAll(async () => {
   ({ tableName } = await provisionTestResources());
 });
 
-describeJobStoreContract('DynamoDB', async (settings) =>
-  createDynamoDbJobStore({ client, tableName, ...settings }),
+/** A producer's PutItem: no condition, only the attribute names its IAM policy allows. */
+async function writeAsProducer(record: JobRecord): Promise<void> {
+  const item = { [TABLE_SCHEMA.partitionKey]: `JOB#${record.id}`, ...record };
+  const allowed: readonly string[] = TABLE_SCHEMA.producerAttributes.jobRecord;
+  const foreign = Object.keys(item).filter((name) => !allowed.includes(name));
+  if (foreign.length > 0) throw new Error(`IAM would refuse attributes ${foreign.join(', ')}`);
+  await DynamoDBDocumentClient.from(client).send(
+    new PutCommand({ TableName: tableName, Item: item }),
+  );
+}
+
+describeJobStoreContract(
+  'DynamoDB',
+  async (settings) => createDynamoDbJobStore({ client, tableName, ...settings }),
+  async (_store, record) => writeAsProducer(record),
 );
 describeConcurrencyKeysContract('DynamoDB', async () =>
   createDynamoDbConcurrencyKeys({ client, tableName }),
@@ -54,5 +76,45 @@ describe('DynamoDB write units of a job that succeeds on its first attempt', () 
     // put (1 + 2); unlisted, each is the table write alone.
     expect(minimal).toBe(2);
     expect(full).toBe(5);
+  });
+});
+
+describe('DynamoDB items: what a producer may write and what marks the worker’s', () => {
+  const rawItem = async (id: string) =>
+    (
+      await DynamoDBDocumentClient.from(client).send(
+        new GetCommand({ TableName: tableName, Key: { [TABLE_SCHEMA.partitionKey]: `JOB#${id}` } }),
+      )
+    ).Item ?? {};
+  const store = () =>
+    createDynamoDbJobStore({ client, tableName, retentionSeconds: CONTRACT_RETENTION_SECONDS });
+
+  it('writes the QUEUED record with only the attribute names the producer policy allows', async () => {
+    // Prepare
+    const id = unique('job');
+    const record = queuedRecord(id, unique('queue'), {
+      concurrencyKey: 'account:1',
+      retryAt: at(60),
+    });
+
+    // Act
+    await store().putQueued(record);
+
+    // Assess
+    const names = Object.keys(await rawItem(id));
+    expect(names.length).toBeGreaterThan(10);
+    expect(TABLE_SCHEMA.producerAttributes.jobRecord).toEqual(expect.arrayContaining(names));
+    expect(names).not.toContain(TABLE_SCHEMA.trustedAttribute);
+  });
+
+  it('marks the record a claim writes as the worker’s', async () => {
+    // Prepare
+    const id = unique('job');
+
+    // Act
+    await store().claim(claimRequest(id, unique('queue')));
+
+    // Assess
+    expect((await rawItem(id))[TABLE_SCHEMA.trustedAttribute]).toBe(true);
   });
 });

@@ -43,16 +43,18 @@ async function refusal<E extends Error>(
 /**
  * The behaviour every {@link JobStore} adapter must have, one `it` per behaviour of the port
  * (`runtime/ports.ts`). `makeStore` is called before each test; tests use their own ids and
- * queue names, so one table may serve them all.
+ * queue names, so one table may serve them all. `writeAsProducer` writes a record as a
+ * producer's unconditional PutItem can: only the QUEUED record's attribute names, any values.
  *
  * @example
  * ```ts
- * describeJobStoreContract('memory', async (s) => createMemoryJobStore(s));
+ * describeJobStoreContract('memory', async (s) => createMemoryJobStore(s), forge);
  * ```
  */
 export function describeJobStoreContract(
   name: string,
   makeStore: (settings: ContractStoreSettings) => Promise<JobStore>,
+  writeAsProducer: (store: JobStore, record: JobRecord) => Promise<void>,
 ): void {
   describe(`JobStore contract: ${name}`, () => {
     let store: JobStore;
@@ -95,7 +97,8 @@ export function describeJobStoreContract(
         );
 
         // Assess
-        expect(error.currentStatus).toBe(RUNNING);
+        // A producer's write reads nothing back (no ReturnValues), so the status is unknown.
+        expect(error.jobId).toBe(id);
         expect(await store.get(id)).toEqual(running);
       });
     });
@@ -168,7 +171,7 @@ export function describeJobStoreContract(
         expect(record?.retryAt).toBeUndefined();
       });
 
-      it('keeps what a QUEUED record says that the delivery does not: its enqueuedAt and concurrency key', async () => {
+      it('trusts nothing of the QUEUED record a producer wrote: enqueuedAt and key come from the delivery', async () => {
         // Prepare
         await store.putQueued(
           queuedRecord(id, queue, { enqueuedAt: at(-5), concurrencyKey: 'account:1' }),
@@ -181,12 +184,9 @@ export function describeJobStoreContract(
 
         // Assess
         expect(outcome.kind).toBe('claimed');
-        expect(await store.get(id)).toMatchObject({
-          status: RUNNING,
-          attempts: 1,
-          enqueuedAt: at(-5),
-          concurrencyKey: 'account:1',
-        });
+        const record = await store.get(id);
+        expect(record).toMatchObject({ status: RUNNING, attempts: 1, enqueuedAt: at(-3) });
+        expect(record?.concurrencyKey).toBeUndefined();
       });
 
       it('claims a requeued record that ran before as attempt 1, keeping its first wait', async () => {
@@ -425,6 +425,123 @@ export function describeJobStoreContract(
         expect(lost).toHaveLength(1);
         expect(lost[0]).toMatchObject({ current: { status: RUNNING, attempts: 1 } });
         expect(await store.get(id)).toMatchObject({ attempts: 1 });
+      });
+    });
+
+    // A producer may PutItem any `JOB#` item with the QUEUED record's attribute names, whatever
+    // their values and without a condition (IAM checks neither). The worker's records carry an
+    // attribute producers cannot write; a record without it is trusted for nothing.
+    describe('a record a producer wrote in place of the worker’s', () => {
+      const forged = (status: JobStatus, overrides: Partial<JobRecord> = {}): JobRecord => ({
+        id,
+        type: 'forged-type',
+        queue: 'forged-queue',
+        status,
+        attempts: 1,
+        maxAttempts: 1,
+        enqueuedAt: at(-500),
+        updatedAt: at(-400),
+        concurrencyKey: 'forged-key',
+        envelope: '{"forged":true}',
+        expiresAt: 4_102_444_800,
+        ...overrides,
+      });
+
+      describe.each([
+        ['first delivery', true],
+        ['later delivery', false],
+      ])('claim (%s)', (_, firstDelivery) => {
+        it.each([SUCCESSFUL, ERRORED, LOST, CANCELLED, RUNNING, DEFERRED, QUEUED])(
+          'claims over a forged %s record, building the record from the delivery alone',
+          async (status) => {
+            // Prepare
+            await writeAsProducer(store, forged(status));
+            const request = claimRequest(id, queue, { firstDelivery, claimToken: 'token-1' });
+
+            // Act
+            const outcome = await store.claim(request);
+
+            // Assess: exactly what a claim with no record at all writes.
+            const expected: JobRecord = {
+              id,
+              type: 'report',
+              queue,
+              status: RUNNING,
+              attempts: 1,
+              maxAttempts: 3,
+              enqueuedAt: at(0),
+              waitMs: 10_000,
+              startedAt: at(10),
+              leaseExpiresAt: at(70),
+              updatedAt: at(10),
+              envelope: request.envelope,
+              messageId: 'message-1',
+              claimToken: 'token-1',
+              expiresAt: keptUntil(at(10)),
+            };
+            expect(outcome).toEqual({ kind: 'claimed', record: expected });
+            expect(await store.get(id)).toEqual(expected);
+          },
+        );
+      });
+
+      it('refuses the running attempt’s outcome once a producer overwrote its record; the next delivery ends it truthfully', async () => {
+        // Prepare: the forgery matches the attempt's status and number, the strongest it can.
+        const running = await recordIn(store, RUNNING, id, queue);
+        await writeAsProducer(store, forged(RUNNING, { type: 'report', queue }));
+
+        // Act
+        const refused = await refusal(
+          store.finishAttempt(running, { status: SUCCESSFUL, durationMs: 5 }, at(20)),
+          JobStateConflictError,
+        );
+        const again = await store.claim(
+          claimRequest(id, queue, { firstDelivery: false, now: at(30), leaseExpiresAt: at(90) }),
+        );
+        if (again.kind !== 'claimed') throw new Error('the next delivery was refused');
+        const finished = await store.finishAttempt(
+          again.record,
+          { status: SUCCESSFUL, durationMs: 5 },
+          at(35),
+        );
+
+        // Assess
+        expect(refused.currentStatus).toBe(RUNNING);
+        expect(finished).toMatchObject({
+          status: SUCCESSFUL,
+          type: 'report',
+          queue,
+          attempts: 1,
+          enqueuedAt: at(0),
+          endedAt: at(35),
+        });
+        expect(finished.concurrencyKey).toBeUndefined();
+        expect(await store.get(id)).toEqual(finished);
+      });
+
+      it('is never rescued as LOST: markLost takes only the worker’s RUNNING records', async () => {
+        // Prepare
+        const running = await recordIn(store, RUNNING, id, queue);
+        await writeAsProducer(store, forged(RUNNING, { type: 'report', queue }));
+
+        // Act
+        const lost = await store.markLost(running, at(140), at(200));
+
+        // Assess
+        expect(lost).toBeNull();
+        expect((await store.get(id))?.status).toBe(RUNNING);
+      });
+
+      it('is replaced by a rejected message’s ERRORED record, even when it says SUCCESSFUL', async () => {
+        // Prepare
+        await writeAsProducer(store, forged(SUCCESSFUL));
+        const record = rejectedRecord(id, queue);
+
+        // Act
+        await store.recordRejected(record, at(5));
+
+        // Assess
+        expect(await store.get(id)).toEqual({ ...record, expiresAt: keptUntil(at(5)) });
       });
     });
 

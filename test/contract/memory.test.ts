@@ -1,7 +1,14 @@
 import { createMemoryConcurrencyKeys } from '../../runtime/adapters/memory/memory-concurrency-keys.ts';
-import { createMemoryJobStore } from '../../runtime/adapters/memory/memory-job-store.ts';
+import {
+  createMemoryJobStore,
+  type MemoryJobStore,
+} from '../../runtime/adapters/memory/memory-job-store.ts';
 import { describeConcurrencyKeysContract } from './concurrency-keys.contract.ts';
 import { describeJobStoreContract } from './job-store.contract.ts';
 
-describeJobStoreContract('memory', async (settings) => createMemoryJobStore(settings));
+describeJobStoreContract(
+  'memory',
+  async (settings) => createMemoryJobStore(settings),
+  async (store, record) => (store as MemoryJobStore).writeAsProducer(record),
+);
 describeConcurrencyKeysContract('memory', async () => createMemoryConcurrencyKeys());

@@ -5,6 +5,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../config/env.ts';
+import { TABLE_SCHEMA } from '../../config/table-schema.ts';
 import { LambdaJobsStack } from '../../lib/lambda-jobs-stack.ts';
 import { addSecurityChecks } from '../../lib/security-checks.ts';
 import {
@@ -222,25 +223,63 @@ describe('grant helpers for producers', () => {
       );
 
     // Assess
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(5);
     expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage' });
     expect(statements[0]!.Resource).toHaveLength(2);
     expect(exported('shop-default')).toBe(true);
     expect(exported('shop-slow')).toBe(true);
     expect(exported('shop-default-dlq')).toBe(false);
-    expect(statements[1]).toMatchObject({
+    // The table: PutItem only (no DeleteItem, no reads, no updates), per key prefix only the
+    // attribute names enqueue writes (never the worker's `trusted`), and no ReturnValues.
+    const tableArn = { 'Fn::ImportValue': expect.stringContaining('JobsTable') };
+    expect(statements[1]).toEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
-      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['JOB#*', 'KEY#*'] } },
+      Action: 'dynamodb:PutItem',
+      Resource: tableArn,
+      Condition: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['JOB#*'] },
+        'ForAllValues:StringEquals': {
+          'dynamodb:Attributes': [
+            'pk',
+            'gsi1pk',
+            'gsi1sk',
+            'id',
+            'type',
+            'queue',
+            'status',
+            'attempts',
+            'maxAttempts',
+            'enqueuedAt',
+            'updatedAt',
+            'concurrencyKey',
+            'retryAt',
+            'envelope',
+            'expiresAt',
+          ],
+        },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
     });
+    expect(statements[2]).toEqual({
+      Effect: 'Allow',
+      Action: 'dynamodb:PutItem',
+      Resource: tableArn,
+      Condition: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEY#*'] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'jobId', 'expiresAt'] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+      },
+    });
+    expect(JSON.stringify(statements)).not.toContain('DeleteItem');
+    expect(JSON.stringify(statements)).not.toContain(TABLE_SCHEMA.trustedAttribute);
     // Long delays and runAt: one-time schedules in the delayed-jobs group, and the scheduler's
     // role passed to EventBridge Scheduler only.
-    expect(statements[2]).toMatchObject({
+    expect(statements[3]).toMatchObject({
       Effect: 'Allow',
       Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
     });
-    expect(JSON.stringify(statements[2]!.Resource)).toContain(':schedule/shop-delayed/*');
-    expect(statements[3]).toMatchObject({
+    expect(JSON.stringify(statements[3]!.Resource)).toContain(':schedule/shop-delayed/*');
+    expect(statements[4]).toMatchObject({
       Effect: 'Allow',
       Action: 'iam:PassRole',
       Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },

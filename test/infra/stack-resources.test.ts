@@ -157,15 +157,9 @@ describe('workers', () => {
     const otherDlq = idOf('AWS::SQS::Queue', { QueueName: 'shop-slow-dlq' });
     const table = idOf('AWS::DynamoDB::Table', { TableName: 'shop-jobs' });
     const logs = idOf('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/shop-worker-default' });
-    const [schedulerRole] = Object.keys(
-      template.findResources('AWS::IAM::Role', {
-        Properties: {
-          AssumeRolePolicyDocument: {
-            Statement: [{ Principal: { Service: 'scheduler.amazonaws.com' } }],
-          },
-        },
-      }),
-    );
+    const schedulerRole = idOf('AWS::IAM::Role', {
+      Description: Match.stringLikeRegexp('delayed'),
+    });
 
     // Act
     const statements = policyStatementsOf('QueueDefaultWorkerRole');
@@ -243,12 +237,58 @@ describe('workers', () => {
 
   it('gives each function, and the scheduler, a role of its own with no managed policies', () => {
     const roles = template.findResources('AWS::IAM::Role');
-    expect(Object.keys(roles)).toHaveLength(4);
+    expect(Object.keys(roles)).toHaveLength(5);
     for (const role of Object.values(roles)) {
       expect((role as { Properties: Record<string, unknown> }).Properties.ManagedPolicyArns).toBe(
         undefined,
       );
     }
+  });
+});
+
+describe('scheduler roles', () => {
+  const sendTargets = (roleId: string) => {
+    const role = template.toJSON().Resources[roleId] as {
+      Properties: {
+        Policies: { PolicyDocument: { Statement: { Action: string; Resource: unknown }[] } }[];
+      };
+    };
+    const statements = role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    expect(statements.map((s) => s.Action)).toEqual(['sqs:SendMessage']);
+    return statements[0]!.Resource;
+  };
+  const queueArn = (name: string) => ({
+    'Fn::GetAtt': [idOf('AWS::SQS::Queue', { QueueName: name }), 'Arn'],
+  });
+
+  it('lets the role producers pass for one-time schedules send to the job queues, never to a DLQ', () => {
+    // Prepare
+    const delayed = idOf('AWS::IAM::Role', { Description: Match.stringLikeRegexp('delayed') });
+
+    // Act
+    const targets = sendTargets(delayed);
+
+    // Assess
+    expect(targets).toEqual([queueArn('shop-default'), queueArn('shop-slow')]);
+  });
+
+  it('gives the DLQs only to the cron schedules’ role, which no producer may pass (job-schedules-construct.test.ts: the cron schedules use it)', () => {
+    // Prepare
+    const cron = idOf('AWS::IAM::Role', { Description: Match.stringLikeRegexp('cron') });
+
+    // Act
+    const targets = sendTargets(cron);
+
+    // Assess
+    expect(targets).toEqual(
+      expect.arrayContaining([
+        queueArn('shop-default'),
+        queueArn('shop-default-dlq'),
+        queueArn('shop-slow'),
+        queueArn('shop-slow-dlq'),
+      ]),
+    );
+    expect(targets).toHaveLength(4);
   });
 });
 

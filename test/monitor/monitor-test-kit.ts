@@ -274,6 +274,9 @@ export function memoryKeys(held: Record<string, string> = {}): ConcurrencyKeySto
     async release(key, jobId) {
       if (map.get(key) === jobId) map.delete(key);
     },
+    async abandon(key, jobId) {
+      if (map.get(key) === jobId) map.delete(key);
+    },
     async holder(key) {
       return map.get(key);
     },

@@ -31,7 +31,7 @@ describe('delayedDeliveryFromEnv', () => {
     expect(delivery).toBeUndefined();
   });
 
-  it('schedules in the group, as the role, dead-lettering to the queue’s DLQ', async () => {
+  it('schedules in the group, as the role, with no DLQ (the role cannot send to DLQs)', async () => {
     // Prepare
     schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:x' });
     const delivery = delayedDeliveryFromEnv(
@@ -53,9 +53,10 @@ describe('delayedDeliveryFromEnv', () => {
       Target: expect.objectContaining({
         RoleArn: ROLE_ARN,
         Arn: 'arn:aws:sqs:eu-west-1:123456789012:shop-default',
-        DeadLetterConfig: { Arn: 'arn:aws:sqs:eu-west-1:123456789012:shop-default-dlq' },
       }),
     });
+    const input = schedulerMock.commandCalls(CreateScheduleCommand)[0]!.args[0].input;
+    expect(input.Target).not.toHaveProperty('DeadLetterConfig');
     expect(schedulerMock).not.toHaveReceivedCommand(DeleteScheduleCommand);
   });
 

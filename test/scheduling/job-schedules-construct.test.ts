@@ -171,7 +171,7 @@ describe('JobSchedules: one EventBridge schedule per config schedule', () => {
     // Assess
     expect(nightly.Target).toMatchObject({
       Arn: arnOf(ids.slow),
-      RoleArn: arnOf(stack.getLogicalId(schedules.role.node.defaultChild as never)),
+      RoleArn: arnOf(stack.getLogicalId(schedules.cronRole.node.defaultChild as never)),
       RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
       DeadLetterConfig: { Arn: arnOf(ids.slowDlq) },
     });
@@ -218,39 +218,49 @@ describe('JobSchedules: one EventBridge schedule per config schedule', () => {
   });
 });
 
-describe('JobSchedules: the scheduler role', () => {
-  it('is assumed by EventBridge Scheduler of this account only', () => {
+describe('JobSchedules: the scheduler roles', () => {
+  /** The statements of the role `pick` chooses from the construct. */
+  const statementsOf = (pick: (s: JobSchedules) => Role) => {
+    const { template, schedules, stack } = plain;
+    const role = template.toJSON().Resources[
+      stack.getLogicalId(pick(schedules).node.defaultChild as never)
+    ] as { Properties: { Policies: { PolicyDocument: { Statement: unknown[] } }[] } };
+    return role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
+  };
+
+  it('are two, each assumed by EventBridge Scheduler of this account only', () => {
     // Prepare
     const { template } = plain;
 
     // Act
-    const roles = template.findResources('AWS::IAM::Role');
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
 
     // Assess
-    expect(Object.values(roles)).toHaveLength(1);
-    template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: {
-        Statement: [
-          {
-            Action: 'sts:AssumeRole',
-            Effect: 'Allow',
-            Principal: { Service: 'scheduler.amazonaws.com' },
-            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+    expect(roles).toHaveLength(2);
+    for (const role of roles) {
+      expect(role).toMatchObject({
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Statement: [
+              {
+                Action: 'sts:AssumeRole',
+                Effect: 'Allow',
+                Principal: { Service: 'scheduler.amazonaws.com' },
+                Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+              },
+            ],
           },
-        ],
-      },
-    });
+        },
+      });
+    }
   });
 
-  it('may only send messages to the job queues and their DLQs', () => {
+  it('let the cron schedules send only to the job queues and their DLQs', () => {
     // Prepare
     const { template, ids } = plain;
 
     // Act
-    const role = Object.values(template.findResources('AWS::IAM::Role'))[0] as {
-      Properties: { Policies: { PolicyDocument: { Statement: unknown[] } }[] };
-    };
-    const statements = role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
+    const statements = statementsOf((s) => s.cronRole);
 
     // Assess
     expect(statements).toEqual([
@@ -261,6 +271,23 @@ describe('JobSchedules: the scheduler role', () => {
       },
     ]);
     expect(template.findResources('AWS::IAM::Policy')).toEqual({});
+  });
+
+  it('let one-time schedules (the role producers pass) send only to the job queues, never a DLQ', () => {
+    // Prepare
+    const { ids } = plain;
+
+    // Act
+    const statements = statementsOf((s) => s.role);
+
+    // Assess
+    expect(statements).toEqual([
+      {
+        Action: 'sqs:SendMessage',
+        Effect: 'Allow',
+        Resource: [arnOf(ids.default), arnOf(ids.slow)],
+      },
+    ]);
   });
 
   it('may also use the queues’ KMS key when they are encrypted with one', () => {

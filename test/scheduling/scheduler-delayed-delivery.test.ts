@@ -326,7 +326,7 @@ describe('atExpression', () => {
 });
 
 describe('createSchedulerDelayedDeliveryFromEnv', () => {
-  it('reads group and role, and sends failed deliveries to the queue DLQ', async () => {
+  it('reads group and role, and gives no DLQ (the role producers pass cannot send to DLQs)', async () => {
     // Prepare
     schedulerMock.on(CreateScheduleCommand).resolves({});
     const fromEnv = createSchedulerDelayedDeliveryFromEnv(
@@ -349,8 +349,10 @@ describe('createSchedulerDelayedDeliveryFromEnv', () => {
     // Assess
     expect(schedulerMock).toHaveReceivedCommandWith(CreateScheduleCommand, {
       GroupName: 'shop-delayed-jobs',
-      Target: expect.objectContaining({ RoleArn: ROLE_ARN, DeadLetterConfig: { Arn: DLQ_ARN } }),
+      Target: expect.objectContaining({ RoleArn: ROLE_ARN }),
     });
+    const input = schedulerMock.commandCalls(CreateScheduleCommand)[0]!.args[0].input;
+    expect(input.Target).not.toHaveProperty('DeadLetterConfig');
   });
 
   it('fails at cold start naming the missing variable', () => {

@@ -6,6 +6,7 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
+import { LIMITS } from '../../limits.ts';
 import type { ConcurrencyKeyStore } from '../../ports.ts';
 
 /** Options for {@link createDynamoDbConcurrencyKeys}. */
@@ -17,8 +18,11 @@ export interface DynamoDbConcurrencyKeysOptions {
 
 /**
  * Concurrency keys as items `pk = KEY#<key>` holding the job id. Acquire is one conditional
- * PutItem (free, or expired: TTL deletion can lag by days, so the condition checks the time
- * itself); release is a DeleteItem conditional on the holder; `holder` is one consistent GetItem.
+ * PutItem (free, expired — TTL deletion can lag by days, so the condition checks the time
+ * itself — or claiming a lifetime longer than any acquire sets, which only a forged item can);
+ * release is a DeleteItem conditional on the holder (the worker's); abandon, the producer's
+ * rollback, a PutItem conditional on the holder that leaves the key expired. Producers write
+ * only the attributes `pk`, `jobId` and `expiresAt` (TABLE_SCHEMA.producerAttributes). `holder` is one consistent GetItem.
  *
  * @example
  * ```ts
@@ -40,12 +44,15 @@ export function createDynamoDbConcurrencyKeys(
           new PutCommand({
             TableName,
             Item: { ...key(concurrencyKey), jobId, [TABLE_SCHEMA.ttlAttribute]: expiresAt },
-            ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
+            ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now OR #ttl > :longest',
             ExpressionAttributeNames: {
               '#pk': TABLE_SCHEMA.partitionKey,
               '#ttl': TABLE_SCHEMA.ttlAttribute,
             },
-            ExpressionAttributeValues: { ':now': now },
+            ExpressionAttributeValues: {
+              ':now': now,
+              ':longest': now + LIMITS.maxConcurrencyKeyLifetimeSeconds,
+            },
             ReturnConsumedCapacity,
           }),
         );
@@ -65,7 +72,29 @@ export function createDynamoDbConcurrencyKeys(
       const item = result.Item;
       if (!item || typeof item.jobId !== 'string') return undefined;
       const expires = item[TABLE_SCHEMA.ttlAttribute];
-      return typeof expires === 'number' && expires < now ? undefined : item.jobId;
+      const over =
+        typeof expires === 'number' &&
+        (expires < now || expires > now + LIMITS.maxConcurrencyKeyLifetimeSeconds);
+      return over ? undefined : item.jobId;
+    },
+    async abandon(concurrencyKey, jobId, now) {
+      try {
+        const result = await doc.send(
+          new PutCommand({
+            TableName,
+            Item: { ...key(concurrencyKey), jobId, [TABLE_SCHEMA.ttlAttribute]: now - 1 },
+            ConditionExpression: 'jobId = :jobId',
+            ExpressionAttributeValues: { ':jobId': jobId },
+            ReturnConsumedCapacity,
+          }),
+        );
+        if (result.ConsumedCapacity?.CapacityUnits !== undefined) {
+          options.onConsumedCapacity?.(result.ConsumedCapacity.CapacityUnits);
+        }
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return;
+        throw error;
+      }
     },
     async release(concurrencyKey, jobId) {
       try {

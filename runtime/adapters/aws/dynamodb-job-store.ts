@@ -67,12 +67,15 @@ const indexKeys = (queue: string, status: JobStatus, sortInstant: string, id: st
   [INDEX.sortKey]: `${sortInstant}#${id}`,
 });
 const REOPENABLE: readonly JobStatus[] = [Status.ERRORED, Status.LOST, Status.CANCELLED];
+/** Set on every record but a producer's: see TABLE_SCHEMA.trustedAttribute. */
+const TRUSTED = TABLE_SCHEMA.trustedAttribute;
 
 function toRecord(item: Record<string, unknown>): JobRecord {
   const {
     [PK]: _pk,
     [INDEX.partitionKey]: _gpk,
     [INDEX.sortKey]: _gsk,
+    [TRUSTED]: _trusted,
     outputJson,
     ...rest
   } = item;
@@ -82,7 +85,13 @@ function toRecord(item: Record<string, unknown>): JobRecord {
   } as unknown as JobRecord;
 }
 
-function toItem(record: JobRecord, expiresAt: number, listed: boolean): Record<string, unknown> {
+/** The item of `record`; `trusted` false only for the QUEUED record a producer writes. */
+function toItem(
+  record: JobRecord,
+  expiresAt: number,
+  listed: boolean,
+  trusted = true,
+): Record<string, unknown> {
   const { output, ...rest } = record;
   return {
     ...jobKey(record.id),
@@ -90,6 +99,7 @@ function toItem(record: JobRecord, expiresAt: number, listed: boolean): Record<s
     ...rest,
     expiresAt,
     ...(output === undefined ? {} : { outputJson: JSON.stringify(output) }),
+    ...(trusted ? { [TRUSTED]: true } : {}),
   };
 }
 
@@ -199,8 +209,12 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   const dueValues = (request: ClaimRequest) =>
     request.dueBy === undefined ? {} : { ':dueBy': request.dueBy, ':dueQueued': Status.QUEUED };
 
-  /** The claim as one conditional UpdateItem: any claimable record (or none) → RUNNING. */
-  async function claimByUpdate(request: ClaimRequest): Promise<ClaimOutcome> {
+  /**
+   * The claim as one conditional UpdateItem: a claimable record the worker wrote (or none) →
+   * RUNNING. Undefined when the record is a producer's (no `trusted`): the whole-record claim
+   * replaces it, keeping nothing of it.
+   */
+  async function claimByUpdate(request: ClaimRequest): Promise<ClaimOutcome | undefined> {
     const index = indexing(request.queue, Status.RUNNING, request.leaseExpiresAt, request.id);
     const waitMs = Math.max(0, Date.parse(request.now) - Date.parse(request.enqueuedAt));
     const built = buildUpdate(
@@ -223,6 +237,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         messageId: request.messageId,
         claimToken: request.claimToken,
         expiresAt: expiresAt(request.now),
+        [TRUSTED]: true,
         ...index.keys,
       },
       ['retryAt', ...index.remove],
@@ -233,13 +248,12 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       const record = await update(
         request.id,
         built,
-        request.dueBy === undefined
-          ? `attribute_not_exists(${PK}) OR #status IN (${statusList(CLAIMABLE_STATUSES)})`
-          : `attribute_not_exists(${PK}) OR (#status IN (${statusList(CLAIMABLE_STATUSES)})${dueCondition(request)})`,
+        `attribute_not_exists(${PK}) OR (attribute_exists(#${TRUSTED}) AND #status IN (${statusList(CLAIMABLE_STATUSES)})${dueCondition(request)})`,
       );
       return { kind: 'claimed', record };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException && error.Item) {
+        if (error.Item[TRUSTED] === undefined) return undefined;
         const current = toRecord(unmarshall(error.Item));
         return isEarlierTryOfClaim(request, current)
           ? { kind: 'claimed', record: current }
@@ -250,32 +264,21 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   }
 
   /**
-   * The claim as one conditional PutItem of the whole RUNNING record, for a record that is
-   * absent or exactly as enqueue wrote it (QUEUED, never run, same enqueuedAt and concurrency
-   * key), so that nothing of it is lost. Undefined when the record is claimable but not such
+   * The claim as one conditional PutItem of the whole RUNNING record, built from the delivery
+   * alone, for a record that is absent or a producer's (no `trusted`: the QUEUED record enqueue
+   * wrote, or anything a producer put in its place, whatever status it claims). Nothing of a
+   * producer's record is kept. Undefined when the record is the worker's and claimable
    * (RETRYING, DEFERRED, requeued): the update claim takes it.
    */
   async function claimWhole(request: ClaimRequest): Promise<ClaimOutcome | undefined> {
     const record = claimedRecord(request, expiresAt(request.now));
-    const sameKey =
-      request.concurrencyKey === undefined ? 'attribute_not_exists(#key)' : '#key = :key';
     try {
       const result = await doc.send(
         new PutCommand({
           TableName,
           Item: toItem(record, record.expiresAt, !unlisted.has(Status.RUNNING)),
-          ConditionExpression: `attribute_not_exists(${PK}) OR (#status = :queued AND attribute_not_exists(#waitMs) AND #enqueuedAt = :enqueuedAt AND ${sameKey})`,
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#waitMs': 'waitMs',
-            '#enqueuedAt': 'enqueuedAt',
-            '#key': 'concurrencyKey',
-          },
-          ExpressionAttributeValues: {
-            ':queued': Status.QUEUED,
-            ':enqueuedAt': request.enqueuedAt,
-            ...(request.concurrencyKey === undefined ? {} : { ':key': request.concurrencyKey }),
-          },
+          ConditionExpression: `attribute_not_exists(${PK}) OR attribute_not_exists(#trusted)`,
+          ExpressionAttributeNames: { '#trusted': TRUSTED },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ReturnConsumedCapacity,
         }),
@@ -343,8 +346,8 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   }
 
   /**
-   * The condition of every write ending an attempt: RUNNING, this attempt count, and this
-   * claim token when the attempt carries one (see isRunningAttempt).
+   * The condition of every write ending an attempt: the worker's record (`trusted`), RUNNING,
+   * this attempt count, and this claim token when the attempt carries one (see isRunningAttempt).
    */
   function attemptCondition(attempt: AttemptRef): {
     expression: string;
@@ -353,8 +356,8 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   } {
     const token = attempt.claimToken !== undefined;
     return {
-      expression: `#status = :running AND #attempts = :attempt${token ? ' AND #claimToken = :claimToken' : ''}`,
-      names: token ? { '#claimToken': 'claimToken' } : {},
+      expression: `#status = :running AND #attempts = :attempt AND attribute_exists(#${TRUSTED})${token ? ' AND #claimToken = :claimToken' : ''}`,
+      names: { [`#${TRUSTED}`]: TRUSTED, ...(token ? { '#claimToken': 'claimToken' } : {}) },
       values: token ? { ':claimToken': attempt.claimToken } : {},
     };
   }
@@ -374,7 +377,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       ...remove.map((field) => `REMOVE "${field}"`),
     ];
     return {
-      Statement: `UPDATE "${TableName}" ${clauses.join(' ')} WHERE "${PK}" = ? AND "status" = ? AND "attempts" = ?${token ? ' AND "claimToken" = ?' : ''}`,
+      Statement: `UPDATE "${TableName}" ${clauses.join(' ')} WHERE "${PK}" = ? AND "status" = ? AND "attempts" = ? AND "${TRUSTED}" IS NOT MISSING${token ? ' AND "claimToken" = ?' : ''}`,
       Parameters: [
         ...assigned.map(([, value]) => value),
         jobKey(claimed.id)[PK],
@@ -413,32 +416,43 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
 
   const store: JobStore = {
     async putQueued(record) {
+      // A producer's write: only the attribute names its IAM policy allows
+      // (TABLE_SCHEMA.producerAttributes.jobRecord), no `trusted`, and no ReturnValues.
       try {
         const result = await doc.send(
           new PutCommand({
             TableName,
-            Item: toItem(record, expiresAt(record.updatedAt), !unlisted.has(record.status)),
+            Item: toItem(record, expiresAt(record.updatedAt), !unlisted.has(record.status), false),
             ConditionExpression: `attribute_not_exists(${PK})`,
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             ReturnConsumedCapacity,
           }),
         );
         report(result.ConsumedCapacity);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const current = error.Item ? toRecord(unmarshall(error.Item)) : undefined;
-        throw new JobStateConflictError(record.id, 'record as queued', current?.status, {
+        throw new JobStateConflictError(record.id, 'record as queued', undefined, {
           cause: error,
         });
       }
     },
 
     async claim(request: ClaimRequest): Promise<ClaimOutcome> {
-      if (request.firstDelivery !== false) {
-        const outcome = await claimWhole(request);
+      // A producer may overwrite the record between two tries (its PutItem takes no condition
+      // it cannot drop): each try answers for the record it met, so three always suffice
+      // unless a producer keeps rewriting the record, and then the delivery is tried again.
+      for (let tries = 0; tries < 3; tries += 1) {
+        if (request.firstDelivery !== false || tries > 0) {
+          const outcome = await claimWhole(request);
+          if (outcome) return outcome;
+        }
+        const outcome = await claimByUpdate(request);
         if (outcome) return outcome;
       }
-      return claimByUpdate(request);
+      throw new JobStateConflictError(
+        request.id,
+        'claim (its record keeps being rewritten)',
+        undefined,
+      );
     },
 
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
@@ -514,14 +528,14 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           ...index.keys,
         },
         ['leaseExpiresAt', ...(retry ? [] : ['retryAt']), ...index.remove],
-        { '#attempts': 'attempts', '#lease': 'leaseExpiresAt' },
+        { '#attempts': 'attempts', '#lease': 'leaseExpiresAt', [`#${TRUSTED}`]: TRUSTED },
         { ':running': Status.RUNNING, ':attempt': attempt.attempts, ':before': leaseExpiredBefore },
       );
       try {
         return await update(
           attempt.id,
           built,
-          '#status = :running AND #attempts = :attempt AND #lease < :before',
+          `#status = :running AND #attempts = :attempt AND #lease < :before AND attribute_exists(#${TRUSTED})`,
         );
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -541,8 +555,12 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           new PutCommand({
             TableName,
             Item: toItem(record, expiresAt(record.updatedAt), !unlisted.has(record.status)),
-            ConditionExpression: `attribute_not_exists(${PK}) OR NOT #status IN (:successful, :running) OR #lease < :before`,
-            ExpressionAttributeNames: { '#status': 'status', '#lease': 'leaseExpiresAt' },
+            ConditionExpression: `attribute_not_exists(${PK}) OR attribute_not_exists(#trusted) OR NOT #status IN (:successful, :running) OR #lease < :before`,
+            ExpressionAttributeNames: {
+              '#status': 'status',
+              '#lease': 'leaseExpiresAt',
+              '#trusted': TRUSTED,
+            },
             ExpressionAttributeValues: {
               ':successful': Status.SUCCESSFUL,
               ':running': Status.RUNNING,
@@ -587,6 +605,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           endedAt: now,
           updatedAt: now,
           expiresAt: expiresAt(now),
+          [TRUSTED]: true,
           ...index.keys,
         },
         ['retryAt', ...index.remove],
@@ -608,6 +627,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           attempts: 0,
           updatedAt: now,
           expiresAt: expiresAt(now),
+          [TRUSTED]: true,
           ...index.keys,
         },
         [

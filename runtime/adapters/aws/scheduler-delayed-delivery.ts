@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { ConfigError } from '../../../config/config-error.ts';
-import { ENV, readEnv, readOptionalEnv, readQueueUrls } from '../../../config/env.ts';
+import { ENV, readEnv } from '../../../config/env.ts';
 import { JobInputError } from '../../errors.ts';
 import { LIMITS } from '../../limits.ts';
 import type { DelayedDelivery } from '../../ports.ts';
@@ -246,8 +246,10 @@ export function createSchedulerDelayedDelivery(
 
 /**
  * The delayed delivery a deployed function uses: group and role from the environment the stack
- * sets (LAMBDA_JOBS_SCHEDULER_GROUP, LAMBDA_JOBS_SCHEDULER_ROLE_ARN), and each queue's DLQ (from
- * LAMBDA_JOBS_QUEUE_URLS) as the dead-letter queue for its failed deliveries.
+ * sets (LAMBDA_JOBS_SCHEDULER_GROUP, LAMBDA_JOBS_SCHEDULER_ROLE_ARN). No dead-letter queue: the
+ * role a producer passes may send to the job queues only, never to their DLQs (so that no
+ * producer can fill a DLQ through a schedule of its own); a delivery that fails the whole
+ * retry policy (185 tries over 24 hours) is dropped by the scheduler.
  *
  * Without `client`, `new SchedulerClient({})` is made, with the SDK module, on the first
  * schedule or cancel.
@@ -265,15 +267,5 @@ export function createSchedulerDelayedDeliveryFromEnv(
 ): DelayedDelivery {
   const groupName = readEnv(ENV.schedulerGroup, env);
   const roleArn = readEnv(ENV.schedulerRoleArn, env);
-  const queues = readOptionalEnv(ENV.queueUrls, env) ? readQueueUrls(env) : {};
-  const deadLetterArns = new Map<string, string>();
-  for (const { url, dlqUrl } of Object.values(queues)) {
-    deadLetterArns.set(url, queueArnFromUrl(dlqUrl));
-  }
-  return createSchedulerDelayedDelivery({
-    client,
-    groupName,
-    roleArn,
-    deadLetterArnFor: (queueUrl) => deadLetterArns.get(queueUrl),
-  });
+  return createSchedulerDelayedDelivery({ client, groupName, roleArn });
 }

@@ -1,3 +1,4 @@
+import { LIMITS } from '../../limits.ts';
 import type { ConcurrencyKeyStore } from '../../ports.ts';
 import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
 
@@ -17,9 +18,9 @@ export interface MemoryConcurrencyKeyStore
 
 /**
  * Concurrency keys in memory, with the DynamoDB store's semantics: acquire succeeds when the
- * key is free or its holder expired before `now` (`expiresAt < now`; any live holder refuses,
- * the same job included); release removes the key only for its holder and is a no-op
- * otherwise. Each call is atomic, so concurrent acquires race as conditional writes do.
+ * key is free, its holder expired before `now` (`expiresAt < now`) or claims a lifetime no
+ * acquire sets (a forged item); any live holder refuses, the same job included. Release removes
+ * the key only for its holder and is a no-op otherwise; abandon leaves it expired instead. Each call is atomic, so concurrent acquires race as conditional writes do.
  *
  * @example
  * ```ts
@@ -41,7 +42,11 @@ export function createMemoryConcurrencyKeys(): MemoryConcurrencyKeyStore {
     async acquire(key, jobId, expiresAtEpochSeconds, nowEpochSeconds) {
       faults.throwIfArranged('acquire');
       const holder = holders.get(key);
-      if (holder && !(holder.expiresAtEpochSeconds < nowEpochSeconds)) return false;
+      const live =
+        holder &&
+        !(holder.expiresAtEpochSeconds < nowEpochSeconds) &&
+        !(holder.expiresAtEpochSeconds > nowEpochSeconds + LIMITS.maxConcurrencyKeyLifetimeSeconds);
+      if (live) return false;
       holders.set(key, { jobId, expiresAtEpochSeconds });
       return true;
     },
@@ -49,7 +54,18 @@ export function createMemoryConcurrencyKeys(): MemoryConcurrencyKeyStore {
     async holder(key, nowEpochSeconds) {
       faults.throwIfArranged('holder');
       const held = holders.get(key);
-      return held && !(held.expiresAtEpochSeconds < nowEpochSeconds) ? held.jobId : undefined;
+      const live =
+        held &&
+        !(held.expiresAtEpochSeconds < nowEpochSeconds) &&
+        !(held.expiresAtEpochSeconds > nowEpochSeconds + LIMITS.maxConcurrencyKeyLifetimeSeconds);
+      return live ? held.jobId : undefined;
+    },
+
+    async abandon(key, jobId, nowEpochSeconds) {
+      faults.throwIfArranged('abandon');
+      if (holders.get(key)?.jobId === jobId) {
+        holders.set(key, { jobId, expiresAtEpochSeconds: nowEpochSeconds - 1 });
+      }
     },
 
     async release(key, jobId) {

@@ -39,6 +39,11 @@ export interface MemoryJobStoreOptions {
 export interface MemoryJobStore extends JobStore, InjectedFaults<keyof JobStore> {
   /** Every record, as `get` returns them, newest `updatedAt` first. */
   records(): JobRecord[];
+  /**
+   * Writes `record` as a producer's unconditional PutItem can (what its IAM policy cannot
+   * stop): replacing whatever is there, without the worker's `trusted` marker.
+   */
+  writeAsProducer(record: JobRecord): void;
 }
 
 /** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>`, `<instant>#<id>`, see `indexSortInstant`). */
@@ -47,6 +52,8 @@ interface Entry {
   /** Undefined when the record's status is unlisted (not in the index). */
   readonly indexPartition: string | undefined;
   readonly indexSort: string;
+  /** False for a record a producer wrote (DynamoDB: no `trusted` attribute). */
+  readonly trusted: boolean;
 }
 
 const REOPENABLE: readonly JobStatus[] = [Status.ERRORED, Status.LOST, Status.CANCELLED];
@@ -109,14 +116,22 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     const entry = entries.get(id);
     return entry ? asStored(entry.record) : undefined;
   };
+  /** The record only if the worker (or an operator) wrote it last: what conditions may trust. */
+  const readTrusted = (id: string): JobRecord | undefined =>
+    entries.get(id)?.trusted ? read(id) : undefined;
+
+  /** `isRunningAttempt`, on a record the worker wrote (`trusted`), as the DynamoDB condition. */
+  const isOwnRunningAttempt = (attempt: AttemptRef, current: JobRecord): boolean =>
+    isRunningAttempt(attempt, current) && entries.get(attempt.id)?.trusted === true;
 
   /** Writes `record` under the index keys of `queue` (the caller's, as DynamoDB does). */
-  const write = (record: JobRecord, queue: string = record.queue): JobRecord => {
+  const write = (record: JobRecord, queue: string = record.queue, trusted = true): JobRecord => {
     const stored = asStored(record);
     entries.set(stored.id, {
       record: stored,
       indexPartition: unlisted.has(stored.status) ? undefined : `${queue}#${stored.status}`,
       indexSort: `${indexSortInstant(stored)}#${stored.id}`,
+      trusted,
     });
     return asStored(stored);
   };
@@ -134,16 +149,23 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         .map((entry) => asStored(entry.record));
     },
 
+    writeAsProducer(record) {
+      write(record, record.queue, false);
+    },
+
     async putQueued(record) {
       faults.throwIfArranged('putQueued');
-      const current = read(record.id);
-      if (current) throw new JobStateConflictError(record.id, 'record as queued', current.status);
-      write({ ...record, expiresAt: expiresAt(record.updatedAt) });
+      if (entries.has(record.id)) {
+        throw new JobStateConflictError(record.id, 'record as queued', undefined);
+      }
+      write({ ...record, expiresAt: expiresAt(record.updatedAt) }, record.queue, false);
     },
 
     async claim(request: ClaimRequest): Promise<ClaimOutcome> {
       faults.throwIfArranged('claim');
-      const current = read(request.id);
+      // A producer's record (the QUEUED one enqueue wrote, or anything put in its place) is
+      // trusted for nothing: the claim is built from the delivery alone, as if there were none.
+      const current = readTrusted(request.id);
       if (
         current &&
         !(CLAIMABLE_STATUSES.includes(current.status) && isDue(current, request.dueBy))
@@ -167,7 +189,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
       faults.throwIfArranged('finishAttempt');
       const current = read(attempt.id);
-      if (!current || !isRunningAttempt(attempt, current)) {
+      if (!current || !isOwnRunningAttempt(attempt, current)) {
         // A retried write whose first try was applied (its response lost) finds its own outcome.
         if (current && isEarlierTryOfOutcome(attempt, result.status, now, current)) return current;
         throw refuse(attempt.id, `finish attempt ${attempt.attempts} as ${result.status}`, current);
@@ -215,6 +237,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       }
       if (
         current?.status !== Status.RUNNING ||
+        !entries.get(attempt.id)?.trusted ||
         current.attempts !== attempt.attempts ||
         current.leaseExpiresAt === undefined ||
         !(current.leaseExpiresAt < leaseExpiredBefore)
@@ -245,7 +268,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
           return { kind: 'unwritten', reason: 'named twice in one request' };
         named.add(claimed.id);
         const current = read(claimed.id);
-        if (isRunningAttempt(claimed, current)) {
+        if (current && isOwnRunningAttempt(claimed, current)) {
           write(succeededRecord(attempt, expiresAt(now)), claimed.queue);
           return { kind: 'written' };
         }
@@ -265,7 +288,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
 
     async recordRejected(record, leaseExpiredBefore) {
       faults.throwIfArranged('recordRejected');
-      const current = read(record.id);
+      const current = readTrusted(record.id);
       const leaseOver =
         current?.leaseExpiresAt !== undefined && current.leaseExpiresAt < leaseExpiredBefore;
       const live = current?.status === Status.RUNNING && !leaseOver;

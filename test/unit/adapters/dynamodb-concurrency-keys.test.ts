@@ -18,7 +18,7 @@ beforeEach(() => {
 });
 
 describe('DynamoDB concurrency keys', () => {
-  it('acquire is one PutItem conditional on "no item, or expired before now"', async () => {
+  it('acquire is one PutItem conditional on "no item, expired before now, or held for longer than any acquire sets"', async () => {
     // Prepare
     ddb.on(PutCommand).resolves({});
 
@@ -30,9 +30,25 @@ describe('DynamoDB concurrency keys', () => {
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
       TableName: 'jobs',
       Item: { pk: 'KEY#account:42', jobId: 'job-1', expiresAt: 2000 },
-      ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now',
+      ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now OR #ttl > :longest',
       ExpressionAttributeNames: { '#pk': 'pk', '#ttl': 'expiresAt' },
-      ExpressionAttributeValues: { ':now': 1000 },
+      ExpressionAttributeValues: { ':now': 1000, ':longest': 1000 + 31_536_000 + 2_592_000 },
+    });
+  });
+
+  it('abandon is one PutItem conditional on the holder, leaving the key expired, with only a key’s attributes', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+
+    // Act
+    await keys().abandon('account:42', 'job-1', 1000);
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+      TableName: 'jobs',
+      Item: { pk: 'KEY#account:42', jobId: 'job-1', expiresAt: 999 },
+      ConditionExpression: 'jobId = :jobId',
+      ExpressionAttributeValues: { ':jobId': 'job-1' },
     });
   });
 

@@ -52,10 +52,14 @@ const running: JobRecord = {
   expiresAt: keptUntil(T10),
 };
 
-/** The item DynamoDB holds for `record`: its keys, plus output as JSON. */
-function itemOf(record: JobRecord): Record<string, unknown> {
+/**
+ * The item DynamoDB holds for `record`: its keys, plus output as JSON, and the worker's
+ * `trusted` marker unless a producer wrote it.
+ */
+function itemOf(record: JobRecord, trusted = true): Record<string, unknown> {
   const { output, ...rest } = record;
   return {
+    ...(trusted ? { trusted: true } : {}),
     pk: `JOB#${record.id}`,
     gsi1pk: `${record.queue}#${record.status}`,
     gsi1sk: `${indexSortInstant(record)}#${record.id}`,
@@ -111,7 +115,7 @@ describe('DynamoDB job store: claim of a first delivery', () => {
     claimToken: 'token-1',
   };
 
-  it('is one PutItem of the whole RUNNING record, conditional on no item or QUEUED as enqueue wrote it', async () => {
+  it('is one PutItem of the whole RUNNING record, conditional on no item or a producer’s item', async () => {
     // Prepare
     ddb.on(PutCommand).resolves({});
 
@@ -125,15 +129,13 @@ describe('DynamoDB job store: claim of a first delivery', () => {
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: 'jobs',
       Item: itemOf(claimedRecord),
-      ConditionExpression:
-        'attribute_not_exists(pk) OR (#status = :queued AND attribute_not_exists(#waitMs) ' +
-        'AND #enqueuedAt = :enqueuedAt AND attribute_not_exists(#key))',
-      ExpressionAttributeValues: { ':queued': 'QUEUED', ':enqueuedAt': T0 },
+      ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#trusted)',
+      ExpressionAttributeNames: { '#trusted': 'trusted' },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
-  it('asks the QUEUED record for the same concurrency key when the delivery has one', async () => {
+  it('takes the concurrency key from the delivery, never from the record it replaces', async () => {
     // Prepare
     ddb.on(PutCommand).resolves({});
 
@@ -142,12 +144,11 @@ describe('DynamoDB job store: claim of a first delivery', () => {
 
     // Assess
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      ConditionExpression: expect.stringContaining('#key = :key'),
-      ExpressionAttributeValues: expect.objectContaining({ ':key': 'account:1' }),
+      Item: expect.objectContaining({ concurrencyKey: 'account:1', trusted: true }),
     });
   });
 
-  it('falls back to the update claim when the record is claimable but not as enqueue wrote it', async () => {
+  it('falls back to the update claim when the record is the worker’s and claimable', async () => {
     // Prepare
     const retrying: JobRecord = { ...running, status: JobStatus.RETRYING, retryAt: T20 };
     ddb.on(PutCommand).rejects(conditionFailed(retrying));
@@ -190,7 +191,7 @@ describe('DynamoDB job store: claim of a first delivery', () => {
 describe('DynamoDB job store: claim of a message delivered before', () => {
   const laterDelivery = { ...claimOfRunning, firstDelivery: false } as const;
 
-  it('is one UpdateItem conditional on "no item or claimable", returning ALL_OLD on refusal', async () => {
+  it('is one UpdateItem conditional on "no item or the worker’s and claimable", returning ALL_OLD on refusal', async () => {
     // Prepare
     ddb.on(UpdateCommand).resolves({ Attributes: itemOf(running) });
 
@@ -212,8 +213,9 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
         '#waitMs = if_not_exists(#waitMs, :waitMs), #maxAttempts = :maxAttempts, ' +
         '#startedAt = :startedAt, #leaseExpiresAt = :leaseExpiresAt, #updatedAt = :updatedAt, ' +
         '#envelope = :envelope, #messageId = :messageId, #expiresAt = :expiresAt, ' +
-        '#gsi1pk = :gsi1pk, #gsi1sk = :gsi1sk REMOVE #retryAt',
-      ConditionExpression: 'attribute_not_exists(pk) OR #status IN (:s0, :s1, :s2)',
+        '#trusted = :trusted, #gsi1pk = :gsi1pk, #gsi1sk = :gsi1sk REMOVE #retryAt',
+      ConditionExpression:
+        'attribute_not_exists(pk) OR (attribute_exists(#trusted) AND #status IN (:s0, :s1, :s2))',
       ExpressionAttributeValues: {
         ':id': 'job-1',
         ':status': 'RUNNING',
@@ -230,6 +232,7 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
         ':envelope': '{"version":1}',
         ':messageId': 'message-1',
         ':expiresAt': keptUntil(T10),
+        ':trusted': true,
         ':gsi1pk': 'default#RUNNING',
         ':gsi1sk': `${T70}#job-1`,
         ':s0': 'QUEUED',
@@ -407,10 +410,12 @@ describe('DynamoDB job store: finishAttempt', () => {
         'SET #status = :status, #endedAt = :endedAt, #durationMs = :durationMs, ' +
         '#updatedAt = :updatedAt, #expiresAt = :expiresAt, #gsi1pk = :gsi1pk, #gsi1sk = :gsi1sk, ' +
         '#outputJson = :outputJson REMOVE #leaseExpiresAt, #error, #retryAt',
-      ConditionExpression: '#status = :running AND #attempts = :attempt',
+      ConditionExpression:
+        '#status = :running AND #attempts = :attempt AND attribute_exists(#trusted)',
       ExpressionAttributeNames: expect.objectContaining({
         '#status': 'status',
         '#attempts': 'attempts',
+        '#trusted': 'trusted',
         '#outputJson': 'outputJson',
       }),
       ExpressionAttributeValues: {
@@ -447,7 +452,8 @@ describe('DynamoDB job store: finishAttempt', () => {
         '#retryAt = :retryAt, #deferReason = :deferReason, #attempts = #attempts - :one, ' +
           '#deferrals = if_not_exists(#deferrals, :zero) + :one REMOVE #leaseExpiresAt',
       ),
-      ConditionExpression: '#status = :running AND #attempts = :attempt',
+      ConditionExpression:
+        '#status = :running AND #attempts = :attempt AND attribute_exists(#trusted)',
       ExpressionAttributeValues: expect.objectContaining({
         ':status': 'DEFERRED',
         ':retryAt': T70,
@@ -553,13 +559,14 @@ describe('DynamoDB job store: other transitions', () => {
     // Assess
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       TableName: 'jobs',
-      Item: { ...itemOf(queued), expiresAt: keptUntil(T0) },
+      Item: { ...itemOf(queued, false), expiresAt: keptUntil(T0) },
       ConditionExpression: 'attribute_not_exists(pk)',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+    const [call] = ddb.commandCalls(PutCommand);
+    expect(call!.args[0].input).not.toHaveProperty('ReturnValuesOnConditionCheckFailure');
   });
 
-  it('putQueued turns a refused condition into JobStateConflictError with the current status', async () => {
+  it('putQueued turns a refused condition into JobStateConflictError (a producer reads nothing back)', async () => {
     // Prepare
     ddb.on(PutCommand).rejects(conditionFailed(running));
 
@@ -570,7 +577,7 @@ describe('DynamoDB job store: other transitions', () => {
 
     // Assess
     expect(error).toBeInstanceOf(JobStateConflictError);
-    expect(error).toMatchObject({ jobId: 'job-1', currentStatus: 'RUNNING' });
+    expect(error).toMatchObject({ jobId: 'job-1', currentStatus: undefined });
   });
 
   it('markLost is conditional on this RUNNING attempt with an expired lease, null when refused', async () => {
@@ -583,8 +590,12 @@ describe('DynamoDB job store: other transitions', () => {
     // Assess
     expect(lost).toBeNull();
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      ConditionExpression: '#status = :running AND #attempts = :attempt AND #lease < :before',
-      ExpressionAttributeNames: expect.objectContaining({ '#lease': 'leaseExpiresAt' }),
+      ConditionExpression:
+        '#status = :running AND #attempts = :attempt AND #lease < :before AND attribute_exists(#trusted)',
+      ExpressionAttributeNames: expect.objectContaining({
+        '#lease': 'leaseExpiresAt',
+        '#trusted': 'trusted',
+      }),
       ExpressionAttributeValues: expect.objectContaining({
         ':running': 'RUNNING',
         ':attempt': 1,
@@ -610,7 +621,7 @@ describe('DynamoDB job store: other transitions', () => {
     // Assess
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       ConditionExpression:
-        'attribute_not_exists(pk) OR NOT #status IN (:successful, :running) OR #lease < :before',
+        'attribute_not_exists(pk) OR attribute_not_exists(#trusted) OR NOT #status IN (:successful, :running) OR #lease < :before',
       ExpressionAttributeValues: {
         ':successful': 'SUCCESSFUL',
         ':running': 'RUNNING',
