@@ -8,6 +8,7 @@ import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { outputKeyPart, STACK_OUTPUTS } from '../config/stack-outputs.ts';
 import { AlarmFactory } from './alarm-factory.ts';
 import { AlertTopics } from './alert-topics.ts';
+import { JobsDataKey } from './data-key.ts';
 import { deploymentNames } from './deployment-names.ts';
 import {
   bindEnqueue,
@@ -25,7 +26,7 @@ import { LogQueries } from './log-queries.ts';
 import { QueueAlarms } from './queue-alarms.ts';
 import { QueueMetrics } from './queue-metrics.ts';
 import { QueueMonitor } from './queue-monitor.ts';
-import { grantReadSecretsByName } from './secret-access.ts';
+import { grantReadSecretsByName, webhookSecretNames } from './secret-access.ts';
 import { SlackAlerts } from './slack-alerts.ts';
 import { assertDeployable } from './synth-checks.ts';
 
@@ -69,11 +70,6 @@ export interface LambdaJobsStackProps extends StackProps {
   readonly logRetention?: RetentionDays;
   /** POWERTOOLS_LOG_LEVEL of every function. Default INFO. */
   readonly logLevel?: LogLevel;
-  /**
-   * Secrets Manager secret names the workers may read, e.g. the signing keys webhook jobs name
-   * in `secretRef`. Default none.
-   */
-  readonly workerSecretNames?: readonly string[];
   /** Default: `functions/worker.ts`, `functions/monitor.ts`, `functions/notifier.ts`. */
   readonly entries?: FunctionEntries;
 }
@@ -109,6 +105,8 @@ function checked(props: LambdaJobsStackProps): LambdaJobsStackProps {
  */
 export class LambdaJobsStack extends Stack {
   readonly table: JobTable;
+  /** The customer-managed key of the table and queues, when `encryption.dataKey` asks for one. */
+  readonly dataKey: JobsDataKey | undefined;
   readonly queues: readonly JobQueue[];
   readonly topics: AlertTopics;
   readonly monitor: QueueMonitor;
@@ -137,7 +135,12 @@ export class LambdaJobsStack extends Stack {
       logRetention,
     };
 
-    this.table = new JobTable(this, 'Jobs', { tableName: names.table });
+    this.dataKey =
+      config.encryption.dataKey === 'customer-managed'
+        ? new JobsDataKey(this, 'DataKey', { aliasName: `${names.table}-data` })
+        : undefined;
+    const encryptionKey = this.dataKey?.key;
+    this.table = new JobTable(this, 'Jobs', { tableName: names.table, encryptionKey });
 
     const queueConfigs = Object.values(config.queues);
     this.queues = queueConfigs.map(
@@ -150,6 +153,7 @@ export class LambdaJobsStack extends Stack {
           workerFunctionName: names.workerFunction(queue.name),
           workerEntry: entries.worker,
           table: this.table,
+          encryptionKey,
         }),
     );
     this.queueUrlsJson = this.toJsonString(
@@ -174,7 +178,8 @@ export class LambdaJobsStack extends Stack {
       // worker may send to every queue; that is all it may do on the other queues. Its table
       // access (JobTable.grantJobAccess) already covers the QUEUED records and keys.
       grantSendToQueues(this.queues, jobQueue.worker.function);
-      grantReadSecretsByName(this, jobQueue.worker.function, props.workerSecretNames ?? []);
+      // Exactly the secrets config.webhooks names (signing keys, secret headers); no others.
+      grantReadSecretsByName(this, jobQueue.worker.function, webhookSecretNames(config.webhooks));
       for (const [name, value] of Object.entries(jobsVariables)) {
         jobQueue.worker.function.addEnvironment(name, value);
       }
