@@ -18,12 +18,7 @@ const MAX_HEADERS = 50;
 
 const keyId = z.string().check(z.regex(WEBHOOK_KEY_ID_PATTERN));
 
-const headerName = z.string().check(
-  z.regex(HEADER_NAME),
-  z.refine((name) => !isReservedHeaderName(name), {
-    message: 'is reserved: host, hop-by-hop and x-lambda-jobs-* headers are set by lambda-jobs',
-  }),
-);
+const headerName = z.string().check(z.regex(HEADER_NAME));
 
 export const webhookPayload = z.strictObject({
   /** http(s) URL to call. Its address must be public unless `outbound.allow` lists it. */
@@ -45,6 +40,18 @@ export const webhookPayload = z.strictObject({
       .check(
         z.refine((headers) => Object.keys(headers).length <= MAX_HEADERS, {
           message: `at most ${MAX_HEADERS} headers`,
+        }),
+        z.superRefine((headers, ctx) => {
+          for (const name of Object.keys(headers)) {
+            if (!isReservedHeaderName(name)) continue;
+            ctx.issues.push({
+              code: 'custom',
+              input: name,
+              path: [name],
+              message:
+                'reserved header: host, hop-by-hop and x-lambda-jobs-* headers are set by lambda-jobs',
+            });
+          }
         }),
       ),
     {},

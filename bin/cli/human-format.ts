@@ -1,4 +1,27 @@
-/** Short human forms of durations and instants for tables. */
+/** Short human forms of durations, instants and untrusted text for terminals. */
+import { terminalSafe } from '../../local/terminal-text.ts';
+import type { OutputStream } from './cli-io.ts';
+
+/**
+ * A stream that shows control characters escaped (`\x1b`) instead of passing them to the
+ * terminal: every line the CLI prints for people goes through it, whatever producer text
+ * (type names, field names, error messages) it holds. JSON output needs none: JSON.stringify
+ * escapes control characters itself.
+ *
+ * @example `const stdout = terminalSafeStream(process.stdout)`
+ */
+export function terminalSafeStream(stream: OutputStream): OutputStream {
+  return { write: (text: string) => stream.write(terminalSafe(text)) };
+}
+
+/**
+ * A producer-chosen name, quoted and escaped for a message: `"a\x1b[2J"`.
+ *
+ * @example `quoted('no-such-job') === '"no-such-job"'`
+ */
+export function quoted(name: string): string {
+  return JSON.stringify(name);
+}
 
 /**
  * `42s`, `5m 3s`, `2h 10m`, `3d 4h`.
