@@ -75,8 +75,8 @@ async function runWebhook(payload: unknown, job = jobsFor('https://b.example.com
   return job.run(parsed, context());
 }
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  return promise.then(
+async function failure(outcome: unknown): Promise<Error> {
+  return Promise.resolve(outcome).then(
     () => {
       throw new Error('expected a refusal');
     },
