@@ -12,8 +12,6 @@ const PUBLIC_RANGES = new Set(['unicast']);
 const REFUSED_IPV6_BLOCKS: readonly [ipaddr.IPv6, number, string][] = [
   // IPv4-compatible (deprecated) ::a.b.c.d: may reach an IPv4 address through a v6 stack.
   [ipaddr.IPv6.parse('::'), 96, 'ipv4Compatible'],
-  // Site-local (deprecated), still routed internally on some networks.
-  [ipaddr.IPv6.parse('fec0::'), 10, 'siteLocal'],
 ];
 
 /** One entry of an allow-list: a CIDR block or an exact host name, on any port or on one. */
