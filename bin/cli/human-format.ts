@@ -15,15 +15,6 @@ export function terminalSafeStream(stream: OutputStream): OutputStream {
 }
 
 /**
- * A producer-chosen name, quoted and escaped for a message: `"a\x1b[2J"`.
- *
- * @example `quoted('no-such-job') === '"no-such-job"'`
- */
-export function quoted(name: string): string {
-  return JSON.stringify(name);
-}
-
-/**
  * `42s`, `5m 3s`, `2h 10m`, `3d 4h`.
  *
  * @example `formatSeconds(303) === '5m 3s'`
