@@ -68,7 +68,8 @@ if (flags.pretty) {
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-const { registry } = createAppJobs('dev', config);
+const appJobs = createAppJobs('dev', config);
+const { registry } = appJobs;
 const dev = await startDevMode({ config, registry, say });
 
 const anyWorker = Object.values(dev.workers)[0]!;
@@ -127,6 +128,7 @@ if (sink) {
   void runDemoTraffic(
     {
       client: anyWorker.runtime.client,
+      jobs: appJobs,
       sqs: anyWorker.runtime.sqs,
       queues: anyWorker.runtime.queues,
       sinkUrl: sink.url,
