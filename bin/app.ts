@@ -8,8 +8,6 @@
  * - `stage`: optional; suffixes the stack and every resource name (`shop-staging-default`).
  * - `runbookBaseUrl`: optional; where `docs/runbooks/` is browsable, e.g.
  *   `https://github.com/org/repo/blob/main/`, so alarm messages link the runbook.
- * - `workerSecrets`: optional, comma-separated Secrets Manager secret names the workers may
- *   read (e.g. the signing keys webhook jobs name in `secretRef`).
  */
 import { App } from 'aws-cdk-lib';
 import { config } from '../config/app-config.ts';
@@ -53,10 +51,6 @@ try {
     jobQueueOf: jobQueueNames(registry),
     stage,
     runbookBaseUrl: optionalContext(app, 'runbookBaseUrl'),
-    workerSecretNames: (optionalContext(app, 'workerSecrets') ?? '')
-      .split(',')
-      .map((name) => name.trim())
-      .filter((name) => name !== ''),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     description: `lambda-jobs: queues, workers, job table, backlog monitor and alarms for ${config.appName}`,
   });

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { config as appConfig } from '../config/app-config.ts';
-import { registry } from '../jobs/index.ts';
+import { createAppJobs } from '../jobs/index.ts';
 import { startDashboard } from '../local/dashboard/start-dashboard.ts';
 import { demoConfig } from '../local/demo/demo-config.ts';
 import { startDemoSink } from '../local/demo/demo-sink.ts';
@@ -49,7 +49,10 @@ if (flags.help) {
 const port = Number(flags.port);
 if (!Number.isInteger(port) || port < 0 || port > 65_535)
   fail(`--port must be a whole number from 0 to 65535; got ${flags.port}`);
-let config = flags.demo ? demoConfig(appConfig) : appConfig;
+// The demo's receiver runs on 127.0.0.1: its exact address is allowed for outbound requests in
+// this run's config (dev.outboundAllow), and nothing else local is.
+const sink = flags.demo ? await startDemoSink() : undefined;
+let config = sink ? demoConfig(appConfig, sink.url) : appConfig;
 if (flags['monitor-every'] !== undefined) {
   const seconds = Number(flags['monitor-every']);
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
@@ -65,6 +68,8 @@ if (flags.pretty) {
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
+const appJobs = createAppJobs('dev', config);
+const { registry } = appJobs;
 const dev = await startDevMode({ config, registry, say });
 
 const anyWorker = Object.values(dev.workers)[0]!;
@@ -117,14 +122,14 @@ const onSignal = (signal: NodeJS.Signals) => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-if (flags.demo) {
-  const sink = await startDemoSink();
+if (sink) {
   dev.onStop(() => sink.close());
   const controller = new AbortController();
   dev.onStop(() => controller.abort());
   void runDemoTraffic(
     {
       client: anyWorker.runtime.client,
+      jobs: appJobs,
       sqs: anyWorker.runtime.sqs,
       queues: anyWorker.runtime.queues,
       sinkUrl: sink.url,

@@ -96,6 +96,81 @@ export interface ScheduleConfig {
   readonly timeZone?: string;
 }
 
+/**
+ * A webhook signing key: the payload names only its id (`signingKey: 'partnerB'`); the worker
+ * reads the secret from Secrets Manager and signs only for URLs under `destinations`.
+ */
+export interface SigningKeyConfig {
+  /** Secrets Manager secret name (or full ARN) holding the current signing secret. */
+  readonly secret: string;
+  /**
+   * Secrets of earlier keys still signed with while receivers rotate: each adds one more
+   * `v1=` to the signature header. At most 2. Default none.
+   */
+  readonly previousSecrets?: readonly string[];
+  /**
+   * URL prefixes this key may sign for, e.g. `https://b.example.com/hooks/`: a URL matches when
+   * it has the same scheme, host and port and its path starts with the prefix's path.
+   */
+  readonly destinations: readonly string[];
+}
+
+/**
+ * A header value held in Secrets Manager (an API token a receiver wants): the payload names its
+ * id (`headers: { authorization: { secretHeader: 'partnerBToken' } }`) and the job record keeps
+ * only that id; the worker resolves it, and sends it only to URLs under `destinations`.
+ */
+export interface SecretHeaderConfig {
+  /** Secrets Manager secret name (or full ARN) holding the header value. */
+  readonly secret: string;
+  /** URL prefixes the value may be sent to, as for {@link SigningKeyConfig.destinations}. */
+  readonly destinations: readonly string[];
+}
+
+/** Settings of the webhook job: named signing keys and secret headers. */
+export interface WebhooksConfig {
+  /** Key id → signing key. Default none (webhooks are sent unsigned). */
+  readonly signingKeys: Readonly<Record<string, SigningKeyConfig>>;
+  /** Id → secret header value. Default none. */
+  readonly secretHeaders: Readonly<Record<string, SecretHeaderConfig>>;
+}
+
+/**
+ * Outbound HTTP from jobs (runtime/outbound): addresses that are loopback, private, link-local,
+ * carrier-grade NAT, unique-local, IPv4-mapped, unspecified, multicast or reserved are refused
+ * unless listed here.
+ */
+export interface OutboundConfig {
+  /**
+   * Destinations reachable although their address is not public: host names (exact, lowercase)
+   * or CIDR blocks (`10.1.0.0/16`, `fd00:1::/64`). Default none.
+   */
+  readonly allow: readonly string[];
+}
+
+/**
+ * Settings that only `npm run dev` uses; the deployed stack and workers never read them.
+ */
+export interface DevConfig {
+  /** Added to `outbound.allow` in dev mode, e.g. `['127.0.0.0/8']` for local receivers. */
+  readonly outboundAllow: readonly string[];
+  /**
+   * Local values for the secrets `webhooks` names, by secret name, so dev mode signs without
+   * Secrets Manager. A secret without a value here cannot be used in dev mode.
+   */
+  readonly secretValues: Readonly<Record<string, string>>;
+}
+
+/** Encryption at rest of the job table, the queues and their DLQs. */
+export interface EncryptionConfig {
+  /**
+   * `aws-managed` (default): SQS-managed keys and DynamoDB's AWS-owned key. `customer-managed`:
+   * one KMS key created with the stack (rotated yearly) encrypts the table, queues and DLQs, so
+   * its key policy and CloudTrail show and limit who can read job data.
+   */
+  readonly dataKey: 'aws-managed' | 'customer-managed';
+}
+
 /** What a user writes. */
 export interface LambdaJobsConfigInput {
   /** Prefix of every resource name: lowercase letters, digits and dashes, 1–24 characters. */
@@ -112,6 +187,10 @@ export interface LambdaJobsConfigInput {
   readonly tracking?: 'full' | 'minimal';
   readonly alerting?: Partial<AlertingConfig>;
   readonly schedules?: readonly ScheduleConfig[];
+  readonly webhooks?: Partial<WebhooksConfig>;
+  readonly outbound?: Partial<OutboundConfig>;
+  readonly dev?: Partial<DevConfig>;
+  readonly encryption?: Partial<EncryptionConfig>;
 }
 
 /** One queue with every default applied. */
@@ -142,4 +221,8 @@ export interface LambdaJobsConfig {
   };
   readonly alerting: AlertingConfig;
   readonly schedules: readonly ScheduleConfig[];
+  readonly webhooks: WebhooksConfig;
+  readonly outbound: OutboundConfig;
+  readonly dev: DevConfig;
+  readonly encryption: EncryptionConfig;
 }

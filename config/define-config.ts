@@ -91,6 +91,16 @@ export function defineConfig(input: LambdaJobsConfigInput): LambdaJobsConfig {
       slackWebhookSecretName: input.alerting?.slackWebhookSecretName,
     },
     schedules: input.schedules ?? [],
+    webhooks: {
+      signingKeys: input.webhooks?.signingKeys ?? {},
+      secretHeaders: input.webhooks?.secretHeaders ?? {},
+    },
+    outbound: { allow: input.outbound?.allow ?? [] },
+    dev: {
+      outboundAllow: input.dev?.outboundAllow ?? [],
+      secretValues: input.dev?.secretValues ?? {},
+    },
+    encryption: { dataKey: input.encryption?.dataKey ?? 'aws-managed' },
   };
   const problems = configProblems(config);
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,9 +1,11 @@
+import ipaddr from 'ipaddr.js';
 import type { ConfigProblem } from './config-error.ts';
 import type {
   LambdaJobsConfig,
   LevelThresholds,
   QueueConfig,
   ScheduleConfig,
+  WebhooksConfig,
 } from './config-types.ts';
 import { CronExpressionError, isValidTimeZone, toSchedulerExpression } from './cron.ts';
 import { DEFAULTS, recommendedVisibilityTimeoutSeconds } from './defaults.ts';
@@ -14,6 +16,120 @@ export const APP_NAME_PATTERN = /^[a-z][a-z0-9-]{0,23}$/;
 export const QUEUE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 /** Schedule names become EventBridge Scheduler names (64 characters at most with the prefix). */
 export const SCHEDULE_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,35}$/;
+
+/** Ids of signing keys and secret headers, as a payload names them. */
+export const WEBHOOK_KEY_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+/** A Secrets Manager secret name, or a full secret ARN. */
+const SECRET_NAME_PATTERN =
+  /^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+)$/;
+/** A host name as `outbound.allow` lists it: lowercase, no port. */
+const HOST_NAME_PATTERN =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** True when `entry` is a CIDR block or a single IPv4/IPv6 address. */
+function isAddressOrCidr(entry: string): boolean {
+  return ipaddr.isValidCIDR(entry) || ipaddr.isValid(entry);
+}
+
+function destinationProblems(field: string, destinations: readonly string[]): ConfigProblem[] {
+  if (!Array.isArray(destinations) || destinations.length === 0) {
+    return [{ field, value: destinations, rule: 'must list at least one URL prefix' }];
+  }
+  return destinations.flatMap((destination, index) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(destination);
+    } catch {
+      url = undefined;
+    }
+    const valid =
+      url !== undefined &&
+      (url.protocol === 'https:' || url.protocol === 'http:') &&
+      url.username === '' &&
+      url.password === '' &&
+      url.search === '' &&
+      url.hash === '';
+    return valid
+      ? []
+      : [
+          {
+            field: `${field}[${index}]`,
+            value: destination,
+            rule: 'must be an http(s) URL prefix without credentials, query or fragment, e.g. https://b.example.com/hooks/',
+          },
+        ];
+  });
+}
+
+function secretNameProblems(field: string, name: unknown): ConfigProblem[] {
+  return typeof name === 'string' && SECRET_NAME_PATTERN.test(name)
+    ? []
+    : [{ field, value: name, rule: 'must be a Secrets Manager secret name or full secret ARN' }];
+}
+
+/** Checks the webhook signing keys and secret headers. */
+function webhookProblems(webhooks: WebhooksConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [id, key] of Object.entries(webhooks.signingKeys)) {
+    const at = `webhooks.signingKeys.${id}`;
+    if (!WEBHOOK_KEY_ID_PATTERN.test(id)) {
+      problems.push({
+        field: at,
+        value: id,
+        rule: 'key ids use letters, digits, "-" and "_", 1–64 characters, starting with a letter',
+      });
+    }
+    problems.push(...secretNameProblems(`${at}.secret`, key.secret));
+    const previous = key.previousSecrets ?? [];
+    if (previous.length > 2) {
+      problems.push({
+        field: `${at}.previousSecrets`,
+        value: previous,
+        rule: 'at most 2 previous secrets',
+      });
+    }
+    previous.forEach((name, index) => {
+      problems.push(...secretNameProblems(`${at}.previousSecrets[${index}]`, name));
+    });
+    problems.push(...destinationProblems(`${at}.destinations`, key.destinations));
+  }
+  for (const [id, header] of Object.entries(webhooks.secretHeaders)) {
+    const at = `webhooks.secretHeaders.${id}`;
+    if (!WEBHOOK_KEY_ID_PATTERN.test(id)) {
+      problems.push({
+        field: at,
+        value: id,
+        rule: 'secret header ids use letters, digits, "-" and "_", 1–64 characters, starting with a letter',
+      });
+    }
+    problems.push(...secretNameProblems(`${at}.secret`, header.secret));
+    problems.push(...destinationProblems(`${at}.destinations`, header.destinations));
+  }
+  return problems;
+}
+
+/** `base` or `base:port` / `[v6 base]:port`, where base is a host name, address or CIDR block. */
+function isAllowEntry(entry: unknown): boolean {
+  if (typeof entry !== 'string') return false;
+  const withPort = /^\[([^\]]+)\]:(\d{1,5})$/.exec(entry) ?? /^([^:]+):(\d{1,5})$/.exec(entry);
+  const base = withPort ? withPort[1]! : entry;
+  if (withPort && (Number(withPort[2]) < 1 || Number(withPort[2]) > 65_535)) return false;
+  return isAddressOrCidr(base) || HOST_NAME_PATTERN.test(base);
+}
+
+function allowListProblems(field: string, entries: readonly string[]): ConfigProblem[] {
+  return entries.flatMap((entry, index) =>
+    isAllowEntry(entry)
+      ? []
+      : [
+          {
+            field: `${field}[${index}]`,
+            value: entry,
+            rule: 'must be a lowercase host name, an IP address or a CIDR block, optionally with :port, e.g. 10.1.0.0/16 or 127.0.0.1:8080',
+          },
+        ],
+  );
+}
 
 function integerIn(
   problems: ConfigProblem[],
@@ -185,6 +301,19 @@ export function configProblems(config: LambdaJobsConfig): ConfigProblem[] {
     }
     names.add(schedule.name);
   });
+  problems.push(...webhookProblems(config.webhooks));
+  problems.push(...allowListProblems('outbound.allow', config.outbound.allow));
+  problems.push(...allowListProblems('dev.outboundAllow', config.dev.outboundAllow));
+  if (
+    config.encryption.dataKey !== 'aws-managed' &&
+    config.encryption.dataKey !== 'customer-managed'
+  ) {
+    problems.push({
+      field: 'encryption.dataKey',
+      value: config.encryption.dataKey,
+      rule: 'must be "aws-managed" or "customer-managed"',
+    });
+  }
   return problems;
 }
 

@@ -1,5 +1,5 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -15,8 +15,9 @@ export interface AlertTopicsProps {
 /**
  * Two SNS topics, `warning` (look during working hours) and `critical` (act now), that every
  * alarm notifies. Both are encrypted with a customer-managed KMS key (rotated yearly) whose
- * policy lets CloudWatch alarms publish (the AWS-managed SNS key does not allow it), and both
- * refuse requests without TLS.
+ * policy lets CloudWatch alarms of this account and region publish (the AWS-managed SNS key
+ * does not allow it; `aws:SourceAccount` and `aws:SourceArn` keep other accounts' alarms from
+ * using it: the confused-deputy guard), and both refuse requests without TLS.
  *
  * @example
  * ```ts
@@ -36,10 +37,25 @@ export class AlertTopics extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.key.grant(
-      new ServicePrincipal('cloudwatch.amazonaws.com'),
-      'kms:Decrypt',
-      'kms:GenerateDataKey*',
+    const stack = Stack.of(this);
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccountPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
     );
     this.warning = this.topic('Warning', props.topicName('warning'));
     this.critical = this.topic('Critical', props.topicName('critical'));

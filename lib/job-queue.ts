@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -23,12 +24,15 @@ export interface JobQueueProps {
   readonly table: JobTable;
   readonly logLevel: LogLevel;
   readonly logRetention: RetentionDays;
+  /** A customer-managed key for the queue and its DLQ (`encryption.dataKey`). Default: SQS-managed. */
+  readonly encryptionKey?: IKey | undefined;
 }
 
 /**
  * One configured queue: the SQS queue, its dead-letter queue and its worker.
  *
- * - Both queues are encrypted (SQS-managed keys) and refuse requests without TLS.
+ * - Both queues are encrypted (SQS-managed keys, or the customer-managed `encryptionKey`) and
+ *   refuse requests without TLS.
  * - The DLQ keeps messages 14 days, longer than the source (a dead letter keeps its original
  *   enqueue time), and SQS redrives to it after `maxReceiveCount` receives: a safety net above
  *   the job's own retries, which the worker counts and dead-letters itself.
@@ -54,15 +58,18 @@ export class JobQueue extends Construct {
     super(scope, id);
     const { queue: config } = props;
     this.name = config.name;
+    const encryption = props.encryptionKey
+      ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+      : { encryption: QueueEncryption.SQS_MANAGED };
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       queueName: props.deadLetterQueueName,
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...encryption,
       enforceSSL: true,
       retentionPeriod: Duration.seconds(MAX_MESSAGE_RETENTION_SECONDS),
     });
     this.queue = new Queue(this, 'Queue', {
       queueName: props.queueName,
-      encryption: QueueEncryption.SQS_MANAGED,
+      ...encryption,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(config.visibilityTimeoutSeconds),
       retentionPeriod: Duration.seconds(config.messageRetentionSeconds),

@@ -1,11 +1,20 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../config/table-schema.ts';
 
 export interface JobTableProps {
   readonly tableName: string;
+  /** A customer-managed key for the table (`encryption.dataKey`). Default: AWS-owned key. */
+  readonly encryptionKey?: IKey | undefined;
 }
 
 /**
@@ -48,6 +57,9 @@ export class JobTable extends Construct {
       timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
+      ...(props.encryptionKey
+        ? { encryption: TableEncryption.CUSTOMER_MANAGED, encryptionKey: props.encryptionKey }
+        : {}),
     });
     this.table.addGlobalSecondaryIndex({
       indexName: TABLE_SCHEMA.byQueueStatus.indexName,

@@ -8,6 +8,7 @@ import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { outputKeyPart, STACK_OUTPUTS } from '../config/stack-outputs.ts';
 import { AlarmFactory } from './alarm-factory.ts';
 import { AlertTopics } from './alert-topics.ts';
+import { JobsDataKey } from './data-key.ts';
 import { deploymentNames } from './deployment-names.ts';
 import {
   bindEnqueue,
@@ -26,7 +27,7 @@ import { OperatorPolicy } from './operator-policy.ts';
 import { QueueAlarms } from './queue-alarms.ts';
 import { QueueMetrics } from './queue-metrics.ts';
 import { QueueMonitor } from './queue-monitor.ts';
-import { grantReadSecretsByName } from './secret-access.ts';
+import { grantReadSecretsByName, webhookSecretNames } from './secret-access.ts';
 import { SlackAlerts } from './slack-alerts.ts';
 import { assertDeployable } from './synth-checks.ts';
 
@@ -71,9 +72,9 @@ export interface LambdaJobsStackProps extends StackProps {
   /** POWERTOOLS_LOG_LEVEL of every function. Default INFO. */
   readonly logLevel?: LogLevel;
   /**
-   * Secrets Manager secret names job code may read, e.g. the signing keys webhook jobs name in
-   * `secretRef`: the workers, the monitor (its rescue runs `onAborted` hooks) and the operator
-   * policy (`jobs cancel` runs them too) may read them. Default none.
+   * Secrets Manager secret names (or ARNs) job code reads besides those `config.webhooks` names
+   * (which are granted already). The workers, the monitor (its rescue runs `onAborted` hooks) and
+   * the operator policy (`jobs cancel` runs them too) may read both. Default none.
    */
   readonly workerSecretNames?: readonly string[];
   /** Default: `functions/worker.ts`, `functions/monitor.ts`, `functions/notifier.ts`. */
@@ -113,6 +114,8 @@ function checked(props: LambdaJobsStackProps): LambdaJobsStackProps {
  */
 export class LambdaJobsStack extends Stack {
   readonly table: JobTable;
+  /** The customer-managed key of the table and queues, when `encryption.dataKey` asks for one. */
+  readonly dataKey: JobsDataKey | undefined;
   readonly queues: readonly JobQueue[];
   readonly topics: AlertTopics;
   readonly monitor: QueueMonitor;
@@ -148,7 +151,12 @@ export class LambdaJobsStack extends Stack {
       logRetention,
     };
 
-    this.table = new JobTable(this, 'Jobs', { tableName: names.table });
+    this.dataKey =
+      config.encryption.dataKey === 'customer-managed'
+        ? new JobsDataKey(this, 'DataKey', { aliasName: `${names.table}-data` })
+        : undefined;
+    const encryptionKey = this.dataKey?.key;
+    this.table = new JobTable(this, 'Jobs', { tableName: names.table, encryptionKey });
 
     const queueConfigs = Object.values(config.queues);
     this.queues = queueConfigs.map(
@@ -161,6 +169,7 @@ export class LambdaJobsStack extends Stack {
           workerFunctionName: names.workerFunction(queue.name),
           workerEntry: entries.worker,
           table: this.table,
+          encryptionKey,
         }),
     );
     this.queueUrlsJson = this.toJsonString(
@@ -178,6 +187,11 @@ export class LambdaJobsStack extends Stack {
       queues: Object.fromEntries(this.queues.map((q) => [q.name, q])),
       jobQueueOf: props.jobQueueOf ?? {},
     });
+    // Exactly the secrets config.webhooks names (signing keys, secret headers) and those the
+    // props add for job code; no others.
+    const jobSecretNames = [
+      ...new Set([...webhookSecretNames(config.webhooks), ...(props.workerSecretNames ?? [])]),
+    ];
     for (const jobQueue of this.queues) {
       // Jobs may enqueue jobs with long delays, and cancel them.
       this.schedules.bindLongDelays(jobQueue.worker.function);
@@ -185,7 +199,7 @@ export class LambdaJobsStack extends Stack {
       // worker may send to every queue; that is all it may do on the other queues. Its table
       // access (JobTable.grantJobAccess) already covers the QUEUED records and keys.
       grantSendToQueues(this.queues, jobQueue.worker.function);
-      grantReadSecretsByName(this, jobQueue.worker.function, props.workerSecretNames ?? []);
+      grantReadSecretsByName(this, jobQueue.worker.function, jobSecretNames);
       for (const [name, value] of Object.entries(jobsVariables)) {
         jobQueue.worker.function.addEnvironment(name, value);
       }
@@ -229,13 +243,13 @@ export class LambdaJobsStack extends Stack {
       this.monitor.monitor.function.addEnvironment(name, value);
     }
     // The rescue runs jobs' onAborted hooks: job code, which may read the same secrets.
-    grantReadSecretsByName(this, this.monitor.monitor.function, props.workerSecretNames ?? []);
+    grantReadSecretsByName(this, this.monitor.monitor.function, jobSecretNames);
     this.operatorPolicy = new OperatorPolicy(this, 'Operator', {
       managedPolicyName: names.operatorPolicy,
       queues: this.queues,
       table: this.table,
       schedules: this.schedules,
-      workerSecretNames: props.workerSecretNames ?? [],
+      workerSecretNames: jobSecretNames,
     }).policy;
     const monitorPeriod = Duration.seconds(config.monitor.everySeconds);
     queueConfigs.forEach((queue, index) => {

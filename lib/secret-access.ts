@@ -1,11 +1,30 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import type { WebhooksConfig } from '../config/config-types.ts';
+
+/**
+ * Every Secrets Manager secret the webhook configuration names (signing keys, their previous
+ * secrets, secret headers), each once: exactly what the workers may read.
+ *
+ * @example `webhookSecretNames(config.webhooks) // ['shop/partner-b-signing', …]`
+ */
+export function webhookSecretNames(webhooks: WebhooksConfig): string[] {
+  const names = [
+    ...Object.values(webhooks.signingKeys).flatMap((key) => [
+      key.secret,
+      ...(key.previousSecrets ?? []),
+    ]),
+    ...Object.values(webhooks.secretHeaders).map((header) => header.secret),
+  ];
+  return [...new Set(names)];
+}
 
 /**
  * Allows `grantee` to read (`secretsmanager:GetSecretValue`, nothing else) the Secrets Manager
  * secrets with these names. A secret's ARN ends in its name plus six random characters, so each
- * resource is `…:secret:<name>-??????`: exactly one secret matches. The secrets are expected
+ * resource is `…:secret:<name>-??????`: exactly one secret matches. A full secret ARN is used
+ * as it is. The secrets are expected
  * under the default `aws/secretsmanager` key (a customer-managed key also needs `kms:Decrypt`).
  *
  * @example
@@ -41,12 +60,14 @@ export function readSecretsStatement(
   return new PolicyStatement({
     actions: ['secretsmanager:GetSecretValue'],
     resources: secretNames.map((name) =>
-      stack.formatArn({
-        service: 'secretsmanager',
-        resource: 'secret',
-        resourceName: `${name}-??????`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
+      name.startsWith('arn:')
+        ? name
+        : stack.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${name}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
     ),
   });
 }

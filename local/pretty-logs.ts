@@ -1,8 +1,12 @@
 /**
  * `--pretty`: rewrites the Powertools JSON log lines this process writes into one readable
  * line each (`12:00:01.234 INFO  Job succeeded job_id=… queue=default duration_ms=12`).
- * Lines that are not JSON log entries pass through untouched.
+ * Lines that are not JSON log entries pass through with their control characters escaped.
+ * Messages, keys and values are producer text (job types, field names, error messages): their
+ * control characters are shown escaped (`\x1b`), so only our own colours reach the terminal.
  */
+import { terminalSafe, terminalSafeInline } from './terminal-text.ts';
+
 const LEVEL_COLOURS: Record<string, string> = {
   DEBUG: '\u001b[90m',
   INFO: '\u001b[36m',
@@ -21,9 +25,13 @@ const SKIPPED = new Set([
 ]);
 
 function formatValue(value: unknown): string {
-  if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
+  if (typeof value === 'string') {
+    return /\s/.test(value) ? JSON.stringify(value) : terminalSafeInline(value);
+  }
   if (value && typeof value === 'object' && 'message' in value && 'name' in value) {
-    return `${String((value as { name: unknown }).name)}: ${String((value as { message: unknown }).message)}`;
+    return terminalSafeInline(
+      `${String((value as { name: unknown }).name)}: ${String((value as { message: unknown }).message)}`,
+    );
   }
   return JSON.stringify(value);
 }
@@ -42,10 +50,11 @@ export function prettyLogLine(line: string, colour: boolean): string | undefined
   const level = entry.level.padEnd(8);
   const fields = Object.entries(entry)
     .filter(([key]) => !SKIPPED.has(key))
-    .map(([key, value]) => `${key}=${formatValue(value)}`)
+    .map(([key, value]) => `${terminalSafeInline(key)}=${formatValue(value)}`)
     .join(' ');
   const tint = colour ? (LEVEL_COLOURS[entry.level] ?? '') : '';
-  return `${time} ${tint}${level}${colour ? RESET : ''} ${entry.message}${fields ? ` ${fields}` : ''}`;
+  const message = terminalSafeInline(entry.message);
+  return `${terminalSafeInline(time)} ${tint}${terminalSafeInline(level)}${colour ? RESET : ''} ${message}${fields ? ` ${fields}` : ''}`;
 }
 
 /**
@@ -63,7 +72,7 @@ export function prettifyStream(
       pending + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     const lines = text.split('\n');
     pending = lines.pop() ?? '';
-    const out = lines.map((line) => prettyLogLine(line, colour) ?? line).join('\n');
+    const out = lines.map((line) => prettyLogLine(line, colour) ?? terminalSafe(line)).join('\n');
     return (original as (...a: unknown[]) => boolean)(lines.length > 0 ? `${out}\n` : '', ...rest);
   }) as typeof stream.write;
   return () => {

@@ -1,4 +1,18 @@
-/** Short human forms of durations and instants for tables. */
+/** Short human forms of durations, instants and untrusted text for terminals. */
+import { terminalSafe } from '../../local/terminal-text.ts';
+import type { OutputStream } from './cli-io.ts';
+
+/**
+ * A stream that shows control characters escaped (`\x1b`) instead of passing them to the
+ * terminal: every line the CLI prints for people goes through it, whatever producer text
+ * (type names, field names, error messages) it holds. JSON output needs none: JSON.stringify
+ * escapes control characters itself.
+ *
+ * @example `const stdout = terminalSafeStream(process.stdout)`
+ */
+export function terminalSafeStream(stream: OutputStream): OutputStream {
+  return { write: (text: string) => stream.write(terminalSafe(text)) };
+}
 
 /**
  * `42s`, `5m 3s`, `2h 10m`, `3d 4h`.

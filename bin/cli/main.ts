@@ -22,6 +22,7 @@ import {
   jobsShowCommand,
 } from './commands/jobs.ts';
 import { queuesCommand } from './commands/queues.ts';
+import { terminalSafeStream } from './human-format.ts';
 
 const HANDLERS: Readonly<Record<string, Command>> = {
   doctor: doctorCommand,
@@ -56,9 +57,15 @@ export interface MainOptions {
  */
 export async function main(
   argv: readonly string[],
-  io: CliIo,
+  terminal: CliIo,
   options: MainOptions = {},
 ): Promise<number> {
+  // Output shows producer text (types, field names, messages): never let it drive the terminal.
+  const io: CliIo = {
+    ...terminal,
+    stdout: terminalSafeStream(terminal.stdout),
+    stderr: terminalSafeStream(terminal.stderr),
+  };
   try {
     if (argv[0] === 'dev') {
       if (argv[1] === '--help' || argv[1] === '-h') {

@@ -1,7 +1,9 @@
 /**
  * Plain-text tables for people: a header row, left-aligned columns separated by two spaces,
- * numbers right-aligned. No colours, no borders, no dependency.
+ * numbers right-aligned. No colours, no borders. Cells and values are producer text (job types,
+ * ids, messages): control characters in them are shown escaped, never sent to the terminal.
  */
+import { terminalSafeInline } from '../../local/terminal-text.ts';
 
 /** One column: its heading, how to read a cell from a row, and its alignment. */
 export interface Column<Row> {
@@ -30,7 +32,9 @@ const width = (text: string) => [...text].length;
  */
 export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
   const cells = rows.map((row) => columns.map((column) => column.cell(row)));
-  const text = cells.map((row) => row.map((value) => (value === undefined ? '-' : String(value))));
+  const text = cells.map((row) =>
+    row.map((value) => (value === undefined ? '-' : terminalSafeInline(String(value)))),
+  );
   const widths = columns.map((column, c) =>
     Math.max(width(column.heading), ...text.map((row) => width(row[c] ?? ''))),
   );
@@ -64,5 +68,7 @@ export function formatFields(fields: readonly (readonly [string, string | undefi
     (field): field is readonly [string, string] => field[1] !== undefined,
   );
   const keyWidth = Math.max(0, ...shown.map(([key]) => width(key) + 1));
-  return shown.map(([key, value]) => `${`${key}:`.padEnd(keyWidth)} ${value}\n`).join('');
+  return shown
+    .map(([key, value]) => `${`${key}:`.padEnd(keyWidth)} ${terminalSafeInline(value)}\n`)
+    .join('');
 }

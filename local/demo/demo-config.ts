@@ -3,9 +3,10 @@ import type { LambdaJobsConfig } from '../../config/config-types.ts';
 /**
  * The config `npm run dev -- --demo` runs with: the app's queues, with concurrency and
  * thresholds chosen so that on a 2-core machine the demo traffic builds a backlog past
- * warning, then critical, and drains within about a minute.
+ * warning, then critical, and drains within about a minute. The demo's local receiver
+ * (`sinkUrl`, on 127.0.0.1) is allowed for outbound requests by its exact host and port.
  */
-export function demoConfig(config: LambdaJobsConfig): LambdaJobsConfig {
+export function demoConfig(config: LambdaJobsConfig, sinkUrl: string): LambdaJobsConfig {
   const queues = Object.fromEntries(
     Object.entries(config.queues).map(([name, queue]) => [
       name,
@@ -26,5 +27,6 @@ export function demoConfig(config: LambdaJobsConfig): LambdaJobsConfig {
     ...config,
     queues,
     monitor: { ...config.monitor, everySeconds: 5, stalledAfterSeconds: 60 },
+    dev: { ...config.dev, outboundAllow: [...config.dev.outboundAllow, new URL(sinkUrl).host] },
   };
 }

@@ -1,10 +1,12 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueEndpoints } from '../../config/env.ts';
-import { generateReport, webhook } from '../../jobs/index.ts';
+import type { createAppJobs } from '../../jobs/index.ts';
 import type { JobClient } from '../../runtime/job-client.ts';
 
 export interface DemoTrafficOptions {
   readonly client: JobClient;
+  /** The job types the client's registry holds (dev mode's wiring). */
+  readonly jobs: Pick<ReturnType<typeof createAppJobs>, 'webhook' | 'generateReport'>;
   readonly sqs: SQSClient;
   readonly queues: Readonly<Record<string, QueueEndpoints>>;
   readonly sinkUrl: string;
@@ -65,10 +67,10 @@ export async function runDemoTraffic(
       },
       options: { retryDelay: { kind: 'fixed' as const, seconds: 2 } },
     }));
-    await options.client.enqueueMany(webhook, batch);
+    await options.client.enqueueMany(options.jobs.webhook, batch);
     sent += batch.length;
     if (sent % 100 === 0 && options.queues.slow) {
-      await options.client.enqueue(generateReport, {
+      await options.client.enqueue(options.jobs.generateReport, {
         reportId: `r_${sent}`,
         accountId: `acct_${sent % 3}`,
         callbackUrl: `${options.sinkUrl}/reports`,

@@ -8,11 +8,14 @@
  * Real parts throughout: the job client, the worker and the admin run against fauxqs and
  * DynamoDB Local, the CLI in process, the dashboard over HTTP.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../config/config-error.ts';
 import { defineConfig } from '../../config/define-config.ts';
+import { createAppJobs } from '../../jobs/index.ts';
+import { WebhookSecretRefusedError } from '../../jobs/webhook-secrets.ts';
 import { type RunningDashboard, startDashboard } from '../../local/dashboard/start-dashboard.ts';
 import { createMemoryConcurrencyKeys } from '../../runtime/adapters/memory/memory-concurrency-keys.ts';
 import { createMemoryJobStore } from '../../runtime/adapters/memory/memory-job-store.ts';
@@ -20,6 +23,8 @@ import { createMemoryQueueTransport } from '../../runtime/adapters/memory/memory
 import { JobInputError } from '../../runtime/errors.ts';
 import { createJobClient } from '../../runtime/job-client.ts';
 import { JobStatus } from '../../runtime/job-status.ts';
+import { OutboundRequestRefusedError } from '../../runtime/outbound/outbound-errors.ts';
+import { validatePayload } from '../../runtime/payload-schema.ts';
 import { scheduleProblems } from '../../runtime/schedule-firing.ts';
 import { type AdminScenario, adminRegistry, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { devModeFolder, runCli } from '../cli/cli-test-kit.ts';
@@ -38,7 +43,7 @@ interface Refusal {
 }
 
 interface Row {
-  readonly entry: 'enqueue' | 'raw envelope' | 'config' | 'CLI' | 'dashboard';
+  readonly entry: 'enqueue' | 'raw envelope' | 'config' | 'CLI' | 'dashboard' | 'webhook delivery';
   readonly malformed: string;
   readonly attempt: () => Promise<Refusal>;
   /** The field the refusal must name. */
@@ -83,6 +88,12 @@ async function refusalOf(action: () => Promise<unknown> | unknown): Promise<Refu
     if (error instanceof ConfigError) {
       const [first] = error.problems;
       return { how: 'typed error', field: first?.field, text: error.message };
+    }
+    if (error instanceof OutboundRequestRefusedError) {
+      return { how: 'typed error', field: error.host, text: `${error.message} ${error.rule}` };
+    }
+    if (error instanceof WebhookSecretRefusedError) {
+      return { how: 'typed error', text: error.message };
     }
     throw error;
   }
@@ -140,6 +151,44 @@ function envelope(overrides: Record<string, unknown>): string {
 }
 
 const validQueue = { batchSize: 10, functionTimeoutSeconds: 30 };
+
+/** The app's job types wired as deployed: partner B's key signs only for partner B. */
+const deployedJobs = createAppJobs(
+  'deployed',
+  defineConfig({
+    appName: 'shop',
+    queues: { default: validQueue, slow: validQueue },
+    webhooks: {
+      signingKeys: {
+        partnerB: { secret: 'shop/partner-b-signing', destinations: ['https://b.example.com/'] },
+      },
+    },
+  }),
+);
+
+/** Validates a webhook payload as enqueue does. */
+function webhookPayload(payload: unknown): Promise<Refusal> {
+  return refusalOf(() => validatePayload('webhook', deployedJobs.webhook.schema, payload));
+}
+
+/** Runs the deployed webhook job on a payload, as a worker would. */
+function deliverWebhook(payload: unknown): Promise<Refusal> {
+  return refusalOf(async () => {
+    const job = deployedJobs.webhook;
+    const parsed = await validatePayload('webhook', job.schema, payload);
+    await job.run(parsed, {
+      jobId: 'bad-input',
+      type: 'webhook',
+      queue: 'default',
+      attempt: 1,
+      maxAttempts: 1,
+      signal: new AbortController().signal,
+      deadline: new Date(Date.now() + 10_000),
+      enqueuedAt: new Date(),
+      logger: new Logger({ logLevel: 'SILENT' }),
+    });
+  });
+}
 
 const rows: Row[] = [
   // enqueue: options and payloads
@@ -224,6 +273,107 @@ const rows: Row[] = [
     attempt: () => refusalOf(() => s.admin.enqueue('echo', { n: 1 }, { timeoutSeconds: 120 })),
     field: 'timeoutSeconds',
     limit: 'at most 8 s on queue "default"',
+  },
+  // hostile webhook payloads, refused at enqueue
+  {
+    entry: 'enqueue',
+    malformed: 'webhook naming a secret by reference (env:HOME)',
+    attempt: () =>
+      webhookPayload({ url: 'https://b.example.com/', body: {}, secretRef: 'env:HOME' }),
+    field: 'payload',
+    limit: 'Unrecognized key: "secretRef"',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'webhook signing key id that is not an id',
+    attempt: () =>
+      webhookPayload({ url: 'https://b.example.com/', body: {}, signingKey: 'env:HOME' }),
+    field: 'payload.signingKey',
+    limit: 'must match pattern',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'webhook forging a lambda-jobs header',
+    attempt: () =>
+      webhookPayload({
+        url: 'https://b.example.com/',
+        body: {},
+        headers: { 'x-lambda-jobs-id': 'forged' },
+      }),
+    field: 'payload.headers.x-lambda-jobs-id',
+    limit: 'reserved header',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'webhook setting the host header',
+    attempt: () =>
+      webhookPayload({ url: 'https://b.example.com/', body: {}, headers: { host: 'internal' } }),
+    field: 'payload.headers.host',
+    limit: 'reserved header',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'webhook header value splitting the request',
+    attempt: () =>
+      webhookPayload({
+        url: 'https://b.example.com/',
+        body: {},
+        headers: { 'x-a': 'v\r\nx-lambda-jobs-id: forged' },
+      }),
+    field: 'payload.headers.x-a',
+    limit: 'must match pattern',
+  },
+  // hostile webhook payloads, refused by the worker before anything is sent
+  {
+    entry: 'webhook delivery',
+    malformed: '127.0.0.1 spelled in decimal',
+    attempt: () =>
+      deliverWebhook({ url: 'http://2130706433:8787/api/dlq/default/purge', body: {} }),
+    field: '127.0.0.1:8787',
+    limit: 'loopback',
+  },
+  {
+    entry: 'webhook delivery',
+    malformed: 'localhost',
+    attempt: () => deliverWebhook({ url: 'http://localhost:8787/', body: {} }),
+    field: 'localhost:8787',
+    limit: 'loopback',
+  },
+  {
+    entry: 'webhook delivery',
+    malformed: 'the instance metadata address',
+    attempt: () => deliverWebhook({ url: 'http://169.254.169.254/latest/meta-data/', body: {} }),
+    field: '169.254.169.254',
+    limit: 'linkLocal',
+  },
+  {
+    entry: 'webhook delivery',
+    malformed: 'the IPv6 instance metadata address',
+    attempt: () => deliverWebhook({ url: 'http://[fd00:ec2::254]/latest/meta-data/', body: {} }),
+    field: '[fd00:ec2::254]',
+    limit: 'uniqueLocal',
+  },
+  {
+    entry: 'webhook delivery',
+    malformed: 'an IPv4-mapped private address',
+    attempt: () => deliverWebhook({ url: 'http://[::ffff:10.0.0.1]/', body: {} }),
+    field: '[::ffff:a00:1]',
+    limit: 'ipv4Mapped',
+  },
+  {
+    entry: 'webhook delivery',
+    malformed: 'a signing key that is not configured',
+    attempt: () => deliverWebhook({ url: 'https://b.example.com/', body: {}, signingKey: 'HOME' }),
+    field: 'signing key "HOME"',
+    limit: 'is not configured',
+  },
+  {
+    entry: 'webhook delivery',
+    malformed: 'partner B’s key for another destination',
+    attempt: () =>
+      deliverWebhook({ url: 'https://attacker.example.net/', body: {}, signingKey: 'partnerB' }),
+    field: 'signing key "partnerB"',
+    limit: 'not one of its configured destinations',
   },
   // raw envelopes sent straight to SQS
   {
@@ -350,7 +500,58 @@ const rows: Row[] = [
     field: 'schedules[0].job',
     limit: 'registered',
   },
+  {
+    entry: 'config',
+    malformed: 'signing key destination that is not an http(s) URL prefix',
+    attempt: () =>
+      refusalOf(() =>
+        defineConfig({
+          appName: 'shop',
+          queues: { default: validQueue },
+          webhooks: {
+            signingKeys: { partnerB: { secret: 'shop/b', destinations: ['ftp://b.example.com/'] } },
+          },
+        }),
+      ),
+    field: 'webhooks.signingKeys.partnerB.destinations[0]',
+    limit: 'http(s) URL prefix',
+  },
+  {
+    entry: 'config',
+    malformed: 'outbound allow entry that is neither host nor CIDR',
+    attempt: () =>
+      refusalOf(() =>
+        defineConfig({
+          appName: 'shop',
+          queues: { default: validQueue },
+          outbound: { allow: ['http://127.0.0.1/'] },
+        }),
+      ),
+    field: 'outbound.allow[0]',
+    limit: 'CIDR block',
+  },
+  {
+    entry: 'config',
+    malformed: 'unknown data key kind',
+    attempt: () =>
+      refusalOf(() =>
+        defineConfig({
+          appName: 'shop',
+          queues: { default: validQueue },
+          encryption: { dataKey: 'aws-owned' as 'aws-managed' },
+        }),
+      ),
+    field: 'encryption.dataKey',
+    limit: 'customer-managed',
+  },
   // CLI arguments
+  {
+    entry: 'CLI',
+    malformed: 'job type with terminal escape sequences',
+    attempt: () => cli('enqueue', '\u001b[2J\u001b[31mnope', '--payload', '{}'),
+    field: '\\x1b[2J\\x1b[31mnope',
+    limit: 'echo',
+  },
   {
     entry: 'CLI',
     malformed: 'limit out of range',
@@ -480,6 +681,7 @@ describe('bad input at every entry point', () => {
 
     // Assess
     if (refusal.how === 'exit code') expect(refusal.code).toBeGreaterThan(0);
+    expect(refusal.text).not.toContain('\u001b');
     if (refusal.how === 'HTTP status') expect(refusal.code).toBe(row.status ?? 400);
     if (refusal.how === 'ERRORED record') expect(refusal.text).toMatch(/^ERRORED /);
     if (refusal.field !== undefined) expect(refusal.field).toBe(row.field);

@@ -1,3 +1,4 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDevState, writeDevState } from '../../local/dev-state-file.ts';
 import { type AdminScenario, broken, startAdminScenario } from '../admin/admin-test-kit.ts';
@@ -91,6 +92,38 @@ describe('lambda-jobs jobs', () => {
     expect(run.stdout).toContain('Error: UnrecoverableJobError: broken: cli-retry');
     expect(run.stdout).toMatch(/\n {2}\s*at /);
     expect(run.stdout).toMatch(/Payload:\s+hidden/);
+  });
+
+  it('shows producer text with its escape sequences escaped, never sent to the terminal', async () => {
+    // Prepare: an envelope whose field name clears the screen and turns the output red.
+    const hostile = '\u001b[2J\u001b[31m';
+    await s.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: s.queues.default!.url,
+        MessageBody: JSON.stringify({
+          version: 1,
+          id: 'hostile-field-name',
+          type: 'echo',
+          queue: 'default',
+          payload: { n: 1 },
+          enqueuedAt: new Date().toISOString(),
+          [hostile]: 1,
+        }),
+      }),
+    );
+    await s.drain();
+
+    // Act
+    const show = await cli('jobs', 'show', 'hostile-field-name');
+    const list = await cli('jobs', 'ls', '--status', 'ERRORED');
+
+    // Assess
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/Status:\s+ERRORED/);
+    expect(show.stdout).toContain('\\x1b[2J\\x1b[31m');
+    for (const output of [show.stdout, show.stderr, list.stdout, list.stderr]) {
+      expect(output).not.toMatch(/(?![\t\n])\p{Cc}/u);
+    }
   });
 
   it('answers exit 3 for an unknown job id', async () => {

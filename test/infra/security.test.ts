@@ -1,5 +1,5 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
@@ -20,6 +20,7 @@ import {
 let plain: SynthesizedStack;
 let withSlack: SynthesizedStack;
 let withChatbot: SynthesizedStack;
+let withDataKey: SynthesizedStack;
 
 beforeAll(() => {
   plain = synthesizeStack();
@@ -28,14 +29,24 @@ beforeAll(() => {
     {
       env: { account: '123456789012', region: 'eu-west-1' },
       stage: 'staging',
-      workerSecretNames: ['shop/webhook-signing'],
       config: testConfig((input) => ({
         ...input,
         alerting: { emails: [], slackWebhookSecretName: 'shop/slack-webhook' },
+        webhooks: {
+          signingKeys: {
+            partnerB: {
+              secret: 'shop/webhook-signing',
+              destinations: ['https://b.example.com/hooks/'],
+            },
+          },
+        },
       })),
     },
     { stackName: 'shop-staging' },
   );
+  withDataKey = synthesizeStack({
+    config: testConfig((input) => ({ ...input, encryption: { dataKey: 'customer-managed' } })),
+  });
   withChatbot = synthesizeStack({
     config: testConfig((input) => ({
       ...input,
@@ -79,6 +90,10 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('finds nothing unacknowledged with AWS Chatbot', () => {
     expect(securityFindings(withChatbot.stack)).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with a customer-managed data key', () => {
+    expect(securityFindings(withDataKey.stack)).toEqual([]);
   });
 
   it('does report findings (the checks are live)', () => {
@@ -186,6 +201,107 @@ describe('secrets', () => {
 
   it('gives workers no secret access unless named', () => {
     expect(JSON.stringify(allStatements(plain.template))).not.toContain('secretsmanager');
+  });
+
+  it('grants exactly the secrets the webhook config names: current, previous and header secrets', () => {
+    // Prepare
+    const { template } = synthesizeStack({
+      env: { account: '123456789012', region: 'eu-west-1' },
+      config: testConfig((input) => ({
+        ...input,
+        webhooks: {
+          signingKeys: {
+            partnerB: {
+              secret: 'shop/b-signing',
+              previousSecrets: ['shop/b-signing-2025'],
+              destinations: ['https://b.example.com/'],
+            },
+            partnerC: {
+              secret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/c-AbCdEf',
+              destinations: ['https://c.example.com/'],
+            },
+          },
+          secretHeaders: {
+            bToken: { secret: 'shop/b-token', destinations: ['https://b.example.com/'] },
+          },
+        },
+      })),
+    });
+
+    // Act
+    const resources = allStatements(template)
+      .filter((s) => JSON.stringify(s.Action).includes('secretsmanager'))
+      .map((s) => JSON.stringify(s.Resource));
+
+    // Assess: one statement per worker, each listing the same four secrets and nothing else.
+    expect(resources).toHaveLength(2);
+    for (const resource of resources) {
+      expect(resource.match(/secret:[^"]+/g)?.sort()).toEqual([
+        'secret:shop/b-signing-2025-??????',
+        'secret:shop/b-signing-??????',
+        'secret:shop/b-token-??????',
+        'secret:shop/c-AbCdEf',
+      ]);
+    }
+  });
+});
+
+describe('customer-managed data key', () => {
+  it('encrypts the table, every queue and every DLQ with one rotated key usable only through SQS and DynamoDB', () => {
+    const { template } = withDataKey;
+    const keys = template.findResources('AWS::KMS::Key', {
+      Properties: { Description: Match.stringLikeRegexp('job table, queues') },
+    });
+    const [keyId] = Object.keys(keys);
+    expect(keyId).toBeDefined();
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { AWS: '*' },
+            Condition: {
+              StringEquals: {
+                'kms:CallerAccount': { Ref: 'AWS::AccountId' },
+                'kms:ViaService': [
+                  { 'Fn::Join': ['', ['sqs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+                  { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+                ],
+              },
+            },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      },
+    });
+    const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(4);
+    for (const queue of queues) {
+      expect((queue as { Properties: Record<string, unknown> }).Properties.KmsMasterKeyId).toEqual({
+        'Fn::GetAtt': [keyId, 'Arn'],
+      });
+    }
+  });
+
+  it('is off by default: SQS-managed queue keys, no data key', () => {
+    for (const queue of Object.values(plain.template.findResources('AWS::SQS::Queue'))) {
+      expect(
+        (queue as { Properties: Record<string, unknown> }).Properties.SqsManagedSseEnabled,
+      ).toBe(true);
+    }
+    expect(
+      Object.keys(
+        plain.template.findResources('AWS::KMS::Key', {
+          Properties: { Description: Match.stringLikeRegexp('job table, queues') },
+        }),
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -433,18 +433,41 @@ describe('alert topics', () => {
     }
   });
 
-  it('lets CloudWatch alarms use the topic key', () => {
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          }),
-        ]),
-      },
-    });
+  it('lets only CloudWatch alarms of this account and region use the topic key', () => {
+    const statements = Object.values(template.findResources('AWS::KMS::Key')).flatMap(
+      (key) =>
+        (key as { Properties: { KeyPolicy: { Statement: Record<string, unknown>[] } } }).Properties
+          .KeyPolicy.Statement,
+    );
+    const forCloudWatch = statements.filter((s) =>
+      JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'),
+    );
+    expect(forCloudWatch).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':cloudwatch:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':alarm:*',
+                ],
+              ],
+            },
+          },
+        },
+      }),
+    ]);
   });
 });
 

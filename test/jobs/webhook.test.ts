@@ -1,18 +1,48 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defineConfig } from '../../config/define-config.ts';
 import { createWebhookJob, retryAfterSeconds } from '../../jobs/webhook.ts';
-import { SIGNATURE_HEADER, verifyWebhook } from '../../jobs/webhook-signature.ts';
+import { createWebhookSecrets, localSecretResolver } from '../../jobs/webhook-secrets.ts';
+import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../jobs/webhook-signature.ts';
 import { RetryJobError, UnrecoverableJobError } from '../../runtime/errors.ts';
 import type { JobContext } from '../../runtime/job-definition.ts';
+import { createOutboundHttp } from '../../runtime/outbound/outbound-http.ts';
 import { validatePayload } from '../../runtime/payload-schema.ts';
 import { type ReceivedRequest, startHttpSink } from '../support/http-sink.ts';
 
-const secrets: Record<string, string> = { 'test/signing-key': 's3cr3t' };
-const webhook = createWebhookJob(async (ref) => {
-  const value = secrets[ref];
-  if (!value) throw new Error(`no secret ${ref}`);
-  return value;
-});
+/** Config with signing key `partnerB` and secret header `partnerBToken`, both for `destination`. */
+function webhooksConfig(destination: string) {
+  return defineConfig({
+    appName: 'test',
+    queues: { default: {} },
+    webhooks: {
+      signingKeys: {
+        partnerB: {
+          secret: 'test/signing-key',
+          previousSecrets: ['test/old-signing-key'],
+          destinations: [destination],
+        },
+      },
+      secretHeaders: { partnerBToken: { secret: 'test/token', destinations: [destination] } },
+    },
+  }).webhooks;
+}
+
+const SECRET_VALUES = {
+  'test/signing-key': 's3cr3t',
+  'test/old-signing-key': 'old-s3cr3t',
+  'test/token': 'Bearer t0ken',
+};
+
+/** The webhook job as a deployment would wire it; the test receivers on 127.0.0.1 are allowed explicitly. */
+function webhookJob(destination = 'https://b.example.com/hooks/') {
+  return createWebhookJob({
+    http: createOutboundHttp({ allow: ['127.0.0.1'] }),
+    secrets: createWebhookSecrets(webhooksConfig(destination), localSecretResolver(SECRET_VALUES)),
+  });
+}
+
+const webhook = webhookJob();
 
 function context(signal = new AbortController().signal): JobContext {
   return {
@@ -28,9 +58,9 @@ function context(signal = new AbortController().signal): JobContext {
   };
 }
 
-async function run(payload: unknown, signal?: AbortSignal) {
-  const parsed = await validatePayload('webhook', webhook.schema, payload);
-  return webhook.run(parsed, context(signal));
+async function run(payload: unknown, signal?: AbortSignal, job = webhook) {
+  const parsed = await validatePayload('webhook', job.schema, payload);
+  return job.run(parsed, context(signal));
 }
 
 let close: (() => Promise<void>) | undefined;
@@ -46,28 +76,64 @@ async function sink(answer: Parameters<typeof startHttpSink>[0]) {
 }
 
 describe('webhook job', () => {
-  it('POSTs the JSON body with a verifiable HMAC-SHA256 signature and records the status', async () => {
+  it('POSTs the JSON body signed over job id, method, URL and body with every configured secret', async () => {
+    // Prepare
     const server = await sink(() => ({ status: 204 }));
-    const result = await run({
-      url: `${server.url}/hooks`,
-      body: { orderId: 'o_1' },
-      secretRef: 'test/signing-key',
-    });
+    const job = webhookJob(`${server.url}/hooks/`);
+    const url = `${server.url}/hooks/orders`;
+
+    // Act
+    const result = await run(
+      { url, body: { orderId: 'o_1' }, signingKey: 'partnerB' },
+      undefined,
+      job,
+    );
+
+    // Assess
     expect(result.status).toBe(204);
     const request = server.requests[0] as ReceivedRequest;
-    expect(request).toMatchObject({ method: 'POST', path: '/hooks', body: '{"orderId":"o_1"}' });
+    expect(request).toMatchObject({
+      method: 'POST',
+      path: '/hooks/orders',
+      body: '{"orderId":"o_1"}',
+    });
     expect(request.headers['x-lambda-jobs-id']).toBe('job-1');
     expect(request.headers['x-lambda-jobs-attempt']).toBe('2');
-    const signature = String(request.headers[SIGNATURE_HEADER]);
-    expect(verifyWebhook(request.body, signature, 's3cr3t', Math.floor(Date.now() / 1000))).toBe(
-      true,
-    );
-    expect(verifyWebhook(request.body, signature, 'wrong', Math.floor(Date.now() / 1000))).toBe(
-      false,
-    );
+    const header = String(request.headers[SIGNATURE_HEADER]);
+    expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    const delivery = { header, jobId: 'job-1', method: 'POST', url, body: request.body };
+    expect(verifyWebhookSignature({ ...delivery, secret: 's3cr3t' })).toBe(true);
+    expect(verifyWebhookSignature({ ...delivery, secret: 'old-s3cr3t' })).toBe(true);
+    expect(verifyWebhookSignature({ ...delivery, secret: 'wrong' })).toBe(false);
     expect(
-      verifyWebhook(`${request.body} `, signature, 's3cr3t', Math.floor(Date.now() / 1000)),
+      verifyWebhookSignature({ ...delivery, secret: 's3cr3t', body: `${request.body} ` }),
     ).toBe(false);
+    expect(verifyWebhookSignature({ ...delivery, secret: 's3cr3t', jobId: 'job-2' })).toBe(false);
+    expect(verifyWebhookSignature({ ...delivery, secret: 's3cr3t', method: 'PUT' })).toBe(false);
+    expect(
+      verifyWebhookSignature({ ...delivery, secret: 's3cr3t', url: `${server.url}/hooks/refunds` }),
+    ).toBe(false);
+  });
+
+  it('sends a secret header resolved from configuration, after the producer headers', async () => {
+    // Prepare
+    const server = await sink(() => ({ status: 200 }));
+    const job = webhookJob(`${server.url}/`);
+
+    // Act
+    await run(
+      {
+        url: `${server.url}/in`,
+        body: {},
+        headers: { Authorization: { secretHeader: 'partnerBToken' }, 'x-trace': 'abc' },
+      },
+      undefined,
+      job,
+    );
+
+    // Assess
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer t0ken');
+    expect(server.requests[0]?.headers['x-trace']).toBe('abc');
   });
 
   it('sends no signature header without a secret reference', async () => {

@@ -19,6 +19,22 @@ describe('pretty log lines', () => {
     );
   });
 
+  it('escapes control characters in messages, keys and values, keeping only its own colours', () => {
+    const hostile = '\u001b[2J\u001b[31m';
+    const line = JSON.stringify({
+      level: 'ERROR',
+      message: `Payload invalid: ${hostile}`,
+      timestamp: '2026-11-22T20:52:19.293Z',
+      [hostile]: hostile,
+      error: { name: 'PayloadValidationError', message: `field ${hostile}` },
+    });
+    const plain = prettyLogLine(line, false)!;
+    expect(plain).not.toContain('\u001b');
+    expect(plain).toContain('Payload invalid: \\x1b[2J\\x1b[31m');
+    const coloured = prettyLogLine(line, true)!;
+    expect(coloured.split('\u001b')).toHaveLength(3); // the level's colour and its reset
+  });
+
   it('leaves anything that is not a JSON log entry alone', () => {
     expect(prettyLogLine('Ready.', false)).toBeUndefined();
     expect(prettyLogLine('{"not":"a log entry"}', false)).toBeUndefined();

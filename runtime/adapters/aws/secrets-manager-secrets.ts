@@ -7,29 +7,28 @@ let secretsManagerSdk: Promise<SecretsManagerSdk> | undefined;
 
 /**
  * `@aws-sdk/client-secrets-manager`, imported on the first secret fetched from Secrets Manager
- * and then reused: a process that never resolves one (no `secretRef`, or only `env:NAME`) does
- * not load it at cold start.
+ * and then reused: a process that never resolves one does not load it at cold start.
  */
 function loadSecretsManagerSdk(): Promise<SecretsManagerSdk> {
   secretsManagerSdk ??= import('@aws-sdk/client-secrets-manager');
   return secretsManagerSdk;
 }
 
-/** Resolves a secret by reference, e.g. for signing keys. */
+/** Resolves a secret by its configured name, e.g. for signing keys. */
 export type SecretResolver = (reference: string) => Promise<string>;
 
 export interface SecretResolverOptions {
   readonly client?: SecretsManagerClient;
   /** How long a fetched value is reused, ms. Default 5 minutes. */
   readonly cacheMs?: number;
-  readonly env?: NodeJS.ProcessEnv;
   readonly now?: () => number;
 }
 
 /**
- * Resolves `env:NAME` from an environment variable (dev mode, tests) and anything else as a
- * Secrets Manager secret name or ARN, cached for a few minutes per warm container. The Secrets
- * Manager SDK module (and, without `options.client`, the client) is loaded on the first fetch.
+ * Resolves a Secrets Manager secret name or ARN, cached for a few minutes per warm container.
+ * Callers pass only names from configuration (never from a payload): what the worker may read
+ * is also bounded by its IAM policy. The Secrets Manager SDK module (and, without
+ * `options.client`, the client) is loaded on the first fetch.
  *
  * @example
  * ```ts
@@ -40,18 +39,9 @@ export interface SecretResolverOptions {
 export function createSecretResolver(options: SecretResolverOptions = {}): SecretResolver {
   const cacheMs = options.cacheMs ?? 300_000;
   const now = options.now ?? Date.now;
-  const env = options.env ?? process.env;
   const cache = new Map<string, { value: string; fetchedAt: number }>();
   let client = options.client;
   return async (reference) => {
-    if (reference.startsWith('env:')) {
-      const name = reference.slice(4);
-      const value = env[name];
-      if (value === undefined || value === '') {
-        throw new Error(`Secret reference "${reference}": environment variable ${name} is not set`);
-      }
-      return value;
-    }
     const cached = cache.get(reference);
     if (cached && now() - cached.fetchedAt < cacheMs) return cached.value;
     const sdk = await loadSecretsManagerSdk();
