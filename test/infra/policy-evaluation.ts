@@ -59,7 +59,15 @@ export function managedPolicyStatements(template: Template, policyId: string): T
 }
 
 function documentStatements(document: unknown): TemplateStatement[] {
-  return [...asArray((document as { Statement: TemplateStatement[] }).Statement)];
+  const statements = [...asArray((document as { Statement: TemplateStatement[] }).Statement)];
+  for (const statement of statements) {
+    if ('NotAction' in statement || 'NotResource' in statement || 'NotPrincipal' in statement) {
+      throw new Error(
+        `This evaluator does not read NotAction/NotResource: ${JSON.stringify(statement)}`,
+      );
+    }
+  }
+  return statements;
 }
 
 /** Whether every condition of `statement` holds for a request carrying `context`. */

@@ -12,9 +12,14 @@ describe('deriving IAM actions from a bundle', () => {
     // Assess
     expect(operations.map((op) => `${op.sdkPackage} ${op.command}`)).toEqual([
       '@aws-sdk/lib-dynamodb BatchExecuteStatementCommand',
+      '@aws-sdk/client-cloudwatch GetMetricDataCommand',
       '@aws-sdk/client-sqs PurgeQueueCommand',
     ]);
-    expect(iamActionsOf(operations)).toEqual(['dynamodb:PartiQLUpdate', 'sqs:PurgeQueue']);
+    expect(iamActionsOf(operations)).toEqual([
+      'cloudwatch:GetMetricData',
+      'dynamodb:PartiQLUpdate',
+      'sqs:PurgeQueue',
+    ]);
   });
 
   it('maps document-client commands to item actions, SQS batches to single-message actions, schedules to PassRole too', async () => {

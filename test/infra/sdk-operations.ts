@@ -108,16 +108,22 @@ async function commandsIn(code: string): Promise<{ sdkPackage: string; command: 
       if (name.endsWith('Command')) found.set(`${m[2]}#${name}`, m[2]!);
     }
   }
-  // Modules loaded on first use: `(await import('@aws-sdk/client-x')).SomeCommand`.
-  const dynamicPackages = new Set(
-    [...code.matchAll(/import\(\s*["'](@aws-sdk\/[^"']+)["']\s*\)/g)].map((m) => m[1]!),
+  // Packages used as a whole: loaded on first use (`(await import('@aws-sdk/x')).SomeCommand`,
+  // or destructured), imported as a namespace, or required by bundled CommonJS code. Every
+  // command name in the bundle that such a package exports counts.
+  const wholePackages = new Set(
+    [
+      ...code.matchAll(/import\(\s*["'](@aws-sdk\/[^"']+)["']\s*\)/g),
+      ...code.matchAll(/import\s*\*\s*as\s+[\w$]+\s+from\s*["'](@aws-sdk\/[^"']+)["']/g),
+      ...code.matchAll(/require\(\s*["'](@aws-sdk\/[^"']+)["']\s*\)/g),
+    ].map((m) => m[1]!),
   );
-  const memberCommands = new Set(
-    [...code.matchAll(/\.([A-Z][A-Za-z0-9]*Command)\b/g)].map((m) => m[1]!),
+  const commandNames = new Set(
+    [...code.matchAll(/\b([A-Z][A-Za-z0-9]*Command)\b/g)].map((m) => m[1]!),
   );
-  for (const sdkPackage of dynamicPackages) {
+  for (const sdkPackage of wholePackages) {
     const exported = (await import(sdkPackage)) as Record<string, unknown>;
-    for (const name of memberCommands) {
+    for (const name of commandNames) {
       if (typeof exported[name] === 'function') found.set(`${sdkPackage}#${name}`, sdkPackage);
     }
   }

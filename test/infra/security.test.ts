@@ -121,7 +121,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
   });
 
-  it('acknowledges only the wildcard GetMetricData needs and the delayed-jobs schedule group, with reasons', () => {
+  it('acknowledges only the wildcards IAM requires, the delayed-jobs schedule group and the schedule DLQ, with reasons', () => {
     const scheduleGroup = {
       id: 'Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:eu-west-1:123456789012:schedule/shop-staging-delayed/*]',
       reason: expect.stringContaining(
@@ -137,6 +137,11 @@ describe('cdk-nag AwsSolutions', () => {
         reason: expect.stringContaining(
           'does not support resource-level permissions',
         ) as unknown as string,
+      },
+      {
+        path: 'shop-staging/Monitor/ScheduleDeadLetterQueue',
+        id: 'Annotation::AwsSolutions-SQS3',
+        reason: expect.stringContaining('is itself a dead-letter queue') as unknown as string,
       },
       {
         path: 'shop-staging/Operator/Policy',
