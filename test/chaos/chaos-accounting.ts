@@ -99,6 +99,7 @@ export interface Accounting {
 async function scanTable(run: ChaosRun) {
   const records = new Map<string, JobRecord>();
   const keysStillHeld: string[] = [];
+  const nowSeconds = Math.floor(Date.now() / 1000);
   let startKey: ScanCommandOutput['LastEvaluatedKey'];
   do {
     const page: ScanCommandOutput = await run.wiring.clean.dynamodb.send(
@@ -108,7 +109,10 @@ async function scanTable(run: ChaosRun) {
       const item = unmarshall(raw);
       const pk = String(item[TABLE_SCHEMA.partitionKey]);
       if (pk.startsWith('JOB#')) records.set(pk.slice('JOB#'.length), item as JobRecord);
-      else if (pk.startsWith('KEY#')) keysStillHeld.push(String(item.jobId));
+      // A key given back by a producer whose send failed stays, expired, until TTL deletes it.
+      else if (pk.startsWith('KEY#') && Number(item[TABLE_SCHEMA.ttlAttribute]) >= nowSeconds) {
+        keysStillHeld.push(String(item.jobId));
+      }
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
