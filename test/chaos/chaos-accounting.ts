@@ -179,6 +179,7 @@ export async function accountFor(run: ChaosRun): Promise<Accounting> {
     [...records.values()].filter((r) => r.status === status).map((r) => r.id);
 
   const completions = (id: string) => runs.completed.get(id) ?? [];
+  const lostAttemptsOf = (id: string) => recorded(id)?.lostAttempts ?? 0;
   const lostAfterWork = withStatus(Status.LOST).filter((id) => completions(id).length > 0);
   const lostAfterWorkAlive = lostAfterWork.filter((id) =>
     completions(id).some((r) => r.by?.frozen !== true),
@@ -206,7 +207,10 @@ export async function accountFor(run: ChaosRun): Promise<Accounting> {
     dlqMessages: dlqBodies.length,
     dlqDistinctIds: dlqIds.size,
     dlqUnreadable,
-    inDlqNotErrored: [...dlqIds].filter((id) => recorded(id)?.status !== Status.ERRORED),
+    // A job's last lost attempt (LOST) has its message in the DLQ too.
+    inDlqNotErrored: [...dlqIds].filter(
+      (id) => recorded(id)?.status !== Status.ERRORED && recorded(id)?.status !== Status.LOST,
+    ),
     erroredNotInDlq: withStatus(Status.ERRORED).filter((id) => !dlqIds.has(id)),
     erroredNotMarked: withStatus(Status.ERRORED).filter((id) => !recorded(id)?.deadLetteredAt),
     duplicateSuccessWrites: ids.filter((id) => successWritesOf(id).length > 1),
@@ -224,10 +228,12 @@ export async function accountFor(run: ChaosRun): Promise<Accounting> {
         counts[w.command] = (counts[w.command] ?? 0) + 1;
         return counts;
       }, {}),
-    workCompletedTwice: ids.filter((id) => completions(id).length > 1),
+    // A lost attempt (its outcome never recorded) is run again: each lost attempt may add one.
+    workCompletedTwice: ids.filter((id) => completions(id).length > 1 + lostAttemptsOf(id)),
     successWithoutWork: withStatus(Status.SUCCESSFUL).filter((id) => completions(id).length === 0),
-    abortedTwice: ids.filter((id) => count(runs.aborted, id) > 1),
-    abortedNotLost: [...runs.aborted.keys()].filter((id) => recorded(id)?.status !== Status.LOST),
+    // onAborted runs once per lost attempt (RETRYING then LOST, plain.jobs), never more.
+    abortedTwice: ids.filter((id) => count(runs.aborted, id) > lostAttemptsOf(id)),
+    abortedNotLost: [...runs.aborted.keys()].filter((id) => lostAttemptsOf(id) === 0),
     lostHookSkipped: lostWithoutHook.filter((id) => !markedLostByDeadProcess(id)),
     lostHookDiedWithProcess: lostWithoutHook.filter(markedLostByDeadProcess).length,
     lostAfterWorkProcessDied: lostAfterWork.length - lostAfterWorkAlive.length,

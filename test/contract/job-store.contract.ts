@@ -1032,6 +1032,7 @@ export function describeJobStoreContract(
 
         // Act
         const lost = await store.markLost(running, at(130), at(190), { retryAt: at(195) });
+        const listed = await store.list({ queue, status: RETRYING });
         const again = await store.claim(
           claimRequest(id, queue, { now: at(200), leaseExpiresAt: at(260), firstDelivery: false }),
         );
@@ -1049,7 +1050,7 @@ export function describeJobStoreContract(
           },
         });
         expect(lost).not.toHaveProperty('leaseExpiresAt');
-        expect((await store.list({ queue, status: RETRYING })).items).toEqual([lost]);
+        expect(listed.items).toEqual([lost]);
         expect(again).toMatchObject({
           kind: 'claimed',
           record: { status: RUNNING, attempts: 2, lostAttempts: 1 },
