@@ -311,7 +311,7 @@ describe('DynamoDB job store: recordSuccesses', () => {
     now: T20,
   });
 
-  it('sends one BatchExecuteStatement of UPDATEs, each conditional on this RUNNING attempt and its claim token', async () => {
+  it('sends one BatchExecuteStatement of UPDATEs, each conditional on this RUNNING attempt, its claim token and the worker’s trusted marker', async () => {
     // Prepare
     ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}, {}] });
 
@@ -327,9 +327,9 @@ describe('DynamoDB job store: recordSuccesses', () => {
       Parameters: expect.arrayContaining(['JOB#job-1', 'RUNNING', 1, 'token-1']),
     });
     expect(withToken?.Statement).toMatch(
-      /^UPDATE "jobs" SET .* REMOVE "leaseExpiresAt" REMOVE "error" REMOVE "retryAt" WHERE "pk" = \? AND "status" = \? AND "attempts" = \? AND "claimToken" = \?$/,
+      /^UPDATE "jobs" SET .* REMOVE "leaseExpiresAt" REMOVE "error" REMOVE "retryAt" WHERE "pk" = \? AND "status" = \? AND "attempts" = \? AND "trusted" IS NOT MISSING AND "claimToken" = \?$/,
     );
-    expect(withoutToken?.Statement).toMatch(/AND "attempts" = \?$/);
+    expect(withoutToken?.Statement).toMatch(/AND "attempts" = \? AND "trusted" IS NOT MISSING$/);
     expect(withoutToken?.Parameters?.slice(-3)).toEqual(['JOB#job-2', 'RUNNING', 1]);
   });
 
@@ -788,8 +788,9 @@ describe('DynamoDB job store: list', () => {
     // Assess
     expect(first.cursor).toEqual(expect.any(String));
     expect(first.cursor).not.toContain('JOB#');
+    // A RUNNING record sits in the index at its lease, not at updatedAt.
     expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, {
-      ExclusiveStartKey: { pk: 'JOB#job-1', gsi1pk: 'default#RUNNING', gsi1sk: `${T10}#job-1` },
+      ExclusiveStartKey: { pk: 'JOB#job-1', gsi1pk: 'default#RUNNING', gsi1sk: `${T70}#job-1` },
     });
   });
 
