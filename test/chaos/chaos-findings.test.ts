@@ -129,6 +129,19 @@ async function deliverUntilDrained(
   }
 }
 
+/** The bodies of every message visible on the queue now (received, so hidden afterwards). */
+async function receiveAll(sqs: ReturnType<typeof emulatorClients>['sqs'], queueUrl: string) {
+  const bodies: string[] = [];
+  for (let round = 0; round < 10; round++) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    if (Messages.length === 0) break;
+    bodies.push(...Messages.map((m) => m.Body ?? ''));
+  }
+  return bodies;
+}
+
 const isLostWrite = (name: string, input: unknown) =>
   statusWritesOf(name, input as Record<string, unknown>).some((w) => w.status === 'LOST');
 
@@ -483,9 +496,10 @@ describe('an attempt whose claim took long (throttled and retried)', () => {
 });
 
 describe('an outcome write held by an event-loop stall past lease + grace while the rescue runs', () => {
-  it('is refused for every job the rescue marked LOST meanwhile: nothing stale lands, onAborted runs once each', async () => {
-    // Prepare: three chaos jobs that succeed at once; the invocation running them blocks its
-    // main thread before its outcome write until a rescuer on another thread has marked them LOST.
+  it('is refused for every job the rescue recorded as lost meanwhile: nothing stale lands, onAborted runs once each, the retry is re-sent', async () => {
+    // Prepare: three chaos jobs (attempts left) that succeed at once; the invocation running them
+    // blocks its main thread before its outcome write until a rescuer on another thread has
+    // recorded their attempts as lost (RETRYING, lost, will retry) and re-sent their envelopes.
     const runs = createRunLedger();
     const { job, registry } = createChaosJobs(runs);
     const stall = await startEventLoopStall({
@@ -544,10 +558,19 @@ describe('an outcome write held by an event-loop stall past lease + grace while 
       });
       expect(response?.batchItemFailures).toHaveLength(ids.length);
       for (const id of ids) {
-        expect((await clean.store.get(id))?.status).toBe('LOST');
-        expect(writes.writesOf(id).map((w) => w.status)).toEqual(['RUNNING', 'LOST']);
+        expect(await clean.store.get(id)).toMatchObject({
+          status: 'RETRYING',
+          attempts: 1,
+          lostAttempts: 1,
+          error: { name: 'JobLostError' },
+        });
+        expect(writes.writesOf(id).map((w) => w.status)).toEqual(['RUNNING', 'RETRYING']);
         expect(runs.aborted.get(id)).toBe(1);
       }
+      // The rescue re-sent each lost attempt's envelope for its retry (the stalled delivery's
+      // own messages stay hidden as batch item failures).
+      const resent = await receiveAll(emulatorClients().sqs, resources.queues.default!.url);
+      expect(resent.map((body) => JSON.parse(body).id as string).sort()).toEqual([...ids].sort());
     } finally {
       await stall.stop();
     }
