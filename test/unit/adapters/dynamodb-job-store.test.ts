@@ -734,7 +734,7 @@ describe('DynamoDB job store: list', () => {
     expect(first.cursor).toEqual(expect.any(String));
     expect(first.cursor).not.toContain('JOB#');
     expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, {
-      ExclusiveStartKey: { pk: 'JOB#job-1', gsi1pk: 'default#RUNNING', gsi1sk: `${T10}#job-1` },
+      ExclusiveStartKey: { pk: 'JOB#job-1', gsi1pk: 'default#RUNNING', gsi1sk: `${T70}#job-1` },
     });
   });
 
