@@ -59,13 +59,6 @@ function jobProblems(input: DeploymentCheckInput): ConfigProblem[] {
         rule: `job timeouts must fit in the function timeout: job type "${limits.longestJobType}" on queue "${queueName}" has timeoutSeconds ${limits.maxJobTimeoutSeconds}, but functionTimeoutSeconds ${queue.functionTimeoutSeconds} less ${margin} s to record the outcome leaves ${room}`,
       });
     }
-    if (limits.maxAttempts >= queue.maxReceiveCount) {
-      problems.push({
-        field: `queues.${queueName}.maxReceiveCount`,
-        value: queue.maxReceiveCount,
-        rule: `must be above the most attempts of a job on queue "${queueName}": job type "${limits.mostAttemptsJobType}" makes up to ${limits.maxAttempts} attempts, and SQS would dead-letter it before its retries are spent`,
-      });
-    }
   }
   return problems;
 }

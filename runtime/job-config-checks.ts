@@ -1,15 +1,15 @@
 import type { ConfigProblem } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { DEFAULT_QUEUE, DEFAULT_RETRIES, DEFAULT_TIMEOUT_SECONDS } from './job-definition.ts';
+import { DEFAULT_QUEUE, DEFAULT_TIMEOUT_SECONDS } from './job-definition.ts';
 import type { JobRegistry } from './registry.ts';
 
 /** Seconds a worker keeps back from its function timeout to record outcomes. */
 export const RECORDING_MARGIN_SECONDS = 2;
 
 /**
- * Problems between the job definitions and the config: a job's queue must exist, its timeout
- * must fit in the queue's function timeout (less the recording margin), and its attempts must
- * stay below the queue's maxReceiveCount (SQS's own redrive is the safety net above retries).
+ * Problems between the job definitions and the config: a job's queue must exist, and its
+ * timeout must fit in the queue's function timeout (less the recording margin). Retries and
+ * deferrals are new messages, so a job's attempts do not depend on the queue's maxReceiveCount.
  * Checked by `cdk synth` (bin/app.ts) and at worker cold start.
  */
 export function jobConfigProblems(
@@ -36,14 +36,6 @@ export function jobConfigProblems(
         field: `jobs.${type}.timeoutSeconds`,
         value: timeout,
         rule: `must fit in queue "${queueName}" functionTimeoutSeconds (${queue.functionTimeoutSeconds}) less ${RECORDING_MARGIN_SECONDS} s to record the outcome, so at most ${room}`,
-      });
-    }
-    const attempts = (job.retries ?? DEFAULT_RETRIES) + 1;
-    if (attempts >= queue.maxReceiveCount) {
-      problems.push({
-        field: `jobs.${type}.retries`,
-        value: job.retries ?? DEFAULT_RETRIES,
-        rule: `${attempts} attempts must stay below queue "${queueName}" maxReceiveCount (${queue.maxReceiveCount}), or SQS would dead-letter the job before its retries are spent`,
       });
     }
   }

@@ -66,15 +66,10 @@ describe('synth-time checks', () => {
     expect(check({ jobLimits: limits({ maxJobTimeoutSeconds: 58 }) })).toEqual([]);
   });
 
-  it('refuses a maxReceiveCount not above the most attempts of a job on the queue', () => {
-    const problems = check({
-      jobLimits: limits({ maxAttempts: 10, mostAttemptsJobType: 'webhook' }),
-    });
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ field: 'queues.default.maxReceiveCount', value: 10 });
-    expect(problems[0]!.rule).toMatch(
-      /job type "webhook" makes up to 10 attempts, and SQS would dead-letter it before its retries are spent/,
-    );
+  it('accepts more attempts than the queue maxReceiveCount (a retry is a new message)', () => {
+    expect(
+      check({ jobLimits: limits({ maxAttempts: 50, mostAttemptsJobType: 'webhook' }) }),
+    ).toEqual([]);
   });
 
   it('refuses job types on a queue that is not configured', () => {
