@@ -19,12 +19,13 @@ export interface JobTableProps {
 
 /**
  * Item-level actions the worker and the monitor use: conditional writes, reads, deletes, and
- * the batch write of outcomes (`dynamodb-job-store.ts`). `test/infra/iam-coverage.test.ts`
- * derives the calls from the bundled code and fails when this list misses one or holds one
- * no code sends.
+ * the batch of successes, one PartiQL BatchExecuteStatement of conditional UPDATEs
+ * (`dynamodb-job-store.ts`), which IAM authorizes as `dynamodb:PartiQLUpdate` (no other
+ * PartiQL verb is granted). `test/infra/iam-coverage.test.ts` derives the calls from the
+ * bundled code and fails when this list misses one or holds one no code sends.
  */
 const ITEM_ACTIONS = [
-  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLUpdate',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -76,8 +77,8 @@ export class JobTable extends Construct {
   }
 
   /**
-   * What the worker and the monitor need: item reads, conditional writes and batch writes on
-   * the table, and queries on its index. No Scan, no table-level administration.
+   * What the worker and the monitor need: item reads, conditional writes and PartiQL updates
+   * on the table, and queries on its index. No Scan, no table-level administration.
    */
   grantJobAccess(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -122,6 +122,12 @@ function requiredFor(
     }
     case 'monitor':
       if (action === 'sqs:GetQueueAttributes') return all([...queues, ...dlqs]);
+      // The lost-job rescue sends a lost attempt's envelope back to its queue, or the last
+      // attempt's to that queue's DLQ (any queue's jobs can be lost).
+      if (action === 'sqs:SendMessage') return all([...queues, ...dlqs]);
+      // Bundled with the transport the rescue sends with; the monitor receives no message, so
+      // it holds no receipt handle to use it on: required on the queues it sends to only.
+      if (action === 'sqs:ChangeMessageVisibility') return all([...queues, ...dlqs]);
       if (action === 'cloudwatch:GetMetricData') return [{ resource: '*' }];
       return undefined;
     case 'notifier':
@@ -201,16 +207,21 @@ function platformAction(caller: Caller, action: string): boolean {
 }
 
 describe('IAM covers every AWS call the code can make', () => {
-  it('derives the calls from the bundles (the worker writes, the monitor reads metrics)', () => {
+  it('derives the calls from the bundles (the worker writes, the monitor reads metrics and re-sends)', () => {
     expect(iamActionsOf(operations.worker)).toEqual(
       expect.arrayContaining([
         'dynamodb:UpdateItem',
+        'dynamodb:PartiQLUpdate',
         'sqs:SendMessage',
         'scheduler:CreateSchedule',
       ]),
     );
     expect(iamActionsOf(operations.monitor)).toEqual(
-      expect.arrayContaining(['cloudwatch:GetMetricData', 'sqs:GetQueueAttributes']),
+      expect.arrayContaining([
+        'cloudwatch:GetMetricData',
+        'sqs:GetQueueAttributes',
+        'sqs:SendMessage',
+      ]),
     );
     expect(iamActionsOf(operations.notifier)).toEqual(['secretsmanager:GetSecretValue']);
     expect(iamActionsOf(operations.operator)).toEqual(

@@ -194,9 +194,9 @@ describe('workers', () => {
       {
         Effect: 'Allow',
         Action: [
-          'dynamodb:BatchWriteItem',
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
+          'dynamodb:PartiQLUpdate',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
         ],
@@ -365,7 +365,7 @@ describe('monitor', () => {
     });
   });
 
-  it('may read queue attributes, get metric data and use job items: exactly that', () => {
+  it('may read queue attributes, send to the queues and DLQs (lost-job rescue), get metric data and use job items: exactly that', () => {
     // Prepare
     const queues = ['shop-default', 'shop-default-dlq', 'shop-slow', 'shop-slow-dlq'].map((name) =>
       idOf('AWS::SQS::Queue', { QueueName: name }),
@@ -380,16 +380,16 @@ describe('monitor', () => {
       expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
       {
         Effect: 'Allow',
-        Action: 'sqs:GetQueueAttributes',
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
         Resource: expect.arrayContaining(queues.map((q) => ({ 'Fn::GetAtt': [q, 'Arn'] }))),
       },
       { Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       {
         Effect: 'Allow',
         Action: [
-          'dynamodb:BatchWriteItem',
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
+          'dynamodb:PartiQLUpdate',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
         ],
