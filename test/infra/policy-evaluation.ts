@@ -16,7 +16,10 @@ export interface TemplateStatement {
   readonly Condition?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
-/** Values the request carries for condition keys (`dynamodb:LeadingKeys`: the partition keys). */
+/**
+ * Values the request carries for condition keys (`dynamodb:LeadingKeys`: the partition keys).
+ * A key absent here is absent from the request: only `…IfExists` operators then hold.
+ */
 export type RequestContext = Readonly<Record<string, readonly string[]>>;
 
 function asArray<T>(value: T | readonly T[]): readonly T[] {
@@ -76,8 +79,12 @@ function conditionsHold(statement: TemplateStatement, context: RequestContext): 
     for (const [key, expected] of Object.entries(keys)) {
       const patterns = asArray(expected as string | string[]);
       const values = context[key];
-      if (values === undefined || values.length === 0) return false;
-      const like = operator.endsWith('StringLike');
+      // `…IfExists` holds for a request without the key; any other operator needs a value.
+      if (values === undefined || values.length === 0) {
+        if (operator.endsWith('IfExists') && values === undefined) continue;
+        return false;
+      }
+      const like = /StringLike(IfExists)?$/.test(operator);
       const one = (value: string) =>
         patterns.some((p) => (like ? globMatches(p, value, false) : p === value));
       if (operator.startsWith('ForAnyValue:')) {
@@ -85,6 +92,8 @@ function conditionsHold(statement: TemplateStatement, context: RequestContext): 
       } else if (
         operator === 'StringEquals' ||
         operator === 'StringLike' ||
+        operator === 'StringEqualsIfExists' ||
+        operator === 'StringLikeIfExists' ||
         operator === 'ForAllValues:StringEquals' ||
         operator === 'ForAllValues:StringLike'
       ) {

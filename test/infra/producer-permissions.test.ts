@@ -22,7 +22,8 @@ import { actionsFor } from './sdk-operations.ts';
  * What a producer's code sends when it enqueues, recorded from the real job client against the
  * emulators (every SDK command through a client middleware, the scheduler through a mock), is
  * allowed by what `bindEnqueue` grants: the action, the resource, and the partition key
- * (`dynamodb:LeadingKeys`) of every item it writes.
+ * (`dynamodb:LeadingKeys`), the attribute names (`dynamodb:Attributes`) and the ReturnValues
+ * (`dynamodb:ReturnValues`) of every item it writes.
  */
 
 interface RecordedCall {
@@ -30,21 +31,48 @@ interface RecordedCall {
   readonly command: string;
   /** Partition key of the item read or written, when the call names one. */
   readonly partitionKey?: string;
+  /**
+   * Every attribute name the call touches (`dynamodb:Attributes`): the item's, and those its
+   * expressions name, through `ExpressionAttributeNames` or bare. A superset of what IAM
+   * checks, so a call allowed with these names is allowed on AWS.
+   */
+  readonly attributes?: readonly string[];
+  /** `ReturnValues`, when the call asks for it (`dynamodb:ReturnValues`). */
+  readonly returnValues?: string;
 }
 
 const recorded: RecordedCall[] = [];
 
-/** A middleware that records every command a client sends, with the partition key of its item. */
+/** Words of a condition or update expression that are not attribute names. */
+const EXPRESSION_WORDS = new Set(['AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'SET', 'REMOVE', 'ADD']);
+
+/** Attribute names an expression names bare (not `#name`, `:value` nor a function). */
+function bareNames(expression: string | undefined): string[] {
+  if (!expression) return [];
+  return [...expression.matchAll(/(?<![#:\w])([A-Za-z_]\w*)(?!\w|\s*\()/g)]
+    .map((match) => match[1]!)
+    .filter((word) => !EXPRESSION_WORDS.has(word.toUpperCase()));
+}
+
+/** A middleware that records every command a client sends, with what IAM conditions read. */
 function recorder(sdkPackage: string): InitializeMiddleware<object, MetadataBearer> {
   return (next, context) => async (args) => {
     // Document-client inputs are plain values here; low-level ones are `{ S: '…' }`.
-    const input = args.input as Record<string, Record<string, unknown> | undefined>;
-    const value = (input.Key ?? input.Item)?.[TABLE_SCHEMA.partitionKey];
+    const input = args.input as Record<string, unknown>;
+    const item = (input.Key ?? input.Item) as Record<string, unknown> | undefined;
+    const value = item?.[TABLE_SCHEMA.partitionKey];
     const key = typeof value === 'string' ? value : (value as { S?: string } | undefined)?.S;
+    const attributes = [
+      ...Object.keys((input.Item as Record<string, unknown> | undefined) ?? {}),
+      ...Object.values((input.ExpressionAttributeNames as Record<string, string>) ?? {}),
+      ...bareNames(input.ConditionExpression as string | undefined),
+      ...bareNames(input.UpdateExpression as string | undefined),
+    ];
     recorded.push({
       sdkPackage,
       command: context.commandName ?? 'unknown',
-      ...(key === undefined ? {} : { partitionKey: key }),
+      ...(key === undefined ? {} : { partitionKey: key, attributes: [...new Set(attributes)] }),
+      ...(typeof input.ReturnValues === 'string' ? { returnValues: input.ReturnValues } : {}),
     });
     return next(args);
   };
@@ -108,7 +136,7 @@ beforeAll(async () => {
   await client.enqueue(keyed, { account: 'a' });
   await client.enqueue(keyed, { account: 'a' }); // key taken: skipped
   await client.enqueueMany(echo, [{ payload: { n: 3 } }, { payload: { n: 4 } }]);
-  // A send that fails releases the key (and the QUEUED record) again.
+  // A send that fails gives the key back: a PutItem that leaves it expired (no DeleteItem).
   const broken = runtime({
     default: { ...resources.queues.default!, url: `${resources.queues.default!.url}-missing` },
   });
@@ -122,16 +150,20 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('producer permissions (bindEnqueue)', () => {
-  it('exercised writes, deletes, sends and schedules', () => {
+  it('exercised writes, sends and schedules, and gave a key back by a PutItem', () => {
     expect(new Set(recorded.map((c) => c.command))).toEqual(
       new Set([
         'PutItemCommand',
-        'DeleteItemCommand',
         'SendMessageCommand',
         'SendMessageBatchCommand',
         'CreateScheduleCommand',
       ]),
     );
+    // Acquired, then abandoned after the failed send: two writes of the same key item.
+    expect(recorded.filter((c) => c.partitionKey === 'KEY#account:b')).toHaveLength(2);
+    // The QUEUED record (not only the key) was written, with what the policy reads.
+    const queued = recorded.find((c) => c.partitionKey?.startsWith('JOB#'));
+    expect(queued?.attributes).toEqual(expect.arrayContaining(['pk', 'status', 'envelope']));
   });
 
   it('allows every call the job client made, on its resource and partition key', () => {
@@ -143,7 +175,13 @@ describe('producer permissions (bindEnqueue)', () => {
           ? [
               {
                 resource: resolve(stack.table.table.tableArn),
-                context: { 'dynamodb:LeadingKeys': [call.partitionKey ?? ''] },
+                context: {
+                  'dynamodb:LeadingKeys': [call.partitionKey ?? ''],
+                  'dynamodb:Attributes': call.attributes ?? [],
+                  ...(call.returnValues === undefined
+                    ? {}
+                    : { 'dynamodb:ReturnValues': [call.returnValues] }),
+                },
               },
             ]
           : action.startsWith('sqs:')
@@ -158,7 +196,9 @@ describe('producer permissions (bindEnqueue)', () => {
               : [{ resource: resolve(stack.schedules.delayedSchedulesArn), context: {} }];
         for (const { resource, context } of required) {
           if (!isAllowed(producer, action, resource, context)) {
-            problems.push(`${call.command} (${call.partitionKey ?? '-'}) needs ${action}`);
+            problems.push(
+              `${call.command} (${call.partitionKey ?? '-'}, ${(call.attributes ?? []).join(' ')}) needs ${action}`,
+            );
           }
         }
       }
