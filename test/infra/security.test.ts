@@ -1,5 +1,6 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnRole, IRole } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
@@ -210,7 +211,7 @@ describe('secrets', () => {
 
   it('grants exactly the secrets the webhook config names: current, previous and header secrets', () => {
     // Prepare
-    const { template } = synthesizeStack({
+    const { stack, template } = synthesizeStack({
       env: { account: '123456789012', region: 'eu-west-1' },
       config: testConfig((input) => ({
         ...input,
@@ -233,19 +234,63 @@ describe('secrets', () => {
       })),
     });
 
-    // Act
-    const resources = allStatements(template)
-      .filter((s) => JSON.stringify(s.Action).includes('secretsmanager'))
-      .map((s) => JSON.stringify(s.Resource));
+    // Act: the roles holding a secrets statement, and what each statement names.
+    const roleOf = (role: IRole) => stack.getLogicalId(role.node.defaultChild as CfnRole);
+    const granted = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => {
+      const { Roles, PolicyDocument } = (
+        policy as {
+          Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
+        }
+      ).Properties;
+      return PolicyDocument.Statement.filter((s) =>
+        JSON.stringify(s.Action).includes('secretsmanager'),
+      ).map((s) => ({ roles: Roles.map((r) => r.Ref), resource: JSON.stringify(s.Resource) }));
+    });
 
-    // Assess: one statement per worker, each listing the same four secrets and nothing else.
-    expect(resources).toHaveLength(2);
-    for (const resource of resources) {
+    // Assess: one statement per role that runs job code (each worker; the monitor, whose
+    // rescue runs onAborted hooks), each listing the same four secrets and nothing else.
+    expect(granted.map((g) => g.roles).sort()).toEqual(
+      [
+        ...stack.queues.map((q) => [roleOf(q.worker.role)]),
+        [roleOf(stack.monitor.monitor.role)],
+      ].sort(),
+    );
+    for (const { resource } of granted) {
       expect(resource.match(/secret:[^"]+/g)?.sort()).toEqual([
         'secret:shop/b-signing-2025-??????',
         'secret:shop/b-signing-??????',
         'secret:shop/b-token-??????',
         'secret:shop/c-AbCdEf',
+      ]);
+    }
+  });
+
+  it('adds the workerSecretNames extras to the webhook secrets, for the same roles', () => {
+    // Prepare
+    const { template } = synthesizeStack({
+      env: { account: '123456789012', region: 'eu-west-1' },
+      config: testConfig((input) => ({
+        ...input,
+        webhooks: {
+          signingKeys: {
+            partnerB: { secret: 'shop/b-signing', destinations: ['https://b.example.com/'] },
+          },
+        },
+      })),
+      workerSecretNames: ['shop/report-api', 'shop/b-signing'],
+    });
+
+    // Act
+    const resources = allStatements(template)
+      .filter((s) => JSON.stringify(s.Action).includes('secretsmanager'))
+      .map((s) => JSON.stringify(s.Resource));
+
+    // Assess: two workers and the monitor; a name given twice is granted once.
+    expect(resources).toHaveLength(3);
+    for (const resource of resources) {
+      expect(resource.match(/secret:[^"]+/g)?.sort()).toEqual([
+        'secret:shop/b-signing-??????',
+        'secret:shop/report-api-??????',
       ]);
     }
   });
@@ -285,13 +330,23 @@ describe('customer-managed data key', () => {
         KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
       },
     });
-    const queues = Object.values(template.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(4);
-    for (const queue of queues) {
-      expect((queue as { Properties: Record<string, unknown> }).Properties.KmsMasterKeyId).toEqual({
-        'Fn::GetAtt': [keyId, 'Arn'],
-      });
+    const jobQueueNames = ['shop-default', 'shop-default-dlq', 'shop-slow', 'shop-slow-dlq'];
+    const queues = Object.values(template.findResources('AWS::SQS::Queue')).map(
+      (queue) => (queue as { Properties: Record<string, unknown> }).Properties,
+    );
+    const jobQueues = queues.filter((q) => jobQueueNames.includes(q.QueueName as string));
+    expect(jobQueues).toHaveLength(4);
+    for (const queue of jobQueues) {
+      expect(queue.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
+    // The only other queue keeps the monitor's undelivered schedule events, which hold no job
+    // data: SQS-managed encryption.
+    expect(queues.filter((q) => !jobQueueNames.includes(q.QueueName as string))).toEqual([
+      expect.objectContaining({
+        QueueName: 'shop-monitor-schedule-dlq',
+        SqsManagedSseEnabled: true,
+      }),
+    ]);
   });
 
   it('is off by default: SQS-managed queue keys, no data key', () => {
