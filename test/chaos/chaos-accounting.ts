@@ -20,8 +20,9 @@
  *   message may be there twice, which is counted and reported), and every ERRORED record says
  *   it was dead-lettered;
  * - every concurrency key is free once its job has ended;
- * - `onAborted` runs at most once per job, only for LOST ones, and for every LOST one unless the
- *   process that marked it LOST died before it could run the hook.
+ * - `onAborted` runs once per lost attempt (recorded RETRYING while attempts remain, LOST for
+ *   the last), never for a job with none, and is skipped only when the process that recorded
+ *   the lost attempt died before it could run the hook.
  */
 import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -31,6 +32,7 @@ import { salvageJobId } from '../../runtime/envelope.ts';
 import type { JobRecord } from '../../runtime/job-record.ts';
 import { ALL_STATUSES, type JobStatus, JobStatus as Status } from '../../runtime/job-status.ts';
 import type { ChaosRun } from './chaos-run.ts';
+import type { InvocationState } from './invocation-freeze.ts';
 import type { AppliedStatusWrite } from './write-ledger.ts';
 
 /** The outcome of the accounting: counts to report, and the jobs that break a promise. */
@@ -71,15 +73,22 @@ export interface Accounting {
   readonly successWithoutItsWrite: readonly string[];
   /** Applied SUCCESSFUL writes per command: batch writes, and conditional writes (lone or fallback). */
   readonly successWritesByCommand: Readonly<Partial<Record<AppliedStatusWrite['command'], number>>>;
+  /**
+   * Live invocations in which two successful runs ended within {@link BATCH_TOGETHER_MS} of
+   * each other, well inside the worker's outcome linger: their successes are ready together,
+   * so the worker must send a BatchExecuteStatement. How many arise depends on the machine's
+   * load; when there is one, the batch path must have been taken.
+   */
+  readonly successBatchOpportunities: number;
   /** `run` completed more than once. */
   readonly workCompletedTwice: readonly string[];
   /** SUCCESSFUL record, yet `run` never completed. */
   readonly successWithoutWork: readonly string[];
   readonly abortedTwice: readonly string[];
   readonly abortedNotLost: readonly string[];
-  /** LOST, marked so by a process that stayed alive, yet `onAborted` never ran. */
+  /** Fewer `onAborted` runs than lost attempts recorded by processes that stayed alive. */
   readonly lostHookSkipped: readonly string[];
-  /** Reported, not a failure: LOST jobs whose hook never ran because the process that marked them died. */
+  /** Reported, not a failure: lost attempts recorded by a process that died (its hook may not have run). */
   readonly lostHookDiedWithProcess: number;
   /** Reported: LOST jobs whose work had completed in a process that died before recording it. */
   readonly lostAfterWorkProcessDied: number;
@@ -143,6 +152,26 @@ export const PAST_DEADLINE_TOLERANCE_MS = 100;
 
 const count = (map: ReadonlyMap<string, number>, id: string) => map.get(id) ?? 0;
 
+/** Two successes ending this close in one invocation share a batch (the linger is 50 ms). */
+export const BATCH_TOGETHER_MS = 5;
+
+/** Live invocations with two runs that completed in time within {@link BATCH_TOGETHER_MS}. */
+function successBatchOpportunities(run: ChaosRun): number {
+  const endsBy = new Map<InvocationState, number[]>();
+  for (const done of run.wiring.runs.completed.values()) {
+    for (const r of done) {
+      if (!r.by || r.by.frozen || r.at > r.deadline) continue;
+      endsBy.set(r.by, [...(endsBy.get(r.by) ?? []), r.at]);
+    }
+  }
+  let opportunities = 0;
+  for (const ends of endsBy.values()) {
+    const sorted = ends.sort((a, b) => a - b);
+    if (sorted.some((at, i) => i > 0 && at - sorted[i - 1]! <= BATCH_TOGETHER_MS)) opportunities++;
+  }
+  return opportunities;
+}
+
 /**
  * @example
  * ```ts
@@ -184,9 +213,13 @@ export async function accountFor(run: ChaosRun): Promise<Accounting> {
   const lostAfterWorkAlive = lostAfterWork.filter((id) =>
     completions(id).some((r) => r.by?.frozen !== true),
   );
-  const lostWithoutHook = withStatus(Status.LOST).filter((id) => count(runs.aborted, id) === 0);
-  const markedLostByDeadProcess = (id: string) =>
-    writes.writesOf(id).some((w) => w.status === Status.LOST && w.by?.frozen === true);
+  // Each lost attempt (RETRYING with attempts left, LOST for the last) runs onAborted once,
+  // unless the process that recorded it died before it could.
+  const lostAttemptWrites = (id: string) => appliedWritesOf(id).filter((w) => w.lostAttempt);
+  const lostByLiveProcess = (id: string) =>
+    lostAttemptWrites(id).filter((w) => w.by?.frozen !== true).length;
+  const lostByDeadProcess = (id: string) =>
+    lostAttemptWrites(id).filter((w) => w.by?.frozen === true).length;
 
   return {
     byStatus,
@@ -228,14 +261,15 @@ export async function accountFor(run: ChaosRun): Promise<Accounting> {
         counts[w.command] = (counts[w.command] ?? 0) + 1;
         return counts;
       }, {}),
+    successBatchOpportunities: successBatchOpportunities(run),
     // A lost attempt (its outcome never recorded) is run again: each lost attempt may add one.
     workCompletedTwice: ids.filter((id) => completions(id).length > 1 + lostAttemptsOf(id)),
     successWithoutWork: withStatus(Status.SUCCESSFUL).filter((id) => completions(id).length === 0),
     // onAborted runs once per lost attempt (RETRYING then LOST, plain.jobs), never more.
     abortedTwice: ids.filter((id) => count(runs.aborted, id) > lostAttemptsOf(id)),
     abortedNotLost: [...runs.aborted.keys()].filter((id) => lostAttemptsOf(id) === 0),
-    lostHookSkipped: lostWithoutHook.filter((id) => !markedLostByDeadProcess(id)),
-    lostHookDiedWithProcess: lostWithoutHook.filter(markedLostByDeadProcess).length,
+    lostHookSkipped: ids.filter((id) => count(runs.aborted, id) < lostByLiveProcess(id)),
+    lostHookDiedWithProcess: ids.reduce((sum, id) => sum + lostByDeadProcess(id), 0),
     lostAfterWorkProcessDied: lostAfterWork.length - lostAfterWorkAlive.length,
     lostAfterWorkProcessAlive: lostAfterWorkAlive,
     completedPastDeadline: [...runs.completed]

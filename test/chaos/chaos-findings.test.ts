@@ -134,7 +134,11 @@ async function receiveAll(sqs: ReturnType<typeof emulatorClients>['sqs'], queueU
   const bodies: string[] = [];
   for (let round = 0; round < 10; round++) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
     );
     if (Messages.length === 0) break;
     bodies.push(...Messages.map((m) => m.Body ?? ''));

@@ -78,6 +78,8 @@ export interface ChaosWiring {
   readonly monitor: MonitorLoopStats;
   /** The event-loop stall fault's counts. */
   readonly stall: StallStats;
+  /** BatchExecuteStatement requests the worker sent (before any fault), applied or not. */
+  readonly successBatches: { sent: number };
   /**
    * Stops the event source, the monitor loop and the stall's rescuer (in-flight invocations
    * finish or are abandoned).
@@ -119,8 +121,18 @@ function faultyClients(
   plan: FaultPlan,
   writes: WriteLedger,
   stall?: { readonly stall: EventLoopStall; readonly runs: RunLedger },
+  successBatches?: { sent: number },
 ) {
   const dynamodb = createDynamoDbClient();
+  if (successBatches) {
+    dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchExecuteStatementCommand') successBatches.sent += 1;
+        return next(args);
+      },
+      { step: 'initialize', priority: 'high', name: 'chaosSuccessBatchCounter' },
+    );
+  }
   if (stall) {
     stallOutcomeWrites(dynamodb, stall.stall, (rescue) => {
       for (const write of rescue.writes) writes.record(write);
@@ -226,6 +238,7 @@ export async function startChaosWiring(settings: ChaosSettings): Promise<ChaosWi
   const producer = createAwsJobRuntime({ registry, config, env, ...emulatorClients() });
 
   const outcomes = new Map<JobOutcome, number>();
+  const successBatches = { sent: 0 };
   const stall = await startEventLoopStall({
     tableName: resources.tableName,
     queue: { name: 'default', ...resources.queues.default! },
@@ -237,7 +250,7 @@ export async function startChaosWiring(settings: ChaosSettings): Promise<ChaosWi
     config,
     queueName: 'default',
     env,
-    ...faultyClients(plan, writes, { stall, runs }),
+    ...faultyClients(plan, writes, { stall, runs }, successBatches),
     metricsRecorder: {
       record(event) {
         if (!isFrozen()) outcomes.set(event.outcome, (outcomes.get(event.outcome) ?? 0) + 1);
@@ -284,6 +297,7 @@ export async function startChaosWiring(settings: ChaosSettings): Promise<ChaosWi
     outcomes,
     monitor: monitor.stats,
     stall: stall.stats,
+    successBatches,
     async stop() {
       await source.stop();
       await monitor.stop();

@@ -76,9 +76,15 @@ describe(`chaos soak (${settings.jobs} jobs)`, () => {
     expect(accounting.multipleEndings).toEqual([]);
     expect(accounting.staleEndings).toEqual([]);
     expect(accounting.successWithoutItsWrite).toEqual([]);
-    // Both ways of recording a success were exercised: batch writes and conditional writes.
-    expect(accounting.successWritesByCommand.BatchExecuteStatement ?? 0).toBeGreaterThan(0);
+    // Both ways of recording a success were exercised: conditional writes always (lone
+    // successes, fallbacks), and a batch write whenever an invocation had successes ready
+    // together (how often depends on the machine's load, so that is what is checked).
     expect(accounting.successWritesByCommand.UpdateItem ?? 0).toBeGreaterThan(0);
+    if (accounting.successBatchOpportunities > 0) {
+      expect(run.wiring.successBatches.sent, 'BatchExecuteStatement requests sent').toBeGreaterThan(
+        0,
+      );
+    }
     expect(accounting.workCompletedTwice).toEqual([]);
     expect(accounting.successWithoutWork).toEqual([]);
   });
@@ -96,7 +102,7 @@ describe(`chaos soak (${settings.jobs} jobs)`, () => {
     expect(accounting.keysStillHeld).toEqual([]);
   });
 
-  it('runs onAborted once for every LOST job (unless the process that marked it died), never twice, never for others', () => {
+  it('runs onAborted once for every lost attempt, retried or LOST (unless the process that recorded it died), never more, never for others', () => {
     expect(accounting.abortedTwice).toEqual([]);
     expect(accounting.abortedNotLost).toEqual([]);
     expect(accounting.lostHookSkipped).toEqual([]);

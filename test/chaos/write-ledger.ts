@@ -22,6 +22,11 @@ export interface AppliedStatusWrite {
    * or a statement conditional on RUNNING in the batch of a batch's successful attempts.
    */
   readonly fromRunning: boolean;
+  /**
+   * The write records a lost attempt (the rescue's conditional write on an expired lease),
+   * whether it makes the record RETRYING (attempts left) or LOST.
+   */
+  readonly lostAttempt?: boolean;
   /** The attempt a write ending a RUNNING attempt was conditional on. */
   readonly attempt?: number;
   /** The `endedAt` the write sets, if any. */
@@ -177,7 +182,8 @@ export function statusWritesOf(
     const id = jobIdOf(input.Key);
     const status = stringValue(values[':status']);
     if (!id || !isJobStatus(status)) return [];
-    const fromRunning = String(input.ConditionExpression ?? '').includes('= :running');
+    const condition = String(input.ConditionExpression ?? '');
+    const fromRunning = condition.includes('= :running');
     const endedAt = stringValue(values[':endedAt']);
     const attempt = Number(numberValue(values[':attempt']));
     return [
@@ -186,6 +192,7 @@ export function statusWritesOf(
         status,
         command: 'UpdateItem',
         fromRunning,
+        ...(fromRunning && /< :before\b/.test(condition) ? { lostAttempt: true } : {}),
         ...(fromRunning && Number.isFinite(attempt) ? { attempt } : {}),
         ...(endedAt ? { endedAt } : {}),
       },
