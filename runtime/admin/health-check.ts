@@ -13,7 +13,6 @@
  */
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
 import { jobConfigProblems } from '../job-config-checks.ts';
-import { DEFAULT_QUEUE, DEFAULT_RETRIES } from '../job-definition.ts';
 import { levelFor } from '../monitor/backlog-evaluation.ts';
 import { BacklogLevel } from '../monitor/monitor-ports.ts';
 import type { JobRegistry } from '../registry.ts';
@@ -144,19 +143,13 @@ function settingsFindings(
         'The queue has no redrive policy: a message that keeps failing is never moved to a dead-letter queue and is retried until it expires.',
     });
   } else if (maxReceiveCount !== config.maxReceiveCount) {
-    // Equal to the config: jobConfigProblems already judges it (see diagnose).
-    for (const type of facts.registry.types) {
-      const job = facts.registry.get(type);
-      if ((job.queue ?? DEFAULT_QUEUE) !== queue) continue;
-      const attempts = (job.retries ?? DEFAULT_RETRIES) + 1;
-      if (attempts >= maxReceiveCount) {
-        out.push({
-          level: 'warning',
-          queue,
-          message: `Job type "${type}" may make ${attempts} attempts, but SQS moves a message to the DLQ after ${maxReceiveCount} receives: its last retries would never run. Raise maxReceiveCount or lower its retries.`,
-        });
-      }
-    }
+    // Retries and deferrals send the message again, so receives count only deliveries lost to
+    // crashes: a low maxReceiveCount no longer cuts retries short, but the config should rule.
+    out.push({
+      level: 'info',
+      queue,
+      message: `maxReceiveCount is ${maxReceiveCount} on the ${facts.targetKind === 'dev' ? 'emulator' : 'stack'} but ${config.maxReceiveCount} in the config: ${facts.targetKind === 'dev' ? 'restart dev mode' : 'deploy'} to apply the config.`,
+    });
   }
   if (settings.deadLetterQueue.messageRetentionSeconds <= settings.queue.messageRetentionSeconds) {
     out.push({

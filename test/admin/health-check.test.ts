@@ -119,7 +119,7 @@ describe('diagnose', () => {
     );
   });
 
-  it('reports a missing redrive policy, a deployed maxReceiveCount too low for retries, and a short DLQ retention', () => {
+  it('reports a missing redrive policy, a deployed maxReceiveCount apart from the config (not as cutting retries short), and a short DLQ retention', () => {
     // Prepare
     const noRedrive: QueueSettingsPair = {
       queue: { visibilityTimeoutSeconds: 60, messageRetentionSeconds: 345_600 },
@@ -143,7 +143,8 @@ describe('diagnose', () => {
     // Assess
     const messages = findings.map((f) => f.message).join('\n');
     expect(messages).toContain('has no redrive policy');
-    expect(messages).toContain('Job type "unrecoverable" may make 6 attempts');
+    expect(messages).toContain('maxReceiveCount is 4 on the');
+    expect(messages).not.toContain('may make 6 attempts');
     expect(messages).toContain('The DLQ keeps messages 345600 s, no longer than the queue');
   });
 
