@@ -57,9 +57,8 @@ export const MONITOR_SCHEDULE_RETRY_ATTEMPTS = 3;
  * - item reads and conditional writes on the job table and queries on its index (its state
  *   items, lost-job rescue, releasing the keys of lost jobs);
  * - `sqs:SendMessage` on every job queue and DLQ: the lost-job rescue sends a lost attempt's
- *   stored envelope back to its queue, or the last attempt's to the DLQ. The queue transport
- *   it sends with is bundled whole, so `sqs:ChangeMessageVisibility` is granted on the same
- *   queues; without `sqs:ReceiveMessage` the monitor never holds a receipt handle to use it on.
+ *   stored envelope back to its queue, or the last attempt's to the DLQ (with a send-only
+ *   client: nothing else of SQS).
  *
  * Its metrics go out as EMF log lines, so it needs no `cloudwatch:PutMetricData`. A run that
  * fails is not retried (the next run measures afresh; overlapping runs are wasted work), and
@@ -112,7 +111,7 @@ export class QueueMonitor extends Construct {
     fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge });
     fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage', 'sqs:ChangeMessageVisibility'],
+        actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
         resources: props.queues.flatMap((q) => [q.queue.queueArn, q.deadLetterQueue.queueArn]),
       }),
     );

@@ -125,9 +125,6 @@ function requiredFor(
       // The lost-job rescue sends a lost attempt's envelope back to its queue, or the last
       // attempt's to that queue's DLQ (any queue's jobs can be lost).
       if (action === 'sqs:SendMessage') return all([...queues, ...dlqs]);
-      // Bundled with the transport the rescue sends with; the monitor receives no message, so
-      // it holds no receipt handle to use it on: required on the queues it sends to only.
-      if (action === 'sqs:ChangeMessageVisibility') return all([...queues, ...dlqs]);
       if (action === 'cloudwatch:GetMetricData') return [{ resource: '*' }];
       return undefined;
     case 'notifier':

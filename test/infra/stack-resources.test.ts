@@ -380,7 +380,7 @@ describe('monitor', () => {
       expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
       {
         Effect: 'Allow',
-        Action: ['sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:SendMessage'],
+        Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
         Resource: expect.arrayContaining(queues.map((q) => ({ 'Fn::GetAtt': [q, 'Arn'] }))),
       },
       { Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },

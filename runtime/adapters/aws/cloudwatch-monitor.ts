@@ -19,7 +19,7 @@ import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
 import { createSqsQueueDepthSource } from './queue-stats-sqs.ts';
 import { createDynamoDbMonitorStateStore } from './queue-stats-state-dynamodb.ts';
 import { createDynamoDbClient, createSqsClient } from './sdk-clients.ts';
-import { createSqsQueueTransport } from './sqs-queue-transport.ts';
+import { createSqsMessageSender } from './sqs-message-sender.ts';
 
 /** Options for {@link createAwsMonitor}; everything but config and registry has a default. */
 export interface AwsMonitorOptions {
@@ -91,7 +91,7 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
       }),
       keys: createDynamoDbConcurrencyKeys({ client: dynamodb, tableName }),
       registry: options.registry,
-      transport: createSqsQueueTransport(sqs),
+      transport: createSqsMessageSender(sqs),
     },
     logger,
     ...(options.now ? { now: options.now } : {}),

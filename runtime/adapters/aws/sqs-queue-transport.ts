@@ -1,10 +1,10 @@
 import {
   ChangeMessageVisibilityCommand,
   SendMessageBatchCommand,
-  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { QueueTransport, SendEntry, SendOutcome } from '../../ports.ts';
+import { createSqsMessageSender } from './sqs-message-sender.ts';
 
 /**
  * The queue transport on SQS (or any SQS-compatible endpoint the client points at).
@@ -17,26 +17,7 @@ import type { QueueTransport, SendEntry, SendOutcome } from '../../ports.ts';
  */
 export function createSqsQueueTransport(sqs: SQSClient): QueueTransport {
   return {
-    async send(queueUrl, body, delaySeconds, attributes) {
-      const result = await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: body,
-          DelaySeconds: delaySeconds,
-          ...(attributes
-            ? {
-                MessageAttributes: Object.fromEntries(
-                  Object.entries(attributes).map(([name, value]) => [
-                    name,
-                    { DataType: 'String', StringValue: value },
-                  ]),
-                ),
-              }
-            : {}),
-        }),
-      );
-      return { messageId: result.MessageId ?? '' };
-    },
+    send: createSqsMessageSender(sqs).send,
     async sendBatch(queueUrl, entries: readonly SendEntry[]): Promise<SendOutcome[]> {
       const result = await sqs.send(
         new SendMessageBatchCommand({
