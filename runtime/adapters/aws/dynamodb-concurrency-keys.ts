@@ -6,6 +6,7 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
+import { isKeyHeld } from '../../concurrency-key-lifetime.ts';
 import { LIMITS } from '../../limits.ts';
 import type { ConcurrencyKeyStore } from '../../ports.ts';
 
@@ -37,10 +38,25 @@ export function createDynamoDbConcurrencyKeys(
   const TableName = options.tableName;
   const ReturnConsumedCapacity = options.onConsumedCapacity ? ('TOTAL' as const) : undefined;
   const key = (value: string) => ({ [TABLE_SCHEMA.partitionKey]: `KEY#${value}` });
+  /** Sends one conditional write: true when applied, false when its condition refused it. */
+  async function conditionalWrite(
+    send: () => Promise<{ ConsumedCapacity?: { CapacityUnits?: number } }>,
+  ): Promise<boolean> {
+    try {
+      const result = await send();
+      if (result.ConsumedCapacity?.CapacityUnits !== undefined) {
+        options.onConsumedCapacity?.(result.ConsumedCapacity.CapacityUnits);
+      }
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
   return {
-    async acquire(concurrencyKey, jobId, expiresAt, now) {
-      try {
-        const result = await doc.send(
+    acquire(concurrencyKey, jobId, expiresAt, now) {
+      return conditionalWrite(() =>
+        doc.send(
           new PutCommand({
             TableName,
             Item: { ...key(concurrencyKey), jobId, [TABLE_SCHEMA.ttlAttribute]: expiresAt },
@@ -55,15 +71,8 @@ export function createDynamoDbConcurrencyKeys(
             },
             ReturnConsumedCapacity,
           }),
-        );
-        if (result.ConsumedCapacity?.CapacityUnits !== undefined) {
-          options.onConsumedCapacity?.(result.ConsumedCapacity.CapacityUnits);
-        }
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
     async holder(concurrencyKey, now) {
       const result = await doc.send(
@@ -72,14 +81,11 @@ export function createDynamoDbConcurrencyKeys(
       const item = result.Item;
       if (!item || typeof item.jobId !== 'string') return undefined;
       const expires = item[TABLE_SCHEMA.ttlAttribute];
-      const over =
-        typeof expires === 'number' &&
-        (expires < now || expires > now + LIMITS.maxConcurrencyKeyLifetimeSeconds);
-      return over ? undefined : item.jobId;
+      return typeof expires === 'number' && !isKeyHeld(expires, now) ? undefined : item.jobId;
     },
     async abandon(concurrencyKey, jobId, now) {
-      try {
-        const result = await doc.send(
+      await conditionalWrite(() =>
+        doc.send(
           new PutCommand({
             TableName,
             Item: { ...key(concurrencyKey), jobId, [TABLE_SCHEMA.ttlAttribute]: now - 1 },
@@ -87,18 +93,12 @@ export function createDynamoDbConcurrencyKeys(
             ExpressionAttributeValues: { ':jobId': jobId },
             ReturnConsumedCapacity,
           }),
-        );
-        if (result.ConsumedCapacity?.CapacityUnits !== undefined) {
-          options.onConsumedCapacity?.(result.ConsumedCapacity.CapacityUnits);
-        }
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return;
-        throw error;
-      }
+        ),
+      );
     },
     async release(concurrencyKey, jobId) {
-      try {
-        const result = await doc.send(
+      await conditionalWrite(() =>
+        doc.send(
           new DeleteCommand({
             TableName,
             Key: key(concurrencyKey),
@@ -106,14 +106,8 @@ export function createDynamoDbConcurrencyKeys(
             ExpressionAttributeValues: { ':jobId': jobId },
             ReturnConsumedCapacity,
           }),
-        );
-        if (result.ConsumedCapacity?.CapacityUnits !== undefined) {
-          options.onConsumedCapacity?.(result.ConsumedCapacity.CapacityUnits);
-        }
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return;
-        throw error;
-      }
+        ),
+      );
     },
   };
 }

@@ -1,4 +1,4 @@
-import { LIMITS } from '../../limits.ts';
+import { isKeyHeld } from '../../concurrency-key-lifetime.ts';
 import type { ConcurrencyKeyStore } from '../../ports.ts';
 import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
 
@@ -42,11 +42,7 @@ export function createMemoryConcurrencyKeys(): MemoryConcurrencyKeyStore {
     async acquire(key, jobId, expiresAtEpochSeconds, nowEpochSeconds) {
       faults.throwIfArranged('acquire');
       const holder = holders.get(key);
-      const live =
-        holder &&
-        !(holder.expiresAtEpochSeconds < nowEpochSeconds) &&
-        !(holder.expiresAtEpochSeconds > nowEpochSeconds + LIMITS.maxConcurrencyKeyLifetimeSeconds);
-      if (live) return false;
+      if (holder && isKeyHeld(holder.expiresAtEpochSeconds, nowEpochSeconds)) return false;
       holders.set(key, { jobId, expiresAtEpochSeconds });
       return true;
     },
@@ -54,11 +50,9 @@ export function createMemoryConcurrencyKeys(): MemoryConcurrencyKeyStore {
     async holder(key, nowEpochSeconds) {
       faults.throwIfArranged('holder');
       const held = holders.get(key);
-      const live =
-        held &&
-        !(held.expiresAtEpochSeconds < nowEpochSeconds) &&
-        !(held.expiresAtEpochSeconds > nowEpochSeconds + LIMITS.maxConcurrencyKeyLifetimeSeconds);
-      return live ? held.jobId : undefined;
+      return held && isKeyHeld(held.expiresAtEpochSeconds, nowEpochSeconds)
+        ? held.jobId
+        : undefined;
     },
 
     async abandon(key, jobId, nowEpochSeconds) {
