@@ -1,5 +1,4 @@
 import {
-  GetQueueAttributesCommand,
   type QueueAttributeName,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -24,6 +23,7 @@ import {
   provisionTestResources,
   testConfig,
 } from '../support/emulated-resources.ts';
+import { queueCount, until } from '../support/queue-polling.ts';
 import { capturingMetrics } from '../support/test-jobs.ts';
 
 /** Attempts run per job id and attempt number, e.g. `runs.get(id)` → `[1, 2, 3]`. */
@@ -107,21 +107,7 @@ function faultySqs(queueUrl: () => string): SQSClient {
   return client;
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function count(url: string, attribute: QueueAttributeName): Promise<number> {
-  const result = await plainSqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [attribute] }),
-  );
-  return Number(result.Attributes?.[attribute] ?? 0);
-}
+const count = (url: string, attribute: QueueAttributeName) => queueCount(plainSqs, url, attribute);
 
 /** Every message of the job queue and its DLQ is gone: visible, in flight and delayed. */
 async function queuesSettled(dlqDepth: number): Promise<boolean> {

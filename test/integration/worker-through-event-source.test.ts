@@ -1,8 +1,4 @@
-import {
-  GetQueueAttributesCommand,
-  type QueueAttributeName,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { type QueueAttributeName, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceEnv } from '../../config/env.ts';
 import { startSqsEventSource } from '../../local/event-source/sqs-event-source.ts';
@@ -14,6 +10,7 @@ import {
   provisionTestResources,
   testConfig,
 } from '../support/emulated-resources.ts';
+import { queueCount, until as waitUntil } from '../support/queue-polling.ts';
 import { capturingMetrics, echo, flaky, testRegistry } from '../support/test-jobs.ts';
 
 const { sqs } = emulatorClients();
@@ -22,21 +19,8 @@ let resources: ProvisionedResources;
 let worker: ReturnType<typeof createWorker>;
 let source: Awaited<ReturnType<typeof startSqsEventSource>>;
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function count(url: string, attribute: QueueAttributeName): Promise<number> {
-  const result = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [attribute] }),
-  );
-  return Number(result.Attributes?.[attribute] ?? 0);
-}
+const until = (condition: () => Promise<boolean>) => waitUntil(condition, 20_000);
+const count = (url: string, attribute: QueueAttributeName) => queueCount(sqs, url, attribute);
 
 beforeAll(async () => {
   resources = await provisionTestResources(config);

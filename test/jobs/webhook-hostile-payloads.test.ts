@@ -20,18 +20,11 @@ import type { JobContext } from '../../runtime/job-definition.ts';
 import { OutboundRequestRefusedError } from '../../runtime/outbound/outbound-errors.ts';
 import { createOutboundHttp } from '../../runtime/outbound/outbound-http.ts';
 import { validatePayload } from '../../runtime/payload-schema.ts';
-import { startHttpSink } from '../support/http-sink.ts';
+import { httpSinkPool } from '../support/http-sink.ts';
 
-type Sink = Awaited<ReturnType<typeof startHttpSink>>;
-const open: Sink[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-async function sink(answer: Parameters<typeof startHttpSink>[0] = () => ({ status: 200 })) {
-  const server = await startHttpSink(answer);
-  open.push(server);
-  return server;
-}
+const sinks = httpSinkPool();
+afterEach(sinks.closeAll);
+const sink = sinks.start;
 
 function context(): JobContext {
   return {

@@ -2,19 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAddressPolicy, refusedAddressRule } from '../../runtime/outbound/address-policy.ts';
 import { OutboundRequestRefusedError } from '../../runtime/outbound/outbound-errors.ts';
 import { createOutboundHttp } from '../../runtime/outbound/outbound-http.ts';
-import { startHttpSink } from '../support/http-sink.ts';
+import { type HttpSink, httpSinkPool } from '../support/http-sink.ts';
 
-type Sink = Awaited<ReturnType<typeof startHttpSink>>;
-const open: Sink[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-
-async function sink(answer: Parameters<typeof startHttpSink>[0] = () => ({ status: 200 })) {
-  const server = await startHttpSink(answer);
-  open.push(server);
-  return server;
-}
+type Sink = HttpSink;
+const sinks = httpSinkPool();
+afterEach(sinks.closeAll);
+const sink = sinks.start;
 
 function portOf(server: Sink): string {
   return new URL(server.url).port;

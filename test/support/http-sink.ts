@@ -50,3 +50,33 @@ export async function startHttpSink(
       }),
   };
 }
+
+/** A sink started by {@link httpSinkPool}. */
+export type HttpSink = Awaited<ReturnType<typeof startHttpSink>>;
+
+/**
+ * Sinks a test file starts as it goes and closes together after each test.
+ *
+ * @example
+ * ```ts
+ * const sinks = httpSinkPool();
+ * afterEach(sinks.closeAll);
+ * const server = await sinks.start();
+ * ```
+ */
+export function httpSinkPool(): {
+  start(answer?: Parameters<typeof startHttpSink>[0]): Promise<HttpSink>;
+  closeAll(): Promise<void>;
+} {
+  const open: HttpSink[] = [];
+  return {
+    async start(answer = () => ({ status: 200 })) {
+      const server = await startHttpSink(answer);
+      open.push(server);
+      return server;
+    },
+    async closeAll() {
+      await Promise.all(open.splice(0).map((s) => s.close()));
+    },
+  };
+}
