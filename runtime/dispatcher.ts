@@ -45,6 +45,7 @@ import {
 } from './retry-transient.ts';
 import { runWithDeadline } from './run-with-deadline.ts';
 import { boundOutput, toStoredError } from './stored-error.ts';
+import { lostAttemptRetry } from './transition-records.ts';
 
 /** The fields of an SQS record the dispatcher reads (Lambda's SQSRecord fits). */
 export interface QueueMessage {
@@ -112,8 +113,10 @@ type Delivery = 'delete' | 'keep';
 /** Most successful outcomes written by one batch write (BatchExecuteStatement takes 25). */
 const RESULT_GROUP_MAX = 25;
 
-/** A message whose re-send failed comes back after this many seconds to finish it. */
-const RESEND_RETRY_SECONDS = 5;
+/** The message body to keep on the record (for onAborted, retry and redrive), if it fits. */
+function keptEnvelope(body: string): { envelope?: string } {
+  return Buffer.byteLength(body) <= LIMITS.maxStoredEnvelopeBytes ? { envelope: body } : {};
+}
 
 /** How far ahead of its `retryAt` a waiting job may be claimed (clock differences). */
 const DUE_TOLERANCE_MS = 1000;
@@ -215,10 +218,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       logger.warn('Could not send the job on; this message comes back soon to finish it', {
         job_id: envelope.id,
         queue: queue.name,
-        retry_in_seconds: RESEND_RETRY_SECONDS,
+        retry_in_seconds: REDELIVERY_AFTER_FAILURE_SECONDS,
         error,
       });
-      await hide(message, RESEND_RETRY_SECONDS, envelope.id);
+      await hide(message, REDELIVERY_AFTER_FAILURE_SECONDS, envelope.id);
       return 'keep';
     }
   }
@@ -345,9 +348,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
             deadLetteredAt: at,
             error: toStoredError(reason),
             messageId: message.messageId,
-            ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
-              ? { envelope: message.body }
-              : {}),
+            ...keptEnvelope(message.body),
             ...(concurrencyKey ? { concurrencyKey } : {}),
             expiresAt: 0,
           },
@@ -424,8 +425,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         await hide(message, (leaseEnd + lostGraceMs - at.getTime()) / 1000, current.id);
         return 'keep';
       }
-      const retry =
-        current.attempts < current.maxAttempts ? { retryAt: at.toISOString() } : undefined;
+      const retry = lostAttemptRetry(current, at.toISOString());
       const lost = await retryTransient(() =>
         store.markLost(current, leaseExpiredBefore(at), at.toISOString(), retry),
       );
@@ -709,6 +709,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return sendOn(message, envelope, 0, undefined);
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
+    const envelopeKept = keptEnvelope(message.body);
     const claimOnce = (firstDelivery: boolean) => {
       const startedAt = now();
       const claimToken = randomUUID();
@@ -723,9 +724,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           now: startedAt.toISOString(),
           messageId: message.messageId,
           ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
-          ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
-            ? { envelope: message.body }
-            : {}),
+          ...envelopeKept,
           claimToken,
           firstDelivery,
           dueBy: new Date(startedAt.getTime() + DUE_TOLERANCE_MS).toISOString(),

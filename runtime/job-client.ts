@@ -25,7 +25,7 @@ import {
 import { newJobId } from './job-id.ts';
 import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
-import { LIMITS } from './limits.ts';
+import { DEFAULT_CONCURRENCY_KEY_TTL_SECONDS, LIMITS } from './limits.ts';
 import { validatePayload } from './payload-schema.ts';
 import type { ConcurrencyKeyStore, DelayedDelivery, JobStore, QueueTransport } from './ports.ts';
 import { timeoutMisfit } from './queue-fit.ts';
@@ -139,7 +139,7 @@ function checkInteger(field: string, value: number | undefined, min: number, max
  */
 export function createJobClient(deps: JobClientDeps): JobClient {
   const now = deps.now ?? (() => new Date());
-  const keyTtl = deps.concurrencyKeyTtlSeconds ?? 86_400;
+  const keyTtl = deps.concurrencyKeyTtlSeconds ?? DEFAULT_CONCURRENCY_KEY_TTL_SECONDS;
   checkInteger('concurrencyKeyTtlSeconds', keyTtl, 1, LIMITS.maxConcurrencyKeyTtlSeconds);
   const knownQueues = Object.keys(deps.queues);
   let cancelDeps: JobCancelDeps | undefined;

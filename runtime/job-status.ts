@@ -75,7 +75,7 @@ export function isLostWillRetry(record: StatusFields): boolean {
 }
 
 /** What operators read for a lost attempt that runs again (CLI and dashboard). */
-export const LOST_WILL_RETRY_LABEL = 'lost, will retry';
+const LOST_WILL_RETRY_LABEL = 'lost, will retry';
 
 /**
  * The status as the CLI shows it: the status, with "(lost, will retry)" after a RETRYING whose

@@ -1,3 +1,11 @@
+/** One year: the longest delay or `runAt` accepted. */
+const MAX_DELAY_SECONDS = 31_536_000;
+/** 30 days: the longest safety-net lifetime of a concurrency key beyond its job's delay. */
+const MAX_CONCURRENCY_KEY_TTL_SECONDS = 2_592_000;
+
+/** A concurrency key's safety-net lifetime when the config names none: one day. */
+export const DEFAULT_CONCURRENCY_KEY_TTL_SECONDS = 86_400;
+
 /**
  * Hard limits on what lambda-jobs accepts, each with its reason. Exceeding one is a
  * {@link JobInputError} naming the field and the limit, raised before anything is sent.
@@ -8,17 +16,17 @@ export const LIMITS = {
   /** SQS DelaySeconds ceiling: 15 minutes. Longer delays go through EventBridge Scheduler. */
   maxSqsDelaySeconds: 900,
   /** One year: the longest delay or `runAt` accepted. */
-  maxDelaySeconds: 31_536_000,
+  maxDelaySeconds: MAX_DELAY_SECONDS,
   /** Characters in a concurrency key (it is part of a DynamoDB key, 2,048 bytes at most). */
   maxConcurrencyKeyLength: 512,
   /** A concurrency key's safety-net lifetime beyond its job's delay (`concurrencyKeyTtlSeconds`). */
-  maxConcurrencyKeyTtlSeconds: 2_592_000,
+  maxConcurrencyKeyTtlSeconds: MAX_CONCURRENCY_KEY_TTL_SECONDS,
   /**
    * The longest a concurrency key can be held: the longest delay plus the longest safety net.
    * A key item whose `expiresAt` lies further ahead was not written by an acquire (a producer
    * may write any value), and the next acquire treats it as free.
    */
-  maxConcurrencyKeyLifetimeSeconds: 31_536_000 + 2_592_000,
+  maxConcurrencyKeyLifetimeSeconds: MAX_DELAY_SECONDS + MAX_CONCURRENCY_KEY_TTL_SECONDS,
   /**
    * Job ids: 1–128 of `A-Z a-z 0-9 _ - : .` (cron firings use `<schedule>-<scheduled time>`,
    * so a retried delivery of one firing keeps its id).

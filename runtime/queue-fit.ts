@@ -10,7 +10,7 @@ export interface QueueRunLimits {
 }
 
 /** The longest job timeout a queue's worker can run, whole seconds. */
-export function longestTimeoutSeconds(limits: QueueRunLimits): number {
+function longestTimeoutSeconds(limits: QueueRunLimits): number {
   return Math.floor((limits.functionTimeoutMs - limits.marginMs) / 1000);
 }
 

@@ -5,6 +5,7 @@ import type {
   AttemptResult,
   ClaimRequest,
   LostAttempt,
+  LostAttemptRetry,
   SuccessfulAttempt,
 } from './ports.ts';
 
@@ -165,4 +166,42 @@ export function lostAttemptError(attempt: LostAttempt, willRetry: boolean): Stor
     name: JOB_LOST_ERROR_NAME,
     message: `attempt ${attempt.attempts} lost: lease expired at ${lease} with no outcome recorded (worker crash, out of memory, hard timeout, or a store error); ${willRetry ? 'it will be retried' : 'no attempts left'}`,
   };
+}
+
+/**
+ * How a lost attempt goes on (plain.jobs): retried at once while attempts remain, else none
+ * (the lost attempt is the last, and terminal). The rule of both rescues, the monitor's sweep
+ * and a redelivery that finds the attempt past its lease.
+ *
+ * @example
+ * ```ts
+ * await store.markLost(record, expiredBefore, at, lostAttemptRetry(record, at));
+ * ```
+ */
+export function lostAttemptRetry(
+  record: Pick<JobRecord, 'attempts' | 'maxAttempts'>,
+  at: string,
+): LostAttemptRetry | undefined {
+  return record.attempts < record.maxAttempts ? { retryAt: at } : undefined;
+}
+
+/**
+ * Whether `current`, which refused `markLost`, already holds that very write (an earlier try,
+ * applied, its answer lost): the status it writes (RETRYING or LOST), the same attempt and
+ * `endedAt`.
+ *
+ * @example
+ * ```ts
+ * if (isEarlierTryOfLost(attempt, 'LOST', now, current)) return current;
+ * ```
+ */
+export function isEarlierTryOfLost(
+  attempt: AttemptRef,
+  status: JobRecord['status'],
+  now: string,
+  current: JobRecord,
+): boolean {
+  return (
+    current.status === status && current.attempts === attempt.attempts && current.endedAt === now
+  );
 }

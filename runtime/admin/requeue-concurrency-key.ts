@@ -7,11 +7,9 @@
  */
 import { salvageConcurrencyKey } from '../envelope.ts';
 import type { JobRecord } from '../job-record.ts';
+import { DEFAULT_CONCURRENCY_KEY_TTL_SECONDS } from '../limits.ts';
 import type { ConcurrencyKeyStore } from '../ports.ts';
 import { ConcurrencyKeyHeldError } from './admin-errors.ts';
-
-/** How long a key taken back is held at most (a safety net, as an enqueue's): one day. */
-export const REQUEUE_KEY_TTL_SECONDS = 86_400;
 
 /** The key a job's record or message names, if any. */
 export function concurrencyKeyOf(
@@ -47,7 +45,8 @@ export async function takeConcurrencyKeyBack(
   },
 ): Promise<boolean> {
   const nowSeconds = Math.floor(request.now.getTime() / 1000);
-  const expires = nowSeconds + REQUEUE_KEY_TTL_SECONDS;
+  // Held at most as long as an enqueue's key without a configured lifetime (a safety net).
+  const expires = nowSeconds + DEFAULT_CONCURRENCY_KEY_TTL_SECONDS;
   // Twice: a holder that finishes between the refused acquire and the read frees the key.
   for (let tries = 0; tries < 2; tries++) {
     if (await keys.acquire(request.key, request.jobId, expires, nowSeconds)) return true;

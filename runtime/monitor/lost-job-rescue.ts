@@ -23,6 +23,7 @@ import { JobStatus } from '../job-status.ts';
 import type { ConcurrencyKeyStore, JobStore, QueueTransport } from '../ports.ts';
 import type { JobRegistry } from '../registry.ts';
 import { retryTransient } from '../retry-transient.ts';
+import { lostAttemptRetry } from '../transition-records.ts';
 import { MONITOR_LOG_MESSAGES } from './monitor-log.ts';
 import type { MonitoredQueue } from './monitor-ports.ts';
 
@@ -155,9 +156,9 @@ export async function rescueLostJobs(
   );
   const rescued: JobRecord[] = [];
   let failed = 0;
+  const at = now.toISOString();
   for (const candidate of expired) {
-    const at = now.toISOString();
-    const retry = candidate.attempts < candidate.maxAttempts ? { retryAt: at } : undefined;
+    const retry = lostAttemptRetry(candidate, at);
     let lost: JobRecord | null;
     try {
       lost = await retryTransient(() => deps.store.markLost(candidate, expiredBefore, at, retry));

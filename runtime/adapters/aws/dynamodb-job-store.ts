@@ -34,6 +34,7 @@ import {
   claimedRecord,
   indexSortInstant,
   isEarlierTryOfClaim,
+  isEarlierTryOfLost,
   isEarlierTryOfOutcome,
   lostAttemptError,
 } from '../../transition-records.ts';
@@ -541,11 +542,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         // A retried write whose first try was applied (its response lost) finds its own outcome.
         const current = error.Item ? toRecord(unmarshall(error.Item)) : undefined;
-        const ours =
-          current?.status === status &&
-          current.attempts === attempt.attempts &&
-          current.endedAt === now;
-        return ours ? current : null;
+        return current && isEarlierTryOfLost(attempt, status, now, current) ? current : null;
       }
     },
 

@@ -20,6 +20,7 @@ import {
   claimedRecord,
   indexSortInstant,
   isEarlierTryOfClaim,
+  isEarlierTryOfLost,
   isEarlierTryOfOutcome,
   isRunningAttempt,
   lostAttemptError,
@@ -228,11 +229,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       faults.throwIfArranged('markLost');
       const status = retry ? Status.RETRYING : Status.LOST;
       const current = read(attempt.id);
-      if (
-        current?.status === status &&
-        current.attempts === attempt.attempts &&
-        current.endedAt === now
-      ) {
+      if (current && isEarlierTryOfLost(attempt, status, now, current)) {
         return current; // a repeat of this very write, whose first answer was lost
       }
       if (
