@@ -19,6 +19,11 @@ export interface WebhookSecrets {
   headerValue(id: string, url: URL): Promise<string>;
 }
 
+/** `record[id]` if `id` is the record's own key (a payload's `__proto__` or `toString` is not). */
+function ownEntry<T>(record: Readonly<Record<string, T>>, id: string): T | undefined {
+  return Object.hasOwn(record, id) ? record[id] : undefined;
+}
+
 /**
  * True when `url` is under `prefix`: same scheme, host and port, and its path starts with the
  * prefix's path at a segment boundary (`https://b.example.com/hooks` covers `/hooks` and
@@ -44,7 +49,7 @@ export function isUnderDestination(url: URL, prefix: string): boolean {
  */
 export function localSecretResolver(values: Readonly<Record<string, string>>): SecretResolver {
   return async (name) => {
-    const value = Object.hasOwn(values, name) ? values[name] : undefined;
+    const value = ownEntry(values, name);
     if (value === undefined || value === '') {
       throw new Error('no local value in dev.secretValues');
     }
@@ -88,9 +93,7 @@ export function createWebhookSecrets(
   return {
     async signingSecrets(keyId, url) {
       const what = `signing key "${keyId}"`;
-      const key = Object.hasOwn(webhooks.signingKeys, keyId)
-        ? webhooks.signingKeys[keyId]
-        : undefined;
+      const key = ownEntry(webhooks.signingKeys, keyId);
       if (!key) throw new WebhookSecretRefusedError(`${what} is not configured`);
       allowed(what, key.destinations, url);
       const names = [key.secret, ...(key.previousSecrets ?? [])];
@@ -98,9 +101,7 @@ export function createWebhookSecrets(
     },
     async headerValue(id, url) {
       const what = `secret header "${id}"`;
-      const header = Object.hasOwn(webhooks.secretHeaders, id)
-        ? webhooks.secretHeaders[id]
-        : undefined;
+      const header = ownEntry(webhooks.secretHeaders, id);
       if (!header) throw new WebhookSecretRefusedError(`${what} is not configured`);
       allowed(what, header.destinations, url);
       return read(what, header.secret);

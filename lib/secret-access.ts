@@ -5,7 +5,7 @@ import type { WebhooksConfig } from '../config/config-types.ts';
 
 /**
  * Every Secrets Manager secret the webhook configuration names (signing keys, their previous
- * secrets, secret headers), each once: exactly what the workers may read.
+ * secrets, secret headers), possibly repeated: the stack grants each once.
  *
  * @example `webhookSecretNames(config.webhooks) // ['shop/partner-b-signing', …]`
  */
@@ -17,7 +17,7 @@ export function webhookSecretNames(webhooks: WebhooksConfig): string[] {
     ]),
     ...Object.values(webhooks.secretHeaders).map((header) => header.secret),
   ];
-  return [...new Set(names)];
+  return names;
 }
 
 /**

@@ -122,6 +122,16 @@ async function defaultRegistry(): Promise<JobRegistry> {
 }
 
 /**
+ * The address to open: `url` with the session token in its fragment, when there is one (a
+ * fragment never reaches a server or its logs).
+ *
+ * @example `dashboardOpenUrl('http://127.0.0.1:8787', token) // 'http://127.0.0.1:8787/#token=…'`
+ */
+export function dashboardOpenUrl(url: string, token: string | undefined): string {
+  return token ? `${url.replace(/\/+$/, '')}/#token=${token}` : url;
+}
+
+/**
  * Starts the dashboard on 127.0.0.1.
  *
  * @example
@@ -234,7 +244,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   return {
     url,
     token,
-    openUrl: `${url}/#token=${token}`,
+    openUrl: dashboardOpenUrl(url, token),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

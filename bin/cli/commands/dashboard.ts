@@ -1,12 +1,7 @@
-import { startDashboard } from '../../../local/dashboard/start-dashboard.ts';
+import { dashboardOpenUrl, startDashboard } from '../../../local/dashboard/start-dashboard.ts';
 import { EXIT } from '../cli-errors.ts';
 import { type Command, printJson } from '../command-context.ts';
 import { parseWholeFlag } from '../flag-values.ts';
-
-/** The address to open: with the session token in its fragment, when there is one. */
-function dashboardOpenUrl(url: string, token: string | undefined): string {
-  return token ? `${url.replace(/\/+$/, '')}/#token=${token}` : url;
-}
 
 /**
  * `lambda-jobs dashboard [--port N]`: the dashboard over the target's admin, until Ctrl-C. It
