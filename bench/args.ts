@@ -1,4 +1,4 @@
-import { LambdaJobsError } from '../runtime/errors.ts';
+import { LambdaJobsError } from '../packages/lambda-jobs/src/runtime/errors.ts';
 
 /** The benchmarks `npm run bench` knows, in the order it runs them. */
 export const BENCHMARKS = ['cost', 'throughput', 'cold-start', 'monitor'] as const;

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { defineConfig } from '../config/define-config.ts';
-import { ENVELOPE_VERSION, serializeEnvelope } from '../runtime/envelope.ts';
-import { defineJob } from '../runtime/job-definition.ts';
-import { newJobId } from '../runtime/job-id.ts';
-import { createRegistry } from '../runtime/registry.ts';
+import type { LambdaJobsConfig } from '../packages/lambda-jobs/src/config/config-types.ts';
+import { defineConfig } from '../packages/lambda-jobs/src/config/define-config.ts';
+import {
+  ENVELOPE_VERSION,
+  serializeEnvelope,
+} from '../packages/lambda-jobs/src/runtime/envelope.ts';
+import { defineJob } from '../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { newJobId } from '../packages/lambda-jobs/src/runtime/job-id.ts';
+import { createRegistry } from '../packages/lambda-jobs/src/runtime/registry.ts';
 
 /** The trivial job's payload: a number to double. */
 export const trivialPayload = z.object({ n: z.number().int() });

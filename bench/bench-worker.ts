@@ -2,15 +2,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { ENV } from '../config/env.ts';
-import { createWorker, type Worker } from '../runtime/adapters/aws/aws-job-runtime.ts';
-import type { JobClient } from '../runtime/job-client.ts';
+import type { LambdaJobsConfig } from '../packages/lambda-jobs/src/config/config-types.ts';
+import { ENV } from '../packages/lambda-jobs/src/config/env.ts';
+import {
+  createWorker,
+  type Worker,
+} from '../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import type { JobClient } from '../packages/lambda-jobs/src/runtime/job-client.ts';
 import {
   createJobMetrics,
   type JobMetricsRecorder,
   type JobOutcome,
-} from '../runtime/observability/job-metrics.ts';
+} from '../packages/lambda-jobs/src/runtime/observability/job-metrics.ts';
 import { BENCH_QUEUE, benchRegistry, trivialJob } from './bench-jobs.ts';
 
 /** A metrics recorder that also counts outcomes, to check every job ran exactly once. */

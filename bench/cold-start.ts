@@ -4,7 +4,7 @@ import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { ENV } from '../config/env.ts';
+import { ENV } from '../packages/lambda-jobs/src/config/env.ts';
 import { checkRatio, type GoalCheck } from './cost-model.ts';
 import type { Progress } from './pipeline.ts';
 import { median } from './statistics.ts';

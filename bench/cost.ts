@@ -1,6 +1,6 @@
-import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { createAwsJobRuntime } from '../runtime/adapters/aws/aws-job-runtime.ts';
-import type { TrackingLevel } from '../runtime/tracking-level.ts';
+import type { LambdaJobsConfig } from '../packages/lambda-jobs/src/config/config-types.ts';
+import { createAwsJobRuntime } from '../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import type { TrackingLevel } from '../packages/lambda-jobs/src/runtime/tracking-level.ts';
 import { BENCH_QUEUE, benchConfig, benchRegistry, trivialEnvelopeBodies } from './bench-jobs.ts';
 import { createBenchWorker, enqueueTrivialJobs } from './bench-worker.ts';
 import {

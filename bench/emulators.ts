@@ -6,12 +6,18 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { resourceEnv } from '../config/env.ts';
-import { startDynamoDbEmulator } from '../local/dynamodb-emulator.ts';
-import { type ProvisionedResources, provisionResources } from '../local/provision-resources.ts';
-import { startSqsEmulator } from '../local/sqs-emulator.ts';
-import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
+import type { LambdaJobsConfig } from '../packages/lambda-jobs/src/config/config-types.ts';
+import { resourceEnv } from '../packages/lambda-jobs/src/config/env.ts';
+import { startDynamoDbEmulator } from '../packages/lambda-jobs/src/local/dynamodb-emulator.ts';
+import {
+  type ProvisionedResources,
+  provisionResources,
+} from '../packages/lambda-jobs/src/local/provision-resources.ts';
+import { startSqsEmulator } from '../packages/lambda-jobs/src/local/sqs-emulator.ts';
+import {
+  createDynamoDbClient,
+  createSqsClient,
+} from '../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
 import { countRequests, type RequestCounter } from './request-counter.ts';
 
 /** The local emulators the benchmarks run against, started once per bench run. */

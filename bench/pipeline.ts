@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { QueueConfig } from '../config/config-types.ts';
-import type { SqsBatchHandler } from '../local/event-source/event-source-options.ts';
-import { startSqsEventSource } from '../local/event-source/sqs-event-source.ts';
+import type { QueueConfig } from '../packages/lambda-jobs/src/config/config-types.ts';
+import type { SqsBatchHandler } from '../packages/lambda-jobs/src/local/event-source/event-source-options.ts';
+import { startSqsEventSource } from '../packages/lambda-jobs/src/local/event-source/sqs-event-source.ts';
 
 /** Where benchmark progress goes (stderr). */
 export type Progress = (line: string) => void;

@@ -5,7 +5,7 @@ import type {
   MetadataBearer,
   MiddlewareStack,
 } from '@smithy/types';
-import { TABLE_SCHEMA } from '../config/table-schema.ts';
+import { TABLE_SCHEMA } from '../packages/lambda-jobs/src/config/table-schema.ts';
 import { itemSizeBytes, writeUnitsForBytes } from './dynamodb-item-size.ts';
 
 /** SQS bills every 64 KB chunk of a request's payload as one request. */

@@ -3,9 +3,9 @@
  * their schema library and clients). Its init time is what lambda-jobs itself adds to the AWS
  * SDK clients; the rest of the worker's is the job code's.
  */
-import { config } from '../config/app-config.ts';
-import { createWorker } from '../runtime/adapters/aws/aws-job-runtime.ts';
-import { createRegistry } from '../runtime/registry.ts';
+import config from '../lambda-jobs.config.ts';
+import { createWorker } from '../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createRegistry } from '../packages/lambda-jobs/src/runtime/registry.ts';
 
 const worker = createWorker({ registry: createRegistry([]), config });
 

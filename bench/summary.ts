@@ -1,4 +1,4 @@
-import type { TrackingLevel } from '../runtime/tracking-level.ts';
+import type { TrackingLevel } from '../packages/lambda-jobs/src/runtime/tracking-level.ts';
 import {
   BUNDLE_NAMES,
   type BundleReport,

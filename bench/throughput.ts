@@ -1,5 +1,5 @@
 import type { SQSBatchResponse } from 'aws-lambda';
-import { createAwsJobRuntime } from '../runtime/adapters/aws/aws-job-runtime.ts';
+import { createAwsJobRuntime } from '../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import { BENCH_QUEUE, benchConfig, benchRegistry, trivialEnvelopeBodies } from './bench-jobs.ts';
 import { createBenchWorker, enqueueTrivialJobs } from './bench-worker.ts';
 import type { GoalCheck } from './cost-model.ts';

@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import './schema-messages.ts';
-import { defineJob } from '../runtime/job-definition.ts';
-import type { OutboundHttp } from '../runtime/outbound/outbound-http.ts';
+import { defineJob, type OutboundHttp } from 'lambda-jobs';
 
 export const reportPayload = z.object({
   reportId: z.string().check(z.minLength(1), z.maxLength(100)),

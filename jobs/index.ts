@@ -1,15 +1,19 @@
-import { config as appConfig } from '../config/app-config.ts';
-import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { createSecretResolver } from '../runtime/adapters/aws/secrets-manager-secrets.ts';
-import { createOutboundHttp } from '../runtime/outbound/outbound-http.ts';
-import { createRegistry, type JobRegistry } from '../runtime/registry.ts';
+import {
+  createOutboundHttp,
+  createRegistry,
+  isDevMode,
+  type JobRegistry,
+  type LambdaJobsConfig,
+} from 'lambda-jobs';
+import { createSecretResolver } from 'lambda-jobs/aws';
+import appConfig from '../lambda-jobs.config.ts';
 import { createGenerateReportJob } from './generate-report.ts';
 import { createWebhookJob } from './webhook.ts';
 import { createWebhookSecrets, localSecretResolver } from './webhook-secrets.ts';
 
 /**
  * Where the jobs run: `deployed` (Lambda; secrets from Secrets Manager, `outbound.allow` only)
- * or `dev` (`npm run dev`; secrets from `dev.secretValues`, plus `dev.outboundAllow`).
+ * or `dev` (dev mode; secrets from `dev.secretValues`, plus `dev.outboundAllow`).
  */
 export type AppJobsMode = 'deployed' | 'dev';
 
@@ -38,13 +42,18 @@ export function createAppJobs(mode: AppJobsMode, config: LambdaJobsConfig = appC
   return { webhook, generateReport, registry };
 }
 
-const deployed = createAppJobs('deployed');
+// Dev mode marks the process before it loads this module (`isDevMode()`): the jobs then read
+// secrets from `dev.secretValues` and may reach `dev.outboundAllow`.
+const jobs = createAppJobs(isDevMode() ? 'dev' : 'deployed');
 
-/** The `webhook` job, signing with the configured keys (Secrets Manager). */
-export const webhook = deployed.webhook;
+/** The `webhook` job, signing with the configured keys (Secrets Manager when deployed). */
+export const webhook = jobs.webhook;
 
 /** The `generate-report` job. */
-export const generateReport = deployed.generateReport;
+export const generateReport = jobs.generateReport;
 
-/** Every job type this app runs, as deployed. Workers, the monitor and the CLI share it. */
-export const registry = deployed.registry;
+/**
+ * Every job type this app runs (`registry` in lambda-jobs.config.ts): the workers, the monitor,
+ * dev mode and the CLI load it.
+ */
+export const registry = jobs.registry;

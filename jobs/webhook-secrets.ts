@@ -1,6 +1,5 @@
-import type { WebhooksConfig } from '../config/config-types.ts';
-import type { SecretResolver } from '../runtime/adapters/aws/secrets-manager-secrets.ts';
-import { RetryJobError, UnrecoverableJobError } from '../runtime/errors.ts';
+import { RetryJobError, UnrecoverableJobError, type WebhooksConfig } from 'lambda-jobs';
+import type { SecretResolver } from 'lambda-jobs/aws';
 
 /**
  * A payload named a signing key or secret header that configuration does not give it for this

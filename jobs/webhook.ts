@@ -1,10 +1,14 @@
+import {
+  defineJob,
+  isReservedHeaderName,
+  type OutboundHttp,
+  OutboundRequestRefusedError,
+  type OutboundResponse,
+  RetryJobError,
+  UnrecoverableJobError,
+  WEBHOOK_KEY_ID_PATTERN,
+} from 'lambda-jobs';
 import * as z from 'zod/mini';
-import { WEBHOOK_KEY_ID_PATTERN } from '../config/validate-config.ts';
-import { RetryJobError, UnrecoverableJobError } from '../runtime/errors.ts';
-import { defineJob } from '../runtime/job-definition.ts';
-import { OutboundRequestRefusedError } from '../runtime/outbound/outbound-errors.ts';
-import type { OutboundHttp, OutboundResponse } from '../runtime/outbound/outbound-http.ts';
-import { isReservedHeaderName } from '../runtime/outbound/reserved-headers.ts';
 import './schema-messages.ts';
 import type { WebhookSecrets } from './webhook-secrets.ts';
 import { JOB_ID_HEADER, SIGNATURE_HEADER, signWebhook } from './webhook-signature.ts';

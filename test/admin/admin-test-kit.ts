@@ -5,17 +5,20 @@
  */
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import type { QueueEndpoints } from '../../config/env.ts';
-import { resourceEnv } from '../../config/env.ts';
-import { createEmulatorOldestAgeSource } from '../../local/oldest-age-from-emulator.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker, type Worker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createAwsJobsAdmin } from '../../runtime/adapters/aws/aws-jobs-admin.ts';
-import type { JobsAdminService } from '../../runtime/admin/jobs-admin-service.ts';
-import { UnrecoverableJobError } from '../../runtime/errors.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import type { QueueEndpoints } from '../../packages/lambda-jobs/src/config/env.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import { createEmulatorOldestAgeSource } from '../../packages/lambda-jobs/src/local/oldest-age-from-emulator.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import {
+  createWorker,
+  type Worker,
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createAwsJobsAdmin } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-jobs-admin.ts';
+import type { JobsAdminService } from '../../packages/lambda-jobs/src/runtime/admin/jobs-admin-service.ts';
+import { UnrecoverableJobError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,

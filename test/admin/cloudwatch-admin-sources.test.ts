@@ -6,13 +6,13 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MONITOR_METRICS } from '../../config/metric-names.ts';
-import { createCloudWatchAlarmSource } from '../../runtime/adapters/aws/cloudwatch-alarms.ts';
-import { createCloudWatchMonitorHeartbeat } from '../../runtime/adapters/aws/cloudwatch-monitor-heartbeat.ts';
+import { MONITOR_METRICS } from '../../packages/lambda-jobs/src/config/metric-names.ts';
+import { createCloudWatchAlarmSource } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-alarms.ts';
+import { createCloudWatchMonitorHeartbeat } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-monitor-heartbeat.ts';
 import {
   createCloudWatchQueueSampleSource,
   samplePeriodSeconds,
-} from '../../runtime/adapters/aws/cloudwatch-queue-samples.ts';
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-queue-samples.ts';
 
 const cloudwatch = mockClient(CloudWatchClient);
 const client = new CloudWatchClient({ region: 'us-east-1' });

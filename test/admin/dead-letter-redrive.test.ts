@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryConcurrencyKeys } from '../../runtime/adapters/memory/memory-concurrency-keys.ts';
-import { createMemoryJobStore } from '../../runtime/adapters/memory/memory-job-store.ts';
-import type { QueueMessageAdmin, ReceivedMessage } from '../../runtime/admin/admin-ports.ts';
-import { redriveDeadLetters } from '../../runtime/admin/dead-letter-redrive.ts';
-import { countJobs } from '../../runtime/admin/job-counts.ts';
-import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
-import type { JobRecord } from '../../runtime/job-record.ts';
-import type { JobStatus } from '../../runtime/job-status.ts';
+import { createMemoryConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-concurrency-keys.ts';
+import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
+import type {
+  QueueMessageAdmin,
+  ReceivedMessage,
+} from '../../packages/lambda-jobs/src/runtime/admin/admin-ports.ts';
+import { redriveDeadLetters } from '../../packages/lambda-jobs/src/runtime/admin/dead-letter-redrive.ts';
+import { countJobs } from '../../packages/lambda-jobs/src/runtime/admin/job-counts.ts';
+import {
+  ENVELOPE_VERSION,
+  serializeEnvelope,
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
+import type { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 
 const queue = { name: 'default', url: 'q://default', dlqUrl: 'q://default-dlq' };
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose, type HealthFacts, needsAttention } from '../../runtime/admin/health-check.ts';
-import type { QueueOverview } from '../../runtime/admin/jobs-admin.ts';
-import type { QueueSettingsPair } from '../../runtime/admin/jobs-admin-service.ts';
+import {
+  diagnose,
+  type HealthFacts,
+  needsAttention,
+} from '../../packages/lambda-jobs/src/runtime/admin/health-check.ts';
+import type { QueueOverview } from '../../packages/lambda-jobs/src/runtime/admin/jobs-admin.ts';
+import type { QueueSettingsPair } from '../../packages/lambda-jobs/src/runtime/admin/jobs-admin-service.ts';
 import { adminRegistry, adminTestConfig } from './admin-test-kit.ts';
 
 const now = new Date('2026-11-22T10:00:00.000Z');

@@ -1,12 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JobMessageNotKeptError } from '../../runtime/admin/admin-errors.ts';
-import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
+import { JobMessageNotKeptError } from '../../packages/lambda-jobs/src/runtime/admin/admin-errors.ts';
+import {
+  ENVELOPE_VERSION,
+  serializeEnvelope,
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
 import {
   JobNotFoundError,
   JobStateConflictError,
   PayloadValidationError,
   UnknownQueueError,
-} from '../../runtime/errors.ts';
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
 import { type AdminScenario, broken, startAdminScenario } from './admin-test-kit.ts';
 
 describe('jobs admin: queues, lists, retry and cancel', () => {

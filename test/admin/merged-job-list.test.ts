@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryJobStore } from '../../runtime/adapters/memory/memory-job-store.ts';
-import { listJobsAcross } from '../../runtime/admin/merged-job-list.ts';
-import { JobInputError } from '../../runtime/errors.ts';
-import type { JobRecord } from '../../runtime/job-record.ts';
-import { ALL_STATUSES, type JobStatus } from '../../runtime/job-status.ts';
+import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
+import { listJobsAcross } from '../../packages/lambda-jobs/src/runtime/admin/merged-job-list.ts';
+import { JobInputError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
+import { ALL_STATUSES, type JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 
 const at = (second: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, second)).toISOString();
 

@@ -12,20 +12,23 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/config-error.ts';
-import { defineConfig } from '../../config/define-config.ts';
 import { createAppJobs } from '../../jobs/index.ts';
 import { WebhookSecretRefusedError } from '../../jobs/webhook-secrets.ts';
-import { type RunningDashboard, startDashboard } from '../../local/dashboard/start-dashboard.ts';
-import { createMemoryConcurrencyKeys } from '../../runtime/adapters/memory/memory-concurrency-keys.ts';
-import { createMemoryJobStore } from '../../runtime/adapters/memory/memory-job-store.ts';
-import { createMemoryQueueTransport } from '../../runtime/adapters/memory/memory-queue-transport.ts';
-import { JobInputError } from '../../runtime/errors.ts';
-import { createJobClient } from '../../runtime/job-client.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
-import { OutboundRequestRefusedError } from '../../runtime/outbound/outbound-errors.ts';
-import { validatePayload } from '../../runtime/payload-schema.ts';
-import { scheduleProblems } from '../../runtime/schedule-firing.ts';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
+import {
+  type RunningDashboard,
+  startDashboard,
+} from '../../packages/lambda-jobs/src/local/dashboard/start-dashboard.ts';
+import { createMemoryConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-concurrency-keys.ts';
+import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
+import { createMemoryQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-queue-transport.ts';
+import { JobInputError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { createJobClient } from '../../packages/lambda-jobs/src/runtime/job-client.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { OutboundRequestRefusedError } from '../../packages/lambda-jobs/src/runtime/outbound/outbound-errors.ts';
+import { validatePayload } from '../../packages/lambda-jobs/src/runtime/payload-schema.ts';
+import { scheduleProblems } from '../../packages/lambda-jobs/src/runtime/schedule-firing.ts';
 import { type AdminScenario, adminRegistry, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { devModeFolder, runCli } from '../cli/cli-test-kit.ts';
 import { emulatorClients } from '../support/emulated-resources.ts';

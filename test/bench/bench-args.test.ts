@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ARGS, parseBenchArgs } from '../../bench/args.ts';
 import { formatRatio, formatTable } from '../../bench/report.ts';
-import { LambdaJobsError } from '../../runtime/errors.ts';
+import { LambdaJobsError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
 
 describe('bench arguments and report', () => {
   it('defaults to every benchmark with 10,000 cost jobs', () => {

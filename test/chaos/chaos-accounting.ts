@@ -27,10 +27,14 @@
 import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { TABLE_SCHEMA } from '../../config/table-schema.ts';
-import { salvageJobId } from '../../runtime/envelope.ts';
-import type { JobRecord } from '../../runtime/job-record.ts';
-import { ALL_STATUSES, type JobStatus, JobStatus as Status } from '../../runtime/job-status.ts';
+import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
+import { salvageJobId } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
+import {
+  ALL_STATUSES,
+  type JobStatus,
+  JobStatus as Status,
+} from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import type { ChaosRun } from './chaos-run.ts';
 import type { InvocationState } from './invocation-freeze.ts';
 import type { AppliedStatusWrite } from './write-ledger.ts';

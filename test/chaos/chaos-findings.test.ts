@@ -17,18 +17,24 @@ import {
 } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { resourceEnv } from '../../config/env.ts';
-import { toSqsRecord } from '../../local/event-source/sqs-record.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createAwsJobRuntime, createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createDynamoDbConcurrencyKeys } from '../../runtime/adapters/aws/dynamodb-concurrency-keys.ts';
-import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
-import { createDynamoDbClient, createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
-import { createSqsQueueTransport } from '../../runtime/adapters/aws/sqs-queue-transport.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { rescueLostJobs } from '../../runtime/monitor/lost-job-rescue.ts';
-import type { JobStore } from '../../runtime/ports.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import { toSqsRecord } from '../../packages/lambda-jobs/src/local/event-source/sqs-record.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import {
+  createAwsJobRuntime,
+  createWorker,
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createDynamoDbConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
+import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import {
+  createDynamoDbClient,
+  createSqsClient,
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import { createSqsQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sqs-queue-transport.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { rescueLostJobs } from '../../packages/lambda-jobs/src/runtime/monitor/lost-job-rescue.ts';
+import type { JobStore } from '../../packages/lambda-jobs/src/runtime/ports.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { deliverOnce, fakeLambdaContext } from '../support/deliver-once.ts';
 import {
   emulatorClients,

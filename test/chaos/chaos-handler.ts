@@ -15,7 +15,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type {
   FailedInvocation,
   SqsBatchHandler,
-} from '../../local/event-source/event-source-options.ts';
+} from '../../packages/lambda-jobs/src/local/event-source/event-source-options.ts';
 import type { FaultPlan } from './fault-plan.ts';
 import { type InvocationState, runInInvocation } from './invocation-freeze.ts';
 

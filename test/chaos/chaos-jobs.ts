@@ -6,10 +6,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { DeferJobError, UnrecoverableJobError } from '../../runtime/errors.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
-import { createRegistry, type JobRegistry } from '../../runtime/registry.ts';
+import {
+  DeferJobError,
+  UnrecoverableJobError,
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import {
+  createRegistry,
+  type JobRegistry,
+} from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import {
   currentInvocation,
   hangForever,

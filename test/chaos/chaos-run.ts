@@ -4,7 +4,7 @@
  * converges, wait (bounded) for the pipeline to come to rest, stop.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JobStatus } from '../../runtime/job-status.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import type { ChaosSettings } from './chaos-settings.ts';
 import { type ChaosWiring, startChaosWiring } from './chaos-wiring.ts';
 import { type Expectations, planWorkload, sendWorkload, type Workload } from './chaos-workload.ts';

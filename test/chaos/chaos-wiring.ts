@@ -11,27 +11,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { defineConfig } from '../../config/define-config.ts';
-import { ENV } from '../../config/env.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
+import { ENV } from '../../packages/lambda-jobs/src/config/env.ts';
 import {
   type SqsEventSource,
   startSqsEventSource,
-} from '../../local/event-source/sqs-event-source.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
+} from '../../packages/lambda-jobs/src/local/event-source/sqs-event-source.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
 import {
   type AwsJobRuntime,
   createAwsJobRuntime,
   createWorker,
-} from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createDynamoDbConcurrencyKeys } from '../../runtime/adapters/aws/dynamodb-concurrency-keys.ts';
-import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
-import { createSqsQueueDepthSource } from '../../runtime/adapters/aws/queue-stats-sqs.ts';
-import { createDynamoDbMonitorStateStore } from '../../runtime/adapters/aws/queue-stats-state-dynamodb.ts';
-import { createDynamoDbClient, createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
-import { createSqsQueueTransport } from '../../runtime/adapters/aws/sqs-queue-transport.ts';
-import { createMonitor } from '../../runtime/monitor/create-monitor.ts';
-import type { JobOutcome } from '../../runtime/observability/job-metrics.ts';
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createDynamoDbConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
+import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import { createSqsQueueDepthSource } from '../../packages/lambda-jobs/src/runtime/adapters/aws/queue-stats-sqs.ts';
+import { createDynamoDbMonitorStateStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/queue-stats-state-dynamodb.ts';
+import {
+  createDynamoDbClient,
+  createSqsClient,
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import { createSqsQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sqs-queue-transport.ts';
+import { createMonitor } from '../../packages/lambda-jobs/src/runtime/monitor/create-monitor.ts';
+import type { JobOutcome } from '../../packages/lambda-jobs/src/runtime/observability/job-metrics.ts';
 import { emulatorClients, provisionTestResources } from '../support/emulated-resources.ts';
 import { type ChaosHandler, chaosHandler } from './chaos-handler.ts';
 import { createChaosJobs, createRunLedger, type RunLedger } from './chaos-jobs.ts';

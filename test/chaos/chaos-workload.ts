@@ -5,9 +5,9 @@
  * the status it must end with, is known before the first message is sent.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { serializeEnvelope } from '../../runtime/envelope.ts';
-import type { JobClient } from '../../runtime/job-client.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
+import { serializeEnvelope } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import type { JobClient } from '../../packages/lambda-jobs/src/runtime/job-client.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import {
   type createChaosJobs,
   type JobScript,

@@ -8,7 +8,7 @@
  * CI runs 1,000 jobs; `npm run test:chaos` runs 20,000 (CHAOS_JOBS). A summary goes to stderr.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JobStatus } from '../../runtime/job-status.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import { type Accounting, accountFor } from './chaos-accounting.ts';
 import { type ChaosRun, runChaos } from './chaos-run.ts';
 import { chaosSettings } from './chaos-settings.ts';

@@ -5,8 +5,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
-import { type JobStatus, JobStatus as Status } from '../../runtime/job-status.ts';
+import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import {
+  type JobStatus,
+  JobStatus as Status,
+} from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import type { ChaosWiring } from './chaos-wiring.ts';
 
 /** Statuses that still expect a worker or the monitor to act. */

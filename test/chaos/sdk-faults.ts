@@ -26,8 +26,8 @@ import type {
   MetadataBearer,
   MiddlewareStack,
 } from '@smithy/types';
-import { TABLE_SCHEMA } from '../../config/table-schema.ts';
-import { salvageJobId } from '../../runtime/envelope.ts';
+import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
+import { salvageJobId } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
 import type { FaultKind, FaultPlan, SdkFaultKind } from './fault-plan.ts';
 import { hangForever, isFrozen } from './invocation-freeze.ts';
 

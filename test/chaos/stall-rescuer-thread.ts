@@ -8,12 +8,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createDynamoDbConcurrencyKeys } from '../../runtime/adapters/aws/dynamodb-concurrency-keys.ts';
-import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
-import { createDynamoDbClient, createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
-import { createSqsQueueTransport } from '../../runtime/adapters/aws/sqs-queue-transport.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
-import { rescueLostJobs } from '../../runtime/monitor/lost-job-rescue.ts';
+import { createDynamoDbConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
+import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import {
+  createDynamoDbClient,
+  createSqsClient,
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import { createSqsQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sqs-queue-transport.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { rescueLostJobs } from '../../packages/lambda-jobs/src/runtime/monitor/lost-job-rescue.ts';
 import { createChaosJobs, createRunLedger } from './chaos-jobs.ts';
 import type { StallRequest, StallRescue, StallRescuerData } from './event-loop-stall.ts';
 import { type AppliedStatusWrite, statusWritesOf } from './write-ledger.ts';

@@ -7,8 +7,8 @@
  * BatchExecuteStatement count one by one: those its answer marks refused were not applied.
  */
 import type { MetadataBearer } from '@smithy/types';
-import { TABLE_SCHEMA } from '../../config/table-schema.ts';
-import { isJobStatus, type JobStatus } from '../../runtime/job-status.ts';
+import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
+import { isJobStatus, type JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import { currentInvocation, type InvocationState } from './invocation-freeze.ts';
 import type { MiddlewareStackOwner } from './sdk-faults.ts';
 

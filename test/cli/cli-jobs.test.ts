@@ -1,6 +1,9 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readDevState, writeDevState } from '../../local/dev-state-file.ts';
+import {
+  readDevState,
+  writeDevState,
+} from '../../packages/lambda-jobs/src/local/dev-state-file.ts';
 import { type AdminScenario, broken, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { devModeFolder, runCli } from './cli-test-kit.ts';
 

@@ -16,7 +16,7 @@ import {
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { STACK_OUTPUTS } from '../../config/stack-outputs.ts';
+import { STACK_OUTPUTS } from '../../packages/lambda-jobs/src/config/stack-outputs.ts';
 import { type AdminScenario, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { emptyProjectFolder, runCli } from './cli-test-kit.ts';
 

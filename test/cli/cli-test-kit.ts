@@ -6,9 +6,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CliIo } from '../../bin/cli/cli-io.ts';
-import { main } from '../../bin/cli/main.ts';
-import { writeDevState } from '../../local/dev-state-file.ts';
+import type { CliIo } from '../../packages/lambda-jobs/src/cli/cli-io.ts';
+import { main } from '../../packages/lambda-jobs/src/cli/main.ts';
+import { writeDevState } from '../../packages/lambda-jobs/src/local/dev-state-file.ts';
 import { type AdminScenario, adminRegistry, adminTestConfig } from '../admin/admin-test-kit.ts';
 
 /** What one CLI run did. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../bin/cli/command-line.ts';
+import { COMMANDS } from '../../packages/lambda-jobs/src/cli/command-line.ts';
 import { type AdminScenario, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { devModeFolder, emptyProjectFolder, runCli } from './cli-test-kit.ts';
 

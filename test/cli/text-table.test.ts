@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatFields, formatTable } from '../../bin/cli/text-table.ts';
+import { formatFields, formatTable } from '../../packages/lambda-jobs/src/cli/text-table.ts';
 
 describe('formatTable', () => {
   it('aligns columns, right-aligns numbers, shows missing cells as "-" and trims line ends', () => {

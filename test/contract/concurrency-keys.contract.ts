@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LIMITS } from '../../runtime/limits.ts';
-import type { ConcurrencyKeyStore } from '../../runtime/ports.ts';
+import { LIMITS } from '../../packages/lambda-jobs/src/runtime/limits.ts';
+import type { ConcurrencyKeyStore } from '../../packages/lambda-jobs/src/runtime/ports.ts';
 import { unique } from './job-store-fixtures.ts';
 
 const NOW = 1_900_000_000;

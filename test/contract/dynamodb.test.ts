@@ -1,11 +1,11 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_SCHEMA } from '../../config/table-schema.ts';
-import { createDynamoDbConcurrencyKeys } from '../../runtime/adapters/aws/dynamodb-concurrency-keys.ts';
-import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
-import type { JobRecord } from '../../runtime/job-record.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
-import { unlistedStatuses } from '../../runtime/tracking-level.ts';
+import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
+import { createDynamoDbConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
+import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { unlistedStatuses } from '../../packages/lambda-jobs/src/runtime/tracking-level.ts';
 import { emulatorClients, provisionTestResources } from '../support/emulated-resources.ts';
 import { describeConcurrencyKeysContract } from './concurrency-keys.contract.ts';
 import { describeJobStoreContract } from './job-store.contract.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { JobRecord, StoredError } from '../../runtime/job-record.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
-import type { ClaimRequest, JobStore } from '../../runtime/ports.ts';
+import type { JobRecord, StoredError } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import type { ClaimRequest, JobStore } from '../../packages/lambda-jobs/src/runtime/ports.ts';
 
 /** Records are kept this long in the contract's stores (any value would do; DynamoDB Local never expires). */
 export const CONTRACT_RETENTION_SECONDS = 3600;

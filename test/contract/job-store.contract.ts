@@ -1,8 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { JobInputError, JobNotFoundError, JobStateConflictError } from '../../runtime/errors.ts';
-import type { JobRecord } from '../../runtime/job-record.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
-import type { JobStore } from '../../runtime/ports.ts';
+import {
+  JobInputError,
+  JobNotFoundError,
+  JobStateConflictError,
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import type { JobStore } from '../../packages/lambda-jobs/src/runtime/ports.ts';
 import {
   at,
   CONTRACT_RETENTION_SECONDS,

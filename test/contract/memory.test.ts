@@ -1,8 +1,8 @@
-import { createMemoryConcurrencyKeys } from '../../runtime/adapters/memory/memory-concurrency-keys.ts';
+import { createMemoryConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-concurrency-keys.ts';
 import {
   createMemoryJobStore,
   type MemoryJobStore,
-} from '../../runtime/adapters/memory/memory-job-store.ts';
+} from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
 import { describeConcurrencyKeysContract } from './concurrency-keys.contract.ts';
 import { describeJobStoreContract } from './job-store.contract.ts';
 

@@ -3,19 +3,25 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { GetQueueAttributesCommand, type QueueAttributeName } from '@aws-sdk/client-sqs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { resourceEnv } from '../../config/env.ts';
-import { type RunningDashboard, startDashboard } from '../../local/dashboard/start-dashboard.ts';
-import { createDevMonitorSamples } from '../../local/dev-monitor-samples.ts';
-import { createEmulatorOldestAgeSource } from '../../local/oldest-age-from-emulator.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker, type Worker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createAwsJobsAdmin } from '../../runtime/adapters/aws/aws-jobs-admin.ts';
-import { createSqsQueueDepthSource } from '../../runtime/adapters/aws/queue-stats-sqs.ts';
-import { createDynamoDbMonitorStateStore } from '../../runtime/adapters/aws/queue-stats-state-dynamodb.ts';
-import type { JobsAdmin } from '../../runtime/admin/jobs-admin.ts';
-import { createMonitor } from '../../runtime/monitor/create-monitor.ts';
-import { createJobStoreCompletionSource } from '../../runtime/monitor/job-store-completions.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import {
+  type RunningDashboard,
+  startDashboard,
+} from '../../packages/lambda-jobs/src/local/dashboard/start-dashboard.ts';
+import { createDevMonitorSamples } from '../../packages/lambda-jobs/src/local/dev-monitor-samples.ts';
+import { createEmulatorOldestAgeSource } from '../../packages/lambda-jobs/src/local/oldest-age-from-emulator.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import {
+  createWorker,
+  type Worker,
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createAwsJobsAdmin } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-jobs-admin.ts';
+import { createSqsQueueDepthSource } from '../../packages/lambda-jobs/src/runtime/adapters/aws/queue-stats-sqs.ts';
+import { createDynamoDbMonitorStateStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/queue-stats-state-dynamodb.ts';
+import type { JobsAdmin } from '../../packages/lambda-jobs/src/runtime/admin/jobs-admin.ts';
+import { createMonitor } from '../../packages/lambda-jobs/src/runtime/monitor/create-monitor.ts';
+import { createJobStoreCompletionSource } from '../../packages/lambda-jobs/src/runtime/monitor/job-store-completions.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,

@@ -1,9 +1,12 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseSince } from '../../local/dashboard/api-parameters.ts';
-import { PAYLOAD_HIDDEN } from '../../local/dashboard/job-view.ts';
-import { type RunningDashboard, startDashboard } from '../../local/dashboard/start-dashboard.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
+import { parseSince } from '../../packages/lambda-jobs/src/local/dashboard/api-parameters.ts';
+import { PAYLOAD_HIDDEN } from '../../packages/lambda-jobs/src/local/dashboard/job-view.ts';
+import {
+  type RunningDashboard,
+  startDashboard,
+} from '../../packages/lambda-jobs/src/local/dashboard/start-dashboard.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import { testConfig } from '../support/emulated-resources.ts';
 import { dashboardRegistry } from './dashboard-test-jobs.ts';
 import { createFakeJobsAdmin, type FakeJobsAdmin, jobRecord } from './fake-jobs-admin.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { echo, flaky, unrecoverable } from '../support/test-jobs.ts';
 
 /** A job type that opts in to showing its payload in the dashboard. */

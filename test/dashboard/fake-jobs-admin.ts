@@ -6,10 +6,13 @@ import type {
   QueueOverview,
   QueueSample,
   RedriveOptions,
-} from '../../runtime/admin/jobs-admin.ts';
-import { JobNotFoundError, JobStateConflictError } from '../../runtime/errors.ts';
-import type { JobRecord } from '../../runtime/job-record.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
+} from '../../packages/lambda-jobs/src/runtime/admin/jobs-admin.ts';
+import {
+  JobNotFoundError,
+  JobStateConflictError,
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 
 /** A JobsAdmin over plain arrays, recording every call, for the server's unit tests. */
 export interface FakeJobsAdmin extends JobsAdmin {

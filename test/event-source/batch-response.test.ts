@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readBatchResponse } from '../../local/event-source/batch-response.ts';
+import { readBatchResponse } from '../../packages/lambda-jobs/src/local/event-source/batch-response.ts';
 
 const batch = new Set(['m-1', 'm-2', 'm-3']);
 

@@ -4,8 +4,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { describe, it } from 'vitest';
-import { startSqsEventSource } from '../../local/event-source/sqs-event-source.ts';
-import { JobInputError } from '../../runtime/errors.ts';
+import { startSqsEventSource } from '../../packages/lambda-jobs/src/local/event-source/sqs-event-source.ts';
+import { JobInputError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
 import {
   createTestQueue,
   eventually,

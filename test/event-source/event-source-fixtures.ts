@@ -8,11 +8,11 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import type { SqsEventSourceOptions } from '../../local/event-source/event-source-options.ts';
+import type { SqsEventSourceOptions } from '../../packages/lambda-jobs/src/local/event-source/event-source-options.ts';
 import {
   type SqsEventSource,
   startSqsEventSource,
-} from '../../local/event-source/sqs-event-source.ts';
+} from '../../packages/lambda-jobs/src/local/event-source/sqs-event-source.ts';
 
 /** A queue made for one test, with its dead-letter queue. */
 export interface TestQueue {

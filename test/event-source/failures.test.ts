@@ -1,11 +1,11 @@
 import { ChangeMessageVisibilityCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { describe, it } from 'vitest';
-import type { FailedInvocation } from '../../local/event-source/event-source-options.ts';
+import type { FailedInvocation } from '../../packages/lambda-jobs/src/local/event-source/event-source-options.ts';
 import {
   InvalidBatchResponseError,
   InvocationTimeoutError,
-} from '../../local/event-source/invocation-errors.ts';
+} from '../../packages/lambda-jobs/src/local/event-source/invocation-errors.ts';
 import {
   createTestQueue,
   eventually,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lambdaContext } from '../../local/event-source/lambda-context.ts';
+import { lambdaContext } from '../../packages/lambda-jobs/src/local/event-source/lambda-context.ts';
 
 describe('lambdaContext', () => {
   it('has the shape the Node.js runtime gives a handler', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toSqsRecord } from '../../local/event-source/sqs-record.ts';
+import { toSqsRecord } from '../../packages/lambda-jobs/src/local/event-source/sqs-record.ts';
 
 const source = { queueArn: 'arn:aws:sqs:us-east-1:000000000000:jobs', region: 'us-east-1' };
 

@@ -2,8 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseAlarmDescription, RUNBOOKS, runbookPath } from '../../config/alarm-descriptions.ts';
-import { findResource, synthesizeStack, testConfig } from './infra-fixtures.ts';
+import {
+  parseAlarmDescription,
+  RUNBOOKS,
+  runbookPath,
+} from '../../packages/lambda-jobs/src/config/alarm-descriptions.ts';
+import { findResource, NO_JOBS, synthesizeStack, testConfig } from './infra-fixtures.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -19,7 +23,7 @@ beforeAll(() => {
       queues: { default: {} },
       settings: { JOBS_DLQ_WARNING: 3 },
     })),
-    jobLimits: {},
+    registry: NO_JOBS,
   }));
 });
 

@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LambdaJobsStack } from '../../lib/lambda-jobs-stack.ts';
-import { addSecurityChecks } from '../../lib/security-checks.ts';
-import { CDK_JSON_CONTEXT, TEST_JOB_LIMITS, testConfig } from './infra-fixtures.ts';
+import { LambdaJobs } from '../../packages/lambda-jobs/src/cdk/lambda-jobs.ts';
+import { addSecurityChecks } from '../../packages/lambda-jobs/src/cdk/security-checks.ts';
+import { CDK_JSON_CONTEXT, testConfig, testProps } from './infra-fixtures.ts';
 
 /**
  * What `npm run synth` does: real esbuild bundles, cdk-nag on, into a cloud assembly. Written
@@ -21,14 +21,17 @@ let bundles: Map<string, string>;
 
 beforeAll(() => {
   const app = new App({ outdir, context: CDK_JSON_CONTEXT });
-  const stack = new LambdaJobsStack(app, 'shop', {
-    config: testConfig((input) => ({
-      ...input,
-      alerting: { emails: [], slackWebhookSecretName: 'shop/slack-webhook' },
-    })),
-    jobLimits: TEST_JOB_LIMITS,
-    recordingMarginSeconds: 2,
-  });
+  const stack = new Stack(app, 'shop');
+  new LambdaJobs(
+    stack,
+    'Jobs',
+    testProps({
+      config: testConfig((input) => ({
+        ...input,
+        alerting: { emails: [], slackWebhookSecretName: 'shop/slack-webhook' },
+      })),
+    }),
+  );
   addSecurityChecks(app);
   app.synth();
   const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function');

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { CfnManagedPolicy, CfnRole, IRole } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { JobQueue } from '../../lib/job-queue.ts';
-import type { LambdaJobsStack } from '../../lib/lambda-jobs-stack.ts';
+import type { JobQueue } from '../../packages/lambda-jobs/src/cdk/job-queue.ts';
+import type { LambdaJobs } from '../../packages/lambda-jobs/src/cdk/lambda-jobs.ts';
 import { type SynthesizedStack, synthesizeStack, testConfig } from './infra-fixtures.ts';
 import {
   grantedActions,
@@ -51,10 +51,10 @@ beforeAll(async () => {
     workerSecretNames: [WORKER_SECRET],
   });
   const [worker, monitor, notifier, operator] = await Promise.all([
-    sdkOperationsOf(path.join(ROOT, 'functions/worker.ts')),
-    sdkOperationsOf(path.join(ROOT, 'functions/monitor.ts')),
-    sdkOperationsOf(path.join(ROOT, 'functions/notifier.ts')),
-    sdkOperationsOf(path.join(ROOT, 'bin/cli/main.ts')),
+    sdkOperationsOf(synth.jobs.entries.worker),
+    sdkOperationsOf(synth.jobs.entries.monitor),
+    sdkOperationsOf(synth.jobs.entries.notifier),
+    sdkOperationsOf(path.join(ROOT, 'packages/lambda-jobs/src/cli/main.ts')),
   ]);
   operations = { worker, monitor, notifier, operator };
 }, 60_000);
@@ -78,11 +78,7 @@ function secretArn(stack: Stack, name: string): unknown {
  * The resources each action of a caller touches. An action with no rule here fails the test:
  * whoever adds a call decides which resource it touches, and grants exactly that.
  */
-function requiredFor(
-  stack: LambdaJobsStack,
-  caller: Caller,
-  action: string,
-): Required[] | undefined {
+function requiredFor(stack: LambdaJobs, caller: Caller, action: string): Required[] | undefined {
   const all = (arns: readonly string[]) => arns.map((arn) => ({ resource: resolve(arn) }));
   const queues = stack.queues.map((q) => q.queue.queueArn);
   const dlqs = stack.queues.map((q) => q.deadLetterQueue.queueArn);
@@ -108,7 +104,7 @@ function requiredFor(
     // Job code (run by workers, onAborted hooks run by the monitor's rescue and by `jobs
     // cancel`) reads the worker secrets; the notifier reads the Slack webhook.
     const name = caller.kind === 'notifier' ? SLACK_SECRET : WORKER_SECRET;
-    return [{ resource: secretArn(stack, name) }];
+    return [{ resource: secretArn(Stack.of(stack), name) }];
   }
   switch (caller.kind) {
     case 'worker': {
@@ -142,7 +138,7 @@ function requiredFor(
       ) {
         return all(dlqs);
       }
-      if (action === 'cloudformation:DescribeStacks') return all([stack.stackId]);
+      if (action === 'cloudformation:DescribeStacks') return all([Stack.of(stack).stackId]);
       // No resource-level permissions for these reads (AWS service authorization reference).
       if (
         action === 'cloudwatch:GetMetricData' ||
@@ -164,7 +160,7 @@ function denials(
   const problems: string[] = [];
   for (const op of derived) {
     for (const action of op.actions) {
-      const required = requiredFor(synth.stack, caller, action);
+      const required = requiredFor(synth.jobs, caller, action);
       if (required === undefined) {
         problems.push(
           `${op.command} needs ${action}: no resource rule for a ${caller.kind} in iam-coverage.test.ts`,
@@ -227,7 +223,7 @@ describe('IAM covers every AWS call the code can make', () => {
   });
 
   it('allows each worker every call its code can make, on its own resources', () => {
-    for (const queue of synth.stack.queues) {
+    for (const queue of synth.jobs.queues) {
       const statements = roleStatements(synth.template, roleId(queue.worker.role));
       expect(denials({ kind: 'worker', queue }, operations.worker, statements), queue.name).toEqual(
         [],
@@ -236,12 +232,12 @@ describe('IAM covers every AWS call the code can make', () => {
   });
 
   it('allows the monitor every call its code can make', () => {
-    const statements = roleStatements(synth.template, roleId(synth.stack.monitor.monitor.role));
+    const statements = roleStatements(synth.template, roleId(synth.jobs.monitor.monitor.role));
     expect(denials({ kind: 'monitor' }, operations.monitor, statements)).toEqual([]);
   });
 
   it('allows the Slack notifier every call its code can make', () => {
-    const notifier = synth.stack.slack.notifier!;
+    const notifier = synth.jobs.slack.notifier!;
     const statements = roleStatements(synth.template, roleId(notifier.role));
     expect(denials({ kind: 'notifier' }, operations.notifier, statements)).toEqual([]);
   });
@@ -249,20 +245,20 @@ describe('IAM covers every AWS call the code can make', () => {
   it('allows an operator holding the operator policy every call the CLI can make', () => {
     const statements = managedPolicyStatements(
       synth.template,
-      synth.stack.getLogicalId(synth.stack.operatorPolicy.node.defaultChild as CfnManagedPolicy),
+      synth.stack.getLogicalId(synth.jobs.operatorPolicy.node.defaultChild as CfnManagedPolicy),
     );
     expect(denials({ kind: 'operator' }, operations.operator, statements)).toEqual([]);
   });
 
   it('grants no function an action its code never calls', () => {
     const callers: [Caller, IRole, SdkOperation[]][] = [
-      ...synth.stack.queues.map((queue): [Caller, IRole, SdkOperation[]] => [
+      ...synth.jobs.queues.map((queue): [Caller, IRole, SdkOperation[]] => [
         { kind: 'worker', queue },
         queue.worker.role,
         operations.worker,
       ]),
-      [{ kind: 'monitor' }, synth.stack.monitor.monitor.role, operations.monitor],
-      [{ kind: 'notifier' }, synth.stack.slack.notifier!.role, operations.notifier],
+      [{ kind: 'monitor' }, synth.jobs.monitor.monitor.role, operations.monitor],
+      [{ kind: 'notifier' }, synth.jobs.slack.notifier!.role, operations.notifier],
     ];
     for (const [caller, role, derived] of callers) {
       const used = new Set(iamActionsOf(derived));

@@ -1,16 +1,31 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, type Environment, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { LambdaJobsConfig, LambdaJobsConfigInput } from '../../config/config-types.ts';
-import { defineConfig } from '../../config/define-config.ts';
-import type { QueueJobLimits } from '../../lib/job-limits.ts';
-import { LambdaJobsStack, type LambdaJobsStackProps } from '../../lib/lambda-jobs-stack.ts';
+import { registry as referenceRegistry } from '../../jobs/index.ts';
+import type { QueueJobLimits } from '../../packages/lambda-jobs/src/cdk/job-limits.ts';
+import {
+  LambdaJobs,
+  type LambdaJobsProps,
+} from '../../packages/lambda-jobs/src/cdk/lambda-jobs.ts';
+import type {
+  LambdaJobsConfig,
+  LambdaJobsConfigInput,
+} from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+
+/** No job types: for stacks whose queues no reference job type fits. */
+export const NO_JOBS = createRegistry([]);
+
+/** The repository root: the reference app's project root (its lock file, its jobs/). */
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Two queues: `default` with global thresholds, `slow` with its own, as a user would write. */
 export const TEST_CONFIG_INPUT: LambdaJobsConfigInput = {
   appName: 'shop',
+  registry: './jobs/index.ts',
   queues: {
     default: { batchSize: 10, maxConcurrency: 10, functionTimeoutSeconds: 60 },
     slow: {
@@ -62,17 +77,26 @@ export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
 
 export interface SynthesizedStack {
   readonly app: App;
-  readonly stack: LambdaJobsStack;
+  readonly stack: Stack;
+  readonly jobs: LambdaJobs;
   readonly template: Template;
 }
 
 /**
- * Builds a LambdaJobsStack and its template. Bundling is skipped (the assets are placeholders)
+ * The props a test stack gets: the test config and the reference app's job types (whose limits
+ * are {@link TEST_JOB_LIMITS}), from the repository root.
+ */
+export function testProps(props: Partial<LambdaJobsProps> = {}): LambdaJobsProps {
+  return { config: testConfig(), registry: referenceRegistry, projectRoot: REPO_ROOT, ...props };
+}
+
+/**
+ * Builds a stack holding one LambdaJobs construct (`Jobs`) and its template. Bundling is skipped (the assets are placeholders)
  * unless `bundle` is true, so a variant synthesizes in well under a second; cdk-nag runs as in
  * `npm run synth`, so a finding fails the synthesis.
  */
 export function synthesizeStack(
-  props: Partial<LambdaJobsStackProps> = {},
+  props: Partial<LambdaJobsProps> & { readonly env?: Environment } = {},
   options: { readonly bundle?: boolean; readonly stackName?: string } = {},
 ): SynthesizedStack {
   const app = new App({
@@ -81,13 +105,10 @@ export function synthesizeStack(
       ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
     },
   });
-  const stack = new LambdaJobsStack(app, options.stackName ?? 'shop', {
-    config: testConfig(),
-    jobLimits: TEST_JOB_LIMITS,
-    recordingMarginSeconds: 2,
-    ...props,
-  });
-  return { app, stack, template: Template.fromStack(stack) };
+  const { env, ...jobsProps } = props;
+  const stack = new Stack(app, options.stackName ?? 'shop', env ? { env } : {});
+  const jobs = new LambdaJobs(stack, 'Jobs', testProps(jobsProps));
+  return { app, stack, jobs, template: Template.fromStack(stack) };
 }
 
 /** cdk-nag AwsSolutions over a stack: the findings not acknowledged in code. */

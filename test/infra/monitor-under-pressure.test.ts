@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/config-error.ts';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
 import { findResource, synthesizeStack, testConfig } from './infra-fixtures.ts';
 
 /**

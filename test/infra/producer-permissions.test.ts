@@ -1,20 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_SCHEMA } from '../../config/table-schema.ts';
-import { LambdaJobsStack } from '../../lib/lambda-jobs-stack.ts';
-import { createAwsJobRuntime } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createSchedulerDelayedDelivery } from '../../runtime/adapters/aws/scheduler-delayed-delivery.ts';
-import { createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import { LambdaJobs } from '../../packages/lambda-jobs/src/cdk/lambda-jobs.ts';
+import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
+import { createAwsJobRuntime } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createSchedulerDelayedDelivery } from '../../packages/lambda-jobs/src/runtime/adapters/aws/scheduler-delayed-delivery.ts';
+import { createSqsClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
 import { provisionTestResources, testConfig } from '../support/emulated-resources.ts';
 import { echo, keyed, testRegistry } from '../support/test-jobs.ts';
-import { CDK_JSON_CONTEXT, testConfig as infraConfig, TEST_JOB_LIMITS } from './infra-fixtures.ts';
+import { CDK_JSON_CONTEXT, testProps } from './infra-fixtures.ts';
 import { isAllowed, roleStatements, type TemplateStatement } from './policy-evaluation.ts';
 import { actionsFor } from './sdk-operations.ts';
 
@@ -78,23 +78,21 @@ function recorder(sdkPackage: string): InitializeMiddleware<object, MetadataBear
   };
 }
 
-let stack: LambdaJobsStack;
+let stack: Stack;
+let jobs: LambdaJobs;
 let producer: TemplateStatement[];
 
 beforeAll(async () => {
   // Prepare: a stack with one producer bound, and the emulators' queues and table.
   const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  stack = new LambdaJobsStack(app, 'shop', {
-    config: infraConfig(),
-    jobLimits: TEST_JOB_LIMITS,
-    recordingMarginSeconds: 2,
-  });
+  stack = new Stack(app, 'shop');
+  jobs = new LambdaJobs(stack, 'Jobs', testProps());
   const fn = new LambdaFunction(stack, 'Producer', {
     runtime: Runtime.NODEJS_24_X,
     handler: 'index.handler',
     code: Code.fromInline('export const handler = async () => {};'),
   });
-  stack.bindEnqueue(fn);
+  jobs.bindEnqueue(fn);
   producer = roleStatements(
     Template.fromStack(stack),
     stack.getLogicalId(fn.role!.node.defaultChild as CfnRole),
@@ -174,7 +172,7 @@ describe('producer permissions (bindEnqueue)', () => {
         const required = action.startsWith('dynamodb:')
           ? [
               {
-                resource: resolve(stack.table.table.tableArn),
+                resource: resolve(jobs.table.table.tableArn),
                 context: {
                   'dynamodb:LeadingKeys': [call.partitionKey ?? ''],
                   'dynamodb:Attributes': call.attributes ?? [],
@@ -185,15 +183,15 @@ describe('producer permissions (bindEnqueue)', () => {
               },
             ]
           : action.startsWith('sqs:')
-            ? stack.queues.map((q) => ({ resource: resolve(q.queue.queueArn), context: {} }))
+            ? jobs.queues.map((q) => ({ resource: resolve(q.queue.queueArn), context: {} }))
             : action === 'iam:PassRole'
               ? [
                   {
-                    resource: resolve(stack.schedules.role.roleArn),
+                    resource: resolve(jobs.schedules.role.roleArn),
                     context: { 'iam:PassedToService': ['scheduler.amazonaws.com'] },
                   },
                 ]
-              : [{ resource: resolve(stack.schedules.delayedSchedulesArn), context: {} }];
+              : [{ resource: resolve(jobs.schedules.delayedSchedulesArn), context: {} }];
         for (const { resource, context } of required) {
           if (!isAllowed(producer, action, resource, context)) {
             problems.push(

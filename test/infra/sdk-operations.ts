@@ -81,6 +81,8 @@ async function bundle(entry: string): Promise<{ readonly code: string }> {
     mainFields: ['module', 'main'],
     // Lambda's Node 24 runtime provides the AWS SDK; the stack leaves it out of the bundle.
     external: ['@aws-sdk/*'],
+    // As the construct bundles inside this repository: the package from its sources.
+    conditions: ['lambda-jobs-source', 'module'],
     treeShaking: true,
     logLevel: 'silent',
   });
@@ -186,7 +188,7 @@ export function actionsFor(
  *
  * @example
  * ```ts
- * const ops = await sdkOperationsOf('functions/worker.ts');
+ * const ops = await sdkOperationsOf(jobs.entries.worker);
  * ops.flatMap((op) => op.actions); // ['dynamodb:GetItem', 'sqs:SendMessage', …]
  * ```
  */

@@ -5,17 +5,19 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../config/env.ts';
-import { TABLE_SCHEMA } from '../../config/table-schema.ts';
-import { LambdaJobsStack } from '../../lib/lambda-jobs-stack.ts';
-import { addSecurityChecks } from '../../lib/security-checks.ts';
+import { LambdaJobs } from '../../packages/lambda-jobs/src/cdk/lambda-jobs.ts';
+import { addSecurityChecks } from '../../packages/lambda-jobs/src/cdk/security-checks.ts';
+import { ENV } from '../../packages/lambda-jobs/src/config/env.ts';
+import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
 import {
   CDK_JSON_CONTEXT,
   findResource,
+  NO_JOBS,
   type SynthesizedStack,
   securityFindings,
   synthesizeStack,
   testConfig,
+  testProps,
 } from './infra-fixtures.ts';
 
 let plain: SynthesizedStack;
@@ -211,7 +213,7 @@ describe('secrets', () => {
 
   it('grants exactly the secrets the webhook config names: current, previous and header secrets', () => {
     // Prepare
-    const { stack, template } = synthesizeStack({
+    const { stack, jobs, template } = synthesizeStack({
       env: { account: '123456789012', region: 'eu-west-1' },
       config: testConfig((input) => ({
         ...input,
@@ -251,8 +253,8 @@ describe('secrets', () => {
     // rescue runs onAborted hooks), each listing the same four secrets and nothing else.
     expect(granted.map((g) => g.roles).sort()).toEqual(
       [
-        ...stack.queues.map((q) => [roleOf(q.worker.role)]),
-        [roleOf(stack.monitor.monitor.role)],
+        ...jobs.queues.map((q) => [roleOf(q.worker.role)]),
+        [roleOf(jobs.monitor.monitor.role)],
       ].sort(),
     );
     for (const { resource } of granted) {
@@ -372,11 +374,8 @@ describe('grant helpers for producers', () => {
   beforeAll(() => {
     // Prepare: a producer function in another stack of the same app.
     const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-    const jobs = new LambdaJobsStack(app, 'shop', {
-      config: testConfig(),
-      jobLimits: {},
-      recordingMarginSeconds: 2,
-    });
+    const jobsStack = new Stack(app, 'shop');
+    const jobs = new LambdaJobs(jobsStack, 'Jobs', testProps({ registry: NO_JOBS }));
     const api = new Stack(app, 'Api');
     const checkout = new LambdaFunction(api, 'Checkout', {
       runtime: Runtime.NODEJS_24_X,
@@ -387,7 +386,7 @@ describe('grant helpers for producers', () => {
     // Act
     jobs.bindEnqueue(checkout);
     producer = Template.fromStack(api);
-    jobsTemplate = Template.fromStack(jobs);
+    jobsTemplate = Template.fromStack(jobsStack);
   });
 
   it('allows sending to the job queues and writing QUEUED records and keys, nothing more', () => {

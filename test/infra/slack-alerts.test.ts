@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../config/env.ts';
-import { STACK_OUTPUTS } from '../../config/stack-outputs.ts';
+import { ENV } from '../../packages/lambda-jobs/src/config/env.ts';
+import { STACK_OUTPUTS } from '../../packages/lambda-jobs/src/config/stack-outputs.ts';
 import { findResource, synthesizeStack, testConfig } from './infra-fixtures.ts';
 
 let chatbot: Template;

@@ -1,8 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../config/env.ts';
-import { STACK_OUTPUTS } from '../../config/stack-outputs.ts';
-import { TABLE_SCHEMA } from '../../config/table-schema.ts';
+import { ENV } from '../../packages/lambda-jobs/src/config/env.ts';
+import { STACK_OUTPUTS } from '../../packages/lambda-jobs/src/config/stack-outputs.ts';
+import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
 import { findResource, synthesizeStack } from './infra-fixtures.ts';
 
 let template: Template;

@@ -1,12 +1,24 @@
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/config-error.ts';
-import type { LambdaJobsConfig, QueueConfig } from '../../config/config-types.ts';
-import { deploymentNames } from '../../lib/deployment-names.ts';
-import { type QueueJobLimits, summarizeJobLimits } from '../../lib/job-limits.ts';
-import { LambdaJobsStack } from '../../lib/lambda-jobs-stack.ts';
-import { type DeploymentCheckInput, deploymentProblems } from '../../lib/synth-checks.ts';
-import { CDK_JSON_CONTEXT, TEST_JOB_LIMITS, testConfig } from './infra-fixtures.ts';
+import { z } from 'zod';
+import { deploymentNames } from '../../packages/lambda-jobs/src/cdk/deployment-names.ts';
+import {
+  type QueueJobLimits,
+  summarizeJobLimits,
+} from '../../packages/lambda-jobs/src/cdk/job-limits.ts';
+import { LambdaJobs } from '../../packages/lambda-jobs/src/cdk/lambda-jobs.ts';
+import {
+  type DeploymentCheckInput,
+  deploymentProblems,
+} from '../../packages/lambda-jobs/src/cdk/synth-checks.ts';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
+import type {
+  LambdaJobsConfig,
+  QueueConfig,
+} from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+import { CDK_JSON_CONTEXT, TEST_JOB_LIMITS, testConfig, testProps } from './infra-fixtures.ts';
 
 const valid = testConfig();
 
@@ -195,13 +207,17 @@ describe('synth-time checks', () => {
     const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
     const config = withQueue('default', { visibilityTimeoutSeconds: 30 });
 
+    const importJob = defineJob({
+      type: 'import',
+      schema: z.object({}),
+      timeoutSeconds: 90,
+      run: () => undefined,
+    });
+    const stack = new Stack(app, 'shop');
+
     // Act
     const build = () =>
-      new LambdaJobsStack(app, 'shop', {
-        config,
-        jobLimits: limits({ maxJobTimeoutSeconds: 90, longestJobType: 'import' }),
-        recordingMarginSeconds: 2,
-      });
+      new LambdaJobs(stack, 'Jobs', testProps({ config, registry: createRegistry([importJob]) }));
 
     // Assess
     expect(build).toThrow(ConfigError);
@@ -209,6 +225,7 @@ describe('synth-time checks', () => {
       /queues\.default\.visibilityTimeoutSeconds = 30: must be at least 6 × functionTimeoutSeconds \(60\) \+ batchingWindowSeconds \(0\) = 360/,
     );
     expect(build).toThrow(/queues\.default\.functionTimeoutSeconds = 60: job timeouts must fit/);
+    expect(stack.node.children).toEqual([]);
   });
 });
 

@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { resourceEnv } from '../../config/env.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
-import { createDynamoDbClient } from '../../runtime/adapters/aws/sdk-clients.ts';
-import type { QueueMessage } from '../../runtime/dispatcher.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { newJobId } from '../../runtime/job-id.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import { createDynamoDbClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import type { QueueMessage } from '../../packages/lambda-jobs/src/runtime/dispatcher.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { fakeLambdaContext } from '../support/deliver-once.ts';
 import {
   emulatorClients,

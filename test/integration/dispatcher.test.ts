@@ -5,11 +5,11 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { resourceEnv } from '../../config/env.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { newJobId } from '../../runtime/job-id.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
 import { deliverOnce, fakeLambdaContext } from '../support/deliver-once.ts';
 import {
   emulatorClients,

@@ -2,14 +2,14 @@ import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/cli
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { resourceEnv } from '../../config/env.ts';
-import { TABLE_SCHEMA } from '../../config/table-schema.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { newJobId } from '../../runtime/job-id.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,

@@ -9,13 +9,14 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SNSEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { config } from '../../config/app-config.ts';
-import { ENV } from '../../config/env.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import config from '../../lambda-jobs.config.ts';
+import { ENV } from '../../packages/lambda-jobs/src/config/env.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createSqsClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
 import { captureJsonOutput } from '../monitor/monitor-test-kit.ts';
 import { BACKLOG_CRITICAL, snsEvent } from '../notifier/alarm-notifications.ts';
 import { deliverOnce, fakeLambdaContext } from '../support/deliver-once.ts';
+import { referenceEntries } from '../support/deployed-entries.ts';
 import { provisionTestResources } from '../support/emulated-resources.ts';
 import { startHttpSink } from '../support/http-sink.ts';
 
@@ -76,7 +77,7 @@ function expectTagged(lines: readonly LogLine[], context: Context, coldStart: bo
 
 describe('log lines of the deployed handlers', () => {
   it('worker: each line carries the request id; only the first invocation is a cold start', async () => {
-    const { handler } = await import('../../functions/worker.ts');
+    const { handler } = await import(referenceEntries().worker);
     const sqs = createSqsClient();
     for (const coldStart of [true, false]) {
       // Prepare: a message that is not an envelope (rejected, logged as an error).
@@ -100,7 +101,7 @@ describe('log lines of the deployed handlers', () => {
   });
 
   it('monitor: each line of a run carries the request id', async () => {
-    const { handler } = await import('../../functions/monitor.ts');
+    const { handler } = await import(referenceEntries().monitor);
     for (const coldStart of [true, false]) {
       const context = fakeLambdaContext();
       const lines = await loggedDuring(() => handler(undefined, context));
@@ -109,7 +110,7 @@ describe('log lines of the deployed handlers', () => {
   });
 
   it('notifier: each line carries the request id', async () => {
-    const { handler } = await import('../../functions/notifier.ts');
+    const { handler } = await import('../../packages/lambda-jobs/src/handlers/notifier.ts');
     for (const coldStart of [true, false]) {
       const context = fakeLambdaContext();
       const event: SNSEvent = snsEvent([BACKLOG_CRITICAL]);

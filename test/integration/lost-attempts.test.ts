@@ -8,15 +8,15 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { resourceEnv } from '../../config/env.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createAwsJobsAdmin } from '../../runtime/adapters/aws/aws-jobs-admin.ts';
-import { createDynamoDbClient } from '../../runtime/adapters/aws/sdk-clients.ts';
-import { ConcurrencyKeyHeldError } from '../../runtime/admin/admin-errors.ts';
-import { UnrecoverableJobError } from '../../runtime/errors.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createAwsJobsAdmin } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-jobs-admin.ts';
+import { createDynamoDbClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import { ConcurrencyKeyHeldError } from '../../packages/lambda-jobs/src/runtime/admin/admin-errors.ts';
+import { UnrecoverableJobError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,

@@ -1,9 +1,9 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resourceEnv } from '../../config/env.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createDynamoDbClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createDynamoDbClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,

@@ -7,16 +7,19 @@ import {
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { resourceEnv } from '../../config/env.ts';
-import { startSqsEventSource } from '../../local/event-source/sqs-event-source.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
-import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
-import { DeferJobError, RetryJobError } from '../../runtime/errors.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { newJobId } from '../../runtime/job-id.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import { startSqsEventSource } from '../../packages/lambda-jobs/src/local/event-source/sqs-event-source.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createSqsClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import {
+  ENVELOPE_VERSION,
+  serializeEnvelope,
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import { DeferJobError, RetryJobError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { fakeLambdaContext } from '../support/deliver-once.ts';
 import {
   emulatorClients,

@@ -1,10 +1,10 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourceEnv } from '../../config/env.ts';
 import { createAppJobs } from '../../jobs/index.ts';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../jobs/webhook-signature.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,

@@ -1,10 +1,10 @@
 import { type QueueAttributeName, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourceEnv } from '../../config/env.ts';
-import { startSqsEventSource } from '../../local/event-source/sqs-event-source.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import type { JobStatus } from '../../runtime/job-status.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import { startSqsEventSource } from '../../packages/lambda-jobs/src/local/event-source/sqs-event-source.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import type { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import {
   emulatorClients,
   provisionTestResources,

@@ -6,7 +6,6 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineConfig } from '../../config/define-config.ts';
 import { createGenerateReportJob } from '../../jobs/generate-report.ts';
 import { createWebhookJob } from '../../jobs/webhook.ts';
 import {
@@ -15,11 +14,15 @@ import {
   localSecretResolver,
   WebhookSecretRefusedError,
 } from '../../jobs/webhook-secrets.ts';
-import { PayloadValidationError, RetryJobError } from '../../runtime/errors.ts';
-import type { JobContext } from '../../runtime/job-definition.ts';
-import { OutboundRequestRefusedError } from '../../runtime/outbound/outbound-errors.ts';
-import { createOutboundHttp } from '../../runtime/outbound/outbound-http.ts';
-import { validatePayload } from '../../runtime/payload-schema.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
+import {
+  PayloadValidationError,
+  RetryJobError,
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import type { JobContext } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { OutboundRequestRefusedError } from '../../packages/lambda-jobs/src/runtime/outbound/outbound-errors.ts';
+import { createOutboundHttp } from '../../packages/lambda-jobs/src/runtime/outbound/outbound-http.ts';
+import { validatePayload } from '../../packages/lambda-jobs/src/runtime/payload-schema.ts';
 import { httpSinkPool } from '../support/http-sink.ts';
 
 const sinks = httpSinkPool();

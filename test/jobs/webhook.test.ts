@@ -1,13 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defineConfig } from '../../config/define-config.ts';
 import { createWebhookJob, retryAfterSeconds } from '../../jobs/webhook.ts';
 import { createWebhookSecrets, localSecretResolver } from '../../jobs/webhook-secrets.ts';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../jobs/webhook-signature.ts';
-import { RetryJobError, UnrecoverableJobError } from '../../runtime/errors.ts';
-import type { JobContext } from '../../runtime/job-definition.ts';
-import { createOutboundHttp } from '../../runtime/outbound/outbound-http.ts';
-import { validatePayload } from '../../runtime/payload-schema.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
+import {
+  RetryJobError,
+  UnrecoverableJobError,
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import type { JobContext } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { createOutboundHttp } from '../../packages/lambda-jobs/src/runtime/outbound/outbound-http.ts';
+import { validatePayload } from '../../packages/lambda-jobs/src/runtime/payload-schema.ts';
 import { type ReceivedRequest, startHttpSink } from '../support/http-sink.ts';
 
 /** Config with signing key `partnerB` and secret header `partnerBToken`, both for `destination`. */

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueThresholds } from '../../config/config-types.ts';
-import { defineConfig } from '../../config/define-config.ts';
+import type { QueueThresholds } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
 import {
   backlogCounts,
   estimateDrainSeconds,
   evaluateQueue,
   levelFor,
-} from '../../runtime/monitor/backlog-evaluation.ts';
-import { BacklogLevel } from '../../runtime/monitor/monitor-ports.ts';
+} from '../../packages/lambda-jobs/src/runtime/monitor/backlog-evaluation.ts';
+import { BacklogLevel } from '../../packages/lambda-jobs/src/runtime/monitor/monitor-ports.ts';
 
 const now = new Date('2026-11-22T10:00:00.000Z');
 const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000).toISOString();

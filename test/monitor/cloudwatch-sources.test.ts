@@ -6,9 +6,9 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createCloudWatchCompletionSource } from '../../runtime/adapters/aws/cloudwatch-completions.ts';
-import { createSharedMetricDataReader } from '../../runtime/adapters/aws/cloudwatch-metric-data.ts';
-import { createCloudWatchOldestAgeSource } from '../../runtime/adapters/aws/cloudwatch-oldest-age.ts';
+import { createCloudWatchCompletionSource } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-completions.ts';
+import { createSharedMetricDataReader } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-metric-data.ts';
+import { createCloudWatchOldestAgeSource } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-oldest-age.ts';
 import { monitoredQueues } from './monitor-test-kit.ts';
 
 const cloudwatch = mockClient(CloudWatchClient);

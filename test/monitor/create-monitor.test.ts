@@ -1,14 +1,20 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError } from '../../config/config-error.ts';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { defineConfig } from '../../config/define-config.ts';
-import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { createMonitor, type MonitorDeps } from '../../runtime/monitor/create-monitor.ts';
-import { createEmfMetricsSink } from '../../runtime/monitor/emf-metrics-sink.ts';
-import { MONITOR_LOG_MESSAGES as MSG } from '../../runtime/monitor/monitor-log.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
+import {
+  ENVELOPE_VERSION,
+  serializeEnvelope,
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import {
+  createMonitor,
+  type MonitorDeps,
+} from '../../packages/lambda-jobs/src/runtime/monitor/create-monitor.ts';
+import { createEmfMetricsSink } from '../../packages/lambda-jobs/src/runtime/monitor/emf-metrics-sink.ts';
+import { MONITOR_LOG_MESSAGES as MSG } from '../../packages/lambda-jobs/src/runtime/monitor/monitor-log.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import {
   type CapturedOutput,
   captureJsonOutput,

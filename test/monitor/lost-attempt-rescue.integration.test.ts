@@ -6,14 +6,14 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resourceEnv } from '../../config/env.ts';
-import { createEmulatorOldestAgeSource } from '../../local/oldest-age-from-emulator.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createAwsMonitor } from '../../runtime/adapters/aws/cloudwatch-monitor.ts';
-import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
-import { createDynamoDbClient } from '../../runtime/adapters/aws/sdk-clients.ts';
-import { createJobStoreCompletionSource } from '../../runtime/monitor/job-store-completions.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import { createEmulatorOldestAgeSource } from '../../packages/lambda-jobs/src/local/oldest-age-from-emulator.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createAwsMonitor } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-monitor.ts';
+import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import { createDynamoDbClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import { createJobStoreCompletionSource } from '../../packages/lambda-jobs/src/runtime/monitor/job-store-completions.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,

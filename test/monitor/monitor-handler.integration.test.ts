@@ -1,5 +1,5 @@
 /**
- * The deployed entry point, `functions/monitor.ts`, as Lambda runs it: configured from env at
+ * The deployed monitor entry (as the construct generates it), as Lambda runs it: configured from env at
  * cold start, SQS and DynamoDB on the emulators, CloudWatch (which has no emulator) mocked.
  */
 import {
@@ -10,11 +10,12 @@ import {
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { config } from '../../config/app-config.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
-import type { MonitorRunSummary } from '../../runtime/monitor/create-monitor.ts';
-import { MONITOR_LOG_MESSAGES as MSG } from '../../runtime/monitor/monitor-log.ts';
+import config from '../../lambda-jobs.config.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createSqsClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import type { MonitorRunSummary } from '../../packages/lambda-jobs/src/runtime/monitor/create-monitor.ts';
+import { MONITOR_LOG_MESSAGES as MSG } from '../../packages/lambda-jobs/src/runtime/monitor/monitor-log.ts';
+import { referenceEntries } from '../support/deployed-entries.ts';
 import { provisionTestResources } from '../support/emulated-resources.ts';
 import { captureJsonOutput } from './monitor-test-kit.ts';
 
@@ -50,10 +51,10 @@ beforeAll(async () => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
   cloudwatch.on(GetMetricDataCommand).callsFake(answerGetMetricData);
-  ({ handler } = await import('../../functions/monitor.ts'));
+  ({ handler } = await import(referenceEntries().monitor));
 });
 
-describe('functions/monitor.ts', () => {
+describe('the deployed monitor entry', () => {
   it('reports every configured queue and raises the slow queue to its warning level', async () => {
     // Prepare: the slow queue at exactly its backlog warning threshold
     const warning = config.queues.slow!.thresholds.backlog.warning!;

@@ -5,9 +5,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { vi } from 'vitest';
-import type { JobRecord } from '../../runtime/job-record.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
-import type { LostJobRescueDeps } from '../../runtime/monitor/lost-job-rescue.ts';
+import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import type { LostJobRescueDeps } from '../../packages/lambda-jobs/src/runtime/monitor/lost-job-rescue.ts';
 import type {
   CompletionSource,
   MonitoredQueue,
@@ -16,8 +16,12 @@ import type {
   QueueDepth,
   QueueDepthSource,
   QueueMonitorState,
-} from '../../runtime/monitor/monitor-ports.ts';
-import type { ConcurrencyKeyStore, LostAttempt, LostAttemptRetry } from '../../runtime/ports.ts';
+} from '../../packages/lambda-jobs/src/runtime/monitor/monitor-ports.ts';
+import type {
+  ConcurrencyKeyStore,
+  LostAttempt,
+  LostAttemptRetry,
+} from '../../packages/lambda-jobs/src/runtime/ports.ts';
 
 /** One parsed Powertools log line. */
 export interface LogLine {

@@ -11,20 +11,26 @@ import {
 } from '@aws-sdk/client-sqs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { resourceEnv } from '../../config/env.ts';
-import { createEmulatorOldestAgeSource } from '../../local/oldest-age-from-emulator.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createAwsMonitor } from '../../runtime/adapters/aws/cloudwatch-monitor.ts';
-import { createDynamoDbConcurrencyKeys } from '../../runtime/adapters/aws/dynamodb-concurrency-keys.ts';
-import { createDynamoDbJobStore } from '../../runtime/adapters/aws/dynamodb-job-store.ts';
-import { createDynamoDbClient, createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
-import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { newJobId } from '../../runtime/job-id.ts';
-import { createJobStoreCompletionSource } from '../../runtime/monitor/job-store-completions.ts';
-import { MONITOR_LOG_MESSAGES as MSG } from '../../runtime/monitor/monitor-log.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import { createEmulatorOldestAgeSource } from '../../packages/lambda-jobs/src/local/oldest-age-from-emulator.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createAwsMonitor } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-monitor.ts';
+import { createDynamoDbConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
+import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import {
+  createDynamoDbClient,
+  createSqsClient,
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import {
+  ENVELOPE_VERSION,
+  serializeEnvelope,
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
+import { createJobStoreCompletionSource } from '../../packages/lambda-jobs/src/runtime/monitor/job-store-completions.ts';
+import { MONITOR_LOG_MESSAGES as MSG } from '../../packages/lambda-jobs/src/runtime/monitor/monitor-log.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { provisionTestResources, testConfig } from '../support/emulated-resources.ts';
 import {
   type CapturedOutput,

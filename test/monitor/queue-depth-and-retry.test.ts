@@ -1,8 +1,11 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSqsQueueDepthSource } from '../../runtime/adapters/aws/queue-stats-sqs.ts';
-import { isThrottlingError, retryOnThrottling } from '../../runtime/monitor/throttle-retry.ts';
+import { createSqsQueueDepthSource } from '../../packages/lambda-jobs/src/runtime/adapters/aws/queue-stats-sqs.ts';
+import {
+  isThrottlingError,
+  retryOnThrottling,
+} from '../../packages/lambda-jobs/src/runtime/monitor/throttle-retry.ts';
 
 const sqs = mockClient(SQSClient);
 const client = new SQSClient({ region: 'us-east-1' });

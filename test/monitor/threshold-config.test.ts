@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/config-error.ts';
-import { defineConfig } from '../../config/define-config.ts';
-import { readQueueUrls } from '../../config/env.ts';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
+import { readQueueUrls } from '../../packages/lambda-jobs/src/config/env.ts';
 
 const problemsOf = (run: () => unknown) => {
   try {

@@ -4,7 +4,7 @@ import {
   formatPlainMessage,
   parseAlarmNotification,
   type SlackMessage,
-} from '../../runtime/notifier/format-alarm-message.ts';
+} from '../../packages/lambda-jobs/src/runtime/notifier/format-alarm-message.ts';
 import {
   BACKLOG_CRITICAL,
   DLQ_FROM_SQS,

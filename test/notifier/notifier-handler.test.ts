@@ -2,8 +2,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { SNSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../config/env.ts';
-import { SlackWebhookError } from '../../runtime/notifier/slack-notifier.ts';
+import { ENV } from '../../packages/lambda-jobs/src/config/env.ts';
+import { SlackWebhookError } from '../../packages/lambda-jobs/src/runtime/notifier/slack-notifier.ts';
 import { type ReceivedRequest, startHttpSink } from '../support/http-sink.ts';
 import { BACKLOG_CRITICAL, MONITOR_SILENT, snsEvent } from './alarm-notifications.ts';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   process.env[ENV.slackWebhookSecret] = SECRET_NAME;
   process.env[ENV.runbookBaseUrl] = 'https://git.example.com/shop/blob/main/';
   // The real entry point, as Lambda loads it: env read and clients built at module scope.
-  ({ handler } = await import('../../functions/notifier.ts'));
+  ({ handler } = await import('../../packages/lambda-jobs/src/handlers/notifier.ts'));
 });
 
 afterEach(() => {

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAddressPolicy, refusedAddressRule } from '../../runtime/outbound/address-policy.ts';
-import { OutboundRequestRefusedError } from '../../runtime/outbound/outbound-errors.ts';
-import { createOutboundHttp } from '../../runtime/outbound/outbound-http.ts';
+import {
+  createAddressPolicy,
+  refusedAddressRule,
+} from '../../packages/lambda-jobs/src/runtime/outbound/address-policy.ts';
+import { OutboundRequestRefusedError } from '../../packages/lambda-jobs/src/runtime/outbound/outbound-errors.ts';
+import { createOutboundHttp } from '../../packages/lambda-jobs/src/runtime/outbound/outbound-http.ts';
 import { type HttpSink, httpSinkPool } from '../support/http-sink.ts';
 
 type Sink = HttpSink;

@@ -5,7 +5,7 @@ import {
   nextFireTime,
   parseCron,
   toSchedulerExpression,
-} from '../../config/cron.ts';
+} from '../../packages/lambda-jobs/src/config/cron.ts';
 
 function cronErrorOf(act: () => unknown): CronExpressionError {
   try {

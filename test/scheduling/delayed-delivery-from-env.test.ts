@@ -5,9 +5,9 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/config-error.ts';
-import { ENV } from '../../config/env.ts';
-import { delayedDeliveryFromEnv } from '../../runtime/adapters/aws/delayed-delivery-from-env.ts';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
+import { ENV } from '../../packages/lambda-jobs/src/config/env.ts';
+import { delayedDeliveryFromEnv } from '../../packages/lambda-jobs/src/runtime/adapters/aws/delayed-delivery-from-env.ts';
 
 const schedulerMock = mockClient(SchedulerClient);
 const QUEUES = {

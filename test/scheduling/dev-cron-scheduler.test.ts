@@ -1,17 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/config-error.ts';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { resourceEnv } from '../../config/env.ts';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
 import {
   type CronFiring,
   type DevTimer,
   type SetDevTimer,
   startDevCronScheduler,
-} from '../../local/dev-cron-scheduler.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker, type Worker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { parseEnvelope } from '../../runtime/envelope.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
+} from '../../packages/lambda-jobs/src/local/dev-cron-scheduler.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import {
+  createWorker,
+  type Worker,
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { parseEnvelope } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,

@@ -1,18 +1,21 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { resourceEnv } from '../../config/env.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
 import {
   createDevDelayedDelivery,
   type DevDelayedDelivery,
-} from '../../local/dev-delayed-delivery.ts';
-import type { ProvisionedResources } from '../../local/provision-resources.ts';
-import { createWorker, type Worker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
-import { createSqsQueueTransport } from '../../runtime/adapters/aws/sqs-queue-transport.ts';
-import { parseEnvelope } from '../../runtime/envelope.ts';
-import { JobStateConflictError } from '../../runtime/errors.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
-import type { QueueTransport } from '../../runtime/ports.ts';
+} from '../../packages/lambda-jobs/src/local/dev-delayed-delivery.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import {
+  createWorker,
+  type Worker,
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createSqsQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sqs-queue-transport.ts';
+import { parseEnvelope } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import { JobStateConflictError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import type { QueueTransport } from '../../packages/lambda-jobs/src/runtime/ports.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,

@@ -1,12 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryConcurrencyKeys } from '../../runtime/adapters/memory/memory-concurrency-keys.ts';
-import { createMemoryJobStore } from '../../runtime/adapters/memory/memory-job-store.ts';
-import { createMemoryQueueTransport } from '../../runtime/adapters/memory/memory-queue-transport.ts';
-import { JobInputError, JobNotFoundError, JobStateConflictError } from '../../runtime/errors.ts';
-import { createJobClient } from '../../runtime/job-client.ts';
-import { JobStatus } from '../../runtime/job-status.ts';
-import type { DelayedDelivery } from '../../runtime/ports.ts';
+import { createMemoryConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-concurrency-keys.ts';
+import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
+import { createMemoryQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-queue-transport.ts';
+import {
+  JobInputError,
+  JobNotFoundError,
+  JobStateConflictError,
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { createJobClient } from '../../packages/lambda-jobs/src/runtime/job-client.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import type { DelayedDelivery } from '../../packages/lambda-jobs/src/runtime/ports.ts';
 import { aborted, echo, keyed, testRegistry } from '../support/test-jobs.ts';
 
 const QUEUES = { default: { url: 'memory://default', dlqUrl: 'memory://default-dlq' } };

@@ -5,16 +5,16 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/config-error.ts';
-import type { ScheduleConfig } from '../../config/config-types.ts';
-import { ENV } from '../../config/env.ts';
 import {
   JobSchedules,
   type JobSchedulesProps,
   SCHEDULED_TIME_ATTRIBUTE,
-} from '../../lib/job-schedules.ts';
-import { parseEnvelope } from '../../runtime/envelope.ts';
-import { cronFiringJobId } from '../../runtime/schedule-firing.ts';
+} from '../../packages/lambda-jobs/src/cdk/job-schedules.ts';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
+import type { ScheduleConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { ENV } from '../../packages/lambda-jobs/src/config/env.ts';
+import { parseEnvelope } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import { cronFiringJobId } from '../../packages/lambda-jobs/src/runtime/schedule-firing.ts';
 import { securityFindings } from '../infra/infra-fixtures.ts';
 
 const NIGHTLY: ScheduleConfig = {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { cronFiringJobId, jobQueueNames, scheduleProblems } from '../../runtime/schedule-firing.ts';
+import {
+  cronFiringJobId,
+  jobQueueNames,
+  scheduleProblems,
+} from '../../packages/lambda-jobs/src/runtime/schedule-firing.ts';
 import { testRegistry } from '../support/test-jobs.ts';
 
 describe('cronFiringJobId', () => {

@@ -8,16 +8,16 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/config-error.ts';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
 import {
   atExpression,
   createSchedulerDelayedDelivery,
   createSchedulerDelayedDeliveryFromEnv,
   queueArnFromUrl,
   scheduleNameForJob,
-} from '../../runtime/adapters/aws/scheduler-delayed-delivery.ts';
-import { JobInputError } from '../../runtime/errors.ts';
-import { LIMITS } from '../../runtime/limits.ts';
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/scheduler-delayed-delivery.ts';
+import { JobInputError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { LIMITS } from '../../packages/lambda-jobs/src/runtime/limits.ts';
 
 const schedulerMock = mockClient(SchedulerClient);
 

@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { LambdaJobsConfig } from '../../config/config-types.ts';
-import { defineConfig } from '../../config/define-config.ts';
-import { type ProvisionedResources, provisionResources } from '../../local/provision-resources.ts';
-import { createDynamoDbClient, createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
+import {
+  type ProvisionedResources,
+  provisionResources,
+} from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import {
+  createDynamoDbClient,
+  createSqsClient,
+} from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
 
 /** SDK clients pointed at the emulators (through AWS_ENDPOINT_URL_* set in setup.ts). */
 export function emulatorClients(): { sqs: SQSClient; dynamodb: DynamoDBClient } {

@@ -1,4 +1,7 @@
-import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
+import {
+  ENVELOPE_VERSION,
+  serializeEnvelope,
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
 
 /**
  * The message body a producer would send for a job of `type` on the `default` queue, enqueued

@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbEmulator } from '../../local/dynamodb-emulator.ts';
-import { startSqsEmulator } from '../../local/sqs-emulator.ts';
+import { startDynamoDbEmulator } from '../../packages/lambda-jobs/src/local/dynamodb-emulator.ts';
+import { startSqsEmulator } from '../../packages/lambda-jobs/src/local/sqs-emulator.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,9 +4,9 @@
  */
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { defineJob } from '../../runtime/job-definition.ts';
-import type { JobStore } from '../../runtime/ports.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import type { JobStore } from '../../packages/lambda-jobs/src/runtime/ports.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 
 /** Runs and `onAborted` calls, in the order they happened. */
 export const lostJobEvents: (

@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { DeferJobError, UnrecoverableJobError } from '../../runtime/errors.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
+import {
+  DeferJobError,
+  UnrecoverableJobError,
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import type {
   JobMetricEvent,
   JobMetricsRecorder,
-} from '../../runtime/observability/job-metrics.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+} from '../../packages/lambda-jobs/src/runtime/observability/job-metrics.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 
 /** Runs per job id, so scenarios can assert "ran once" or "ran twice". */
 export const runs = new Map<string, number>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/config-error.ts';
-import { defineConfig } from '../../config/define-config.ts';
-import { assertDeployedConfig } from '../../config/deployed-config.ts';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
+import { assertDeployedConfig } from '../../packages/lambda-jobs/src/config/deployed-config.ts';
 
 const withGrace = (seconds: number | undefined) =>
   defineConfig({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDevCompletionCounter } from '../../local/dev-completion-counter.ts';
-import type { JobMetricEvent } from '../../runtime/observability/job-metrics.ts';
+import { createDevCompletionCounter } from '../../packages/lambda-jobs/src/local/dev-completion-counter.ts';
+import type { JobMetricEvent } from '../../packages/lambda-jobs/src/runtime/observability/job-metrics.ts';
 
 describe('dev-mode completion counter', () => {
   it('counts succeeded and errored jobs per queue inside the window, and passes every event on', async () => {

@@ -4,14 +4,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createAwsJobRuntime } from '../../runtime/adapters/aws/aws-job-runtime.ts';
+import { createAwsJobRuntime } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import {
   JobInputError,
   PayloadValidationError,
   UnknownJobTypeError,
   UnknownQueueError,
-} from '../../runtime/errors.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { testConfig } from '../support/emulated-resources.ts';
 import { echo, keyed, testRegistry } from '../support/test-jobs.ts';
 

@@ -7,8 +7,8 @@ import {
   parseEnvelope,
   salvageJobId,
   serializeEnvelope,
-} from '../../runtime/envelope.ts';
-import { MalformedEnvelopeError } from '../../runtime/errors.ts';
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import { MalformedEnvelopeError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../schemas/job-envelope.v1.schema.json', import.meta.url), 'utf8'),

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createGroupCommit } from '../../runtime/group-commit.ts';
+import { createGroupCommit } from '../../packages/lambda-jobs/src/runtime/group-commit.ts';
 
 /** A group commit whose writes are recorded and all succeed, unless `answer` says otherwise. */
 function recordingCommit(

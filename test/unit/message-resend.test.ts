@@ -3,8 +3,11 @@ import {
   createMessageResend,
   RESENT_ATTRIBUTE,
   resendDeliveryId,
-} from '../../runtime/message-resend.ts';
-import type { DelayedDelivery, QueueTransport } from '../../runtime/ports.ts';
+} from '../../packages/lambda-jobs/src/runtime/message-resend.ts';
+import type {
+  DelayedDelivery,
+  QueueTransport,
+} from '../../packages/lambda-jobs/src/runtime/ports.ts';
 
 const NOW = new Date('2026-12-03T10:00:00.000Z');
 

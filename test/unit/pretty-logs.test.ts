@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prettyLogLine } from '../../local/pretty-logs.ts';
+import { prettyLogLine } from '../../packages/lambda-jobs/src/local/pretty-logs.ts';
 
 describe('pretty log lines', () => {
   it('turns a Powertools JSON line into one readable line with its fields', () => {

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { DuplicateJobTypeError, UnknownJobTypeError } from '../../runtime/errors.ts';
-import { defineJob } from '../../runtime/job-definition.ts';
-import { createRegistry } from '../../runtime/registry.ts';
+import {
+  DuplicateJobTypeError,
+  UnknownJobTypeError,
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 
 const first = defineJob({ type: 'send-mail', schema: z.object({}), run: () => {} });
 const second = defineJob({ type: 'send-mail', schema: z.object({}), run: () => {} });

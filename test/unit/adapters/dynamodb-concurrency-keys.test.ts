@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createDynamoDbConcurrencyKeys } from '../../../runtime/adapters/aws/dynamodb-concurrency-keys.ts';
+import { createDynamoDbConcurrencyKeys } from '../../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const keys = () =>

@@ -14,11 +14,14 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createDynamoDbJobStore } from '../../../runtime/adapters/aws/dynamodb-job-store.ts';
-import { JobNotFoundError, JobStateConflictError } from '../../../runtime/errors.ts';
-import type { JobRecord } from '../../../runtime/job-record.ts';
-import { JobStatus } from '../../../runtime/job-status.ts';
-import { indexSortInstant } from '../../../runtime/transition-records.ts';
+import { createDynamoDbJobStore } from '../../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import {
+  JobNotFoundError,
+  JobStateConflictError,
+} from '../../../packages/lambda-jobs/src/runtime/errors.ts';
+import type { JobRecord } from '../../../packages/lambda-jobs/src/runtime/job-record.ts';
+import { JobStatus } from '../../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { indexSortInstant } from '../../../packages/lambda-jobs/src/runtime/transition-records.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const RETENTION = 3600;

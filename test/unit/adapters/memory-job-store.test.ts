@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryConcurrencyKeys } from '../../../runtime/adapters/memory/memory-concurrency-keys.ts';
-import { createMemoryJobStore } from '../../../runtime/adapters/memory/memory-job-store.ts';
-import type { JobRecord } from '../../../runtime/job-record.ts';
-import { JobStatus } from '../../../runtime/job-status.ts';
+import { createMemoryConcurrencyKeys } from '../../../packages/lambda-jobs/src/runtime/adapters/memory/memory-concurrency-keys.ts';
+import { createMemoryJobStore } from '../../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
+import type { JobRecord } from '../../../packages/lambda-jobs/src/runtime/job-record.ts';
+import { JobStatus } from '../../../packages/lambda-jobs/src/runtime/job-status.ts';
 
 const T0 = '2030-01-01T00:00:00.000Z';
 const T1 = '2030-01-01T00:00:01.000Z';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryQueueTransport } from '../../../runtime/adapters/memory/memory-queue-transport.ts';
+import { createMemoryQueueTransport } from '../../../packages/lambda-jobs/src/runtime/adapters/memory/memory-queue-transport.ts';
 
 const QUEUE = 'memory://queues/default';
 const DLQ = 'memory://queues/default-dlq';

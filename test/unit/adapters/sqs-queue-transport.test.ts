@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSqsQueueTransport } from '../../../runtime/adapters/aws/sqs-queue-transport.ts';
+import { createSqsQueueTransport } from '../../../packages/lambda-jobs/src/runtime/adapters/aws/sqs-queue-transport.ts';
 
 const sqs = mockClient(SQSClient);
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/000000000000/test-default';

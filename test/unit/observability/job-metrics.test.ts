@@ -1,6 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
-import { createJobMetrics } from '../../../runtime/observability/job-metrics.ts';
+import { createJobMetrics } from '../../../packages/lambda-jobs/src/runtime/observability/job-metrics.ts';
 
 function captureEmf(): {
   metrics: Metrics;

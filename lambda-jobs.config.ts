@@ -1,0 +1,44 @@
+import { defineConfig } from 'lambda-jobs';
+
+/**
+ * The reference app's lambda-jobs configuration: the single source of truth for queues,
+ * thresholds, schedules, retention and alerting. The construct (`lib/reference-stack.ts`), the
+ * deployed handlers, dev mode and the CLI all read it.
+ */
+export default defineConfig({
+  appName: 'lambda-jobs',
+  registry: './jobs/index.ts',
+  queues: {
+    default: { batchSize: 10, maxConcurrency: 10, functionTimeoutSeconds: 60 },
+    slow: {
+      batchSize: 1,
+      maxConcurrency: 5,
+      functionTimeoutSeconds: 300,
+      thresholds: { backlog: { warning: 100, critical: 500 } },
+    },
+  },
+  settings: {
+    JOBS_BACKLOG_WARNING: 500,
+    JOBS_BACKLOG_CRITICAL: 1000,
+    JOBS_OLDEST_AGE_WARNING: 300,
+    JOBS_OLDEST_AGE_CRITICAL: 900,
+    JOBS_DLQ_WARNING: 1,
+  },
+  alerting: { emails: [] },
+  schedules: [
+    {
+      // Every weekday at 06:00 Berlin time (EventBridge Scheduler keeps it on local time
+      // across daylight saving), a usage report of the previous day.
+      name: 'daily-usage-report',
+      cron: '0 6 * * 1-5',
+      timeZone: 'Europe/Berlin',
+      job: 'generate-report',
+      payload: {
+        reportId: 'daily-usage',
+        accountId: 'all-accounts',
+        callbackUrl: 'https://example.com/hooks/report-ready',
+        rows: 500,
+      },
+    },
+  ],
+});

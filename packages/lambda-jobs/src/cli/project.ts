@@ -1,0 +1,97 @@
+/**
+ * The project a command runs in: its `lambda-jobs.config.ts` (found from the current folder
+ * upwards) and the job types its `registry` module exports.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LambdaJobsConfig } from '../config/config-types.ts';
+import type { JobRegistry } from '../runtime/registry.ts';
+import { enterDevMode } from '../runtime/run-mode.ts';
+import { CliUsageError } from './cli-errors.ts';
+
+/** Config file names, in the order they are looked for. */
+export const CONFIG_FILES = [
+  'lambda-jobs.config.ts',
+  'lambda-jobs.config.mts',
+  'lambda-jobs.config.js',
+  'lambda-jobs.config.mjs',
+];
+
+/** A loaded project. */
+export interface Project {
+  /** The folder holding the config file. */
+  readonly root: string;
+  readonly configFile: string;
+  readonly config: LambdaJobsConfig;
+  readonly registry: JobRegistry;
+}
+
+/** The config file in `folder` or the nearest folder above it; undefined when there is none. */
+export function findConfigFile(folder: string): string | undefined {
+  for (let current = path.resolve(folder); ; current = path.dirname(current)) {
+    for (const name of CONFIG_FILES) {
+      const candidate = path.join(current, name);
+      if (existsSync(candidate)) return candidate;
+    }
+    if (path.dirname(current) === current) return undefined;
+  }
+}
+
+function isConfig(value: unknown): value is LambdaJobsConfig {
+  return typeof value === 'object' && value !== null && 'appName' in value && 'queues' in value;
+}
+
+function isRegistry(value: unknown): value is JobRegistry {
+  return typeof value === 'object' && value !== null && 'types' in value && 'get' in value;
+}
+
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+/**
+ * Loads the project around `cwd`. In `dev` mode the process is marked as dev mode first
+ * (`isDevMode()`), so job modules wire themselves for this machine. Throws CliUsageError
+ * saying what is missing and how to add it.
+ *
+ * @example
+ * ```ts
+ * const { config, registry } = await loadProject(process.cwd(), 'dev');
+ * ```
+ */
+export async function loadProject(cwd: string, mode: 'dev' | 'deployed'): Promise<Project> {
+  const configFile = findConfigFile(cwd);
+  if (!configFile) {
+    throw new CliUsageError(
+      `No lambda-jobs.config.ts in ${cwd} or any folder above it. Create one at your project root:\n  import { defineConfig } from 'lambda-jobs';\n  export default defineConfig({ appName: 'shop', registry: './src/jobs/index.ts', queues: { default: {} } });`,
+    );
+  }
+  if (mode === 'dev') enterDevMode();
+  const root = path.dirname(configFile);
+  const configModule = await importModule(configFile);
+  const config = configModule.default ?? configModule.config;
+  if (!isConfig(config)) {
+    throw new CliUsageError(
+      `${configFile} must \`export default defineConfig({...})\` (imported from 'lambda-jobs').`,
+    );
+  }
+  if (config.registry === undefined) {
+    throw new CliUsageError(
+      `${configFile}: set \`registry\` to the module that exports your job types, e.g. registry: './src/jobs/index.ts'.`,
+    );
+  }
+  const registryFile = path.resolve(root, config.registry);
+  if (!existsSync(registryFile)) {
+    throw new CliUsageError(
+      `${configFile}: registry "${config.registry}" does not exist (looked for ${registryFile}).`,
+    );
+  }
+  const registry = (await importModule(registryFile)).registry;
+  if (!isRegistry(registry)) {
+    throw new CliUsageError(
+      `${registryFile} must export \`registry\`, made with createRegistry([...]) from 'lambda-jobs'.`,
+    );
+  }
+  return { root, configFile, config, registry };
+}
