@@ -69,9 +69,22 @@ const PARTIQL_VERB_ACTIONS: Readonly<Record<string, string>> = {
   DELETE: 'dynamodb:PartiQLDelete',
 };
 
-/** Bundles `entry` as the stack does, unminified so names and statements stay readable. */
-async function bundle(entry: string): Promise<{ readonly code: string }> {
+/**
+ * Bundles `entry` as the stack does, unminified so names and statements stay readable. Modules
+ * whose path matches `leaveOut` stay out of the bundle (code that never runs with the role).
+ */
+async function bundle(entry: string, leaveOut?: RegExp): Promise<{ readonly code: string }> {
   const result = await build({
+    plugins: leaveOut
+      ? [
+          {
+            name: 'leave-out',
+            setup(builder) {
+              builder.onResolve({ filter: leaveOut }, (args) => ({ path: args.path, external: true }));
+            },
+          },
+        ]
+      : [],
     entryPoints: [entry],
     bundle: true,
     write: false,
@@ -192,8 +205,11 @@ export function actionsFor(
  * ops.flatMap((op) => op.actions); // ['dynamodb:GetItem', 'sqs:SendMessage', …]
  * ```
  */
-export async function sdkOperationsOf(entry: string): Promise<SdkOperation[]> {
-  const { code } = await bundle(entry);
+export async function sdkOperationsOf(
+  entry: string,
+  options: { readonly leaveOut?: RegExp } = {},
+): Promise<SdkOperation[]> {
+  const { code } = await bundle(entry, options.leaveOut);
   const verbs = partiqlVerbsIn(code);
   const commands = await commandsIn(code);
   return commands

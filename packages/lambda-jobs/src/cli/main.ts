@@ -10,7 +10,6 @@ import type { Command, CommandContext } from './command-context.ts';
 import { commandUsage, findCommand, generalUsage, parseCommandLine } from './command-line.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
 import { dlqListCommand, dlqPurgeCommand, dlqRedriveCommand } from './commands/dead-letters.ts';
-import { runDevCommand } from './commands/dev.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { enqueueCommand } from './commands/enqueue.ts';
 import {
@@ -36,6 +35,12 @@ const HANDLERS: Readonly<Record<string, Command>> = {
   'dlq purge': dlqPurgeCommand,
   dashboard: dashboardCommand,
 };
+
+/** Dev mode (emulators, workers, dashboard) is loaded only by the command that runs it. */
+async function runDevCommandLater(args: readonly string[], io: CliIo): Promise<number> {
+  const { runDevCommand } = await import('./commands/dev.ts');
+  return runDevCommand(args, io);
+}
 
 /** What tests (or another front end) may replace. */
 export interface MainOptions {
@@ -75,7 +80,7 @@ export async function main(
         return EXIT.ok;
       }
       const passOn = argv.slice(1).filter((arg, i) => !(i === 0 && arg === '--'));
-      return await (options.runDev ?? runDevCommand)(passOn, io);
+      return await (options.runDev ?? runDevCommandLater)(passOn, io);
     }
     const line = parseCommandLine(argv);
     if (line.kind === 'help') {
