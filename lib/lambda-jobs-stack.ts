@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IGrantable, ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { RUNBOOKS } from '../config/alarm-descriptions.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { outputKeyPart, STACK_OUTPUTS } from '../config/stack-outputs.ts';
 import { AlarmFactory } from './alarm-factory.ts';
@@ -79,8 +81,6 @@ export interface LambdaJobsStackProps extends StackProps {
   readonly workerSecretNames?: readonly string[];
   /** Default: `functions/worker.ts`, `functions/monitor.ts`, `functions/notifier.ts`. */
   readonly entries?: FunctionEntries;
-  /** Concurrent executions reserved for the monitor, 1–10. Default 1. */
-  readonly monitorReservedConcurrency?: number;
 }
 
 const DEFAULT_LOG_LEVEL: LogLevel = 'INFO';
@@ -186,6 +186,8 @@ export class LambdaJobsStack extends Stack {
       schedules: config.schedules,
       queues: Object.fromEntries(this.queues.map((q) => [q.name, q])),
       jobQueueOf: props.jobQueueOf ?? {},
+      delayedFailuresQueueName: names.delayedFailuresQueue,
+      encryptionKey,
     });
     // Exactly the secrets config.webhooks names (signing keys, secret headers) and those the
     // props add for job code; no others.
@@ -233,15 +235,27 @@ export class LambdaJobsStack extends Stack {
       functionName: names.monitorFunction,
       deadLetterQueueName: names.monitorScheduleDeadLetterQueue,
       entry: entries.monitor,
-      ...(props.monitorReservedConcurrency !== undefined
-        ? { reservedConcurrency: props.monitorReservedConcurrency }
-        : {}),
       metrics,
       factory,
     });
     for (const [name, value] of Object.entries(jobsVariables)) {
       this.monitor.monitor.function.addEnvironment(name, value);
     }
+    factory.create(this.schedules, {
+      kind: 'delayed-delivery-failed',
+      summary:
+        'A delayed job (a delay beyond 15 minutes, a runAt, or a long retry or deferral) could not be delivered to its queue through the whole retry policy: it waits in the delayed-failures queue and will not run by itself.',
+      runbook: RUNBOOKS.delayedFailures,
+      level: 'critical',
+      metric: metrics.sqs('ApproximateNumberOfMessagesVisible', this.schedules.delayedFailures, {
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
     // The rescue runs jobs' onAborted hooks: job code, which may read the same secrets.
     grantReadSecretsByName(this, this.monitor.monitor.function, jobSecretNames);
     this.operatorPolicy = new OperatorPolicy(this, 'Operator', {
