@@ -347,6 +347,21 @@ export class LambdaJobsStack extends Stack {
       'Managed policy for running the lambda-jobs CLI against this stack',
     );
     output(STACK_OUTPUTS.dashboardUrl, this.dashboard.url, 'Dashboard in the console');
+    output(
+      STACK_OUTPUTS.schedulerGroup,
+      this.schedules.delayedGroup.scheduleGroupName,
+      'Schedule group of the one-time schedules (long delays, runAt, long retries)',
+    );
+    output(
+      STACK_OUTPUTS.schedulerRoleArn,
+      this.schedules.role.roleArn,
+      'Role the one-time schedules run as',
+    );
+    output(
+      STACK_OUTPUTS.schedulerDeadLetterArn,
+      this.schedules.delayedFailures.queueArn,
+      'Delayed-failures queue: where one-time schedules dead-letter',
+    );
     if (this.slack.notifier) {
       output(
         STACK_OUTPUTS.notifierFunctionName,
