@@ -1,10 +1,13 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createDevDelayedDelivery } from '../../packages/lambda-jobs/src/local/dev-delayed-delivery.ts';
 import {
   readDevState,
   writeDevState,
 } from '../../packages/lambda-jobs/src/local/dev-state-file.ts';
+import { createSqsQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sqs-queue-transport.ts';
 import { type AdminScenario, broken, startAdminScenario } from '../admin/admin-test-kit.ts';
+import { emulatorClients } from '../support/emulated-resources.ts';
 import { devModeFolder, runCli } from './cli-test-kit.ts';
 
 let s: AdminScenario;
@@ -217,6 +220,30 @@ describe('lambda-jobs jobs', () => {
     expect((await s.admin.getJob(waitingId)).status).toBe('CANCELLED');
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('its status is CANCELLED');
+  });
+});
+
+describe('lambda-jobs jobs cancel of a job waiting in a delayed delivery (dev mode)', () => {
+  it('deletes its pending delivery, so nothing is left to fire', async () => {
+    // Prepare
+    const pending = createDevDelayedDelivery({
+      client: emulatorClients().dynamodb,
+      tableName: s.resources.tableName,
+      transport: createSqsQueueTransport(emulatorClients().sqs),
+    });
+    const enqueued = await cli('enqueue', 'echo', '--payload', '{"n":3}', '--delay', '3600');
+    const id = enqueued.stdout.trim();
+    const waiting = (await pending.pending()).map((p) => p.jobId);
+
+    // Act
+    const run = await cli('jobs', 'cancel', id);
+
+    // Assess
+    expect(enqueued.code).toBe(0);
+    expect(waiting).toContain(id);
+    expect(run.code).toBe(0);
+    expect((await s.admin.getJob(id)).status).toBe('CANCELLED');
+    expect((await pending.pending()).map((p) => p.jobId)).not.toContain(id);
   });
 });
 

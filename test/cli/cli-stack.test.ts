@@ -14,16 +14,23 @@ import {
   type GetMetricDataCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { STACK_OUTPUTS } from '../../packages/lambda-jobs/src/config/stack-outputs.ts';
-import { type AdminScenario, startAdminScenario } from '../admin/admin-test-kit.ts';
+import { createAwsJobRuntime } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { type AdminScenario, adminRegistry, startAdminScenario } from '../admin/admin-test-kit.ts';
+import { emulatorClients } from '../support/emulated-resources.ts';
+import { echo } from '../support/test-jobs.ts';
 import { emptyProjectFolder, runCli } from './cli-test-kit.ts';
 
 const cloudformation = mockClient(CloudFormationClient);
 const cloudwatch = mockClient(CloudWatchClient);
 const lambda = mockClient(LambdaClient);
 const WARNING_TOPIC = 'arn:aws:sns:us-east-1:123456789012:shop-alerts-warning';
+const scheduler = mockClient(SchedulerClient);
+const SCHEDULER_ROLE = 'arn:aws:iam::123456789012:role/shop-scheduler';
+const DELAYED_FAILURES = 'arn:aws:sqs:us-east-1:123456789012:shop-delayed-failures';
 
 let s: AdminScenario;
 let cwd: string;
@@ -37,6 +44,7 @@ beforeEach(() => {
   cloudformation.reset();
   cloudwatch.reset();
   lambda.reset();
+  scheduler.reset();
   lambda
     .on(ListEventSourceMappingsCommand, { FunctionName: 'shop-default-worker' })
     .resolves({
@@ -80,6 +88,9 @@ beforeEach(() => {
             { OutputKey: STACK_OUTPUTS.queueUrls, OutputValue: JSON.stringify(s.queues) },
             { OutputKey: STACK_OUTPUTS.tableName, OutputValue: s.resources.tableName },
             { OutputKey: STACK_OUTPUTS.warningTopicArn, OutputValue: WARNING_TOPIC },
+            { OutputKey: STACK_OUTPUTS.schedulerGroup, OutputValue: 'shop-delayed' },
+            { OutputKey: STACK_OUTPUTS.schedulerRoleArn, OutputValue: SCHEDULER_ROLE },
+            { OutputKey: STACK_OUTPUTS.schedulerDeadLetterArn, OutputValue: DELAYED_FAILURES },
             {
               OutputKey: STACK_OUTPUTS.workerFunctionNames,
               OutputValue: JSON.stringify({
@@ -157,6 +168,30 @@ describe('lambda-jobs --stack', () => {
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0]!.args[0].input).toMatchObject({
       AlarmNamePrefix: 'shop-',
       StateValue: 'ALARM',
+    });
+  });
+
+  it('jobs cancel deletes the one-time schedule of a job waiting for a long delay, in the stack’s group', async () => {
+    // Prepare: a producer enqueued it with a one-hour delay (its schedule is on EventBridge).
+    scheduler.on(DeleteScheduleCommand).resolves({});
+    const producer = createAwsJobRuntime({
+      registry: adminRegistry,
+      config: s.config,
+      env: s.env,
+      ...emulatorClients(),
+      delayedDelivery: { schedule: async () => {}, cancel: async () => false },
+    });
+    const id = (await producer.client.enqueue(echo, { n: 4 }, { delay: 3600 }))!;
+
+    // Act
+    const run = await runCli(['jobs', 'cancel', id, '--stack', 'shop'], cwd, s);
+
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(scheduler).toHaveReceivedCommandWith(DeleteScheduleCommand, {
+      Name: id,
+      GroupName: 'shop-delayed',
     });
   });
 

@@ -3,9 +3,10 @@
  * `.lambda-jobs/dev.json` that points at an {@link AdminScenario}'s queues and table, and an
  * io that captures stdout and stderr.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { CliIo } from '../../packages/lambda-jobs/src/cli/cli-io.ts';
 import { main } from '../../packages/lambda-jobs/src/cli/main.ts';
 import { writeDevState } from '../../packages/lambda-jobs/src/local/dev-state-file.ts';
@@ -30,9 +31,27 @@ export interface TerminalOptions {
   readonly whileRunning?: (stdout: string) => Promise<void>;
 }
 
-/** A fresh empty folder: no dev mode runs there. */
-export function emptyProjectFolder(): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), 'lambda-jobs-cli-'));
+/** The package's public entry point, by file URL (the project folder is outside the repo). */
+const PACKAGE_INDEX = pathToFileURL(
+  path.resolve(import.meta.dirname, '../../packages/lambda-jobs/src/index.ts'),
+).href;
+
+/**
+ * A fresh project folder: a `lambda-jobs.config.ts` with two queues and a registry module with
+ * no job types; no dev mode runs there.
+ */
+export async function emptyProjectFolder(): Promise<string> {
+  const cwd = await mkdtemp(path.join(tmpdir(), 'lambda-jobs-cli-'));
+  await writeFile(path.join(cwd, 'package.json'), '{ "type": "module" }\n');
+  await writeFile(
+    path.join(cwd, 'lambda-jobs.config.ts'),
+    `import { defineConfig } from '${PACKAGE_INDEX}';\nexport default defineConfig({ appName: 'cli-test', registry: './jobs.ts', queues: { default: {}, slow: {} } });\n`,
+  );
+  await writeFile(
+    path.join(cwd, 'jobs.ts'),
+    `import { createRegistry } from '${PACKAGE_INDEX}';\nexport const registry = createRegistry([]);\n`,
+  );
+  return cwd;
 }
 
 /**

@@ -5,7 +5,7 @@ import { COMMANDS } from '../../packages/lambda-jobs/src/cli/command-line.ts';
 import { type AdminScenario, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { devModeFolder, emptyProjectFolder, runCli } from './cli-test-kit.ts';
 
-const LAUNCHER = path.resolve(import.meta.dirname, '../../bin/lambda-jobs.js');
+const LAUNCHER = path.resolve(import.meta.dirname, '../../packages/lambda-jobs/bin/lambda-jobs.js');
 
 describe('lambda-jobs usage errors', () => {
   let cwd: string;
@@ -56,7 +56,7 @@ describe('lambda-jobs usage errors', () => {
     // Assess
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('No dev mode is running here');
-    expect(run.stderr).toContain('npm run dev');
+    expect(run.stderr).toContain('npx lambda-jobs dev');
     expect(run.stderr).toContain('--stack NAME');
     expect(run.stdout).toBe('');
   });
@@ -103,10 +103,14 @@ describe('npx lambda-jobs (the launcher, in a child process)', () => {
       stdout: string;
       stderr: string;
     }>((resolve, reject) => {
-      const child = spawn(process.execPath, [LAUNCHER, 'queues', '--json'], {
-        cwd,
-        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
-      });
+      const child = spawn(
+        process.execPath,
+        ['--conditions=lambda-jobs-source', LAUNCHER, 'queues', '--json'],
+        {
+          cwd,
+          env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+        },
+      );
       let out = '';
       let err = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

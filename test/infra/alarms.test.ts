@@ -208,7 +208,9 @@ describe('queue alarms', () => {
       'shop-default-success-rate-low',
       'shop-default-worker-errors',
       'shop-default-worker-throttles',
+      'shop-delayed-delivery-failed',
       'shop-monitor-not-reporting',
+      'shop-monitor-schedule-dlq-not-empty',
     ]);
     expect(alarm('shop-default-dlq-not-empty', unsetTemplate)).toMatchObject({ Threshold: 3 });
   });
@@ -231,6 +233,53 @@ describe('monitor alarm', () => {
   });
 });
 
+describe('dead-letter alarms of the schedules', () => {
+  it('alarms when the monitor schedule DLQ holds an event EventBridge could not deliver', () => {
+    expect(alarm('shop-monitor-schedule-dlq-not-empty')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [queueAttr('shop-monitor-schedule-dlq'), 'QueueName'] },
+        },
+      ],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topicRef('warning')],
+    });
+    expect(alarm('shop-monitor-schedule-dlq-not-empty').AlarmDescription).toContain(
+      'docs/runbooks/monitor-schedule-dead-letters.md',
+    );
+  });
+
+  it('alarms when a one-time schedule dead-lettered a delayed job to the delayed-failures queue', () => {
+    expect(alarm('shop-delayed-delivery-failed')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [queueAttr('shop-delayed-failures'), 'QueueName'] },
+        },
+      ],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topicRef('critical')],
+    });
+    expect(alarm('shop-delayed-delivery-failed').AlarmDescription).toContain(
+      'docs/runbooks/delayed-delivery-failures.md',
+    );
+  });
+});
+
 describe('alarm descriptions and runbooks', () => {
   it('gives every alarm a deliberate missing-data behaviour and both ALARM and OK notifications', () => {
     for (const found of alarmsOf(template)) {
@@ -245,7 +294,7 @@ describe('alarm descriptions and runbooks', () => {
     const alarms = alarmsOf(template);
 
     // Assess
-    expect(alarms).toHaveLength(19);
+    expect(alarms).toHaveLength(21);
     for (const found of alarms) {
       const description = parseAlarmDescription(found.AlarmDescription);
       expect(description.summary.length).toBeGreaterThan(20);
@@ -254,7 +303,12 @@ describe('alarm descriptions and runbooks', () => {
       );
       const file = description.runbook!.replace('https://git.example.com/shop/blob/main/', '');
       expect(existsSync(path.join(root, file)), file).toBe(true);
-      if (found.AlarmName !== 'shop-monitor-not-reporting') {
+      const appWide = [
+        'shop-monitor-not-reporting',
+        'shop-monitor-schedule-dlq-not-empty',
+        'shop-delayed-delivery-failed',
+      ];
+      if (!appWide.includes(found.AlarmName)) {
         expect(found.AlarmName).toContain(`-${description.queue}-`);
       }
     }

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { CfnManagedPolicy, CfnRole, IRole } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobQueue } from '../../packages/lambda-jobs/src/cdk/job-queue.ts';
 import type { LambdaJobs } from '../../packages/lambda-jobs/src/cdk/lambda-jobs.ts';
+import { ENV } from '../../packages/lambda-jobs/src/config/env.ts';
 import { type SynthesizedStack, synthesizeStack, testConfig } from './infra-fixtures.ts';
 import {
   grantedActions,
@@ -180,6 +182,14 @@ function denials(
   return [...new Set(problems)];
 }
 
+/** The environment variables the stack sets on a queue's worker, resolved. */
+function findWorkerEnvironment(queue: JobQueue): Record<string, unknown> {
+  const fn = synth.template.toJSON().Resources[
+    synth.stack.getLogicalId(queue.worker.function.node.defaultChild as CfnFunction)
+  ] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+  return fn.Properties.Environment.Variables;
+}
+
 function roleId(role: IRole): string {
   return synth.stack.getLogicalId(role.node.defaultChild as CfnRole);
 }
@@ -251,6 +261,29 @@ describe('IAM covers every AWS call the code can make', () => {
       synth.stack.getLogicalId(synth.jobs.operatorPolicy.node.defaultChild as CfnManagedPolicy),
     );
     expect(denials({ kind: 'operator' }, operations.operator, statements)).toEqual([]);
+  });
+
+  it('allows the role one-time schedules run as to send to every job queue and to the delayed-failures queue, never a job DLQ', () => {
+    // Prepare: what the scheduler adapter names in CreateSchedule, read from the worker's
+    // environment (Target.RoleArn, Target.Arn, DeadLetterConfig.Arn).
+    const { jobs: stack, template } = synth;
+    const statements = roleStatements(template, roleId(stack.schedules.role));
+    const worker = findWorkerEnvironment(stack.queues[0]!);
+
+    // Act
+    const deadLetterArn = worker[ENV.schedulerDeadLetterArn];
+    const passedRole = worker[ENV.schedulerRoleArn];
+
+    // Assess
+    expect(deadLetterArn).toEqual(resolve(stack.schedules.delayedFailures.queueArn));
+    expect(passedRole).toEqual(resolve(stack.schedules.role.roleArn));
+    expect(isAllowed(statements, 'sqs:SendMessage', deadLetterArn)).toBe(true);
+    for (const queue of stack.queues) {
+      expect(isAllowed(statements, 'sqs:SendMessage', resolve(queue.queue.queueArn))).toBe(true);
+      expect(
+        isAllowed(statements, 'sqs:SendMessage', resolve(queue.deadLetterQueue.queueArn)),
+      ).toBe(false);
+    }
   });
 
   it('grants no function an action its code never calls', () => {

@@ -21,19 +21,47 @@ describe('the monitor under account-wide pressure', { timeout: 120_000 }, () => 
     expect(worker.properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  it('takes the reservation from the stack props', () => {
-    const { template } = synthesizeStack({ monitorReservedConcurrency: 2 });
+  const withReservation = (value: number | false) =>
+    testConfig((input) => ({
+      ...input,
+      settings: { ...input.settings, JOBS_MONITOR_RESERVED_CONCURRENCY: value },
+    }));
+
+  it('takes the reservation from the config setting JOBS_MONITOR_RESERVED_CONCURRENCY', () => {
+    const { template } = synthesizeStack({ config: withReservation(2) });
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'shop-monitor',
       ReservedConcurrentExecutions: 2,
     });
   });
 
-  it('refuses a reservation of 0 (the monitor could never run) naming the field', () => {
-    expect(() => synthesizeStack({ monitorReservedConcurrency: 0 })).toThrow(ConfigError);
-    expect(() => synthesizeStack({ monitorReservedConcurrency: 0 })).toThrow(
-      /monitorReservedConcurrency = 0: must be a whole number from 1 to 10/,
-    );
+  it('reserves none when the setting is 0 or false', () => {
+    for (const value of [0, false] as const) {
+      const { template } = synthesizeStack({ config: withReservation(value) });
+      const monitor = findResource(template, 'AWS::Lambda::Function', {
+        FunctionName: 'shop-monitor',
+      });
+      expect(monitor.properties, String(value)).not.toHaveProperty('ReservedConcurrentExecutions');
+    }
+  });
+
+  it('refuses a reservation that is not 0–10 or false, naming the setting', () => {
+    for (const value of [11, 1.5, -1, true as unknown as number, '2' as unknown as number]) {
+      let error: unknown;
+      try {
+        withReservation(value);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, String(value)).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems, String(value)).toEqual([
+        {
+          field: 'settings.JOBS_MONITOR_RESERVED_CONCURRENCY',
+          value,
+          rule: expect.stringContaining('whole number from 1 to 10'),
+        },
+      ]);
+    }
   });
 
   it('keeps undeliverable schedule events in an encrypted, TLS-only queue for 14 days', () => {

@@ -35,11 +35,19 @@ function globMatches(pattern: string, value: string, ignoreCase: boolean): boole
   return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
 }
 
-/** Statements of the AWS::IAM::Policy and AWS::IAM::ManagedPolicy resources attached to `roleId`. */
+/**
+ * Statements of the role's own inline policies and of the AWS::IAM::Policy and
+ * AWS::IAM::ManagedPolicy resources attached to `roleId`.
+ */
 export function roleStatements(template: Template, roleId: string): TemplateStatement[] {
   const attached = (roles: unknown) =>
     asArray(roles ?? []).some((role) => isDeepStrictEqual(role, { Ref: roleId }));
-  const statements: TemplateStatement[] = [];
+  const role = template.toJSON().Resources[roleId] as
+    | { Properties?: { Policies?: readonly { PolicyDocument: unknown }[] } }
+    | undefined;
+  const statements: TemplateStatement[] = (role?.Properties?.Policies ?? []).flatMap((policy) =>
+    documentStatements(policy.PolicyDocument),
+  );
   for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
     for (const resource of Object.values(template.findResources(type))) {
       const props = (resource as { Properties: { Roles?: unknown; PolicyDocument: unknown } })

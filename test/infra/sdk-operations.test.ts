@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { referenceEntries } from '../support/deployed-entries.ts';
 import { iamActionsOf, sdkOperationsOf } from './sdk-operations.ts';
 
 describe('deriving IAM actions from a bundle', () => {
@@ -23,9 +24,7 @@ describe('deriving IAM actions from a bundle', () => {
   });
 
   it('maps document-client commands to item actions, SQS batches to single-message actions, schedules to PassRole too', async () => {
-    const worker = await sdkOperationsOf(
-      path.resolve(import.meta.dirname, '../../functions/worker.ts'),
-    );
+    const worker = await sdkOperationsOf(referenceEntries().worker);
     const byCommand = Object.fromEntries(worker.map((op) => [op.command, op.actions]));
     expect(byCommand.PutCommand).toEqual(['dynamodb:PutItem']);
     expect(byCommand.SendMessageBatchCommand).toEqual(['sqs:SendMessage']);

@@ -80,7 +80,10 @@ async function bundle(entry: string, leaveOut?: RegExp): Promise<{ readonly code
           {
             name: 'leave-out',
             setup(builder) {
-              builder.onResolve({ filter: leaveOut }, (args) => ({ path: args.path, external: true }));
+              builder.onResolve({ filter: leaveOut }, (args) => ({
+                path: args.path,
+                external: true,
+              }));
             },
           },
         ]

@@ -124,7 +124,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
   });
 
-  it('acknowledges only the wildcards IAM requires, the delayed-jobs schedule group and the schedule DLQ, with reasons', () => {
+  it('acknowledges only the wildcards IAM requires, the delayed-jobs schedule group and the two schedule DLQs, with reasons', () => {
     const scheduleGroup = {
       id: 'Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:eu-west-1:123456789012:schedule/shop-staging-delayed/*]',
       reason: expect.stringContaining(
@@ -134,6 +134,11 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acknowledgementsUnder(withSlack.stack)).toEqual([
       { path: 'shop-staging/QueueDefault/Worker/Role', ...scheduleGroup },
       { path: 'shop-staging/QueueSlow/Worker/Role', ...scheduleGroup },
+      {
+        path: 'shop-staging/Schedules/DelayedFailures',
+        id: 'Annotation::AwsSolutions-SQS3',
+        reason: expect.stringContaining('is itself a dead-letter queue') as unknown as string,
+      },
       {
         path: 'shop-staging/Monitor/Monitor',
         id: expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/) as unknown as string,
@@ -332,12 +337,19 @@ describe('customer-managed data key', () => {
         KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
       },
     });
-    const jobQueueNames = ['shop-default', 'shop-default-dlq', 'shop-slow', 'shop-slow-dlq'];
+    // The delayed-failures queue holds job envelopes too: the same key.
+    const jobQueueNames = [
+      'shop-default',
+      'shop-default-dlq',
+      'shop-slow',
+      'shop-slow-dlq',
+      'shop-delayed-failures',
+    ];
     const queues = Object.values(template.findResources('AWS::SQS::Queue')).map(
       (queue) => (queue as { Properties: Record<string, unknown> }).Properties,
     );
     const jobQueues = queues.filter((q) => jobQueueNames.includes(q.QueueName as string));
-    expect(jobQueues).toHaveLength(4);
+    expect(jobQueues).toHaveLength(5);
     for (const queue of jobQueues) {
       expect(queue.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
@@ -472,6 +484,7 @@ describe('grant helpers for producers', () => {
         ENV.tableName,
         'LAMBDA_JOBS_SCHEDULER_GROUP',
         'LAMBDA_JOBS_SCHEDULER_ROLE_ARN',
+        'LAMBDA_JOBS_SCHEDULER_DEAD_LETTER_ARN',
       ].sort(),
     );
     expect(JSON.stringify(variables[ENV.queueUrls])).toContain('Fn::ImportValue');

@@ -60,8 +60,8 @@ describe('job queues', () => {
     // Prepare
     const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
 
-    // Assess: two queues, their DLQs, and the monitor schedule's DLQ
-    expect(queues).toHaveLength(5);
+    // Assess: two queues, their DLQs, the monitor schedule's DLQ and the delayed-failures queue
+    expect(queues).toHaveLength(6);
     for (const queue of queues) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queue }],
@@ -162,7 +162,7 @@ describe('workers', () => {
     });
 
     // Act
-    const statements = policyStatementsOf('QueueDefaultWorkerRole');
+    const statements = policyStatementsOf('JobsQueueDefaultWorkerRole');
 
     // Assess
     expect(statements).toEqual([
@@ -261,7 +261,7 @@ describe('scheduler roles', () => {
     'Fn::GetAtt': [idOf('AWS::SQS::Queue', { QueueName: name }), 'Arn'],
   });
 
-  it('lets the role producers pass for one-time schedules send to the job queues, never to a DLQ', () => {
+  it('lets the role producers pass for one-time schedules send to the job queues and the delayed-failures queue, never to a DLQ', () => {
     // Prepare
     const delayed = idOf('AWS::IAM::Role', { Description: Match.stringLikeRegexp('delayed') });
 
@@ -269,7 +269,11 @@ describe('scheduler roles', () => {
     const targets = sendTargets(delayed);
 
     // Assess
-    expect(targets).toEqual([queueArn('shop-default'), queueArn('shop-slow')]);
+    expect(targets).toEqual([
+      queueArn('shop-default'),
+      queueArn('shop-slow'),
+      queueArn('shop-delayed-failures'),
+    ]);
   });
 
   it('gives the DLQs only to the cron schedules’ role, which no producer may pass (job-schedules-construct.test.ts: the cron schedules use it)', () => {
@@ -373,7 +377,7 @@ describe('monitor', () => {
     const table = idOf('AWS::DynamoDB::Table', { TableName: 'shop-jobs' });
 
     // Act
-    const statements = policyStatementsOf('MonitorRole');
+    const statements = policyStatementsOf('JobsMonitorRole');
 
     // Assess
     expect(statements).toEqual([
@@ -543,6 +547,9 @@ describe('outputs for the CLI', () => {
         STACK_OUTPUTS.dashboardUrl,
         STACK_OUTPUTS.operatorPolicyArn,
         STACK_OUTPUTS.metricNamespace,
+        STACK_OUTPUTS.schedulerGroup,
+        STACK_OUTPUTS.schedulerRoleArn,
+        STACK_OUTPUTS.schedulerDeadLetterArn,
         'QueueUrlDefault',
         'DlqUrlDefault',
         'WorkerFunctionNameDefault',

@@ -17,6 +17,7 @@ const QUEUES = {
   },
 };
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/shop-scheduler';
+const FAILURES_ARN = 'arn:aws:sqs:eu-west-1:123456789012:shop-delayed-failures';
 
 beforeEach(() => {
   schedulerMock.reset();
@@ -31,13 +32,14 @@ describe('delayedDeliveryFromEnv', () => {
     expect(delivery).toBeUndefined();
   });
 
-  it('schedules in the group, as the role, with no DLQ (the role cannot send to DLQs)', async () => {
+  it('schedules in the group, as the role, dead-lettering to the delayed-failures queue', async () => {
     // Prepare
     schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:x' });
     const delivery = delayedDeliveryFromEnv(
       {
         [ENV.schedulerGroup]: 'shop-delayed',
         [ENV.schedulerRoleArn]: ROLE_ARN,
+        [ENV.schedulerDeadLetterArn]: FAILURES_ARN,
         [ENV.queueUrls]: JSON.stringify(QUEUES),
       },
       new SchedulerClient({ region: 'eu-west-1' }),
@@ -53,11 +55,24 @@ describe('delayedDeliveryFromEnv', () => {
       Target: expect.objectContaining({
         RoleArn: ROLE_ARN,
         Arn: 'arn:aws:sqs:eu-west-1:123456789012:shop-default',
+        DeadLetterConfig: { Arn: FAILURES_ARN },
       }),
     });
-    const input = schedulerMock.commandCalls(CreateScheduleCommand)[0]!.args[0].input;
-    expect(input.Target).not.toHaveProperty('DeadLetterConfig');
     expect(schedulerMock).not.toHaveReceivedCommand(DeleteScheduleCommand);
+  });
+
+  it('fails at cold start, naming the variable, when the group is set without the dead-letter ARN', () => {
+    // Act
+    const build = () =>
+      delayedDeliveryFromEnv({
+        [ENV.schedulerGroup]: 'shop-delayed',
+        [ENV.schedulerRoleArn]: ROLE_ARN,
+        [ENV.queueUrls]: JSON.stringify(QUEUES),
+      });
+
+    // Assess
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow(ENV.schedulerDeadLetterArn);
   });
 
   it('fails at cold start, naming the variable, when the group is set without the role', () => {

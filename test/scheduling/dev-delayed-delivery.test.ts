@@ -26,6 +26,7 @@ import {
   aborted,
   capturingMetrics,
   echo,
+  flaky,
   keyed,
   runs,
   testRegistry,
@@ -229,6 +230,63 @@ describe('dev delayed delivery: cancel', () => {
     expect(runs.get(id)).toBeUndefined();
     expect((await worker.runtime.store.get(id))?.status).toBe(JobStatus.CANCELLED);
     expect(await visibleMessages()).toBe(0);
+  });
+
+  it('deletes the one-time delivery of a retry beyond 15 minutes, so nothing is left to fire', async () => {
+    // Prepare: attempt 1 fails; its retry, an hour later, waits in the delayed delivery.
+    const client = worker.runtime.client;
+    const id = (await client.enqueue(
+      flaky,
+      { succeedOnAttempt: 2 },
+      { retryDelay: { kind: 'fixed', seconds: 3600 } },
+    ))!;
+    await deliverOnce(sqs, resources.queues.default!.url, worker.handler);
+    const waiting = await worker.runtime.store.get(id);
+    expect(waiting?.status).toBe(JobStatus.RETRYING);
+    expect((await delayed.pending()).map((p) => p.jobId)).toEqual([
+      `${id}#due-${Date.parse(waiting!.retryAt!)}`,
+    ]);
+
+    // Act
+    const record = await client.cancel(id);
+    skippedMs = HOUR_MS + 60_000;
+    const sent = await delayed.tick();
+
+    // Assess
+    expect(record.status).toBe(JobStatus.CANCELLED);
+    expect(await delayed.pending()).toEqual([]);
+    expect(sent).toEqual([]);
+    expect(await visibleMessages()).toBe(0);
+    expect(runs.get(id)).toBe(1);
+  });
+
+  it('never runs a cancelled job when its retry fires anyway (sent before the cancel deleted it)', async () => {
+    // Prepare: the retry's delivery fires and its message is in SQS when the cancel comes.
+    const client = worker.runtime.client;
+    const id = (await client.enqueue(
+      flaky,
+      { succeedOnAttempt: 2 },
+      { retryDelay: { kind: 'fixed', seconds: 3600 } },
+    ))!;
+    await deliverOnce(sqs, resources.queues.default!.url, worker.handler);
+    skippedMs = HOUR_MS + 60_000;
+    expect(await delayed.tick()).toHaveLength(1);
+    await client.cancel(id);
+
+    // Act
+    const { received, response } = await deliverOnce(
+      sqs,
+      resources.queues.default!.url,
+      worker.handler,
+    );
+
+    // Assess
+    expect(received.map((r) => parseEnvelope(r.body).id)).toEqual([id]);
+    expect(response?.batchItemFailures).toEqual([]);
+    expect(runs.get(id)).toBe(1);
+    expect((await worker.runtime.store.get(id))?.status).toBe(JobStatus.CANCELLED);
+    expect(await visibleMessages()).toBe(0);
+    expect(await delayed.pending()).toEqual([]);
   });
 
   it('says a finished job cannot be cancelled and leaves it as it is', async () => {

@@ -148,6 +148,33 @@ describe('cancel: a job waiting in a one-time schedule (delay beyond 15 minutes 
     expect(keys.holderOf('account:a1')).toBeUndefined();
   });
 
+  it('deletes the delivery of a retry or a deferral due beyond 15 minutes', async () => {
+    for (const status of [JobStatus.RETRYING, JobStatus.DEFERRED] as const) {
+      // Prepare: the attempt ended; the dispatcher re-sent the job through the delayed delivery.
+      const { client, store, claim, delayedDelivery } = setUp();
+      const id = (await client.enqueue(keyed, { account: 'a1' }))!;
+      const claimed = await claim(id);
+      if (claimed.kind !== 'claimed') throw new Error('expected a claim');
+      const retryAt = new Date(Date.now() + 7_200_000).toISOString();
+      await store.finishAttempt(
+        claimed.record,
+        status === JobStatus.RETRYING
+          ? { status, durationMs: 5, error: { name: 'Error', message: 'boom' }, retryAt }
+          : { status, durationMs: 5, retryAt, reason: 'not yet' },
+        new Date().toISOString(),
+      );
+      const delivery = `${id}#due-${Date.parse(retryAt)}`;
+      await delayedDelivery.schedule(delivery, QUEUES.default.url, '{}', new Date(retryAt));
+
+      // Act
+      const record = await client.cancel(id);
+
+      // Assess
+      expect(record.status, status).toBe(JobStatus.CANCELLED);
+      expect([...delayedDelivery.pending.keys()], status).toEqual([]);
+    }
+  });
+
   it('still cancels when the schedule cannot be deleted: the worker skips the delivery', async () => {
     // Prepare
     const { client, delayedDelivery, logger } = setUp();

@@ -273,9 +273,10 @@ describe('JobSchedules: the scheduler roles', () => {
     expect(template.findResources('AWS::IAM::Policy')).toEqual({});
   });
 
-  it('let one-time schedules (the role producers pass) send only to the job queues, never a DLQ', () => {
+  it('let one-time schedules (the role producers pass) send only to the job queues and the delayed-failures queue, never a job DLQ', () => {
     // Prepare
-    const { ids } = plain;
+    const { ids, stack, schedules } = plain;
+    const failures = stack.getLogicalId(schedules.delayedFailures.node.defaultChild as never);
 
     // Act
     const statements = statementsOf((s) => s.role);
@@ -285,7 +286,7 @@ describe('JobSchedules: the scheduler roles', () => {
       {
         Action: 'sqs:SendMessage',
         Effect: 'Allow',
-        Resource: [arnOf(ids.default), arnOf(ids.slow)],
+        Resource: [arnOf(ids.default), arnOf(ids.slow), arnOf(failures)],
       },
     ]);
   });
@@ -301,6 +302,73 @@ describe('JobSchedules: the scheduler roles', () => {
     };
 
     // Assess
+    expect(role.Properties.Policies[0]!.PolicyDocument.Statement).toContainEqual({
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Effect: 'Allow',
+      Resource: arnOf(keyId),
+    });
+  });
+});
+
+describe('JobSchedules: the delayed-failures queue', () => {
+  it('is encrypted, TLS-only and keeps messages 14 days, as the DLQs do', () => {
+    // Prepare
+    const { template } = plain;
+
+    // Act
+    const queue = template.findResources('AWS::SQS::Queue', {
+      Properties: { QueueName: 'shop-delayed-failures' },
+    });
+
+    // Assess
+    expect(Object.values(queue)).toEqual([
+      expect.objectContaining({
+        Properties: {
+          QueueName: 'shop-delayed-failures',
+          SqsManagedSseEnabled: true,
+          MessageRetentionPeriod: 1_209_600,
+        },
+      }),
+    ]);
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
+    expect(
+      policies.some((p) =>
+        JSON.stringify(p).includes(
+          plain.stack.getLogicalId(plain.schedules.delayedFailures.node.defaultChild as never),
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it('uses the job queues’ customer-managed key when one is given, and the role may use it', () => {
+    // Prepare
+    const app = new App();
+    const stack = new Stack(app, 'Keyed', {
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    const key = new Key(stack, 'DataKey');
+    const queue = new Queue(stack, 'Q', { enforceSSL: true });
+    const schedules = new JobSchedules(stack, 'Jobs', {
+      appName: 'shop',
+      schedules: [],
+      queues: { default: { queue, deadLetterQueue: queue } },
+      jobQueueOf: {},
+      encryptionKey: key,
+    });
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assess
+    const keyId = stack.getLogicalId(key.node.defaultChild as never);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'shop-delayed-failures',
+      KmsMasterKeyId: arnOf(keyId),
+    });
+    const role = template.toJSON().Resources[
+      stack.getLogicalId(schedules.role.node.defaultChild as never)
+    ] as { Properties: { Policies: { PolicyDocument: { Statement: unknown[] } }[] } };
     expect(role.Properties.Policies[0]!.PolicyDocument.Statement).toContainEqual({
       Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
       Effect: 'Allow',
@@ -345,7 +413,7 @@ describe('JobSchedules: long delays for producers', () => {
     ]);
   });
 
-  it('sets LAMBDA_JOBS_SCHEDULER_GROUP and LAMBDA_JOBS_SCHEDULER_ROLE_ARN on a bound function', () => {
+  it('sets the scheduler group, role and dead-letter (delayed-failures) ARN on a bound function', () => {
     // Prepare
     const { template, schedules, stack } = granted;
 
@@ -360,6 +428,9 @@ describe('JobSchedules: long delays for producers', () => {
             [ENV.schedulerGroup]: 'shop-delayed',
             [ENV.schedulerRoleArn]: arnOf(
               stack.getLogicalId(schedules.role.node.defaultChild as never),
+            ),
+            [ENV.schedulerDeadLetterArn]: arnOf(
+              stack.getLogicalId(schedules.delayedFailures.node.defaultChild as never),
             ),
           },
         },

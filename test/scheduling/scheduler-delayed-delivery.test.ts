@@ -23,7 +23,7 @@ const schedulerMock = mockClient(SchedulerClient);
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/shop-default';
 const QUEUE_ARN = 'arn:aws:sqs:eu-west-1:123456789012:shop-default';
-const DLQ_ARN = 'arn:aws:sqs:eu-west-1:123456789012:shop-default-dlq';
+const DLQ_ARN = 'arn:aws:sqs:eu-west-1:123456789012:shop-delayed-failures';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/shop-scheduler';
 const JOB_ID = '0196f3c4-8a2b-7c1d-9e0f-1a2b3c4d5e6f';
 
@@ -32,7 +32,7 @@ function delivery() {
     client: new SchedulerClient({ region: 'eu-west-1' }),
     groupName: 'shop-delayed-jobs',
     roleArn: ROLE_ARN,
-    deadLetterArnFor: (queueUrl) => (queueUrl === QUEUE_URL ? DLQ_ARN : undefined),
+    deadLetterArn: DLQ_ARN,
   });
 }
 
@@ -326,33 +326,30 @@ describe('atExpression', () => {
 });
 
 describe('createSchedulerDelayedDeliveryFromEnv', () => {
-  it('reads group and role, and gives no DLQ (the role producers pass cannot send to DLQs)', async () => {
+  it('reads group, role and dead-letter ARN: every schedule dead-letters to the delayed-failures queue', async () => {
     // Prepare
     schedulerMock.on(CreateScheduleCommand).resolves({});
     const fromEnv = createSchedulerDelayedDeliveryFromEnv(
       {
         LAMBDA_JOBS_SCHEDULER_GROUP: 'shop-delayed-jobs',
         LAMBDA_JOBS_SCHEDULER_ROLE_ARN: ROLE_ARN,
-        LAMBDA_JOBS_QUEUE_URLS: JSON.stringify({
-          default: {
-            url: QUEUE_URL,
-            dlqUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/shop-default-dlq',
-          },
-        }),
+        LAMBDA_JOBS_SCHEDULER_DEAD_LETTER_ARN: DLQ_ARN,
       },
       new SchedulerClient({ region: 'eu-west-1' }),
     );
 
     // Act
     await fromEnv.schedule(JOB_ID, QUEUE_URL, '{}', new Date('2025-05-01T10:00:00Z'));
+    await fromEnv.schedule(`${JOB_ID}#due-1`, QUEUE_URL, '{}', new Date('2025-05-02T10:00:00Z'));
 
     // Assess
-    expect(schedulerMock).toHaveReceivedCommandWith(CreateScheduleCommand, {
-      GroupName: 'shop-delayed-jobs',
-      Target: expect.objectContaining({ RoleArn: ROLE_ARN }),
-    });
-    const input = schedulerMock.commandCalls(CreateScheduleCommand)[0]!.args[0].input;
-    expect(input.Target).not.toHaveProperty('DeadLetterConfig');
+    const targets = schedulerMock
+      .commandCalls(CreateScheduleCommand)
+      .map((call) => call.args[0].input.Target);
+    expect(targets).toHaveLength(2);
+    for (const target of targets) {
+      expect(target).toMatchObject({ RoleArn: ROLE_ARN, DeadLetterConfig: { Arn: DLQ_ARN } });
+    }
   });
 
   it('fails at cold start naming the missing variable', () => {

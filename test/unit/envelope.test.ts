@@ -11,7 +11,10 @@ import {
 import { MalformedEnvelopeError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
 
 const schema = JSON.parse(
-  readFileSync(new URL('../../schemas/job-envelope.v1.schema.json', import.meta.url), 'utf8'),
+  readFileSync(
+    new URL('../../packages/lambda-jobs/schemas/job-envelope.v1.schema.json', import.meta.url),
+    'utf8',
+  ),
 );
 const ajv = new Ajv2020({ strict: false });
 const matchesSchema = ajv.compile(schema);

@@ -19,7 +19,7 @@ describe('createRegistry', () => {
     // Assess
     expect(build).toThrow(DuplicateJobTypeError);
     expect(build).toThrow(
-      /Job type "send-mail" is defined twice: by \S*test\/unit\/registry\.test\.ts:7 and by \S*test\/unit\/registry\.test\.ts:8\./,
+      /Job type "send-mail" is defined twice: by \S*test\/unit\/registry\.test\.ts:10 and by \S*test\/unit\/registry\.test\.ts:11\./,
     );
   });
 

@@ -16,6 +16,8 @@ export interface DeploymentNames extends ResourceNames {
   readonly monitorFunction: string;
   /** Keeps the monitor's schedule events EventBridge could not deliver. */
   readonly monitorScheduleDeadLetterQueue: string;
+  /** Keeps the one-time schedule deliveries EventBridge Scheduler could not make. */
+  readonly delayedFailuresQueue: string;
   readonly notifierFunction: string;
   topic(level: AlertLevel): string;
   /** `${prefix}-${queue}-${kind}`, or `${prefix}-${kind}` for app-wide alarms. */
@@ -49,6 +51,7 @@ export function deploymentNames(
     workerFunction: (queueName) => `${prefix}-worker-${queueName}`,
     monitorFunction: `${prefix}-monitor`,
     monitorScheduleDeadLetterQueue: `${prefix}-monitor-schedule-dlq`,
+    delayedFailuresQueue: `${prefix}-delayed-failures`,
     notifierFunction: `${prefix}-slack-notifier`,
     topic: (level) => `${prefix}-alerts-${level}`,
     alarm: (kind, queueName) =>

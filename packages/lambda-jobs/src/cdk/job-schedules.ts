@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   type IGrantable,
   PolicyDocument,
@@ -6,15 +6,17 @@ import {
   Role,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnSchedule, ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { ConfigError, type ConfigProblem } from '../config/config-error.ts';
 import type { ScheduleConfig } from '../config/config-types.ts';
 import { CronExpressionError, toSchedulerExpression } from '../config/cron.ts';
 import { ENV } from '../config/env.ts';
 import { outputKeyPart } from '../config/stack-outputs.ts';
+import { MAX_MESSAGE_RETENTION_SECONDS } from './synth-checks.ts';
 
 /**
  * EventBridge Scheduler writes the firing's scheduled time here, e.g. `2025-01-01T09:00:00Z`
@@ -61,6 +63,13 @@ export interface JobSchedulesProps {
   readonly groupName?: string;
   /** Group of the one-time schedules of long delays and `runAt`. Default `${appName}-delayed`. */
   readonly delayedGroupName?: string;
+  /**
+   * Name of the queue every one-time schedule dead-letters to (a delivery its queue refused
+   * through the whole retry policy). Default `${appName}-delayed-failures`.
+   */
+  readonly delayedFailuresQueueName?: string;
+  /** The customer-managed key of the job queues, for the delayed-failures queue too. Default: SQS-managed. */
+  readonly encryptionKey?: IKey | undefined;
   readonly retryPolicy?: SchedulerRetryPolicy;
 }
 
@@ -164,12 +173,16 @@ function scheduleProblems(
  * - a schedule group for the cron schedules and one for the one-time schedules of long delays
  *   and `runAt` (separate, so a job id never collides with a schedule name, and producers may
  *   create and delete one-time schedules without touching the cron ones);
+ * - the delayed-failures queue (encrypted like the job queues, TLS only, kept 14 days like the
+ *   DLQs): every one-time schedule dead-letters there once its queue refused it through the
+ *   whole retry policy. It is not a job DLQ: no redrive reads it, and its alarm's runbook
+ *   (`docs/runbooks/delayed-delivery-failures.md`) says how to re-send what is still wanted;
  * - two roles the scheduler assumes (this account only), plus the queues' KMS key when they use
  *   one: the cron schedules' role may `sqs:SendMessage` to the job queues and their DLQs (a
  *   firing that fails its retries goes to the DLQ); the role producers pass for one-time
- *   schedules may send to the job queues only, so that no producer can put a message of its
- *   choosing in a DLQ through a schedule of its own (its failed deliveries are dropped after the
- *   retry policy, see docs/producer-rights.md);
+ *   schedules may send to the job queues and the delayed-failures queue only, so that no
+ *   producer can put a message of its choosing in a job DLQ through a schedule of its own
+ *   (see docs/producer-rights.md);
  * - per config schedule, a schedule in the schedule's time zone, flexible window off, that sends
  *   the job envelope straight to the job's queue: id `<name>-<scheduled time>` (the same for
  *   every retry of one firing, so the worker runs it once), the fixed payload, retries as
@@ -196,8 +209,14 @@ export class JobSchedules extends Construct {
   /** Holds the one-time schedules of long delays (LAMBDA_JOBS_SCHEDULER_GROUP). */
   readonly delayedGroup: ScheduleGroup;
   /**
+   * Where every one-time schedule dead-letters a delivery its queue refused through the whole
+   * retry policy (LAMBDA_JOBS_SCHEDULER_DEAD_LETTER_ARN).
+   */
+  readonly delayedFailures: Queue;
+  /**
    * Assumed by the scheduler for the one-time schedules producers create: sends to the job
-   * queues, not their DLQs (LAMBDA_JOBS_SCHEDULER_ROLE_ARN; producers may pass it).
+   * queues and the delayed-failures queue, not the job DLQs (LAMBDA_JOBS_SCHEDULER_ROLE_ARN;
+   * producers may pass it).
    */
   readonly role: Role;
   /** Assumed by the scheduler for the config's cron schedules: the job queues and their DLQs. */
@@ -223,13 +242,29 @@ export class JobSchedules extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    this.delayedFailures = new Queue(this, 'DelayedFailures', {
+      queueName: props.delayedFailuresQueueName ?? `${props.appName}-delayed-failures`,
+      ...(props.encryptionKey
+        ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+        : { encryption: QueueEncryption.SQS_MANAGED }),
+      enforceSSL: true,
+      retentionPeriod: Duration.seconds(MAX_MESSAGE_RETENTION_SECONDS),
+    });
+    Validations.of(this.delayedFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: it keeps the one-time schedule deliveries EventBridge Scheduler could not make.',
+    });
+
     const keys = [
       ...new Set(
-        queues.flatMap((q) =>
-          [q.queue.encryptionMasterKey, q.deadLetterQueue.encryptionMasterKey].flatMap((key) =>
-            key ? [key.keyArn] : [],
-          ),
-        ),
+        [
+          ...queues.flatMap((q) => [
+            q.queue.encryptionMasterKey,
+            q.deadLetterQueue.encryptionMasterKey,
+          ]),
+          this.delayedFailures.encryptionMasterKey,
+        ].flatMap((key) => (key ? [key.keyArn] : [])),
       ),
     ];
     const kmsStatements =
@@ -258,8 +293,8 @@ export class JobSchedules extends Construct {
       });
     this.role = schedulerRole(
       'SchedulerRole',
-      `EventBridge Scheduler delivers delayed ${props.appName} jobs to their queues (not the DLQs)`,
-      queues.map((q) => q.queue.queueArn),
+      `EventBridge Scheduler delivers delayed ${props.appName} jobs to their queues, failed deliveries to the delayed-failures queue (not the DLQs)`,
+      [...queues.map((q) => q.queue.queueArn), this.delayedFailures.queueArn],
     );
     this.cronRole = schedulerRole(
       'CronSchedulerRole',
@@ -304,11 +339,15 @@ export class JobSchedules extends Construct {
     this.schedules = schedules;
   }
 
-  /** LAMBDA_JOBS_SCHEDULER_GROUP and LAMBDA_JOBS_SCHEDULER_ROLE_ARN, as a producer reads them. */
+  /**
+   * LAMBDA_JOBS_SCHEDULER_GROUP, LAMBDA_JOBS_SCHEDULER_ROLE_ARN and
+   * LAMBDA_JOBS_SCHEDULER_DEAD_LETTER_ARN, as a producer reads them.
+   */
   get environment(): Record<string, string> {
     return {
       [ENV.schedulerGroup]: this.delayedGroup.scheduleGroupName,
       [ENV.schedulerRoleArn]: this.role.roleArn,
+      [ENV.schedulerDeadLetterArn]: this.delayedFailures.queueArn,
     };
   }
 
@@ -370,8 +409,8 @@ export class JobSchedules extends Construct {
   }
 
   /**
-   * {@link grantLongDelays} plus LAMBDA_JOBS_SCHEDULER_GROUP and LAMBDA_JOBS_SCHEDULER_ROLE_ARN
-   * on the function, so its job client sends long delays through EventBridge Scheduler.
+   * {@link grantLongDelays} plus the variables of {@link environment} on the function, so its
+   * job client sends long delays through EventBridge Scheduler.
    *
    * @example
    * ```ts

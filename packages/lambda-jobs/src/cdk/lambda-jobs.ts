@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IGrantable, ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { RUNBOOKS } from '../config/alarm-descriptions.ts';
 import { ConfigError } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { outputKeyPart, STACK_OUTPUTS } from '../config/stack-outputs.ts';
@@ -66,8 +68,6 @@ export interface LambdaJobsProps {
    * the operator policy (`jobs cancel` runs them too) may read both. Default none.
    */
   readonly workerSecretNames?: readonly string[];
-  /** Concurrent executions reserved for the monitor, 1–10. Default 1. */
-  readonly monitorReservedConcurrency?: number;
 }
 
 const DEFAULT_LOG_LEVEL: LogLevel = 'INFO';
@@ -117,7 +117,7 @@ function assertChecked(props: LambdaJobsProps, registry: JobRegistry): void {
  *
  * @example
  * ```ts
- * import config from '../lambda-jobs.config.ts';
+ * import config from '../../../../lambda-jobs.config.ts';
  * const jobs = new LambdaJobs(this, 'Jobs', { config });
  * jobs.bindEnqueue(checkoutFunction); // may enqueue any job, nothing more
  * ```
@@ -206,6 +206,8 @@ export class LambdaJobs extends Construct {
       schedules: config.schedules,
       queues: Object.fromEntries(this.queues.map((q) => [q.name, q])),
       jobQueueOf: jobQueueNames(registry),
+      delayedFailuresQueueName: names.delayedFailuresQueue,
+      encryptionKey,
     });
     // Exactly the secrets config.webhooks names (signing keys, secret headers) and those the
     // props add for job code; no others.
@@ -253,15 +255,27 @@ export class LambdaJobs extends Construct {
       functionName: names.monitorFunction,
       deadLetterQueueName: names.monitorScheduleDeadLetterQueue,
       entry: entries.monitor,
-      ...(props.monitorReservedConcurrency !== undefined
-        ? { reservedConcurrency: props.monitorReservedConcurrency }
-        : {}),
       metrics,
       factory,
     });
     for (const [name, value] of Object.entries(jobsVariables)) {
       this.monitor.monitor.function.addEnvironment(name, value);
     }
+    factory.create(this.schedules, {
+      kind: 'delayed-delivery-failed',
+      summary:
+        'A delayed job (a delay beyond 15 minutes, a runAt, or a long retry or deferral) could not be delivered to its queue through the whole retry policy: it waits in the delayed-failures queue and will not run by itself.',
+      runbook: RUNBOOKS.delayedFailures,
+      level: 'critical',
+      metric: metrics.sqs('ApproximateNumberOfMessagesVisible', this.schedules.delayedFailures, {
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
     // The rescue runs jobs' onAborted hooks: job code, which may read the same secrets.
     grantReadSecretsByName(this, this.monitor.monitor.function, jobSecretNames);
     this.operatorPolicy = new OperatorPolicy(this, 'Operator', {
@@ -353,6 +367,21 @@ export class LambdaJobs extends Construct {
       'Managed policy for running the lambda-jobs CLI against this stack',
     );
     output(STACK_OUTPUTS.dashboardUrl, this.dashboard.url, 'Dashboard in the console');
+    output(
+      STACK_OUTPUTS.schedulerGroup,
+      this.schedules.delayedGroup.scheduleGroupName,
+      'Schedule group of the one-time schedules (long delays, runAt, long retries)',
+    );
+    output(
+      STACK_OUTPUTS.schedulerRoleArn,
+      this.schedules.role.roleArn,
+      'Role the one-time schedules run as',
+    );
+    output(
+      STACK_OUTPUTS.schedulerDeadLetterArn,
+      this.schedules.delayedFailures.queueArn,
+      'Delayed-failures queue: where one-time schedules dead-letter',
+    );
     if (this.slack.notifier) {
       output(
         STACK_OUTPUTS.notifierFunctionName,

@@ -31,6 +31,7 @@ const UNSCOPED_READS = [
  * - `sqs:GetQueueAttributes` on every queue and DLQ (`queues`, `doctor`), `sqs:SendMessage` on
  *   the job queues (`enqueue`, `jobs retry`, `dlq redrive`), and receive, delete, change
  *   visibility and purge on the DLQs only (`dlq ls|redrive|purge`);
+ * - read and delete on the delayed-failures queue (its runbook, with the AWS CLI);
  * - alarms, metric data and event source mappings (`doctor`), which IAM scopes only as `*`;
  * - long delays (`enqueue --delay` beyond 15 minutes, `jobs cancel`) and the worker secrets.
  *
@@ -68,6 +69,17 @@ export class OperatorPolicy extends Construct {
           'sqs:PurgeQueue',
         ],
         resources: dlqs,
+      }),
+      // The delayed-failures runbook: read what a one-time schedule could not deliver, delete
+      // it once handled (re-sending goes to a job queue, above).
+      new PolicyStatement({
+        actions: [
+          'sqs:GetQueueAttributes',
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:ChangeMessageVisibility',
+        ],
+        resources: [props.schedules.delayedFailures.queueArn],
       }),
       new PolicyStatement({ actions: [...UNSCOPED_READS], resources: ['*'] }),
       ...props.schedules.longDelayStatements(),

@@ -7,7 +7,6 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RUNBOOKS } from '../config/alarm-descriptions.ts';
-import { ConfigError } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import type { AlarmFactory } from './alarm-factory.ts';
 import type { LogLevel } from './function-environment.ts';
@@ -32,17 +31,9 @@ export interface QueueMonitorProps {
   readonly logRetention: RetentionDays;
   readonly metrics: QueueMetrics;
   readonly factory: AlarmFactory;
-  /**
-   * Concurrent executions reserved for the monitor (1–10), so account-wide throttling never
-   * blinds the rescue and the alarms when the account is busiest. Default 1: runs do not overlap.
-   */
-  readonly reservedConcurrency?: number;
   /** Name of the queue that keeps schedule events EventBridge could not deliver. */
   readonly deadLetterQueueName: string;
 }
-
-/** Default of {@link QueueMonitorProps.reservedConcurrency}. */
-export const DEFAULT_MONITOR_RESERVED_CONCURRENCY = 1;
 
 /** Times EventBridge retries delivering a schedule event to the monitor (API errors, throttling). */
 export const MONITOR_SCHEDULE_RETRY_ATTEMPTS = 3;
@@ -64,7 +55,9 @@ export const MONITOR_SCHEDULE_RETRY_ATTEMPTS = 3;
  * fails is not retried (the next run measures afresh; overlapping runs are wasted work), and
  * the heartbeat alarm notices a monitor that stops reporting. Under pressure it still runs: it
  * has reserved concurrency (default 1), and EventBridge retries a schedule event it could not
- * deliver (throttling, API errors) for up to one period, then keeps it in a dead-letter queue.
+ * deliver (throttling, API errors) for up to one period, then keeps it in a dead-letter queue,
+ * behind an alarm. The reservation is `JOBS_MONITOR_RESERVED_CONCURRENCY` (0 or `false`: none,
+ * for an account whose unreserved concurrency cannot spare it).
  *
  * @example
  * ```ts
@@ -80,16 +73,8 @@ export class QueueMonitor extends Construct {
   constructor(scope: Construct, id: string, props: QueueMonitorProps) {
     super(scope, id);
     const everyMinutes = props.config.monitor.everySeconds / 60;
-    const reserved = props.reservedConcurrency ?? DEFAULT_MONITOR_RESERVED_CONCURRENCY;
-    if (!Number.isInteger(reserved) || reserved < 1 || reserved > 10) {
-      throw new ConfigError([
-        {
-          field: 'monitorReservedConcurrency',
-          value: reserved,
-          rule: 'must be a whole number from 1 to 10 (the monitor needs one run at a time)',
-        },
-      ]);
-    }
+    // Validated with the config (settings.JOBS_MONITOR_RESERVED_CONCURRENCY): 0 reserves none.
+    const reserved = props.config.monitor.reservedConcurrency;
     // A run older than one period is superseded by the next one: no use delivering it late.
     const maxEventAge = Duration.seconds(Math.max(60, props.config.monitor.everySeconds));
     this.monitor = new JobsFunction(this, 'Monitor', {
@@ -103,7 +88,7 @@ export class QueueMonitor extends Construct {
       appName: props.appName,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
-      reservedConcurrentExecutions: reserved,
+      ...(reserved > 0 ? { reservedConcurrentExecutions: reserved } : {}),
     });
     const fn = this.monitor.function;
     // A run that fails is not retried (the next one measures afresh); a throttled invocation
@@ -161,6 +146,22 @@ export class QueueMonitor extends Construct {
       evaluationPeriods: HEARTBEAT_MISSED_RUNS,
       // No heartbeat is exactly what this alarm is for.
       treatMissingData: TreatMissingData.BREACHING,
+    });
+    props.factory.create(this, {
+      kind: 'monitor-schedule-dlq-not-empty',
+      summary:
+        'EventBridge could not invoke the backlog monitor through its retries (throttling, a missing or broken function, a permission): those runs were skipped and their events wait in the monitor schedule DLQ.',
+      runbook: RUNBOOKS.monitorScheduleDeadLetters,
+      level: 'warning',
+      metric: props.metrics.sqs(
+        'ApproximateNumberOfMessagesVisible',
+        this.scheduleDeadLetterQueue,
+        { statistic: 'Maximum', period: Duration.minutes(1) },
+      ),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
 }

@@ -11,8 +11,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { type QueueEndpoints, resourceEnv } from '../config/env.ts';
+import { ENV, type QueueEndpoints, resourceEnv } from '../config/env.ts';
 import { STACK_OUTPUTS } from '../config/stack-outputs.ts';
+import { createDevDelayedDelivery } from '../local/dev-delayed-delivery.ts';
 import { DEV_STATE_PATH, type DevState, readDevState } from '../local/dev-state-file.ts';
 import { createEmulatorOldestAgeSource } from '../local/oldest-age-from-emulator.ts';
 import { createAwsJobsAdmin } from '../runtime/adapters/aws/aws-jobs-admin.ts';
@@ -20,6 +21,7 @@ import { createCloudWatchAlarmSource } from '../runtime/adapters/aws/cloudwatch-
 import { createCloudWatchMonitorHeartbeat } from '../runtime/adapters/aws/cloudwatch-monitor-heartbeat.ts';
 import { createLambdaEventSources } from '../runtime/adapters/aws/lambda-event-sources.ts';
 import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
+import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
 import type {
   AlarmSource,
   EventSourceStateSource,
@@ -143,6 +145,13 @@ function connectDev(state: DevState, io: CliIo, app: CliApp): CliTarget {
     env: resourceEnv(state),
     sqs,
     dynamodb,
+    // Long delays and cancels go through the dev mode's table of pending deliveries, which its
+    // own ticker sends (this one never ticks).
+    delayedDelivery: createDevDelayedDelivery({
+      client: dynamodb,
+      tableName: state.tableName,
+      transport: createSqsQueueTransport(sqs),
+    }),
     receiveWaitSeconds: 0,
     oldestAge: createEmulatorOldestAgeSource({ endpoint: state.endpoints.sqs }),
     logger: cliLogger(app),
@@ -162,6 +171,24 @@ function connectDev(state: DevState, io: CliIo, app: CliApp): CliTarget {
     config: app.config,
     eventSources: { states: async () => [...(state.eventSources ?? [])] },
     notChecked: ['alarms (dev mode has none; doctor --stack NAME lists those in ALARM)'],
+  };
+}
+
+/**
+ * The scheduler variables from the stack's outputs, so that `enqueue --delay` beyond 15 minutes
+ * and `jobs cancel` of a job waiting in a one-time schedule work as a deployed producer's do.
+ * None from a stack deployed before those outputs existed: long delays are then refused and a
+ * cancelled job's schedule is left to fire (the worker skips its delivery).
+ */
+function schedulerEnv(outputs: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  const group = outputs[STACK_OUTPUTS.schedulerGroup];
+  const role = outputs[STACK_OUTPUTS.schedulerRoleArn];
+  const deadLetter = outputs[STACK_OUTPUTS.schedulerDeadLetterArn];
+  if (!group || !role || !deadLetter) return {};
+  return {
+    [ENV.schedulerGroup]: group,
+    [ENV.schedulerRoleArn]: role,
+    [ENV.schedulerDeadLetterArn]: deadLetter,
   };
 }
 
@@ -198,6 +225,7 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
     config: app.config,
     env: {
       ...resourceEnv(stack),
+      ...schedulerEnv(stack.outputs),
       POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
       POWERTOOLS_SERVICE_NAME: metricNamespace,
     },

@@ -14,6 +14,8 @@ export const RUNBOOKS = {
   workerErrors: 'worker-errors',
   workerThrottles: 'worker-throttles',
   monitorSilent: 'monitor-not-reporting',
+  monitorScheduleDeadLetters: 'monitor-schedule-dead-letters',
+  delayedFailures: 'delayed-delivery-failures',
 } as const;
 
 export type RunbookName = (typeof RUNBOOKS)[keyof typeof RUNBOOKS];

@@ -70,6 +70,12 @@ export interface JobsSettings {
   readonly JOBS_LOST_GRACE?: number;
   /** Queues the monitor inspects at once. Default 10. */
   readonly JOBS_MONITOR_CONCURRENCY?: number;
+  /**
+   * Concurrent executions reserved for the monitor function, 1–10, so that account-wide
+   * throttling never blinds the rescue and the alarms. `0` or `false`: none reserved (an account
+   * whose unreserved concurrency cannot spare it). Default 1.
+   */
+  readonly JOBS_MONITOR_RESERVED_CONCURRENCY?: number | false;
 }
 
 /** Where alarm notifications go. */
@@ -227,6 +233,8 @@ export interface LambdaJobsConfig {
     readonly stalledAfterSeconds: number;
     readonly lostGraceSeconds: number;
     readonly concurrency: number;
+    /** Reserved concurrent executions of the monitor function; 0: none reserved. */
+    readonly reservedConcurrency: number;
   };
   readonly alerting: AlertingConfig;
   readonly schedules: readonly ScheduleConfig[];

@@ -23,6 +23,8 @@ export const DEFAULTS = {
    */
   lostGraceFloorSeconds: 10,
   monitorConcurrency: 10,
+  /** One run at a time, even when the account is throttled; 0 reserves none. */
+  monitorReservedConcurrency: 1,
   dlqWarning: 1,
   tracking: 'full',
 } as const;

@@ -85,6 +85,10 @@ export function defineConfig(input: LambdaJobsConfigInput): LambdaJobsConfig {
       stalledAfterSeconds: settings.JOBS_STALLED_AFTER ?? DEFAULTS.stalledAfterSeconds,
       lostGraceSeconds: settings.JOBS_LOST_GRACE ?? DEFAULTS.lostGraceSeconds,
       concurrency: settings.JOBS_MONITOR_CONCURRENCY ?? DEFAULTS.monitorConcurrency,
+      reservedConcurrency:
+        settings.JOBS_MONITOR_RESERVED_CONCURRENCY === false
+          ? 0
+          : (settings.JOBS_MONITOR_RESERVED_CONCURRENCY ?? DEFAULTS.monitorReservedConcurrency),
     },
     alerting: {
       emails: input.alerting?.emails ?? [],

@@ -23,6 +23,8 @@ export const ENV = {
   /** Scheduler group and role used for one-time schedules (delays beyond 15 minutes). */
   schedulerGroup: 'LAMBDA_JOBS_SCHEDULER_GROUP',
   schedulerRoleArn: 'LAMBDA_JOBS_SCHEDULER_ROLE_ARN',
+  /** The delayed-failures queue's ARN: the dead-letter queue of every one-time schedule. */
+  schedulerDeadLetterArn: 'LAMBDA_JOBS_SCHEDULER_DEAD_LETTER_ARN',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -66,6 +66,15 @@ export const STACK_OUTPUTS = {
   notifierFunctionName: 'NotifierFunctionName',
   /** The managed policy that lets an operator run the CLI against the stack. */
   operatorPolicyArn: 'OperatorPolicyArn',
+  /**
+   * What the CLI needs for long delays and to delete a cancelled job's one-time schedule: the
+   * delayed group (LAMBDA_JOBS_SCHEDULER_GROUP), the role the schedules run as
+   * (LAMBDA_JOBS_SCHEDULER_ROLE_ARN) and their dead-letter queue
+   * (LAMBDA_JOBS_SCHEDULER_DEAD_LETTER_ARN).
+   */
+  schedulerGroup: 'SchedulerGroup',
+  schedulerRoleArn: 'SchedulerRoleArn',
+  schedulerDeadLetterArn: 'SchedulerDeadLetterArn',
   queueUrl: (queueName: string) => `QueueUrl${outputKeyPart(queueName)}`,
   dlqUrl: (queueName: string) => `DlqUrl${outputKeyPart(queueName)}`,
   workerFunctionName: (queueName: string) => `WorkerFunctionName${outputKeyPart(queueName)}`,

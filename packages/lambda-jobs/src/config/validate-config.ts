@@ -300,6 +300,18 @@ export function configProblems(config: LambdaJobsConfig): ConfigProblem[] {
   );
   integerIn(problems, 'settings.JOBS_LOST_GRACE', config.monitor.lostGraceSeconds, 0, 86_400);
   integerIn(problems, 'settings.JOBS_MONITOR_CONCURRENCY', config.monitor.concurrency, 1, 100);
+  if (
+    typeof config.monitor.reservedConcurrency !== 'number' ||
+    !Number.isInteger(config.monitor.reservedConcurrency) ||
+    config.monitor.reservedConcurrency < 0 ||
+    config.monitor.reservedConcurrency > 10
+  ) {
+    problems.push({
+      field: 'settings.JOBS_MONITOR_RESERVED_CONCURRENCY',
+      value: config.monitor.reservedConcurrency,
+      rule: 'must be a whole number from 1 to 10 (concurrent executions reserved for the monitor), or 0 or false for none',
+    });
+  }
   const names = new Set<string>();
   config.schedules.forEach((schedule, index) => {
     problems.push(...scheduleProblems(schedule, index));

@@ -24,7 +24,7 @@ import type { JobRecord } from './job-record.ts';
 import { CLAIMABLE_STATUSES, JobStatus } from './job-status.ts';
 import { effectiveSettings } from './job-timing.ts';
 import { LIMITS } from './limits.ts';
-import { createMessageResend, RESENT_ATTRIBUTE } from './message-resend.ts';
+import { createMessageResend, dueSendKey, RESENT_ATTRIBUTE } from './message-resend.ts';
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
 import { validatePayload } from './payload-schema.ts';
 import type {
@@ -202,7 +202,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           jobId: envelope.id,
           body: message.body,
           delaySeconds: seconds,
-          sendKey: retryAt ? `due-${Date.parse(retryAt)}` : `now-${message.messageId}`,
+          sendKey: retryAt ? dueSendKey(retryAt) : `now-${message.messageId}`,
         }),
       );
       return 'delete';

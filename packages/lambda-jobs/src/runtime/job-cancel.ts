@@ -4,6 +4,7 @@ import { JobInputError, JobNotFoundError } from './errors.ts';
 import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
 import { LIMITS } from './limits.ts';
+import { dueSendKey, resendDeliveryId } from './message-resend.ts';
 import type { ConcurrencyKeyStore, DelayedDelivery, JobStore } from './ports.ts';
 import type { JobRegistry } from './registry.ts';
 import { retryTransient } from './retry-transient.ts';
@@ -21,13 +22,25 @@ export interface JobCancelDeps {
 }
 
 /**
- * True when the job waits in a one-time schedule (a delay beyond SQS's 15 minutes), not in SQS:
- * QUEUED, and due more than {@link LIMITS.maxSqsDelaySeconds} after it was enqueued.
+ * The delayed deliveries (one-time schedules on AWS) that may still carry a waiting job:
+ *
+ * - QUEUED and due more than {@link LIMITS.maxSqsDelaySeconds} after it was enqueued (a long
+ *   delay or `runAt`): the delivery named after the job id;
+ * - RETRYING or DEFERRED with a `retryAt`: the re-send due then (`<id>#due-<ms>`, see
+ *   {@link dueSendKey}). Whether its delay went beyond SQS's 15 minutes is not in the record
+ *   to the second, so it is always asked for; a delivery that was sent through SQS, or has
+ *   fired already, is simply not found.
  */
-function waitsInSchedule(record: JobRecord): boolean {
-  if (record.status !== JobStatus.QUEUED || record.retryAt === undefined) return false;
-  const waitMs = Date.parse(record.retryAt) - Date.parse(record.enqueuedAt);
-  return waitMs > LIMITS.maxSqsDelaySeconds * 1000;
+function deliveriesOf(record: JobRecord): string[] {
+  if (record.retryAt === undefined) return [];
+  if (record.status === JobStatus.QUEUED) {
+    const waitMs = Date.parse(record.retryAt) - Date.parse(record.enqueuedAt);
+    return waitMs > LIMITS.maxSqsDelaySeconds * 1000 ? [record.id] : [];
+  }
+  if (record.status === JobStatus.RETRYING || record.status === JobStatus.DEFERRED) {
+    return [resendDeliveryId(record.id, dueSendKey(record.retryAt))];
+  }
+  return [];
 }
 
 function notFound(jobId: string, tracking: JobCancelDeps['tracking']): JobNotFoundError {
@@ -45,8 +58,9 @@ function notFound(jobId: string, tracking: JobCancelDeps['tracking']): JobNotFou
  * - QUEUED / RETRYING / DEFERRED → CANCELLED, one conditional write. A message SQS still holds
  *   (a delay up to 15 minutes, a retry's backoff) cannot be deleted before it is delivered, so
  *   it stays: the worker's claim refuses the CANCELLED record and deletes the message as a
- *   duplicate. A job waiting in a one-time schedule (a longer delay or `runAt`) also has its
- *   schedule deleted; if that fails, the delivery is refused the same way when it comes.
+ *   duplicate. A job waiting in a one-time schedule (a longer delay or `runAt`, or a retry or
+ *   deferral beyond 15 minutes) also has that schedule deleted; if that fails, or the schedule
+ *   fired meanwhile, the delivery is refused the same way when it comes.
  * - Then the job's concurrency key is released and its type's `onAborted` hook runs (its
  *   errors are logged, never thrown).
  *
@@ -75,13 +89,14 @@ export async function cancelWaitingJob(deps: JobCancelDeps, jobId: string): Prom
   const cancelled = await deps.store.cancel(jobId, deps.now().toISOString());
   const keys = { job_id: jobId, job_type: cancelled.type, queue: cancelled.queue };
 
-  if (deps.delayedDelivery && waitsInSchedule(current)) {
+  const delayedDelivery = deps.delayedDelivery;
+  for (const delivery of delayedDelivery ? deliveriesOf(current) : []) {
     try {
-      await retryTransient(() => deps.delayedDelivery!.cancel(jobId));
+      await retryTransient(() => delayedDelivery!.cancel(delivery));
     } catch (error) {
       deps.logger.warn(
         'Schedule of a cancelled job not deleted; the worker will skip its delivery',
-        { ...keys, error },
+        { ...keys, delivery, error },
       );
     }
   }

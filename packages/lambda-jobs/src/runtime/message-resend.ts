@@ -51,6 +51,17 @@ export function resendDeliveryId(jobId: string, sendKey: string): string {
 }
 
 /**
+ * The send key of a re-send due at `retryAt` (a retry, a deferral, a job not due yet): the due
+ * instant in epoch milliseconds, so the record's `retryAt` names the delayed delivery that
+ * carries the job, and `jobs cancel` can delete it.
+ *
+ * @example `dueSendKey('2026-01-01T00:00:00.000Z') === 'due-1767225600000'`
+ */
+export function dueSendKey(retryAt: string): string {
+  return `due-${Date.parse(retryAt)}`;
+}
+
+/**
  * Creates the re-send a retry, a deferral or the deadline guard uses instead of hiding the
  * message: SQS `DelaySeconds` up to 900 s; beyond, the delayed delivery (EventBridge Scheduler
  * on AWS) at the due instant, or, without one, SQS's longest delay (the worker that receives

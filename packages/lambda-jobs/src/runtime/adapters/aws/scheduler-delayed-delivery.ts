@@ -30,8 +30,8 @@ function loadSchedulerSdk(): Promise<SchedulerSdk> {
 
 /**
  * How EventBridge Scheduler retries a delivery the queue refused. Defaults are the service's
- * maxima (185 attempts over 24 hours): a delayed job is only lost if SQS refuses it for a day,
- * and even then it goes to the dead-letter queue.
+ * maxima (185 attempts over 24 hours): a delayed job is only given up if SQS refuses it for a
+ * day, and even then it goes to the delayed-failures queue.
  */
 export interface SchedulerRetryPolicy {
   /** 0–185. Default 185. */
@@ -57,8 +57,12 @@ export interface SchedulerDelayedDeliveryOptions {
    * emulator's). Other URLs are converted by {@link queueArnFromUrl}.
    */
   readonly queueArns?: Readonly<Record<string, string>>;
-  /** Where a delivery goes once retries are spent: the ARN of the queue's DLQ, by queue URL. */
-  readonly deadLetterArnFor?: (queueUrl: string) => string | undefined;
+  /**
+   * ARN of the SQS queue every schedule dead-letters to once the retry policy is spent (env
+   * LAMBDA_JOBS_SCHEDULER_DEAD_LETTER_ARN: the stack's delayed-failures queue, which the role
+   * may send to). Without it a delivery that fails every retry is dropped by the scheduler.
+   */
+  readonly deadLetterArn?: string | undefined;
   readonly retryPolicy?: SchedulerRetryPolicy;
   /** Largest message body accepted, in UTF-8 bytes. Default 262,144 (the queues' limit). */
   readonly maxInputBytes?: number;
@@ -147,7 +151,8 @@ function errorName(error: unknown): string | undefined {
 /**
  * Long delays (beyond SQS's 15 minutes, up to a year) on EventBridge Scheduler: each job gets
  * a one-time schedule in the group that sends its message body to its queue at the due minute
- * and then deletes itself. Deliveries the queue refuses are retried, then sent to the DLQ.
+ * and then deletes itself. Deliveries the queue refuses are retried, then sent to
+ * `deadLetterArn` (the stack's delayed-failures queue).
  *
  * @example
  * ```ts
@@ -195,7 +200,6 @@ export function createSchedulerDelayedDelivery(
       if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
         throw new JobInputError('runAt', 'a valid Date', 'runAt must be a valid Date');
       }
-      const deadLetterArn = options.deadLetterArnFor?.(queueUrl);
       const input: CreateScheduleCommandInput = {
         Name: scheduleNameForJob(jobId, namePrefix),
         GroupName: options.groupName,
@@ -212,7 +216,7 @@ export function createSchedulerDelayedDelivery(
             MaximumRetryAttempts: retry.maximumRetryAttempts,
             MaximumEventAgeInSeconds: retry.maximumEventAgeSeconds,
           },
-          ...(deadLetterArn ? { DeadLetterConfig: { Arn: deadLetterArn } } : {}),
+          ...(options.deadLetterArn ? { DeadLetterConfig: { Arn: options.deadLetterArn } } : {}),
         },
       };
       const { sdk, client: scheduler } = await connect();
@@ -245,11 +249,13 @@ export function createSchedulerDelayedDelivery(
 }
 
 /**
- * The delayed delivery a deployed function uses: group and role from the environment the stack
- * sets (LAMBDA_JOBS_SCHEDULER_GROUP, LAMBDA_JOBS_SCHEDULER_ROLE_ARN). No dead-letter queue: the
- * role a producer passes may send to the job queues only, never to their DLQs (so that no
- * producer can fill a DLQ through a schedule of its own); a delivery that fails the whole
- * retry policy (185 tries over 24 hours) is dropped by the scheduler.
+ * The delayed delivery a deployed function uses: group, role and dead-letter queue from the
+ * environment the stack sets (LAMBDA_JOBS_SCHEDULER_GROUP, LAMBDA_JOBS_SCHEDULER_ROLE_ARN,
+ * LAMBDA_JOBS_SCHEDULER_DEAD_LETTER_ARN). Every schedule dead-letters to the stack's
+ * delayed-failures queue: the role a producer passes may send there and to the job queues,
+ * never to a job DLQ (so that no producer can fill a job DLQ through a schedule of its own),
+ * and a delivery that fails the whole retry policy (185 tries over 24 hours) waits there,
+ * behind an alarm, instead of being dropped.
  *
  * Without `client`, `new SchedulerClient({})` is made, with the SDK module, on the first
  * schedule or cancel.
@@ -267,5 +273,6 @@ export function createSchedulerDelayedDeliveryFromEnv(
 ): DelayedDelivery {
   const groupName = readEnv(ENV.schedulerGroup, env);
   const roleArn = readEnv(ENV.schedulerRoleArn, env);
-  return createSchedulerDelayedDelivery({ client, groupName, roleArn });
+  const deadLetterArn = readEnv(ENV.schedulerDeadLetterArn, env);
+  return createSchedulerDelayedDelivery({ client, groupName, roleArn, deadLetterArn });
 }
