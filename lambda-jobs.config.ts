@@ -25,6 +25,20 @@ export default defineConfig({
     JOBS_DLQ_WARNING: 1,
   },
   alerting: { emails: [] },
+  webhooks: {
+    // A webhook payload names only the key id (`signingKey: 'partner'`); the worker reads the
+    // secret from Secrets Manager and signs only for URLs under the destinations.
+    signingKeys: {
+      partner: {
+        secret: 'lambda-jobs/partner-webhook-signing',
+        destinations: ['https://partner.example.com/hooks/'],
+      },
+    },
+  },
+  dev: {
+    // Dev mode reads these instead of Secrets Manager: local stand-ins, never real secrets.
+    secretValues: { 'lambda-jobs/partner-webhook-signing': 'dev-only-signing-secret' },
+  },
   schedules: [
     {
       // Every weekday at 06:00 Berlin time (EventBridge Scheduler keeps it on local time
