@@ -71,7 +71,12 @@ function fakeDeadLetterQueue(bodies: readonly string[]) {
       return { messageId: `sent-${sent.length}` };
     },
   };
-  return { admin, transport, sent, remaining: () => messages.map((m) => m.messageId) };
+  const depth = {
+    async depth() {
+      return { visible: messages.length, inFlight: 0, delayed: 0 };
+    },
+  };
+  return { admin, transport, depth, sent, remaining: () => messages.map((m) => m.messageId) };
 }
 
 describe('redriveDeadLetters', () => {
@@ -90,7 +95,13 @@ describe('redriveDeadLetters', () => {
 
     // Act
     const report = await redriveDeadLetters(
-      { store, transport: dlq.transport, messages: dlq.admin, keys: createMemoryConcurrencyKeys() },
+      {
+        store,
+        transport: dlq.transport,
+        messages: dlq.admin,
+        depth: dlq.depth,
+        keys: createMemoryConcurrencyKeys(),
+      },
       queue,
     );
 
@@ -116,6 +127,7 @@ describe('redriveDeadLetters', () => {
         transport: dlq.transport,
         keys: createMemoryConcurrencyKeys(),
         messages: dlq.admin,
+        depth: dlq.depth,
         sleep: async (ms) => {
           waits.push(ms);
         },
@@ -143,7 +155,13 @@ describe('redriveDeadLetters', () => {
 
     // Act
     const redrive = redriveDeadLetters(
-      { store, transport: failingSecond, messages: dlq.admin, keys: createMemoryConcurrencyKeys() },
+      {
+        store,
+        transport: failingSecond,
+        messages: dlq.admin,
+        depth: dlq.depth,
+        keys: createMemoryConcurrencyKeys(),
+      },
       queue,
     );
 

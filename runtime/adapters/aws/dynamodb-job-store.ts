@@ -592,6 +592,23 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       );
     },
 
+    async markDeadLetterDeleted(id, now) {
+      // Not a status change: the record keeps its updatedAt, expiresAt and index keys.
+      const built = buildUpdate(
+        { deadLetterDeletedAt: now },
+        ['deadLetteredAt'],
+        {},
+        statusValues(REOPENABLE),
+      );
+      return transition(id, 'note the deleted dead letter of', () =>
+        update(
+          id,
+          built,
+          `#status IN (${statusList(REOPENABLE)}) AND attribute_exists(#deadLetteredAt)`,
+        ),
+      );
+    },
+
     async cancel(id, now) {
       const current = await store.get(id);
       if (!current) throw new JobNotFoundError(id);

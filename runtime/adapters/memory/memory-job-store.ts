@@ -305,6 +305,18 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       entries.set(id, { ...entry, record: { ...entry.record, deadLetteredAt: now } });
     },
 
+    async markDeadLetterDeleted(id, now) {
+      faults.throwIfArranged('markDeadLetterDeleted');
+      const entry = entries.get(id);
+      if (!entry) throw new JobNotFoundError(id);
+      if (!REOPENABLE.includes(entry.record.status) || entry.record.deadLetteredAt === undefined) {
+        throw refuse(id, 'note the deleted dead letter of', entry.record);
+      }
+      const record = { ...without(entry.record, ['deadLetteredAt']), deadLetterDeletedAt: now };
+      entries.set(id, { ...entry, record });
+      return record;
+    },
+
     async cancel(id, now) {
       faults.throwIfArranged('cancel');
       const current = read(id);
