@@ -48,24 +48,19 @@ import { ConcurrencyKeyHeldError } from './admin-errors.ts';
 import type { QueueMessageAdmin, ReceivedMessage } from './admin-ports.ts';
 import { unrunnableReason } from './dead-letter-runnability.ts';
 import { identifyDeadLetter, RECEIVE_BATCH } from './dead-letters.ts';
-import type { RedriveOptions, RedriveProgress, RedriveResult } from './jobs-admin.ts';
+import type {
+  RedriveOptions,
+  RedriveProgress,
+  RedriveResult,
+  SkippedDeadLetter,
+} from './jobs-admin.ts';
 import { concurrencyKeyOf, takeConcurrencyKeyBack } from './requeue-concurrency-key.ts';
 
 /** Messages a redrive examines at most when no limit is given. */
 export const REDRIVE_LIMIT = { default: 1000, max: 100_000 } as const;
 
-/** A dead letter that matched but was left in the DLQ, and why. */
-export interface SkippedDeadLetter {
-  readonly messageId: string;
-  readonly jobId: string | undefined;
-  readonly type: string | undefined;
-  readonly reason: string;
-}
-
-/** {@link RedriveResult} plus the messages that matched but stayed in the DLQ. */
-export interface RedriveReport extends RedriveResult {
-  readonly skipped: readonly SkippedDeadLetter[];
-}
+/** What a redrive did: {@link RedriveResult}, including the messages it left and why. */
+export type RedriveReport = RedriveResult;
 
 /** One message a redrive handled, for a log line per job. */
 export interface RedriveEvent {
@@ -248,7 +243,11 @@ export async function redriveDeadLetters(
     left: Math.max(0, present - examined),
   });
 
-  function skip(message: ReceivedMessage, identity: ReturnType<typeof identifyDeadLetter>, reason: string) {
+  function skip(
+    message: ReceivedMessage,
+    identity: ReturnType<typeof identifyDeadLetter>,
+    reason: string,
+  ) {
     held.push(message.receiptHandle);
     const entry = {
       messageId: message.messageId,
@@ -261,7 +260,12 @@ export async function redriveDeadLetters(
     options.onProgress?.(progress());
   }
 
-  async function move(message: ReceivedMessage, jobId: string | undefined, type: string | undefined, requeued: boolean) {
+  async function move(
+    message: ReceivedMessage,
+    jobId: string | undefined,
+    type: string | undefined,
+    requeued: boolean,
+  ) {
     const wait = lastSendAt + intervalMs - Date.now();
     if (wait > 0) await sleep(wait);
     lastSendAt = Date.now();
@@ -296,9 +300,17 @@ export async function redriveDeadLetters(
     const askedFor = wanted !== undefined || options.includeUnrunnable === true;
     const unrunnable = askedFor
       ? undefined
-      : await unrunnableReason(message.body, { queue: queue.name, registry: deps.registry, record });
+      : await unrunnableReason(message.body, {
+          queue: queue.name,
+          registry: deps.registry,
+          record,
+        });
     if (unrunnable) {
-      return skip(message, identity, `cannot run: ${unrunnable}; redrive it by id (--id) or with --include-unrunnable once the worker can run it`);
+      return skip(
+        message,
+        identity,
+        `cannot run: ${unrunnable}; redrive it by id (--id) or with --include-unrunnable once the worker can run it`,
+      );
     }
     if (options.dryRun) {
       const reason = statusSkipReason(record);

@@ -4,8 +4,7 @@
  * at fault; SQS is asked only for the queue's counts (GetQueueAttributes), never for its
  * messages, so no receive count moves and nothing is hidden from a redrive running meanwhile.
  */
-import { salvageJobId } from '../envelope.ts';
-import { parseEnvelope } from '../envelope.ts';
+import { parseEnvelope, salvageJobId } from '../envelope.ts';
 import { JobStatus } from '../job-status.ts';
 import type { QueueDepthSource } from '../monitor/monitor-ports.ts';
 import type { JobStore } from '../ports.ts';

@@ -20,12 +20,12 @@ import type { ConcurrencyKeyStore, JobStore, QueueTransport } from '../ports.ts'
 import type { JobRegistry } from '../registry.ts';
 import { JobMessageNotKeptError } from './admin-errors.ts';
 import type { QueueMessageAdmin, QueueSampleSource, QueueSettings } from './admin-ports.ts';
+import { deleteDeadLetter } from './dead-letter-deletion.ts';
 import {
   type RedriveReport,
   type RedriveRunOptions,
   redriveDeadLetters,
 } from './dead-letter-redrive.ts';
-import { deleteDeadLetter } from './dead-letter-deletion.ts';
 import { DLQ_LIST_LIMIT, listDeadLetters } from './dead-letters.ts';
 import { type BoundedJobCounts, countJobs } from './job-counts.ts';
 import type { BacklogLevelName, JobsAdmin, QueueOverview } from './jobs-admin.ts';

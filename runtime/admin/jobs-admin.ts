@@ -122,6 +122,14 @@ export interface RedriveProgress {
   readonly left: number;
 }
 
+/** A dead letter that matched but was left in the DLQ, and why. */
+export interface SkippedDeadLetter {
+  readonly messageId: string;
+  readonly jobId: string | undefined;
+  readonly type: string | undefined;
+  readonly reason: string;
+}
+
 export interface RedriveResult {
   readonly moved: number;
   /** Messages that matched the filters (moved, skipped, or in a dry run would move). */
@@ -140,6 +148,8 @@ export interface RedriveResult {
   /** `done` (all looked at), `limit` (the limit was reached) or `signal` (stopped by the caller). */
   readonly stoppedBy: 'done' | 'limit' | 'signal';
   readonly dryRun: boolean;
+  /** Messages that matched but stayed in the DLQ, each with why. */
+  readonly skipped: readonly SkippedDeadLetter[];
 }
 
 /** Counts for the overview cards (plain.jobs admin: successful, errored, lost, retried). */
