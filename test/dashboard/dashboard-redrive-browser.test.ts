@@ -195,6 +195,7 @@ describe('dashboard redrive in Chromium', () => {
 
   it('stops a redrive whose page was closed, instead of running on', async () => {
     // Prepare
+    await fillSlowDeadLetters('closed', 100);
     const before = await s.depth(s.queues.slow!.dlqUrl);
     const page = await openPage(paced, '#/dlq/slow');
     await page.locator('[data-field="dlqDepth"]').waitFor();
