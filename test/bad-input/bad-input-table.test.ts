@@ -699,9 +699,7 @@ describe('bad input at every entry point', () => {
     // Assess
     expect(kept.map((job) => job.status)).toEqual(alreadyQueued.map(() => JobStatus.SUCCESSFUL));
     expect(refusedRawBodies).toHaveLength(rows.filter((r) => r.entry === 'raw envelope').length);
-    expect([...dlqBodies].sort()).toEqual(
-      [...refusedRawBodies].sort(),
-    );
+    expect([...dlqBodies].sort()).toEqual([...refusedRawBodies].sort());
     expect(await s.depth(s.queues.slow!.url)).toBe(0);
   });
 });
