@@ -212,7 +212,10 @@ export interface JobStore {
    * outcome. Throws JobStateConflictError, naming the status, when it refuses.
    */
   recordRejected(record: JobRecord, leaseExpiredBefore: string): Promise<void>;
-  /** ERRORED or LOST: note that its message is in the DLQ. */
+  /**
+   * ERRORED, LOST or CANCELLED (a redrive whose send failed cancels the record it had
+   * re-queued): note that its message is in the DLQ.
+   */
   markDeadLettered(id: string, now: string): Promise<void>;
   /**
    * ERRORED / LOST / CANCELLED with `deadLetteredAt` → its message was deleted from the DLQ by

@@ -13,6 +13,26 @@ import type {
 } from '../../runtime/admin/jobs-admin.ts';
 import { JobStateConflictError } from '../../runtime/errors.ts';
 
+/**
+ * A redrive of this queue is already running (one at a time per queue): 409, naming it.
+ *
+ * @example
+ * ```ts
+ * } catch (e) { if (e instanceof RedriveRunningError) console.log(e.taskId); }
+ * ```
+ */
+export class RedriveRunningError extends JobStateConflictError {
+  override name = 'RedriveRunningError';
+  constructor(
+    readonly queue: string,
+    readonly taskId: string,
+    options?: ErrorOptions,
+  ) {
+    super(taskId, 'start a redrive', 'running', options);
+    this.message = `A redrive of queue "${queue}" is already running (task ${taskId}): cancel it or wait for it to end.`;
+  }
+}
+
 /** `running`, then `done` (ended by itself), `cancelled` (Cancel, or no page watching) or `failed`. */
 export type RedriveTaskState = 'running' | 'done' | 'cancelled' | 'failed';
 
@@ -108,9 +128,7 @@ export function createRedriveTasks(options: RedriveTaskOptions): RedriveTasks {
   return {
     start(queue, redrive) {
       const running = this.runningOf(queue);
-      if (running) {
-        throw new JobStateConflictError(running.id, 'start another redrive of', 'running');
-      }
+      if (running) throw new RedriveRunningError(queue, running.id);
       const id = randomUUID();
       const controller = new AbortController();
       const task: Task = {

@@ -14,8 +14,9 @@
  * 2. send the body unchanged (same job id) to the source queue;
  * 3. delete it from the DLQ, only once both steps above succeeded.
  *
- * If the send fails, the reset record is cancelled again (CANCELLED: `jobs retry` or a later
- * redrive brings it back) and the message stays in the DLQ. A crash between steps leaves
+ * If the send fails, the reset record is cancelled again and marked dead-lettered (CANCELLED
+ * with `deadLetteredAt`: listed by `dlq ls`; `jobs retry` or a later redrive brings it back)
+ * and the message stays in the DLQ. A crash between steps leaves
  * nothing lost: a reset record whose message is still in the DLQ is claimable, so the next
  * redrive simply sends it; a message sent but not deleted leaves a copy in the DLQ that the
  * next redrive finds already running or done.
@@ -79,7 +80,7 @@ export interface RedriveRunOptions extends RedriveOptions {
 
 /** What a redrive needs. */
 export interface RedriveDeps {
-  readonly store: Pick<JobStore, 'get' | 'requeue' | 'cancel'>;
+  readonly store: Pick<JobStore, 'get' | 'requeue' | 'cancel' | 'markDeadLettered'>;
   readonly transport: Pick<QueueTransport, 'send'>;
   /** Takes a re-queued job's concurrency key back (or skips it while another job holds it). */
   readonly keys: Pick<ConcurrencyKeyStore, 'acquire' | 'holder' | 'release'>;
@@ -218,13 +219,15 @@ export async function redriveDeadLetters(
   const wanted = options.jobIds !== undefined ? new Set(options.jobIds) : undefined;
   const rate = options.ratePerSecond;
   const intervalMs = rate !== undefined && rate > 0 ? 1000 / rate : 0;
-  // Held messages must stay hidden until the end: long enough for one batch at this rate.
-  const visibility = Math.min(
-    43_200,
-    Math.max(60, Math.ceil((RECEIVE_BATCH * 2 * intervalMs) / 1000)),
-  );
   const start = await deps.depth.depth(queue.dlqUrl);
   const present = start.visible + start.inFlight + start.delayed;
+  // Held messages must stay hidden until the end (they are released then): a message seen
+  // again would end the run early. Long enough for the whole run at this rate (about 100 ms
+  // a message without one), at least 2 minutes; a crash leaves them hidden that long at most.
+  const visibility = Math.min(
+    43_200,
+    Math.max(120, Math.ceil((Math.min(present, limit) * 2 * Math.max(intervalMs, 100)) / 1000)),
+  );
   const held: string[] = [];
   const seen = new Set<string>();
   const handledJobs = new Set<string>();
@@ -272,9 +275,13 @@ export async function redriveDeadLetters(
     try {
       await deps.transport.send(queue.url, message.body);
     } catch (error) {
-      // Its message stays in the DLQ: the record must not say it is waiting in the queue.
+      // Its message stays in the DLQ: the record must say so, not that it waits in the queue.
       if (requeued && jobId !== undefined) {
-        await deps.store.cancel(jobId, now().toISOString()).catch(() => {});
+        const at = now().toISOString();
+        await deps.store
+          .cancel(jobId, at)
+          .then(() => deps.store.markDeadLettered(jobId, at))
+          .catch(() => {});
       }
       throw error;
     }

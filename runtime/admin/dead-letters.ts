@@ -14,14 +14,14 @@ import { listJobsAcross } from './merged-job-list.ts';
 /** Dead letters `dlqList` returns at most in one call. */
 export const DLQ_LIST_LIMIT = { min: 1, max: 1000, default: 25 } as const;
 
-/** Records read at most to find dead-lettered ones (ERRORED and LOST, newest first). */
+/** Records read at most to find dead-lettered ones (ERRORED, LOST, CANCELLED, newest first). */
 export const DLQ_LIST_SCAN_LIMIT = 5000;
 
 /** SQS receives at most 10 messages per request. */
 export const RECEIVE_BATCH = 10;
 
-/** Statuses whose records can say their message is in the DLQ. */
-const DEAD_LETTER_STATUSES = [JobStatus.ERRORED, JobStatus.LOST] as const;
+/** Statuses whose records can say their message is in the DLQ (CANCELLED: a redrive's send failed). */
+const DEAD_LETTER_STATUSES = [JobStatus.ERRORED, JobStatus.LOST, JobStatus.CANCELLED] as const;
 
 /** What a dead-letter message says about its job, when its body is a readable envelope. */
 export interface DeadLetterIdentity {

@@ -46,7 +46,7 @@ export interface QueueOverview {
 export interface DeadLetter {
   readonly jobId: string;
   readonly type: string;
-  /** ERRORED or LOST. */
+  /** ERRORED or LOST; CANCELLED when a redrive could not send it back. */
   readonly status: JobStatus;
   readonly attempts: number;
   readonly maxAttempts: number;
@@ -141,7 +141,7 @@ export interface RedriveResult {
   readonly presentAtStart: number;
   /** Distinct messages looked at. */
   readonly examined: number;
-  /** Messages of jobs moved earlier in the same run that were back in the DLQ already: left there. */
+  /** Further copies of a job already handled in this run (a duplicate, or it failed again at once): left in the DLQ. */
   readonly cameBack: number;
   /** Messages present at the start not looked at (limit reached, or stopped). */
   readonly left: number;

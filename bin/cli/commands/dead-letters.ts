@@ -103,7 +103,7 @@ function summary(queue: string, report: RedriveReport): string {
         : ` Looked at ${report.examined} of the ${report.presentAtStart} message(s) present at the start.`;
   const back =
     report.cameBack > 0
-      ? ` ${report.cameBack} message(s) of jobs moved in this run were back in the DLQ already (they failed again) and were left there.`
+      ? ` ${report.cameBack} further copy(ies) of jobs already handled in this run (a duplicate, or the job failed again at once) were left in the DLQ.`
       : '';
   return `${head}${stop}${back}\n`;
 }

@@ -581,14 +581,9 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async markDeadLettered(id, now) {
-      const built = buildUpdate(
-        { deadLetteredAt: now },
-        [],
-        {},
-        { ':errored': Status.ERRORED, ':lost': Status.LOST },
-      );
+      const built = buildUpdate({ deadLetteredAt: now }, [], {}, statusValues(REOPENABLE));
       await transition(id, 'mark as dead-lettered', () =>
-        update(id, built, '#status IN (:errored, :lost)'),
+        update(id, built, `#status IN (${statusList(REOPENABLE)})`),
       );
     },
 

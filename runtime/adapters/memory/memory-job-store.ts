@@ -298,7 +298,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async markDeadLettered(id, now) {
       faults.throwIfArranged('markDeadLettered');
       const entry = entries.get(id);
-      if (entry?.record.status !== Status.ERRORED && entry?.record.status !== Status.LOST) {
+      if (!entry || !REOPENABLE.includes(entry.record.status)) {
         throw refuse(id, 'mark as dead-lettered', entry?.record);
       }
       // Not a status change: the record keeps its updatedAt, expiresAt and index keys.
