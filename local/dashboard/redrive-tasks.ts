@@ -117,7 +117,7 @@ export function createRedriveTasks(options: RedriveTaskOptions): RedriveTasks {
       const at = now().getTime();
       for (const task of tasks.values()) {
         if (at - task.lastWatchedAt > unwatchedMs) {
-          stop(task, `no page watched it for ${Math.round(unwatchedMs / 1000)} s`);
+          stop(task, `no page watched it for ${unwatchedMs / 1000} s`);
         }
       }
     },
