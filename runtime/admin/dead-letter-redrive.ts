@@ -236,12 +236,13 @@ export async function redriveDeadLetters(
   let examined = 0;
   let matched = 0;
   let moved = 0;
+  let wouldMove = 0;
   let returned = 0;
   let lastSendAt = Number.NEGATIVE_INFINITY;
   let stoppedBy: RedriveResult['stoppedBy'] = 'done';
 
   const progress = (): RedriveProgress => ({
-    moved,
+    moved: options.dryRun ? wouldMove : moved,
     skipped: skipped.length,
     left: Math.max(0, present - examined),
   });
@@ -316,13 +317,14 @@ export async function redriveDeadLetters(
       return skip(
         message,
         identity,
-        `cannot run: ${unrunnable}; redrive it by id (--id) or with --include-unrunnable once the worker can run it`,
+        `cannot run: ${unrunnable}; once the worker can run it, redrive it by job id or with unrunnable messages included`,
       );
     }
     if (options.dryRun) {
       const reason = statusSkipReason(record);
       if (reason) return skip(message, identity, reason);
       held.push(message.receiptHandle);
+      wouldMove += 1;
       if (identity.jobId !== undefined) jobIds.push(identity.jobId);
       options.onMessage?.({
         action: 'matched',

@@ -116,6 +116,7 @@ export interface RedriveOptions {
 
 /** Where a redrive stands. */
 export interface RedriveProgress {
+  /** Moved; in a dry run, would move. */
   readonly moved: number;
   readonly skipped: number;
   /** Messages present in the DLQ at the start that the run has not looked at yet. */

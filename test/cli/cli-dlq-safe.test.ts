@@ -75,6 +75,7 @@ describe('lambda-jobs dlq with the demo poison and a fixable job', () => {
     expect(reasons).toContain('unknown job type "no-such-job" (field type)');
     expect(reasons).toContain('payload.n');
     expect(run.stderr).toContain(`would move job ${fixable}`);
+    expect(run.stderr).toContain('would move 1, skipped 3, left 0');
     expect(await s.admin.getJob(fixable)).toMatchObject({ status: 'ERRORED' });
     expect(await s.depth(s.queues.default!.dlqUrl)).toBe(4);
   });
