@@ -77,7 +77,27 @@ function fakeDeadLetterQueue(bodies: readonly string[]) {
       return { messageId: `sent-${sent.length}` };
     },
   };
-  return { admin, transport, sent, remaining: () => messages.map((m) => m.messageId) };
+  const depth = {
+    async depth() {
+      return { visible: messages.length, inFlight: 0, delayed: 0 };
+    },
+  };
+  /** A worker that rejects everything at once: each sent body is back in the DLQ, as a new message. */
+  const rejectingAtOnce = {
+    async send(url: string, body: string) {
+      sent.push({ url, body });
+      messages.push({ messageId: `back-${sent.length}`, body, hidden: false });
+      return { messageId: `sent-${sent.length}` };
+    },
+  };
+  return {
+    admin,
+    transport,
+    rejectingAtOnce,
+    depth,
+    sent,
+    remaining: () => messages.map((m) => m.messageId),
+  };
 }
 
 describe('redriveDeadLetters', () => {
@@ -96,7 +116,13 @@ describe('redriveDeadLetters', () => {
 
     // Act
     const report = await redriveDeadLetters(
-      { store, transport: dlq.transport, messages: dlq.admin, keys: createMemoryConcurrencyKeys() },
+      {
+        store,
+        transport: dlq.transport,
+        messages: dlq.admin,
+        depth: dlq.depth,
+        keys: createMemoryConcurrencyKeys(),
+      },
       queue,
     );
 
@@ -122,6 +148,7 @@ describe('redriveDeadLetters', () => {
         transport: dlq.transport,
         keys: createMemoryConcurrencyKeys(),
         messages: dlq.admin,
+        depth: dlq.depth,
         sleep: async (ms) => {
           waits.push(ms);
         },
@@ -149,7 +176,13 @@ describe('redriveDeadLetters', () => {
 
     // Act
     const redrive = redriveDeadLetters(
-      { store, transport: failingSecond, messages: dlq.admin, keys: createMemoryConcurrencyKeys() },
+      {
+        store,
+        transport: failingSecond,
+        messages: dlq.admin,
+        depth: dlq.depth,
+        keys: createMemoryConcurrencyKeys(),
+      },
       queue,
     );
 
@@ -157,6 +190,109 @@ describe('redriveDeadLetters', () => {
     await expect(redrive).rejects.toThrow('stopped after moving 1 message(s): SQS is down');
     expect(dlq.remaining()).toEqual(['m1', 'm2']);
     expect(await dlq.admin.receive(queue.dlqUrl, 10, 30)).toHaveLength(2);
+  });
+});
+
+describe('redriveDeadLetters: bounds', () => {
+  it('takes no job twice when each one is back in the DLQ at once, and ends', async () => {
+    // Prepare: three moved jobs, each failing again the moment it is sent.
+    const store = createMemoryJobStore();
+    const dlq = fakeDeadLetterQueue([envelope('a'), envelope('b'), envelope('c')]);
+
+    // Act
+    const report = await redriveDeadLetters(
+      {
+        store,
+        transport: dlq.rejectingAtOnce,
+        messages: dlq.admin,
+        depth: dlq.depth,
+        keys: createMemoryConcurrencyKeys(),
+      },
+      queue,
+    );
+
+    // Assess
+    expect(dlq.sent).toHaveLength(3);
+    expect(report).toMatchObject({ moved: 3, presentAtStart: 3, stoppedBy: 'done' });
+    expect(dlq.remaining()).toHaveLength(3);
+  });
+
+  it('takes at most the default limit when none is given', async () => {
+    // Prepare
+    const store = createMemoryJobStore();
+    const dlq = fakeDeadLetterQueue(Array.from({ length: 1005 }, (_, i) => envelope(`j${i}`)));
+
+    // Act
+    const report = await redriveDeadLetters(
+      {
+        store,
+        transport: dlq.transport,
+        messages: dlq.admin,
+        depth: dlq.depth,
+        keys: createMemoryConcurrencyKeys(),
+      },
+      queue,
+    );
+
+    // Assess
+    expect(report).toMatchObject({ moved: 1000, stoppedBy: 'limit', left: 5 });
+  });
+
+  it('stops after the message in hand when its signal aborts, and releases the rest', async () => {
+    // Prepare
+    const store = createMemoryJobStore();
+    const dlq = fakeDeadLetterQueue(Array.from({ length: 8 }, (_, i) => envelope(`s${i}`)));
+    const controller = new AbortController();
+
+    // Act
+    const report = await redriveDeadLetters(
+      {
+        store,
+        transport: dlq.transport,
+        messages: dlq.admin,
+        depth: dlq.depth,
+        keys: createMemoryConcurrencyKeys(),
+      },
+      queue,
+      { onProgress: (p) => p.moved === 3 && controller.abort(), signal: controller.signal },
+    );
+
+    // Assess
+    expect(report).toMatchObject({ moved: 3, stoppedBy: 'signal', left: 5 });
+    expect(await dlq.admin.receive(queue.dlqUrl, 10, 30)).toHaveLength(5);
+  });
+
+  it('keeps a job whose send failed dead-lettered on its record (CANCELLED), its message in the DLQ', async () => {
+    // Prepare
+    const store = createMemoryJobStore();
+    await store.putQueued(record('lost-send', 'ERRORED'));
+    await store.markDeadLettered('lost-send', new Date().toISOString());
+    const dlq = fakeDeadLetterQueue([envelope('lost-send')]);
+    const failing = {
+      async send(): Promise<{ messageId: string }> {
+        throw new Error('SQS is down');
+      },
+    };
+
+    // Act
+    const redrive = redriveDeadLetters(
+      {
+        store,
+        transport: failing,
+        messages: dlq.admin,
+        depth: dlq.depth,
+        keys: createMemoryConcurrencyKeys(),
+      },
+      queue,
+    );
+
+    // Assess
+    await expect(redrive).rejects.toThrow('SQS is down');
+    expect(await store.get('lost-send')).toMatchObject({
+      status: 'CANCELLED',
+      deadLetteredAt: expect.any(String),
+    });
+    expect(dlq.remaining()).toEqual(['m0']);
   });
 });
 

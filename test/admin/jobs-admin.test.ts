@@ -152,16 +152,19 @@ describe('jobs admin: dead-letter queue', () => {
     );
   });
 
-  it('lists dead letters with job ids and types, leaving them in the DLQ', async () => {
+  it('lists dead letters from their records, with SQS counting all five', async () => {
     // Act
-    const letters = await s.admin.dlqList('default');
+    const listing = await s.admin.dlqList('default');
 
-    // Assess
-    expect(letters).toHaveLength(5);
-    expect(letters.map((l) => l.jobId)).toEqual(
-      expect.arrayContaining([...poison, fixable, leftover]),
+    // Assess: the leftover copy has no dead-lettered record; the malformed body's record is `msg-…`.
+    expect(listing.depth.visible).toBe(5);
+    expect(listing.letters).toHaveLength(4);
+    expect(listing.letters.map((l) => l.jobId)).toEqual(
+      expect.arrayContaining([...poison, fixable]),
     );
-    expect(letters.filter((l) => l.type === undefined)).toHaveLength(1);
+    expect(listing.letters.find((l) => l.jobId.startsWith('msg-'))?.error).toMatchObject({
+      name: 'MalformedEnvelopeError',
+    });
     expect(await s.depth(s.queues.default!.dlqUrl)).toBe(5);
   });
 
@@ -177,26 +180,26 @@ describe('jobs admin: dead-letter queue', () => {
 
   it('redrives by type and limit, keeping the job id and resetting its record', async () => {
     // Prepare
-    const progress: (string | undefined)[] = [];
+    const progress: number[] = [];
 
     // Act
     const result = await s.admin.dlqRedrive('default', {
       type: 'unrecoverable',
       limit: 1,
-      onProgress: (_done, id) => progress.push(id),
+      onProgress: (p) => progress.push(p.moved),
     });
 
     // Assess
     expect(result).toMatchObject({ moved: 1, method: 'receive-send-delete' });
     const [movedId] = result.jobIds;
     expect(poison).toContain(movedId);
-    expect(progress).toEqual([movedId]);
+    expect(progress).toEqual([1]);
     expect(await s.admin.getJob(movedId!)).toMatchObject({ status: 'QUEUED', attempts: 0 });
     expect(await s.depth(s.queues.default!.dlqUrl)).toBe(4);
     expect(await s.depth(s.queues.default!.url)).toBe(1);
   });
 
-  it('redrives the rest, moving malformed bodies as they are and skipping finished jobs', async () => {
+  it('redrives the rest, skipping the malformed body (it cannot run) and finished jobs', async () => {
     // Prepare
     broken.delete('dlq');
 
@@ -205,12 +208,19 @@ describe('jobs admin: dead-letter queue', () => {
     await s.drain();
 
     // Assess
-    expect(result.moved).toBe(3);
-    expect(result.skipped).toEqual([
-      expect.objectContaining({ jobId: leftover, reason: expect.stringContaining('SUCCESSFUL') }),
-    ]);
+    expect(result.moved).toBe(2);
+    expect(result.skipped).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ jobId: leftover, reason: expect.stringContaining('SUCCESSFUL') }),
+        expect.objectContaining({
+          jobId: undefined,
+          reason: expect.stringContaining('cannot run: not a job envelope'),
+        }),
+      ]),
+    );
+    expect(result.skipped).toHaveLength(2);
     expect(await s.admin.getJob(fixable)).toMatchObject({ status: 'SUCCESSFUL' });
-    // Poison and malformed messages are back in the DLQ, next to the leftover copy.
+    // Poison messages are back in the DLQ, next to the malformed body and the leftover copy.
     expect(await s.depth(s.queues.default!.dlqUrl)).toBe(4);
   });
 

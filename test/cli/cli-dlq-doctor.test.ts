@@ -89,7 +89,7 @@ describe('lambda-jobs dlq and doctor with dead letters', () => {
 
     // Assess
     expect(other.code).toBe(0);
-    expect(other.stdout).toContain('Moved 0 of 0');
+    expect(other.stdout).toContain('Moved 0 message(s)');
     expect(one.code).toBe(0);
     const report = JSON.parse(one.stdout);
     expect(report).toMatchObject({ moved: 1, matched: 1, method: 'receive-send-delete' });

@@ -29,6 +29,8 @@ export interface TerminalOptions {
   readonly answer?: string;
   /** Runs while a long-running command waits for Ctrl-C, with its stdout so far; then it stops. */
   readonly whileRunning?: (stdout: string) => Promise<void>;
+  /** Ctrl-C is pressed as soon as stderr (the progress) matches this. */
+  readonly interruptWhenStderrMatches?: RegExp;
 }
 
 /** The package's public entry point, by file URL (the project folder is outside the repo). */
@@ -108,9 +110,14 @@ export async function runCli(
   let stdout = '';
   let stderr = '';
   const asked: string[] = [];
+  const interrupt = new AbortController();
+  const watchStderr = (text: string) => {
+    stderr += text;
+    if (terminal.interruptWhenStderrMatches?.test(stderr)) interrupt.abort();
+  };
   const io: CliIo = {
     stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
+    stderr: { write: watchStderr },
     interactive: terminal.interactive ?? false,
     async ask(question) {
       asked.push(question);
@@ -120,6 +127,9 @@ export async function runCli(
     env: { ...process.env },
     async untilInterrupted() {
       await terminal.whileRunning?.(stdout);
+    },
+    interruption() {
+      return { signal: interrupt.signal, dispose: () => {} };
     },
   };
   const code = await main(argv, io, {

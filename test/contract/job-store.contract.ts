@@ -1184,7 +1184,7 @@ export function describeJobStoreContract(
     });
 
     describe('markDeadLettered', () => {
-      it.each([ERRORED, LOST])(
+      it.each([ERRORED, LOST, CANCELLED])(
         'notes deadLetteredAt on a %s record, leaving updatedAt and expiresAt',
         async (status) => {
           // Prepare
@@ -1220,6 +1220,42 @@ export function describeJobStoreContract(
         // Assess
         expect(error.jobId).toBe(id);
       });
+    });
+
+    describe('markDeadLetterDeleted', () => {
+      it.each([ERRORED, LOST, CANCELLED])(
+        'on a dead-lettered %s record: removes deadLetteredAt, sets deadLetterDeletedAt, nothing else',
+        async (status) => {
+          // Prepare
+          const ended = await recordIn(store, status, id, queue);
+          await store.markDeadLettered(id, at(25));
+
+          // Act
+          const answer = await store.markDeadLetterDeleted(id, at(26));
+
+          // Assess
+          expect(await store.get(id)).toEqual({ ...ended, deadLetterDeletedAt: at(26) });
+          expect(answer).toEqual({ ...ended, deadLetterDeletedAt: at(26) });
+        },
+      );
+
+      it.each([ERRORED, QUEUED, RUNNING, SUCCESSFUL])(
+        'refuses a %s record that does not say its message is in the DLQ',
+        async (status) => {
+          // Prepare
+          const before = await recordIn(store, status, id, queue);
+
+          // Act
+          const error = await refusal(
+            store.markDeadLetterDeleted(id, at(26)),
+            JobStateConflictError,
+          );
+
+          // Assess
+          expect(error.currentStatus).toBe(status);
+          expect(await store.get(id)).toEqual(before);
+        },
+      );
     });
 
     describe('cancel', () => {

@@ -325,7 +325,7 @@ describe('dashboard in Chromium against the emulators', () => {
     );
   });
 
-  it('moves the dead letters back to the queue when Redrive is clicked and confirmed', async () => {
+  it('moves the dead letters back as a task with progress when Redrive is clicked and confirmed', async () => {
     // Prepare
     await open('#/dlq/default');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
@@ -338,11 +338,13 @@ describe('dashboard in Chromium against the emulators', () => {
     // Act
     await page.getByRole('button', { name: 'Redrive' }).click();
     await expect
-      .poll(() => page.locator('.alert-success').textContent())
-      .toBe('Moved 2 messages back to queue default.');
+      .poll(() => page.locator('.alert-success').textContent(), { timeout: 10_000 })
+      .toBe('Moved 2 messages.');
+    const progress = await page.locator('[data-field="redrive-progress"]').textContent();
 
     // Assess
     expect(question).toContain('back to queue "default"');
+    expect(progress).toContain('moved 2, skipped 0, left 0');
     expect(await attribute(resources.queues.default!.dlqUrl, 'ApproximateNumberOfMessages')).toBe(
       0,
     );

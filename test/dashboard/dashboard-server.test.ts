@@ -9,7 +9,12 @@ import {
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import { testConfig } from '../support/emulated-resources.ts';
 import { dashboardRegistry } from './dashboard-test-jobs.ts';
-import { createFakeJobsAdmin, type FakeJobsAdmin, jobRecord } from './fake-jobs-admin.ts';
+import {
+  createFakeJobsAdmin,
+  deadLetter,
+  type FakeJobsAdmin,
+  jobRecord,
+} from './fake-jobs-admin.ts';
 
 interface Answer {
   status: number;
@@ -227,16 +232,7 @@ describe('every API call needs the session token', () => {
 
   it('refuses a curl-like purge with the confirmation header and its own Origin but no token (401)', async () => {
     // Prepare
-    admin.deadLetters.set('default', [
-      {
-        messageId: 'm',
-        jobId: 'j',
-        type: 'echo',
-        sentAt: undefined,
-        receiveCount: 3,
-        bodyPreview: '{}',
-      },
-    ]);
+    admin.deadLetters.set('default', [deadLetter('j')]);
 
     // Act
     const answer = await call('POST', '/api/dlq/default/purge', {
@@ -400,33 +396,16 @@ describe('GET endpoints map to JobsAdmin', () => {
     expect(hidden.text).not.toContain('42');
   });
 
-  it('hides dead-letter payloads of job types that do not expose them', async () => {
+  it('lists dead letters from the records, with the error and the field at fault', async () => {
     // Prepare
     admin.deadLetters.set('default', [
-      {
-        messageId: 'm1',
-        jobId: 'j1',
-        type: 'echo',
-        sentAt: undefined,
-        receiveCount: 1,
-        bodyPreview: '{"id":"j1","type":"echo","payload":{"n":4242}}',
-      },
-      {
-        messageId: 'm2',
-        jobId: undefined,
-        type: undefined,
-        sentAt: undefined,
-        receiveCount: 1,
-        bodyPreview: 'not json: card 4111',
-      },
-      {
-        messageId: 'm3',
-        jobId: 'j3',
-        type: 'visible-echo',
-        sentAt: undefined,
-        receiveCount: 1,
-        bodyPreview: '{"id":"j3","type":"visible-echo","payload":{"note":"ok"}}',
-      },
+      deadLetter('j1', {
+        error: {
+          name: 'PayloadValidationError',
+          message: 'n: expected number',
+          field: 'payload.n',
+        },
+      }),
     ]);
 
     // Act
@@ -434,10 +413,12 @@ describe('GET endpoints map to JobsAdmin', () => {
 
     // Assess
     expect(answer.status).toBe(200);
-    expect(answer.text).not.toContain('4242');
-    expect(answer.text).not.toContain('4111');
-    expect(answer.json.deadLetters[0].bodyPreview).toContain('"id": "j1"');
-    expect(answer.json.deadLetters[2].bodyPreview).toContain('"note":"ok"');
+    expect(answer.json).toMatchObject({
+      queue: 'default',
+      depth: { visible: 1 },
+      deadLetters: [{ jobId: 'j1', error: { field: 'payload.n' } }],
+    });
+    expect(admin.calls.map((c) => c.method)).toEqual(['dlqList']);
   });
 
   it('answers counts for 24 hours by default and samples for 60 minutes', async () => {
@@ -492,7 +473,7 @@ describe('bad input answers 400 naming the parameter and its allowed values', ()
     ['{"limit":0}', 'body.limit', 'a whole number from 1 to 10000'],
     ['{"type":"no spaces"}', 'body.type', /A-Z a-z 0-9/],
     ['{"dryRun":"yes"}', 'body.dryRun', 'true or false'],
-    ['{"colour":1}', 'body.colour', /type, limit, dryRun/],
+    ['{"colour":1}', 'body.colour', /type, limit, dryRun, includeUnrunnable/],
     ['[1]', 'body', /JSON object/],
     ['not json', 'body', 'a JSON object'],
   ];
@@ -664,29 +645,26 @@ describe("actions need confirmation and the dashboard's own origin", () => {
 
   it('redrives and purges a DLQ with the checked options', async () => {
     // Prepare
-    admin.deadLetters.set('slow', [
-      {
-        messageId: 'm',
-        jobId: 'j',
-        type: 'echo',
-        sentAt: undefined,
-        receiveCount: 3,
-        bodyPreview: '{}',
-      },
-    ]);
+    admin.deadLetters.set('slow', [deadLetter('j')]);
 
     // Act
     const redrive = await call('POST', '/api/dlq/slow/redrive', {
       headers: confirmed(),
       body: '{"type":"echo","limit":5}',
     });
+    const task = await call('GET', `/api/redrives/${redrive.json.task.id}`);
     const purge = await call('POST', '/api/dlq/slow/purge', { headers: confirmed() });
 
     // Assess
-    expect(redrive.json).toMatchObject({ queue: 'slow', moved: 1, jobIds: ['j'] });
+    expect(redrive.json.task).toMatchObject({ queue: 'slow' });
+    expect(task.json.task).toMatchObject({
+      state: 'done',
+      progress: { moved: 1 },
+      report: { moved: 1, jobIds: ['j'] },
+    });
     expect(admin.calls.find((c) => c.method === 'dlqRedrive')?.args).toEqual([
       'slow',
-      { type: 'echo', limit: 5 },
+      expect.objectContaining({ type: 'echo', limit: 5 }),
     ]);
     expect(purge.json).toEqual({ queue: 'slow', purged: 0 });
   });

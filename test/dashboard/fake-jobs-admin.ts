@@ -23,6 +23,19 @@ export interface FakeJobsAdmin extends JobsAdmin {
   failWith: Error | undefined;
 }
 
+/** A dead letter as the records list it. */
+export function deadLetter(jobId: string, overrides: Partial<DeadLetter> = {}): DeadLetter {
+  return {
+    jobId,
+    type: 'echo',
+    status: JobStatus.ERRORED,
+    attempts: 1,
+    maxAttempts: 1,
+    deadLetteredAt: '2030-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
 /** A job record with sensible defaults. */
 export function jobRecord(overrides: Partial<JobRecord> & { id: string }): JobRecord {
   return {
@@ -116,19 +129,48 @@ export function createFakeJobsAdmin(
     },
     async dlqList(queue, options) {
       track('dlqList', [queue, options]);
-      return deadLetters.get(queue) ?? [];
+      const letters = deadLetters.get(queue) ?? [];
+      return {
+        queue,
+        depth: { visible: letters.length, inFlight: 0, delayed: 0 },
+        letters,
+        more: false,
+      };
     },
     async dlqRedrive(queue, options?: RedriveOptions) {
       track('dlqRedrive', [queue, options]);
       const letters = deadLetters.get(queue) ?? [];
-      const ids = letters.map((l) => l.jobId ?? l.messageId);
+      const ids = letters.map((l) => l.jobId);
       if (!options?.dryRun) deadLetters.set(queue, []);
+      const moved = options?.dryRun ? 0 : letters.length;
+      options?.onProgress?.({ moved, skipped: 0, left: 0 });
       return {
-        moved: options?.dryRun ? 0 : letters.length,
+        moved,
         matched: letters.length,
         jobIds: ids,
         method: 'receive-send-delete',
+        presentAtStart: letters.length,
+        examined: letters.length,
+        cameBack: 0,
+        left: 0,
+        stoppedBy: 'done',
+        dryRun: options?.dryRun === true,
+        skipped: [],
       };
+    },
+    async dlqRetry(queue, jobId) {
+      track('dlqRetry', [queue, jobId]);
+      return fake.dlqRedrive(queue, { jobIds: [jobId], limit: 1 });
+    },
+    async dlqDelete(queue, jobId) {
+      track('dlqDelete', [queue, jobId]);
+      const letters = deadLetters.get(queue) ?? [];
+      deadLetters.set(
+        queue,
+        letters.filter((l) => l.jobId !== jobId),
+      );
+      const deleted = letters.length - (deadLetters.get(queue) ?? []).length;
+      return { jobId, deleted, recordUpdated: deleted > 0 };
     },
     async dlqPurge(queue) {
       track('dlqPurge', [queue]);

@@ -30,7 +30,7 @@ const UNSCOPED_READS = [
  * - item reads and writes on the job table and queries on its index (`jobs ls|show|retry|cancel`);
  * - `sqs:GetQueueAttributes` on every queue and DLQ (`queues`, `doctor`), `sqs:SendMessage` on
  *   the job queues (`enqueue`, `jobs retry`, `dlq redrive`), and receive, delete, change
- *   visibility and purge on the DLQs only (`dlq ls|redrive|purge`);
+ *   visibility and purge on the DLQs only (`dlq redrive|retry|delete|purge`; `dlq ls` only counts);
  * - read and delete on the delayed-failures queue (its runbook, with the AWS CLI);
  * - alarms, metric data and event source mappings (`doctor`), which IAM scopes only as `*`;
  * - long delays (`enqueue --delay` beyond 15 minutes, `jobs cancel`) and the worker secrets.

@@ -24,6 +24,12 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Resolves when the person asks a long-running command to stop (Ctrl-C, SIGTERM). */
   untilInterrupted(): Promise<void>;
+  /**
+   * A signal that aborts on the first Ctrl-C (or SIGTERM) while a command works through many
+   * items, so it can stop after the one in hand; a second Ctrl-C ends the process as usual.
+   * `dispose` stops listening.
+   */
+  interruption(): { readonly signal: AbortSignal; dispose(): void };
 }
 
 /**
@@ -59,6 +65,17 @@ export function processIo(): CliIo {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+    },
+    interruption() {
+      const controller = new AbortController();
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        controller.abort();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return { signal: controller.signal, dispose: stop };
     },
   };
 }

@@ -21,6 +21,8 @@ const OPTIONS = {
   payload: { type: 'string' },
   delay: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  id: { type: 'string' },
+  'include-unrunnable': { type: 'boolean' },
   rate: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
   port: { type: 'string' },
@@ -122,28 +124,57 @@ Example: lambda-jobs enqueue webhook --payload '{"url":"https://example.com/hook
     words: ['dlq', 'ls'],
     args: ['QUEUE'],
     flags: ['limit'],
-    summary: "Messages in a queue's dead-letter queue",
+    summary: "Jobs whose message is in a queue's dead-letter queue, and its count",
     details: `Options:
-  --limit N   messages to show, 1–1000 (default 25)
+  --limit N   jobs to show, 1–1000 (default 25), newest first
 
-Messages are received for a moment and made visible again: the DLQ is left as it was.`,
+Lists the job records that say their message is in the DLQ (deadLetteredAt), with the error
+and the field at fault; SQS is asked only for the DLQ's count. No message is received, so
+nothing changes (receive counts included). Messages without such a record (SQS's own redrive
+after a worker crash, a record past its retention) are counted, not listed: dlq redrive
+--dry-run names every message.`,
   },
   {
     words: ['dlq', 'redrive'],
     args: ['QUEUE'],
-    flags: ['dry-run', 'type', 'limit', 'rate'],
+    flags: ['dry-run', 'type', 'id', 'include-unrunnable', 'limit', 'rate'],
     summary: 'Move dead letters back to QUEUE, keeping job ids',
     details: `Options:
-  --dry-run   list what would move; move nothing
-  --type T    only messages of job type T (malformed messages are then left alone)
-  --limit N   at most N matching messages
-  --rate R    at most R messages per second
+  --dry-run              say what would move and what would be skipped, and why; change nothing
+  --type T               only messages of job type T
+  --id ID[,ID…]          only the messages of these jobs (moved even if they cannot run)
+  --include-unrunnable   move messages whose envelope cannot run too (the worker rejects them again)
+  --limit N              at most N matching messages (default 1000)
+  --rate R               at most R messages per second
 
-Each job's record is reset (ERRORED, LOST or CANCELLED → QUEUED, attempts 0) before its
-message is sent back unchanged and deleted from the DLQ, so the worker runs it again. Messages
-whose job is RUNNING or already SUCCESSFUL stay in the DLQ and are listed. Every moved job is
-logged on stderr. (SQS's StartMessageMoveTask is not used: it cannot reset the records, and
-the worker would skip every moved job as a duplicate.)`,
+Takes at most the messages that were in the DLQ when it started: a job that fails again at
+once and comes back during the run is left for the next one. Messages whose envelope cannot
+run (not an envelope, unknown type, a payload the schema refuses, another queue's) are left
+in the DLQ and listed, as are those whose job is RUNNING or already SUCCESSFUL. Each job's
+record is reset (ERRORED, LOST or CANCELLED → QUEUED, attempts 0), its message sent back
+unchanged, and only then deleted from the DLQ. Progress (moved, skipped, left) on stderr;
+the summary on stdout (--json: as JSON). Ctrl-C stops after the message in hand, prints the
+summary and exits 1. (SQS's StartMessageMoveTask is not used: it cannot reset the records.)`,
+  },
+  {
+    words: ['dlq', 'retry'],
+    args: ['QUEUE', 'JOB_ID'],
+    flags: [],
+    summary: "Move one job's message from the DLQ back to QUEUE",
+    details: `The redrive of one job (dlq redrive QUEUE --id JOB_ID): its record is reset and its
+message moved back, even when its envelope cannot run. Exit 3 when the DLQ holds no message
+of that job.`,
+  },
+  {
+    words: ['dlq', 'delete'],
+    args: ['QUEUE', 'JOB_ID'],
+    flags: ['yes'],
+    summary: "Delete one job's message from the DLQ",
+    details: `Options:
+  -y, --yes   do not ask (required when stdin is not a terminal)
+
+Deletes the job's message (every copy) from the DLQ, then notes it on the record
+(deadLetteredAt removed, deadLetterDeletedAt set); the record stays ERRORED or LOST.`,
   },
   {
     words: ['dlq', 'purge'],

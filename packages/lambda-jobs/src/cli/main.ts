@@ -9,7 +9,13 @@ import { type CliApp, type CliTarget, connectTarget } from './cli-target.ts';
 import type { Command, CommandContext } from './command-context.ts';
 import { commandUsage, findCommand, generalUsage, parseCommandLine } from './command-line.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
-import { dlqListCommand, dlqPurgeCommand, dlqRedriveCommand } from './commands/dead-letters.ts';
+import {
+  dlqDeleteCommand,
+  dlqListCommand,
+  dlqPurgeCommand,
+  dlqRedriveCommand,
+  dlqRetryCommand,
+} from './commands/dead-letters.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { enqueueCommand } from './commands/enqueue.ts';
 import {
@@ -32,6 +38,8 @@ const HANDLERS: Readonly<Record<string, Command>> = {
   enqueue: enqueueCommand,
   'dlq ls': dlqListCommand,
   'dlq redrive': dlqRedriveCommand,
+  'dlq retry': dlqRetryCommand,
+  'dlq delete': dlqDeleteCommand,
   'dlq purge': dlqPurgeCommand,
   dashboard: dashboardCommand,
 };

@@ -49,6 +49,8 @@ export interface JobRecord {
   readonly lostAttempts?: number;
   /** Set once the message of an ERRORED (or terminally LOST) job is in the DLQ. */
   readonly deadLetteredAt?: string;
+  /** Set when an operator deleted the job's message from the DLQ (`deadLetteredAt` is removed then). */
+  readonly deadLetterDeletedAt?: string;
   /** SQS message id of the delivery that last touched the record. */
   readonly messageId?: string;
   /** Token of the claim that made the record RUNNING (see ClaimRequest.claimToken). */

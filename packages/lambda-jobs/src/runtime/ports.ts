@@ -212,8 +212,17 @@ export interface JobStore {
    * outcome. Throws JobStateConflictError, naming the status, when it refuses.
    */
   recordRejected(record: JobRecord, leaseExpiredBefore: string): Promise<void>;
-  /** ERRORED or LOST: note that its message is in the DLQ. */
+  /**
+   * ERRORED, LOST or CANCELLED (a redrive whose send failed cancels the record it had
+   * re-queued): note that its message is in the DLQ.
+   */
   markDeadLettered(id: string, now: string): Promise<void>;
+  /**
+   * ERRORED / LOST / CANCELLED with `deadLetteredAt` → its message was deleted from the DLQ by
+   * an operator: `deadLetteredAt` removed, `deadLetterDeletedAt` set. Throws
+   * JobStateConflictError otherwise (JobNotFoundError without a record).
+   */
+  markDeadLetterDeleted(id: string, now: string): Promise<JobRecord>;
   /** QUEUED/RETRYING/DEFERRED → CANCELLED. Throws JobStateConflictError otherwise. */
   cancel(id: string, now: string): Promise<JobRecord>;
   /** ERRORED/LOST/CANCELLED → QUEUED with attempts reset (operator retry, DLQ redrive). */

@@ -205,12 +205,13 @@ export interface RedriveRequest {
   readonly type?: string;
   readonly limit?: number;
   readonly dryRun?: boolean;
+  readonly includeUnrunnable?: boolean;
 }
 
-const REDRIVE_FIELDS = ['type', 'limit', 'dryRun'];
+const REDRIVE_FIELDS = ['type', 'limit', 'dryRun', 'includeUnrunnable'];
 
 /**
- * Checks a redrive request body: `{ type?, limit?, dryRun? }`, nothing else.
+ * Checks a redrive request body: `{ type?, limit?, dryRun?, includeUnrunnable? }`, nothing else.
  *
  * @example
  * ```ts
@@ -222,7 +223,7 @@ export function parseRedriveRequest(body: unknown): RedriveRequest {
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw new JobInputError(
       'body',
-      'a JSON object { type?, limit?, dryRun? }',
+      'a JSON object { type?, limit?, dryRun?, includeUnrunnable? }',
       'The redrive request must be a JSON object.',
     );
   }
@@ -236,7 +237,12 @@ export function parseRedriveRequest(body: unknown): RedriveRequest {
       );
     }
   }
-  const request: { type?: string; limit?: number; dryRun?: boolean } = {};
+  const request: {
+    type?: string;
+    limit?: number;
+    dryRun?: boolean;
+    includeUnrunnable?: boolean;
+  } = {};
   if (fields.type !== undefined && fields.type !== '') {
     if (typeof fields.type !== 'string') {
       throw new JobInputError('body.type', 'a job type name', 'body.type must be a string.');
@@ -251,6 +257,16 @@ export function parseRedriveRequest(body: unknown): RedriveRequest {
       throw new JobInputError('body.dryRun', 'true or false', 'body.dryRun must be a boolean.');
     }
     request.dryRun = fields.dryRun;
+  }
+  if (fields.includeUnrunnable !== undefined) {
+    if (typeof fields.includeUnrunnable !== 'boolean') {
+      throw new JobInputError(
+        'body.includeUnrunnable',
+        'true or false',
+        'body.includeUnrunnable must be a boolean.',
+      );
+    }
+    request.includeUnrunnable = fields.includeUnrunnable;
   }
   return request;
 }

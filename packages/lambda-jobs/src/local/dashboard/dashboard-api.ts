@@ -28,7 +28,8 @@ import {
   rejectUnknownParameters,
   SAMPLE_MINUTES,
 } from './api-parameters.ts';
-import { toDeadLetterView, toJobSummary, toJobView } from './job-view.ts';
+import { toJobSummary, toJobView } from './job-view.ts';
+import { createRedriveTasks, type RedriveTasks } from './redrive-tasks.ts';
 
 /** One API call, already read from the HTTP request. */
 export interface ApiRequest {
@@ -68,6 +69,8 @@ export interface DashboardApiOptions {
   readonly refreshSeconds: number;
   /** The config's tracking level: the jobs view says which statuses it cannot list. */
   readonly tracking?: TrackingLevel;
+  /** Where redrives run in the background. Default: tasks over `admin`. */
+  readonly tasks?: RedriveTasks;
 }
 
 const DEFAULT_COUNTS_SINCE = '24h';
@@ -132,6 +135,7 @@ export function createDashboardApi(
   options: DashboardApiOptions,
 ): (request: ApiRequest) => Promise<ApiResponse> {
   const { admin, registry } = options;
+  const tasks = options.tasks ?? createRedriveTasks({ admin });
 
   const queueParameter = async (raw: string) => parseQueueName(raw, await options.queueNames());
 
@@ -222,11 +226,18 @@ export function createDashboardApi(
         const queue = await queueParameter(segment(rawQueue, 'queue'));
         rejectUnknownParameters(query, ['limit']);
         const limit = optionalParameter(query, 'limit');
-        const letters = await admin.dlqList(queue, {
+        const listing = await admin.dlqList(queue, {
           limit:
             limit !== undefined ? parseWholeNumber(limit, 'limit', PAGE_LIMIT) : PAGE_LIMIT.default,
         });
-        return { queue, deadLetters: letters.map((letter) => toDeadLetterView(letter, registry)) };
+        const redrive = tasks.runningOf(queue);
+        return {
+          queue,
+          depth: listing.depth,
+          deadLetters: listing.letters,
+          more: listing.more,
+          ...(redrive ? { redrive } : {}),
+        };
       },
     },
     {
@@ -236,8 +247,51 @@ export function createDashboardApi(
         const queue = await queueParameter(segment(rawQueue, 'queue'));
         rejectUnknownParameters(query, []);
         const request = parseRedriveRequest(body);
-        const result = await admin.dlqRedrive(queue, request);
+        return { task: tasks.start(queue, request) };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/redrives\/([^/]+)$/,
+      handle: async ({ query }, [rawId]) => {
+        rejectUnknownParameters(query, []);
+        const id = segment(rawId, 'id');
+        const task = tasks.watch(id);
+        if (!task) throw new JobNotFoundError(id);
+        return { task };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/redrives\/([^/]+)\/cancel$/,
+      handle: async ({ query }, [rawId]) => {
+        rejectUnknownParameters(query, []);
+        const id = segment(rawId, 'id');
+        const task = tasks.cancel(id);
+        if (!task) throw new JobNotFoundError(id);
+        return { task };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/dlq\/([^/]+)\/jobs\/([^/]+)\/retry$/,
+      handle: async ({ query }, [rawQueue, rawId]) => {
+        const queue = await queueParameter(segment(rawQueue, 'queue'));
+        rejectUnknownParameters(query, []);
+        const id = parseJobId(segment(rawId, 'id'));
+        const result = await admin.dlqRetry(queue, id);
+        if (result.matched === 0) throw new JobNotFoundError(id);
         return { queue, ...result };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/dlq\/([^/]+)\/jobs\/([^/]+)\/delete$/,
+      handle: async ({ query }, [rawQueue, rawId]) => {
+        const queue = await queueParameter(segment(rawQueue, 'queue'));
+        rejectUnknownParameters(query, []);
+        const id = parseJobId(segment(rawId, 'id'));
+        return { queue, ...(await admin.dlqDelete(queue, id)) };
       },
     },
     {

@@ -3,7 +3,6 @@
  * personal data, so they leave the server only for job types defined with `exposePayload: true`;
  * the stored envelope itself never does.
  */
-import type { DeadLetter } from '../../runtime/admin/jobs-admin.ts';
 import type { JobRecord, StoredError } from '../../runtime/job-record.ts';
 import { isLostWillRetry } from '../../runtime/job-status.ts';
 import type { JobRegistry } from '../../runtime/registry.ts';
@@ -39,12 +38,6 @@ export interface JobSummary {
   readonly waitMs?: number;
   readonly error?: Omit<StoredError, 'stack'>;
 }
-
-/** A dead letter for the DLQ view: the body only where the job type exposes payloads. */
-export type DeadLetterView = DeadLetter & {
-  /** Why `bodyPreview` is empty or has its payload hidden. */
-  readonly bodyNote?: string;
-};
 
 function exposesPayload(registry: JobRegistry, type: string | undefined): boolean {
   return type !== undefined && registry.find(type)?.exposePayload === true;
@@ -105,34 +98,4 @@ export function toJobSummary(record: JobRecord): JobSummary {
     ...(record.error ? { error: { name: record.error.name, message: record.error.message } } : {}),
   };
   return summary;
-}
-
-/**
- * A dead letter with its payload hidden unless its job type exposes payloads. A body that is
- * not a readable envelope (malformed, or cut for display) is hidden whole.
- *
- * @example
- * ```ts
- * (await admin.dlqList('default')).map((letter) => toDeadLetterView(letter, registry));
- * ```
- */
-export function toDeadLetterView(letter: DeadLetter, registry: JobRegistry): DeadLetterView {
-  if (exposesPayload(registry, letter.type)) return letter;
-  try {
-    const body = JSON.parse(letter.bodyPreview) as unknown;
-    if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-      return {
-        ...letter,
-        bodyPreview: JSON.stringify({ ...body, payload: '[hidden]' }, null, 2),
-        bodyNote: `payload ${PAYLOAD_HIDDEN}`,
-      };
-    }
-  } catch {
-    // Not JSON (malformed, or cut at the preview size): nothing can vouch for its content.
-  }
-  return {
-    ...letter,
-    bodyPreview: '',
-    bodyNote: 'body hidden (not a readable envelope of a job type that exposes payloads)',
-  };
 }

@@ -13,6 +13,7 @@ import type { JobsAdmin } from '../../runtime/admin/jobs-admin.ts';
 import { JobInputError } from '../../runtime/errors.ts';
 import type { JobRegistry } from '../../runtime/registry.ts';
 import { type ApiResponse, createDashboardApi, errorResponse } from './dashboard-api.ts';
+import { createRedriveTasks } from './redrive-tasks.ts';
 import { checkAction, checkHost, checkToken, createSessionToken } from './request-guard.ts';
 import { loadStaticAssets } from './static-assets.ts';
 
@@ -29,6 +30,8 @@ export interface DashboardOptions {
   readonly registry: JobRegistry;
   /** How often the overview refreshes itself, 1–300 seconds. Default 5. */
   readonly refreshSeconds?: number;
+  /** A redrive no page has polled for this long is cancelled. Default 15 s. */
+  readonly redriveUnwatchedSeconds?: number;
 }
 
 /** A running dashboard. */
@@ -39,7 +42,7 @@ export interface RunningDashboard {
   readonly token: string;
   /** The address to open: `http://127.0.0.1:PORT/#token=TOKEN`. Print it; do not log it elsewhere. */
   readonly openUrl: string;
-  /** Stops listening and closes open connections. */
+  /** Cancels running redrives (each stops after the message in hand), stops listening and closes open connections. */
   close(): Promise<void>;
 }
 
@@ -161,8 +164,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       `refreshSeconds ${refreshSeconds} is not valid.`,
     );
   }
+  const tasks = createRedriveTasks({
+    admin: options.admin,
+    ...(options.redriveUnwatchedSeconds !== undefined
+      ? { unwatchedSeconds: options.redriveUnwatchedSeconds }
+      : {}),
+  });
   const api = createDashboardApi({
     admin: options.admin,
+    tasks,
     registry: options.registry,
     queueNames: queueNamesSource(options),
     refreshSeconds,
@@ -240,10 +250,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     url,
     token,
     openUrl: dashboardOpenUrl(url, token),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await tasks.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

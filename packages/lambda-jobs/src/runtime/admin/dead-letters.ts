@@ -1,32 +1,27 @@
 /**
- * Listing a dead-letter queue without disturbing it: messages are received (hidden for a short
- * while so each is seen once), described, and made visible again at once.
+ * Looking at a dead-letter queue without changing it: the dead letters are listed from the job
+ * records that say their message is in the DLQ (`deadLetteredAt`), with the error and the field
+ * at fault; SQS is asked only for the queue's counts (GetQueueAttributes), never for its
+ * messages, so no receive count moves and nothing is hidden from a redrive running meanwhile.
  */
 import { parseEnvelope, salvageJobId } from '../envelope.ts';
-import type { QueueMessageAdmin, ReceivedMessage } from './admin-ports.ts';
-import type { DeadLetter } from './jobs-admin.ts';
+import { JobStatus } from '../job-status.ts';
+import type { QueueDepthSource } from '../monitor/monitor-ports.ts';
+import type { JobStore } from '../ports.ts';
+import type { DeadLetter, DeadLetterListing } from './jobs-admin.ts';
+import { listJobsAcross } from './merged-job-list.ts';
 
-/** Bytes of a body shown in a listing. */
-export const BODY_PREVIEW_BYTES = 4096;
-
-/** Messages `dlqList` returns at most in one call. */
+/** Dead letters `dlqList` returns at most in one call. */
 export const DLQ_LIST_LIMIT = { min: 1, max: 1000, default: 25 } as const;
 
-/** Seconds a listed message stays hidden before it is released (or, if the CLI dies, by itself). */
-const LISTING_VISIBILITY_SECONDS = 30;
+/** Records read at most to find dead-lettered ones (ERRORED, LOST, CANCELLED, newest first). */
+export const DLQ_LIST_SCAN_LIMIT = 5000;
 
 /** SQS receives at most 10 messages per request. */
 export const RECEIVE_BATCH = 10;
 
-function preview(body: string): string {
-  const bytes = Buffer.from(body, 'utf8');
-  if (bytes.length <= BODY_PREVIEW_BYTES) return body;
-  // Cut on a character boundary: drop a trailing partial UTF-8 sequence.
-  return bytes
-    .subarray(0, BODY_PREVIEW_BYTES)
-    .toString('utf8')
-    .replace(/\uFFFD+$/, '');
-}
+/** Statuses whose records can say their message is in the DLQ (CANCELLED: a redrive's send failed). */
+const DEAD_LETTER_STATUSES = [JobStatus.ERRORED, JobStatus.LOST, JobStatus.CANCELLED] as const;
 
 /** What a dead-letter message says about its job, when its body is a readable envelope. */
 export interface DeadLetterIdentity {
@@ -55,64 +50,65 @@ export function identifyDeadLetter(body: string): DeadLetterIdentity {
 }
 
 /**
- * A received message as an operator sees it.
+ * The dead letters of `queue` as its job records tell them, newest first, and the DLQ's counts
+ * from SQS. Messages in the DLQ without such a record (SQS's own redrive after a worker crash,
+ * a record past its retention, or a record write that failed) are in the counts but not in the
+ * list: `dlq redrive --dry-run` names every message (it receives them).
  *
  * @example
  * ```ts
- * const letter = toDeadLetter(message); // { messageId, jobId, type, sentAt, receiveCount, bodyPreview }
- * ```
- */
-export function toDeadLetter(message: ReceivedMessage): DeadLetter {
-  const { jobId, type } = identifyDeadLetter(message.body);
-  return {
-    messageId: message.messageId,
-    jobId,
-    type,
-    sentAt: message.sentAt,
-    receiveCount: message.receiveCount,
-    bodyPreview: preview(message.body),
-  };
-}
-
-/**
- * Up to `limit` messages of a dead-letter queue, in the order SQS hands them out. Each is
- * hidden while the listing runs and released at the end, so the queue is left as it was
- * (SQS counts one more receive for each message; a DLQ has no redrive policy of its own, so
- * that count has no effect).
- *
- * @example
- * ```ts
- * const letters = await listDeadLetters(messages, dlqUrl, 25);
+ * const { depth, letters } = await listDeadLetters({ store, depth }, { name: 'default', dlqUrl }, 25);
  * ```
  */
 export async function listDeadLetters(
-  messages: QueueMessageAdmin,
-  dlqUrl: string,
+  deps: { readonly store: Pick<JobStore, 'list'>; readonly depth: QueueDepthSource },
+  queue: { readonly name: string; readonly dlqUrl: string },
   limit: number,
-): Promise<DeadLetter[]> {
+): Promise<DeadLetterListing> {
+  const depth = await deps.depth.depth(queue.dlqUrl);
   const letters: DeadLetter[] = [];
-  const held: string[] = [];
-  const seen = new Set<string>();
-  try {
-    while (letters.length < limit) {
-      const batch = await messages.receive(
-        dlqUrl,
-        Math.min(RECEIVE_BATCH, limit - letters.length),
-        LISTING_VISIBILITY_SECONDS,
-      );
-      if (batch.length === 0) break;
-      let fresh = 0;
-      for (const message of batch) {
-        held.push(message.receiptHandle);
-        if (seen.has(message.messageId) || letters.length >= limit) continue;
-        seen.add(message.messageId);
-        fresh += 1;
-        letters.push(toDeadLetter(message));
+  let cursor: string | undefined;
+  let scanned = 0;
+  let more = false;
+  do {
+    const page = await listJobsAcross(deps.store, {
+      queues: [queue.name],
+      statuses: DEAD_LETTER_STATUSES,
+      limit: 100,
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
+    scanned += page.items.length;
+    for (const record of page.items) {
+      if (record.deadLetteredAt === undefined) continue;
+      if (letters.length >= limit) {
+        more = true;
+        break;
       }
-      if (fresh === 0) break;
+      letters.push({
+        jobId: record.id,
+        type: record.type,
+        status: record.status,
+        attempts: record.attempts,
+        maxAttempts: record.maxAttempts,
+        deadLetteredAt: record.deadLetteredAt,
+        ...(record.messageId !== undefined ? { messageId: record.messageId } : {}),
+        ...(record.error
+          ? {
+              error: {
+                name: record.error.name,
+                message: record.error.message,
+                ...(record.error.field !== undefined ? { field: record.error.field } : {}),
+              },
+            }
+          : {}),
+      });
     }
-  } finally {
-    await messages.release(dlqUrl, held);
-  }
-  return letters;
+    cursor = page.cursor;
+  } while (cursor !== undefined && !more && scanned < DLQ_LIST_SCAN_LIMIT);
+  return {
+    queue: queue.name,
+    depth,
+    letters,
+    more: more || (cursor !== undefined && scanned >= DLQ_LIST_SCAN_LIMIT),
+  };
 }

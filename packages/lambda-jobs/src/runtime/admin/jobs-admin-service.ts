@@ -17,8 +17,10 @@ import {
   type QueueDepthSource,
 } from '../monitor/monitor-ports.ts';
 import type { ConcurrencyKeyStore, JobStore, QueueTransport } from '../ports.ts';
+import type { JobRegistry } from '../registry.ts';
 import { JobMessageNotKeptError } from './admin-errors.ts';
 import type { QueueMessageAdmin, QueueSampleSource, QueueSettings } from './admin-ports.ts';
+import { deleteDeadLetter } from './dead-letter-deletion.ts';
 import {
   type RedriveReport,
   type RedriveRunOptions,
@@ -43,6 +45,8 @@ export interface JobsAdminDeps {
   readonly client: Pick<JobClient, 'enqueueByType' | 'cancel'>;
   readonly messages: QueueMessageAdmin;
   readonly depth: QueueDepthSource;
+  /** The job types the worker runs: a redrive skips envelopes they cannot run. */
+  readonly registry?: JobRegistry;
   /** CloudWatch on AWS, the emulator's inspect API in dev mode; absent: ages unknown. */
   readonly oldestAge?: OldestAgeSource;
   /** The monitor's samples; absent: `samples()` answers with none. */
@@ -62,6 +66,7 @@ export interface QueueSettingsPair {
  */
 export interface JobsAdminService extends JobsAdmin {
   dlqRedrive(queue: string, options?: RedriveRunOptions): Promise<RedriveReport>;
+  dlqRetry(queue: string, jobId: string): Promise<RedriveReport>;
   counts(sinceIso: string): Promise<BoundedJobCounts>;
   /** The target's queue settings (visibility timeout, redrive policy) for `queue` and its DLQ. */
   queueSettings(queue: string): Promise<QueueSettingsPair>;
@@ -243,7 +248,7 @@ export function createJobsAdmin(deps: JobsAdminDeps): JobsAdminService {
         DLQ_LIST_LIMIT.max,
         Math.max(DLQ_LIST_LIMIT.min, options.limit ?? DLQ_LIST_LIMIT.default),
       );
-      return listDeadLetters(deps.messages, dlqUrl, limit);
+      return listDeadLetters(deps, { name: queue, dlqUrl }, limit);
     },
 
     async dlqRedrive(queue, options = {}) {
@@ -254,11 +259,22 @@ export function createJobsAdmin(deps: JobsAdminDeps): JobsAdminService {
           transport: deps.transport,
           messages: deps.messages,
           keys: deps.keys,
+          depth: deps.depth,
+          registry: deps.registry,
           now,
         },
         { name: queue, ...endpoints },
         options,
       );
+    },
+
+    async dlqRetry(queue, jobId) {
+      return admin.dlqRedrive(queue, { jobIds: [jobId], limit: 1 });
+    },
+
+    async dlqDelete(queue, jobId) {
+      const { dlqUrl } = endpointsOf(queue);
+      return deleteDeadLetter(deps, { dlqUrl }, jobId, now());
     },
 
     async dlqPurge(queue) {

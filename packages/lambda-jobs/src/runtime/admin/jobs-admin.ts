@@ -42,16 +42,44 @@ export interface QueueOverview {
   };
 }
 
-/** A message waiting in a dead-letter queue. */
+/** A job whose record says its message is in the dead-letter queue. */
 export interface DeadLetter {
-  readonly messageId: string;
-  /** From the envelope when it parses; undefined for malformed bodies. */
-  readonly jobId: string | undefined;
-  readonly type: string | undefined;
-  readonly sentAt: string | undefined;
-  readonly receiveCount: number | undefined;
-  /** The body, cut to 4 KiB for display. */
-  readonly bodyPreview: string;
+  readonly jobId: string;
+  readonly type: string;
+  /** ERRORED or LOST; CANCELLED when a redrive could not send it back. */
+  readonly status: JobStatus;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  /** ISO 8601: when its message went to the DLQ. */
+  readonly deadLetteredAt: string;
+  /** SQS message id of the job's last delivery (not the DLQ copy's id). */
+  readonly messageId?: string;
+  /** Why it failed; `field` names the input at fault for a rejected message. */
+  readonly error?: { readonly name: string; readonly message: string; readonly field?: string };
+}
+
+/** A dead-letter queue as `dlq ls` shows it: SQS's counts and the records that name it. */
+export interface DeadLetterListing {
+  readonly queue: string;
+  /** SQS's approximate counts of the DLQ (GetQueueAttributes: nothing is received). */
+  readonly depth: {
+    readonly visible: number;
+    readonly inFlight: number;
+    readonly delayed: number;
+  };
+  /** Newest first. */
+  readonly letters: readonly DeadLetter[];
+  /** More dead-lettered records exist than were returned. */
+  readonly more: boolean;
+}
+
+/** What happened to one dead letter an operator deleted. */
+export interface DeadLetterDeletion {
+  readonly jobId: string;
+  /** Copies of the job's message deleted from the DLQ (0: none was there any more). */
+  readonly deleted: number;
+  /** The record no longer says its message is in the DLQ. */
+  readonly recordUpdated: boolean;
 }
 
 export interface ListJobsFilter {
@@ -68,24 +96,61 @@ export interface ListJobsFilter {
 }
 
 export interface RedriveOptions {
-  /** Report what would move without moving anything. */
+  /** Report what would move, and what would be skipped and why, without changing anything. */
   readonly dryRun?: boolean;
   /** Only messages of this job type. */
   readonly type?: string;
-  /** At most this many messages. */
+  /** Only the messages of these jobs; they are moved even if their envelope cannot run. */
+  readonly jobIds?: readonly string[];
+  /** Move messages whose envelope cannot run too (the worker will reject them again). */
+  readonly includeUnrunnable?: boolean;
+  /** At most this many matching messages (default 1000). */
   readonly limit?: number;
   /** Messages per second at most. */
   readonly ratePerSecond?: number;
-  /** Called after each message (moved or, in a dry run, matched). */
-  readonly onProgress?: (done: number, jobId: string | undefined) => void;
+  /** Stops the run after the message in hand; the result says so (`stoppedBy: 'signal'`). */
+  readonly signal?: AbortSignal;
+  /** Called after each message moved, skipped or (in a dry run) matched. */
+  readonly onProgress?: (progress: RedriveProgress) => void;
+}
+
+/** Where a redrive stands. */
+export interface RedriveProgress {
+  /** Moved; in a dry run, would move. */
+  readonly moved: number;
+  readonly skipped: number;
+  /** Messages present in the DLQ at the start that the run has not looked at yet. */
+  readonly left: number;
+}
+
+/** A dead letter that matched but was left in the DLQ, and why. */
+export interface SkippedDeadLetter {
+  readonly messageId: string;
+  readonly jobId: string | undefined;
+  readonly type: string | undefined;
+  readonly reason: string;
 }
 
 export interface RedriveResult {
   readonly moved: number;
+  /** Messages that matched the filters (moved, skipped, or in a dry run would move). */
   readonly matched: number;
   readonly jobIds: readonly string[];
   /** `move-task` when SQS's StartMessageMoveTask did it, else `receive-send-delete`. */
   readonly method: 'move-task' | 'receive-send-delete';
+  /** The DLQ's count when the run started: it takes no more messages than that. */
+  readonly presentAtStart: number;
+  /** Distinct messages looked at. */
+  readonly examined: number;
+  /** Further copies of a job already handled in this run (a duplicate, or it failed again at once): left in the DLQ. */
+  readonly cameBack: number;
+  /** Messages present at the start not looked at (limit reached, or stopped). */
+  readonly left: number;
+  /** `done` (all looked at), `limit` (the limit was reached) or `signal` (stopped by the caller). */
+  readonly stoppedBy: 'done' | 'limit' | 'signal';
+  readonly dryRun: boolean;
+  /** Messages that matched but stayed in the DLQ, each with why. */
+  readonly skipped: readonly SkippedDeadLetter[];
 }
 
 /** Counts for the overview cards (plain.jobs admin: successful, errored, lost, retried). */
@@ -120,7 +185,12 @@ export interface JobsAdmin {
   /** QUEUED/RETRYING/DEFERRED → CANCELLED; throws JobStateConflictError otherwise. */
   cancelJob(id: string): Promise<JobRecord>;
   enqueue(type: string, payload: unknown, options?: EnqueueOptions): Promise<string | null>;
-  dlqList(queue: string, options?: { limit?: number }): Promise<DeadLetter[]>;
+  /** From the job records, with SQS's counts: receives nothing, changes nothing. */
+  dlqList(queue: string, options?: { limit?: number }): Promise<DeadLetterListing>;
+  /** Moves one job's message back (a redrive of that id: it runs even if unrunnable). */
+  dlqRetry(queue: string, jobId: string): Promise<RedriveResult>;
+  /** Deletes one job's message from the DLQ and notes it on the record. */
+  dlqDelete(queue: string, jobId: string): Promise<DeadLetterDeletion>;
   dlqRedrive(queue: string, options?: RedriveOptions): Promise<RedriveResult>;
   dlqPurge(queue: string): Promise<{ purged: number }>;
   counts(sinceIso: string): Promise<JobCounts>;

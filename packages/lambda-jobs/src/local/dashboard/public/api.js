@@ -68,6 +68,16 @@ export async function getJson(path, parameters = {}) {
  */
 export async function confirmAndPost(question, path, body) {
   if (!window.confirm(question)) return undefined;
+  return post(path, body);
+}
+
+/**
+ * Sends an action that needs no question (Cancel of a running redrive) with the confirmation
+ * header the server asks of every action.
+ * @param {string} path
+ * @param {unknown} [body]
+ */
+export async function post(path, body) {
   const response = await fetch(path, {
     method: 'POST',
     headers: {

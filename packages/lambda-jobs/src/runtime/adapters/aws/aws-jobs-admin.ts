@@ -80,6 +80,7 @@ export function createAwsJobsAdmin(options: AwsJobsAdminOptions): JobsAdminServi
       : undefined);
   return createJobsAdmin({
     config: options.config,
+    registry: options.registry,
     queues: runtime.queues,
     store: runtime.store,
     transport: runtime.transport,

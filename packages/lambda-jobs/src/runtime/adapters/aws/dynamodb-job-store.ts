@@ -581,14 +581,26 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async markDeadLettered(id, now) {
-      const built = buildUpdate(
-        { deadLetteredAt: now },
-        [],
-        {},
-        { ':errored': Status.ERRORED, ':lost': Status.LOST },
-      );
+      const built = buildUpdate({ deadLetteredAt: now }, [], {}, statusValues(REOPENABLE));
       await transition(id, 'mark as dead-lettered', () =>
-        update(id, built, '#status IN (:errored, :lost)'),
+        update(id, built, `#status IN (${statusList(REOPENABLE)})`),
+      );
+    },
+
+    async markDeadLetterDeleted(id, now) {
+      // Not a status change: the record keeps its updatedAt, expiresAt and index keys.
+      const built = buildUpdate(
+        { deadLetterDeletedAt: now },
+        ['deadLetteredAt'],
+        {},
+        statusValues(REOPENABLE),
+      );
+      return transition(id, 'note the deleted dead letter of', () =>
+        update(
+          id,
+          built,
+          `#status IN (${statusList(REOPENABLE)}) AND attribute_exists(#deadLetteredAt)`,
+        ),
       );
     },
 

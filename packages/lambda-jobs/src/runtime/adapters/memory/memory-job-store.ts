@@ -298,11 +298,23 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async markDeadLettered(id, now) {
       faults.throwIfArranged('markDeadLettered');
       const entry = entries.get(id);
-      if (entry?.record.status !== Status.ERRORED && entry?.record.status !== Status.LOST) {
+      if (!entry || !REOPENABLE.includes(entry.record.status)) {
         throw refuse(id, 'mark as dead-lettered', entry?.record);
       }
       // Not a status change: the record keeps its updatedAt, expiresAt and index keys.
       entries.set(id, { ...entry, record: { ...entry.record, deadLetteredAt: now } });
+    },
+
+    async markDeadLetterDeleted(id, now) {
+      faults.throwIfArranged('markDeadLetterDeleted');
+      const entry = entries.get(id);
+      if (!entry) throw new JobNotFoundError(id);
+      if (!REOPENABLE.includes(entry.record.status) || entry.record.deadLetteredAt === undefined) {
+        throw refuse(id, 'note the deleted dead letter of', entry.record);
+      }
+      const record = { ...without(entry.record, ['deadLetteredAt']), deadLetterDeletedAt: now };
+      entries.set(id, { ...entry, record });
+      return record;
     },
 
     async cancel(id, now) {
