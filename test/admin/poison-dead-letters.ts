@@ -2,7 +2,10 @@
  * The demo's poison messages and a worker that keeps delivering `default` in the background,
  * for tests of a redrive while the worker runs (the way the loop was seen).
  */
-import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
+import {
+  ENVELOPE_VERSION,
+  serializeEnvelope,
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import type { AdminScenario } from './admin-test-kit.ts';
 

@@ -2,9 +2,15 @@ import { existsSync } from 'node:fs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDashboard, startDashboard } from '../../local/dashboard/start-dashboard.ts';
-import type { JobsAdmin } from '../../runtime/admin/jobs-admin.ts';
-import { ENVELOPE_VERSION, serializeEnvelope } from '../../runtime/envelope.ts';
+import {
+  type RunningDashboard,
+  startDashboard,
+} from '../../packages/lambda-jobs/src/local/dashboard/start-dashboard.ts';
+import type { JobsAdmin } from '../../packages/lambda-jobs/src/runtime/admin/jobs-admin.ts';
+import {
+  ENVELOPE_VERSION,
+  serializeEnvelope,
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
 import { type AdminScenario, adminRegistry, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { POISON, runWorkerInBackground } from '../admin/poison-dead-letters.ts';
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createRedriveTasks, RedriveRunningError } from '../../local/dashboard/redrive-tasks.ts';
-import type { RedriveOptions, RedriveResult } from '../../runtime/admin/jobs-admin.ts';
+import {
+  createRedriveTasks,
+  RedriveRunningError,
+} from '../../packages/lambda-jobs/src/local/dashboard/redrive-tasks.ts';
+import type {
+  RedriveOptions,
+  RedriveResult,
+} from '../../packages/lambda-jobs/src/runtime/admin/jobs-admin.ts';
 
 /** A redrive that moves one message, then waits until it is told to stop. */
 function endlessRedrive() {

@@ -132,31 +132,31 @@ describe('cdk-nag AwsSolutions', () => {
       ) as unknown as string,
     };
     expect(acknowledgementsUnder(withSlack.stack)).toEqual([
-      { path: 'shop-staging/QueueDefault/Worker/Role', ...scheduleGroup },
-      { path: 'shop-staging/QueueSlow/Worker/Role', ...scheduleGroup },
+      { path: 'shop-staging/Jobs/QueueDefault/Worker/Role', ...scheduleGroup },
+      { path: 'shop-staging/Jobs/QueueSlow/Worker/Role', ...scheduleGroup },
       {
-        path: 'shop-staging/Schedules/DelayedFailures',
+        path: 'shop-staging/Jobs/Schedules/DelayedFailures',
         id: 'Annotation::AwsSolutions-SQS3',
         reason: expect.stringContaining('is itself a dead-letter queue') as unknown as string,
       },
       {
-        path: 'shop-staging/Monitor/Monitor',
+        path: 'shop-staging/Jobs/Monitor/Monitor',
         id: expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/) as unknown as string,
         reason: expect.stringContaining(
           'does not support resource-level permissions',
         ) as unknown as string,
       },
       {
-        path: 'shop-staging/Monitor/ScheduleDeadLetterQueue',
+        path: 'shop-staging/Jobs/Monitor/ScheduleDeadLetterQueue',
         id: 'Annotation::AwsSolutions-SQS3',
         reason: expect.stringContaining('is itself a dead-letter queue') as unknown as string,
       },
       {
-        path: 'shop-staging/Operator/Policy',
+        path: 'shop-staging/Jobs/Operator/Policy',
         id: 'Annotation::AwsSolutions-IAM5[Resource::*]',
         reason: expect.stringContaining('have no resource-level permissions') as unknown as string,
       },
-      { path: 'shop-staging/Operator/Policy', ...scheduleGroup },
+      { path: 'shop-staging/Jobs/Operator/Policy', ...scheduleGroup },
     ]);
   });
 
