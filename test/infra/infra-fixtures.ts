@@ -67,7 +67,9 @@ export const TEST_JOB_LIMITS: Record<string, QueueJobLimits> = {
 export function testConfig(
   change: (input: LambdaJobsConfigInput) => LambdaJobsConfigInput = (input) => input,
 ): LambdaJobsConfig {
-  return defineConfig(change(TEST_CONFIG_INPUT));
+  // The reference app's job types stand in for the project's: a test may rewrite the input,
+  // the registry module stays.
+  return defineConfig({ registry: TEST_CONFIG_INPUT.registry, ...change(TEST_CONFIG_INPUT) });
 }
 
 /** The feature flags and context of cdk.json, so tests synthesize what `cdk synth` does. */

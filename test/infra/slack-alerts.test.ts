@@ -99,7 +99,7 @@ describe('with a webhook secret and no Chatbot ids', () => {
   it('lets the notifier read that one secret and write its logs, nothing more', () => {
     // Prepare
     const [, policy] = Object.entries(notifier.findResources('AWS::IAM::Policy')).find(([id]) =>
-      id.startsWith('SlackNotifierRole'),
+      id.startsWith('JobsSlackNotifierRole'),
     )!;
     const statements = (policy as { Properties: { PolicyDocument: { Statement: unknown[] } } })
       .Properties.PolicyDocument.Statement;

@@ -209,7 +209,7 @@ describe('a project using it', () => {
       let status = '';
       for (let tries = 0; tries < 60 && status !== 'SUCCESSFUL'; tries++) {
         const shown = await cli(['jobs', 'show', id, '--json']).catch(() => ({ stdout: '{}' }));
-        status = (JSON.parse(shown.stdout) as { status?: string }).status ?? '';
+        status = (JSON.parse(shown.stdout) as { job?: { status?: string } }).job?.status ?? '';
         if (status !== 'SUCCESSFUL') await new Promise((resolve) => setTimeout(resolve, 500));
       }
 
