@@ -27,15 +27,29 @@ export interface Project {
   readonly registry: JobRegistry;
 }
 
-/** The config file in `folder` or the nearest folder above it; undefined when there is none. */
+/**
+ * The config file in `folder` or a folder above it, up to the project root (the nearest folder
+ * holding a package.json); undefined when there is none. The search never leaves the project:
+ * a config file in a shared folder above it (`/tmp`) is code nobody here asked to run.
+ */
 export function findConfigFile(folder: string): string | undefined {
-  for (let current = path.resolve(folder); ; current = path.dirname(current)) {
+  const start = path.resolve(folder);
+  const folders: string[] = [];
+  for (let current = start; ; current = path.dirname(current)) {
+    folders.push(current);
+    if (existsSync(path.join(current, 'package.json'))) break;
+    if (path.dirname(current) === current) {
+      folders.splice(1); // no project around: only the folder itself
+      break;
+    }
+  }
+  for (const current of folders) {
     for (const name of CONFIG_FILES) {
       const candidate = path.join(current, name);
       if (existsSync(candidate)) return candidate;
     }
-    if (path.dirname(current) === current) return undefined;
   }
+  return undefined;
 }
 
 function isConfig(value: unknown): value is LambdaJobsConfig {
@@ -64,7 +78,7 @@ export async function loadProject(cwd: string, mode: 'dev' | 'deployed'): Promis
   const configFile = findConfigFile(cwd);
   if (!configFile) {
     throw new CliUsageError(
-      `No lambda-jobs.config.ts in ${cwd} or any folder above it. Create one at your project root:\n  import { defineConfig } from 'lambda-jobs';\n  export default defineConfig({ appName: 'shop', registry: './src/jobs/index.ts', queues: { default: {} } });`,
+      `No lambda-jobs.config.ts in ${cwd} or above it up to the project root (the folder with package.json). Create one at your project root:\n  import { defineConfig } from 'lambda-jobs';\n  export default defineConfig({ appName: 'shop', registry: './src/jobs/index.ts', queues: { default: {} } });`,
     );
   }
   if (mode === 'dev') enterDevMode();
