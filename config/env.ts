@@ -12,6 +12,11 @@ export const ENV = {
   tableName: 'LAMBDA_JOBS_TABLE',
   /** JSON object: queue name → `{ url, dlqUrl }` for every configured queue. */
   queueUrls: 'LAMBDA_JOBS_QUEUE_URLS',
+  /**
+   * JSON object: queue name → URL of its dead-letter intake, the queue SQS's own redrive moves
+   * messages to. Set on the monitor only, which reconciles each one and passes it to the DLQ.
+   */
+  deadLetterIntakeUrls: 'LAMBDA_JOBS_DEAD_LETTER_INTAKE_URLS',
   /** The queue a worker function serves. */
   workerQueue: 'LAMBDA_JOBS_WORKER_QUEUE',
   /** CloudWatch namespace for the metrics lambda-jobs publishes. */
@@ -120,4 +125,44 @@ export function readQueueUrls(
     ]);
   }
   return parsed as Record<string, QueueEndpoints>;
+}
+
+/**
+ * Parses {@link ENV.deadLetterIntakeUrls}: queue name → URL of the queue's dead-letter intake.
+ * Unset means none (a deployment from before the intake existed): an empty map.
+ *
+ * @example
+ * ```ts
+ * const intakes = readDeadLetterIntakeUrls(); // { default: 'https://sqs…/shop-default-dlq-intake' }
+ * ```
+ */
+export function readDeadLetterIntakeUrls(
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<Record<string, string>> {
+  const raw = readOptionalEnv(ENV.deadLetterIntakeUrls, env);
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (cause) {
+    throw new ConfigError(
+      [{ field: `env.${ENV.deadLetterIntakeUrls}`, value: raw, rule: 'must be a JSON object' }],
+      { cause },
+    );
+  }
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((url) => typeof url === 'string')
+  ) {
+    throw new ConfigError([
+      {
+        field: `env.${ENV.deadLetterIntakeUrls}`,
+        value: raw,
+        rule: 'must map each queue name to the URL (a string) of its dead-letter intake',
+      },
+    ]);
+  }
+  return parsed as Record<string, string>;
 }

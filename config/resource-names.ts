@@ -8,6 +8,8 @@ export interface ResourceNames {
   readonly table: string;
   queue(queueName: string): string;
   deadLetterQueue(queueName: string): string;
+  /** Where SQS's own redrive moves a queue's messages: the monitor reconciles them, then DLQ. */
+  deadLetterIntake(queueName: string): string;
 }
 
 /** @example `resourceNames(config).queue('default') === 'lambda-jobs-default'` */
@@ -20,5 +22,6 @@ export function resourceNames(
     table: `${prefix}-jobs`,
     queue: (name) => `${prefix}-${name}`,
     deadLetterQueue: (name) => `${prefix}-${name}-dlq`,
+    deadLetterIntake: (name) => `${prefix}-${name}-dlq-intake`,
   };
 }
