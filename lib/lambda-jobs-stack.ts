@@ -5,6 +5,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
+import { ENV } from '../config/env.ts';
 import { outputKeyPart, STACK_OUTPUTS } from '../config/stack-outputs.ts';
 import { AlarmFactory } from './alarm-factory.ts';
 import { AlertTopics } from './alert-topics.ts';
@@ -166,6 +167,7 @@ export class LambdaJobsStack extends Stack {
           queue,
           queueName: names.queue(queue.name),
           deadLetterQueueName: names.deadLetterQueue(queue.name),
+          deadLetterIntakeName: names.deadLetterIntake(queue.name),
           workerFunctionName: names.workerFunction(queue.name),
           workerEntry: entries.worker,
           table: this.table,
@@ -242,6 +244,13 @@ export class LambdaJobsStack extends Stack {
     for (const [name, value] of Object.entries(jobsVariables)) {
       this.monitor.monitor.function.addEnvironment(name, value);
     }
+    // Only the monitor reads the dead-letter intakes.
+    this.monitor.monitor.function.addEnvironment(
+      ENV.deadLetterIntakeUrls,
+      this.toJsonString(
+        Object.fromEntries(this.queues.map((q) => [q.name, q.deadLetterIntake.queueUrl])),
+      ),
+    );
     // The rescue runs jobs' onAborted hooks: job code, which may read the same secrets.
     grantReadSecretsByName(this, this.monitor.monitor.function, jobSecretNames);
     this.operatorPolicy = new OperatorPolicy(this, 'Operator', {
