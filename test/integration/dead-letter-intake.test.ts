@@ -129,88 +129,94 @@ function freezingDynamoDb() {
   return client;
 }
 
-describe.each(['full', 'minimal'] as const)('a crash on the last delivery (tracking %s)', (tracking) => {
-  const config = intakeConfig(tracking);
-  let resources: ProvisionedResources;
-  let source: Awaited<ReturnType<typeof startSqsEventSource>> | undefined;
+describe.each(['full', 'minimal'] as const)(
+  'a crash on the last delivery (tracking %s)',
+  (tracking) => {
+    const config = intakeConfig(tracking);
+    let resources: ProvisionedResources;
+    let source: Awaited<ReturnType<typeof startSqsEventSource>> | undefined;
 
-  beforeAll(async () => {
-    resources = await provisionShortVisibility(config);
-  });
-  afterAll(async () => {
-    frozen = false;
-    await source?.stop();
-  });
-
-  it('ends the job ERRORED with deadLetteredAt, releases its key, and the sweep re-sends nothing', async () => {
-    // Prepare: a worker whose invocation dies after the job ran, before its outcome is written
-    const env = resourceEnv(resources);
-    const worker = createWorker({
-      registry,
-      config,
-      queueName: 'default',
-      env,
-      dynamodb: freezingDynamoDb(),
-      metricsRecorder: capturingMetrics(),
-      logger: quiet,
+    beforeAll(async () => {
+      resources = await provisionShortVisibility(config);
     });
-    const producer = createAwsJobRuntime({ registry, config, env });
-    const account = `acct-${tracking}`;
-    const id = await producer.client.enqueue(keyedJob, { account });
-    if (!id) throw new Error('enqueue was skipped');
-    frozen = true;
-    source = await startSqsEventSource({
-      sqs,
-      queueUrl: resources.queues.default!.url,
-      handler: worker.handler,
-      batchSize: 1,
-      batchingWindowSeconds: 0,
-      maxConcurrency: 1,
-      functionTimeoutSeconds: 5,
-      functionMemoryMb: 128,
-      functionName: 'intake-test-worker',
-      pollWaitSeconds: 1,
-      logger: quiet,
+    afterAll(async () => {
+      frozen = false;
+      await source?.stop();
     });
 
-    // Act: the only delivery times out; on the next receive SQS's redrive moves the message
-    await until(async () => (await count(resources.deadLetterIntakes.default!)) === 1, 30_000);
-    await source.stop();
-    source = undefined;
-    frozen = false;
-    expect((await producer.store.get(id))?.status).toBe(JobStatus.RUNNING);
-    // The monitor runs ten minutes later: the attempt's lease is long over.
-    const summary = await monitorFor(config, resources, 10 * 60_000).run();
-    console.log('SUMMARY', JSON.stringify(summary), JSON.stringify(await producer.store.get(id)));
+    it('ends the job ERRORED with deadLetteredAt, releases its key, and the sweep re-sends nothing', async () => {
+      // Prepare: a worker whose invocation dies after the job ran, before its outcome is written
+      const env = resourceEnv(resources);
+      const worker = createWorker({
+        registry,
+        config,
+        queueName: 'default',
+        env,
+        dynamodb: freezingDynamoDb(),
+        metricsRecorder: capturingMetrics(),
+        logger: quiet,
+      });
+      const producer = createAwsJobRuntime({ registry, config, env });
+      const account = `acct-${tracking}`;
+      const id = await producer.client.enqueue(keyedJob, { account });
+      if (!id) throw new Error('enqueue was skipped');
+      frozen = true;
+      source = await startSqsEventSource({
+        sqs,
+        queueUrl: resources.queues.default!.url,
+        handler: worker.handler,
+        batchSize: 1,
+        batchingWindowSeconds: 0,
+        maxConcurrency: 1,
+        functionTimeoutSeconds: 5,
+        functionMemoryMb: 128,
+        functionName: 'intake-test-worker',
+        pollWaitSeconds: 1,
+        logger: quiet,
+      });
 
-    // Assess
-    const record = await producer.store.get(id);
-    expect(record).toMatchObject({
-      status: JobStatus.ERRORED,
-      attempts: 1,
-      error: { name: 'RedriveLimitError' },
-    });
-    expect(record?.deadLetteredAt).toBeDefined();
-    expect(record?.error?.message).toContain('1 times');
-    expect(summary).toMatchObject({ deadLettered: 1, lostRescued: 0, failedQueues: [] });
-    expect(await producer.keys.holder(`account:${account}`, Math.floor(Date.now() / 1000))).toBe(
-      undefined,
-    );
-    const dlq = await bodiesOn(sqs, resources.queues.default!.dlqUrl);
-    expect(dlq.map((body) => JSON.parse(body).id)).toEqual([id]);
-    expect(await count(resources.deadLetterIntakes.default!)).toBe(0);
-    expect(await count(resources.deadLetterIntakes.default!, 'ApproximateNumberOfMessagesNotVisible')).toBe(0);
-    // Nothing was sent to run it again.
-    expect(await count(resources.queues.default!.url)).toBe(0);
-    expect(await count(resources.queues.default!.url, 'ApproximateNumberOfMessagesDelayed')).toBe(0);
-    expect(runs.get(id)).toBe(1);
-    // A second run finds nothing to do.
-    expect(await monitorFor(config, resources, 10 * 60_000).run()).toMatchObject({
-      deadLettered: 0,
-      lostRescued: 0,
-    });
-  }, 60_000);
-});
+      // Act: the only delivery times out; on the next receive SQS's redrive moves the message
+      await until(async () => (await count(resources.deadLetterIntakes.default!)) === 1, 30_000);
+      await source.stop();
+      source = undefined;
+      frozen = false;
+      expect((await producer.store.get(id))?.status).toBe(JobStatus.RUNNING);
+      // The monitor runs ten minutes later: the attempt's lease is long over.
+      const summary = await monitorFor(config, resources, 10 * 60_000).run();
+
+      // Assess
+      const record = await producer.store.get(id);
+      expect(record).toMatchObject({
+        status: JobStatus.ERRORED,
+        attempts: 1,
+        error: { name: 'RedriveLimitError' },
+      });
+      expect(record?.deadLetteredAt).toBeDefined();
+      expect(record?.error?.message).toContain('1 times');
+      expect(summary).toMatchObject({ deadLettered: 1, lostRescued: 0, failedQueues: [] });
+      expect(await producer.keys.holder(`account:${account}`, Math.floor(Date.now() / 1000))).toBe(
+        undefined,
+      );
+      const dlq = await bodiesOn(sqs, resources.queues.default!.dlqUrl);
+      expect(dlq.map((body) => JSON.parse(body).id)).toEqual([id]);
+      expect(await count(resources.deadLetterIntakes.default!)).toBe(0);
+      expect(
+        await count(resources.deadLetterIntakes.default!, 'ApproximateNumberOfMessagesNotVisible'),
+      ).toBe(0);
+      // Nothing was sent to run it again.
+      expect(await count(resources.queues.default!.url)).toBe(0);
+      expect(await count(resources.queues.default!.url, 'ApproximateNumberOfMessagesDelayed')).toBe(
+        0,
+      );
+      expect(runs.get(id)).toBe(1);
+      // A second run finds nothing to do.
+      expect(await monitorFor(config, resources, 10 * 60_000).run()).toMatchObject({
+        deadLettered: 0,
+        lostRescued: 0,
+      });
+    }, 60_000);
+  },
+);
 
 describe('the order of the sweep and the intake', () => {
   const config = intakeConfig('full');
@@ -264,12 +270,25 @@ describe('the order of the sweep and the intake', () => {
     }, 10_000);
   }
 
-  it('sweep first: the lost attempt is retried by its re-sent copy, and the dead-lettered original is ended once', async () => {
+  it("sweep first: the dead-lettered original ends the job once, and the rescue's re-sent copy runs nothing", async () => {
     // Prepare: the sweep sees the expired lease while the crashed message is still in flight
     const { id, message } = await crashedAttempt('sweep-first');
     const first = await monitorFor(config, resources).run();
     expect(first).toMatchObject({ lostRescued: 1, deadLettered: 0 });
     expect((await runtime.store.get(id))?.status).toBe(JobStatus.RETRYING);
+
+    // The rescue's re-sent copy waits on the queue (received and held here, to deliver later).
+    const resent = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: resources.queues.default!.url,
+        MaxNumberOfMessages: 1,
+        WaitTimeSeconds: 2,
+        VisibilityTimeout: 60,
+      }),
+    );
+    const copy = resent.Messages?.[0];
+    expect(copy?.MessageId).not.toBe(message.MessageId);
+    expect(JSON.parse(copy!.Body!).id).toBe(id);
 
     // Act: then SQS dead-letters the crashed original, and the next run drains the intake
     await redrive(message);
@@ -278,7 +297,10 @@ describe('the order of the sweep and the intake', () => {
     // Assess: one outcome: ERRORED, key free; the re-sent copy finds it and runs nothing
     expect(second).toMatchObject({ deadLettered: 1, lostRescued: 0 });
     const record = await runtime.store.get(id);
-    expect(record).toMatchObject({ status: JobStatus.ERRORED, error: { name: 'RedriveLimitError' } });
+    expect(record).toMatchObject({
+      status: JobStatus.ERRORED,
+      error: { name: 'RedriveLimitError' },
+    });
     expect(record?.deadLetteredAt).toBeDefined();
     expect(await runtime.keys.holder('account:sweep-first', Math.floor(Date.now() / 1000))).toBe(
       undefined,
@@ -291,16 +313,6 @@ describe('the order of the sweep and the intake', () => {
       metricsRecorder: capturingMetrics(),
       logger: quiet,
     });
-    const resent = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: resources.queues.default!.url,
-        MaxNumberOfMessages: 1,
-        WaitTimeSeconds: 2,
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    const copy = resent.Messages?.[0];
-    expect(copy).toBeDefined();
     const response = await worker.dispatchBatch([
       {
         messageId: copy!.MessageId!,
@@ -318,7 +330,9 @@ describe('the order of the sweep and the intake', () => {
     );
     expect(runs.get(id)).toBeUndefined();
     expect((await runtime.store.get(id))?.status).toBe(JobStatus.ERRORED);
-    expect((await bodiesOn(sqs, resources.queues.default!.dlqUrl)).map((b) => JSON.parse(b).id)).toEqual([id]);
+    expect(
+      (await bodiesOn(sqs, resources.queues.default!.dlqUrl)).map((b) => JSON.parse(b).id),
+    ).toEqual([id]);
   }, 60_000);
 
   it('drops a dead-lettered copy whose job another message carries, and keeps its key held', async () => {
@@ -327,7 +341,13 @@ describe('the order of the sweep and the intake', () => {
     const live = new Date(Date.now() + 60_000).toISOString();
     // The attempt is live (its lease ahead): claim it afresh under another message id.
     await runtime.store.markLost(
-      { id, queue: 'default', attempts: 1, claimToken: 'the-worker-that-crashed', leaseExpiresAt: '' },
+      {
+        id,
+        queue: 'default',
+        attempts: 1,
+        claimToken: 'the-worker-that-crashed',
+        leaseExpiresAt: '',
+      },
       new Date().toISOString(),
       new Date().toISOString(),
       { retryAt: new Date().toISOString() },
@@ -360,8 +380,12 @@ describe('the order of the sweep and the intake', () => {
       status: JobStatus.RUNNING,
       messageId: 'another-message',
     });
-    expect(await runtime.keys.holder('account:carried-elsewhere', Math.floor(Date.now() / 1000))).toBe(id);
+    expect(
+      await runtime.keys.holder('account:carried-elsewhere', Math.floor(Date.now() / 1000)),
+    ).toBe(id);
     expect(await count(resources.deadLetterIntakes.default!)).toBe(0);
-    expect(await count(resources.deadLetterIntakes.default!, 'ApproximateNumberOfMessagesNotVisible')).toBe(0);
+    expect(
+      await count(resources.deadLetterIntakes.default!, 'ApproximateNumberOfMessagesNotVisible'),
+    ).toBe(0);
   }, 30_000);
 });
