@@ -330,12 +330,19 @@ describe('customer-managed data key', () => {
         KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
       },
     });
-    const jobQueueNames = ['shop-default', 'shop-default-dlq', 'shop-slow', 'shop-slow-dlq'];
+    const jobQueueNames = [
+      'shop-default',
+      'shop-default-dlq-intake',
+      'shop-default-dlq',
+      'shop-slow',
+      'shop-slow-dlq-intake',
+      'shop-slow-dlq',
+    ];
     const queues = Object.values(template.findResources('AWS::SQS::Queue')).map(
       (queue) => (queue as { Properties: Record<string, unknown> }).Properties,
     );
     const jobQueues = queues.filter((q) => jobQueueNames.includes(q.QueueName as string));
-    expect(jobQueues).toHaveLength(4);
+    expect(jobQueues).toHaveLength(6);
     for (const queue of jobQueues) {
       expect(queue.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
