@@ -1219,7 +1219,7 @@ export function describeJobStoreContract(
           attempts: running.attempts,
           error: redrive,
           endedAt: at(300),
-          concurrencyKey: running.concurrencyKey,
+          envelope: running.envelope,
         });
         expect(stored?.leaseExpiresAt).toBeUndefined();
         expect(await store.markLost(running, at(240), at(301))).toBeNull();
@@ -1288,11 +1288,7 @@ export function describeJobStoreContract(
 
       it('believes nothing a producer wrote: a forged SUCCESSFUL record is replaced by the ERRORED one', async () => {
         // Prepare
-        await writeAsProducer(store, {
-          ...queuedRecord(id, queue),
-          status: SUCCESSFUL,
-          messageId: 'message-1',
-        });
+        await writeAsProducer(store, { ...queuedRecord(id, queue), status: SUCCESSFUL });
 
         // Act
         const outcome = await store.reconcileDeadLetter(request('message-1'));
