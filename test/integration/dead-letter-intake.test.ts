@@ -23,7 +23,7 @@ import { startSqsEventSource } from '../../local/event-source/sqs-event-source.t
 import type { ProvisionedResources } from '../../local/provision-resources.ts';
 import { createAwsJobRuntime, createWorker } from '../../runtime/adapters/aws/aws-job-runtime.ts';
 import { createAwsMonitor } from '../../runtime/adapters/aws/cloudwatch-monitor.ts';
-import { createDynamoDbClient } from '../../runtime/adapters/aws/sdk-clients.ts';
+import { createDynamoDbClient, createSqsClient } from '../../runtime/adapters/aws/sdk-clients.ts';
 import { defineJob } from '../../runtime/job-definition.ts';
 import { JobStatus } from '../../runtime/job-status.ts';
 import type { Monitor } from '../../runtime/monitor/create-monitor.ts';
@@ -90,13 +90,34 @@ async function provisionShortVisibility(config: LambdaJobsConfig): Promise<Provi
   return resources;
 }
 
+/** SQS and DynamoDB requests per command name, counted by the clients' middleware. */
+function countingClients() {
+  const counts = new Map<string, number>();
+  const count = <C extends { middlewareStack: { add: (...args: never[]) => void } }>(client: C) => {
+    (client.middlewareStack.add as (...args: unknown[]) => void)(
+      (next: (args: unknown) => unknown, context: { commandName: string }) => (args: unknown) => {
+        counts.set(context.commandName, (counts.get(context.commandName) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRequests' },
+    );
+    return client;
+  };
+  return { counts, sqs: count(createSqsClient()), dynamodb: count(createDynamoDbClient()) };
+}
+
 /** The monitor as deployed (env-configured), its clock `aheadMs` ahead of the real one. */
 function monitorFor(
   config: LambdaJobsConfig,
   resources: ProvisionedResources,
   aheadMs = 0,
+  clients: {
+    sqs?: ReturnType<typeof createSqsClient>;
+    dynamodb?: ReturnType<typeof createDynamoDbClient>;
+  } = {},
 ): Monitor {
   return createAwsMonitor({
+    ...clients,
     config,
     registry,
     env: {
