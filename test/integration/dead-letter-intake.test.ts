@@ -203,7 +203,8 @@ describe.each(['full', 'minimal'] as const)(
       frozen = false;
       expect((await producer.store.get(id))?.status).toBe(JobStatus.RUNNING);
       // The monitor runs ten minutes later: the attempt's lease is long over.
-      const summary = await monitorFor(config, resources, 10 * 60_000).run();
+      const counting = countingClients();
+      const summary = await monitorFor(config, resources, 10 * 60_000, counting).run();
 
       // Assess
       const record = await producer.store.get(id);
@@ -230,11 +231,22 @@ describe.each(['full', 'minimal'] as const)(
         0,
       );
       expect(runs.get(id)).toBe(1);
-      // A second run finds nothing to do.
-      expect(await monitorFor(config, resources, 10 * 60_000).run()).toMatchObject({
+      // What reconciling one message cost: ReceiveMessage ×2 (the message, then an empty
+      // answer), GetItem + PutItem (judge, end), SendMessage (DLQ), UpdateItem
+      // (deadLetteredAt), DeleteItem (key), DeleteMessage (intake).
+      expect(counting.counts.get('ReceiveMessageCommand')).toBe(2);
+      expect(counting.counts.get('DeleteMessageCommand')).toBe(1);
+      expect(counting.counts.get('SendMessageCommand')).toBe(1);
+      expect(counting.counts.get('PutItemCommand')).toBe(1);
+      // A second run finds nothing to do: one ReceiveMessage for the empty intake.
+      const idle = countingClients();
+      expect(await monitorFor(config, resources, 10 * 60_000, idle).run()).toMatchObject({
         deadLettered: 0,
         lostRescued: 0,
       });
+      expect(idle.counts.get('ReceiveMessageCommand')).toBe(1);
+      expect(idle.counts.get('DeleteMessageCommand')).toBeUndefined();
+      expect(idle.counts.get('SendMessageCommand')).toBeUndefined();
     }, 60_000);
   },
 );
