@@ -13,10 +13,12 @@ export const ENV = {
   /** JSON object: queue name → `{ url, dlqUrl }` for every configured queue. */
   queueUrls: 'LAMBDA_JOBS_QUEUE_URLS',
   /**
-   * JSON object: queue name → URL of its dead-letter intake, the queue SQS's own redrive moves
-   * messages to. Set on the monitor only, which reconciles each one and passes it to the DLQ.
+   * `on` when each queue's redrive goes to its dead-letter intake (the queue named after its
+   * DLQ, see `deadLetterIntakeUrl`). Set on the monitor only, which reconciles each message
+   * there and passes it to the DLQ. A URL list would cost the monitor's 4 KB environment a
+   * third URL per queue; the intake's URL follows from the DLQ's.
    */
-  deadLetterIntakeUrls: 'LAMBDA_JOBS_DEAD_LETTER_INTAKE_URLS',
+  deadLetterIntakes: 'LAMBDA_JOBS_DEAD_LETTER_INTAKES',
   /** The queue a worker function serves. */
   workerQueue: 'LAMBDA_JOBS_WORKER_QUEUE',
   /** CloudWatch namespace for the metrics lambda-jobs publishes. */
@@ -128,41 +130,36 @@ export function readQueueUrls(
 }
 
 /**
- * Parses {@link ENV.deadLetterIntakeUrls}: queue name → URL of the queue's dead-letter intake.
- * Unset means none (a deployment from before the intake existed): an empty map.
+ * The URL of a queue's dead-letter intake: its DLQ's URL with `-intake` appended, as
+ * `resourceNames` names them (`<app>-<queue>-dlq` and `<app>-<queue>-dlq-intake`).
+ *
+ * @example `deadLetterIntakeUrl('https://sqs…/shop-default-dlq') === 'https://sqs…/shop-default-dlq-intake'`
+ */
+export function deadLetterIntakeUrl(deadLetterQueueUrl: string): string {
+  return `${deadLetterQueueUrl}-intake`;
+}
+
+/**
+ * Each queue's dead-letter intake URL (queue name → URL) when {@link ENV.deadLetterIntakes} is
+ * `on`; none otherwise (a deployment from before the intake existed).
  *
  * @example
  * ```ts
- * const intakes = readDeadLetterIntakeUrls(); // { default: 'https://sqs…/shop-default-dlq-intake' }
+ * const intakes = readDeadLetterIntakeUrls(readQueueUrls()); // { default: 'https://sqs…/shop-default-dlq-intake' }
  * ```
  */
 export function readDeadLetterIntakeUrls(
+  queues: Readonly<Record<string, QueueEndpoints>>,
   env: NodeJS.ProcessEnv = process.env,
 ): Readonly<Record<string, string>> {
-  const raw = readOptionalEnv(ENV.deadLetterIntakeUrls, env);
-  if (raw === undefined) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (cause) {
-    throw new ConfigError(
-      [{ field: `env.${ENV.deadLetterIntakeUrls}`, value: raw, rule: 'must be a JSON object' }],
-      { cause },
-    );
-  }
-  if (
-    typeof parsed !== 'object' ||
-    parsed === null ||
-    Array.isArray(parsed) ||
-    !Object.values(parsed).every((url) => typeof url === 'string')
-  ) {
+  const flag = readOptionalEnv(ENV.deadLetterIntakes, env);
+  if (flag === undefined) return {};
+  if (flag !== 'on') {
     throw new ConfigError([
-      {
-        field: `env.${ENV.deadLetterIntakeUrls}`,
-        value: raw,
-        rule: 'must map each queue name to the URL (a string) of its dead-letter intake',
-      },
+      { field: `env.${ENV.deadLetterIntakes}`, value: flag, rule: 'must be "on" or unset' },
     ]);
   }
-  return parsed as Record<string, string>;
+  return Object.fromEntries(
+    Object.entries(queues).map(([name, urls]) => [name, deadLetterIntakeUrl(urls.dlqUrl)]),
+  );
 }

@@ -22,6 +22,7 @@ export function resourceNames(
     table: `${prefix}-jobs`,
     queue: (name) => `${prefix}-${name}`,
     deadLetterQueue: (name) => `${prefix}-${name}-dlq`,
+    // Always the DLQ's name plus `-intake`: the monitor derives the URL (env.ts deadLetterIntakeUrl).
     deadLetterIntake: (name) => `${prefix}-${name}-dlq-intake`,
   };
 }

@@ -244,13 +244,8 @@ export class LambdaJobsStack extends Stack {
     for (const [name, value] of Object.entries(jobsVariables)) {
       this.monitor.monitor.function.addEnvironment(name, value);
     }
-    // Only the monitor reads the dead-letter intakes.
-    this.monitor.monitor.function.addEnvironment(
-      ENV.deadLetterIntakeUrls,
-      this.toJsonString(
-        Object.fromEntries(this.queues.map((q) => [q.name, q.deadLetterIntake.queueUrl])),
-      ),
-    );
+    // Only the monitor reads the dead-letter intakes; their URLs follow from the DLQs'.
+    this.monitor.monitor.function.addEnvironment(ENV.deadLetterIntakes, 'on');
     // The rescue runs jobs' onAborted hooks: job code, which may read the same secrets.
     grantReadSecretsByName(this, this.monitor.monitor.function, jobSecretNames);
     this.operatorPolicy = new OperatorPolicy(this, 'Operator', {

@@ -7,7 +7,6 @@
  */
 import { ConfigError, type ConfigProblem } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { ENV } from '../config/env.ts';
 import { outputKeyPart, STAGE_PATTERN } from '../config/stack-outputs.ts';
 import { configProblems, deployedConfigProblems } from '../config/validate-config.ts';
 import type { DeploymentNames } from './deployment-names.ts';
@@ -138,48 +137,24 @@ function retentionProblems(config: LambdaJobsConfig): ConfigProblem[] {
     }));
 }
 
-function worstCaseIntakeUrlsJson(config: LambdaJobsConfig, names: DeploymentNames): string {
-  return JSON.stringify(
-    Object.fromEntries(
-      Object.keys(config.queues).map((queueName) => [
-        queueName,
-        `${LONGEST_QUEUE_URL_PREFIX}${names.deadLetterIntake(queueName)}`,
-      ]),
-    ),
-  );
-}
-
 function environmentProblems(input: DeploymentCheckInput): ConfigProblem[] {
   const { config, names } = input;
   const longestQueue = Object.keys(config.queues).reduce(
     (longest, name) => (name.length > longest.length ? name : longest),
     '',
   );
-  const shared = {
+  const environment = {
     ...powertoolsEnvironment(config.appName, input.logLevel),
     ...jobsEnvironment(names.table, worstCaseQueueUrlsJson(config, names)),
+    LAMBDA_JOBS_WORKER_QUEUE: longestQueue,
   };
-  const queueCount = Object.keys(config.queues).length;
-  const worker = environmentBytes({ ...shared, LAMBDA_JOBS_WORKER_QUEUE: longestQueue });
-  if (worker > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
-    return [
-      {
-        field: 'queues',
-        value: Object.keys(config.queues),
-        rule: `the worker's environment (every queue's URLs in LAMBDA_JOBS_QUEUE_URLS) could reach ${worker} bytes with ${queueCount} queues; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}: use fewer queues or shorter names`,
-      },
-    ];
-  }
-  const monitor = environmentBytes({
-    ...shared,
-    [ENV.deadLetterIntakeUrls]: worstCaseIntakeUrlsJson(config, names),
-  });
-  if (monitor <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
+  const bytes = environmentBytes(environment);
+  if (bytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
   return [
     {
       field: 'queues',
       value: Object.keys(config.queues),
-      rule: `the monitor's environment (every queue's URLs, and its dead-letter intake's in ${ENV.deadLetterIntakeUrls}) could reach ${monitor} bytes with ${queueCount} queues; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}: use fewer queues or shorter names`,
+      rule: `the worker's environment (every queue's URLs in LAMBDA_JOBS_QUEUE_URLS) could reach ${bytes} bytes with ${Object.keys(config.queues).length} queues; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}: use fewer queues or shorter names`,
     },
   ];
 }

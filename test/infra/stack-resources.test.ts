@@ -420,6 +420,13 @@ describe('monitor', () => {
     ]);
     expect((statements[1] as { Resource: unknown[] }).Resource).toHaveLength(4);
   });
+
+  it("is told to drain the dead-letter intakes (their URLs follow from the DLQs')", () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'shop-monitor',
+      Environment: { Variables: Match.objectLike({ LAMBDA_JOBS_DEAD_LETTER_INTAKES: 'on' }) },
+    });
+  });
 });
 
 describe('alert topics', () => {

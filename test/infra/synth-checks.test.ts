@@ -180,28 +180,6 @@ describe('synth-time checks', () => {
     );
   });
 
-  it('refuses more queues than the monitor environment can list (it adds each dead-letter intake)', () => {
-    // Prepare: add queues until the deployment is refused
-    let config = valid;
-    let problems = check({ config });
-    for (let i = 0; problems.length === 0 && i < 40; i++) {
-      config = {
-        ...config,
-        queues: {
-          ...config.queues,
-          [`queue-${i}`]: { ...valid.queues.default!, name: `queue-${i}` },
-        },
-      };
-      problems = check({ config });
-    }
-
-    // Assess: the monitor, which lists three URLs per queue, is refused before the worker
-    expect(problems).toHaveLength(1);
-    expect(problems[0]!.rule).toMatch(
-      /^the monitor's environment \(every queue's URLs, and its dead-letter intake's in LAMBDA_JOBS_DEAD_LETTER_INTAKE_URLS\) could reach \d+ bytes with \d+ queues; Lambda allows 4096/,
-    );
-  });
-
   it('refuses an invalid stage', () => {
     expect(check({ stage: 'Prod!' })).toEqual([
       {

@@ -123,7 +123,7 @@ function monitorFor(
     env: {
       ...process.env,
       ...resourceEnv(resources),
-      [ENV.deadLetterIntakeUrls]: JSON.stringify(resources.deadLetterIntakes),
+      [ENV.deadLetterIntakes]: 'on',
     },
     logger: quiet,
     metrics: new Metrics({ namespace: 'intake-test', serviceName: 'intake-test' }),

@@ -44,7 +44,7 @@ export interface AwsMonitorOptions {
 /**
  * The monitor as deployed: SQS GetQueueAttributes for depth, CloudWatch GetMetricData for
  * oldest age (AWS/SQS) and completions (the worker's JobsSucceeded + JobsErrored), the job
- * table for state and lost-job rescue, the dead-letter intakes (LAMBDA_JOBS_DEAD_LETTER_INTAKE_URLS,
+ * table for state and lost-job rescue, the dead-letter intakes (when LAMBDA_JOBS_DEAD_LETTER_INTAKES is `on`;
  * SQS ReceiveMessage and DeleteMessage), EMF for metrics. Reads LAMBDA_JOBS_TABLE and
  * LAMBDA_JOBS_QUEUE_URLS (failing at cold start with the variable's name), the metrics
  * namespace from POWERTOOLS_METRICS_NAMESPACE (default: the app name) and the `service`
@@ -99,7 +99,7 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
       transport: sender,
     },
     deadLetterIntake: {
-      urls: readDeadLetterIntakeUrls(env),
+      urls: readDeadLetterIntakeUrls(queueUrls, env),
       intake: createSqsDeadLetterIntake(sqs),
       store,
       keys,
