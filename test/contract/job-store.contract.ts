@@ -1183,6 +1183,130 @@ export function describeJobStoreContract(
       });
     });
 
+    describe('reconcileDeadLetter', () => {
+      const redrive = { name: 'RedriveLimitError', message: 'delivered 5 times' };
+      const withoutDeadLetteredAt = (record: JobRecord): JobRecord => {
+        const { deadLetteredAt: _unset, ...rest } = record;
+        return rest as JobRecord;
+      };
+      const request = (messageId: string, now = at(300), leaseExpiredBefore = at(240)) => ({
+        messageId,
+        fresh: { ...withoutDeadLetteredAt(rejectedRecord(id, queue)), messageId },
+        error: redrive,
+        now,
+        leaseExpiredBefore,
+      });
+
+      it('writes a fresh ERRORED record when there is none (never claimed), without deadLetteredAt yet', async () => {
+        // Act
+        const outcome = await store.reconcileDeadLetter(request('message-1'));
+
+        // Assess
+        expect(outcome.kind).toBe('ended');
+        const stored = await store.get(id);
+        expect(stored).toMatchObject({ status: ERRORED, error: redrive, messageId: 'message-1' });
+        expect(stored?.deadLetteredAt).toBeUndefined();
+      });
+
+      it('ends this message’s RUNNING attempt whose lease expired: attempts kept, no lease', async () => {
+        // Prepare: claimed by message-1, lease until 70 s
+        const running = await recordIn(store, RUNNING, id, queue);
+
+        // Act
+        const outcome = await store.reconcileDeadLetter(request('message-1'));
+
+        // Assess
+        expect(outcome.kind).toBe('ended');
+        const stored = await store.get(id);
+        expect(stored).toMatchObject({
+          status: ERRORED,
+          attempts: running.attempts,
+          error: redrive,
+          endedAt: at(300),
+          envelope: running.envelope,
+        });
+        expect(stored?.leaseExpiresAt).toBeUndefined();
+        expect(await store.markLost(running, at(240), at(301))).toBeNull();
+      });
+
+      it('leaves a RUNNING attempt whose lease is live for later, unchanged', async () => {
+        const running = await recordIn(store, RUNNING, id, queue);
+        const outcome = await store.reconcileDeadLetter(request('message-1', at(60), at(0)));
+        expect(outcome).toEqual({ kind: 'running', record: running });
+        expect(await store.get(id)).toEqual(running);
+      });
+
+      it.each([RUNNING, RETRYING, DEFERRED])(
+        'drops a copy whose %s job another message carries, changing nothing',
+        async (status) => {
+          const current = await recordIn(store, status, id, queue);
+          const outcome = await store.reconcileDeadLetter(request('a-postponed-copy'));
+          expect(outcome).toEqual({ kind: 'duplicate', record: current, terminal: false });
+          expect(await store.get(id)).toEqual(current);
+        },
+      );
+
+      it.each([RETRYING, DEFERRED])(
+        'ends a %s job waiting on this very message',
+        async (status) => {
+          await recordIn(store, status, id, queue);
+          const outcome = await store.reconcileDeadLetter(request('message-1'));
+          expect(outcome.kind).toBe('ended');
+          const stored = await store.get(id);
+          expect(stored).toMatchObject({ status: ERRORED, error: redrive });
+          expect(stored?.retryAt).toBeUndefined();
+        },
+      );
+
+      it('drops a copy of a job that is over and in the DLQ; moves one whose message never got there', async () => {
+        // Prepare
+        const successful = await recordIn(store, SUCCESSFUL, id, queue);
+
+        // Act / Assess: SUCCESSFUL is a duplicate of a finished job
+        expect(await store.reconcileDeadLetter(request('message-1'))).toEqual({
+          kind: 'duplicate',
+          record: successful,
+          terminal: true,
+        });
+        const other = unique('job');
+        await recordIn(store, ERRORED, other, queue);
+        const errored = await store.get(other);
+        const move = await store.reconcileDeadLetter({
+          ...request('message-1'),
+          fresh: { ...withoutDeadLetteredAt(rejectedRecord(other, queue)), messageId: 'message-1' },
+        });
+        expect(move).toEqual({ kind: 'move', record: withoutDeadLetteredAt(errored as JobRecord) });
+        await store.markDeadLettered(other, at(301));
+        expect(
+          (
+            await store.reconcileDeadLetter({
+              ...request('message-1'),
+              fresh: {
+                ...withoutDeadLetteredAt(rejectedRecord(other, queue)),
+                messageId: 'message-1',
+              },
+            })
+          ).kind,
+        ).toBe('duplicate');
+      });
+
+      it('believes nothing a producer wrote: a forged SUCCESSFUL record is replaced by the ERRORED one', async () => {
+        // Prepare
+        await writeAsProducer(store, { ...queuedRecord(id, queue), status: SUCCESSFUL });
+
+        // Act
+        const outcome = await store.reconcileDeadLetter(request('message-1'));
+
+        // Assess
+        expect(outcome.kind).toBe('ended');
+        expect(await store.get(id)).toMatchObject({
+          status: ERRORED,
+          error: redrive,
+          type: 'unknown',
+        });
+      });
+    });
+
     describe('markDeadLettered', () => {
       it.each([ERRORED, LOST, CANCELLED])(
         'notes deadLetteredAt on a %s record, leaving updatedAt and expiresAt',

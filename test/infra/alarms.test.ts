@@ -122,6 +122,24 @@ describe('queue alarms', () => {
     expect(alarm('shop-default-dlq-not-empty')).toMatchObject({ Threshold: 1 });
   });
 
+  it('alarms when a dead-letter intake keeps a message for an hour: the monitor is not reconciling it', () => {
+    expect(alarm('shop-slow-dead-letter-intake-stuck')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [queueAttr('shop-slow-dlq-intake'), 'QueueName'] },
+        },
+      ],
+      Statistic: 'Maximum',
+      Threshold: 3600,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topicRef('warning')],
+    });
+  });
+
   it('alarms when processing stalls, from the monitor metric', () => {
     expect(alarm('shop-default-processing-stalled')).toMatchObject({
       Namespace: 'shop',
@@ -203,6 +221,7 @@ describe('queue alarms', () => {
       .map((a) => a.AlarmName)
       .sort();
     expect(names).toEqual([
+      'shop-default-dead-letter-intake-stuck',
       'shop-default-dlq-not-empty',
       'shop-default-processing-stalled',
       'shop-default-success-rate-low',
@@ -293,8 +312,8 @@ describe('alarm descriptions and runbooks', () => {
     // Prepare
     const alarms = alarmsOf(template);
 
-    // Assess
-    expect(alarms).toHaveLength(21);
+    // Assess: 10 per queue (two queues), the monitor heartbeat, the two schedule DLQs
+    expect(alarms).toHaveLength(23);
     for (const found of alarms) {
       const description = parseAlarmDescription(found.AlarmDescription);
       expect(description.summary.length).toBeGreaterThan(20);

@@ -126,6 +126,10 @@ function requiredFor(stack: LambdaJobs, caller: Caller, action: string): Require
       // The lost-job rescue sends a lost attempt's envelope back to its queue, or the last
       // attempt's to that queue's DLQ (any queue's jobs can be lost).
       if (action === 'sqs:SendMessage') return all([...queues, ...dlqs]);
+      // The dead-letter intake pass reads what SQS's redrive moved, on every queue's intake.
+      if (action === 'sqs:ReceiveMessage' || action === 'sqs:DeleteMessage') {
+        return all(stack.queues.map((q) => q.deadLetterIntake.queueArn));
+      }
       if (action === 'cloudwatch:GetMetricData') return [{ resource: '*' }];
       return undefined;
     case 'notifier':
@@ -227,6 +231,8 @@ describe('IAM covers every AWS call the code can make', () => {
         'cloudwatch:GetMetricData',
         'sqs:GetQueueAttributes',
         'sqs:SendMessage',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
       ]),
     );
     expect(iamActionsOf(operations.notifier)).toEqual(['secretsmanager:GetSecretValue']);

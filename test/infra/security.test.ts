@@ -340,8 +340,10 @@ describe('customer-managed data key', () => {
     // The delayed-failures queue holds job envelopes too: the same key.
     const jobQueueNames = [
       'shop-default',
+      'shop-default-dlq-intake',
       'shop-default-dlq',
       'shop-slow',
+      'shop-slow-dlq-intake',
       'shop-slow-dlq',
       'shop-delayed-failures',
     ];
@@ -349,7 +351,7 @@ describe('customer-managed data key', () => {
       (queue) => (queue as { Properties: Record<string, unknown> }).Properties,
     );
     const jobQueues = queues.filter((q) => jobQueueNames.includes(q.QueueName as string));
-    expect(jobQueues).toHaveLength(5);
+    expect(jobQueues).toHaveLength(7);
     for (const queue of jobQueues) {
       expect(queue.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }

@@ -29,14 +29,23 @@ describe('job queues', () => {
   it('creates each queue encrypted, with the visibility timeout, retention and redrive from config', () => {
     // Prepare
     const dlq = idOf('AWS::SQS::Queue', { QueueName: 'shop-slow-dlq' });
+    const intake = idOf('AWS::SQS::Queue', { QueueName: 'shop-slow-dlq-intake' });
 
-    // Assess
+    // Assess: SQS's redrive goes to the dead-letter intake, and the intake's own to the DLQ
     template.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'shop-slow',
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 6 * 300 + 5,
       MessageRetentionPeriod: 86_400,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 8 },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [intake, 'Arn'] }, maxReceiveCount: 8 },
+    });
+    // The intake keeps a redriven message's receive count: it allows 8 + 10 receives.
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'shop-slow-dlq-intake',
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 300,
+      MessageRetentionPeriod: 1_209_600,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 18 },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       QueueName: 'shop-default',
@@ -60,8 +69,9 @@ describe('job queues', () => {
     // Prepare
     const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
 
-    // Assess: two queues, their DLQs, the monitor schedule's DLQ and the delayed-failures queue
-    expect(queues).toHaveLength(6);
+    // Assess: two queues, their dead-letter intakes and DLQs, the monitor schedule's DLQ and
+    // the delayed-failures queue
+    expect(queues).toHaveLength(8);
     for (const queue of queues) {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: queue }],
@@ -369,9 +379,12 @@ describe('monitor', () => {
     });
   });
 
-  it('may read queue attributes, send to the queues and DLQs (lost-job rescue), get metric data and use job items: exactly that', () => {
+  it('may read queue attributes, send to the queues and DLQs (lost-job rescue), drain the dead-letter intakes, get metric data and use job items: exactly that', () => {
     // Prepare
     const queues = ['shop-default', 'shop-default-dlq', 'shop-slow', 'shop-slow-dlq'].map((name) =>
+      idOf('AWS::SQS::Queue', { QueueName: name }),
+    );
+    const intakes = ['shop-default-dlq-intake', 'shop-slow-dlq-intake'].map((name) =>
       idOf('AWS::SQS::Queue', { QueueName: name }),
     );
     const table = idOf('AWS::DynamoDB::Table', { TableName: 'shop-jobs' });
@@ -386,6 +399,11 @@ describe('monitor', () => {
         Effect: 'Allow',
         Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
         Resource: expect.arrayContaining(queues.map((q) => ({ 'Fn::GetAtt': [q, 'Arn'] }))),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:DeleteMessage', 'sqs:ReceiveMessage'],
+        Resource: intakes.map((q) => ({ 'Fn::GetAtt': [q, 'Arn'] })),
       },
       { Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       {
@@ -406,6 +424,13 @@ describe('monitor', () => {
       },
     ]);
     expect((statements[1] as { Resource: unknown[] }).Resource).toHaveLength(4);
+  });
+
+  it("is told to drain the dead-letter intakes (their URLs follow from the DLQs')", () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'shop-monitor',
+      Environment: { Variables: Match.objectLike({ LAMBDA_JOBS_DEAD_LETTER_INTAKES: 'on' }) },
+    });
   });
 });
 

@@ -47,6 +47,7 @@ export function deploymentNames(
     table: base.table,
     queue: base.queue,
     deadLetterQueue: base.deadLetterQueue,
+    deadLetterIntake: base.deadLetterIntake,
     prefix,
     workerFunction: (queueName) => `${prefix}-worker-${queueName}`,
     monitorFunction: `${prefix}-monitor`,

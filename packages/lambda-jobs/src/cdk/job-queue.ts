@@ -6,6 +6,10 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueConfig } from '../config/config-types.ts';
+import {
+  DEAD_LETTER_INTAKE_VISIBILITY_SECONDS,
+  deadLetterIntakeMaxReceiveCount,
+} from '../config/defaults.ts';
 import { ENV } from '../config/env.ts';
 import type { LogLevel } from './function-environment.ts';
 import type { JobTable } from './job-table.ts';
@@ -17,6 +21,8 @@ export interface JobQueueProps {
   readonly queue: QueueConfig;
   readonly queueName: string;
   readonly deadLetterQueueName: string;
+  /** Where SQS's own redrive moves the queue's messages (the monitor reconciles them). */
+  readonly deadLetterIntakeName: string;
   readonly workerFunctionName: string;
   readonly workerEntry: string;
   readonly projectRoot: string;
@@ -29,13 +35,18 @@ export interface JobQueueProps {
 }
 
 /**
- * One configured queue: the SQS queue, its dead-letter queue and its worker.
+ * One configured queue: the SQS queue, its dead-letter intake, its dead-letter queue and its
+ * worker.
  *
- * - Both queues are encrypted (SQS-managed keys, or the customer-managed `encryptionKey`) and
- *   refuse requests without TLS.
- * - The DLQ keeps messages 14 days, longer than the source (a dead letter keeps its original
- *   enqueue time), and SQS redrives to it after `maxReceiveCount` receives: a safety net above
- *   the job's own retries, which the worker counts and dead-letters itself.
+ * - All three queues are encrypted (SQS-managed keys, or the customer-managed `encryptionKey`)
+ *   and refuse requests without TLS.
+ * - SQS redrives a message to the dead-letter intake after `maxReceiveCount` receives: a safety
+ *   net above the job's own retries, which the worker counts and dead-letters itself. The
+ *   monitor reads the intake every run, reconciles each message with its job's record (ERRORED,
+ *   key released, or dropped as a duplicate) and sends it on to the DLQ; what it cannot
+ *   reconcile, the intake's own redrive moves to the DLQ (nothing is lost).
+ * - The intake and the DLQ keep messages 14 days, longer than the source (a dead letter keeps
+ *   its original enqueue time). The worker sends its own dead letters straight to the DLQ.
  * - The worker is a {@link JobsFunction} on `functions/worker.ts`, fed by an SQS event source
  *   with the configured batch size, batching window and maximum concurrency, and partial batch
  *   responses always on.
@@ -52,6 +63,8 @@ export class JobQueue extends Construct {
   readonly name: string;
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+  /** Where SQS's own redrive moves this queue's messages; the monitor drains it to the DLQ. */
+  readonly deadLetterIntake: Queue;
   readonly worker: JobsFunction;
 
   constructor(scope: Construct, id: string, props: JobQueueProps) {
@@ -67,13 +80,24 @@ export class JobQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.seconds(MAX_MESSAGE_RETENTION_SECONDS),
     });
+    this.deadLetterIntake = new Queue(this, 'DeadLetterIntake', {
+      queueName: props.deadLetterIntakeName,
+      ...encryption,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(DEAD_LETTER_INTAKE_VISIBILITY_SECONDS),
+      retentionPeriod: Duration.seconds(MAX_MESSAGE_RETENTION_SECONDS),
+      deadLetterQueue: {
+        queue: this.deadLetterQueue,
+        maxReceiveCount: deadLetterIntakeMaxReceiveCount(config.maxReceiveCount),
+      },
+    });
     this.queue = new Queue(this, 'Queue', {
       queueName: props.queueName,
       ...encryption,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(config.visibilityTimeoutSeconds),
       retentionPeriod: Duration.seconds(config.messageRetentionSeconds),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: config.maxReceiveCount },
+      deadLetterQueue: { queue: this.deadLetterIntake, maxReceiveCount: config.maxReceiveCount },
     });
     this.worker = new JobsFunction(this, 'Worker', {
       entry: props.workerEntry,

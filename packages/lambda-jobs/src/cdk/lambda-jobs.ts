@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { RUNBOOKS } from '../config/alarm-descriptions.ts';
 import { ConfigError } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
+import { ENV } from '../config/env.ts';
 import { outputKeyPart, STACK_OUTPUTS } from '../config/stack-outputs.ts';
 import { RECORDING_MARGIN_SECONDS } from '../runtime/job-config-checks.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
@@ -186,6 +187,7 @@ export class LambdaJobs extends Construct {
           queue,
           queueName: names.queue(queue.name),
           deadLetterQueueName: names.deadLetterQueue(queue.name),
+          deadLetterIntakeName: names.deadLetterIntake(queue.name),
           workerFunctionName: names.workerFunction(queue.name),
           workerEntry: entries.worker,
           table: this.table,
@@ -276,6 +278,8 @@ export class LambdaJobs extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    // Only the monitor reads the dead-letter intakes; their URLs follow from the DLQs'.
+    this.monitor.monitor.function.addEnvironment(ENV.deadLetterIntakes, 'on');
     // The rescue runs jobs' onAborted hooks: job code, which may read the same secrets.
     grantReadSecretsByName(this, this.monitor.monitor.function, jobSecretNames);
     this.operatorPolicy = new OperatorPolicy(this, 'Operator', {

@@ -16,6 +16,12 @@ export const SUCCESS_RATE_WINDOW = Duration.minutes(10);
 export const BACKLOG_EVALUATION_PERIODS = 3;
 /** Oldest-message age must stay over its threshold for this many minutes in a row. */
 export const OLDEST_AGE_EVALUATION_PERIODS = 2;
+/**
+ * Age of a dead-letter intake's oldest message, seconds, past which it alarms: a message the
+ * monitor keeps for a live attempt comes back after the intake's visibility timeout, so a
+ * healthy intake holds nothing older than a few of those plus the attempt's lease.
+ */
+export const INTAKE_AGE_ALARM_SECONDS = 3600;
 /** Window for worker function errors and throttles. */
 export const WORKER_HEALTH_PERIOD = Duration.minutes(5);
 
@@ -120,6 +126,25 @@ export class QueueAlarms extends Construct {
           period: ONE_MINUTE,
         }),
         threshold: dlqThreshold,
+        comparisonOperator: GTE,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      },
+      name,
+    );
+
+    factory.create(
+      this,
+      {
+        kind: 'dead-letter-intake-stuck',
+        summary: `A message SQS dead-lettered from queue "${name}" has waited ${INTAKE_AGE_ALARM_SECONDS / 60} min in its dead-letter intake: the monitor is not reconciling it (its job record does not say so yet, its concurrency key may be held).`,
+        runbook: RUNBOOKS.deadLetters,
+        level: 'warning',
+        metric: metrics.sqs('ApproximateAgeOfOldestMessage', jobQueue.deadLetterIntake, {
+          statistic: 'Maximum',
+          period: Duration.minutes(5),
+        }),
+        threshold: INTAKE_AGE_ALARM_SECONDS,
         comparisonOperator: GTE,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,

@@ -48,8 +48,11 @@ export const MONITOR_SCHEDULE_RETRY_ATTEMPTS = 3;
  * - item reads and conditional writes on the job table and queries on its index (its state
  *   items, lost-job rescue, releasing the keys of lost jobs);
  * - `sqs:SendMessage` on every job queue and DLQ: the lost-job rescue sends a lost attempt's
- *   stored envelope back to its queue, or the last attempt's to the DLQ (with a send-only
- *   client: nothing else of SQS).
+ *   stored envelope back to its queue, or the last attempt's to the DLQ; the dead-letter
+ *   intake passes reconciled messages on to the DLQ;
+ * - `sqs:ReceiveMessage` and `sqs:DeleteMessage` on every dead-letter intake (nothing else):
+ *   each run reconciles what SQS's own redrive moved there (`QueueAlarms` watches the intake's
+ *   oldest message).
  *
  * Its metrics go out as EMF log lines, so it needs no `cloudwatch:PutMetricData`. A run that
  * fails is not retried (the next run measures afresh; overlapping runs are wasted work), and
@@ -98,6 +101,12 @@ export class QueueMonitor extends Construct {
       new PolicyStatement({
         actions: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
         resources: props.queues.flatMap((q) => [q.queue.queueArn, q.deadLetterQueue.queueArn]),
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+        resources: props.queues.map((q) => q.deadLetterIntake.queueArn),
       }),
     );
     fn.addToRolePolicy(

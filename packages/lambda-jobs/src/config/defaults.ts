@@ -36,3 +36,21 @@ export function recommendedVisibilityTimeoutSeconds(
 ): number {
   return 6 * functionTimeoutSeconds + batchingWindowSeconds;
 }
+
+/**
+ * How long a dead-letter intake message the monitor received stays hidden, seconds: longer than
+ * a monitor run (at most 300 s), so that only a run that failed lets it come back.
+ */
+export const DEAD_LETTER_INTAKE_VISIBILITY_SECONDS = 300;
+
+/**
+ * The receives after which a dead-letter intake moves a message on to the DLQ by itself, when
+ * the monitor could not reconcile it: SQS keeps a message's receive count when its redrive
+ * moves it, so the intake allows the job queue's `maxReceiveCount` plus ten runs' worth
+ * (SQS's ceiling is 1,000).
+ *
+ * @example `deadLetterIntakeMaxReceiveCount(10) === 20`
+ */
+export function deadLetterIntakeMaxReceiveCount(queueMaxReceiveCount: number): number {
+  return Math.min(1000, queueMaxReceiveCount + 10);
+}

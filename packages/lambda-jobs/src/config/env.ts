@@ -12,6 +12,13 @@ export const ENV = {
   tableName: 'LAMBDA_JOBS_TABLE',
   /** JSON object: queue name → `{ url, dlqUrl }` for every configured queue. */
   queueUrls: 'LAMBDA_JOBS_QUEUE_URLS',
+  /**
+   * `on` when each queue's redrive goes to its dead-letter intake (the queue named after its
+   * DLQ, see `deadLetterIntakeUrl`). Set on the monitor only, which reconciles each message
+   * there and passes it to the DLQ. A URL list would cost the monitor's 4 KB environment a
+   * third URL per queue; the intake's URL follows from the DLQ's.
+   */
+  deadLetterIntakes: 'LAMBDA_JOBS_DEAD_LETTER_INTAKES',
   /** The queue a worker function serves. */
   workerQueue: 'LAMBDA_JOBS_WORKER_QUEUE',
   /** CloudWatch namespace for the metrics lambda-jobs publishes. */
@@ -122,4 +129,39 @@ export function readQueueUrls(
     ]);
   }
   return parsed as Record<string, QueueEndpoints>;
+}
+
+/**
+ * The URL of a queue's dead-letter intake: its DLQ's URL with `-intake` appended, as
+ * `resourceNames` names them (`<app>-<queue>-dlq` and `<app>-<queue>-dlq-intake`).
+ *
+ * @example `deadLetterIntakeUrl('https://sqs…/shop-default-dlq') === 'https://sqs…/shop-default-dlq-intake'`
+ */
+export function deadLetterIntakeUrl(deadLetterQueueUrl: string): string {
+  return `${deadLetterQueueUrl}-intake`;
+}
+
+/**
+ * Each queue's dead-letter intake URL (queue name → URL) when {@link ENV.deadLetterIntakes} is
+ * `on`; none otherwise (a deployment from before the intake existed).
+ *
+ * @example
+ * ```ts
+ * const intakes = readDeadLetterIntakeUrls(readQueueUrls()); // { default: 'https://sqs…/shop-default-dlq-intake' }
+ * ```
+ */
+export function readDeadLetterIntakeUrls(
+  queues: Readonly<Record<string, QueueEndpoints>>,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<Record<string, string>> {
+  const flag = readOptionalEnv(ENV.deadLetterIntakes, env);
+  if (flag === undefined) return {};
+  if (flag !== 'on') {
+    throw new ConfigError([
+      { field: `env.${ENV.deadLetterIntakes}`, value: flag, rule: 'must be "on" or unset' },
+    ]);
+  }
+  return Object.fromEntries(
+    Object.entries(queues).map(([name, urls]) => [name, deadLetterIntakeUrl(urls.dlqUrl)]),
+  );
 }

@@ -8,6 +8,8 @@ export interface ResourceNames {
   readonly table: string;
   queue(queueName: string): string;
   deadLetterQueue(queueName: string): string;
+  /** Where SQS's own redrive moves a queue's messages: the monitor reconciles them, then DLQ. */
+  deadLetterIntake(queueName: string): string;
 }
 
 /** @example `resourceNames(config).queue('default') === 'lambda-jobs-default'` */
@@ -20,5 +22,7 @@ export function resourceNames(
     table: `${prefix}-jobs`,
     queue: (name) => `${prefix}-${name}`,
     deadLetterQueue: (name) => `${prefix}-${name}-dlq`,
+    // Always the DLQ's name plus `-intake`: the monitor derives the URL (env.ts deadLetterIntakeUrl).
+    deadLetterIntake: (name) => `${prefix}-${name}-dlq-intake`,
   };
 }

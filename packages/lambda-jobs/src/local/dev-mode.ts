@@ -7,6 +7,7 @@ import { createWorker, type Worker } from '../runtime/adapters/aws/aws-job-runti
 import { createSqsQueueDepthSource } from '../runtime/adapters/aws/queue-stats-sqs.ts';
 import { createDynamoDbMonitorStateStore } from '../runtime/adapters/aws/queue-stats-state-dynamodb.ts';
 import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
+import { createSqsDeadLetterIntake } from '../runtime/adapters/aws/sqs-dead-letter-intake.ts';
 import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
 import { createMonitor, type Monitor } from '../runtime/monitor/create-monitor.ts';
 import { createJobMetrics } from '../runtime/observability/job-metrics.ts';
@@ -186,6 +187,13 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       store: anyWorker.runtime.store,
       keys: anyWorker.runtime.keys,
       registry,
+      transport: anyWorker.runtime.transport,
+    },
+    deadLetterIntake: {
+      urls: resources.deadLetterIntakes,
+      intake: createSqsDeadLetterIntake(sqs),
+      store: anyWorker.runtime.store,
+      keys: anyWorker.runtime.keys,
       transport: anyWorker.runtime.transport,
     },
     logger: logger.createChild({ serviceName: `${config.appName}-monitor` }),

@@ -7,6 +7,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
+import {
+  DEAD_LETTER_INTAKE_VISIBILITY_SECONDS,
+  deadLetterIntakeMaxReceiveCount,
+} from '../config/defaults.ts';
 import type { QueueEndpoints } from '../config/env.ts';
 import { resourceNames } from '../config/resource-names.ts';
 import { TABLE_SCHEMA } from '../config/table-schema.ts';
@@ -15,10 +19,20 @@ import { TABLE_SCHEMA } from '../config/table-schema.ts';
 export interface ProvisionedResources {
   readonly tableName: string;
   readonly queues: Readonly<Record<string, QueueEndpoints>>;
+  /** Queue name → URL of the dead-letter intake SQS's redrive moves its messages to. */
+  readonly deadLetterIntakes: Readonly<Record<string, string>>;
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string | undefined): Promise<string | undefined> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  return Attributes?.QueueArn;
 }
 
 /**
- * Creates the queues, DLQs (with redrive) and the job table the stack would create, from the
+ * Creates the queues, their dead-letter intakes, DLQs (with redrive: queue → intake → DLQ) and
+ * the job table the stack would create, from the
  * same config, against whatever endpoints the SDK clients point at (the local emulators).
  * Idempotent: existing resources are reused. `suffix` isolates parallel test runs.
  */
@@ -29,6 +43,7 @@ export async function provisionResources(
 ): Promise<ProvisionedResources> {
   const names = resourceNames(config, suffix);
   const queues: Record<string, QueueEndpoints> = {};
+  const deadLetterIntakes: Record<string, string> = {};
   for (const queue of Object.values(config.queues)) {
     const dlq = await clients.sqs.send(
       new CreateQueueCommand({
@@ -36,8 +51,21 @@ export async function provisionResources(
         Attributes: { MessageRetentionPeriod: '1209600' },
       }),
     );
-    const dlqArn = await clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+    // SQS's own redrive lands here; the monitor reconciles each message, then sends it to the
+    // DLQ. What it cannot reconcile, the intake's own redrive moves to the DLQ.
+    const intake = await clients.sqs.send(
+      new CreateQueueCommand({
+        QueueName: names.deadLetterIntake(queue.name),
+        Attributes: {
+          MessageRetentionPeriod: '1209600',
+          VisibilityTimeout: String(DEAD_LETTER_INTAKE_VISIBILITY_SECONDS),
+          MaximumMessageSize: '262144',
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: await queueArn(clients.sqs, dlq.QueueUrl),
+            maxReceiveCount: deadLetterIntakeMaxReceiveCount(queue.maxReceiveCount),
+          }),
+        },
+      }),
     );
     const main = await clients.sqs.send(
       new CreateQueueCommand({
@@ -47,16 +75,17 @@ export async function provisionResources(
           MessageRetentionPeriod: String(queue.messageRetentionSeconds),
           MaximumMessageSize: '262144',
           RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: dlqArn.Attributes?.QueueArn,
+            deadLetterTargetArn: await queueArn(clients.sqs, intake.QueueUrl),
             maxReceiveCount: queue.maxReceiveCount,
           }),
         },
       }),
     );
     queues[queue.name] = { url: main.QueueUrl!, dlqUrl: dlq.QueueUrl! };
+    deadLetterIntakes[queue.name] = intake.QueueUrl!;
   }
   await createTable(clients.dynamodb, names.table);
-  return { tableName: names.table, queues };
+  return { tableName: names.table, queues, deadLetterIntakes };
 }
 
 async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {

@@ -276,23 +276,24 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     });
     metrics.record({ queue: queue.name, type: claimed.type, outcome: 'errored', durationMs: 0 });
     await releaseKey(claimed.concurrencyKey, claimed.id);
-    let delivery: Delivery = 'delete';
     try {
       await transport.send(queue.dlqUrl, message.body);
     } catch (error) {
-      // Kept on its last delivery, the message is moved to the DLQ by SQS's own redrive.
+      // Kept on its last delivery, the message is moved by SQS's own redrive to the queue's
+      // dead-letter intake, which finds this ERRORED record without deadLetteredAt and moves it
+      // on to the DLQ. So deadLetteredAt is written only once the message is in the DLQ.
       logger.warn("Could not send to the DLQ; SQS's redrive will move the message there", {
         ...keys,
         error,
       });
-      delivery = 'keep';
+      return 'keep';
     }
     try {
       await retryTransient(() => store.markDeadLettered(claimed.id, now().toISOString()));
     } catch (error) {
       logger.warn('ERRORED job in the DLQ, but deadLetteredAt not written', { ...keys, error });
     }
-    return delivery;
+    return 'delete';
   }
 
   /** A message that can never run: DLQ first (nothing lost), then an ERRORED record. */

@@ -228,3 +228,22 @@ export class DeliveryLimitError extends LambdaJobsError {
     );
   }
 }
+
+/**
+ * SQS's own redrive moved a job's message to the dead-letter queue: it was delivered
+ * `maxReceiveCount` times and no delivery recorded an outcome (the last one crashed, timed out,
+ * or was throttled). The monitor's dead-letter intake records it on the job's record.
+ */
+export class RedriveLimitError extends LambdaJobsError {
+  override name = 'RedriveLimitError';
+  constructor(
+    readonly maxReceiveCount: number,
+    readonly messageId: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `SQS delivered message ${messageId} ${maxReceiveCount} times (the queue's maxReceiveCount) without an outcome and moved it to the DLQ itself: the last delivery crashed, timed out or was throttled. Look for worker crashes and timeouts around that time, then retry or redrive it.`,
+      options,
+    );
+  }
+}

@@ -4,6 +4,7 @@
  * emulators; `runtime/adapters/memory/` implements them in memory for fast unit tests. One
  * contract test suite runs against every adapter.
  */
+import type { DeadLetterReconciliation, DeadLetterRequest } from './dead-letter-reconciliation.ts';
 import type { JobStateConflictError } from './errors.ts';
 import type { JobRecord, StoredError } from './job-record.ts';
 import type { JobStatus } from './job-status.ts';
@@ -212,6 +213,16 @@ export interface JobStore {
    * outcome. Throws JobStateConflictError, naming the status, when it refuses.
    */
   recordRejected(record: JobRecord, leaseExpiredBefore: string): Promise<void>;
+  /**
+   * A message SQS's own redrive moved out of its queue (the dead-letter intake): judged against
+   * the record by `judgeDeadLetter`, and when this message's job has no outcome (no record of
+   * ours, its own RUNNING attempt past its lease, or waiting on this very message), ended
+   * ERRORED by one write conditional on the record being exactly as read (no item or a
+   * producer's; else `trusted`, same status, `updatedAt` and attempts). A record that moved
+   * meanwhile (the rescue, a claim) is read and judged again. Throws JobStateConflictError
+   * when it keeps moving.
+   */
+  reconcileDeadLetter(request: DeadLetterRequest): Promise<DeadLetterReconciliation>;
   /**
    * ERRORED, LOST or CANCELLED (a redrive whose send failed cancels the record it had
    * re-queued): note that its message is in the DLQ.

@@ -8,6 +8,7 @@ import { ConfigError } from '../../config/config-error.ts';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
 import { ENV, type QueueEndpoints } from '../../config/env.ts';
 import { evaluateQueue, type QueueEvaluation, type QueueReading } from './backlog-evaluation.ts';
+import { type DeadLetterIntakeDeps, drainDeadLetterIntake } from './dead-letter-intake.ts';
 import { type LostJobRescueDeps, rescueLostJobs } from './lost-job-rescue.ts';
 import { mapWithConcurrency } from './map-with-concurrency.ts';
 import {
@@ -40,6 +41,14 @@ export interface MonitorDeps {
   readonly state: MonitorStateStore;
   readonly metrics: MetricsSink;
   readonly rescue: LostJobRescueDeps;
+  /**
+   * The dead-letter intakes SQS's redrive moves each queue's messages to (queue name → URL),
+   * and how to read them. A queue without an intake URL is skipped (a deployment from before
+   * the intake existed).
+   */
+  readonly deadLetterIntake?: DeadLetterIntakeDeps & {
+    readonly urls: Readonly<Record<string, string>>;
+  };
   readonly logger: Logger;
   /** The clock (tests move it). Default `new Date()`. */
   readonly now?: () => Date;
@@ -54,6 +63,8 @@ export interface QueueRunSummary {
   readonly level?: BacklogLevel;
   readonly stalled?: boolean;
   readonly lostRescued?: number;
+  /** Messages SQS dead-lettered on its own that this run reconciled and moved to the DLQ. */
+  readonly deadLettered?: number;
 }
 
 /** What a run returns (and the Lambda returns): per queue, and the totals. */
@@ -63,6 +74,8 @@ export interface MonitorRunSummary {
   /** Queues not fully read or rescued this run (the MonitorQueueErrors metric). */
   readonly failedQueues: readonly string[];
   readonly lostRescued: number;
+  /** Messages SQS dead-lettered on its own that this run reconciled and moved to the DLQ. */
+  readonly deadLettered: number;
 }
 
 export interface Monitor {
@@ -194,6 +207,27 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     }
   }
 
+  /** One queue's dead-letter intake; undefined when it has none or its pass failed. */
+  async function drainOne(queue: MonitoredQueue, now: Date, failed: Set<string>) {
+    const intakeUrl = deps.deadLetterIntake?.urls[queue.name];
+    if (!deps.deadLetterIntake || intakeUrl === undefined) return undefined;
+    try {
+      const result = await drainDeadLetterIntake(
+        deps.deadLetterIntake,
+        { ...queue, intakeUrl, maxReceiveCount: config.queues[queue.name]!.maxReceiveCount },
+        now,
+        config.monitor.lostGraceSeconds,
+        logger,
+      );
+      if (result.failed > 0) failed.add(queue.name);
+      return result.deadLettered.length;
+    } catch (error) {
+      failed.add(queue.name);
+      logger.error(MONITOR_LOG_MESSAGES.intakeFailed, { queue: queue.name, error });
+      return undefined;
+    }
+  }
+
   return {
     async run() {
       const now = clock();
@@ -208,6 +242,11 @@ export function createMonitor(deps: MonitorDeps): Monitor {
 
       const evaluations = await mapWithConcurrency(queues, config.monitor.concurrency, (queue) =>
         evaluateOne(queue, now, ages, completions, failed),
+      );
+      // The intake first: a job whose message SQS dead-lettered ends ERRORED before this run's
+      // sweep could rescue (and re-send) it. Across runs, conditional writes decide.
+      const deadLettered = await mapWithConcurrency(queues, config.monitor.concurrency, (queue) =>
+        drainOne(queue, now, failed),
       );
       const rescued = await mapWithConcurrency(queues, config.monitor.concurrency, (queue) =>
         rescueOne(queue, now, failed),
@@ -224,12 +263,14 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       }
 
       const lostRescued = rescued.reduce<number>((sum, n) => sum + (n ?? 0), 0);
+      const deadLetteredTotal = deadLettered.reduce<number>((sum, n) => sum + (n ?? 0), 0);
       const failedQueues = queueNames.filter((name) => failed.has(name));
       logger.info(MONITOR_LOG_MESSAGES.run, {
         queues: queues.length,
         queue_errors: failedQueues.length,
         failed_queues: failedQueues,
         jobs_lost_rescued: lostRescued,
+        jobs_dead_lettered: deadLetteredTotal,
         duration_ms: Math.round(performance.now() - started),
       });
       return {
@@ -244,9 +285,11 @@ export function createMonitor(deps: MonitorDeps): Monitor {
           ...(evaluation.level === undefined ? {} : { level: evaluation.level }),
           ...(evaluation.stalled === undefined ? {} : { stalled: evaluation.stalled }),
           ...(rescued[i] === undefined ? {} : { lostRescued: rescued[i] }),
+          ...(deadLettered[i] === undefined ? {} : { deadLettered: deadLettered[i] }),
         })),
         failedQueues,
         lostRescued,
+        deadLettered: deadLetteredTotal,
       };
     },
   };

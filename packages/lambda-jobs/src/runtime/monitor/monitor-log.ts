@@ -41,6 +41,9 @@ export const MONITOR_LOG_MESSAGES = {
   jobLost: 'Job lost',
   lostRescued: 'Lost jobs rescued',
   rescueFailed: 'Lost-job rescue failed',
+  deadLettered: 'Job dead-lettered by SQS',
+  deadLetterDuplicate: 'Dead-lettered duplicate dropped',
+  intakeFailed: 'Dead-letter intake failed',
   run: 'Job monitor run',
 } as const;
 

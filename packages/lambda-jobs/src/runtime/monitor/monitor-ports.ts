@@ -128,3 +128,27 @@ export interface MonitorMetric {
 export interface MetricsSink {
   publish(metrics: readonly MonitorMetric[]): Promise<void> | void;
 }
+
+/** A message received from a queue's dead-letter intake. */
+export interface IntakeMessage {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+}
+
+/**
+ * Reads a dead-letter intake: the queue SQS's own redrive moves a job queue's messages to
+ * (SQS ReceiveMessage and DeleteMessage, on AWS and on the emulator alike).
+ *
+ * @example
+ * ```ts
+ * for (const message of await intake.receive(intakeUrl, 10)) {
+ *   await intake.remove(intakeUrl, message.receiptHandle);
+ * }
+ * ```
+ */
+export interface DeadLetterIntakeQueue {
+  /** Up to `max` (1–10) messages waiting now; none when the intake is empty (no long poll). */
+  receive(intakeUrl: string, max: number): Promise<IntakeMessage[]>;
+  remove(intakeUrl: string, receiptHandle: string): Promise<void>;
+}

@@ -4,7 +4,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../../../config/config-types.ts';
-import { ENV, readEnv, readQueueUrls } from '../../../config/env.ts';
+import { ENV, readDeadLetterIntakeUrls, readEnv, readQueueUrls } from '../../../config/env.ts';
 import { metricIdentity } from '../../../config/metric-names.ts';
 import { createMonitor, type Monitor } from '../../monitor/create-monitor.ts';
 import { createEmfMetricsSink } from '../../monitor/emf-metrics-sink.ts';
@@ -19,6 +19,7 @@ import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
 import { createSqsQueueDepthSource } from './queue-stats-sqs.ts';
 import { createDynamoDbMonitorStateStore } from './queue-stats-state-dynamodb.ts';
 import { createDynamoDbClient, createSqsClient } from './sdk-clients.ts';
+import { createSqsDeadLetterIntake } from './sqs-dead-letter-intake.ts';
 import { createSqsMessageSender } from './sqs-message-sender.ts';
 
 /** Options for {@link createAwsMonitor}; everything but config and registry has a default. */
@@ -43,7 +44,8 @@ export interface AwsMonitorOptions {
 /**
  * The monitor as deployed: SQS GetQueueAttributes for depth, CloudWatch GetMetricData for
  * oldest age (AWS/SQS) and completions (the worker's JobsSucceeded + JobsErrored), the job
- * table for state and lost-job rescue, EMF for metrics. Reads LAMBDA_JOBS_TABLE and
+ * table for state and lost-job rescue, the dead-letter intakes (when LAMBDA_JOBS_DEAD_LETTER_INTAKES is `on`;
+ * SQS ReceiveMessage and DeleteMessage), EMF for metrics. Reads LAMBDA_JOBS_TABLE and
  * LAMBDA_JOBS_QUEUE_URLS (failing at cold start with the variable's name), the metrics
  * namespace from POWERTOOLS_METRICS_NAMESPACE (default: the app name) and the `service`
  * dimension from POWERTOOLS_SERVICE_NAME (default: the app name). Endpoints come from the
@@ -72,6 +74,14 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
   const reader = createSharedMetricDataReader(cloudwatch);
   const logger = options.logger ?? new Logger({ serviceName: service });
   const metrics = options.metrics ?? new Metrics({ namespace, serviceName: service });
+  const store = createDynamoDbJobStore({
+    client: dynamodb,
+    tableName,
+    retentionSeconds: config.resultsRetentionSeconds,
+    unlistedStatuses: unlistedStatuses(config.tracking),
+  });
+  const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName });
+  const sender = createSqsMessageSender(sqs);
   return createMonitor({
     config,
     queueUrls,
@@ -83,15 +93,17 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
     state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName }),
     metrics: createEmfMetricsSink(metrics),
     rescue: {
-      store: createDynamoDbJobStore({
-        client: dynamodb,
-        tableName,
-        retentionSeconds: config.resultsRetentionSeconds,
-        unlistedStatuses: unlistedStatuses(config.tracking),
-      }),
-      keys: createDynamoDbConcurrencyKeys({ client: dynamodb, tableName }),
+      store,
+      keys,
       registry: options.registry,
-      transport: createSqsMessageSender(sqs),
+      transport: sender,
+    },
+    deadLetterIntake: {
+      urls: readDeadLetterIntakeUrls(queueUrls, env),
+      intake: createSqsDeadLetterIntake(sqs),
+      store,
+      keys,
+      transport: sender,
     },
     logger,
     ...(options.now ? { now: options.now } : {}),

@@ -6,6 +6,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
@@ -13,6 +14,11 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
 import { isDue } from '../../claim-due.ts';
+import {
+  type DeadLetterReconciliation,
+  deadLetteredRecord,
+  judgeDeadLetter,
+} from '../../dead-letter-reconciliation.ts';
 import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
 import type { JobRecord } from '../../job-record.ts';
@@ -578,6 +584,59 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           { cause: error },
         );
       }
+    },
+
+    async reconcileDeadLetter(request): Promise<DeadLetterReconciliation> {
+      const id = request.fresh.id;
+      // Judged from a consistent read; the write holds only if the record is still as read.
+      for (let tries = 0; tries < 3; tries++) {
+        const read = await doc.send(
+          new GetCommand({ TableName, Key: jobKey(id), ConsistentRead: true }),
+        );
+        const current = read.Item?.[TRUSTED] ? toRecord(read.Item) : undefined;
+        const verdict = judgeDeadLetter(current, request.messageId, request.leaseExpiredBefore);
+        if (verdict.kind !== 'end') return verdict;
+        const record = deadLetteredRecord(verdict.from, request);
+        const unchanged: Pick<
+          PutCommandInput,
+          'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+        > = verdict.from
+          ? {
+              ConditionExpression:
+                'attribute_exists(#trusted) AND #status = :status AND #updatedAt = :updatedAt AND #attempts = :attempts',
+              ExpressionAttributeNames: {
+                '#trusted': TRUSTED,
+                '#status': 'status',
+                '#updatedAt': 'updatedAt',
+                '#attempts': 'attempts',
+              },
+              ExpressionAttributeValues: {
+                ':status': verdict.from.status,
+                ':updatedAt': verdict.from.updatedAt,
+                ':attempts': verdict.from.attempts,
+              },
+            }
+          : {
+              ConditionExpression: `attribute_not_exists(${PK}) OR attribute_not_exists(#trusted)`,
+              ExpressionAttributeNames: { '#trusted': TRUSTED },
+            };
+        try {
+          const result = await doc.send(
+            new PutCommand({
+              TableName,
+              Item: toItem(record, expiresAt(record.updatedAt), !unlisted.has(record.status)),
+              ...unchanged,
+              ReturnConsumedCapacity,
+            }),
+          );
+          report(result.ConsumedCapacity);
+          return { kind: 'ended', record };
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          // Moved since the read (rescued, claimed, finished): judge it again as it stands.
+        }
+      }
+      throw new JobStateConflictError(id, 'reconcile a dead-lettered message for', undefined);
     },
 
     async markDeadLettered(id, now) {

@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../../../config/defaults.ts';
 import { isDue } from '../../claim-due.ts';
+import { deadLetteredRecord, judgeDeadLetter } from '../../dead-letter-reconciliation.ts';
 import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
 import type { JobRecord } from '../../job-record.ts';
@@ -293,6 +294,22 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         throw new JobStateConflictError(record.id, 'record a rejected message for', current.status);
       }
       write({ ...record, expiresAt: expiresAt(record.updatedAt) });
+    },
+
+    async reconcileDeadLetter(request) {
+      faults.throwIfArranged('reconcileDeadLetter');
+      // Read and written in one step here: the record cannot move in between.
+      const verdict = judgeDeadLetter(
+        readTrusted(request.fresh.id),
+        request.messageId,
+        request.leaseExpiredBefore,
+      );
+      if (verdict.kind !== 'end') return verdict;
+      const record = deadLetteredRecord(verdict.from, request);
+      return {
+        kind: 'ended',
+        record: write({ ...record, expiresAt: expiresAt(record.updatedAt) }),
+      };
     },
 
     async markDeadLettered(id, now) {
