@@ -425,11 +425,11 @@ async function removeRunFolder(dir: string): Promise<void> {
 }
 
 /**
- * Benchmark 3: bundles `functions/worker.ts`, a minimal handler importing the same SDK clients
- * and the runtime-only worker with the stack's esbuild settings, twice: as deployed (`@aws-sdk/*`
+ * Benchmark 3: bundles `functions/worker.ts`, a minimal handler importing the same SDK clients,
+ * the trivial-jobs worker and the runtime-only worker with the stack's esbuild settings, twice: as deployed (`@aws-sdk/*`
  * left to the runtime, resolved from the project's node_modules) and self-contained (the SDK
  * inside). Reports their minified sizes, then times the module initialisation of each in fresh
- * Node processes (`runs` each, all six interleaved, after two unmeasured rounds), with the
+ * Node processes (`runs` each, all eight interleaved, after two unmeasured rounds), with the
  * environment the stack sets, and compares each worker with the minimal handler of the same
  * packaging; the same again without `--enable-source-maps` shows what source-map loading costs.
  * The goals are judged on the deployed packaging.
@@ -445,7 +445,7 @@ export async function runColdStartBenchmark(options: ColdStartOptions): Promise<
   const dir = await mkdtemp(path.join(BENCH_CACHE, 'run-'));
   try {
     options.progress(
-      `cold-start: bundling the worker, the minimal handler and the runtime-only worker, as deployed (${RUNTIME_SDK.join(', ')} external) and self-contained (esbuild, in ${path.relative(root, dir)})`,
+      `cold-start: bundling the worker, the trivial-jobs worker, the runtime-only worker and the minimal handler, as deployed (${RUNTIME_SDK.join(', ')} external) and self-contained (esbuild, in ${path.relative(root, dir)})`,
     );
     const built = await bundleAll(dir);
     const probe = path.join(dir, 'probe.mjs');

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../config/config-error.ts';
 import {
   CronExpressionError,
@@ -407,6 +407,35 @@ describe('a schedule with a bad expression fails config validation, naming the s
 });
 
 describe('isValidTimeZone', () => {
+  it('answers for a canonical zone name without building an Intl.DateTimeFormat (ICU locale data at cold start)', () => {
+    // Prepare
+    const formats = vi.spyOn(Intl, 'DateTimeFormat');
+
+    // Act
+    const valid = isValidTimeZone('Europe/Berlin') && isValidTimeZone('UTC');
+
+    // Assess
+    expect(valid).toBe(true);
+    expect(formats).not.toHaveBeenCalled();
+    formats.mockRestore();
+  });
+
+  it('answers for every zone name the runtime lists as Intl.DateTimeFormat does', () => {
+    // Prepare
+    const byFormat = (timeZone: string) => {
+      const resolved = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+      return resolved === timeZone || resolved.toLowerCase() !== timeZone.toLowerCase();
+    };
+
+    // Act
+    const disagreeing = Intl.supportedValuesOf('timeZone').filter(
+      (timeZone) => isValidTimeZone(timeZone) !== byFormat(timeZone),
+    );
+
+    // Assess
+    expect(disagreeing).toEqual([]);
+  });
+
   it.each([
     ['UTC', true],
     ['Europe/Paris', true],
