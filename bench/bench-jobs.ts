@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { LambdaJobsConfig } from '../packages/lambda-jobs/src/config/config-types.ts';
 import { defineConfig } from '../packages/lambda-jobs/src/config/define-config.ts';
 import {
@@ -9,8 +9,11 @@ import { defineJob } from '../packages/lambda-jobs/src/runtime/job-definition.ts
 import { newJobId } from '../packages/lambda-jobs/src/runtime/job-id.ts';
 import { createRegistry } from '../packages/lambda-jobs/src/runtime/registry.ts';
 
-/** The trivial job's payload: a number to double. */
-export const trivialPayload = z.object({ n: z.number().int() });
+/**
+ * The trivial job's payload: a number to double. On `zod/mini`, as the reference app's job types
+ * are, so that a bundle holding it carries the tree-shaken schema code, not zod's classic API.
+ */
+export const trivialPayload = z.object({ n: z.int() });
 
 /**
  * The benchmark's job: validate a small payload, double a number. Everything it costs is the

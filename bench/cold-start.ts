@@ -81,10 +81,15 @@ export interface BundleReport {
 }
 
 /** The bundles timed. */
-export type BundleName = 'worker' | 'minimal' | 'runtimeOnly';
+export type BundleName = 'worker' | 'minimal' | 'runtimeOnly' | 'trivialJobs';
 
 /** The bundles, in the order they are timed and printed. */
-export const BUNDLE_NAMES: readonly BundleName[] = ['worker', 'runtimeOnly', 'minimal'];
+export const BUNDLE_NAMES: readonly BundleName[] = [
+  'worker',
+  'trivialJobs',
+  'runtimeOnly',
+  'minimal',
+];
 
 /** Each bundle's entry point, and how many of its largest parts are reported. */
 const ENTRIES: Readonly<Record<BundleName, { readonly entry: string; readonly parts: number }>> = {
@@ -93,6 +98,8 @@ const ENTRIES: Readonly<Record<BundleName, { readonly entry: string; readonly pa
   minimal: { entry: 'bench/minimal-handler.ts', parts: 6 },
   /** The worker without the app's job types: lambda-jobs' own share (context, no goal). */
   runtimeOnly: { entry: 'bench/runtime-only-worker.ts', parts: 6 },
+  /** The worker with the benchmarks' trivial job type instead of the app's (context, no goal). */
+  trivialJobs: { entry: 'bench/trivial-jobs-worker.ts', parts: 6 },
 };
 
 /** Per bundle: one number, or one list of samples. */
@@ -237,6 +244,7 @@ async function bundleAll(dir: string): Promise<Built> {
       worker: await bundle('worker', out('worker'), external),
       minimal: await bundle('minimal', out('minimal'), external),
       runtimeOnly: await bundle('runtimeOnly', out('runtimeOnly'), external),
+      trivialJobs: await bundle('trivialJobs', out('trivialJobs'), external),
     };
   };
   return { deployed: await bundlesOf('deployed'), selfContained: await bundlesOf('selfContained') };
@@ -309,6 +317,7 @@ function emptySamples(): AllSamples {
     worker: empty(),
     minimal: empty(),
     runtimeOnly: empty(),
+    trivialJobs: empty(),
   });
   return { deployed: perBundle(), selfContained: perBundle() };
 }
@@ -348,6 +357,7 @@ function medians(
     worker: median(pick(samples.worker)),
     minimal: median(pick(samples.minimal)),
     runtimeOnly: median(pick(samples.runtimeOnly)),
+    trivialJobs: median(pick(samples.trivialJobs)),
   };
 }
 
@@ -357,7 +367,7 @@ function medians(
  *
  * @example
  * ```ts
- * coldStartChecks(120_000, { worker: 60, minimal: 50, runtimeOnly: 55 }).init.met; // true (1.2×)
+ * coldStartChecks(120_000, { worker: 60, minimal: 50, runtimeOnly: 55, trivialJobs: 56 }).init.met; // true (1.2×)
  * ```
  */
 export function coldStartChecks(
@@ -390,11 +400,13 @@ function packagingResult(
       worker: built.worker.report,
       minimal: built.minimal.report,
       runtimeOnly: built.runtimeOnly.report,
+      trivialJobs: built.trivialJobs.report,
     },
     initMs: {
       worker: samples.worker.wallMs,
       minimal: samples.minimal.wallMs,
       runtimeOnly: samples.runtimeOnly.wallMs,
+      trivialJobs: samples.trivialJobs.wallMs,
     },
     medianInitMs,
     medianInitMsWithoutSourceMaps: medians(samples, (s) => s.wallMsWithoutSourceMaps),
@@ -413,11 +425,11 @@ async function removeRunFolder(dir: string): Promise<void> {
 }
 
 /**
- * Benchmark 3: bundles `functions/worker.ts`, a minimal handler importing the same SDK clients
- * and the runtime-only worker with the stack's esbuild settings, twice: as deployed (`@aws-sdk/*`
+ * Benchmark 3: bundles `functions/worker.ts`, a minimal handler importing the same SDK clients,
+ * the trivial-jobs worker and the runtime-only worker with the stack's esbuild settings, twice: as deployed (`@aws-sdk/*`
  * left to the runtime, resolved from the project's node_modules) and self-contained (the SDK
  * inside). Reports their minified sizes, then times the module initialisation of each in fresh
- * Node processes (`runs` each, all six interleaved, after two unmeasured rounds), with the
+ * Node processes (`runs` each, all eight interleaved, after two unmeasured rounds), with the
  * environment the stack sets, and compares each worker with the minimal handler of the same
  * packaging; the same again without `--enable-source-maps` shows what source-map loading costs.
  * The goals are judged on the deployed packaging.
@@ -433,7 +445,7 @@ export async function runColdStartBenchmark(options: ColdStartOptions): Promise<
   const dir = await mkdtemp(path.join(BENCH_CACHE, 'run-'));
   try {
     options.progress(
-      `cold-start: bundling the worker, the minimal handler and the runtime-only worker, as deployed (${RUNTIME_SDK.join(', ')} external) and self-contained (esbuild, in ${path.relative(root, dir)})`,
+      `cold-start: bundling the worker, the trivial-jobs worker, the runtime-only worker and the minimal handler, as deployed (${RUNTIME_SDK.join(', ')} external) and self-contained (esbuild, in ${path.relative(root, dir)})`,
     );
     const built = await bundleAll(dir);
     const probe = path.join(dir, 'probe.mjs');

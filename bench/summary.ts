@@ -128,7 +128,28 @@ function packagingRows(cold: ColdStartResult, result: PackagingResult): SummaryR
       goal: `≤ ${formatRatio(result.checks.init.goal)}`,
       met: met(result.checks.init.met),
     },
+    ...(judged ? frameworkInitRows(cold, result) : []),
   ];
+}
+
+/**
+ * Context for the judged worker's init: lambda-jobs with the benchmarks' trivial job type, and
+ * with no job type at all, against the same baseline. The judged worker carries the reference
+ * app's job code (its schemas, webhook signing, outbound HTTP); these show the framework's own.
+ */
+function frameworkInitRows(cold: ColdStartResult, result: PackagingResult): SummaryRow[] {
+  const rows: [string, 'trivialJobs' | 'runtimeOnly'][] = [
+    ['(context) init with the bench trivial job type', 'trivialJobs'],
+    ['(context) init with no job type', 'runtimeOnly'],
+  ];
+  return rows.map(([benchmark, name]) => ({
+    benchmark: `${benchmark}, median of ${cold.runs} (${result.title})`,
+    measured: `${formatNumber(result.medianInitMs[name], 1)} ms`,
+    baseline: `${formatNumber(result.medianInitMs.minimal, 1)} ms (SDK clients only)`,
+    ratio: formatRatio(result.medianInitMs[name] / result.medianInitMs.minimal),
+    goal: '—',
+    met: '—',
+  }));
 }
 
 function coldStartRows(cold: ColdStartResult): SummaryRow[] {

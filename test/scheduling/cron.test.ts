@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
 import {
   CronExpressionError,
   isValidTimeZone,
@@ -6,6 +7,8 @@ import {
   parseCron,
   toSchedulerExpression,
 } from '../../packages/lambda-jobs/src/config/cron.ts';
+import { isRepeatedWallClockTime } from '../../packages/lambda-jobs/src/config/cron-time-zone.ts';
+import { defineConfig } from '../../packages/lambda-jobs/src/config/define-config.ts';
 
 function cronErrorOf(act: () => unknown): CronExpressionError {
   try {
@@ -220,6 +223,8 @@ describe('bad expressions are refused with the field and the allowed values', ()
     ['0 0 * NOV-FEB *', 'month', 'write NOV-DEC,JAN-FEB'],
     ['0 0 30 2 *', 'day-of-month', 'never fire'],
     ['0 0 31 4,6,9,11 *', 'day-of-month', 'never fire'],
+    // croner's own extension for "both day fields must match" is not standard cron
+    ['0 0 1 * +MON', 'day-of-week', '"+MON" is not a value'],
   ])('%j: %s, %s', (expression, field, reasonPart) => {
     // Act
     const error = cronErrorOf(() => toSchedulerExpression(expression));
@@ -300,7 +305,137 @@ describe('nextFireTime finds the next firing strictly after a given instant', ()
   });
 });
 
+describe('nextFireTime around daylight-saving changes fires as EventBridge Scheduler does', () => {
+  it.each([
+    // Berlin springs forward on 2025-03-30: 02:00 CET → 03:00 CEST; 02:xx does not exist that day.
+    ['30 2 * * *', '2025-03-29T12:00:00Z', 'Europe/Berlin', '2025-03-31T00:30:00.000Z'],
+    ['0 2 * * *', '2025-03-29T12:00:00Z', 'Europe/Berlin', '2025-03-31T00:00:00.000Z'],
+    ['*/30 * * * *', '2025-03-30T00:30:00Z', 'Europe/Berlin', '2025-03-30T01:00:00.000Z'],
+    ['0 3 * * *', '2025-03-29T12:00:00Z', 'Europe/Berlin', '2025-03-30T01:00:00.000Z'],
+    // Berlin falls back on 2025-10-26: 03:00 CEST → 02:00 CET; 02:xx happens twice, fires once.
+    ['30 2 * * *', '2025-10-25T12:00:00Z', 'Europe/Berlin', '2025-10-26T00:30:00.000Z'],
+    ['30 2 * * *', '2025-10-26T00:30:00Z', 'Europe/Berlin', '2025-10-27T01:30:00.000Z'],
+    ['15,45 2 * * *', '2025-10-26T00:15:00Z', 'Europe/Berlin', '2025-10-26T00:45:00.000Z'],
+    ['15,45 2 * * *', '2025-10-26T00:45:00Z', 'Europe/Berlin', '2025-10-27T01:15:00.000Z'],
+    ['0 * * * *', '2025-10-26T00:00:00Z', 'Europe/Berlin', '2025-10-26T02:00:00.000Z'],
+    // New York falls back on 2025-11-02 (02:00 EDT → 01:00 EST): every minute of 01:xx once.
+    ['0 * * * *', '2025-11-02T05:00:00Z', 'America/New_York', '2025-11-02T07:00:00.000Z'],
+    ['*/30 1 * * *', '2025-11-02T05:30:00Z', 'America/New_York', '2025-11-03T06:00:00.000Z'],
+    ['* * * * *', '2025-11-02T05:59:00Z', 'America/New_York', '2025-11-02T07:00:00.000Z'],
+    // ... and springs forward on 2025-03-09 (02:00 EST → 03:00 EDT): 02:xx is skipped.
+    ['*/15 2 * * *', '2025-03-09T06:45:00Z', 'America/New_York', '2025-03-10T06:00:00.000Z'],
+    ['59 1 * * *', '2025-03-09T06:00:00Z', 'America/New_York', '2025-03-09T06:59:00.000Z'],
+    // Lord Howe Island goes back half an hour on 2025-04-06 (02:00 +11 → 01:30 +10:30): 01:45
+    // happens at 14:45Z and again at 15:15Z, and fires at the first only.
+    ['45 1 * * *', '2025-04-05T14:00:00Z', 'Australia/Lord_Howe', '2025-04-05T14:45:00.000Z'],
+    ['45 1 * * *', '2025-04-05T14:45:00Z', 'Australia/Lord_Howe', '2025-04-06T15:15:00.000Z'],
+  ])('%s after %s in %s → %s', (expression, after, timeZone, expected) => {
+    // Act
+    const next = nextFireTime(expression, new Date(after), timeZone);
+
+    // Assess
+    expect(next.toISOString()).toBe(expected);
+  });
+
+  it('fires an hourly schedule 23 times on the spring-forward day and 24 on the 25-hour fall-back day in Berlin: each local hour once', () => {
+    // Prepare
+    const firingsOn = (from: string, to: string): Date[] => {
+      const firings: Date[] = [];
+      for (
+        let at = nextFireTime('0 * * * *', new Date(from), 'Europe/Berlin');
+        at < new Date(to);
+      ) {
+        firings.push(at);
+        at = nextFireTime('0 * * * *', at, 'Europe/Berlin');
+      }
+      return firings;
+    };
+
+    // Act (local midnight to midnight: 23 h and 25 h of real time)
+    const spring = firingsOn('2025-03-29T22:59:00Z', '2025-03-30T22:00:00Z');
+    const autumn = firingsOn('2025-10-25T21:59:00Z', '2025-10-26T23:00:00Z');
+
+    // Assess: 02:00 does not exist in spring; in autumn 02:00 fires once, at its first occurrence
+    expect(spring).toHaveLength(23);
+    expect(autumn).toHaveLength(24);
+    expect(autumn.map((at) => at.toISOString())).toContain('2025-10-26T00:00:00.000Z');
+    expect(autumn.map((at) => at.toISOString())).not.toContain('2025-10-26T01:00:00.000Z');
+  });
+});
+
+describe('isRepeatedWallClockTime', () => {
+  it.each([
+    ['2025-11-02T05:30:00Z', 'America/New_York', false],
+    ['2025-11-02T06:00:00Z', 'America/New_York', true],
+    ['2025-11-02T06:59:00Z', 'America/New_York', true],
+    ['2025-11-02T07:00:00Z', 'America/New_York', false],
+    ['2025-10-26T00:30:00Z', 'Europe/Berlin', false],
+    ['2025-10-26T01:30:00Z', 'Europe/Berlin', true],
+    ['2025-03-30T01:30:00Z', 'Europe/Berlin', false],
+    ['2025-10-26T01:30:00Z', 'UTC', false],
+  ] as const)('%s in %s → %s', (instant, timeZone, repeated) => {
+    // Act / Assess
+    expect(isRepeatedWallClockTime(Date.parse(instant), timeZone)).toBe(repeated);
+  });
+});
+
+describe('a schedule with a bad expression fails config validation, naming the schedule field', () => {
+  it.each([
+    ['0 9 * * MON#2', 'day-of-week', 'not standard cron'],
+    ['0 25 * * *', 'hour', 'hour 25 is out of range 0–23'],
+    ['0 9 1 * MON', 'day-of-week', 'Use two schedules'],
+  ])('%s', (cron, field, rulePart) => {
+    // Act
+    let problems: ConfigError['problems'] = [];
+    try {
+      defineConfig({
+        appName: 'shop',
+        queues: { default: {} },
+        schedules: [{ name: 'nightly', job: 'report', cron }],
+      });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems = error.problems;
+    }
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.field).toBe('schedules[0].cron');
+    expect(problems[0]?.rule).toContain(rulePart);
+    expect(problems[0]?.rule).toContain(field);
+  });
+});
+
 describe('isValidTimeZone', () => {
+  it('answers for a canonical zone name without building an Intl.DateTimeFormat (ICU locale data at cold start)', () => {
+    // Prepare
+    const formats = vi.spyOn(Intl, 'DateTimeFormat');
+
+    // Act
+    const valid = isValidTimeZone('Europe/Berlin') && isValidTimeZone('UTC');
+
+    // Assess
+    expect(valid).toBe(true);
+    expect(formats).not.toHaveBeenCalled();
+    formats.mockRestore();
+  });
+
+  it('answers for every zone name the runtime lists as Intl.DateTimeFormat does', () => {
+    // Prepare
+    const byFormat = (timeZone: string) => {
+      const resolved = new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+      return resolved === timeZone || resolved.toLowerCase() !== timeZone.toLowerCase();
+    };
+
+    // Act
+    const disagreeing = Intl.supportedValuesOf('timeZone').filter(
+      (timeZone) => isValidTimeZone(timeZone) !== byFormat(timeZone),
+    );
+
+    // Assess
+    expect(disagreeing).toEqual([]);
+  });
+
   it.each([
     ['UTC', true],
     ['Europe/Paris', true],

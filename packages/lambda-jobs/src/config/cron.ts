@@ -1,6 +1,7 @@
 /**
  * Standard 5-field cron: parsing, conversion to EventBridge Scheduler's 6-field `cron(...)` form,
- * and the next firing time in an IANA time zone (dev mode fires schedules with it).
+ * and the next firing time in an IANA time zone (dev mode fires schedules with it, through
+ * `croner`).
  *
  * Semantics follow Vixie cron (cronie, the `crontab(5)` page):
  * - fields `minute hour day-of-month month day-of-week`, each a comma-separated list of `*`,
@@ -14,7 +15,8 @@
  *
  * Ranges must not wrap (`FRI-MON` is refused: write `FRI-SAT,SUN-MON`).
  */
-import { dayInstants, isValidTimeZone, wallClockAt } from './cron-time-zone.ts';
+import { Cron } from 'croner';
+import { isRepeatedWallClockTime, isValidTimeZone } from './cron-time-zone.ts';
 
 export { isValidTimeZone } from './cron-time-zone.ts';
 
@@ -285,30 +287,6 @@ function assertSomeDayExists(cron: ParsedCron): void {
   );
 }
 
-/**
- * True when the calendar date (proleptic Gregorian) matches the expression's month and day
- * fields, with cron's day-of-month / day-of-week rule.
- *
- * @example
- * ```ts
- * cronMatchesDate(parseCron('0 9 * * MON'), 2025, 1, 6); // true: 6 January 2025 is a Monday
- * ```
- */
-export function cronMatchesDate(
-  cron: ParsedCron,
-  year: number,
-  month: number,
-  day: number,
-): boolean {
-  if (!cron.months.has(month)) return false;
-  const dayOfWeek = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-  const dayOfMonthMatches = cron.daysOfMonth.has(day);
-  const dayOfWeekMatches = cron.daysOfWeek.has(dayOfWeek);
-  return cron.dayOfMonthRestricted && cron.dayOfWeekRestricted
-    ? dayOfMonthMatches || dayOfWeekMatches
-    : dayOfMonthMatches && dayOfWeekMatches;
-}
-
 // ── EventBridge Scheduler ────────────────────────────────────────────────────────────────────
 
 /** EventBridge Scheduler's ScheduleExpression is 1–256 characters. */
@@ -427,12 +405,11 @@ export function toSchedulerExpression(expression: string | ParsedCron): string {
 
 // ── Next firing time ─────────────────────────────────────────────────────────────────────────
 
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-const MAX_OFFSET_MS = 14 * HOUR_MS;
-/** The Gregorian calendar repeats every 400 years; a schedule silent that long never fires. */
-const MAX_DAYS_SEARCHED = 146_097 + 1;
+/**
+ * How many of croner's candidates one search may set aside: a repeated hour of `* * * * *` sets
+ * aside 60 (120 where clocks go back two hours), a skipped time one per day.
+ */
+const MAX_CANDIDATES_SET_ASIDE = 1_000;
 
 /**
  * The first instant strictly after `after` at which the expression fires, reading it as wall-
@@ -441,6 +418,9 @@ const MAX_DAYS_SEARCHED = 146_097 + 1;
  * Daylight saving time is handled as EventBridge Scheduler does: a wall-clock time skipped when
  * clocks go forward does not fire that day (`30 2 * * *` in New York skips the spring-forward
  * day), and a wall-clock time repeated when clocks go back fires once, at its first occurrence.
+ * croner follows Vixie cron there instead (a skipped fixed time fires when clocks have jumped,
+ * a repeated time of `0 * * * *` fires twice), so its candidates that EventBridge would not fire
+ * are set aside.
  *
  * @throws CronExpressionError for an invalid expression or time zone, or when it never fires.
  * @example
@@ -458,29 +438,26 @@ export function nextFireTime(expression: string | ParsedCron, after: Date, timeZ
       `time zone "${String(timeZone)}" is not an IANA time zone name (e.g. UTC, Europe/Paris)`,
     );
   }
-  const afterMs = after.getTime();
-  if (Number.isNaN(afterMs)) throw new RangeError('nextFireTime: `after` is not a valid Date');
+  if (Number.isNaN(after.getTime()))
+    throw new RangeError('nextFireTime: `after` is not a valid Date');
 
-  const minutes = [...cron.minutes];
-  const hours = [...cron.hours];
-  // Start a day early: around a backward offset change, a later instant can show an earlier date.
-  const startWallClock = wallClockAt(afterMs, timeZone);
-  let dayStart = Math.floor(startWallClock / DAY_MS) * DAY_MS - DAY_MS;
-  for (let searched = 0; searched < MAX_DAYS_SEARCHED; searched += 1, dayStart += DAY_MS) {
-    const date = new Date(dayStart);
-    if (!cronMatchesDate(cron, date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate())) {
-      continue;
+  // croner gets the values parseCron found, so both read the expression alike.
+  const values = [cron.minutes, cron.hours, cron.daysOfMonth, cron.months, cron.daysOfWeek];
+  const schedule = new Cron(values.map((set) => [...set].join(',')).join(' '), {
+    mode: '5-part',
+    // Vixie cron: both day fields restricted → either matches; a `*`-prefixed one → both must.
+    domAndDow: !(cron.dayOfMonthRestricted && cron.dayOfWeekRestricted),
+    timezone: timeZone,
+  });
+  let from = after;
+  for (let setAside = 0; setAside <= MAX_CANDIDATES_SET_ASIDE; setAside += 1) {
+    const candidate = schedule.nextRun(from);
+    if (candidate === null) break;
+    // A time croner moved out of a spring-forward gap no longer matches; a repeated one is later.
+    if (schedule.match(candidate) && !isRepeatedWallClockTime(candidate.getTime(), timeZone)) {
+      return candidate;
     }
-    const toInstant = dayInstants(dayStart, timeZone);
-    for (const hour of hours) {
-      for (const minute of minutes) {
-        const wallClock = dayStart + hour * HOUR_MS + minute * MINUTE_MS;
-        // Offsets lie within ±14 h, so this wall-clock time cannot be after `after`.
-        if (wallClock + MAX_OFFSET_MS <= afterMs) continue;
-        const instant = toInstant(wallClock);
-        if (instant !== undefined && instant > afterMs) return new Date(instant);
-      }
-    }
+    from = candidate;
   }
   throw new CronExpressionError(cron.expression, 'expression', 'never fires');
 }
