@@ -2,22 +2,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ConfigError } from '../config/config-error.ts';
-import type { JobRegistry } from '../runtime/registry.ts';
+import { isJobRegistry, type JobRegistry } from '../runtime/registry.ts';
 
 /** The project's registry module, found and loaded while the construct is built. */
 export interface ProjectRegistry {
   /** Absolute path of the module. */
   readonly modulePath: string;
   readonly registry: JobRegistry;
-}
-
-function isRegistry(value: unknown): value is JobRegistry {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Array.isArray((value as JobRegistry).types) &&
-    typeof (value as JobRegistry).get === 'function'
-  );
 }
 
 /**
@@ -55,7 +46,7 @@ export function loadProjectRegistry(
   }
   const registry =
     exported.registry ?? (exported.default as Record<string, unknown> | undefined)?.registry;
-  if (!isRegistry(registry)) {
+  if (!isJobRegistry(registry)) {
     throw problem(
       'the module must export `registry`, made with createRegistry([...]) from lambda-jobs',
     );

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
-import type { JobRegistry } from '../runtime/registry.ts';
+import { isJobRegistry, type JobRegistry } from '../runtime/registry.ts';
 import { enterDevMode } from '../runtime/run-mode.ts';
 import { CliUsageError } from './cli-errors.ts';
 
@@ -56,10 +56,6 @@ function isConfig(value: unknown): value is LambdaJobsConfig {
   return typeof value === 'object' && value !== null && 'appName' in value && 'queues' in value;
 }
 
-function isRegistry(value: unknown): value is JobRegistry {
-  return typeof value === 'object' && value !== null && 'types' in value && 'get' in value;
-}
-
 async function importModule(file: string): Promise<Record<string, unknown>> {
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
@@ -102,7 +98,7 @@ export async function loadProject(cwd: string, mode: 'dev' | 'deployed'): Promis
     );
   }
   const registry = (await importModule(registryFile)).registry;
-  if (!isRegistry(registry)) {
+  if (!isJobRegistry(registry)) {
     throw new CliUsageError(
       `${registryFile} must export \`registry\`, made with createRegistry([...]) from 'lambda-jobs'.`,
     );

@@ -13,6 +13,20 @@ export interface JobRegistry {
 }
 
 /**
+ * True when `value` looks like a {@link JobRegistry}: what a project's registry module exports
+ * is checked with it before anything runs it (a module loaded by path can export anything).
+ */
+export function isJobRegistry(value: unknown): value is JobRegistry {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<JobRegistry>;
+  return (
+    Array.isArray(candidate.types) &&
+    typeof candidate.get === 'function' &&
+    typeof candidate.find === 'function'
+  );
+}
+
+/**
  * Builds the registry. A duplicate `type` throws {@link DuplicateJobTypeError} naming where both
  * were defined, at cold start, before any message is read.
  *
