@@ -156,6 +156,25 @@ function levelPair(problems: ConfigProblem[], field: string, pair: LevelThreshol
   }
 }
 
+/**
+ * Names whose SQS queue would be one the deployment already makes: another queue's DLQ
+ * (`<q>-dlq`) or dead-letter intake (`<q>-dlq-intake`), the delayed-failures queue, the monitor
+ * schedule's DLQ (`monitor-schedule` would get it as its own DLQ name).
+ */
+function takenQueueNameRule(name: string): string | undefined {
+  if (/-dlq(-intake)?$/.test(name)) {
+    return 'a queue name may not end in "-dlq" or "-dlq-intake": those names belong to each queue\'s dead-letter queues';
+  }
+  if (
+    name === 'delayed-failures' ||
+    name === 'monitor-schedule' ||
+    name === 'monitor-schedule-dlq'
+  ) {
+    return `"${name}" names a queue the deployment makes itself; choose another name`;
+  }
+  return undefined;
+}
+
 /** Checks one queue: AWS limits, the visibility-timeout rule and threshold ordering. */
 export function queueProblems(queue: QueueConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -167,6 +186,8 @@ export function queueProblems(queue: QueueConfig): ConfigProblem[] {
       rule: 'queue names use lowercase letters, digits, "-" and "_", 1–40 characters',
     });
   }
+  const taken = takenQueueNameRule(queue.name);
+  if (taken) problems.push({ field: at, value: queue.name, rule: taken });
   integerIn(problems, `${at}.batchSize`, queue.batchSize, 1, 10_000);
   integerIn(problems, `${at}.batchingWindowSeconds`, queue.batchingWindowSeconds, 0, 300);
   if (queue.batchSize > 10 && queue.batchingWindowSeconds < 1) {
