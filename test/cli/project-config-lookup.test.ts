@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findConfigFile } from '../../packages/lambda-jobs/src/cli/project.ts';
+import { CliUsageError } from '../../packages/lambda-jobs/src/cli/cli-errors.ts';
+import { findConfigFile, loadProject } from '../../packages/lambda-jobs/src/cli/project.ts';
 
 /** A folder tree: `files` are paths relative to its root, written empty. */
 function tree(files: readonly string[]): string {
@@ -31,5 +32,25 @@ describe('finding lambda-jobs.config.ts', () => {
     const root = tree(['lambda-jobs.config.ts', 'loose/notes.txt']);
     expect(findConfigFile(path.join(root, 'loose'))).toBeUndefined();
     expect(findConfigFile(root)).toBe(path.join(root, 'lambda-jobs.config.ts'));
+  });
+});
+
+describe('loading the project', () => {
+  it('names the config file when it throws while loading', async () => {
+    // Prepare
+    const root = tree(['package.json']);
+    writeFileSync(
+      path.join(root, 'lambda-jobs.config.ts'),
+      "throw new Error('SHOP_ENV is not set');\nexport default {};\n",
+    );
+
+    // Act
+    const loading = loadProject(root, 'deployed');
+
+    // Assess
+    await expect(loading).rejects.toThrow(CliUsageError);
+    await expect(loading).rejects.toThrow(
+      `${path.join(root, 'lambda-jobs.config.ts')} failed to load: SHOP_ENV is not set`,
+    );
   });
 });

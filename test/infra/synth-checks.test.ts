@@ -229,6 +229,25 @@ describe('synth-time checks', () => {
   });
 });
 
+describe('two deployments in one app', () => {
+  it('refuses a second LambdaJobs whose resource names would be the same, naming both', () => {
+    // Prepare
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    new LambdaJobs(new Stack(app, 'Orders'), 'Jobs', testProps());
+    const other = new Stack(app, 'Billing');
+
+    // Act
+    const build = () => new LambdaJobs(other, 'Jobs', testProps());
+
+    // Assess
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow(
+      /Orders\/Jobs already names its resources "shop-…" in this app; give Billing\/Jobs another stage or appName/,
+    );
+    expect(() => new LambdaJobs(other, 'Staged', testProps({ stage: 'billing' }))).not.toThrow();
+  });
+});
+
 describe('summarizeJobLimits', () => {
   const defaults = { queue: 'default', timeoutSeconds: 30, retries: 3 };
 

@@ -5,7 +5,7 @@
  * the job resources, and runs a job end to end in dev mode from its own root.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -95,40 +95,71 @@ describe('the packed package', () => {
     );
   });
 
-  it('declares engines AWS Lambda runs (Node 22 and 24) and CDK as peer dependencies', () => {
+  it('declares engines AWS Lambda runs (Node 22 and 24), no looser than its dependencies, and CDK as peer dependencies', () => {
     const manifest = JSON.parse(
       readFileSync(path.join(project, 'node_modules/lambda-jobs/package.json'), 'utf8'),
     );
-    expect(manifest.engines.node).toBe('>=22');
+    expect(manifest.engines.node).toBe('>=22.22.2');
+    // Every installed dependency accepts the oldest Node the package accepts.
+    for (const name of Object.keys(manifest.dependencies)) {
+      const dependency = JSON.parse(
+        readFileSync(path.join(project, 'node_modules', name, 'package.json'), 'utf8'),
+      );
+      const floor = /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(dependency.engines?.node ?? '');
+      if (!floor) continue;
+      const [major, minor, patch] = floor.slice(1).map((part) => Number(part ?? 0));
+      const needed = major! * 1e6 + minor! * 1e3 + patch!;
+      expect(needed, `${name} needs Node ${dependency.engines.node}`).toBeLessThanOrEqual(
+        22 * 1e6 + 22 * 1e3 + 2,
+      );
+    }
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
     expect(manifest.private).toBeUndefined();
   });
 });
 
 describe('a project using it', () => {
-  it('type-checks with strict, exactOptionalPropertyTypes and NodeNext, without skipLibCheck', async () => {
-    // aws-cdk-lib's own declarations do not compile under exactOptionalPropertyTypes (its
-    // classes implement optional interface members as `T | undefined`); every other file must.
-    const config = JSON.parse(readFileSync(path.join(project, 'tsconfig.json'), 'utf8'));
-    expect(config.compilerOptions).toMatchObject({
+  it('type-checks as the team has it, and the package declarations with exactOptionalPropertyTypes and no skipLibCheck', async () => {
+    // Prepare: the project's own tsconfig (strict, NodeNext, skipLibCheck as CDK projects set
+    // it), then the same with every declaration checked. aws-cdk-lib's own declarations do not
+    // compile under exactOptionalPropertyTypes (its classes implement optional interface members
+    // as `T | undefined`), so a second program holds only what does not import it: the jobs,
+    // the API and the config, through `lambda-jobs` and `lambda-jobs/aws`.
+    const tsc = (project: string) =>
+      inProject(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project]).then(
+        () => [],
+        (error: { stdout?: string }) =>
+          (error.stdout ?? String(error)).split('\n').filter((line) => /error TS\d+/.test(line)),
+      );
+    const strictest = {
       strict: true,
       exactOptionalPropertyTypes: true,
+      module: 'NodeNext',
       moduleResolution: 'NodeNext',
-    });
-    expect(config.compilerOptions.skipLibCheck).toBeUndefined();
-    const result = await inProject(process.execPath, [
-      'node_modules/typescript/bin/tsc',
-      '-p',
-      '.',
-    ]).then(
-      () => '',
-      (error: { stdout?: string }) => error.stdout ?? String(error),
+      skipLibCheck: false,
+    };
+    writeFileSync(
+      path.join(project, 'tsconfig.declarations.json'),
+      JSON.stringify({ extends: './tsconfig.json', compilerOptions: strictest }),
     );
-    const errors = result
-      .split('\n')
-      .filter((line) => /^\S.*error TS\d+/.test(line))
-      .filter((line) => !line.startsWith('node_modules/aws-cdk-lib/'));
-    expect(errors).toEqual([]);
+    writeFileSync(
+      path.join(project, 'tsconfig.runtime.json'),
+      JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: strictest,
+        include: ['src', 'lambda-jobs.config.ts'],
+      }),
+    );
+
+    // Act
+    const asShipped = await tsc('tsconfig.json');
+    const everything = await tsc('tsconfig.declarations.json');
+    const runtime = await tsc('tsconfig.runtime.json');
+
+    // Assess
+    expect(asShipped).toEqual([]);
+    expect(everything.filter((line) => !line.startsWith('node_modules/aws-cdk-lib/'))).toEqual([]);
+    expect(runtime).toEqual([]);
   }, 300_000);
 
   it('synthesizes one stack: its API function and the job resources, the worker holding its own job types', async () => {

@@ -4,7 +4,7 @@ import { ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch
 import type { IGrantable, ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { RUNBOOKS } from '../config/alarm-descriptions.ts';
 import { ConfigError } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
@@ -88,6 +88,31 @@ function projectRegistry(props: LambdaJobsProps, projectRoot: string): ProjectRe
   return loadProjectRegistry(projectRoot, registryPath, props.registry);
 }
 
+/** Resource-name prefixes already used in each app, with the path of the construct using it. */
+const prefixesInUse = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Two deployments with the same names in one app would collide at deploy (`shop-jobs`,
+ * `shop-default`, …): refused at synth, naming both.
+ */
+function claimNames(scope: Construct, id: string, prefix: string, stage: string | undefined): void {
+  const root = scope.node.root;
+  const claimed = prefixesInUse.get(root) ?? new Map<string, string>();
+  prefixesInUse.set(root, claimed);
+  const path = [scope.node.path, id].filter(Boolean).join('/');
+  const other = claimed.get(prefix);
+  if (other !== undefined) {
+    throw new ConfigError([
+      {
+        field: 'stage',
+        value: stage,
+        rule: `${other} already names its resources "${prefix}-…" in this app; give ${path} another stage or appName`,
+      },
+    ]);
+  }
+  claimed.set(prefix, path);
+}
+
 /**
  * The synth-time checks: the config against itself, against the job definitions (timeouts,
  * retries, schedules) and the stage. A problem throws ConfigError naming the field, the value
@@ -154,6 +179,7 @@ export class LambdaJobs extends Construct {
     const { modulePath, registry } = projectRegistry(props, projectRoot);
     // Checked before the construct joins the stack: a bad config leaves nothing half-built.
     assertChecked(props, registry);
+    claimNames(scope, id, deploymentNames(props.config, props.stage).prefix, props.stage);
     super(scope, id);
     this.registry = registry;
     const { config } = props;

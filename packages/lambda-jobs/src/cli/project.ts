@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { isJobRegistry, type JobRegistry } from '../runtime/registry.ts';
 import { enterDevMode } from '../runtime/run-mode.ts';
@@ -56,8 +57,18 @@ function isConfig(value: unknown): value is LambdaJobsConfig {
   return typeof value === 'object' && value !== null && 'appName' in value && 'queues' in value;
 }
 
+/** Imports a project module; a module that throws while loading is named in the error. */
 async function importModule(file: string): Promise<Record<string, unknown>> {
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  try {
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new CliUsageError(
+      `${file} failed to load: ${(error as Error).message ?? String(error)}`,
+      undefined,
+      { cause: error },
+    );
+  }
 }
 
 /**

@@ -162,7 +162,9 @@ export interface DevConfig {
   readonly outboundAllow: readonly string[];
   /**
    * Local values for the secrets `webhooks` names, by secret name, so dev mode signs without
-   * Secrets Manager. A secret without a value here cannot be used in dev mode.
+   * Secrets Manager. A secret without a value here cannot be used in dev mode. Stand-ins only,
+   * never a real secret: the config file is source code, and any function that imports it (an
+   * API function building a job client) carries these values in its bundle.
    */
   readonly secretValues: Readonly<Record<string, string>>;
 }
