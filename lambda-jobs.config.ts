@@ -8,6 +8,9 @@ import { defineConfig } from 'lambda-jobs';
 export default defineConfig({
   appName: 'lambda-jobs',
   registry: './jobs/index.ts',
+  // Every job gets a QUEUED record at enqueue and is listed by status ('minimal': records start
+  // at the claim, 2 write units per job instead of 8).
+  tracking: 'full',
   queues: {
     default: { batchSize: 10, maxConcurrency: 10, functionTimeoutSeconds: 60 },
     slow: {
@@ -24,7 +27,13 @@ export default defineConfig({
     JOBS_OLDEST_AGE_CRITICAL: 900,
     JOBS_DLQ_WARNING: 1,
   },
+  // Alarms go to the warning and critical topics; add addresses (they confirm by email) or
+  // `slackWebhookSecretName` / `slackChatbot` for Slack.
   alerting: { emails: [] },
+  // Private addresses jobs may call (none: every outbound request goes to a public address).
+  outbound: { allow: [] },
+  // 'customer-managed' puts the table, queues and DLQs under one KMS key of the stack's own.
+  encryption: { dataKey: 'aws-managed' },
   webhooks: {
     // A webhook payload names only the key id (`signingKey: 'partner'`); the worker reads the
     // secret from Secrets Manager and signs only for URLs under the destinations.
