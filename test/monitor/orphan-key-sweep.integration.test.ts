@@ -138,6 +138,48 @@ describe('orphaned-key sweep', () => {
     expect(await keys.acquire(key, 'job-next', NOW + HOUR, NOW)).toBe(true);
   });
 
+  it.each([
+    ['no jobId', { expiresAt: NOW + HOUR }],
+    ['a jobId no job can have', { jobId: 'x'.repeat(2000), expiresAt: NOW + HOUR }],
+    ['no expiresAt', { jobId: 'job-x' }],
+  ])('releases a forged key item with %s', async (_label, attributes) => {
+    // Prepare
+    const key = unique('forged');
+    await putKeyAsProducer({
+      pk: `KEY#${key}`,
+      ...attributes,
+      keyShard: keyShardOf(key),
+      keyTakenAt: NOW,
+    });
+
+    // Act
+    const result = await sweepWith().sweep(nowDate, testLogger());
+
+    // Assess
+    expect(await keyItem(key)).toBeUndefined();
+    expect(result.released.find((r) => r.key === key)?.reason).toBe('malformed');
+    expect(result.failed).toBe(0);
+  });
+
+  it('releases, under full tracking, a forged key for a missing job that claims to be taken in the future', async () => {
+    // Prepare
+    const key = unique('forged');
+    await putKeyAsProducer({
+      pk: `KEY#${key}`,
+      jobId: unique('no-such-job'),
+      expiresAt: NOW + HOUR,
+      keyShard: keyShardOf(key),
+      keyTakenAt: NOW + 100 * HOUR,
+    });
+
+    // Act
+    const result = await sweepWith().sweep(nowDate, testLogger());
+
+    // Assess
+    expect(await keyItem(key)).toBeUndefined();
+    expect(result.released.find((r) => r.key === key)?.reason).toBe('no-record');
+  });
+
   it('keeps a key with no record inside the grace period, and under minimal tracking (the record starts at claim)', async () => {
     // Prepare
     const fresh = unique('fresh');

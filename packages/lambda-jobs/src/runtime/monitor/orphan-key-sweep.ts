@@ -6,12 +6,13 @@
  * sparse `keysByShard` index (shard by shard, oldest taken first, resuming where the previous
  * run of this instance stopped) and releases a key that:
  *
- * - has no `jobId` or no `expiresAt` (only a forged item lacks them);
+ * - has no `jobId` or no `expiresAt`, or a `jobId` no job can have (only a forged item);
  * - claims an `expiresAt` beyond the longest lifetime any acquire sets
  *   (`LIMITS.maxConcurrencyKeyLifetimeSeconds`);
  * - is held by a job whose record is terminal (SUCCESSFUL, ERRORED, LOST, CANCELLED);
  * - under tracking `full`, is held by a job with no record `graceSeconds` after it was taken
- *   (enqueue writes the QUEUED record right after it takes the key).
+ *   (enqueue writes the QUEUED record right after it takes the key), or claims to be taken
+ *   `graceSeconds` or more in the future.
  *
  * An expired key is left to TTL: acquire already treats it as free. Each release is one
  * DeleteItem conditional on the item being exactly as read (same `jobId`, `expiresAt` and
@@ -82,14 +83,21 @@ export function createOrphanKeySweep(deps: OrphanKeySweepDeps): OrphanKeySweep {
     listed: ListedKey,
     nowSeconds: number,
   ): Promise<OrphanReason | undefined> {
-    if (listed.jobId === undefined || listed.expiresAt === undefined) return 'malformed';
+    if (
+      listed.jobId === undefined ||
+      listed.expiresAt === undefined ||
+      !LIMITS.jobIdPattern.test(listed.jobId)
+    ) {
+      return 'malformed';
+    }
     if (listed.expiresAt < nowSeconds) return undefined;
     if (listed.expiresAt > nowSeconds + LIMITS.maxConcurrencyKeyLifetimeSeconds) {
       return 'beyond-lifetime';
     }
     const record = await deps.store.get(listed.jobId);
     if (record) return isTerminal(record.status) ? 'job-terminal' : undefined;
-    if (deps.tracking === 'full' && listed.takenAt <= nowSeconds - graceSeconds) {
+    // Acquire writes its own clock: a `keyTakenAt` a grace period in the future is forged too.
+    if (deps.tracking === 'full' && Math.abs(nowSeconds - listed.takenAt) >= graceSeconds) {
       return 'no-record';
     }
     return undefined;
