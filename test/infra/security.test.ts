@@ -455,7 +455,9 @@ describe('grant helpers for producers', () => {
       Resource: tableArn,
       Condition: {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEY#*'] },
-        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'jobId', 'expiresAt'] },
+        'ForAllValues:StringEquals': {
+          'dynamodb:Attributes': ['pk', 'jobId', 'expiresAt', 'keyShard', 'keyTakenAt'],
+        },
         StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
       },
     });

@@ -307,7 +307,7 @@ describe('scheduler roles', () => {
 });
 
 describe('job table', () => {
-  it('is on demand, with TTL, point-in-time recovery and the byQueueStatus index', () => {
+  it('is on demand, with TTL, point-in-time recovery, the byQueueStatus index and the sparse keysByShard index', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'shop-jobs',
       BillingMode: 'PAY_PER_REQUEST',
@@ -322,6 +322,17 @@ describe('job table', () => {
             { AttributeName: TABLE_SCHEMA.byQueueStatus.sortKey, KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: TABLE_SCHEMA.keysByShard.indexName,
+          KeySchema: [
+            { AttributeName: TABLE_SCHEMA.keysByShard.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TABLE_SCHEMA.keysByShard.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: ['jobId', TABLE_SCHEMA.ttlAttribute],
+          },
         },
       ],
     });
@@ -420,7 +431,11 @@ describe('monitor', () => {
       {
         Effect: 'Allow',
         Action: 'dynamodb:Query',
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byQueueStatus']] },
+        Resource: [
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byQueueStatus']] },
+          // The orphaned-key sweep's sparse index.
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/keysByShard']] },
+        ],
       },
     ]);
     expect((statements[1] as { Resource: unknown[] }).Resource).toHaveLength(4);

@@ -7,6 +7,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
 import { createEmulatorOldestAgeSource } from '../../packages/lambda-jobs/src/local/oldest-age-from-emulator.ts';
 import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
 import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
@@ -187,7 +188,12 @@ describe('the sweep for lost attempts', () => {
     counting.middlewareStack.add(
       (next, context) => async (args) => {
         const result = await next(args);
-        if (context.commandName === 'QueryCommand') {
+        // The lost-job sweep's queries (the orphaned-key sweep reads the keysByShard index).
+        const indexName = (args.input as { IndexName?: string }).IndexName;
+        if (
+          context.commandName === 'QueryCommand' &&
+          indexName === TABLE_SCHEMA.byQueueStatus.indexName
+        ) {
           const output = result.output as { Items?: { id?: unknown }[]; ScannedCount?: number };
           const items = output.Items ?? [];
           for (const item of items) {

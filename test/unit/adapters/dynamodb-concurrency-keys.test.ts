@@ -3,6 +3,7 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbConcurrencyKeys } from '../../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
+import { keyShardOf } from '../../../packages/lambda-jobs/src/runtime/concurrency-key-shard.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const keys = () =>
@@ -29,7 +30,13 @@ describe('DynamoDB concurrency keys', () => {
     expect(acquired).toBe(true);
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
       TableName: 'jobs',
-      Item: { pk: 'KEY#account:42', jobId: 'job-1', expiresAt: 2000 },
+      Item: {
+        pk: 'KEY#account:42',
+        jobId: 'job-1',
+        expiresAt: 2000,
+        keyShard: keyShardOf('account:42'),
+        keyTakenAt: 1000,
+      },
       ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now OR #ttl > :longest',
       ExpressionAttributeNames: { '#pk': 'pk', '#ttl': 'expiresAt' },
       ExpressionAttributeValues: { ':now': 1000, ':longest': 1000 + 31_536_000 + 2_592_000 },

@@ -46,8 +46,10 @@ const ITEM_ACTIONS = [
  */
 export class JobTable extends Construct {
   readonly table: Table;
-  /** ARN of the `byQueueStatus` index (the only index). */
+  /** ARN of the `byQueueStatus` index. */
   readonly indexArn: string;
+  /** ARN of the sparse `keysByShard` index the monitor's orphaned-key sweep reads. */
+  readonly keyIndexArn: string;
 
   constructor(scope: Construct, id: string, props: JobTableProps) {
     super(scope, id);
@@ -69,6 +71,16 @@ export class JobTable extends Construct {
       projectionType: ProjectionType.ALL,
     });
     this.indexArn = `${this.table.tableArn}/index/${TABLE_SCHEMA.byQueueStatus.indexName}`;
+    // Sparse: only concurrency key items carry these attributes (one extra index write per
+    // acquire, none per job record). It projects what the sweep reads: the holder and expiry.
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_SCHEMA.keysByShard.indexName,
+      partitionKey: { name: TABLE_SCHEMA.keysByShard.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.keysByShard.sortKey, type: AttributeType.NUMBER },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ['jobId', TABLE_SCHEMA.ttlAttribute],
+    });
+    this.keyIndexArn = `${this.table.tableArn}/index/${TABLE_SCHEMA.keysByShard.indexName}`;
   }
 
   /** The item-level actions {@link grantJobAccess} allows on the table (the operator needs them too). */
@@ -78,7 +90,7 @@ export class JobTable extends Construct {
 
   /**
    * What the worker and the monitor need: item reads, conditional writes and PartiQL updates
-   * on the table, and queries on its index. No Scan, no table-level administration.
+   * on the table, and queries on its `byQueueStatus` index. No Scan, no table-level administration.
    */
   grantJobAccess(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -86,6 +98,13 @@ export class JobTable extends Construct {
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['dynamodb:Query'], resources: [this.indexArn] }),
+    );
+  }
+
+  /** What the monitor's orphaned-key sweep adds: queries on the `keysByShard` index. */
+  grantKeySweep(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [this.keyIndexArn] }),
     );
   }
 }

@@ -118,6 +118,7 @@ export class QueueMonitor extends Construct {
         'cloudwatch:GetMetricData does not support resource-level permissions; AWS requires Resource "*". It is read-only and the only action granted on "*".',
     });
     props.table.grantJobAccess(fn);
+    props.table.grantKeySweep(fn);
 
     this.scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
       queueName: props.deadLetterQueueName,

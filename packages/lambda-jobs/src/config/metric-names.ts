@@ -40,6 +40,8 @@ export const MONITOR_METRICS = {
   stalled: 'ProcessingStalled',
   /** Jobs the rescue moved from RUNNING to LOST this run. */
   lostRescued: 'JobsLostRescued',
+  /** Orphaned concurrency keys the monitor released this run (no queue dimension). */
+  keysReleased: 'ConcurrencyKeysReleased',
   /** Queues the monitor could not read this run. */
   queueErrors: 'MonitorQueueErrors',
   /** 1 every run, no queue dimension: the monitor is alive. */

@@ -16,6 +16,19 @@ export const TABLE_SCHEMA = {
     sortKey: 'gsi1sk',
   },
   /**
+   * Sparse global secondary index over concurrency keys, oldest taken first: only `KEY#` items
+   * carry its attributes, written by every acquire (producers' and workers'). The monitor's
+   * orphaned-key sweep reads it instead of scanning the table (`docs/data-model.md`).
+   */
+  keysByShard: {
+    indexName: 'keysByShard',
+    /** String `0` … `shards − 1`, from a hash of the key: spreads the index's writes. */
+    partitionKey: 'keyShard',
+    /** Number, epoch seconds: when the key was taken. */
+    sortKey: 'keyTakenAt',
+    shards: 4,
+  },
+  /**
    * Boolean `true` on every job record the worker, the monitor or an operator wrote. Producers
    * may not write an attribute of this name (their IAM policy allows only the names in
    * `producerAttributes`), so a record without it was written, or overwritten, by a producer,
@@ -44,6 +57,6 @@ export const TABLE_SCHEMA = {
       'envelope',
       'expiresAt',
     ],
-    concurrencyKey: ['pk', 'jobId', 'expiresAt'],
+    concurrencyKey: ['pk', 'jobId', 'expiresAt', 'keyShard', 'keyTakenAt'],
   },
 } as const;

@@ -4,12 +4,14 @@ import { ConfigError } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { ENV } from '../config/env.ts';
 import { createWorker, type Worker } from '../runtime/adapters/aws/aws-job-runtime.ts';
+import { createDynamoDbConcurrencyKeyIndex } from '../runtime/adapters/aws/dynamodb-concurrency-key-index.ts';
 import { createSqsQueueDepthSource } from '../runtime/adapters/aws/queue-stats-sqs.ts';
 import { createDynamoDbMonitorStateStore } from '../runtime/adapters/aws/queue-stats-state-dynamodb.ts';
 import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
 import { createSqsDeadLetterIntake } from '../runtime/adapters/aws/sqs-dead-letter-intake.ts';
 import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
 import { createMonitor, type Monitor } from '../runtime/monitor/create-monitor.ts';
+import { createOrphanKeySweep } from '../runtime/monitor/orphan-key-sweep.ts';
 import { createJobMetrics } from '../runtime/observability/job-metrics.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
 import { scheduleProblems } from '../runtime/schedule-firing.ts';
@@ -196,6 +198,14 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       keys: anyWorker.runtime.keys,
       transport: anyWorker.runtime.transport,
     },
+    orphanKeys: createOrphanKeySweep({
+      index: createDynamoDbConcurrencyKeyIndex({
+        client: dynamodb,
+        tableName: resources.tableName,
+      }),
+      store: anyWorker.runtime.store,
+      tracking: config.tracking,
+    }),
     logger: logger.createChild({ serviceName: `${config.appName}-monitor` }),
   });
   delayedDelivery.start();

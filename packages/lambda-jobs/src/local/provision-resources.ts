@@ -90,6 +90,7 @@ export async function provisionResources(
 
 async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
   const index = TABLE_SCHEMA.byQueueStatus;
+  const keys = TABLE_SCHEMA.keysByShard;
   try {
     await dynamodb.send(
       new CreateTableCommand({
@@ -99,6 +100,8 @@ async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise
           { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
           { AttributeName: index.partitionKey, AttributeType: 'S' },
           { AttributeName: index.sortKey, AttributeType: 'S' },
+          { AttributeName: keys.partitionKey, AttributeType: 'S' },
+          { AttributeName: keys.sortKey, AttributeType: 'N' },
         ],
         KeySchema: [{ AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }],
         GlobalSecondaryIndexes: [
@@ -109,6 +112,17 @@ async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise
               { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: keys.indexName,
+            KeySchema: [
+              { AttributeName: keys.partitionKey, KeyType: 'HASH' },
+              { AttributeName: keys.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: ['jobId', TABLE_SCHEMA.ttlAttribute],
+            },
           },
         ],
       }),

@@ -28,6 +28,7 @@ import type {
   OldestAgeSource,
   QueueDepthSource,
 } from './monitor-ports.ts';
+import type { OrphanKeySweep } from './orphan-key-sweep.ts';
 
 /** Everything a monitor run needs, built once per cold start (or once per dev-mode session). */
 export interface MonitorDeps {
@@ -49,6 +50,8 @@ export interface MonitorDeps {
   readonly deadLetterIntake?: DeadLetterIntakeDeps & {
     readonly urls: Readonly<Record<string, string>>;
   };
+  /** Releases orphaned concurrency keys once per run (`orphan-key-sweep.ts`). Default: none. */
+  readonly orphanKeys?: OrphanKeySweep;
   readonly logger: Logger;
   /** The clock (tests move it). Default `new Date()`. */
   readonly now?: () => Date;
@@ -76,6 +79,8 @@ export interface MonitorRunSummary {
   readonly lostRescued: number;
   /** Messages SQS dead-lettered on its own that this run reconciled and moved to the DLQ. */
   readonly deadLettered: number;
+  /** Orphaned concurrency keys this run released (absent when the sweep is off or failed). */
+  readonly keysReleased?: number;
 }
 
 export interface Monitor {
@@ -228,6 +233,17 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     }
   }
 
+  /** The orphaned-key sweep; undefined when it is off or its index read failed. */
+  async function sweepKeys(now: Date): Promise<number | undefined> {
+    if (!deps.orphanKeys) return undefined;
+    try {
+      return (await deps.orphanKeys.sweep(now, logger)).released.length;
+    } catch (error) {
+      logger.error(MONITOR_LOG_MESSAGES.orphanedKeySweepFailed, { error });
+      return undefined;
+    }
+  }
+
   return {
     async run() {
       const now = clock();
@@ -251,11 +267,13 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       const rescued = await mapWithConcurrency(queues, config.monitor.concurrency, (queue) =>
         rescueOne(queue, now, failed),
       );
+      // After the rescue and the intake: the jobs they ended released their own keys.
+      const keysReleased = await sweepKeys(now);
 
       const metrics: MonitorMetric[] = evaluations.flatMap((evaluation, i) =>
         queueMetrics(evaluation, rescued[i]),
       );
-      metrics.push(...runMetrics(failed.size));
+      metrics.push(...runMetrics(failed.size, keysReleased));
       try {
         await deps.metrics.publish(metrics);
       } catch (error) {
@@ -271,6 +289,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         failed_queues: failedQueues,
         jobs_lost_rescued: lostRescued,
         jobs_dead_lettered: deadLetteredTotal,
+        concurrency_keys_released: keysReleased,
         duration_ms: Math.round(performance.now() - started),
       });
       return {
@@ -290,6 +309,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         failedQueues,
         lostRescued,
         deadLettered: deadLetteredTotal,
+        ...(keysReleased === undefined ? {} : { keysReleased }),
       };
     },
   };

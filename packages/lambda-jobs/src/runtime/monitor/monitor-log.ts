@@ -13,6 +13,8 @@
  * | warn     | `Job processing stalled`                  | backlog > 0, no completions in the window |
  * | info     | `Job backlog back below thresholds`       | once, when a queue returns under all      |
  * | error    | `Job queue stats unavailable`             | a read failed (field `source`)            |
+ * | warn     | `Orphaned concurrency key released`       | the sweep released a key (field `reason`) |
+ * | error    | `Orphaned concurrency key sweep failed`   | a key's check, or the index read, threw   |
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueueThresholds } from '../../config/config-types.ts';
@@ -44,6 +46,8 @@ export const MONITOR_LOG_MESSAGES = {
   deadLettered: 'Job dead-lettered by SQS',
   deadLetterDuplicate: 'Dead-lettered duplicate dropped',
   intakeFailed: 'Dead-letter intake failed',
+  orphanedKeyReleased: 'Orphaned concurrency key released',
+  orphanedKeySweepFailed: 'Orphaned concurrency key sweep failed',
   run: 'Job monitor run',
 } as const;
 

@@ -43,17 +43,20 @@ export function queueMetrics(
 }
 
 /**
- * The run's own metrics: the heartbeat (1, every run) and how many queues could not be fully
- * read or rescued.
+ * The run's own metrics: the heartbeat (1, every run), how many queues could not be fully
+ * read or rescued, and, when the orphaned-key sweep ran, how many keys it released.
  *
  * @example
  * ```ts
  * sink.publish(runMetrics(failedQueues.size));
  * ```
  */
-export function runMetrics(queueErrors: number): MonitorMetric[] {
+export function runMetrics(queueErrors: number, keysReleased?: number): MonitorMetric[] {
   return [
     { name: MONITOR_METRICS.heartbeat, unit: 'Count', value: 1 },
     { name: MONITOR_METRICS.queueErrors, unit: 'Count', value: queueErrors },
+    ...(keysReleased === undefined
+      ? []
+      : [{ name: MONITOR_METRICS.keysReleased, unit: 'Count' as const, value: keysReleased }]),
   ];
 }

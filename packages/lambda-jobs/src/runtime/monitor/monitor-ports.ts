@@ -152,3 +152,47 @@ export interface DeadLetterIntakeQueue {
   receive(intakeUrl: string, max: number): Promise<IntakeMessage[]>;
   remove(intakeUrl: string, receiptHandle: string): Promise<void>;
 }
+
+/**
+ * A concurrency key item as the `keysByShard` index lists it. A producer may write the item
+ * with any values, so `jobId` and `expiresAt` are absent when the item lacks them (or has
+ * them with another type).
+ */
+export interface ListedKey {
+  /** The key itself (the item's `pk` without `KEY#`). */
+  readonly key: string;
+  readonly jobId?: string;
+  /** Epoch seconds. */
+  readonly expiresAt?: number;
+  /** Epoch seconds: when the key was taken (the index's sort key). */
+  readonly takenAt: number;
+}
+
+/** One page of {@link ListedKey}s; `cursor` is absent on a shard's last page. */
+export interface ListedKeyPage {
+  readonly keys: readonly ListedKey[];
+  readonly cursor?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Lists concurrency keys shard by shard, oldest taken first (DynamoDB Query on the sparse
+ * `keysByShard` index), and deletes one exactly as it was read.
+ *
+ * @example
+ * ```ts
+ * const { keys, cursor } = await index.page('0', 25);
+ * if (await index.releaseUnchanged(keys[0]!)) logger.warn('released');
+ * ```
+ */
+export interface ConcurrencyKeyIndex {
+  page(
+    shard: string,
+    limit: number,
+    cursor?: Readonly<Record<string, unknown>>,
+  ): Promise<ListedKeyPage>;
+  /**
+   * Deletes the key item if it still holds the same `jobId`, `expiresAt` and `takenAt` as
+   * `listed` (a key re-taken meanwhile is never deleted); false when it changed or is gone.
+   */
+  releaseUnchanged(listed: ListedKey): Promise<boolean>;
+}

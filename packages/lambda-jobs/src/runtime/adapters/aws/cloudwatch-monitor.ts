@@ -9,11 +9,13 @@ import { metricIdentity } from '../../../config/metric-names.ts';
 import { createMonitor, type Monitor } from '../../monitor/create-monitor.ts';
 import { createEmfMetricsSink } from '../../monitor/emf-metrics-sink.ts';
 import type { CompletionSource, OldestAgeSource } from '../../monitor/monitor-ports.ts';
+import { createOrphanKeySweep } from '../../monitor/orphan-key-sweep.ts';
 import type { JobRegistry } from '../../registry.ts';
 import { unlistedStatuses } from '../../tracking-level.ts';
 import { createCloudWatchCompletionSource } from './cloudwatch-completions.ts';
 import { createSharedMetricDataReader } from './cloudwatch-metric-data.ts';
 import { createCloudWatchOldestAgeSource } from './cloudwatch-oldest-age.ts';
+import { createDynamoDbConcurrencyKeyIndex } from './dynamodb-concurrency-key-index.ts';
 import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
 import { createSqsQueueDepthSource } from './queue-stats-sqs.ts';
@@ -105,6 +107,11 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
       keys,
       transport: sender,
     },
+    orphanKeys: createOrphanKeySweep({
+      index: createDynamoDbConcurrencyKeyIndex({ client: dynamodb, tableName }),
+      store,
+      tracking: config.tracking,
+    }),
     logger,
     ...(options.now ? { now: options.now } : {}),
   });

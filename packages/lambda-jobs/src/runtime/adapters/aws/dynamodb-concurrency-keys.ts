@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
 import { isKeyHeld } from '../../concurrency-key-lifetime.ts';
+import { keyShardOf } from '../../concurrency-key-shard.ts';
 import { LIMITS } from '../../limits.ts';
 import type { ConcurrencyKeyStore } from '../../ports.ts';
 
@@ -22,8 +23,10 @@ export interface DynamoDbConcurrencyKeysOptions {
  * PutItem (free, expired — TTL deletion can lag by days, so the condition checks the time
  * itself — or claiming a lifetime longer than any acquire sets, which only a forged item can);
  * release is a DeleteItem conditional on the holder (the worker's); abandon, the producer's
- * rollback, a PutItem conditional on the holder that leaves the key expired. Producers write
- * only the attributes `pk`, `jobId` and `expiresAt` (TABLE_SCHEMA.producerAttributes). `holder` is one consistent GetItem.
+ * rollback, a PutItem conditional on the holder that leaves the key expired (and out of the
+ * `keysByShard` index: nothing to sweep). Acquire also writes `keyShard` and `keyTakenAt`, the
+ * sparse index the monitor's orphaned-key sweep reads. Producers write only these attributes
+ * (TABLE_SCHEMA.producerAttributes). `holder` is one consistent GetItem.
  *
  * @example
  * ```ts
@@ -59,7 +62,14 @@ export function createDynamoDbConcurrencyKeys(
         doc.send(
           new PutCommand({
             TableName,
-            Item: { ...key(concurrencyKey), jobId, [TABLE_SCHEMA.ttlAttribute]: expiresAt },
+            Item: {
+              ...key(concurrencyKey),
+              jobId,
+              [TABLE_SCHEMA.ttlAttribute]: expiresAt,
+              // The sparse index the monitor's orphaned-key sweep reads.
+              [TABLE_SCHEMA.keysByShard.partitionKey]: keyShardOf(concurrencyKey),
+              [TABLE_SCHEMA.keysByShard.sortKey]: now,
+            },
             ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now OR #ttl > :longest',
             ExpressionAttributeNames: {
               '#pk': TABLE_SCHEMA.partitionKey,
