@@ -118,3 +118,37 @@ describe('DynamoDB items: what a producer may write and what marks the worker’
     expect((await rawItem(id))[TABLE_SCHEMA.trustedAttribute]).toBe(true);
   });
 });
+
+describe('DynamoDB concurrency keys a producer forged', () => {
+  /** A producer's PutItem of a key item: no condition, any values for the names it may write. */
+  async function forgeKey(concurrencyKey: string, expiresAt: unknown): Promise<void> {
+    const item: Record<string, unknown> = {
+      [TABLE_SCHEMA.partitionKey]: `KEY#${concurrencyKey}`,
+      jobId: 'not-a-job',
+    };
+    if (expiresAt !== undefined) item[TABLE_SCHEMA.ttlAttribute] = expiresAt;
+    await DynamoDBDocumentClient.from(client).send(
+      new PutCommand({ TableName: tableName, Item: item }),
+    );
+  }
+
+  it.each([
+    ['no expiresAt', undefined],
+    ['an expiresAt that is not a number', 'forever'],
+  ])('hold nothing with %s: the key is free to take', async (_case, expiresAt) => {
+    // Prepare
+    const keys = createDynamoDbConcurrencyKeys({ client, tableName });
+    const concurrencyKey = unique('forged');
+    await forgeKey(concurrencyKey, expiresAt);
+    const now = Math.floor(Date.now() / 1000);
+
+    // Act
+    const holderBefore = await keys.holder(concurrencyKey, now);
+    const acquired = await keys.acquire(concurrencyKey, 'job-real', now + 60, now);
+
+    // Assess
+    expect(holderBefore).toBeUndefined();
+    expect(acquired).toBe(true);
+    expect(await keys.holder(concurrencyKey, now)).toBe('job-real');
+  });
+});

@@ -19,7 +19,7 @@ beforeEach(() => {
 });
 
 describe('DynamoDB concurrency keys', () => {
-  it('acquire is one PutItem conditional on "no item, expired before now, or held for longer than any acquire sets"', async () => {
+  it('acquire is one PutItem conditional on "no item, no numeric expiry, expired before now, or held for longer than any acquire sets"', async () => {
     // Prepare
     ddb.on(PutCommand).resolves({});
 
@@ -37,9 +37,14 @@ describe('DynamoDB concurrency keys', () => {
         keyShard: keyShardOf('account:42'),
         keyTakenAt: 1000,
       },
-      ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now OR #ttl > :longest',
+      ConditionExpression:
+        'attribute_not_exists(#pk) OR NOT attribute_type(#ttl, :number) OR #ttl < :now OR #ttl > :longest',
       ExpressionAttributeNames: { '#pk': 'pk', '#ttl': 'expiresAt' },
-      ExpressionAttributeValues: { ':now': 1000, ':longest': 1000 + 31_536_000 + 2_592_000 },
+      ExpressionAttributeValues: {
+        ':number': 'N',
+        ':now': 1000,
+        ':longest': 1000 + 31_536_000 + 2_592_000,
+      },
     });
   });
 

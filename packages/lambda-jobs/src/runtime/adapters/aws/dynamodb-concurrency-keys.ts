@@ -70,12 +70,16 @@ export function createDynamoDbConcurrencyKeys(
               [TABLE_SCHEMA.keysByShard.partitionKey]: keyShardOf(concurrencyKey),
               [TABLE_SCHEMA.keysByShard.sortKey]: now,
             },
-            ConditionExpression: 'attribute_not_exists(#pk) OR #ttl < :now OR #ttl > :longest',
+            // Free: no item; expired; held longer than any acquire sets; or no numeric
+            // expiresAt at all (a producer's forged item, which would otherwise hold forever).
+            ConditionExpression:
+              'attribute_not_exists(#pk) OR NOT attribute_type(#ttl, :number) OR #ttl < :now OR #ttl > :longest',
             ExpressionAttributeNames: {
               '#pk': TABLE_SCHEMA.partitionKey,
               '#ttl': TABLE_SCHEMA.ttlAttribute,
             },
             ExpressionAttributeValues: {
+              ':number': 'N',
               ':now': now,
               ':longest': now + LIMITS.maxConcurrencyKeyLifetimeSeconds,
             },
@@ -91,7 +95,8 @@ export function createDynamoDbConcurrencyKeys(
       const item = result.Item;
       if (!item || typeof item.jobId !== 'string') return undefined;
       const expires = item[TABLE_SCHEMA.ttlAttribute];
-      return typeof expires === 'number' && !isKeyHeld(expires, now) ? undefined : item.jobId;
+      // Without a numeric expiresAt the key holds nothing (acquire takes it over).
+      return typeof expires === 'number' && isKeyHeld(expires, now) ? item.jobId : undefined;
     },
     async abandon(concurrencyKey, jobId, now) {
       await conditionalWrite(() =>
