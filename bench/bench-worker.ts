@@ -54,7 +54,7 @@ export interface BenchWorkerOptions {
 }
 
 /**
- * The real worker (`createWorker`, as `functions/worker.ts` builds it) for the bench queue,
+ * The real worker (`createWorker`, as the reference app's worker builds it) for the bench queue,
  * logging at INFO (the stack's default) and writing EMF metrics, on the given clients.
  *
  * @example

@@ -4,6 +4,8 @@ import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
+import config from '../lambda-jobs.config.ts';
+import { writeFunctionEntries } from '../packages/lambda-jobs/src/cdk/function-entries.ts';
 import { ENV } from '../packages/lambda-jobs/src/config/env.ts';
 import { checkRatio, type GoalCheck } from './cost-model.ts';
 import type { Progress } from './pipeline.ts';
@@ -40,6 +42,8 @@ export const STACK_BUNDLING: BuildOptions = {
   sourcemap: true,
   sourcesContent: false,
   mainFields: ['module', 'main'],
+  // As the construct bundles inside this repository: the package from its sources.
+  conditions: ['lambda-jobs-source', 'module'],
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
@@ -93,7 +97,8 @@ export const BUNDLE_NAMES: readonly BundleName[] = [
 
 /** Each bundle's entry point, and how many of its largest parts are reported. */
 const ENTRIES: Readonly<Record<BundleName, { readonly entry: string; readonly parts: number }>> = {
-  worker: { entry: 'functions/worker.ts', parts: 12 },
+  /** The reference app's worker, from the entry the LambdaJobs construct generates. */
+  worker: { entry: 'reference worker', parts: 12 },
   /** The baseline: the same SDK clients built at module scope, nothing else. */
   minimal: { entry: 'bench/minimal-handler.ts', parts: 6 },
   /** The worker without the app's job types: lambda-jobs' own share (context, no goal). */
@@ -197,6 +202,16 @@ export function externalImports(metafile: Metafile): { atLoad: string[]; onFirst
   };
 }
 
+/** The file a bundle starts from: the generated reference worker entry, or a bench file. */
+function entryPath(name: BundleName): string {
+  if (name !== 'worker') return path.join(root, ENTRIES[name].entry);
+  return writeFunctionEntries({
+    projectRoot: root,
+    registryModule: path.join(root, 'jobs/index.ts'),
+    config,
+  }).worker;
+}
+
 /** A bundle written to disk. */
 interface BuiltBundle {
   readonly outfile: string;
@@ -214,7 +229,7 @@ async function bundle(
   const result = await build({
     ...STACK_BUNDLING,
     external: [...external],
-    entryPoints: [path.join(root, entry)],
+    entryPoints: [entryPath(name)],
     outfile,
     absWorkingDir: root,
     metafile: true,
@@ -425,7 +440,7 @@ async function removeRunFolder(dir: string): Promise<void> {
 }
 
 /**
- * Benchmark 3: bundles `functions/worker.ts`, a minimal handler importing the same SDK clients,
+ * Benchmark 3: bundles the reference app's worker (the entry the construct generates), a minimal handler importing the same SDK clients,
  * the trivial-jobs worker and the runtime-only worker with the stack's esbuild settings, twice: as deployed (`@aws-sdk/*`
  * left to the runtime, resolved from the project's node_modules) and self-contained (the SDK
  * inside). Reports their minified sizes, then times the module initialisation of each in fresh

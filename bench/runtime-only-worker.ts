@@ -1,5 +1,5 @@
 /**
- * A cold-start context bundle: `functions/worker.ts` without this app's job types (so without
+ * A cold-start context bundle: the reference app's worker without this app's job types (so without
  * their schema library and clients). Its init time is what lambda-jobs itself adds to the AWS
  * SDK clients; the rest of the worker's is the job code's.
  */

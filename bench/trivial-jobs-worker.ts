@@ -1,5 +1,5 @@
 /**
- * A cold-start context bundle: `functions/worker.ts` with the benchmarks' own trivial job type
+ * A cold-start context bundle: the reference app's worker with the benchmarks' own trivial job type
  * (`bench/bench-jobs.ts`) instead of this app's job types. Its init time is what lambda-jobs
  * costs a team whose job code is trivial; the app worker adds the reference app's job code.
  */
