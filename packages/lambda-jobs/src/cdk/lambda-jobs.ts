@@ -16,7 +16,7 @@ import { jobQueueNames, scheduleProblems } from '../runtime/schedule-firing.ts';
 import { AlarmFactory } from './alarm-factory.ts';
 import { AlertTopics } from './alert-topics.ts';
 import { JobsDataKey } from './data-key.ts';
-import { deploymentNames } from './deployment-names.ts';
+import { type DeploymentNames, deploymentNames } from './deployment-names.ts';
 import {
   bindEnqueue,
   type EnqueueTarget,
@@ -118,12 +118,16 @@ function claimNames(scope: Construct, id: string, prefix: string, stage: string 
  * retries, schedules) and the stage. A problem throws ConfigError naming the field, the value
  * and the rule, before anything is built.
  */
-function assertChecked(props: LambdaJobsProps, registry: JobRegistry): void {
+function assertChecked(
+  props: LambdaJobsProps,
+  registry: JobRegistry,
+  names: DeploymentNames,
+): void {
   const problems = scheduleProblems(registry, props.config.schedules);
   if (problems.length > 0) throw new ConfigError(problems);
   assertDeployable({
     config: props.config,
-    names: deploymentNames(props.config, props.stage),
+    names,
     stage: props.stage,
     jobLimits: jobLimitsOf(registry),
     recordingMarginSeconds: RECORDING_MARGIN_SECONDS,
@@ -177,9 +181,10 @@ export class LambdaJobs extends Construct {
   constructor(scope: Construct, id: string, props: LambdaJobsProps) {
     const projectRoot = path.resolve(props.projectRoot ?? process.cwd());
     const { modulePath, registry } = projectRegistry(props, projectRoot);
+    const names = deploymentNames(props.config, props.stage);
     // Checked before the construct joins the stack: a bad config leaves nothing half-built.
-    assertChecked(props, registry);
-    claimNames(scope, id, deploymentNames(props.config, props.stage).prefix, props.stage);
+    assertChecked(props, registry, names);
+    claimNames(scope, id, names.prefix, props.stage);
     super(scope, id);
     this.registry = registry;
     const { config } = props;
@@ -187,7 +192,6 @@ export class LambdaJobs extends Construct {
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const entries = writeFunctionEntries({ projectRoot, registryModule: modulePath, config });
     this.entries = entries;
-    const names = deploymentNames(config, props.stage);
     this.metricNamespace = names.prefix;
     const functionDefaults = {
       projectRoot,

@@ -34,23 +34,23 @@ export interface Project {
  * a config file in a shared folder above it (`/tmp`) is code nobody here asked to run.
  */
 export function findConfigFile(folder: string): string | undefined {
-  const start = path.resolve(folder);
-  const folders: string[] = [];
-  for (let current = start; ; current = path.dirname(current)) {
-    folders.push(current);
-    if (existsSync(path.join(current, 'package.json'))) break;
-    if (path.dirname(current) === current) {
-      folders.splice(1); // no project around: only the folder itself
-      break;
-    }
-  }
-  for (const current of folders) {
+  for (const current of projectFolders(path.resolve(folder))) {
     for (const name of CONFIG_FILES) {
       const candidate = path.join(current, name);
       if (existsSync(candidate)) return candidate;
     }
   }
   return undefined;
+}
+
+/** `start` and the folders above it up to the project root; only `start` outside a project. */
+function projectFolders(start: string): string[] {
+  const folders: string[] = [];
+  for (let current = start; ; current = path.dirname(current)) {
+    folders.push(current);
+    if (existsSync(path.join(current, 'package.json'))) return folders;
+    if (path.dirname(current) === current) return [start];
+  }
 }
 
 function isConfig(value: unknown): value is LambdaJobsConfig {

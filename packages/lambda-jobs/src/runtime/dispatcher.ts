@@ -4,6 +4,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { runAbortHook } from './abort-hook.ts';
 import {
   type JobEnvelope,
+  keptEnvelope,
   parseEnvelope,
   salvageConcurrencyKey,
   salvageJobId,
@@ -23,7 +24,6 @@ import type { AnyJobDefinition, JobContext } from './job-definition.ts';
 import type { JobRecord } from './job-record.ts';
 import { CLAIMABLE_STATUSES, JobStatus } from './job-status.ts';
 import { effectiveSettings } from './job-timing.ts';
-import { LIMITS } from './limits.ts';
 import { createMessageResend, dueSendKey, RESENT_ATTRIBUTE } from './message-resend.ts';
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
 import { validatePayload } from './payload-schema.ts';
@@ -112,11 +112,6 @@ type Delivery = 'delete' | 'keep';
 
 /** Most successful outcomes written by one batch write (BatchExecuteStatement takes 25). */
 const RESULT_GROUP_MAX = 25;
-
-/** The message body to keep on the record (for onAborted, retry and redrive), if it fits. */
-function keptEnvelope(body: string): { envelope?: string } {
-  return Buffer.byteLength(body) <= LIMITS.maxStoredEnvelopeBytes ? { envelope: body } : {};
-}
 
 /** How far ahead of its `retryAt` a waiting job may be claimed (clock differences). */
 const DUE_TOLERANCE_MS = 1000;

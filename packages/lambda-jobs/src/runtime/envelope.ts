@@ -86,6 +86,14 @@ export function bodyBytes(body: string): number {
   return Buffer.byteLength(body, 'utf8');
 }
 
+/**
+ * The message body as a record keeps it (for `onAborted`, retry and redrive), when it fits in
+ * LIMITS.maxStoredEnvelopeBytes; nothing otherwise.
+ */
+export function keptEnvelope(body: string): { envelope?: string } {
+  return bodyBytes(body) <= LIMITS.maxStoredEnvelopeBytes ? { envelope: body } : {};
+}
+
 function fail(field: string, message: string, cause?: unknown): never {
   throw new MalformedEnvelopeError(field, message, cause === undefined ? undefined : { cause });
 }

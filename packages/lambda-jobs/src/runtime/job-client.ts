@@ -5,6 +5,7 @@ import {
   ENVELOPE_VERSION,
   type EnvelopeOptions,
   type JobEnvelope,
+  keptEnvelope,
   serializeEnvelope,
   type TraceContext,
 } from './envelope.ts';
@@ -325,7 +326,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
             ).toISOString(),
           }
         : {}),
-      ...(bodyBytes(job.body) <= LIMITS.maxStoredEnvelopeBytes ? { envelope: job.body } : {}),
+      ...keptEnvelope(job.body),
       expiresAt: 0,
     };
     try {

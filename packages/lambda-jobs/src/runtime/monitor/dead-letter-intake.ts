@@ -23,11 +23,10 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DeadLetterReconciliation } from '../dead-letter-reconciliation.ts';
-import { parseEnvelope, salvageConcurrencyKey, salvageJobId } from '../envelope.ts';
+import { keptEnvelope, parseEnvelope, salvageConcurrencyKey, salvageJobId } from '../envelope.ts';
 import { RedriveLimitError } from '../errors.ts';
 import type { JobRecord } from '../job-record.ts';
 import { JobStatus } from '../job-status.ts';
-import { LIMITS } from '../limits.ts';
 import type { ConcurrencyKeyStore, JobStore, QueueTransport } from '../ports.ts';
 import { retryTransient } from '../retry-transient.ts';
 import { toStoredError } from '../stored-error.ts';
@@ -92,9 +91,7 @@ function freshRecord(message: IntakeMessage, queue: IntakeQueue, at: string): Jo
     updatedAt: at,
     endedAt: at,
     messageId: message.messageId,
-    ...(Buffer.byteLength(message.body) <= LIMITS.maxStoredEnvelopeBytes
-      ? { envelope: message.body }
-      : {}),
+    ...keptEnvelope(message.body),
     ...(concurrencyKey ? { concurrencyKey } : {}),
     expiresAt: 0,
   };
