@@ -45,6 +45,7 @@ import {
 } from './retry-transient.ts';
 import { runWithDeadline } from './run-with-deadline.ts';
 import { boundOutput, toStoredError } from './stored-error.ts';
+import { createTimeoutWatch, type TimeoutWatch } from './timeout-watch.ts';
 import { lostAttemptRetry } from './transition-records.ts';
 
 /** The fields of an SQS record the dispatcher reads (Lambda's SQSRecord fits). */
@@ -496,12 +497,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const startedAt = Date.parse(claimed.startedAt ?? '') || now().getTime();
     const attempt = claimed.attempts;
     const keys = { job_id: claimed.id, job_type: claimed.type, queue: queue.name, attempt };
-    logger.info('Job started', {
-      ...keys,
-      status: JobStatus.RUNNING,
-      wait_ms: claimed.waitMs,
-      ...(definition.exposePayload ? { payload } : {}),
-    });
     let output: unknown;
     let failure: unknown;
     let failed = false;
@@ -533,7 +528,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const endedAt = now();
     const durationMs = Math.max(0, endedAt.getTime() - startedAt);
     const at = endedAt.toISOString();
-    const timing = { duration_ms: durationMs, wait_ms: claimed.waitMs };
+    const timing = {
+      duration_ms: durationMs,
+      wait_ms: claimed.waitMs,
+      ...(definition.exposePayload ? { payload } : {}),
+    };
     /**
      * Another delivery (or the monitor) moved the record on; that delivery may be this very
      * message, so it is kept: its next delivery decides from the record (onConflict).
@@ -668,6 +667,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     message: QueueMessage,
     clock: InvocationClock | undefined,
     successes: GroupCommit<SuccessfulAttempt, SuccessWrite>,
+    watch: TimeoutWatch,
   ): Promise<Delivery> {
     let envelope: JobEnvelope;
     try {
@@ -752,16 +752,27 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (isLastDelivery(message) && receiveCountOf(message) > 1) {
       return deadLetterLastDelivery(message, claim.record);
     }
-    return runClaimed(
-      message,
-      claim.record,
-      definition,
-      payload,
-      envelope,
-      deadlineMs,
-      settings,
-      successes,
-    );
+    const claimed = claim.record;
+    const unwatch = watch.track({
+      id: claimed.id,
+      type: claimed.type,
+      attempt: claimed.attempts,
+      startedAt: claimed.startedAt ?? now().toISOString(),
+    });
+    try {
+      return await runClaimed(
+        message,
+        claimed,
+        definition,
+        payload,
+        envelope,
+        deadlineMs,
+        settings,
+        successes,
+      );
+    } finally {
+      unwatch();
+    }
   }
 
   return {
@@ -779,6 +790,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         maxEntries: RESULT_GROUP_MAX,
         lingerMs: deps.outcomeLingerMs ?? 50,
       });
+      const watch = createTimeoutWatch(logger, queue.name);
+      if (clock) watch.arm(clock.getRemainingTimeInMillis());
       let next = 0;
       const lane = async () => {
         while (next < messages.length) {
@@ -786,7 +799,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           let delivery: Delivery;
           successes.begin();
           try {
-            delivery = await dispatchOne(message, clock, successes);
+            delivery = await dispatchOne(message, clock, successes, watch);
           } catch (error) {
             logger.error('Message not processed; it will be delivered again', {
               message_id: message.messageId,
@@ -802,7 +815,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           if (delivery === 'keep') failures.push({ itemIdentifier: message.messageId });
         }
       };
-      await Promise.all(Array.from({ length: Math.min(limit, messages.length) }, lane));
+      try {
+        await Promise.all(Array.from({ length: Math.min(limit, messages.length) }, lane));
+      } finally {
+        watch.disarm();
+      }
       metrics.flush();
       return { batchItemFailures: failures };
     },
