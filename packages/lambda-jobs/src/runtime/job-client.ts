@@ -31,6 +31,7 @@ import { validatePayload } from './payload-schema.ts';
 import type { ConcurrencyKeyStore, DelayedDelivery, JobStore, QueueTransport } from './ports.ts';
 import { timeoutMisfit } from './queue-fit.ts';
 import type { JobRegistry } from './registry.ts';
+import { sqsSendBatches } from './sqs-send-batches.ts';
 
 /** Per-enqueue overrides of a job type's defaults. */
 export interface EnqueueOptions {
@@ -403,8 +404,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
         byQueue.set(item.job.endpoints.url, list);
       }
       for (const [url, items] of byQueue) {
-        for (let i = 0; i < items.length; i += LIMITS.sqsBatchSize) {
-          const chunk = items.slice(i, i + LIMITS.sqsBatchSize);
+        for (const chunk of sqsSendBatches(items, (item) => bodyBytes(item.job.body))) {
           let results: Awaited<ReturnType<QueueTransport['sendBatch']>>;
           try {
             results = await deps.transport.sendBatch(

@@ -40,6 +40,12 @@ export const LIMITS = {
   maxTimeoutSeconds: 900,
   /** SendMessageBatch takes 10 entries. */
   sqsBatchSize: 10,
+  /**
+   * Bytes of message bodies per SendMessageBatch request. SQS refuses a larger request
+   * (BatchRequestTooLong). 256 KiB is the limit every region has enforced; SQS bills each
+   * 64 KiB of a request as one request, so smaller requests cost nothing more.
+   */
+  sqsBatchBytes: 262_144,
   /** Job records keep error stacks and outputs up to this many bytes (then truncated). */
   maxStoredTextBytes: 8_192,
   /** Job records keep the original message up to this size, for onAborted, retry and redrive. */

@@ -1,3 +1,4 @@
+import { bodyBytes } from '../../envelope.ts';
 import { LIMITS } from '../../limits.ts';
 import type { QueueTransport, SendEntry, SendOutcome } from '../../ports.ts';
 import { MAX_VISIBILITY_SECONDS } from '../../retry-policy.ts';
@@ -151,6 +152,13 @@ export function createMemoryQueueTransport(
         throw sqsError(
           'TooManyEntriesInBatchRequest',
           `Maximum number of entries per request are ${LIMITS.sqsBatchSize}; got ${entries.length}`,
+        );
+      }
+      const requestBytes = entries.reduce((sum, entry) => sum + bodyBytes(entry.body), 0);
+      if (requestBytes > LIMITS.sqsBatchBytes) {
+        throw sqsError(
+          'BatchRequestTooLong',
+          `Batch requests cannot be longer than ${LIMITS.sqsBatchBytes} bytes; got ${requestBytes}`,
         );
       }
       if (new Set(entries.map((entry) => entry.entryId)).size !== entries.length) {
