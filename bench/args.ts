@@ -8,8 +8,10 @@ export type BenchmarkName = (typeof BENCHMARKS)[number];
 /** What a bench run does; every field has a default. */
 export interface BenchArgs {
   readonly only: readonly BenchmarkName[];
-  /** Jobs per cost run (the issue asks for 10,000). */
+  /** Jobs per contender at each payload size of the cost benchmark. */
   readonly jobs: number;
+  /** Payload sizes of the cost benchmark, bytes of payload JSON. */
+  readonly payloadSizes: readonly number[];
   /** Jobs per throughput drain. */
   readonly throughputJobs: number;
   /** Throughput rounds (each contender once per round); the median is reported. */
@@ -26,6 +28,7 @@ export interface BenchArgs {
 export const DEFAULT_ARGS: BenchArgs = {
   only: BENCHMARKS,
   jobs: 10_000,
+  payloadSizes: [100, 2048, 32_768],
   throughputJobs: 2_000,
   rounds: 5,
   coldStartRuns: 20,
@@ -38,7 +41,8 @@ export const DEFAULT_ARGS: BenchArgs = {
 export const USAGE = `Usage: npm run bench -- [options]
 
   --only <names>          comma-separated: ${BENCHMARKS.join(', ')} (default: all)
-  --jobs <n>              jobs per cost run (default ${DEFAULT_ARGS.jobs})
+  --jobs <n>              jobs per contender and payload size in the cost run (default ${DEFAULT_ARGS.jobs})
+  --payloads <list>       cost payload sizes in bytes (default ${DEFAULT_ARGS.payloadSizes.join(',')})
   --throughput-jobs <n>   jobs per throughput drain (default ${DEFAULT_ARGS.throughputJobs})
   --rounds <n>            throughput rounds, median reported (default ${DEFAULT_ARGS.rounds})
   --cold-start-runs <n>   fresh processes per bundle (default ${DEFAULT_ARGS.coldStartRuns})
@@ -104,6 +108,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       case '--latency-ms':
         args = { ...args, latencyMs: positiveInteger('--latency-ms', value(), 10_000) };
         break;
+      case '--payloads': {
+        const raw = value();
+        const sizes = (raw ?? '').split(',').map((n) => positiveInteger('--payloads', n, 250_000));
+        args = { ...args, payloadSizes: sizes };
+        break;
+      }
       case '--queues': {
         const raw = value();
         const counts = (raw ?? '').split(',').map((n) => positiveInteger('--queues', n, 5000));

@@ -13,7 +13,25 @@ import { createRegistry } from '../packages/lambda-jobs/src/runtime/registry.ts'
  * The trivial job's payload: a number to double. On `zod/mini`, as the reference app's job types
  * are, so that a bundle holding it carries the tree-shaken schema code, not zod's classic API.
  */
-export const trivialPayload = z.object({ n: z.int() });
+export const trivialPayload = z.object({ n: z.int(), pad: z.optional(z.string()) });
+
+/** The trivial job's payload for number `n`, padded to `bytes` of JSON when that is larger. */
+export type TrivialPayload = { n: number; pad?: string };
+
+/**
+ * The payload `{ n }`, padded with a `pad` string so that its JSON is `bytes` long (the
+ * payload sizes the cost benchmark runs at); unpadded when `bytes` is not larger.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(paddedPayload(7, 100)).length; // 100
+ * ```
+ */
+export function paddedPayload(n: number, bytes = 0): TrivialPayload {
+  const bare = { n };
+  const padding = bytes - JSON.stringify({ ...bare, pad: '' }).length;
+  return padding > 0 ? { ...bare, pad: 'x'.repeat(padding) } : bare;
+}
 
 /**
  * The benchmark's job: validate a small payload, double a number. Everything it costs is the
@@ -51,14 +69,14 @@ export function benchConfig(tracking: LambdaJobsConfig['tracking']): LambdaJobsC
 
 /**
  * Message bodies exactly as `enqueueMany(trivialJob, …)` would send them (versioned envelope),
- * for the baselines that send with SendMessageBatch directly.
+ * for the baselines that send with SendMessageBatch directly; payloads padded to `payloadBytes`.
  *
  * @example
  * ```ts
  * await sendBodies(sqs, queueUrl, trivialEnvelopeBodies(3000));
  * ```
  */
-export function trivialEnvelopeBodies(count: number): string[] {
+export function trivialEnvelopeBodies(count: number, payloadBytes = 0): string[] {
   const now = Date.now();
   return Array.from({ length: count }, (_, n) =>
     serializeEnvelope({
@@ -66,7 +84,7 @@ export function trivialEnvelopeBodies(count: number): string[] {
       id: newJobId(now),
       type: trivialJob.type,
       queue: BENCH_QUEUE,
-      payload: { n },
+      payload: paddedPayload(n, payloadBytes),
       enqueuedAt: new Date(now).toISOString(),
     }),
   );

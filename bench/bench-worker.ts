@@ -14,7 +14,7 @@ import {
   type JobMetricsRecorder,
   type JobOutcome,
 } from '../packages/lambda-jobs/src/runtime/observability/job-metrics.ts';
-import { BENCH_QUEUE, benchRegistry, trivialJob } from './bench-jobs.ts';
+import { BENCH_QUEUE, benchRegistry, paddedPayload, trivialJob } from './bench-jobs.ts';
 
 /** A metrics recorder that also counts outcomes, to check every job ran exactly once. */
 export interface CountingRecorder extends JobMetricsRecorder {
@@ -85,7 +85,8 @@ export function createBenchWorker(options: BenchWorkerOptions): {
 
 /**
  * Enqueues `count` trivial jobs with `enqueueMany` (SendMessageBatch, 10 per request), in
- * chunks of 100 from `concurrency` producers at once. Throws unless every job was enqueued.
+ * chunks of 100 from `concurrency` producers at once, payloads padded to `payloadBytes`.
+ * Throws unless every job was enqueued.
  *
  * @example
  * ```ts
@@ -95,6 +96,7 @@ export function createBenchWorker(options: BenchWorkerOptions): {
 export async function enqueueTrivialJobs(
   client: JobClient,
   count: number,
+  payloadBytes = 0,
   concurrency = 8,
 ): Promise<void> {
   let next = 0;
@@ -104,7 +106,7 @@ export async function enqueueTrivialJobs(
       const start = next;
       next = Math.min(count, next + 100);
       const entries = Array.from({ length: next - start }, (_, i) => ({
-        payload: { n: start + i },
+        payload: paddedPayload(start + i, payloadBytes),
       }));
       const outcomes = await client.enqueueMany(trivialJob, entries);
       for (const outcome of outcomes) {

@@ -1,4 +1,5 @@
 import { type Prices, US_EAST_1_PRICES } from './prices.ts';
+import { billedSqsRequests } from './request-counter.ts';
 
 /** What one job consumed, on average. */
 export interface JobUsage {
@@ -10,6 +11,21 @@ export interface JobUsage {
   /** DynamoDB on-demand write request units (table and indexes). */
   readonly writeUnits: number;
   readonly readUnits: number;
+  /**
+   * Bytes ingested into CloudWatch Logs: the handler's lines and EMF documents, and the job's
+   * share of the START, END and REPORT lines Lambda writes for each invocation.
+   */
+  readonly logBytes: number;
+  /** Bytes the job's record and index entries occupy in DynamoDB while retained (with overhead). */
+  readonly storedBytes: number;
+}
+
+/** How long what a job leaves behind is kept, days. */
+export interface Retention {
+  /** Job records (`JOBS_RESULTS_RETENTION`; the TTL deletes them, free). */
+  readonly recordDays: number;
+  /** The functions' log groups (the construct's `logRetention`). */
+  readonly logDays: number;
 }
 
 /** US dollars per million jobs, by line item. */
@@ -19,35 +35,63 @@ export interface CostPerMillionJobs {
   readonly lambdaCompute: number;
   readonly dynamoDbWrites: number;
   readonly dynamoDbReads: number;
+  readonly logIngestion: number;
+  /** Logs and records kept for their retention period. */
+  readonly storage: number;
   readonly total: number;
 }
 
+/** AWS bills data in binary gigabytes. */
+const BYTES_PER_GB = 1024 ** 3;
+/** Storage is billed per GB-month; a month is 365.25 / 12 days. */
+const DAYS_PER_MONTH = 365.25 / 12;
+
 /**
- * Converts per-job usage into dollars per million jobs.
+ * Converts per-job usage into dollars per million jobs, storage for the retention periods
+ * included.
  *
  * @example
  * ```ts
- * costPerMillionJobs({ sqsRequests: 0.3, lambdaInvocations: 0.1, lambdaGbSeconds: 0, writeUnits: 2, readUnits: 0 }).total;
+ * costPerMillionJobs({ sqsRequests: 0.3, lambdaInvocations: 0.1, lambdaGbSeconds: 0, writeUnits: 2, readUnits: 0, logBytes: 0, storedBytes: 0 }, { recordDays: 7, logDays: 30 }).total;
  * // 0.12 + 0.02 + 1.25 = 1.39
  * ```
  */
 export function costPerMillionJobs(
   usage: JobUsage,
+  retention: Retention,
   prices: Prices = US_EAST_1_PRICES,
 ): CostPerMillionJobs {
   const million = 1_000_000;
+  const gigabytes = (bytesPerJob: number) => (bytesPerJob * million) / BYTES_PER_GB;
   const sqs = usage.sqsRequests * million * prices.sqsStandardRequest.usd;
   const lambdaRequests = usage.lambdaInvocations * million * prices.lambdaRequest.usd;
   const lambdaCompute = usage.lambdaGbSeconds * million * prices.lambdaArmGbSecond.usd;
   const dynamoDbWrites = usage.writeUnits * million * prices.dynamoDbWriteRequestUnit.usd;
   const dynamoDbReads = usage.readUnits * million * prices.dynamoDbReadRequestUnit.usd;
+  const logIngestion = gigabytes(usage.logBytes) * prices.cloudWatchLogsIngestedGb.usd;
+  const storage =
+    gigabytes(usage.logBytes) *
+      (retention.logDays / DAYS_PER_MONTH) *
+      prices.cloudWatchLogsStoredGbMonth.usd +
+    gigabytes(usage.storedBytes) *
+      (retention.recordDays / DAYS_PER_MONTH) *
+      prices.dynamoDbStoredGbMonth.usd;
   return {
     sqs,
     lambdaRequests,
     lambdaCompute,
     dynamoDbWrites,
     dynamoDbReads,
-    total: sqs + lambdaRequests + lambdaCompute + dynamoDbWrites + dynamoDbReads,
+    logIngestion,
+    storage,
+    total:
+      sqs +
+      lambdaRequests +
+      lambdaCompute +
+      dynamoDbWrites +
+      dynamoDbReads +
+      logIngestion +
+      storage,
   };
 }
 
@@ -82,50 +126,75 @@ const INDEX_MOVE = 2;
 
 /**
  * Write units per job of the least any design can write for each tracking level's guarantees
- * (items under 1 KB; the derivation is in docs/benchmarks.md):
+ * (records without the payload, so under 1 KB whatever its size; docs/benchmarks.md):
  *
- * - `minimal`: at-least-once delivery, a durable result and duplicate suppression need a
- *   conditional claim before running and the result after it: 2 writes on a table without
- *   indexes.
- * - `full`: the same, and every job listed by queue and status from enqueue on: the record at
- *   enqueue with its index entry (1 + 1), then two status changes that each write the record
- *   and move its index entry (1 + 2, twice): 8.
+ * - `minimal`: at-least-once delivery, a job never run twice and its outcome recorded need a
+ *   conditional claim before running and the outcome after it: 2 writes, no index.
+ * - `full`: the same, and every job listed by queue and status from enqueue on, at one write
+ *   unit per index entry: the record at enqueue with its index entry (1 + 1), then two status
+ *   changes that each write the record and move its index entry (1 + 2, twice): 8.
  */
 export const MINIMUM_WRITE_UNITS = {
   minimal: 2 * RECORD_WRITE,
   full: RECORD_WRITE + INDEX_PUT + 2 * (RECORD_WRITE + INDEX_MOVE),
 } as const;
 
-/** What the physical minimum assumes; see docs/benchmarks.md for the derivation. */
+/** DynamoDB counts this many bytes more for each item and each index entry it stores. */
+export const DYNAMODB_ITEM_OVERHEAD_BYTES = 100;
+
+/** A request id as Lambda writes it in its platform lines. */
+const SAMPLE_REQUEST_ID = '8f5e2c3a-1b4d-4e6f-9a0b-7c8d9e0f1a2b';
+
+/**
+ * Bytes of the START, END and REPORT lines Lambda writes to the function's log group for each
+ * invocation (text log format, as the construct deploys), with typical figures in REPORT.
+ */
+export const LAMBDA_PLATFORM_LOG_BYTES = Buffer.byteLength(
+  [
+    `START RequestId: ${SAMPLE_REQUEST_ID} Version: $LATEST\n`,
+    `END RequestId: ${SAMPLE_REQUEST_ID}\n`,
+    `REPORT RequestId: ${SAMPLE_REQUEST_ID}\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 512 MB\tMax Memory Used: 98 MB\t\n`,
+  ].join(''),
+);
+
+/** What the floor assumes; see docs/benchmarks.md for the derivation. */
 export interface MinimumAssumptions {
   /** Messages per SendMessageBatch, ReceiveMessage, DeleteMessageBatch and invocation (≤ 10). */
   readonly batchSize: number;
+  /** Bytes of one message: the job's payload with its id and type. */
+  readonly messageBytes: number;
   /** DynamoDB write units per job the guarantees need (see MINIMUM_WRITE_UNITS). */
   readonly writeUnitsPerJob: number;
   /** Billed milliseconds of one invocation of the least a handler can do for these guarantees. */
   readonly billedMsPerInvocation: number;
   readonly memoryMb: number;
+  /** Bytes stored per job: the records and index entries the guarantees need, with overhead. */
+  readonly storedBytes: number;
 }
 
 /**
- * The least any SQS + Lambda + DynamoDB design can spend per job for given guarantees: one
- * send, one receive and one delete per batch, one invocation per batch, `writeUnitsPerJob`
- * write units, no reads.
+ * The least any SQS + Lambda + DynamoDB design can spend per job for given guarantees: its
+ * share of one send, one receive and one delete per batch (sends and receives billed by 64 KB
+ * chunk), its share of one invocation and of Lambda's own log lines, `writeUnitsPerJob` write
+ * units, no reads, no log line of its own, and what its records occupy while retained.
  *
  * @example
  * ```ts
- * physicalMinimumUsage({ batchSize: 10, writeUnitsPerJob: 2, billedMsPerInvocation: 20, memoryMb: 512 });
- * // { sqsRequests: 0.3, lambdaInvocations: 0.1, lambdaGbSeconds: 0.001, writeUnits: 2, readUnits: 0 }
+ * physicalMinimumUsage({ batchSize: 10, messageBytes: 200, writeUnitsPerJob: 2, billedMsPerInvocation: 20, memoryMb: 512, storedBytes: 180 });
+ * // { sqsRequests: 0.3, lambdaInvocations: 0.1, lambdaGbSeconds: 0.001, writeUnits: 2, … }
  * ```
  */
 export function physicalMinimumUsage(assumptions: MinimumAssumptions): JobUsage {
   const perBatch = 1 / assumptions.batchSize;
+  const carried = billedSqsRequests(assumptions.batchSize * assumptions.messageBytes);
   return {
-    sqsRequests: 3 * perBatch,
+    sqsRequests: (2 * carried + 1) * perBatch,
     lambdaInvocations: perBatch,
     lambdaGbSeconds: gbSeconds(assumptions.billedMsPerInvocation, assumptions.memoryMb) * perBatch,
     writeUnits: assumptions.writeUnitsPerJob,
     readUnits: 0,
+    logBytes: LAMBDA_PLATFORM_LOG_BYTES * perBatch,
+    storedBytes: assumptions.storedBytes,
   };
 }
 
@@ -154,24 +223,6 @@ export function checkRatio(
   const ratio = baseline === 0 ? Number.POSITIVE_INFINITY : measured / baseline;
   const met = direction === 'at-most' ? ratio <= goal : ratio >= goal;
   return { ratio, goal, direction, met };
-}
-
-/** AWS bills data in binary gigabytes. */
-const BYTES_PER_GB = 1024 ** 3;
-
-/**
- * Dollars per million jobs for log ingestion, from bytes written per job.
- *
- * @example
- * ```ts
- * logCostPerMillionJobs(1073.741824); // 1e6 jobs × 1,073.74 bytes = 1 GB → $0.50
- * ```
- */
-export function logCostPerMillionJobs(
-  bytesPerJob: number,
-  prices: Prices = US_EAST_1_PRICES,
-): number {
-  return ((bytesPerJob * 1_000_000) / BYTES_PER_GB) * prices.cloudWatchLogsIngestedGb.usd;
 }
 
 /**

@@ -9,7 +9,7 @@ export interface Price {
   readonly source: string;
 }
 
-/** The prices, checked 2026-11-22. */
+/** The prices, checked 2026-11-22 (storage and the Lambda logs tiers 2026-12-04). */
 export const US_EAST_1_PRICES = {
   sqsStandardRequest: {
     usd: 0.4 / 1_000_000,
@@ -43,8 +43,18 @@ export const US_EAST_1_PRICES = {
   },
   cloudWatchLogsIngestedGb: {
     usd: 0.5,
-    unit: 'GB of logs ingested (standard class)',
+    unit: 'GB of Lambda logs ingested (standard class, first tier: $0.50 up to 10 TB a month, then $0.25, $0.10 and $0.05 per GB)',
     source: 'https://aws.amazon.com/cloudwatch/pricing/',
+  },
+  cloudWatchLogsStoredGbMonth: {
+    usd: 0.03,
+    unit: 'GB-month of logs stored (billed compressed; the benchmark counts the uncompressed bytes, an upper bound)',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/',
+  },
+  dynamoDbStoredGbMonth: {
+    usd: 0.25,
+    unit: 'GB-month of table storage (standard table class; each item and index entry counts 100 bytes more)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
   },
 } as const satisfies Readonly<Record<string, Price>>;
 

@@ -243,6 +243,18 @@ export function sqsBilledRequests(operation: string, input: unknown, output: unk
   } else {
     return 1;
   }
+  return billedSqsRequests(bytes);
+}
+
+/**
+ * SQS requests billed for one request carrying `bytes` of messages: one per 64 KB chunk.
+ *
+ * @example
+ * ```ts
+ * billedSqsRequests(10 * 32_768); // 5
+ * ```
+ */
+export function billedSqsRequests(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / SQS_BILLING_CHUNK_BYTES));
 }
 

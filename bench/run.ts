@@ -33,7 +33,12 @@ async function runAll(args: BenchArgs): Promise<BenchResults> {
       const started = performance.now();
       progress(`\n== ${name} ==`);
       if (name === 'cost') {
-        results.cost = await runCostBenchmark({ emulators: emulators!, jobs: args.jobs, progress });
+        results.cost = await runCostBenchmark({
+          emulators: emulators!,
+          jobs: args.jobs,
+          payloadSizes: args.payloadSizes,
+          progress,
+        });
       } else if (name === 'throughput') {
         results.throughput = await runThroughputBenchmark({
           emulators: emulators!,

@@ -6,8 +6,18 @@ import {
   PACKAGINGS,
   type PackagingResult,
 } from './cold-start.ts';
-import { COST_GOAL_RATIO, type CostResult, type CostRun } from './cost.ts';
-import { type CostPerMillionJobs, MINIMUM_WRITE_UNITS } from './cost-model.ts';
+import {
+  COST_GOAL_RATIO,
+  type CostAtSize,
+  type CostResult,
+  type CostRun,
+  CPU_GOAL_RATIO,
+} from './cost.ts';
+import {
+  type CostPerMillionJobs,
+  LAMBDA_PLATFORM_LOG_BYTES,
+  MINIMUM_WRITE_UNITS,
+} from './cost-model.ts';
 import type { MonitorScaleResult } from './monitor-scale.ts';
 import {
   formatNumber,
@@ -32,32 +42,37 @@ export interface BenchResults {
 const ROLES = ['producer', 'eventSource', 'worker'] as const;
 const ROLE_NAMES = { producer: 'producer', eventSource: 'event source', worker: 'handler' };
 
+const payloadLabel = (bytes: number) =>
+  bytes >= 1024 ? `${formatNumber(bytes / 1024)} KB` : `${formatNumber(bytes)} B`;
+
 function costRows(cost: CostResult): SummaryRow[] {
-  const rows = cost.checks.map(({ label, check }): SummaryRow => {
-    const run = cost.runs.find((r) => r.label === label)!;
-    const minimum = cost.minimums[label as TrackingLevel];
-    return {
-      benchmark: `Cost / 1M jobs, tracking=${label}`,
-      measured: formatUsd(run.cost.total),
-      baseline: `${formatUsd(minimum.cost.total)} (minimum, ${minimum.assumptions.writeUnitsPerJob} WCU/job)`,
-      ratio: formatRatio(check.ratio),
-      goal: `≤ ${formatRatio(COST_GOAL_RATIO)}`,
-      met: metLabel(check.met),
-    };
+  return cost.sizes.flatMap((size) => {
+    const run = (label: string) => size.runs.find((r) => r.label === label)!;
+    const costs = size.checks.map(({ label, check }): SummaryRow => {
+      const floor = size.minimums[label];
+      return {
+        benchmark: `Cost / 1M jobs, tracking=${label}, ${payloadLabel(size.payloadBytes)} payload`,
+        measured: formatUsd(run(label).cost.total),
+        baseline: `${formatUsd(floor.cost.total)} (floor, ${floor.assumptions.writeUnitsPerJob} WCU/job)`,
+        ratio: formatRatio(check.ratio),
+        goal: `≤ ${formatRatio(COST_GOAL_RATIO)}`,
+        met: metLabel(check.met),
+      };
+    });
+    const cpu = size.cpuChecks
+      .filter(({ label }) => label === 'minimal')
+      .map(
+        ({ label, check }): SummaryRow => ({
+          benchmark: `Node CPU / job, tracking=${label}, ${payloadLabel(size.payloadBytes)} payload`,
+          measured: `${formatNumber(run(label).cpuMicrosPerJob)} µs`,
+          baseline: `${formatNumber(run('minimum-handler').cpuMicrosPerJob)} µs (minimum handler)`,
+          ratio: formatRatio(check.ratio),
+          goal: `≤ ${formatRatio(CPU_GOAL_RATIO)}`,
+          met: metLabel(check.met),
+        }),
+      );
+    return [...costs, ...cpu];
   });
-  const full = cost.runs.find((r) => r.label === 'full');
-  if (!full) return rows;
-  return [
-    ...rows,
-    {
-      benchmark: '(context) tracking=full vs the minimal guarantees',
-      measured: formatUsd(full.cost.total),
-      baseline: `${formatUsd(cost.minimums.minimal.cost.total)} (minimum, ${cost.minimums.minimal.assumptions.writeUnitsPerJob} WCU/job)`,
-      ratio: formatRatio(full.cost.total / cost.minimums.minimal.cost.total),
-      goal: '—',
-      met: '—',
-    },
-  ];
 }
 
 function throughputRows(throughput: ThroughputResult): SummaryRow[] {
@@ -220,66 +235,85 @@ function requestTable(runs: readonly CostRun[]): string {
   return formatTable(['requests per job (DynamoDB units)', ...runs.map((r) => r.label)], rows);
 }
 
-function dollarTable(cost: CostResult): string {
+function dollarTable(size: CostAtSize): string {
   const columns: { label: string; cost: CostPerMillionJobs }[] = [
-    ...cost.runs.map((run) => ({ label: run.label, cost: run.cost })),
-    { label: 'minimum (full)', cost: cost.minimums.full.cost },
-    { label: 'minimum (minimal)', cost: cost.minimums.minimal.cost },
+    ...size.runs.map((run) => ({ label: run.label, cost: run.cost })),
+    { label: 'floor (full)', cost: size.minimums.full.cost },
+    { label: 'floor (minimal)', cost: size.minimums.minimal.cost },
   ];
   const line = (name: string, pick: (c: CostPerMillionJobs) => number) => [
     name,
     ...columns.map((column) => formatUsd(pick(column.cost))),
   ];
-  const logs = [
-    'CloudWatch Logs (not in ratio)',
-    ...cost.runs.map((run) => formatUsd(run.logCostPerMillionJobs)),
-    formatUsd(0),
-    formatUsd(0),
-  ];
   return formatTable(
-    ['$ per 1M jobs (us-east-1)', ...columns.map((c) => c.label)],
+    [`$ per 1M jobs, ${payloadLabel(size.payloadBytes)} payload`, ...columns.map((c) => c.label)],
     [
       line('SQS requests', (c) => c.sqs),
       line('Lambda requests', (c) => c.lambdaRequests),
       line('Lambda GB-seconds', (c) => c.lambdaCompute),
       line('DynamoDB writes', (c) => c.dynamoDbWrites),
       line('DynamoDB reads', (c) => c.dynamoDbReads),
+      line('CloudWatch Logs ingestion', (c) => c.logIngestion),
+      line('storage (records, logs)', (c) => c.storage),
       line('total', (c) => c.total),
-      logs,
     ],
   );
 }
 
-function costDetails(cost: CostResult): string {
-  const runTable = formatTable(
-    ['run', 'jobs', 'succeeded', 'dupes', 'invocations', 'billed ms/invocation', 'log B/job'],
-    cost.runs.map((run) => [
+function runTable(size: CostAtSize): string {
+  return formatTable(
+    [
+      `run, ${payloadLabel(size.payloadBytes)} payload`,
+      'jobs',
+      'succeeded',
+      'dupes',
+      'invocations',
+      'billed ms/invocation',
+      'message B',
+      'log B/job',
+      'log lines/job',
+      'stored B/job',
+      'CPU µs/job',
+    ],
+    size.runs.map((run) => [
       run.label,
       formatNumber(run.jobs),
       formatNumber(run.succeeded),
       formatNumber(run.duplicates),
       formatNumber(run.invocations),
       formatNumber(run.billedMsPerInvocation, 1),
+      formatNumber(run.messageBytes),
       formatNumber(run.logBytesPerJob),
+      formatNumber(run.logLinesPerJob, 2),
+      formatNumber(run.storedBytesPerJob),
+      formatNumber(run.cpuMicrosPerJob),
     ]),
   );
-  const all = cost.runs.map((run) =>
-    mergeTallies(run.tallies.producer, run.tallies.eventSource, run.tallies.worker),
-  );
-  const estimated = all.some((tally) =>
-    Object.values(tally).some((entry) => entry.estimatedCapacityUnits > 0),
-  );
-  const crossChecks = cost.runs.flatMap((run, i) => {
+}
+
+function capacityCrossChecks(runs: readonly CostRun[]): string[] {
+  return runs.flatMap((run) => {
     if (run.reportedCapacityUnits === undefined) return [];
-    const counted = Object.values(all[i]!)
+    const all = mergeTallies(run.tallies.producer, run.tallies.eventSource, run.tallies.worker);
+    const counted = Object.values(all)
       .filter((entry) => entry.service === 'DynamoDB')
       .reduce((sum, entry) => sum + entry.capacityUnits, 0);
     return [
-      `${run.label}: ${formatNumber(run.reportedCapacityUnits)} via onConsumedCapacity, ${formatNumber(counted)} counted`,
+      `${run.label} ${payloadLabel(run.payloadBytes)}: ${formatNumber(run.reportedCapacityUnits)} via onConsumedCapacity, ${formatNumber(counted)} counted`,
     ];
   });
+}
+
+function costDetails(cost: CostResult): string {
+  const runs = cost.sizes.flatMap((size) => size.runs);
+  const estimated = runs.some((run) =>
+    Object.values(
+      mergeTallies(run.tallies.producer, run.tallies.eventSource, run.tallies.worker),
+    ).some((entry) => entry.estimatedCapacityUnits > 0),
+  );
+  const floor = cost.sizes[0]?.minimums.minimal.assumptions;
   const notes = [
-    `Capacity units cross-check (runtime callback vs request counter): ${crossChecks.join('; ')}.`,
+    `Capacity units cross-check (runtime callback vs request counter): ${capacityCrossChecks(runs).join('; ')}.`,
     cost.capacityReported
       ? 'DynamoDB units: as reported by DynamoDB Local (ReturnConsumedCapacity INDEXES).'
       : 'DynamoDB units: DynamoDB Local reported none; computed from item sizes.',
@@ -287,13 +321,11 @@ function costDetails(cost: CostResult): string {
       ? 'Units DynamoDB Local does not report were computed from item sizes: refused conditional writes (from the item they found) and PartiQL statements (BatchExecuteStatement).'
       : 'No conditional write was refused.',
     `Each retry or deferral adds ${formatNumber(cost.resend.sqsRequests, 2)} SQS requests (its message sent again: SendMessage, plus its share of a receive and a batch delete; the hide it replaced took ${formatNumber(cost.resend.sqsRequestsBefore, 2)} and spent a receive of maxReceiveCount): ${formatUsd(cost.resend.usdPerMillion)} per million (was ${formatUsd(cost.resend.usdPerMillionBefore)}); beyond 900 s through EventBridge Scheduler ${formatUsd(cost.resend.usdPerMillionScheduled)}. The measured jobs succeed at once.`,
-    `Physical minimum: ${cost.minimums.minimal.assumptions.batchSize} jobs per batch (send, receive, delete, invocation), ${formatNumber(cost.minimums.minimal.assumptions.billedMsPerInvocation, 1)} billed ms per invocation (the lowest measured of any contender; normally the minimum handler's), ${cost.minimums.minimal.assumptions.memoryMb} MB; DynamoDB write units per job: ${MINIMUM_WRITE_UNITS.minimal} for minimal's guarantees (claim + result, no index), ${MINIMUM_WRITE_UNITS.full} for full's (also listed by queue and status from enqueue on: 1 + 1 at enqueue, 1 + 2 for each of two status changes). See docs/benchmarks.md.`,
+    `Floor, from the guarantees: per batch of ${floor?.batchSize ?? 10} jobs one send, one receive (each billed per 64 KB chunk of the batch's messages) and one delete, one invocation of ${formatNumber(floor?.billedMsPerInvocation ?? 0, 1)} billed ms at ${cost.memoryMb} MB (the lowest measured of any contender; normally the minimum handler's) and Lambda's START/END/REPORT lines (${LAMBDA_PLATFORM_LOG_BYTES} B); no log line per job; DynamoDB write units per job: ${MINIMUM_WRITE_UNITS.minimal} for minimal's guarantees (claim + outcome of a record without the payload, no index), ${MINIMUM_WRITE_UNITS.full} for full's (also listed by queue and status from enqueue on at one unit per index entry: 1 + 1 at enqueue, 1 + 2 for each of two status changes); storage: the minimum handler's record (and, for full, one index entry as large) for ${formatNumber(cost.retention.recordDays)} days, Lambda's lines for ${formatNumber(cost.retention.logDays)} days. See docs/benchmarks.md.`,
   ];
   return [
-    `Cost: ${formatNumber(cost.jobs)} jobs per contender in ${cost.slices} slices taking turns, ${cost.memoryMb} MB worker`,
-    runTable,
-    requestTable(cost.runs),
-    dollarTable(cost),
+    `Cost: ${formatNumber(cost.jobs)} jobs per contender at each payload size, in ${cost.slices} slices taking turns, ${cost.memoryMb} MB worker`,
+    ...cost.sizes.flatMap((size) => [runTable(size), requestTable(size.runs), dollarTable(size)]),
     ...notes,
   ].join('\n\n');
 }

@@ -5,7 +5,7 @@ import {
   costPerMillionJobs,
   costSlices,
   gbSeconds,
-  logCostPerMillionJobs,
+  LAMBDA_PLATFORM_LOG_BYTES,
   physicalMinimumUsage,
   resendPrice,
 } from '../../bench/cost-model.ts';
@@ -19,10 +19,12 @@ describe('bench cost model', () => {
       lambdaGbSeconds: 0.05,
       writeUnits: 2,
       readUnits: 1,
+      logBytes: 0,
+      storedBytes: 0,
     };
 
     // Act
-    const cost = costPerMillionJobs(usage);
+    const cost = costPerMillionJobs(usage, { recordDays: 7, logDays: 30 });
 
     // Assess
     expect(cost.sqs).toBeCloseTo(0.12, 10);
@@ -41,9 +43,11 @@ describe('bench cost model', () => {
   it('derives the physical minimum from one send, receive, delete and invocation per batch', () => {
     const usage = physicalMinimumUsage({
       batchSize: 10,
+      messageBytes: 250,
       writeUnitsPerJob: 2,
       billedMsPerInvocation: 40,
       memoryMb: 1024,
+      storedBytes: 180,
     });
 
     expect(usage.sqsRequests).toBeCloseTo(0.3, 10);
@@ -51,6 +55,22 @@ describe('bench cost model', () => {
     expect(usage.lambdaGbSeconds).toBeCloseTo(0.004, 10);
     expect(usage.writeUnits).toBe(2);
     expect(usage.readUnits).toBe(0);
+    expect(usage.logBytes).toBeCloseTo(LAMBDA_PLATFORM_LOG_BYTES / 10, 10);
+    expect(usage.storedBytes).toBe(180);
+  });
+
+  it("bills the floor's send and receive per 64 KB chunk of a batch of large messages", () => {
+    // 10 messages of 32 KB: 320 KB, 5 chunks for the send and 5 for the receive, 1 delete.
+    const usage = physicalMinimumUsage({
+      batchSize: 10,
+      messageBytes: 32_768,
+      writeUnitsPerJob: 2,
+      billedMsPerInvocation: 40,
+      memoryMb: 1024,
+      storedBytes: 180,
+    });
+
+    expect(usage.sqsRequests).toBeCloseTo(1.1, 10);
   });
 
   it('checks ratios against at-most and at-least goals', () => {
@@ -60,8 +80,30 @@ describe('bench cost model', () => {
     expect(checkRatio(500, 1000, 'at-least', 0.5)).toMatchObject({ ratio: 0.5, met: true });
   });
 
-  it('prices log ingestion per binary gigabyte', () => {
-    expect(logCostPerMillionJobs(1024 ** 3 / 1_000_000)).toBeCloseTo(0.5, 10);
+  it('prices log ingestion per binary gigabyte, and logs and records kept for their retention', () => {
+    const nothing = {
+      sqsRequests: 0,
+      lambdaInvocations: 0,
+      lambdaGbSeconds: 0,
+      writeUnits: 0,
+      readUnits: 0,
+    };
+    const gigabyteOverMillion = 1024 ** 3 / 1_000_000;
+    const month = 365.25 / 12;
+
+    const logs = costPerMillionJobs(
+      { ...nothing, logBytes: gigabyteOverMillion, storedBytes: 0 },
+      { recordDays: 7, logDays: month },
+    );
+    const records = costPerMillionJobs(
+      { ...nothing, logBytes: 0, storedBytes: gigabyteOverMillion },
+      { recordDays: month / 2, logDays: 30 },
+    );
+
+    expect(logs.logIngestion).toBeCloseTo(0.5, 10);
+    expect(logs.storage).toBeCloseTo(0.03, 10);
+    expect(logs.total).toBeCloseTo(0.53, 10);
+    expect(records.storage).toBeCloseTo(0.125, 10);
   });
 
   it('runs the cost jobs in up to five slices of at least 1,000', () => {

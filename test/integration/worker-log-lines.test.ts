@@ -85,7 +85,8 @@ describe('worker log lines', () => {
       queue: 'default',
       running_jobs: [{ job_id: id, job_type: 'ignores-deadline', attempt: 1 }],
     });
-    expect(Date.parse(String(warnings[0]!.running_jobs[0].started_at))).not.toBeNaN();
+    const [running] = warnings[0]!.running_jobs as { started_at: string }[];
+    expect(Date.parse(running!.started_at)).not.toBeNaN();
     expect(remainingMs - TIMEOUT_WATCH_LEAD_MS).toBeLessThan(1000);
     expect((await worker.runtime.store.get(id!))?.status).toBe('ERRORED');
   });
