@@ -1,4 +1,3 @@
-import type { TrackingLevel } from '../packages/lambda-jobs/src/runtime/tracking-level.ts';
 import {
   BUNDLE_NAMES,
   type BundleReport,
