@@ -4,6 +4,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../packages/lambda-jobs/src/config/config-types.ts';
 import { ENV } from '../packages/lambda-jobs/src/config/env.ts';
+import { createInvocationTagger } from '../packages/lambda-jobs/src/handlers/invocation-log-keys.ts';
 import {
   createWorker,
   type Worker,
@@ -55,17 +56,21 @@ export interface BenchWorkerOptions {
 
 /**
  * The real worker (`createWorker`, as the reference app's worker builds it) for the bench queue,
- * logging at INFO (the stack's default) and writing EMF metrics, on the given clients.
+ * logging at INFO (the stack's default) and writing EMF metrics, on the given clients. Its
+ * `handler` adds the invocation's context to every log line, as the deployed handler does, so
+ * the lines are as long as in Lambda.
  *
  * @example
  * ```ts
- * const { worker, recorder } = createBenchWorker({ config, env, sqs, dynamodb });
+ * const { handler, recorder } = createBenchWorker({ config, env, sqs, dynamodb });
  * ```
  */
 export function createBenchWorker(options: BenchWorkerOptions): {
   worker: Worker;
+  handler: Worker['handler'];
   recorder: CountingRecorder;
 } {
+  const logger = new Logger({ serviceName: 'bench', logLevel: 'INFO' });
   const recorder = countingRecorder(
     createJobMetrics(new Metrics({ namespace: 'bench', serviceName: 'bench' })),
   );
@@ -76,11 +81,16 @@ export function createBenchWorker(options: BenchWorkerOptions): {
     queueName: BENCH_QUEUE,
     sqs: options.sqs,
     dynamodb: options.dynamodb,
-    logger: new Logger({ serviceName: 'bench', logLevel: 'INFO' }),
+    logger,
     metricsRecorder: recorder,
     ...(options.onConsumedCapacity ? { onConsumedCapacity: options.onConsumedCapacity } : {}),
   });
-  return { worker, recorder };
+  const tag = createInvocationTagger(logger);
+  const handler: Worker['handler'] = (event, context) => {
+    tag(context);
+    return worker.handler(event, context);
+  };
+  return { worker, handler, recorder };
 }
 
 /**

@@ -257,7 +257,7 @@ async function sliceRuntime(
     await enqueueTrivialJobs(producer.client, jobs, acc.payloadBytes);
     acc.enqueueMs += performance.now() - enqueueStarted;
     acc.messageBytes += meanBodyBytes(trivialEnvelopeBodies(1, acc.payloadBytes)) * jobs;
-    const { worker, recorder } = createBenchWorker({
+    const { handler, recorder } = createBenchWorker({
       config,
       env: resources.env,
       ...counted(emulators, acc.counters.worker),
@@ -273,7 +273,7 @@ async function sliceRuntime(
           sqs: counted(emulators, acc.counters.eventSource).sqs,
           queueUrl: resources.queues[BENCH_QUEUE]!.url,
           queueArn,
-          handler: worker.handler,
+          handler,
           expected: jobs,
           queue: config.queues[BENCH_QUEUE]!,
           progress,

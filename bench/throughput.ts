@@ -132,7 +132,7 @@ export async function runThroughputBenchmark(
           enqueueRates.push(count / ((performance.now() - started) / 1000));
         }
         const env = resources.env;
-        handler = createBenchWorker({ config: tracked, env, ...emulators.setup }).worker.handler;
+        handler = createBenchWorker({ config: tracked, env, ...emulators.setup }).handler;
       } else {
         await sendBodies(emulators.setup.sqs, url, trivialEnvelopeBodies(count));
         const dynamodb = emulators.setup.dynamodb;

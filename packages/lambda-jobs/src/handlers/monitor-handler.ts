@@ -4,6 +4,7 @@ import { assertDeployedConfig } from '../config/deployed-config.ts';
 import { metricIdentity } from '../config/metric-names.ts';
 import { createAwsMonitor } from '../runtime/adapters/aws/cloudwatch-monitor.ts';
 import type { MonitorRunSummary } from '../runtime/monitor/create-monitor.ts';
+import { createInvocationTagger } from './invocation-log-keys.ts';
 import type { DeployedApp } from './worker-handler.ts';
 
 /** The monitor's Lambda handler: one run per scheduled event, its summary returned. */
@@ -27,9 +28,9 @@ export function createMonitorHandler(app: DeployedApp): MonitorHandler {
     registry: app.registry,
     logger,
   });
+  const tag = createInvocationTagger(logger);
   return (_event, context) => {
-    // Every log line of this run carries its request id and the cold-start flag.
-    if (context) logger.addContext(context);
+    tag(context);
     return monitor.run();
   };
 }

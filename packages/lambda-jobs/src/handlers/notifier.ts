@@ -3,6 +3,7 @@ import type { Context, SNSEvent } from 'aws-lambda';
 import { ENV, readEnv, readOptionalEnv } from '../config/env.ts';
 import { createSecretResolver } from '../runtime/adapters/aws/secrets-manager-secrets.ts';
 import { createSlackNotifier } from '../runtime/notifier/slack-notifier.ts';
+import { createInvocationTagger } from './invocation-log-keys.ts';
 
 // Built once per cold start: a missing variable fails here, naming it. The webhook URL is
 // fetched on first use and cached for a few minutes (a rotated secret is picked up).
@@ -15,9 +16,10 @@ const notifier = createSlackNotifier({
   logger,
 });
 
+const tag = createInvocationTagger(logger);
+
 /** SNS (alarm topics) handler: posts each alarm to Slack; throws so Lambda retries a failed post. */
 export const handler = (event: SNSEvent, context?: Context): Promise<void> => {
-  // Every log line of this invocation carries its request id and the cold-start flag.
-  if (context) logger.addContext(context);
+  tag(context);
   return notifier.notify(event);
 };

@@ -5,6 +5,7 @@ import { assertDeployedConfig } from '../config/deployed-config.ts';
 import { metricIdentity } from '../config/metric-names.ts';
 import { createWorker } from '../runtime/adapters/aws/aws-job-runtime.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
+import { createInvocationTagger } from './invocation-log-keys.ts';
 
 /** What a deployed function is built from: the project's config and job types. */
 export interface DeployedApp {
@@ -34,9 +35,9 @@ export function createWorkerHandler(app: DeployedApp): WorkerHandler {
     config: assertDeployedConfig(app.config),
     logger,
   });
+  const tag = createInvocationTagger(logger);
   return (event, context) => {
-    // Every log line of this invocation carries its request id and the cold-start flag.
-    if (context) logger.addContext(context);
+    tag(context);
     return worker.handler(event, context);
   };
 }
