@@ -190,6 +190,8 @@ function deliverWebhook(payload: unknown): Promise<Refusal> {
       deadline: new Date(Date.now() + 10_000),
       enqueuedAt: new Date(),
       logger: new Logger({ logLevel: 'SILENT' }),
+      // The webhook job reports no progress.
+      progress: async () => {},
     });
   });
 }

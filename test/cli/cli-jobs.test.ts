@@ -210,6 +210,35 @@ describe('lambda-jobs jobs', () => {
     expect(listed.stdout).toMatch(/cli-lost-retry.*RETRYING \(lost, will retry\)/);
   });
 
+  it("shows a running job's progress, in text and in --json", async () => {
+    // Prepare: a job claimed by a worker that has reported 40 %
+    const at = new Date();
+    const claim = await s.worker.runtime.store.claim({
+      id: 'cli-progress',
+      type: 'echo',
+      queue: 'slow',
+      enqueuedAt: at.toISOString(),
+      maxAttempts: 1,
+      leaseExpiresAt: new Date(at.getTime() + 60_000).toISOString(),
+      now: at.toISOString(),
+    });
+    if (claim.kind !== 'claimed') throw new Error('not claimed');
+    await s.worker.runtime.store.recordProgress(claim.record, {
+      fraction: 0.4,
+      note: 'copying rows',
+      at: at.toISOString(),
+      attempt: 1,
+    });
+
+    // Act
+    const shown = await cli('jobs', 'show', 'cli-progress');
+    const json = JSON.parse((await cli('jobs', 'show', 'cli-progress', '--json')).stdout);
+
+    // Assess
+    expect(shown.stdout).toMatch(/Progress:\s+40 % \(copying rows\), reported \d{4}-/);
+    expect(json.job.progress).toMatchObject({ fraction: 0.4, note: 'copying rows', attempt: 1 });
+  });
+
   it('cancels a queued job, and refuses to cancel it twice (exit 1)', async () => {
     // Act
     const run = await cli('jobs', 'cancel', waitingId);

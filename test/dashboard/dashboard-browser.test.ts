@@ -355,6 +355,50 @@ describe('dashboard in Chromium against the emulators', () => {
     expect(await page.locator('tbody tr').count()).toBe(0);
   });
 
+  it("shows a running job's progress on its detail, and none left by an earlier attempt", async () => {
+    // Prepare: a job claimed by a worker that has reported 40 %
+    const at = new Date();
+    const claim = await worker.runtime.store.claim({
+      id: 'reporting-progress',
+      type: 'echo',
+      queue: 'default',
+      enqueuedAt: at.toISOString(),
+      maxAttempts: 3,
+      leaseExpiresAt: new Date(at.getTime() + 60_000).toISOString(),
+      now: at.toISOString(),
+    });
+    if (claim.kind !== 'claimed') throw new Error('not claimed');
+    await worker.runtime.store.recordProgress(claim.record, {
+      fraction: 0.4,
+      note: 'copying rows',
+      at: at.toISOString(),
+      attempt: claim.record.attempts,
+    });
+
+    // Act
+    await open('#/jobs/reporting-progress');
+    const progress = page.locator('[data-field="progress"]');
+    await progress.waitFor();
+
+    // Assess
+    expect(await progress.textContent()).toContain('40 % (copying rows), reported');
+    expect(await progress.locator('progress').getAttribute('value')).toBe('0.4');
+    await page.goto('about:blank');
+    await worker.runtime.store.finishAttempt(
+      claim.record,
+      {
+        status: 'RETRYING',
+        durationMs: 5,
+        error: { name: 'Error', message: 'boom' },
+        retryAt: at.toISOString(),
+      },
+      new Date().toISOString(),
+    );
+    await open('#/jobs/reporting-progress');
+    await page.locator('[data-field="attempts"]').waitFor();
+    expect(await page.locator('[data-field="progress"]').count()).toBe(0);
+  });
+
   it('shows a lost attempt that will be retried as "lost, will retry", distinct from a terminal LOST', async () => {
     // Prepare: the records the rescue leaves (a lost attempt with attempts left, and a last one)
     const at = new Date().toISOString();

@@ -40,6 +40,8 @@ function context(): JobContext {
     deadline: new Date(Date.now() + 30_000),
     enqueuedAt: new Date(),
     logger: new Logger({ logLevel: 'SILENT' }),
+    // The webhook job reports no progress.
+    progress: async () => {},
   };
 }
 

@@ -58,6 +58,8 @@ function context(signal = new AbortController().signal): JobContext {
     deadline: new Date(Date.now() + 30_000),
     enqueuedAt: new Date(),
     logger: new Logger({ logLevel: 'SILENT' }),
+    // The webhook job reports no progress.
+    progress: async () => {},
   };
 }
 

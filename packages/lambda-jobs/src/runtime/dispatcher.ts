@@ -21,6 +21,7 @@ import {
 } from './errors.ts';
 import { createGroupCommit, type GroupCommit } from './group-commit.ts';
 import type { AnyJobDefinition, JobContext } from './job-definition.ts';
+import { createProgressReporter } from './job-progress.ts';
 import type { JobRecord } from './job-record.ts';
 import { CLAIMABLE_STATUSES, JobStatus } from './job-status.ts';
 import { effectiveSettings } from './job-timing.ts';
@@ -83,6 +84,8 @@ export interface DispatcherDeps {
    * written, ms (the outcomes written together take one batch write). Default 50.
    */
   readonly outcomeLingerMs?: number;
+  /** Least time between two progress writes of one attempt, ms. Default 5,000. */
+  readonly progressIntervalMs?: number;
   /** Records of one batch run at once. Default 10. */
   readonly recordConcurrency?: number;
   /**
@@ -500,6 +503,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     let output: unknown;
     let failure: unknown;
     let failed = false;
+    const progress = createProgressReporter({
+      store,
+      attempt: claimed,
+      logger,
+      now,
+      ...(deps.progressIntervalMs === undefined ? {} : { minIntervalMs: deps.progressIntervalMs }),
+    });
     try {
       // The lease (and ctx.deadline) were set before the claim: a slow claim shortens the run.
       const runBudgetMs = Math.max(0, startedAt + deadlineMs - now().getTime());
@@ -518,12 +528,15 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
             child ??= logger.createChild({ persistentKeys: keys });
             return child;
           },
+          progress: (fraction, note) => progress.report(fraction, note),
         };
         return definition.run(payload, ctx);
       });
     } catch (error) {
       failed = true;
       failure = error;
+    } finally {
+      progress.close();
     }
     const endedAt = now();
     const durationMs = Math.max(0, endedAt.getTime() - startedAt);

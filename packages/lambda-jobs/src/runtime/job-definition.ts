@@ -18,6 +18,18 @@ export interface JobContext {
   readonly enqueuedAt: Date;
   /** Powertools Logger child carrying job_id, job_type, queue and attempt. */
   readonly logger: Logger;
+  /**
+   * Records how far the job has got, shown on the running job by `jobs show` and the
+   * dashboard: a fraction from 0 to 1 and an optional note (200 characters at most). Written
+   * at most every 5 s and 20 times per attempt (the latest report wins); a failed write is
+   * logged, never thrown.
+   *
+   * @example
+   * ```ts
+   * await ctx.progress(i / rows.length, `${i} of ${rows.length} rows`);
+   * ```
+   */
+  progress(fraction: number, note?: string): Promise<void>;
 }
 
 /**

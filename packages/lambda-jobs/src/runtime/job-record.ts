@@ -9,6 +9,17 @@ export interface StoredError {
   readonly field?: string;
 }
 
+/** A running attempt's progress, as `ctx.progress` reported it (written throttled). */
+export interface JobProgress {
+  /** 0 to 1. */
+  readonly fraction: number;
+  readonly note?: string;
+  /** When it was written. */
+  readonly at: string;
+  /** The attempt that reported it: shown only while that attempt runs. */
+  readonly attempt: number;
+}
+
 /**
  * One job's record in the results store. Times are ISO 8601 UTC strings; durations are
  * milliseconds. Bounded in size: stack, output and envelope are truncated or omitted past
@@ -53,6 +64,8 @@ export interface JobRecord {
   readonly deadLetterDeletedAt?: string;
   /** SQS message id of the delivery that last touched the record. */
   readonly messageId?: string;
+  /** The running attempt's last reported progress (see `ctx.progress`). */
+  readonly progress?: JobProgress;
   /** Token of the claim that made the record RUNNING (see ClaimRequest.claimToken). */
   readonly claimToken?: string;
   /** Epoch seconds; DynamoDB TTL removes the record after this. */

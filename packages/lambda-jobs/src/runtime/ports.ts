@@ -6,7 +6,7 @@
  */
 import type { DeadLetterReconciliation, DeadLetterRequest } from './dead-letter-reconciliation.ts';
 import type { JobStateConflictError } from './errors.ts';
-import type { JobRecord, StoredError } from './job-record.ts';
+import type { JobProgress, JobRecord, StoredError } from './job-record.ts';
 import type { JobStatus } from './job-status.ts';
 
 type Successful = 'SUCCESSFUL';
@@ -194,6 +194,11 @@ export interface JobStore {
    * outcome that was applied.
    */
   recordSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<readonly SuccessWrite[]>;
+  /**
+   * Sets a running attempt's progress, conditional as `finishAttempt` (RUNNING, this attempt,
+   * its claim token). Throws JobStateConflictError when the record is no longer this attempt's.
+   */
+  recordProgress(attempt: AttemptRef, progress: JobProgress): Promise<void>;
   /**
    * RUNNING (this attempt) past `leaseExpiredBefore` → the lost attempt recorded: RETRYING
    * (`retry` given: attempts remain) or LOST (terminal). Both note the lost attempt in `error`

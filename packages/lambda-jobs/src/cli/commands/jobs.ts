@@ -1,6 +1,7 @@
 import { toJobSummary, toJobView } from '../../local/dashboard/job-view.ts';
 import type { ListJobsFilter } from '../../runtime/admin/jobs-admin.ts';
-import type { JobRecord } from '../../runtime/job-record.ts';
+import { describeProgress } from '../../runtime/job-progress.ts';
+import type { JobProgress, JobRecord } from '../../runtime/job-record.ts';
 import { statusLabel } from '../../runtime/job-status.ts';
 import { LIMITS } from '../../runtime/limits.ts';
 import { unlistedStatuses } from '../../runtime/tracking-level.ts';
@@ -90,6 +91,10 @@ function errorText(error: NonNullable<JobRecord['error']>): string {
   return `Error: ${headline}\n${frames}`;
 }
 
+function progressText(progress: JobProgress, at: Date): string {
+  return `${describeProgress(progress)}, reported ${formatInstant(progress.at, at)}`;
+}
+
 function describeJob(record: JobRecord, context: CommandContext): string {
   const at = context.now();
   const view = toJobView(record, context.app.registry);
@@ -108,6 +113,7 @@ function describeJob(record: JobRecord, context: CommandContext): string {
     ['Waited', formatMs(record.waitMs)],
     ['Ran', formatMs(record.durationMs)],
     ['Deadline', record.status === 'RUNNING' ? record.leaseExpiresAt : undefined],
+    ['Progress', view.progress ? progressText(view.progress, at) : undefined],
     ['Next try', formatInstant(record.retryAt, at)],
     ['Dead-lettered', formatInstant(record.deadLetteredAt, at)],
     ['Concurrency key', record.concurrencyKey],

@@ -3,6 +3,8 @@
  * personal data, so they leave the server only for job types defined with `exposePayload: true`;
  * the stored envelope itself never does.
  */
+
+import { runningProgress } from '../../runtime/job-progress.ts';
 import type { JobRecord, StoredError } from '../../runtime/job-record.ts';
 import { isLostWillRetry } from '../../runtime/job-status.ts';
 import type { JobRegistry } from '../../runtime/registry.ts';
@@ -10,7 +12,10 @@ import type { JobRegistry } from '../../runtime/registry.ts';
 /** Shown instead of a payload when its job type does not opt in. */
 export const PAYLOAD_HIDDEN = 'hidden (job type does not expose payloads)';
 
-/** A job record for the detail view: no envelope; the payload only where allowed. */
+/**
+ * A job record for the detail view: no envelope; the payload only where allowed; progress only
+ * while the attempt that reported it runs.
+ */
 export type JobView = Omit<JobRecord, 'envelope'> & {
   /** True when the last attempt was lost and the job runs again ("lost, will retry"). */
   readonly lostWillRetry?: true;
@@ -65,11 +70,17 @@ function payloadOf(record: JobRecord): { payload: unknown } | { payloadNote: str
  * ```
  */
 export function toJobView(record: JobRecord, registry: JobRegistry): JobView {
-  const { envelope: _envelope, ...rest } = record;
+  const { envelope: _envelope, progress: _progress, ...rest } = record;
   const payload = exposesPayload(registry, record.type)
     ? payloadOf(record)
     : { payloadNote: PAYLOAD_HIDDEN };
-  return { ...rest, ...(isLostWillRetry(record) ? { lostWillRetry: true } : {}), ...payload };
+  const progress = runningProgress(record);
+  return {
+    ...rest,
+    ...(progress ? { progress } : {}),
+    ...(isLostWillRetry(record) ? { lostWillRetry: true } : {}),
+    ...payload,
+  };
 }
 
 /**

@@ -63,6 +63,18 @@ function actionButtons(job, meta, context, problem) {
  * @param {HTMLElement} main
  * @param {{ meta: any, segments: string[], isCurrent: () => boolean, notice?: HTMLElement, reload: (text: string) => void }} context
  */
+
+/** The running attempt's progress: a bar, the percentage and the note, and when it was reported. */
+function progressCell(progress) {
+  const percent = `${Math.round(progress.fraction * 100)} %`;
+  return h(
+    'span',
+    { 'data-field': 'progress' },
+    h('progress', { max: '1', value: String(progress.fraction) }),
+    ` ${progress.note ? `${percent} (${progress.note})` : percent}, reported `,
+    timeCell(progress.at),
+  );
+}
 export async function showJobDetail(main, context) {
   const id = context.segments[1];
   document.title = `Job ${id} · lambda-jobs`;
@@ -100,6 +112,7 @@ export async function showJobDetail(main, context) {
         h('span', { 'data-field': 'attempts' }, `${job.attempts} of ${job.maxAttempts}`),
       ],
       ['Deferrals', job.deferrals],
+      ['Progress', job.progress ? progressCell(job.progress) : undefined],
       [
         'Concurrency key',
         job.concurrencyKey ? h('span', { class: 'mono' }, job.concurrencyKey) : undefined,

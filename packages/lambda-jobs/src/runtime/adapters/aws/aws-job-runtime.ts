@@ -115,6 +115,8 @@ export interface WorkerOptions extends AwsJobRuntimeOptions {
   readonly deadlineMarginMs?: number;
   /** Passed to the dispatcher (tests lengthen it, so that grouping never depends on timing). */
   readonly outcomeLingerMs?: number;
+  /** Passed to the dispatcher (tests shorten it). */
+  readonly progressIntervalMs?: number;
 }
 
 /**
@@ -159,6 +161,9 @@ export function createWorker(options: WorkerOptions): Worker {
       ? { deadlineMarginMs: options.deadlineMarginMs }
       : {}),
     ...(options.outcomeLingerMs !== undefined ? { outcomeLingerMs: options.outcomeLingerMs } : {}),
+    ...(options.progressIntervalMs !== undefined
+      ? { progressIntervalMs: options.progressIntervalMs }
+      : {}),
     lostGraceMs: options.config.monitor.lostGraceSeconds * 1000,
     recordConcurrency: Math.min(queueConfig.batchSize, 10),
     maxReceiveCount: queueConfig.maxReceiveCount,

@@ -21,7 +21,7 @@ import {
 } from '../../dead-letter-reconciliation.ts';
 import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
-import type { JobRecord } from '../../job-record.ts';
+import type { JobProgress, JobRecord } from '../../job-record.ts';
 import { CLAIMABLE_STATUSES, type JobStatus, JobStatus as Status } from '../../job-status.ts';
 import type {
   AttemptRef,
@@ -482,6 +482,39 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         throw new JobStateConflictError(
           attempt.id,
           `finish attempt ${attempt.attempts} as ${result.status}`,
+          current.status,
+          { cause: error },
+        );
+      }
+    },
+
+    async recordProgress(attempt: AttemptRef, progress: JobProgress) {
+      const condition = attemptCondition(attempt);
+      const built = buildUpdate(
+        { progress },
+        [],
+        { '#attempts': 'attempts', ...condition.names },
+        { ':running': Status.RUNNING, ':attempt': attempt.attempts, ...condition.values },
+      );
+      try {
+        const result = await doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: jobKey(attempt.id),
+            ...built,
+            ConditionExpression: condition.expression,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            ReturnConsumedCapacity,
+          }),
+        );
+        report(result.ConsumedCapacity);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const current = error.Item ? toRecord(unmarshall(error.Item)) : undefined;
+        if (!current) throw new JobNotFoundError(attempt.id, { cause: error });
+        throw new JobStateConflictError(
+          attempt.id,
+          `record progress of attempt ${attempt.attempts}`,
           current.status,
           { cause: error },
         );

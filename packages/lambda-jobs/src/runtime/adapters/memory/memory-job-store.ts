@@ -3,7 +3,7 @@ import { isDue } from '../../claim-due.ts';
 import { deadLetteredRecord, judgeDeadLetter } from '../../dead-letter-reconciliation.ts';
 import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
-import type { JobRecord } from '../../job-record.ts';
+import type { JobProgress, JobRecord } from '../../job-record.ts';
 import { CLAIMABLE_STATUSES, type JobStatus, JobStatus as Status } from '../../job-status.ts';
 import type {
   AttemptRef,
@@ -255,6 +255,17 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         },
         attempt.queue,
       );
+    },
+
+    async recordProgress(attempt: AttemptRef, progress: JobProgress) {
+      faults.throwIfArranged('recordProgress');
+      const entry = entries.get(attempt.id);
+      const current = read(attempt.id);
+      if (!entry || !current || !isOwnRunningAttempt(attempt, current)) {
+        throw refuse(attempt.id, `record progress of attempt ${attempt.attempts}`, current);
+      }
+      // The index keys stay: only a field outside them changes.
+      entries.set(attempt.id, { ...entry, record: asStored({ ...current, progress }) });
     },
 
     async recordSuccesses(attempts) {
