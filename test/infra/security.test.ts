@@ -143,7 +143,7 @@ describe('cdk-nag AwsSolutions', () => {
         path: 'shop-staging/Jobs/Monitor/Monitor',
         id: expect.stringMatching(/AwsSolutions-IAM5\[Resource::\*\]$/) as unknown as string,
         reason: expect.stringContaining(
-          'does not support resource-level permissions',
+          'support no resource-level permissions',
         ) as unknown as string,
       },
       {

@@ -30,6 +30,8 @@ export interface JobQueueProps {
   readonly table: JobTable;
   readonly logLevel: LogLevel;
   readonly logRetention: RetentionDays;
+  /** X-Ray active tracing on the function. Default off. */
+  readonly xrayTracing?: boolean;
   /** A customer-managed key for the queue and its DLQ (`encryption.dataKey`). Default: SQS-managed. */
   readonly encryptionKey?: IKey | undefined;
 }
@@ -109,6 +111,7 @@ export class JobQueue extends Construct {
       appName: props.appName,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      ...(props.xrayTracing ? { xrayTracing: true } : {}),
       environment: { [ENV.workerQueue]: config.name },
     });
     // Consume: receive, delete, change visibility (retry backoff), read attributes.

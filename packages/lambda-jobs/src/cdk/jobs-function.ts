@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -56,6 +56,8 @@ export interface JobsFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** Concurrent executions reserved for the function. Default none (the account's pool). */
   readonly reservedConcurrentExecutions?: number;
+  /** X-Ray active tracing (the role may then write trace segments). Default off. */
+  readonly xrayTracing?: boolean;
 }
 
 /**
@@ -109,6 +111,7 @@ export class JobsFunction extends Construct {
       ...(props.reservedConcurrentExecutions !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),
+      ...(props.xrayTracing ? { tracing: Tracing.ACTIVE } : {}),
       environment: {
         ...powertoolsEnvironment(props.appName, props.logLevel),
         ...props.environment,
@@ -127,5 +130,12 @@ export class JobsFunction extends Construct {
           : {}),
       },
     });
+    if (props.xrayTracing) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (AWS requires Resource "*"); they only write trace data.',
+      });
+    }
   }
 }

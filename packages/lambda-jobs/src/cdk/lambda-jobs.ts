@@ -200,6 +200,7 @@ export class LambdaJobs extends Construct {
       appName: names.prefix,
       logLevel,
       logRetention,
+      xrayTracing: config.xrayTracing,
     };
 
     this.dataKey =

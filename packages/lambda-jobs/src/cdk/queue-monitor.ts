@@ -29,6 +29,8 @@ export interface QueueMonitorProps {
   readonly projectRoot: string;
   readonly logLevel: LogLevel;
   readonly logRetention: RetentionDays;
+  /** X-Ray active tracing on the function. Default off. */
+  readonly xrayTracing?: boolean;
   readonly metrics: QueueMetrics;
   readonly factory: AlarmFactory;
   /** Name of the queue that keeps schedule events EventBridge could not deliver. */
@@ -91,6 +93,7 @@ export class QueueMonitor extends Construct {
       appName: props.appName,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      ...(props.xrayTracing ? { xrayTracing: true } : {}),
       ...(reserved > 0 ? { reservedConcurrentExecutions: reserved } : {}),
     });
     const fn = this.monitor.function;
@@ -115,7 +118,7 @@ export class QueueMonitor extends Construct {
     Validations.of(this.monitor).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'cloudwatch:GetMetricData does not support resource-level permissions; AWS requires Resource "*". It is read-only and the only action granted on "*".',
+        'cloudwatch:GetMetricData (and, with X-Ray tracing on, xray:PutTraceSegments and xray:PutTelemetryRecords) support no resource-level permissions; AWS requires Resource "*". They read metrics or write trace data, and are the only actions granted on "*".',
     });
     props.table.grantJobAccess(fn);
     props.table.grantKeySweep(fn);

@@ -21,6 +21,8 @@ export interface SlackAlertsProps {
   readonly appName: string;
   readonly logLevel: LogLevel;
   readonly logRetention: RetentionDays;
+  /** X-Ray active tracing on the function. Default off. */
+  readonly xrayTracing?: boolean;
   /** Prefix that turns `docs/runbooks/x.md` into a link, e.g. a repository's blob URL. */
   readonly runbookBaseUrl?: string | undefined;
 }
@@ -75,6 +77,7 @@ export class SlackAlerts extends Construct {
       appName: props.appName,
       logLevel: props.logLevel,
       logRetention: props.logRetention,
+      ...(props.xrayTracing ? { xrayTracing: true } : {}),
       environment: {
         [ENV.slackWebhookSecret]: slackWebhookSecretName,
         ...(props.runbookBaseUrl ? { [ENV.runbookBaseUrl]: props.runbookBaseUrl } : {}),

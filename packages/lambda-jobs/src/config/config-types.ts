@@ -206,6 +206,12 @@ export interface LambdaJobsConfigInput {
   readonly outbound?: Partial<OutboundConfig>;
   readonly dev?: Partial<DevConfig>;
   readonly encryption?: Partial<EncryptionConfig>;
+  /**
+   * Turns on AWS X-Ray active tracing for every function the stack deploys (worker, monitor,
+   * notifier). Spans through `@opentelemetry/api` need an OpenTelemetry SDK in the functions
+   * as well (the ADOT Lambda layer). Default false.
+   */
+  readonly xrayTracing?: boolean;
 }
 
 /** One queue with every default applied. */
@@ -229,6 +235,8 @@ export interface LambdaJobsConfig {
   readonly registry: string | undefined;
   readonly queues: Readonly<Record<string, QueueConfig>>;
   readonly tracking: 'full' | 'minimal';
+  /** X-Ray active tracing on the deployed functions. */
+  readonly xrayTracing: boolean;
   readonly resultsRetentionSeconds: number;
   readonly monitor: {
     readonly everySeconds: number;

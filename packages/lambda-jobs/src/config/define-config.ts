@@ -79,6 +79,7 @@ export function defineConfig(input: LambdaJobsConfigInput): LambdaJobsConfig {
     registry: input.registry,
     queues,
     tracking: input.tracking ?? DEFAULTS.tracking,
+    xrayTracing: input.xrayTracing ?? false,
     resultsRetentionSeconds: settings.JOBS_RESULTS_RETENTION ?? DEFAULTS.resultsRetentionSeconds,
     monitor: {
       everySeconds: settings.JOBS_MONITOR_EVERY ?? DEFAULTS.monitorEverySeconds,

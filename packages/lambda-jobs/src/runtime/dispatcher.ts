@@ -27,6 +27,7 @@ import { CLAIMABLE_STATUSES, JobStatus } from './job-status.ts';
 import { effectiveSettings } from './job-timing.ts';
 import { createMessageResend, dueSendKey, RESENT_ATTRIBUTE } from './message-resend.ts';
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
+import { startProcessSpan } from './observability/job-tracing.ts';
 import { validatePayload } from './payload-schema.ts';
 import type {
   ConcurrencyKeyStore,
@@ -499,7 +500,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   ): Promise<Delivery> {
     const startedAt = Date.parse(claimed.startedAt ?? '') || now().getTime();
     const attempt = claimed.attempts;
-    const keys = { job_id: claimed.id, job_type: claimed.type, queue: queue.name, attempt };
+    const span = startProcessSpan(
+      { id: claimed.id, type: claimed.type, queue: queue.name },
+      { attempt, messageId: message.messageId, traceparent: envelope.trace?.traceparent },
+    );
+    const keys = {
+      job_id: claimed.id,
+      job_type: claimed.type,
+      queue: queue.name,
+      attempt,
+      ...(span.traceId ? { trace_id: span.traceId } : {}),
+    };
     let output: unknown;
     let failure: unknown;
     let failed = false;
@@ -513,31 +524,35 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     try {
       // The lease (and ctx.deadline) were set before the claim: a slow claim shortens the run.
       const runBudgetMs = Math.max(0, startedAt + deadlineMs - now().getTime());
-      output = await runWithDeadline(claimed.id, runBudgetMs, (signal) => {
-        let child: Logger | undefined;
-        const ctx: JobContext = {
-          jobId: claimed.id,
-          type: claimed.type,
-          queue: queue.name,
-          attempt,
-          maxAttempts: settings.maxAttempts,
-          signal,
-          deadline: new Date(startedAt + deadlineMs),
-          enqueuedAt: new Date(envelope.enqueuedAt),
-          get logger() {
-            child ??= logger.createChild({ persistentKeys: keys });
-            return child;
-          },
-          progress: (fraction, note) => progress.report(fraction, note),
-        };
-        return definition.run(payload, ctx);
-      });
+      output = await span.around(() =>
+        runWithDeadline(claimed.id, runBudgetMs, (signal) => {
+          let child: Logger | undefined;
+          const ctx: JobContext = {
+            jobId: claimed.id,
+            type: claimed.type,
+            queue: queue.name,
+            attempt,
+            maxAttempts: settings.maxAttempts,
+            signal,
+            deadline: new Date(startedAt + deadlineMs),
+            enqueuedAt: new Date(envelope.enqueuedAt),
+            get logger() {
+              child ??= logger.createChild({ persistentKeys: keys });
+              return child;
+            },
+            progress: (fraction, note) => progress.report(fraction, note),
+          };
+          return definition.run(payload, ctx);
+        }),
+      );
     } catch (error) {
       failed = true;
       failure = error;
     } finally {
       progress.close();
     }
+    if (failed) span.failed(failure);
+    else span.succeeded();
     const endedAt = now();
     const durationMs = Math.max(0, endedAt.getTime() - startedAt);
     const at = endedAt.toISOString();

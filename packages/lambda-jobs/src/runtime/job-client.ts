@@ -27,6 +27,7 @@ import { newJobId } from './job-id.ts';
 import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
 import { DEFAULT_CONCURRENCY_KEY_TTL_SECONDS, LIMITS } from './limits.ts';
+import { type SendSpan, startSendSpan } from './observability/job-tracing.ts';
 import { validatePayload } from './payload-schema.ts';
 import type { ConcurrencyKeyStore, DelayedDelivery, JobStore, QueueTransport } from './ports.ts';
 import { timeoutMisfit } from './queue-fit.ts';
@@ -115,6 +116,16 @@ interface PreparedJob {
   readonly endpoints: QueueEndpoints;
   readonly delaySeconds: number;
   readonly concurrencyKey: string | undefined;
+  /** The enqueue's `send <queue>` span, ended once the message is sent, skipped or failed. */
+  readonly span: SendSpan;
+}
+
+/** The envelope's trace context: the send span's, else the caller's, and X-Ray's header. */
+function envelopeTrace(span: SendSpan, given: TraceContext | undefined): TraceContext | undefined {
+  const traceparent = span.traceparent ?? given?.traceparent;
+  const xRayTraceId = given?.xRayTraceId ?? process.env._X_AMZN_TRACE_ID;
+  if (!traceparent && !xRayTraceId) return undefined;
+  return { ...(traceparent ? { traceparent } : {}), ...(xRayTraceId ? { xRayTraceId } : {}) };
 }
 
 function checkInteger(field: string, value: number | undefined, min: number, max: number): void {
@@ -263,11 +274,12 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       ...(options.retryDelay !== undefined ? { retryDelay: options.retryDelay } : {}),
       ...(concurrencyKey !== undefined ? { concurrencyKey } : {}),
     };
-    const xRayTraceId = process.env._X_AMZN_TRACE_ID;
-    const trace = options.trace ?? (xRayTraceId ? { xRayTraceId } : undefined);
+    const id = options.id ?? newJobId(at.getTime());
+    const span = startSendSpan({ id, type: definition.type, queue: queueName });
+    const trace = envelopeTrace(span, options.trace);
     const envelope: JobEnvelope = {
       version: ENVELOPE_VERSION,
-      id: options.id ?? newJobId(at.getTime()),
+      id,
       type: definition.type,
       queue: queueName,
       payload,
@@ -278,13 +290,15 @@ export function createJobClient(deps: JobClientDeps): JobClient {
     const body = serializeEnvelope(envelope);
     const size = bodyBytes(body);
     if (size > LIMITS.maxEnvelopeBytes) {
-      throw new JobInputError(
+      const tooLarge = new JobInputError(
         'payload',
         `${LIMITS.maxEnvelopeBytes} bytes per message`,
         `Job message is ${size} bytes; the limit is ${LIMITS.maxEnvelopeBytes} bytes (SQS). Store large data elsewhere (S3) and enqueue a reference.`,
       );
+      span.failed(tooLarge);
+      throw tooLarge;
     }
-    return { envelope, body, endpoints, delaySeconds, concurrencyKey };
+    return { envelope, body, endpoints, delaySeconds, concurrencyKey, span };
   }
 
   /**
@@ -344,23 +358,45 @@ export function createJobClient(deps: JobClientDeps): JobClient {
     }
   }
 
-  /** Sends one prepared job (SQS delay or the scheduler); releases its key if sending fails. */
+  /**
+   * Sends one prepared job (SQS delay or the scheduler) and ends its span; releases its key if
+   * sending fails.
+   */
   async function send(job: PreparedJob): Promise<void> {
     try {
       if (job.delaySeconds > LIMITS.maxSqsDelaySeconds) {
         const at = new Date(Date.parse(job.envelope.enqueuedAt) + job.delaySeconds * 1000);
         await deps.delayedDelivery!.schedule(job.envelope.id, job.endpoints.url, job.body, at);
+        job.span.sent();
       } else {
-        await deps.transport.send(job.endpoints.url, job.body, job.delaySeconds || undefined);
+        const { messageId } = await deps.transport.send(
+          job.endpoints.url,
+          job.body,
+          job.delaySeconds || undefined,
+        );
+        job.span.sent(messageId);
       }
     } catch (error) {
+      job.span.failed(error);
       if (job.concurrencyKey) await abandonKey(job.concurrencyKey, job.envelope.id);
       throw error;
     }
   }
 
+  /** Takes the job's concurrency key; a job whose key is held is skipped (its span says so). */
+  async function admitted(job: PreparedJob): Promise<boolean> {
+    try {
+      if (await acquireKey(job)) return true;
+      job.span.skipped();
+      return false;
+    } catch (error) {
+      job.span.failed(error);
+      throw error;
+    }
+  }
+
   async function enqueuePrepared(job: PreparedJob | null): Promise<string | null> {
-    if (!job || !(await acquireKey(job))) return null;
+    if (!job || !(await admitted(job))) return null;
     await send(job);
     await recordQueued(job).catch(() => {
       // Sent but not recorded as QUEUED: the worker's claim creates the record, so the job
@@ -384,7 +420,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       for (const [index, entry] of entries.entries()) {
         try {
           const prepared = await prepare(job, entry.payload, entry.options ?? {});
-          if (!prepared || !(await acquireKey(prepared))) {
+          if (!prepared || !(await admitted(prepared))) {
             outcomes.push({ index, status: 'skipped' });
           } else if (prepared.delaySeconds > LIMITS.maxSqsDelaySeconds) {
             await send(prepared);
@@ -426,9 +462,11 @@ export function createJobClient(deps: JobClientDeps): JobClient {
           for (const result of results) {
             const item = chunk.find((c) => String(c.index) === result.entryId)!;
             if (result.ok) {
+              item.job.span.sent(result.messageId);
               await recordQueued(item.job).catch(() => {});
               outcomes.push({ index: item.index, status: 'enqueued', id: item.job.envelope.id });
             } else {
+              item.job.span.failed(new Error(`SQS refused the message: ${result.code}`));
               if (item.job.concurrencyKey) {
                 await abandonKey(item.job.concurrencyKey, item.job.envelope.id);
               }
