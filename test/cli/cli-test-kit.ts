@@ -88,7 +88,7 @@ export async function devModeFolder(
       queues: scenario.resources.queues,
       eventSources: Object.values(adminTestConfig().queues).map((queue) => ({
         queue: queue.name,
-        functionName: `test-${queue.name}-worker`,
+        functionName: `test-worker-${queue.name}`,
         state: 'Enabled',
         batchSize: queue.batchSize,
         batchingWindowSeconds: queue.batchingWindowSeconds,
