@@ -52,7 +52,7 @@ describe('dev-mode outcome counter', () => {
     expect(passedOn).toHaveLength(611);
   });
 
-  it('forgets minutes older than a day', async () => {
+  it('leaves out what finished more than a day ago', async () => {
     // Prepare
     const clock = { now: START };
     const { counter, record } = counterAt(clock);
