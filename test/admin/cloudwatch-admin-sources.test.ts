@@ -171,6 +171,8 @@ describe('CloudWatch outcome counts', () => {
       [WORKER_METRICS.succeeded]: [250, 350],
       [WORKER_METRICS.errored]: [3],
       [WORKER_METRICS.retried]: [7],
+      [WORKER_METRICS.lost]: [1],
+      [MONITOR_METRICS.lostRescued]: [2],
     };
     cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
       MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
@@ -197,7 +199,7 @@ describe('CloudWatch outcome counts', () => {
 
     // Assess
     expect(hour.totals).toEqual({
-      default: { succeeded: 600, errored: 3, retried: 7, lost: 0, rejected: 0, deferred: 0 },
+      default: { succeeded: 600, errored: 3, retried: 7, lost: 3, rejected: 0, deferred: 0 },
       slow: { succeeded: 0, errored: 0, retried: 0, lost: 0, rejected: 0, deferred: 0 },
     });
     expect(hour.buckets).toContainEqual({
@@ -209,7 +211,7 @@ describe('CloudWatch outcome counts', () => {
     const calls = cloudwatch.commandCalls(GetMetricDataCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]!.args[0].input;
-    expect(input.MetricDataQueries).toHaveLength(12);
+    expect(input.MetricDataQueries).toHaveLength(14);
     expect(input.MetricDataQueries?.every((q) => q.MetricStat?.Stat === 'Sum')).toBe(true);
     expect(input.MetricDataQueries?.every((q) => q.MetricStat?.Period === 60)).toBe(true);
     expect(input.StartTime).toEqual(minute(60));
@@ -235,5 +237,29 @@ describe('CloudWatch outcome counts', () => {
     const calls = cloudwatch.commandCalls(GetMetricDataCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.args[0].input.MetricDataQueries?.[0]?.MetricStat?.Period).toBe(480);
+  });
+
+  it('answers a refresh within 30 s from the last read, and reads again after', async () => {
+    // Prepare
+    cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    let clock = now;
+    const source = createCloudWatchOutcomeCountSource({
+      client,
+      namespace: 'shop',
+      service: 'shop',
+      queues: ['default'],
+      now: () => clock,
+    });
+
+    // Act
+    await source.history(60);
+    clock = new Date(now.getTime() + 5_000);
+    await source.history(60);
+    await source.history(1440);
+    clock = new Date(now.getTime() + 31_000);
+    await source.history(60);
+
+    // Assess
+    expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(3);
   });
 });

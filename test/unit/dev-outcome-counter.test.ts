@@ -67,6 +67,28 @@ describe('dev-mode outcome counter', () => {
     expect(day.totals.default?.succeeded).toBe(1);
   });
 
+  it('counts as lost the attempts the monitor\u2019s rescue found, and passes its metrics on', async () => {
+    // Prepare
+    const clock = { now: START };
+    const { counter, record } = counterAt(clock);
+    const published: unknown[] = [];
+    const sink = counter.countingMonitor({ publish: (metrics) => void published.push(metrics) });
+    record('default', 'lost');
+
+    // Act
+    await sink.publish([
+      { name: 'JobsLostRescued', unit: 'Count', value: 2, queue: 'default' },
+      { name: 'JobsBacklog', unit: 'Count', value: 40, queue: 'default' },
+      { name: 'JobsLostRescued', unit: 'Count', value: 0, queue: 'slow' },
+    ]);
+    const hour = await counter.history(60);
+
+    // Assess
+    expect(hour.totals.default?.lost).toBe(3);
+    expect(hour.totals.slow?.lost).toBe(0);
+    expect(published).toHaveLength(1);
+  });
+
   it('gives the admin its counts without reading a single job record', async () => {
     // Prepare: a store that fails any read, and 600 jobs counted as the worker finished them.
     const clock = { now: START };

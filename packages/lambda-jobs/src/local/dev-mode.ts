@@ -191,7 +191,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     oldestAge: createEmulatorOldestAgeSource({ endpoint: sqsEmulator.endpoint }),
     completions,
     state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName: resources.tableName }),
-    metrics: samples,
+    metrics: outcomes.countingMonitor(samples),
     rescue: {
       store: anyWorker.runtime.store,
       keys: anyWorker.runtime.keys,
