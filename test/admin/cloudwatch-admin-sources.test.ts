@@ -6,9 +6,13 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MONITOR_METRICS } from '../../packages/lambda-jobs/src/config/metric-names.ts';
+import {
+  MONITOR_METRICS,
+  WORKER_METRICS,
+} from '../../packages/lambda-jobs/src/config/metric-names.ts';
 import { createCloudWatchAlarmSource } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-alarms.ts';
 import { createCloudWatchMonitorHeartbeat } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-monitor-heartbeat.ts';
+import { createCloudWatchOutcomeCountSource } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-outcome-counts.ts';
 import {
   createCloudWatchQueueSampleSource,
   samplePeriodSeconds,
@@ -157,5 +161,105 @@ describe('CloudWatch alarms and heartbeat', () => {
     // Assess
     expect(seen).toEqual(minute(2));
     expect(none).toBeUndefined();
+  });
+});
+
+describe('CloudWatch outcome counts', () => {
+  it('sums the workers\u2019 counters per queue and outcome in one GetMetricData request, whatever the volume', async () => {
+    // Prepare: 600 successes and 3 errors on `default` spread over two minutes, nothing on `slow`.
+    const sums: Record<string, number[]> = {
+      [WORKER_METRICS.succeeded]: [250, 350],
+      [WORKER_METRICS.errored]: [3],
+      [WORKER_METRICS.retried]: [7],
+      [WORKER_METRICS.lost]: [1],
+      [MONITOR_METRICS.lostRescued]: [2],
+    };
+    cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({
+      MetricDataResults: (input.MetricDataQueries ?? []).map((q) => {
+        const queue = q.MetricStat!.Metric!.Dimensions!.find((d) => d.Name === 'queue')!.Value;
+        const found = queue === 'default' ? (sums[q.MetricStat!.Metric!.MetricName!] ?? []) : [];
+        return {
+          Id: q.Id,
+          StatusCode: 'Complete',
+          Values: found,
+          Timestamps: found.map((_, i) => minute(i + 1)),
+        };
+      }),
+    }));
+    const source = createCloudWatchOutcomeCountSource({
+      client,
+      namespace: 'shop',
+      service: 'shop',
+      queues: ['default', 'slow'],
+      now: () => now,
+    });
+
+    // Act
+    const hour = await source.history(60);
+
+    // Assess
+    expect(hour.totals).toEqual({
+      default: { succeeded: 600, errored: 3, retried: 7, lost: 3, rejected: 0, deferred: 0 },
+      slow: { succeeded: 0, errored: 0, retried: 0, lost: 0, rejected: 0, deferred: 0 },
+    });
+    expect(hour.buckets).toContainEqual({
+      at: minute(2).toISOString(),
+      queue: 'default',
+      outcome: 'succeeded',
+      count: 350,
+    });
+    const calls = cloudwatch.commandCalls(GetMetricDataCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0]!.args[0].input;
+    expect(input.MetricDataQueries).toHaveLength(14);
+    expect(input.MetricDataQueries?.every((q) => q.MetricStat?.Stat === 'Sum')).toBe(true);
+    expect(input.MetricDataQueries?.every((q) => q.MetricStat?.Period === 60)).toBe(true);
+    expect(input.StartTime).toEqual(minute(60));
+  });
+
+  it('reads a day in periods of 8 minutes, with the same number of requests', async () => {
+    // Prepare
+    cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    const source = createCloudWatchOutcomeCountSource({
+      client,
+      namespace: 'shop',
+      service: 'shop',
+      queues: ['default'],
+      now: () => now,
+    });
+
+    // Act
+    const day = await source.history(1440);
+
+    // Assess
+    expect(day.periodSeconds).toBe(480);
+    expect(day.totals.default?.succeeded).toBe(0);
+    const calls = cloudwatch.commandCalls(GetMetricDataCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.args[0].input.MetricDataQueries?.[0]?.MetricStat?.Period).toBe(480);
+  });
+
+  it('answers a refresh within 30 s from the last read, and reads again after', async () => {
+    // Prepare
+    cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    let clock = now;
+    const source = createCloudWatchOutcomeCountSource({
+      client,
+      namespace: 'shop',
+      service: 'shop',
+      queues: ['default'],
+      now: () => clock,
+    });
+
+    // Act
+    await source.history(60);
+    clock = new Date(now.getTime() + 5_000);
+    await source.history(60);
+    await source.history(1440);
+    clock = new Date(now.getTime() + 31_000);
+    await source.history(60);
+
+    // Assess
+    expect(cloudwatch.commandCalls(GetMetricDataCommand)).toHaveLength(3);
   });
 });

@@ -6,7 +6,6 @@ import type {
   ReceivedMessage,
 } from '../../packages/lambda-jobs/src/runtime/admin/admin-ports.ts';
 import { redriveDeadLetters } from '../../packages/lambda-jobs/src/runtime/admin/dead-letter-redrive.ts';
-import { countJobs } from '../../packages/lambda-jobs/src/runtime/admin/job-counts.ts';
 import {
   ENVELOPE_VERSION,
   serializeEnvelope,
@@ -293,25 +292,5 @@ describe('redriveDeadLetters: bounds', () => {
       deadLetteredAt: expect.any(String),
     });
     expect(dlq.remaining()).toEqual(['m0']);
-  });
-});
-
-describe('countJobs', () => {
-  it('counts by status and retried jobs, and says when it stopped at its cap', async () => {
-    // Prepare
-    const store = createMemoryJobStore();
-    await store.putQueued(record('e1', 'ERRORED', 3));
-    await store.putQueued(record('s1', 'SUCCESSFUL', 1));
-    await store.putQueued(record('s2', 'SUCCESSFUL', 2));
-    await store.putQueued(record('r1', 'RETRYING', 1));
-    const since = new Date(Date.now() - 60_000).toISOString();
-
-    // Act
-    const all = await countJobs(store, ['default'], since);
-    const capped = await countJobs(store, ['default'], since, 2);
-
-    // Assess
-    expect(all).toMatchObject({ successful: 2, errored: 1, lost: 0, retried: 3, capped: false });
-    expect(capped).toMatchObject({ errored: 1, capped: true, examined: 2 });
   });
 });

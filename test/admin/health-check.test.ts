@@ -242,4 +242,62 @@ describe('diagnose', () => {
     ]);
     expect(unread).toEqual([]);
   });
+
+  it('reports a stalled queue with its runbook, and the branch where every attempt fails fast and retries', () => {
+    // Prepare
+    const windowSeconds = config.monitor.stalledAfterSeconds;
+    const activity = (finished: number, retried: number) => ({ finished, retried, windowSeconds });
+
+    // Act
+    const findings = diagnose(
+      facts({
+        overviews: [
+          overview('default', { backlog: 40, visible: 40, oldestAgeSeconds: windowSeconds + 5 }),
+          overview('slow', { backlog: 12, visible: 12, oldestAgeSeconds: 3 }),
+        ],
+        activity: new Map([
+          ['default', activity(0, 0)],
+          ['slow', activity(0, 57)],
+        ]),
+      }),
+    );
+
+    // Assess
+    const window = `${windowSeconds / 60} min`;
+    expect(findings.filter((f) => f.message.startsWith('Processing has stalled'))).toEqual([
+      {
+        level: 'problem',
+        queue: 'default',
+        message: `Processing has stalled: backlog 40 and no job finished (succeeded or errored) in the last ${window}. See docs/runbooks/job-processing-stalled.md.`,
+      },
+      {
+        level: 'problem',
+        queue: 'slow',
+        message: `Processing has stalled: backlog 12 and no job finished in the last ${window}, while 57 attempts failed and went back to the queue. Every attempt is failing fast and retrying: see "Every attempt fails fast and retries" in docs/runbooks/job-processing-stalled.md.`,
+      },
+    ]);
+  });
+
+  it('does not call a queue stalled when jobs finish, when its backlog is younger than the window, or when nothing waits', () => {
+    // Act
+    const findings = diagnose(
+      facts({
+        overviews: [
+          overview('default', { backlog: 40, visible: 40, oldestAgeSeconds: 10_000 }),
+          overview('slow', { backlog: 12, visible: 12, oldestAgeSeconds: 30 }),
+        ],
+        activity: new Map([
+          ['default', { finished: 1, retried: 30, windowSeconds: 600 }],
+          ['slow', { finished: 0, retried: 0, windowSeconds: 600 }],
+        ]),
+      }),
+    );
+    const idle = diagnose(
+      facts({ activity: new Map([['default', { finished: 0, retried: 0, windowSeconds: 600 }]]) }),
+    );
+
+    // Assess
+    expect(findings.filter((f) => f.message.startsWith('Processing has stalled'))).toEqual([]);
+    expect(idle).toEqual([]);
+  });
 });

@@ -111,14 +111,6 @@ describe('jobs admin: queues, lists, retry and cancel', () => {
     await expect(bad).rejects.toBeInstanceOf(PayloadValidationError);
     await expect(bad).rejects.toMatchObject({ field: 'payload.n' });
   });
-
-  it('counts successful, errored and retried jobs since an instant', async () => {
-    // Act
-    const counts = await s.admin.counts(new Date(Date.now() - 3_600_000).toISOString());
-
-    // Assess
-    expect(counts).toMatchObject({ successful: 2, errored: 0, lost: 0, capped: false });
-  });
 });
 
 describe('jobs admin: dead-letter queue', () => {

@@ -9,7 +9,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CliIo } from '../../packages/lambda-jobs/src/cli/cli-io.ts';
 import { main } from '../../packages/lambda-jobs/src/cli/main.ts';
-import { writeDevState } from '../../packages/lambda-jobs/src/local/dev-state-file.ts';
+import {
+  type DevState,
+  writeDevState,
+} from '../../packages/lambda-jobs/src/local/dev-state-file.ts';
 import { type AdminScenario, adminRegistry, adminTestConfig } from '../admin/admin-test-kit.ts';
 
 /** What one CLI run did. */
@@ -57,7 +60,8 @@ export async function emptyProjectFolder(): Promise<string> {
 }
 
 /**
- * A project folder whose dev state points at the scenario's resources on the test emulators.
+ * A project folder whose dev state points at the scenario's resources on the test emulators
+ * (and at a dashboard serving the dev mode's outcome counts, when given).
  *
  * @example
  * ```ts
@@ -65,14 +69,17 @@ export async function emptyProjectFolder(): Promise<string> {
  * const { code, stdout } = await runCli(['queues', '--json'], cwd, scenario);
  * ```
  */
-export async function devModeFolder(scenario: AdminScenario): Promise<string> {
+export async function devModeFolder(
+  scenario: AdminScenario,
+  dashboard: Pick<DevState, 'dashboardUrl' | 'dashboardToken'> = { dashboardUrl: '' },
+): Promise<string> {
   const cwd = await emptyProjectFolder();
   await writeDevState(
     {
       pid: process.pid,
       startedAt: new Date().toISOString(),
       region: process.env.AWS_REGION ?? 'us-east-1',
-      dashboardUrl: '',
+      ...dashboard,
       endpoints: {
         sqs: process.env.AWS_ENDPOINT_URL_SQS!,
         dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB!,
@@ -81,7 +88,7 @@ export async function devModeFolder(scenario: AdminScenario): Promise<string> {
       queues: scenario.resources.queues,
       eventSources: Object.values(adminTestConfig().queues).map((queue) => ({
         queue: queue.name,
-        functionName: `test-${queue.name}-worker`,
+        functionName: `test-worker-${queue.name}`,
         state: 'Enabled',
         batchSize: queue.batchSize,
         batchingWindowSeconds: queue.batchingWindowSeconds,

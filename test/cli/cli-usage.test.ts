@@ -88,6 +88,98 @@ describe('lambda-jobs usage errors', () => {
   });
 });
 
+describe('lambda-jobs --json errors', () => {
+  let cwd: string;
+  beforeAll(async () => {
+    cwd = await emptyProjectFolder();
+  });
+
+  /** stderr as the one JSON line --json promises. */
+  const errorOf = (stderr: string) => {
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    return JSON.parse(lines[0]!) as {
+      error: { name: string; message: string; exitCode: number; field?: string; limit?: string };
+    };
+  };
+
+  it('writes every command\u2019s error as one JSON line on stderr, with the exit code', async () => {
+    // Prepare: no dev mode runs in the folder, so every command fails at its first step.
+    const specs = COMMANDS.filter((spec) => !['help', 'dev'].includes(spec.words[0]!));
+
+    // Act
+    const runs = await Promise.all(
+      specs.map((spec) =>
+        runCli([...spec.words, ...spec.args.map(() => 'x'), '--json'], cwd, undefined),
+      ),
+    );
+
+    // Assess
+    expect(specs.length).toBeGreaterThan(10);
+    runs.forEach((run, i) => {
+      const words = specs[i]!.words.join(' ');
+      const { error } = errorOf(run.stderr);
+      expect(run.code, words).not.toBe(0);
+      expect(error.exitCode, words).toBe(run.code);
+      expect(error.name, words).toMatch(/Error$/);
+      expect(error.message, words).not.toBe('');
+      expect(run.stdout, words).toBe('');
+    });
+  });
+
+  it('writes a usage error as JSON too, without the help text, and names the target that is missing', async () => {
+    // Act
+    const unknown = await runCli(['queues', '--colour', '--json'], cwd, undefined);
+    const noTarget = await runCli(['queues', '--json'], cwd, undefined);
+
+    // Assess
+    expect(unknown.code).toBe(2);
+    expect(errorOf(unknown.stderr).error).toEqual({
+      name: 'CliUsageError',
+      message:
+        'Unknown option --colour. Run `lambda-jobs help` for the commands and their options.',
+      exitCode: 2,
+    });
+    expect(noTarget.code).toBe(4);
+    expect(errorOf(noTarget.stderr).error).toMatchObject({
+      name: 'TargetUnreachableError',
+      exitCode: 4,
+      message: expect.stringContaining('No dev mode is running here'),
+    });
+  });
+
+  it('answers an unknown job, a dead letter not there and a declined purge as JSON on a running target', async () => {
+    // Prepare
+    const s = await startAdminScenario();
+    const dev = await devModeFolder(s);
+
+    // Act
+    const show = await runCli(['jobs', 'show', 'no-such-job', '--json'], dev, s);
+    const retry = await runCli(['dlq', 'retry', 'default', 'no-such-job', '--json'], dev, s);
+    const purge = await runCli(['dlq', 'purge', 'default', '--json'], dev, s, {
+      interactive: true,
+      answer: 'n',
+    });
+
+    // Assess
+    expect(show.code).toBe(3);
+    expect(errorOf(show.stderr).error).toMatchObject({ name: 'JobNotFoundError', exitCode: 3 });
+    expect(show.stdout).toBe('');
+    expect(retry.code).toBe(3);
+    expect(errorOf(retry.stderr).error).toMatchObject({
+      name: 'JobNotFoundError',
+      exitCode: 3,
+      message: expect.stringContaining('No message of job no-such-job'),
+    });
+    expect(purge.code).toBe(1);
+    expect(errorOf(purge.stderr).error).toEqual({
+      name: 'NotConfirmed',
+      message: 'Nothing deleted.',
+      exitCode: 1,
+    });
+  });
+});
+
 describe('npx lambda-jobs (the launcher, in a child process)', () => {
   let s: AdminScenario;
   let cwd: string;

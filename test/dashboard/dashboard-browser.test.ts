@@ -10,6 +10,7 @@ import {
   startDashboard,
 } from '../../packages/lambda-jobs/src/local/dashboard/start-dashboard.ts';
 import { createDevMonitorSamples } from '../../packages/lambda-jobs/src/local/dev-monitor-samples.ts';
+import { createDevOutcomeCounter } from '../../packages/lambda-jobs/src/local/dev-outcome-counter.ts';
 import { createEmulatorOldestAgeSource } from '../../packages/lambda-jobs/src/local/oldest-age-from-emulator.ts';
 import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
 import {
@@ -86,15 +87,27 @@ beforeAll(async () => {
       `No browser at ${CHROMIUM}: install Debian's chromium (apt-get install chromium)`,
     );
   }
-  config = testConfig();
+  config = testConfig({
+    queues: {
+      default: {
+        batchSize: 10,
+        functionTimeoutSeconds: 10,
+        visibilityTimeoutSeconds: 60,
+        maxReceiveCount: 10,
+        thresholds: { backlog: { warning: 4, critical: 8 } },
+      },
+    },
+  });
   resources = await provisionTestResources(config);
   const env = resourceEnv(resources);
+  const outcomes = createDevOutcomeCounter(Object.keys(config.queues));
   worker = createWorker({
     registry: dashboardRegistry,
     config,
     queueName: 'default',
     env,
-    metricsRecorder: capturingMetrics(),
+    // The workers' metric events, counted per queue, outcome and minute as dev mode does.
+    metricsRecorder: outcomes.counting(capturingMetrics()),
   });
   const { client, store, keys, transport } = worker.runtime;
   // The real monitor, publishing into dev mode's in-memory samples: one run four minutes "ago"
@@ -140,6 +153,7 @@ beforeAll(async () => {
     receiveWaitSeconds: 0,
     oldestAge,
     samples,
+    outcomes,
   });
   dashboard = await startDashboard({
     admin,
@@ -193,10 +207,18 @@ describe('dashboard in Chromium against the emulators', () => {
     }
   });
 
-  it('shows the live queue depth, the DLQ depth and the 24-hour counts on the overview', async () => {
+  it('shows the live queue depth, the DLQ depth and the counts per queue and outcome for 1 h and 24 h', async () => {
     // Act
     await open('#/');
     const row = page.locator('tr[data-queue="default"]');
+    const card = (outcome: string, minutes: number) =>
+      page.locator(`[data-count="${outcome}"] [data-window="${minutes}"]`).textContent();
+    const cell = (outcome: string, minutes: number) =>
+      page
+        .locator(
+          `tr[data-outcome-queue="default"] td[data-outcome="${outcome}"] [data-window="${minutes}"]`,
+        )
+        .textContent();
 
     // Assess
     await expect.poll(() => row.locator('[data-field="visible"]').textContent()).toBe('3');
@@ -204,9 +226,51 @@ describe('dashboard in Chromium against the emulators', () => {
     expect(await row.locator('[data-field="level"] .badge').textContent()).toMatch(
       /ok|warning|critical/,
     );
-    expect(await page.locator('[data-count="successful"] .card-value').textContent()).toBe('3');
-    expect(await page.locator('[data-count="errored"] .card-value').textContent()).toBe('2');
+    expect(await card('succeeded', 1440)).toBe('3');
+    expect(await card('succeeded', 60)).toBe('3');
+    expect(await card('errored', 1440)).toBe('2');
+    expect(await card('lost', 1440)).toBe('0');
+    expect(await cell('succeeded', 60)).toBe('3');
+    expect(await cell('errored', 1440)).toBe('2');
+    expect(await cell('retried', 1440)).toBe('0');
     await page.screenshot({ path: '/tmp/dashboard-overview.png', fullPage: true });
+  });
+
+  it('charts jobs per minute by outcome and the backlog with its threshold lines, over the range chosen', async () => {
+    // Prepare
+    await open('#/');
+    await page.locator('[data-chart="throughput"]').waitFor();
+    const hourHeading = await page.locator('#chart-heading').textContent();
+
+    // Act
+    await page
+      .getByRole('group', { name: 'Time range' })
+      .getByRole('link', { name: '24 h' })
+      .click();
+    await expect.poll(() => page.locator('#chart-heading').textContent()).toBe('Last 24 h');
+    const throughput = page.locator('[data-chart="throughput"]');
+    const backlog = page.locator('[data-backlog-chart="default"]');
+    const dayLegend = await throughput.locator('.legend').textContent();
+    await page
+      .getByRole('group', { name: 'Time range' })
+      .getByRole('link', { name: '15 min' })
+      .click();
+    await expect.poll(() => page.locator('#chart-heading').textContent()).toBe('Last 15 min');
+
+    // Assess
+    expect(hourHeading).toBe('Last 1 h');
+    expect(new URL(page.url()).hash).toBe('#/?range=15');
+    expect(dayLegend).toContain('Succeeded · 3 in 24 h');
+    expect(dayLegend).toContain('Errored · 2 in 24 h');
+    expect(await throughput.locator('path.chart-line.series-1').count()).toBe(1);
+    expect(await backlog.locator('line.chart-threshold-warning').count()).toBe(1);
+    expect(await backlog.locator('line.chart-threshold-critical').count()).toBe(1);
+    expect(await backlog.locator('path.chart-line').count()).toBe(1);
+    expect(await backlog.locator('[data-threshold]').allTextContents()).toEqual([
+      'warning at 4',
+      'critical at 8',
+    ]);
+    await page.screenshot({ path: '/tmp/dashboard-overview-15m.png', fullPage: true });
   });
 
   it('lists a SUCCESSFUL job with live data', async () => {

@@ -421,15 +421,22 @@ describe('GET endpoints map to JobsAdmin', () => {
     expect(admin.calls.map((c) => c.method)).toEqual(['dlqList']);
   });
 
-  it('answers counts for 24 hours by default and samples for 60 minutes', async () => {
+  it('answers outcome counts per queue and samples for 60 minutes by default, and for the window asked', async () => {
     // Act
-    const counts = await call('GET', '/api/counts');
+    const outcomes = await call('GET', '/api/outcomes');
+    const day = await call('GET', '/api/outcomes?minutes=1440');
     const samples = await call('GET', '/api/samples');
 
     // Assess
-    expect(counts.json.counts).toMatchObject({ successful: 12, errored: 2, lost: 1, retried: 3 });
-    const since = admin.calls.find((c) => c.method === 'counts')?.args[0] as string;
-    expect(Date.now() - Date.parse(since)).toBeGreaterThan(24 * 3_600_000 - 5000);
+    expect(outcomes.json.outcomes).toMatchObject({
+      minutes: 60,
+      periodSeconds: 60,
+      totals: { default: { succeeded: 12, errored: 2, retried: 0, lost: 0 } },
+    });
+    expect(day.json.outcomes).toMatchObject({ minutes: 1440, periodSeconds: 480 });
+    expect(admin.calls.filter((c) => c.method === 'outcomes').map((c) => c.args[0])).toEqual([
+      60, 1440,
+    ]);
     expect(samples.json.minutes).toBe(60);
     expect(admin.calls.find((c) => c.method === 'samples')?.args[0]).toBe(60);
   });
@@ -453,7 +460,8 @@ describe('bad input answers 400 naming the parameter and its allowed values', ()
     ['/api/jobs/%E0%A4%A', 'id', 'a URL-encoded value'],
     ['/api/dlq/nope', 'queue', 'one of the configured queues (default, slow)'],
     ['/api/dlq/default?limit=500', 'limit', 'a whole number from 1 to 100'],
-    ['/api/counts?since=100d', 'since', /90 days/],
+    ['/api/outcomes?minutes=1441', 'minutes', 'a whole number from 1 to 1440'],
+    ['/api/outcomes?since=24h', 'since', /minutes/],
     ['/api/samples?minutes=0', 'minutes', 'a whole number from 1 to 1440'],
     ['/api/queues?x=1', 'x', 'no query parameters'],
   ];

@@ -1,12 +1,15 @@
 import type {
   DeadLetter,
-  JobCounts,
   JobsAdmin,
   ListJobsFilter,
   QueueOverview,
   QueueSample,
   RedriveOptions,
 } from '../../packages/lambda-jobs/src/runtime/admin/jobs-admin.ts';
+import {
+  type OutcomeHistory,
+  outcomeHistory,
+} from '../../packages/lambda-jobs/src/runtime/admin/outcome-counts.ts';
 import {
   JobNotFoundError,
   JobStateConflictError,
@@ -178,9 +181,18 @@ export function createFakeJobsAdmin(
       deadLetters.set(queue, []);
       return { purged };
     },
-    async counts(since): Promise<JobCounts> {
-      track('counts', [since]);
-      return { since, successful: 12, errored: 2, lost: 1, retried: 3 };
+    async outcomes(minutes): Promise<OutcomeHistory> {
+      track('outcomes', [minutes]);
+      const now = new Date();
+      return outcomeHistory({
+        minutes,
+        now,
+        queues: ['default'],
+        readings: [
+          { at: now.getTime() - 30_000, queue: 'default', outcome: 'succeeded', count: 12 },
+          { at: now.getTime() - 30_000, queue: 'default', outcome: 'errored', count: 2 },
+        ],
+      });
     },
     async samples(minutes): Promise<QueueSample[]> {
       track('samples', [minutes]);

@@ -106,21 +106,29 @@ describe('dev mode as a process', () => {
       });
       running = child;
       let stderr = '';
+      let stdout = '';
       child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.stdout!.resume();
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       // Jobs in flight when the signal comes: the stop then takes a while, as it does for users.
       await waitFor(child, /Demo: sending/, () => stderr);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // A job finished: its metrics were written (one METRIC line under --pretty).
+      await waitFor(child, / METRIC .*JobsSucceeded=/, () => stdout);
       const state = JSON.parse(await readFile(path.join(cwd, '.lambda-jobs/dev.json'), 'utf8')) as {
         dashboardUrl: string;
         dashboardToken: string;
         endpoints: { dynamodb: string };
+        eventSources: { queue: string; functionName: string }[];
       };
       const stateFileMode = (await stat(path.join(cwd, '.lambda-jobs/dev.json'))).mode & 0o777;
       const dashboard = await fetch(`${state.dashboardUrl}/api/queues`, {
         headers: { authorization: `Bearer ${state.dashboardToken}` },
       });
+      const outcomes = (await (
+        await fetch(`${state.dashboardUrl}/api/outcomes?minutes=60`, {
+          headers: { authorization: `Bearer ${state.dashboardToken}` },
+        })
+      ).json()) as { outcomes: { known: boolean; totals: Record<string, { succeeded: number }> } };
 
       // Act
       process.kill(-child.pid!, 'SIGINT');
@@ -130,6 +138,16 @@ describe('dev mode as a process', () => {
       expect(stderr).toMatch(/^Dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{43}$/m);
       expect(stderr).toContain(`#token=${state.dashboardToken}`);
       expect(dashboard.status).toBe(200);
+      // --pretty: no raw JSON (log entries or EMF documents) between the readable lines.
+      expect(stdout.split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
+      // Dev mode's names are the stack's, as the runbooks use them; its counters feed the overview.
+      expect(state.eventSources.map((source) => source.functionName)).toContain(
+        'lambda-jobs-worker-default',
+      );
+      expect(outcomes.outcomes.known).toBe(true);
+      expect(
+        Object.values(outcomes.outcomes.totals).reduce((sum, t) => sum + t.succeeded, 0),
+      ).toBeGreaterThan(0);
       expect(stateFileMode).toBe(0o600);
       expect(stderr).toContain('Stopped.');
       expect(await refusesConnections(state.endpoints.dynamodb)).toBe(true);

@@ -282,6 +282,65 @@ describe('monitor run: stats and threshold events', () => {
     expect(output.metric('ProcessingStalled', 'default')).toEqual([1]);
     expect(output.metric('ProcessingStalled', 'reports')).toEqual([0]);
   });
+
+  it('logs one info line when a stalled queue finishes jobs again and when its DLQ drops under its threshold', async () => {
+    const state = memoryStateStore({
+      default: {
+        backlogLevel: 0,
+        oldestAgeLevel: 0,
+        backlogSince: new Date(now.getTime() - 700_000).toISOString(),
+        updatedAt: now.toISOString(),
+      },
+    });
+    const stuck = fakeDepthSource({
+      [defaultQueue.url]: { visible: 5 },
+      [defaultQueue.dlqUrl]: { visible: 2 },
+    });
+    const flowing = fakeDepthSource({ [defaultQueue.url]: { visible: 3 } });
+
+    await build({ depth: stuck, state }).run();
+    const whileStalled = [...output.logs(MSG.stalledCleared), ...output.logs(MSG.dlqCleared)];
+    await build({ depth: flowing, state, completions: fakeCompletions({ default: 4 }) }).run();
+    await build({ depth: flowing, state, completions: fakeCompletions({ default: 4 }) }).run();
+
+    expect(whileStalled).toEqual([]);
+    expect(output.logs(MSG.stalled)).toHaveLength(1);
+    expect(output.logs(MSG.stalledCleared)).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        queue: 'default',
+        jobs_backlog: 3,
+        jobs_completed: 4,
+        completion_window_seconds: 600,
+      }),
+    ]);
+    expect(output.logs(MSG.dlqCleared)).toEqual([
+      expect.objectContaining({ level: 'INFO', queue: 'default', dlq_depth: 0, threshold: 1 }),
+    ]);
+    expect(state.items.get('default')).not.toHaveProperty('stalled');
+  });
+
+  it('says nothing cleared while the completions cannot be read', async () => {
+    const state = memoryStateStore({
+      default: {
+        backlogLevel: 0,
+        oldestAgeLevel: 0,
+        backlogSince: new Date(now.getTime() - 700_000).toISOString(),
+        stalled: true,
+        updatedAt: now.toISOString(),
+      },
+    });
+    const failing = { completions: async () => Promise.reject(new Error('CloudWatch throttled')) };
+
+    await build({
+      depth: fakeDepthSource({ [defaultQueue.url]: { visible: 3 } }),
+      state,
+      completions: failing,
+    }).run();
+
+    expect(output.logs(MSG.stalledCleared)).toEqual([]);
+    expect(state.items.get('default')).toMatchObject({ stalled: true });
+  });
 });
 
 describe('monitor run: metrics', () => {

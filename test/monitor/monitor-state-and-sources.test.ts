@@ -60,6 +60,26 @@ describe('monitor state on DynamoDB', () => {
     expect(await state().get('default')).toBeUndefined();
     expect(documents).toHaveReceivedCommandWith(GetCommand, { Key: { pk: 'MONITOR#default' } });
   });
+  it('remembers a stalled queue and a DLQ over its threshold, so their recovery is logged once', async () => {
+    documents.on(GetCommand).resolves({
+      Item: {
+        pk: 'MONITOR#default',
+        backlogLevel: 0,
+        oldestAgeLevel: 0,
+        stalled: true,
+        dlqOverThreshold: true,
+        updatedAt: 'x',
+      },
+    });
+
+    expect(await state().get('default')).toEqual({
+      backlogLevel: 0,
+      oldestAgeLevel: 0,
+      stalled: true,
+      dlqOverThreshold: true,
+      updatedAt: 'x',
+    });
+  });
 });
 
 describe('completions counted from the job store (dev mode)', () => {

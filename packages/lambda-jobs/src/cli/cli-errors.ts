@@ -154,3 +154,49 @@ export function describeFailure(error: unknown): { code: ExitCode; message: stri
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { code: EXIT.failed, message };
 }
+
+/** What `--json` writes on stderr for a failure: one line, `{"error": {…}}`. */
+export interface FailureJson {
+  readonly error: {
+    /** The error's class: `CliUsageError`, `JobNotFoundError`, `TargetUnreachableError`, … */
+    readonly name: string;
+    /** What went wrong, for people (without the usage text). */
+    readonly message: string;
+    /** The process's exit code (see {@link EXIT}). */
+    readonly exitCode: ExitCode;
+    /** The input at fault, for bad input. */
+    readonly field?: string;
+    /** What that input allows. */
+    readonly limit?: string;
+  };
+}
+
+/**
+ * The failure as `--json` reports it on stderr: the same exit code and message as
+ * {@link describeFailure}, with the field and limit of bad input as their own keys.
+ *
+ * @example
+ * ```ts
+ * io.stderr.write(`${JSON.stringify(failureJson(new JobNotFoundError('abc')))}\n`);
+ * // {"error":{"name":"JobNotFoundError","message":"…","exitCode":3}}
+ * ```
+ */
+export function failureJson(error: unknown): FailureJson {
+  const { code, message } = describeFailure(error);
+  const name = error instanceof Error ? error.name : 'Error';
+  if (error instanceof JobInputError) {
+    return {
+      error: {
+        name,
+        message: error.message,
+        exitCode: code,
+        field: error.field,
+        limit: error.limit,
+      },
+    };
+  }
+  if (error instanceof CliUsageError) {
+    return { error: { name, message: error.message, exitCode: code } };
+  }
+  return { error: { name, message, exitCode: code } };
+}

@@ -29,6 +29,7 @@ import type {
 } from '../runtime/admin/admin-ports.ts';
 import type { QueueSample } from '../runtime/admin/jobs-admin.ts';
 import type { JobsAdminService } from '../runtime/admin/jobs-admin-service.ts';
+import type { OutcomeCountSource, OutcomeHistory } from '../runtime/admin/outcome-counts.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
 import { TargetUnreachableError } from './cli-errors.ts';
 import type { CliIo } from './cli-io.ts';
@@ -108,6 +109,28 @@ function devMonitorActivity(
   };
 }
 
+/** A dev mode's workers count outcomes in its own process; its dashboard serves the counts. */
+function devOutcomeCounts(dashboardUrl: string, token: string | undefined): OutcomeCountSource {
+  return {
+    async history(minutes) {
+      const response = await fetch(
+        `${dashboardUrl.replace(/\/+$/, '')}/api/outcomes?minutes=${encodeURIComponent(minutes)}`,
+        {
+          signal: AbortSignal.timeout(3000),
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        },
+      );
+      if (!response.ok) {
+        throw new TargetUnreachableError(
+          `Dev mode's dashboard answered HTTP ${response.status} for its outcome counts.`,
+        );
+      }
+      const body = (await response.json()) as { outcomes: OutcomeHistory };
+      return body.outcomes;
+    },
+  };
+}
+
 async function readDevStateSafely(cwd: string): Promise<DevState | undefined> {
   try {
     return await readDevState(cwd);
@@ -154,6 +177,9 @@ function connectDev(state: DevState, io: CliIo, app: CliApp): CliTarget {
     }),
     receiveWaitSeconds: 0,
     oldestAge: createEmulatorOldestAgeSource({ endpoint: state.endpoints.sqs }),
+    ...(state.dashboardUrl
+      ? { outcomes: devOutcomeCounts(state.dashboardUrl, state.dashboardToken) }
+      : {}),
     logger: cliLogger(app),
   });
   return {

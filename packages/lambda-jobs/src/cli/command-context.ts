@@ -27,3 +27,19 @@ export type Command = (context: CommandContext) => Promise<number>;
 export function printJson(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/**
+ * A failure a command reports itself (it returns its exit code rather than throwing): the
+ * message on stderr, as the one JSON line `{"error": {…}}` with `--json` (as `main` writes a
+ * thrown error).
+ *
+ * @example `return printFailure(io, json, { name: 'NotConfirmed', message: 'Nothing deleted.', exitCode: EXIT.failed })`
+ */
+export function printFailure(
+  io: CliIo,
+  json: boolean,
+  failure: { readonly name: string; readonly message: string; readonly exitCode: number },
+): number {
+  io.stderr.write(json ? `${JSON.stringify({ error: failure })}\n` : `${failure.message}\n`);
+  return failure.exitCode;
+}

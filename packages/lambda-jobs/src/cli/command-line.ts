@@ -224,7 +224,8 @@ export const GLOBAL_USAGE = `Global options:
                     running in this folder (npx lambda-jobs dev)
   --region REGION   AWS region of the stack (sets AWS_REGION)
   --profile NAME    AWS profile (sets AWS_PROFILE)
-  --json            machine-readable output on stdout (nothing else is written there)
+  --json            machine-readable output on stdout (nothing else is written there);
+                    errors as one JSON line on stderr: {"error":{"name","message","exitCode"}}
   -h, --help        help
 
 Exit codes: 0 ok · 1 needs attention or failed · 2 usage error · 3 unknown job, queue or stack ·

@@ -1,9 +1,9 @@
 /**
  * The `lambda-jobs` command: parses the command line, connects to the target on demand, runs
  * the command, and turns every failure into a message on stderr and an exit code (see
- * {@link EXIT}). In process and side-effect free apart from `io`, so tests call it directly.
+ * {@link EXIT}); with `--json`, that message is one JSON line (`{"error": {…}}`). In process and side-effect free apart from `io`, so tests call it directly.
  */
-import { describeFailure, EXIT } from './cli-errors.ts';
+import { describeFailure, EXIT, failureJson } from './cli-errors.ts';
 import type { CliIo } from './cli-io.ts';
 import { type CliApp, type CliTarget, connectTarget } from './cli-target.ts';
 import type { Command, CommandContext } from './command-context.ts';
@@ -43,6 +43,17 @@ const HANDLERS: Readonly<Record<string, Command>> = {
   'dlq purge': dlqPurgeCommand,
   dashboard: dashboardCommand,
 };
+
+/**
+ * `--json` anywhere before a `--`: also when the command line itself is at fault, so a script
+ * that asked for JSON gets its error as JSON whatever failed.
+ */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).some(
+    (arg) => arg === '--json' || arg === '--json=true',
+  );
+}
 
 /** Dev mode (emulators, workers, dashboard) is loaded only by the command that runs it. */
 async function runDevCommandLater(args: readonly string[], io: CliIo): Promise<number> {
@@ -118,6 +129,11 @@ export async function main(
     }
     return await handler(context);
   } catch (error) {
+    if (wantsJson(argv)) {
+      const answer = failureJson(error);
+      io.stderr.write(`${JSON.stringify(answer)}\n`);
+      return answer.error.exitCode;
+    }
     const { code, message } = describeFailure(error);
     io.stderr.write(`${message}\n`);
     return code;

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { deploymentNames } from '../cdk/deployment-names.ts';
 import { ConfigError } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { ENV } from '../config/env.ts';
@@ -19,6 +20,7 @@ import { createDevCompletionCounter } from './dev-completion-counter.ts';
 import { type DevCronScheduler, startDevCronScheduler } from './dev-cron-scheduler.ts';
 import { createDevDelayedDelivery, type DevDelayedDelivery } from './dev-delayed-delivery.ts';
 import { createDevMonitorSamples, type DevMonitorSamples } from './dev-monitor-samples.ts';
+import { createDevOutcomeCounter, type DevOutcomeCounter } from './dev-outcome-counter.ts';
 import { type DevState, removeDevState, writeDevState } from './dev-state-file.ts';
 import { type DynamoDbEmulator, startDynamoDbEmulator } from './dynamodb-emulator.ts';
 import { startSqsEventSource } from './event-source/sqs-event-source.ts';
@@ -44,6 +46,8 @@ export interface DevMode {
   readonly workers: Readonly<Record<string, Worker>>;
   readonly monitor: Monitor;
   readonly samples: DevMonitorSamples;
+  /** Jobs finished per queue, outcome and minute, from the workers' metric events. */
+  readonly outcomes: DevOutcomeCounter;
   readonly logger: Logger;
   /** Long delays and `runAt`, waiting in the local table. */
   readonly delayedDelivery: DevDelayedDelivery;
@@ -142,6 +146,9 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     onError: (error) => logger.warn('Delayed job not sent yet; retried next tick', { error }),
   });
   const completions = createDevCompletionCounter();
+  const outcomes = createDevOutcomeCounter(Object.keys(config.queues));
+  // The names the runbooks use: those of the deployed stack.
+  const names = deploymentNames(config);
   const workers: Record<string, Worker> = {};
   const eventSources: { stop(): Promise<void> }[] = [];
   for (const queue of Object.values(config.queues)) {
@@ -151,7 +158,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       queueName: queue.name,
       logger,
       metrics,
-      metricsRecorder: completions.counting(createJobMetrics(metrics)),
+      metricsRecorder: completions.counting(outcomes.counting(createJobMetrics(metrics))),
       sqs,
       dynamodb,
       delayedDelivery,
@@ -168,7 +175,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
         maxConcurrency: queue.maxConcurrency,
         functionTimeoutSeconds: queue.functionTimeoutSeconds,
         functionMemoryMb: queue.functionMemoryMb,
-        functionName: `${config.appName}-${queue.name}-worker`,
+        functionName: names.workerFunction(queue.name),
         pollWaitSeconds: 5,
         logger,
       }),
@@ -176,7 +183,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
   }
 
   const anyWorker = Object.values(workers)[0]!;
-  const samples = createDevMonitorSamples();
+  const samples = createDevMonitorSamples(24 * 60);
   const monitor = createMonitor({
     config,
     queueUrls: resources.queues,
@@ -184,7 +191,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     oldestAge: createEmulatorOldestAgeSource({ endpoint: sqsEmulator.endpoint }),
     completions,
     state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName: resources.tableName }),
-    metrics: samples,
+    metrics: outcomes.countingMonitor(samples),
     rescue: {
       store: anyWorker.runtime.store,
       keys: anyWorker.runtime.keys,
@@ -230,7 +237,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     config,
     eventSources: Object.values(config.queues).map((queue) => ({
       queue: queue.name,
-      functionName: `${config.appName}-${queue.name}-worker`,
+      functionName: names.workerFunction(queue.name),
       state: 'Enabled',
       batchSize: queue.batchSize,
       batchingWindowSeconds: queue.batchingWindowSeconds,
@@ -245,6 +252,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     workers,
     monitor,
     samples,
+    outcomes,
     logger,
     delayedDelivery,
     cron,

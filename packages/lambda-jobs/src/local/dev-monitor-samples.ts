@@ -1,4 +1,5 @@
 import { MONITOR_METRICS } from '../config/metric-names.ts';
+import { samplePeriodSeconds } from '../runtime/adapters/aws/cloudwatch-queue-samples.ts';
 import type { BacklogLevelName, QueueSample } from '../runtime/admin/jobs-admin.ts';
 import type { MetricsSink, MonitorMetric } from '../runtime/monitor/monitor-ports.ts';
 
@@ -11,8 +12,8 @@ export interface DevMonitorSamples extends MetricsSink {
 }
 
 /**
- * Keeps one sample per queue per monitor run for `keepMinutes` (default 60), for the
- * dashboard's charts. The monitor publishes to it exactly as it publishes to CloudWatch.
+ * Keeps one sample per queue per monitor run for `keepMinutes` (default 60; dev mode keeps a
+ * day), for the dashboard's charts. Windows over 3 hours are thinned as CloudWatch's are. The monitor publishes to it exactly as it publishes to CloudWatch.
  */
 export function createDevMonitorSamples(
   keepMinutes = 60,
@@ -48,7 +49,18 @@ export function createDevMonitorSamples(
     },
     recent(minutes) {
       const cutoff = now().getTime() - minutes * 60_000;
-      return samples.filter((s) => Date.parse(s.at) >= cutoff);
+      const within = samples.filter((s) => Date.parse(s.at) >= cutoff);
+      const periodMs = samplePeriodSeconds(minutes) * 1000;
+      if (periodMs <= 60_000) return within;
+      // As CloudWatch answers a long window: per queue and period, the sample of the highest
+      // backlog, so a day stays a few hundred points and a burst is not averaged away.
+      const kept = new Map<string, QueueSample>();
+      for (const sample of within) {
+        const key = `${sample.queue}\u0000${Math.floor(Date.parse(sample.at) / periodMs)}`;
+        const held = kept.get(key);
+        if (!held || sample.backlog > held.backlog) kept.set(key, sample);
+      }
+      return [...kept.values()].sort((a, b) => a.at.localeCompare(b.at));
     },
   };
 }

@@ -1,6 +1,8 @@
 /**
  * `--pretty`: rewrites the Powertools JSON log lines this process writes into one readable
- * line each (`12:00:01.234 INFO  Job succeeded job_id=… queue=default duration_ms=12`).
+ * line each (`12:00:01.234 INFO  Job succeeded job_id=… queue=default duration_ms=12`), and
+ * the workers' EMF metric documents likewise (`12:00:01.240 METRIC   queue=default
+ * JobsSucceeded=1 JobDuration=12ms`).
  * Lines that are not JSON log entries pass through with their control characters escaped.
  * Messages, keys and values are producer text (job types, field names, error messages): their
  * control characters are shown escaped (`\x1b`), so only our own colours reach the terminal.
@@ -36,7 +38,57 @@ function formatValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** One log line, pretty; undefined when the line is not a JSON log entry. */
+const UNIT_SUFFIX: Record<string, string> = { Milliseconds: 'ms', Seconds: 's' };
+
+interface EmfDirective {
+  readonly Dimensions?: unknown;
+  readonly Metrics?: unknown;
+}
+
+/**
+ * An EMF document (Powertools Metrics' `{"_aws": {…}}` line) as one line: its dimensions, then
+ * each metric with its value(s) and unit, `12:00:01.234 METRIC   queue=default job_type=echo
+ * JobsSucceeded=1 JobDuration=12ms`. Undefined when the document is not EMF.
+ */
+function prettyMetricLine(entry: Record<string, unknown>, colour: boolean): string | undefined {
+  const aws = entry._aws as { Timestamp?: unknown; CloudWatchMetrics?: unknown } | undefined;
+  if (!aws || typeof aws !== 'object' || !Array.isArray(aws.CloudWatchMetrics)) return undefined;
+  const directives = aws.CloudWatchMetrics as EmfDirective[];
+  const dimensions = new Set<string>();
+  const metrics = new Map<string, string>();
+  for (const directive of directives) {
+    for (const set of Array.isArray(directive.Dimensions) ? directive.Dimensions : []) {
+      for (const name of Array.isArray(set) ? set : []) {
+        if (typeof name === 'string' && name !== 'service') dimensions.add(name);
+      }
+    }
+    for (const metric of Array.isArray(directive.Metrics) ? directive.Metrics : []) {
+      const { Name, Unit } = (metric ?? {}) as { Name?: unknown; Unit?: unknown };
+      if (typeof Name === 'string') metrics.set(Name, typeof Unit === 'string' ? Unit : '');
+    }
+  }
+  const time =
+    typeof aws.Timestamp === 'number' && Number.isFinite(aws.Timestamp)
+      ? new Date(aws.Timestamp).toISOString().slice(11, 23)
+      : '';
+  const fields = [
+    ...[...dimensions].map((name) => `${terminalSafeInline(name)}=${formatValue(entry[name])}`),
+    ...[...metrics].map(([name, unit]) => {
+      const value = entry[name];
+      const shown = Array.isArray(value)
+        ? value.map((v) => JSON.stringify(v)).join(',')
+        : JSON.stringify(value);
+      return `${terminalSafeInline(name)}=${terminalSafeInline(shown ?? '')}${UNIT_SUFFIX[unit] ?? ''}`;
+    }),
+  ].join(' ');
+  const tint = colour ? LEVEL_COLOURS.DEBUG : '';
+  return `${time} ${tint}${'METRIC'.padEnd(8)}${colour ? RESET : ''} ${fields}`;
+}
+
+/**
+ * One log line, pretty; undefined when the line is not a JSON log entry. EMF metric documents
+ * the worker writes between log lines are rendered too (see {@link prettyMetricLine}).
+ */
 export function prettyLogLine(line: string, colour: boolean): string | undefined {
   if (!line.startsWith('{')) return undefined;
   let entry: Record<string, unknown>;
@@ -45,6 +97,8 @@ export function prettyLogLine(line: string, colour: boolean): string | undefined
   } catch {
     return undefined;
   }
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
+  if ('_aws' in entry && typeof entry.message !== 'string') return prettyMetricLine(entry, colour);
   if (typeof entry.level !== 'string' || typeof entry.message !== 'string') return undefined;
   const time = typeof entry.timestamp === 'string' ? entry.timestamp.slice(11, 23) : '';
   const level = entry.level.padEnd(8);

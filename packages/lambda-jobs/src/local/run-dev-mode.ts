@@ -161,6 +161,7 @@ export async function runDevMode(options: DevRunOptions): Promise<DevRun> {
     receiveWaitSeconds: 0,
     oldestAge: createEmulatorOldestAgeSource({ endpoint: dev.state.endpoints.sqs }),
     samples: dev.samples,
+    outcomes: dev.outcomes,
     delayedDelivery: dev.delayedDelivery,
     logger: dev.logger,
   });

@@ -5,7 +5,7 @@ import { UnknownQueueError } from '../../runtime/errors.ts';
 import { LIMITS } from '../../runtime/limits.ts';
 import { CliUsageError, EXIT } from '../cli-errors.ts';
 import type { CliIo } from '../cli-io.ts';
-import { type Command, type CommandContext, printJson } from '../command-context.ts';
+import { type Command, type CommandContext, printFailure, printJson } from '../command-context.ts';
 import { parsePositiveFlag, parseTypeFlag, parseWholeFlag } from '../flag-values.ts';
 import { formatTable } from '../text-table.ts';
 
@@ -155,6 +155,8 @@ export const dlqRedriveCommand: Command = async (context) => {
   const type = flags.type !== undefined ? parseTypeFlag(flags.type) : undefined;
   const jobIds = flags.id !== undefined ? flags.id.split(',').map(jobIdArgument) : undefined;
   const includeUnrunnable = flags['include-unrunnable'] === true;
+  // Connect first: a target that cannot be reached is the only line on stderr (JSON with --json).
+  await context.target();
   io.stderr.write(
     `${dryRun ? 'Dry run: nothing changes. ' : ''}Redriving the dead-letter queue of ${queue}${type ? ` (type ${type})` : ''}${jobIds ? ` (jobs ${jobIds.join(', ')})` : ''}, at most ${limit}${rate ? `, ${rate}/s` : ''}${includeUnrunnable ? ', unrunnable envelopes included' : ''}; Ctrl-C stops after the message in hand…\n`,
   );
@@ -182,10 +184,11 @@ export const dlqRetryCommand: Command = async (context) => {
   const result = await runRedrive(context, queue, { jobIds: [id], limit: 1 });
   if (result.matched === 0) {
     if (json) printJson(io, { queue, ...result });
-    io.stderr.write(
-      `No message of job ${id} in the dead-letter queue of ${queue} (looked at ${result.examined} of ${result.presentAtStart}).\n`,
-    );
-    return EXIT.notFound;
+    return printFailure(io, json, {
+      name: 'JobNotFoundError',
+      message: `No message of job ${id} in the dead-letter queue of ${queue} (looked at ${result.examined} of ${result.presentAtStart}).`,
+      exitCode: EXIT.notFound,
+    });
   }
   return report(io, json, queue, result);
 };
@@ -210,8 +213,11 @@ export const dlqDeleteCommand: Command = async ({ io, json, flags, args, target 
       `Delete the message of job ${id} from the dead-letter queue of ${queue} (${connected.label})? This cannot be undone. [y/N] `,
     );
     if (!/^y(es)?$/i.test(answer.trim())) {
-      io.stderr.write('Nothing deleted.\n');
-      return EXIT.failed;
+      return printFailure(io, json, {
+        name: 'NotConfirmed',
+        message: 'Nothing deleted.',
+        exitCode: EXIT.failed,
+      });
     }
   }
   const result = await connected.admin.dlqDelete(queue, id);
@@ -246,8 +252,11 @@ export const dlqPurgeCommand: Command = async ({ io, json, flags, args, target }
       `Delete all ${overview.dlqDepth} message(s) in the dead-letter queue of ${queue} (${connected.label})? This cannot be undone. [y/N] `,
     );
     if (!/^y(es)?$/i.test(answer.trim())) {
-      io.stderr.write('Nothing deleted.\n');
-      return EXIT.failed;
+      return printFailure(io, json, {
+        name: 'NotConfirmed',
+        message: 'Nothing deleted.',
+        exitCode: EXIT.failed,
+      });
     }
   }
   const result = await connected.admin.dlqPurge(queue);

@@ -1,6 +1,14 @@
 import type { EventSourceState } from '../../runtime/admin/admin-ports.ts';
-import { diagnose, type Finding, needsAttention } from '../../runtime/admin/health-check.ts';
-import type { QueueSettingsPair } from '../../runtime/admin/jobs-admin-service.ts';
+import {
+  diagnose,
+  type Finding,
+  needsAttention,
+  type QueueActivity,
+} from '../../runtime/admin/health-check.ts';
+import type {
+  JobsAdminService,
+  QueueSettingsPair,
+} from '../../runtime/admin/jobs-admin-service.ts';
 import { EXIT } from '../cli-errors.ts';
 import { type Command, printJson } from '../command-context.ts';
 import { formatInstant, formatSeconds } from '../human-format.ts';
@@ -23,6 +31,26 @@ function eventSourceSummary(states: readonly EventSourceState[] | undefined): st
 }
 
 /**
+ * Jobs finished and retried per queue over the stalled window, from the workers' counters
+ * (the window rounded up to whole minutes, as the counters keep them).
+ */
+async function queueActivity(
+  admin: JobsAdminService,
+  windowSeconds: number,
+): Promise<Map<string, QueueActivity>> {
+  const history = await admin.outcomes(Math.max(1, Math.ceil(windowSeconds / 60)));
+  if (!history.known) {
+    throw new Error("this target has no outcome counters to read (is dev mode's dashboard up?)");
+  }
+  return new Map(
+    Object.entries(history.totals).map(([queue, totals]) => [
+      queue,
+      { finished: totals.succeeded + totals.errored, retried: totals.retried, windowSeconds },
+    ]),
+  );
+}
+
+/**
  * `lambda-jobs doctor`: measures the target, judges it (runtime/admin/health-check.ts), prints
  * the verdict; exit 1 when something needs attention.
  *
@@ -34,7 +62,8 @@ export const doctorCommand: Command = async ({ io, json, target, app, now }) => 
   const overviews = await admin.queues();
   const names = overviews.map((q) => q.name);
   const notChecked = [...connected.notChecked];
-  const [settingsList, overdueList, lastRun, alarms, eventSources] = await Promise.all([
+  const windowSeconds = connected.config.monitor.stalledAfterSeconds;
+  const [settingsList, overdueList, lastRun, alarms, eventSources, activity] = await Promise.all([
     Promise.all(
       names.map((name) => admin.queueSettings(name).catch((error: unknown) => error as Error)),
     ),
@@ -45,6 +74,10 @@ export const doctorCommand: Command = async ({ io, json, target, app, now }) => 
     connected.alarms ? connected.alarms.firing() : Promise.resolve(undefined),
     connected.eventSources.states().catch((error: unknown) => {
       notChecked.push(`event sources (${(error as Error).message})`);
+      return undefined;
+    }),
+    queueActivity(admin, windowSeconds).catch((error: unknown) => {
+      notChecked.push(`processing stalled (${(error as Error).message})`);
       return undefined;
     }),
   ]);
@@ -61,6 +94,7 @@ export const doctorCommand: Command = async ({ io, json, target, app, now }) => 
     monitorLastRun: lastRun,
     alarms,
     eventSources,
+    ...(activity ? { activity } : {}),
     notChecked,
     now: at,
   });
@@ -78,6 +112,7 @@ export const doctorCommand: Command = async ({ io, json, target, app, now }) => 
       },
       alarmsInAlarm: alarms,
       eventSources,
+      activity: activity ? Object.fromEntries(activity) : undefined,
       findings,
     });
     return healthy ? EXIT.ok : EXIT.failed;

@@ -73,8 +73,6 @@ export interface DashboardApiOptions {
   readonly tasks?: RedriveTasks;
 }
 
-const DEFAULT_COUNTS_SINCE = '24h';
-
 type Handler = (request: ApiRequest, params: readonly string[]) => Promise<unknown>;
 
 interface Route {
@@ -305,11 +303,15 @@ export function createDashboardApi(
     },
     {
       method: 'GET',
-      pattern: /^\/api\/counts$/,
+      pattern: /^\/api\/outcomes$/,
       handle: async ({ query }) => {
-        rejectUnknownParameters(query, ['since']);
-        const since = parseSince(optionalParameter(query, 'since') ?? DEFAULT_COUNTS_SINCE);
-        return { counts: await admin.counts(since) };
+        rejectUnknownParameters(query, ['minutes']);
+        const raw = optionalParameter(query, 'minutes');
+        const minutes =
+          raw !== undefined
+            ? parseWholeNumber(raw, 'minutes', SAMPLE_MINUTES)
+            : SAMPLE_MINUTES.default;
+        return { outcomes: await admin.outcomes(minutes) };
       },
     },
     {

@@ -3,14 +3,15 @@
  * settings, overdue jobs, the monitor's last run, alarms in ALARM) and the config, the findings
  * an operator should read, in plain language, worst first.
  *
- * - `problem`: something is wrong now (dead letters, a critical backlog, an alarm, a worker that
- *   will refuse to start, a queue missing).
+ * - `problem`: something is wrong now (dead letters, a critical backlog, processing stalled, an
+ *   alarm, a worker that will refuse to start, a queue missing).
  * - `warning`: likely to hurt (a backlog over its warning, settings against AWS guidance, a
  *   monitor that has gone quiet, jobs stuck RUNNING).
  * - `info`: worth knowing, nothing to do.
  *
  * Anything but `info` means the target needs attention (doctor exits 1).
  */
+import { RUNBOOKS, runbookPath } from '../../config/alarm-descriptions.ts';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
 import { jobConfigProblems } from '../job-config-checks.ts';
 import { levelFor } from '../monitor/backlog-evaluation.ts';
@@ -46,9 +47,23 @@ export interface HealthFacts {
   readonly alarms: readonly FiringAlarm[] | undefined;
   /** The workers' event sources; undefined when they could not be read (see notChecked). */
   readonly eventSources: readonly EventSourceState[] | undefined;
+  /**
+   * Per queue: jobs finished and attempts retried over the monitor's stalled window, from the
+   * workers' counters; undefined when they could not be read (see notChecked).
+   */
+  readonly activity?: ReadonlyMap<string, QueueActivity>;
   /** Checks that could not be made, with the reason (reported as info). */
   readonly notChecked: readonly string[];
   readonly now: Date;
+}
+
+/** What the workers' counters say one queue did over the stalled window. */
+export interface QueueActivity {
+  /** Jobs that succeeded or errored for good: what the monitor's stalled check counts. */
+  readonly finished: number;
+  /** Attempts that failed and were sent back to run again. */
+  readonly retried: number;
+  readonly windowSeconds: number;
 }
 
 const ORDER: Readonly<Record<FindingLevel, number>> = { problem: 0, warning: 1, info: 2 };
@@ -102,6 +117,41 @@ function queueFindings(overview: QueueOverview, out: Finding[]): void {
       });
     }
   }
+}
+
+/**
+ * Backlog and nothing finished over the window: stalled. With retries in the window every
+ * attempt is failing fast and going back to the queue (the message is sent again, so its age
+ * stays young: the age cannot tell). Without retries, a backlog younger than the window (its
+ * oldest message, when known) has not had the time to stall.
+ */
+function stalledFindings(
+  overview: QueueOverview,
+  activity: QueueActivity | undefined,
+  out: Finding[],
+): void {
+  if (!activity || overview.backlog === 0 || activity.finished > 0) return;
+  const failingFast = activity.retried > 0;
+  if (
+    !failingFast &&
+    overview.oldestAgeSeconds !== undefined &&
+    overview.oldestAgeSeconds < activity.windowSeconds
+  ) {
+    return;
+  }
+  const window = formatWindow(activity.windowSeconds);
+  const runbook = runbookPath(RUNBOOKS.stalled);
+  out.push({
+    level: 'problem',
+    queue: overview.name,
+    message: failingFast
+      ? `Processing has stalled: backlog ${overview.backlog} and no job finished in the last ${window}, while ${plural(activity.retried, 'attempt')} failed and went back to the queue. Every attempt is failing fast and retrying: see "Every attempt fails fast and retries" in ${runbook}.`
+      : `Processing has stalled: backlog ${overview.backlog} and no job finished (succeeded or errored) in the last ${window}. See ${runbook}.`,
+  });
+}
+
+function formatWindow(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }
 
 function settingsFindings(
@@ -268,6 +318,7 @@ export function diagnose(facts: HealthFacts): Finding[] {
       });
     }
     queueFindings(overview, out);
+    stalledFindings(overview, facts.activity?.get(overview.name), out);
     const settings = facts.settings.get(overview.name);
     if (settings instanceof Error) {
       out.push({

@@ -27,9 +27,9 @@ import {
   redriveDeadLetters,
 } from './dead-letter-redrive.ts';
 import { DLQ_LIST_LIMIT, listDeadLetters } from './dead-letters.ts';
-import { type BoundedJobCounts, countJobs } from './job-counts.ts';
 import type { BacklogLevelName, JobsAdmin, QueueOverview } from './jobs-admin.ts';
 import { listJobsAcross } from './merged-job-list.ts';
+import { type OutcomeCountSource, outcomeHistory } from './outcome-counts.ts';
 import { concurrencyKeyOf, takeConcurrencyKeyBack } from './requeue-concurrency-key.ts';
 
 /** Everything the admin works through. Build them once per process. */
@@ -51,6 +51,8 @@ export interface JobsAdminDeps {
   readonly oldestAge?: OldestAgeSource;
   /** The monitor's samples; absent: `samples()` answers with none. */
   readonly samples?: QueueSampleSource;
+  /** Jobs finished per queue and outcome (CloudWatch, dev mode's counter); absent: none known. */
+  readonly outcomes?: OutcomeCountSource;
   readonly now?: () => Date;
 }
 
@@ -61,13 +63,11 @@ export interface QueueSettingsPair {
 }
 
 /**
- * {@link JobsAdmin} with richer answers (redrive lists what it skipped, counts say when they
- * were capped) and two reads `doctor` uses.
+ * {@link JobsAdmin} with richer answers (redrive lists what it skipped) and two reads `doctor` uses.
  */
 export interface JobsAdminService extends JobsAdmin {
   dlqRedrive(queue: string, options?: RedriveRunOptions): Promise<RedriveReport>;
   dlqRetry(queue: string, jobId: string): Promise<RedriveReport>;
-  counts(sinceIso: string): Promise<BoundedJobCounts>;
   /** The target's queue settings (visibility timeout, redrive policy) for `queue` and its DLQ. */
   queueSettings(queue: string): Promise<QueueSettingsPair>;
   /** RUNNING records of `queue` past their deadline plus the lost-job grace: the monitor's to rescue. */
@@ -284,8 +284,15 @@ export function createJobsAdmin(deps: JobsAdminDeps): JobsAdminService {
       return { purged: before.visible + before.inFlight + before.delayed };
     },
 
-    async counts(sinceIso) {
-      return countJobs(deps.store, queueNames, sinceIso);
+    async outcomes(minutes) {
+      if (deps.outcomes) return deps.outcomes.history(minutes);
+      return outcomeHistory({
+        minutes,
+        now: now(),
+        queues: queueNames,
+        readings: [],
+        known: false,
+      });
     },
 
     async samples(minutes) {

@@ -8,6 +8,7 @@ import type { EnqueueOptions } from '../job-client.ts';
 import type { JobRecord } from '../job-record.ts';
 import type { JobStatus } from '../job-status.ts';
 import type { JobPage } from '../ports.ts';
+import type { OutcomeHistory } from './outcome-counts.ts';
 
 export type BacklogLevelName = 'ok' | 'warning' | 'critical';
 
@@ -153,15 +154,6 @@ export interface RedriveResult {
   readonly skipped: readonly SkippedDeadLetter[];
 }
 
-/** Counts for the overview cards (plain.jobs admin: successful, errored, lost, retried). */
-export interface JobCounts {
-  readonly since: string;
-  readonly successful: number;
-  readonly errored: number;
-  readonly lost: number;
-  readonly retried: number;
-}
-
 /** One monitor sample of one queue, for charts. */
 export interface QueueSample {
   readonly at: string;
@@ -193,7 +185,11 @@ export interface JobsAdmin {
   dlqDelete(queue: string, jobId: string): Promise<DeadLetterDeletion>;
   dlqRedrive(queue: string, options?: RedriveOptions): Promise<RedriveResult>;
   dlqPurge(queue: string): Promise<{ purged: number }>;
-  counts(sinceIso: string): Promise<JobCounts>;
+  /**
+   * Jobs finished per queue and outcome over the last `minutes` (1–1440), from the workers'
+   * counters (CloudWatch on AWS, dev mode's in-process counter): never from job records.
+   */
+  outcomes(minutes: number): Promise<OutcomeHistory>;
   /** Monitor samples of the last `minutes` for every queue (dev: kept in memory; AWS: CloudWatch). */
   samples(minutes: number): Promise<QueueSample[]>;
 }

@@ -130,6 +130,10 @@ export interface QueueEvaluation {
   readonly returnedBelow: boolean;
   /** The level the queue returned from (when {@link returnedBelow}). */
   readonly previousLevel: BacklogLevel;
+  /** The previous run found processing stalled and this one, fully measured, does not. */
+  readonly stalledCleared: boolean;
+  /** The previous run found the DLQ at or above its threshold and this one finds it under. */
+  readonly dlqCleared: boolean;
   /** State to save; undefined when nothing changed or the previous state is unknown. */
   readonly nextState?: QueueMonitorState;
 }
@@ -143,7 +147,9 @@ function sameState(a: QueueMonitorState | undefined, b: QueueMonitorState): bool
   return (
     (a?.backlogLevel ?? BacklogLevel.ok) === b.backlogLevel &&
     (a?.oldestAgeLevel ?? BacklogLevel.ok) === b.oldestAgeLevel &&
-    a?.backlogSince === b.backlogSince
+    a?.backlogSince === b.backlogSince &&
+    (a?.stalled ?? false) === (b.stalled ?? false) &&
+    (a?.dlqOverThreshold ?? false) === (b.dlqOverThreshold ?? false)
   );
 }
 
@@ -197,17 +203,30 @@ export function evaluateQueue(reading: QueueReading, context: EvaluationContext)
     previousLevel > BacklogLevel.ok &&
     backlogLevel === BacklogLevel.ok &&
     oldestAgeLevel === BacklogLevel.ok;
-  const candidate: QueueMonitorState = {
-    backlogLevel: backlogLevel ?? previous?.backlogLevel ?? BacklogLevel.ok,
-    oldestAgeLevel: oldestAgeLevel ?? previous?.oldestAgeLevel ?? BacklogLevel.ok,
-    ...(backlogSince === undefined ? {} : { backlogSince }),
-    updatedAt: now.toISOString(),
-  };
-  const nextState = previousKnown && !sameState(previous, candidate) ? candidate : undefined;
   const dlqOverThreshold =
     thresholds.dlqDepth !== undefined &&
     reading.dlqDepth !== undefined &&
     reading.dlqDepth >= thresholds.dlqDepth;
+  // Unknown this run (a read failed): keep what the previous run found, so a cleared line is
+  // written only by a run that measured the condition gone.
+  const stalledNow = stalled ?? previous?.stalled ?? false;
+  const dlqOverNow =
+    reading.dlqDepth === undefined ? (previous?.dlqOverThreshold ?? false) : dlqOverThreshold;
+  const stalledCleared = previousKnown && previous?.stalled === true && stalled === false;
+  const dlqCleared =
+    previousKnown &&
+    previous?.dlqOverThreshold === true &&
+    reading.dlqDepth !== undefined &&
+    !dlqOverThreshold;
+  const candidate: QueueMonitorState = {
+    backlogLevel: backlogLevel ?? previous?.backlogLevel ?? BacklogLevel.ok,
+    oldestAgeLevel: oldestAgeLevel ?? previous?.oldestAgeLevel ?? BacklogLevel.ok,
+    ...(backlogSince === undefined ? {} : { backlogSince }),
+    ...(stalledNow ? { stalled: true } : {}),
+    ...(dlqOverNow ? { dlqOverThreshold: true } : {}),
+    updatedAt: now.toISOString(),
+  };
+  const nextState = previousKnown && !sameState(previous, candidate) ? candidate : undefined;
 
   return {
     queue: reading.queue,
@@ -226,6 +245,8 @@ export function evaluateQueue(reading: QueueReading, context: EvaluationContext)
     ...(backlogForSeconds === undefined ? {} : { backlogForSeconds }),
     returnedBelow,
     previousLevel,
+    stalledCleared,
+    dlqCleared,
     ...(nextState ? { nextState } : {}),
   };
 }

@@ -12,6 +12,9 @@
  * | warn     | `Job dead-letter queue warning`           | dlq_depth ≥ its threshold, every run      |
  * | warn     | `Job processing stalled`                  | backlog > 0, no completions in the window |
  * | info     | `Job backlog back below thresholds`       | once, when a queue returns under all      |
+ * | info     | `Job processing recovered`                | once, when a stalled queue finishes jobs  |
+ * |          |                                           | again or its backlog empties              |
+ * | info     | `Job dead-letter queue back below threshold` | once, when dlq_depth drops under it    |
  * | error    | `Job queue stats unavailable`             | a read failed (field `source`)            |
  * | warn     | `Orphaned concurrency key released`       | the sweep released a key (field `reason`) |
  * | error    | `Orphaned concurrency key sweep failed`   | a key's check, or the index read, threw   |
@@ -39,6 +42,8 @@ export const MONITOR_LOG_MESSAGES = {
   dlqWarning: 'Job dead-letter queue warning',
   stalled: 'Job processing stalled',
   returnedBelow: 'Job backlog back below thresholds',
+  stalledCleared: 'Job processing recovered',
+  dlqCleared: 'Job dead-letter queue back below threshold',
   readFailed: 'Job queue stats unavailable',
   jobLost: 'Job lost',
   lostRescued: 'Lost jobs rescued',
@@ -158,6 +163,23 @@ export function logQueueEvaluation(
       backlog_for_seconds: evaluation.backlogForSeconds,
       jobs_completed: 0,
       stalled_after_seconds: windowSeconds,
+    });
+  }
+
+  if (evaluation.stalledCleared) {
+    logger.info(MONITOR_LOG_MESSAGES.stalledCleared, {
+      queue,
+      jobs_backlog: counts?.jobsBacklog,
+      jobs_completed: evaluation.completions,
+      completion_window_seconds: windowSeconds,
+    });
+  }
+
+  if (evaluation.dlqCleared) {
+    logger.info(MONITOR_LOG_MESSAGES.dlqCleared, {
+      queue,
+      dlq_depth: evaluation.dlqDepth,
+      threshold: thresholds.dlqDepth,
     });
   }
 

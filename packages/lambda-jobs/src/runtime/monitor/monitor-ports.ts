@@ -88,6 +88,10 @@ export interface QueueMonitorState {
   readonly oldestAgeLevel: BacklogLevel;
   /** ISO 8601: the first run of the current streak that saw a backlog above zero. */
   readonly backlogSince?: string;
+  /** The last run found processing stalled: the run that finds it flowing again says so once. */
+  readonly stalled?: boolean;
+  /** The last run found the DLQ at or above its threshold: the run that finds it under says so once. */
+  readonly dlqOverThreshold?: boolean;
   readonly updatedAt: string;
 }
 

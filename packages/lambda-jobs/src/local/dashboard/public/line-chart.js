@@ -52,7 +52,11 @@ export function lineChart(options) {
   const plotWidth = width - pad.left - pad.right;
   const plotHeight = height - pad.top - pad.bottom;
   const values = series.flatMap((s) => s.points.map((p) => p.v));
-  const yMax = niceCeiling(Math.max(1, ...values));
+  // A full chart keeps its threshold lines in view; a sparkline scales to its data only.
+  const limits = compact
+    ? []
+    : Object.values(thresholds).filter((value) => typeof value === 'number');
+  const yMax = niceCeiling(Math.max(1, ...values, ...limits));
   const x = (t) => pad.left + ((t - from) / (to - from)) * plotWidth;
   const y = (v) => pad.top + plotHeight - (v / yMax) * plotHeight;
 
@@ -84,7 +88,9 @@ export function lineChart(options) {
     }
     const minutes = Math.round((to - from) / 60_000);
     for (const fraction of [0, 0.5, 1]) {
-      const text = fraction === 1 ? 'now' : `−${Math.round(minutes * (1 - fraction))} min`;
+      const ago = Math.round(minutes * (1 - fraction));
+      const text =
+        fraction === 1 ? 'now' : minutes >= 180 ? `−${Math.round(ago / 60)} h` : `−${ago} min`;
       const anchor = fraction === 0 ? 'start' : fraction === 1 ? 'end' : 'middle';
       chart.append(
         svg(

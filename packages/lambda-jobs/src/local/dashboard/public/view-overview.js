@@ -1,6 +1,8 @@
 /**
- * Overview: counts of the last 24 hours, every queue's depth and backlog level, and a chart of
- * the last hour from the monitor's samples. Refreshes itself while shown.
+ * Overview: jobs finished per queue and outcome in the last hour and day (from the workers'
+ * counters, never from job records), every queue's depth and backlog level, and charts of
+ * jobs processed per minute by outcome and of each queue's backlog against its thresholds over
+ * a chosen range. Refreshes itself while shown.
  */
 import { getJson } from './api.js';
 import { h, replaceContent } from './dom.js';
@@ -8,64 +10,134 @@ import { formatAge, formatNumber, formatTime } from './format.js';
 import { lineChart } from './line-chart.js';
 import { errorBox, levelBadge, route } from './widgets.js';
 
-const HOUR_MS = 3_600_000;
 const SERIES_CLASSES = ['series-0', 'series-1', 'series-2', 'series-3', 'series-4', 'series-5'];
 
-function countCard(label, value, tone, hint, href, capped) {
+/** The chart ranges offered, minutes. */
+const RANGES = [
+  { minutes: 15, label: '15 min' },
+  { minutes: 60, label: '1 h' },
+  { minutes: 1440, label: '24 h' },
+];
+const DEFAULT_RANGE = 60;
+
+/** The counted outcomes, in the server's order, as the cards name them. */
+const OUTCOMES = [
+  {
+    name: 'succeeded',
+    label: 'Succeeded',
+    tone: 'success',
+    hint: 'finished',
+    status: 'SUCCESSFUL',
+  },
+  {
+    name: 'errored',
+    label: 'Errored',
+    tone: 'error',
+    hint: 'out of attempts or unrecoverable',
+    status: 'ERRORED',
+  },
+  { name: 'retried', label: 'Retried', tone: 'retry', hint: 'attempts that failed and will retry' },
+  {
+    name: 'lost',
+    label: 'Lost',
+    tone: 'lost',
+    hint: 'attempts whose worker stopped',
+    status: 'LOST',
+  },
+  { name: 'rejected', label: 'Rejected', tone: 'error', hint: 'messages that could not run' },
+  { name: 'deferred', label: 'Deferred', tone: 'retry', hint: 'waited for a concurrency key' },
+];
+const OUTCOME_CLASSES = {
+  succeeded: 'series-1',
+  errored: 'series-2',
+  retried: 'series-3',
+  lost: 'series-4',
+  rejected: 'series-5',
+  deferred: 'series-0',
+};
+
+function rangeOf(parameters) {
+  const asked = Number(parameters?.get('range'));
+  return RANGES.some((range) => range.minutes === asked) ? asked : DEFAULT_RANGE;
+}
+
+function sumOver(history, outcome) {
+  return Object.values(history.totals).reduce((sum, totals) => sum + (totals[outcome] ?? 0), 0);
+}
+
+function windowValue(value, minutes) {
+  return h('span', { 'data-window': String(minutes) }, formatNumber(value));
+}
+
+function outcomeCard(outcome, hour, day) {
   return h(
-    href ? 'a' : 'div',
-    { class: `card card-${tone}`, href, 'data-count': label.toLowerCase() },
-    h('span', { class: 'card-label' }, label),
+    outcome.status ? 'a' : 'div',
+    {
+      class: `card card-${outcome.tone}`,
+      href: outcome.status ? route('/jobs', { status: outcome.status }) : undefined,
+      'data-count': outcome.name,
+    },
+    h('span', { class: 'card-label' }, outcome.label),
     h(
       'span',
-      {
-        class: 'card-value',
-        title: capped ? 'At least this many: more records exist than were counted' : undefined,
-      },
-      capped ? `≥ ${formatNumber(value)}` : formatNumber(value),
+      { class: 'card-value', title: 'Last 24 hours' },
+      windowValue(sumOver(day, outcome.name), 1440),
     ),
-    h('span', { class: 'card-hint' }, hint),
+    h('span', { class: 'card-hint' }, 'last hour: ', windowValue(sumOver(hour, outcome.name), 60)),
+    h('span', { class: 'card-hint' }, outcome.hint),
   );
 }
 
-function renderCounts(section, counts) {
+function renderCounts(section, hour, day) {
+  const queues = Object.keys(day.totals);
+  const rows = queues.map((queue) =>
+    h(
+      'tr',
+      { 'data-outcome-queue': queue },
+      h('th', { scope: 'row' }, h('a', { href: route('/jobs', { queue }) }, queue)),
+      OUTCOMES.map((outcome) =>
+        h(
+          'td',
+          { class: 'num', 'data-outcome': outcome.name },
+          windowValue(hour.totals[queue]?.[outcome.name] ?? 0, 60),
+          h('span', { class: 'muted' }, ' / '),
+          windowValue(day.totals[queue]?.[outcome.name] ?? 0, 1440),
+        ),
+      ),
+    ),
+  );
   replaceContent(
     section,
-    h('h2', { id: 'counts-heading' }, 'Last 24 hours'),
+    h('h2', { id: 'counts-heading' }, 'Jobs finished, last 24 hours'),
+    day.known
+      ? undefined
+      : h(
+          'p',
+          { class: 'muted', 'data-note': 'counts-unknown' },
+          'This target has no outcome counters to read: the numbers below are 0.',
+        ),
     h(
       'div',
       { class: 'cards' },
-      countCard(
-        'Successful',
-        counts.successful,
-        'success',
-        'jobs that finished',
-        route('/jobs', { status: 'SUCCESSFUL' }),
-        counts.capped,
-      ),
-      countCard(
-        'Errored',
-        counts.errored,
-        'error',
-        'out of attempts or unrecoverable',
-        route('/jobs', { status: 'ERRORED' }),
-        counts.capped,
-      ),
-      countCard(
-        'Lost',
-        counts.lost,
-        'lost',
-        'worker stopped mid-run',
-        route('/jobs', { status: 'LOST' }),
-        counts.capped,
-      ),
-      countCard(
-        'Retried',
-        counts.retried,
-        'retry',
-        'needed more than one attempt',
-        undefined,
-        counts.capped,
+      OUTCOMES.map((outcome) => outcomeCard(outcome, hour, day)),
+    ),
+    h(
+      'div',
+      { class: 'panel table-wrap' },
+      h(
+        'table',
+        { class: 'data', 'aria-label': 'Jobs finished per queue: last hour / last 24 hours' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'Queue (1 h / 24 h)'),
+            OUTCOMES.map((outcome) => h('th', { scope: 'col', class: 'num' }, outcome.label)),
+          ),
+        ),
+        h('tbody', {}, rows),
       ),
     ),
   );
@@ -90,7 +162,8 @@ function numberCell(value, field) {
   return h('td', { class: 'num', 'data-field': field }, formatNumber(value));
 }
 
-function renderQueues(section, queues, samples, now, updated) {
+function renderQueues(section, queues, samples, now, updated, minutes) {
+  const rangeLabel = RANGES.find((range) => range.minutes === minutes)?.label ?? `${minutes} min`;
   const rows = queues.map((queue) =>
     h(
       'tr',
@@ -136,13 +209,13 @@ function renderQueues(section, queues, samples, now, updated) {
               points: pointsOf(samples, queue.name, 'backlog'),
             },
           ],
-          from: now - HOUR_MS,
+          from: now - minutes * 60_000,
           to: now,
           width: 140,
           height: 32,
           compact: true,
           thresholds: queue.thresholds.backlog,
-          label: `Backlog of ${queue.name} over the last hour`,
+          label: `Backlog of ${queue.name} over the last ${rangeLabel}`,
         }),
       ),
     ),
@@ -175,7 +248,7 @@ function renderQueues(section, queues, samples, now, updated) {
             h('th', { scope: 'col', class: 'num' }, 'Backlog'),
             h('th', { scope: 'col', class: 'num' }, 'Oldest message'),
             h('th', { scope: 'col', class: 'num' }, 'DLQ'),
-            h('th', { scope: 'col' }, 'Last hour'),
+            h('th', { scope: 'col' }, `Last ${rangeLabel}`),
           ),
         ),
         h(
@@ -188,80 +261,200 @@ function renderQueues(section, queues, samples, now, updated) {
   );
 }
 
-function renderChart(section, queues, samples, now) {
-  const series = queues.map((queue, index) => ({
-    name: queue.name,
-    className: SERIES_CLASSES[index % SERIES_CLASSES.length],
-    points: pointsOf(samples, queue.name, 'backlog'),
-  }));
-  const body =
-    samples.length === 0
-      ? h(
-          'p',
-          { class: 'muted' },
-          'No monitor samples in the last hour yet: the monitor records one per queue each run.',
-        )
-      : [
-          lineChart({
-            series,
-            from: now - HOUR_MS,
+function rangeSelector(current) {
+  return h(
+    'div',
+    { class: 'range-selector', role: 'group', 'aria-label': 'Time range' },
+    RANGES.map((range) =>
+      h(
+        'a',
+        {
+          class: `button${range.minutes === current ? ' button-primary' : ''}`,
+          href: route('/', { range: String(range.minutes) }),
+          'aria-current': range.minutes === current ? 'true' : undefined,
+          'data-range': String(range.minutes),
+        },
+        range.label,
+      ),
+    ),
+  );
+}
+
+function legend(series, describe) {
+  return h(
+    'ul',
+    { class: 'legend' },
+    series.map((line) =>
+      h(
+        'li',
+        {},
+        h('span', { class: `swatch ${line.className}`, 'aria-hidden': 'true' }),
+        line.name,
+        h('span', { class: 'muted' }, describe(line)),
+      ),
+    ),
+  );
+}
+
+/** Jobs per minute by outcome, summed over queues; a period without jobs is a 0. */
+function throughputSeries(history) {
+  const periodMs = history.periodSeconds * 1000;
+  const from = Date.parse(history.from);
+  const to = Date.parse(history.to);
+  const perMinute = 60 / history.periodSeconds;
+  return OUTCOMES.filter(
+    (outcome) =>
+      outcome.name === 'succeeded' ||
+      outcome.name === 'errored' ||
+      history.buckets.some((bucket) => bucket.outcome === outcome.name),
+  ).map((outcome) => {
+    const byTime = new Map();
+    for (const bucket of history.buckets) {
+      if (bucket.outcome !== outcome.name) continue;
+      const t = Date.parse(bucket.at);
+      byTime.set(t, (byTime.get(t) ?? 0) + bucket.count);
+    }
+    const points = [];
+    for (let t = from; t <= to; t += periodMs) {
+      points.push({ t, v: Math.round((byTime.get(t) ?? 0) * perMinute * 100) / 100 });
+    }
+    return {
+      name: outcome.label,
+      outcome: outcome.name,
+      className: OUTCOME_CLASSES[outcome.name],
+      points,
+      total: [...byTime.values()].reduce((a, b) => a + b, 0),
+    };
+  });
+}
+
+function renderCharts(section, queues, samples, history, minutes, now) {
+  const from = now - minutes * 60_000;
+  const width = Math.max(480, Math.round(section.clientWidth - 34));
+  const rangeLabel = RANGES.find((range) => range.minutes === minutes)?.label ?? `${minutes} min`;
+  const throughput = throughputSeries(history);
+  const per =
+    history.periodSeconds === 60 ? '' : ` (averaged over ${history.periodSeconds / 60} min)`;
+  const backlogCharts = queues.map((queue, index) => {
+    const points = pointsOf(samples, queue.name, 'backlog');
+    const line = {
+      name: queue.name,
+      className: SERIES_CLASSES[index % SERIES_CLASSES.length],
+      points,
+    };
+    const limits = queue.thresholds.backlog;
+    return h(
+      'div',
+      { class: 'panel chart-panel', 'data-backlog-chart': queue.name },
+      h('h3', {}, `Backlog of ${queue.name}`),
+      points.length === 0
+        ? h(
+            'p',
+            { class: 'muted' },
+            `No monitor samples in the last ${rangeLabel} yet: the monitor records one per queue each run.`,
+          )
+        : lineChart({
+            series: [line],
+            from,
             to: now,
-            width: Math.max(480, Math.round(section.clientWidth - 34)),
-            height: 220,
-            label: `Backlog per queue over the last hour (${samples.length} samples)`,
+            width,
+            height: 180,
+            thresholds: limits,
+            label: `Backlog of ${queue.name}, last ${rangeLabel} (${points.length} samples), ${thresholdText('thresholds', limits)}`,
           }),
+      h(
+        'ul',
+        { class: 'legend' },
+        h(
+          'li',
+          {},
+          h('span', { class: `swatch ${line.className}`, 'aria-hidden': 'true' }),
+          queue.name,
           h(
-            'ul',
-            { class: 'legend' },
-            series.map((line) => {
-              const last = line.points[line.points.length - 1];
-              return h(
-                'li',
-                {},
-                h('span', { class: `swatch ${line.className}`, 'aria-hidden': 'true' }),
-                line.name,
-                h(
-                  'span',
-                  { class: 'muted' },
-                  last ? ` · ${formatNumber(last.v)} now` : ' · no samples',
-                ),
-              );
-            }),
+            'span',
+            { class: 'muted' },
+            points.length > 0
+              ? ` · ${formatNumber(points[points.length - 1].v)} now`
+              : ' · no samples',
           ),
-        ];
+        ),
+        ['warning', 'critical']
+          .filter((level) => limits[level] !== undefined && limits[level] !== null)
+          .map((level) =>
+            h(
+              'li',
+              { 'data-threshold': level },
+              h('span', { class: `swatch swatch-threshold-${level}`, 'aria-hidden': 'true' }),
+              `${level} at ${formatNumber(limits[level])}`,
+            ),
+          ),
+      ),
+    );
+  });
   replaceContent(
     section,
-    h('h2', { id: 'chart-heading' }, 'Backlog, last hour'),
-    h('div', { class: 'panel chart-panel' }, body),
+    h(
+      'div',
+      { class: 'section-head' },
+      h('h2', { id: 'chart-heading' }, `Last ${rangeLabel}`),
+      rangeSelector(minutes),
+    ),
+    h(
+      'div',
+      { class: 'panel chart-panel', 'data-chart': 'throughput' },
+      h('h3', {}, `Jobs processed per minute, by outcome${per}`),
+      lineChart({
+        series: throughput,
+        from,
+        to: now,
+        width,
+        height: 200,
+        label: `Jobs processed per minute by outcome, last ${rangeLabel}`,
+      }),
+      legend(throughput, (line) => ` · ${formatNumber(line.total)} in ${rangeLabel}`),
+    ),
+    backlogCharts,
   );
 }
 
 /**
  * @param {HTMLElement} main
- * @param {{ meta: { refreshSeconds: number }, isCurrent: () => boolean, notice?: HTMLElement }} context
+ * @param {{ meta: { refreshSeconds: number }, parameters?: URLSearchParams, isCurrent: () => boolean, notice?: HTMLElement }} context
  */
 export async function showOverview(main, context) {
   document.title = 'Overview · lambda-jobs';
+  const minutes = rangeOf(context.parameters);
   const problem = h('div');
   const counts = h('section', { class: 'section', 'aria-labelledby': 'counts-heading' });
   const queues = h('section', { class: 'section', 'aria-labelledby': 'queues-heading' });
   const chart = h('section', { class: 'section', 'aria-labelledby': 'chart-heading' });
   replaceContent(main, h('h1', {}, 'Overview'), context.notice, problem, counts, queues, chart);
 
+  const outcomesOf = (window) => getJson('/api/outcomes', { minutes: window });
   const refresh = async () => {
     try {
-      const [queueAnswer, countAnswer, sampleAnswer] = await Promise.all([
+      // A fixed number of reads per refresh: the hour, the day and the chart's range (one of
+      // those two unless it is 15 minutes).
+      const [queueAnswer, hourAnswer, dayAnswer, rangeAnswer, sampleAnswer] = await Promise.all([
         getJson('/api/queues'),
-        getJson('/api/counts', { since: '24h' }),
-        getJson('/api/samples', { minutes: 60 }),
+        outcomesOf(60),
+        outcomesOf(1440),
+        minutes === 60 || minutes === 1440 ? undefined : outcomesOf(minutes),
+        getJson('/api/samples', { minutes }),
       ]);
       if (!context.isCurrent()) return;
+      const history =
+        minutes === 60
+          ? hourAnswer.outcomes
+          : minutes === 1440
+            ? dayAnswer.outcomes
+            : rangeAnswer.outcomes;
       const now = Date.now();
       const updated = `Updated ${formatTime(new Date(now).toISOString())} · refreshes every ${context.meta.refreshSeconds} s`;
       replaceContent(problem);
-      renderCounts(counts, countAnswer.counts);
-      renderQueues(queues, queueAnswer.queues, sampleAnswer.samples, now, updated);
-      renderChart(chart, queueAnswer.queues, sampleAnswer.samples, now);
+      renderCounts(counts, hourAnswer.outcomes, dayAnswer.outcomes);
+      renderQueues(queues, queueAnswer.queues, sampleAnswer.samples, now, updated, minutes);
+      renderCharts(chart, queueAnswer.queues, sampleAnswer.samples, history, minutes, now);
     } catch (error) {
       if (context.isCurrent()) replaceContent(problem, errorBox(error));
     }

@@ -6,11 +6,13 @@ import type { LambdaJobsConfig } from '../../../config/config-types.ts';
 import { metricIdentity } from '../../../config/metric-names.ts';
 import type { QueueSampleSource } from '../../admin/admin-ports.ts';
 import { createJobsAdmin, type JobsAdminService } from '../../admin/jobs-admin-service.ts';
+import type { OutcomeCountSource } from '../../admin/outcome-counts.ts';
 import type { OldestAgeSource } from '../../monitor/monitor-ports.ts';
 import type { DelayedDelivery } from '../../ports.ts';
 import type { JobRegistry } from '../../registry.ts';
 import { createAwsJobRuntime } from './aws-job-runtime.ts';
 import { createCloudWatchOldestAgeSource } from './cloudwatch-oldest-age.ts';
+import { createCloudWatchOutcomeCountSource } from './cloudwatch-outcome-counts.ts';
 import { createCloudWatchQueueSampleSource } from './cloudwatch-queue-samples.ts';
 import { createSqsQueueDepthSource } from './queue-stats-sqs.ts';
 import { createSqsQueueAdmin } from './sqs-queue-admin.ts';
@@ -31,6 +33,8 @@ export interface AwsJobsAdminOptions {
   readonly cloudwatch?: CloudWatchClient;
   readonly oldestAge?: OldestAgeSource;
   readonly samples?: QueueSampleSource;
+  /** Jobs finished per queue and outcome: dev mode's counter; default the workers' CloudWatch metrics. */
+  readonly outcomes?: OutcomeCountSource;
   readonly delayedDelivery?: DelayedDelivery;
   /** For cancelled jobs' `onAborted` hooks. Default the client's (a Powertools Logger). */
   readonly logger?: Logger;
@@ -78,6 +82,16 @@ export function createAwsJobsAdmin(options: AwsJobsAdminOptions): JobsAdminServi
           queues: Object.keys(runtime.queues),
         })
       : undefined);
+  const outcomes =
+    options.outcomes ??
+    (options.cloudwatch
+      ? createCloudWatchOutcomeCountSource({
+          client: options.cloudwatch,
+          namespace,
+          service,
+          queues: Object.keys(runtime.queues),
+        })
+      : undefined);
   return createJobsAdmin({
     config: options.config,
     registry: options.registry,
@@ -94,5 +108,6 @@ export function createAwsJobsAdmin(options: AwsJobsAdminOptions): JobsAdminServi
     depth: createSqsQueueDepthSource(runtime.sqs),
     ...(oldestAge ? { oldestAge } : {}),
     ...(samples ? { samples } : {}),
+    ...(outcomes ? { outcomes } : {}),
   });
 }

@@ -51,6 +51,8 @@ export function createDynamoDbMonitorStateStore(
         backlogLevel: Item.backlogLevel,
         oldestAgeLevel: Item.oldestAgeLevel,
         ...(typeof Item.backlogSince === 'string' ? { backlogSince: Item.backlogSince } : {}),
+        ...(Item.stalled === true ? { stalled: true } : {}),
+        ...(Item.dlqOverThreshold === true ? { dlqOverThreshold: true } : {}),
         updatedAt: typeof Item.updatedAt === 'string' ? Item.updatedAt : '',
       };
     },
