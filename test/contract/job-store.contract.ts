@@ -1895,6 +1895,30 @@ export function describeJobStoreContract(
       expect(rest.cursor).toBeUndefined();
     });
 
+    it('answers an empty page, not an error, for a cursor older than `since`', async () => {
+      // Prepare: a cursor at 2 s, from a listing without `since`
+      const ids = spreadIds(3);
+      await Promise.all(
+        ids.map((jobId, i) =>
+          store.putQueued(queuedRecord(jobId, queue, { updatedAt: at(3 - i) })),
+        ),
+      );
+      const first = await store.list({ queue, status: QUEUED, limit: 2 });
+
+      // Act
+      const page = await store.list({
+        queue,
+        status: QUEUED,
+        since: at(2.5),
+        limit: 2,
+        cursor: first.cursor,
+      });
+
+      // Assess
+      expect(first.items.map((r) => r.id)).toEqual([ids[0], ids[1]]);
+      expect(page).toEqual({ items: [] });
+    });
+
     it('lists only what a list shows: no envelope, output or stack; the error’s name and message head', async () => {
       // Prepare
       const [jobId] = spreadIds(1);

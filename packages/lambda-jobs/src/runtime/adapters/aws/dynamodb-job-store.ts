@@ -763,6 +763,9 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         ...(query.type ? ['#type = :type'] : []),
         ...(sinceFilter ? ['#updatedAt >= :since'] : []),
       ];
+      // A cursor at or before `since` (not one a page of this listing gave) leaves nothing, and
+      // BETWEEN would refuse the reversed bounds.
+      if (since && after && after < since) return { items: [] };
       // Below the cursor and at or after `since`: BETWEEN is inclusive, so the cursor's own
       // entry comes back and is dropped here.
       const keyCondition =
