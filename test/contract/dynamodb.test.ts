@@ -5,6 +5,7 @@ import { createDynamoDbConcurrencyKeys } from '../../packages/lambda-jobs/src/ru
 import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
 import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { statusShardOf } from '../../packages/lambda-jobs/src/runtime/status-index-shard.ts';
 import { unlistedStatuses } from '../../packages/lambda-jobs/src/runtime/tracking-level.ts';
 import { emulatorClients, provisionTestResources } from '../support/emulated-resources.ts';
 import { describeConcurrencyKeysContract } from './concurrency-keys.contract.ts';
@@ -150,5 +151,93 @@ describe('DynamoDB concurrency keys a producer forged', () => {
     expect(holderBefore).toBeUndefined();
     expect(acquired).toBe(true);
     expect(await keys.holder(concurrencyKey, now)).toBe('job-real');
+  });
+});
+
+describe('DynamoDB byQueueStatus index: write shards and one unit per entry', () => {
+  const doc = DynamoDBDocumentClient.from(client);
+  const rawItem = async (id: string) =>
+    (
+      await doc.send(
+        new GetCommand({ TableName: tableName, Key: { [TABLE_SCHEMA.partitionKey]: `JOB#${id}` } }),
+      )
+    ).Item ?? {};
+
+  it('keys a job’s entry `<queue>#<STATUS>#<shard>`, the shard the same through its transitions', async () => {
+    // Prepare
+    const store = createDynamoDbJobStore({
+      client,
+      tableName,
+      retentionSeconds: CONTRACT_RETENTION_SECONDS,
+      indexShards: () => 8,
+    });
+    const id = unique('job');
+    const queue = unique('queue');
+    const shard = statusShardOf(id, 8);
+
+    // Act
+    const keys: unknown[] = [];
+    await store.putQueued(queuedRecord(id, queue));
+    keys.push((await rawItem(id))[TABLE_SCHEMA.byQueueStatus.partitionKey]);
+    const claim = await store.claim(claimRequest(id, queue));
+    if (claim.kind !== 'claimed') throw new Error('claim refused');
+    keys.push((await rawItem(id))[TABLE_SCHEMA.byQueueStatus.partitionKey]);
+    await store.finishAttempt(
+      claim.record,
+      { status: JobStatus.SUCCESSFUL, durationMs: 1 },
+      at(20),
+    );
+    keys.push((await rawItem(id))[TABLE_SCHEMA.byQueueStatus.partitionKey]);
+
+    // Assess
+    expect(keys).toEqual([
+      `${queue}#QUEUED#${shard}`,
+      `${queue}#RUNNING#${shard}`,
+      `${queue}#SUCCESSFUL#${shard}`,
+    ]);
+  });
+
+  it('costs one write unit per index write with a 32 KB message: the index projects no envelope', async () => {
+    // Prepare: every write reports what the table and each index consumed
+    const indexUnits: number[] = [];
+    const measured = emulatorClients().dynamodb;
+    measured.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { ReturnConsumedCapacity?: string };
+        input.ReturnConsumedCapacity = 'INDEXES';
+        const result = await next(args);
+        const consumed = (
+          result.output as {
+            ConsumedCapacity?: {
+              GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+            };
+          }
+        ).ConsumedCapacity;
+        const index = consumed?.GlobalSecondaryIndexes?.[TABLE_SCHEMA.byQueueStatus.indexName];
+        if (index?.CapacityUnits !== undefined) indexUnits.push(index.CapacityUnits);
+        return result;
+      },
+      { step: 'initialize', name: 'indexUnits' },
+    );
+    const store = createDynamoDbJobStore({
+      client: measured,
+      tableName,
+      retentionSeconds: CONTRACT_RETENTION_SECONDS,
+    });
+    const id = unique('job');
+    const queue = unique('queue');
+    const envelope = JSON.stringify({ version: 1, id, payload: 'x'.repeat(32 * 1024) });
+
+    // Act: the claim puts an entry; the success moves it (a delete and a put)
+    const claim = await store.claim(claimRequest(id, queue, { envelope }));
+    if (claim.kind !== 'claimed') throw new Error('claim refused');
+    await store.finishAttempt(
+      claim.record,
+      { status: JobStatus.SUCCESSFUL, durationMs: 1 },
+      at(20),
+    );
+
+    // Assess
+    expect(indexUnits).toEqual([1, 2]);
   });
 });

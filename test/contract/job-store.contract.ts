@@ -6,7 +6,12 @@ import {
 } from '../../packages/lambda-jobs/src/runtime/errors.ts';
 import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { listedRecord } from '../../packages/lambda-jobs/src/runtime/listed-record.ts';
 import type { JobStore } from '../../packages/lambda-jobs/src/runtime/ports.ts';
+import {
+  type IndexShardsOf,
+  statusShardOf,
+} from '../../packages/lambda-jobs/src/runtime/status-index-shard.ts';
 import {
   at,
   CONTRACT_RETENTION_SECONDS,
@@ -25,6 +30,8 @@ export interface ContractStoreSettings {
   readonly retentionSeconds: number;
   /** Statuses kept but not listed (tracking `minimal`); none when absent. */
   readonly unlistedStatuses?: readonly JobStatus[];
+  /** Write shards of the status index per queue; the store's default when absent. */
+  readonly indexShards?: IndexShardsOf;
 }
 
 const { QUEUED, RUNNING, RETRYING, DEFERRED, SUCCESSFUL, ERRORED, LOST, CANCELLED } = JobStatus;
@@ -1027,7 +1034,7 @@ export function describeJobStoreContract(
           },
         });
         expect(await store.get(id)).toEqual(lost);
-        expect((await store.list({ queue, status: LOST })).items).toEqual([lost]);
+        expect((await store.list({ queue, status: LOST })).items).toEqual([listedRecord(lost!)]);
       });
 
       it('records a lost attempt with a retry as RETRYING, listed under RETRYING, and the claim runs it again', async () => {
@@ -1054,7 +1061,7 @@ export function describeJobStoreContract(
           },
         });
         expect(lost).not.toHaveProperty('leaseExpiresAt');
-        expect(listed.items).toEqual([lost]);
+        expect(listed.items).toEqual([listedRecord(lost!)]);
         expect(again).toMatchObject({
           kind: 'claimed',
           record: { status: RUNNING, attempts: 2, lostAttempts: 1 },
@@ -1525,7 +1532,7 @@ export function describeJobStoreContract(
         // Assess
         expect(page.items.map((r) => r.id)).toEqual([third, second, first]);
         expect(page.cursor).toBeUndefined();
-        expect(page.items[0]).toEqual(await store.get(third!));
+        expect(page.items[0]).toEqual(listedRecord((await store.get(third!))!));
       });
 
       it('orders records updated at the same instant by id, descending', async () => {
@@ -1681,7 +1688,7 @@ export function describeJobStoreContract(
 
         // Assess
         expect(expired.map((r) => r.id)).toEqual([ids[0], ids[1]]);
-        expect(expired[0]).toEqual(await store.get(ids[0]!));
+        expect(expired[0]).toEqual(listedRecord((await store.get(ids[0]!))!));
       });
 
       it('stops at the limit', async () => {
@@ -1784,6 +1791,172 @@ export function describeJobStoreContract(
     });
   });
 
+  describe(`JobStore contract: ${name}, listing across index shards`, () => {
+    const SHARDS = 4;
+    let store: JobStore;
+    let queue: string;
+
+    beforeEach(async () => {
+      store = await makeStore({
+        retentionSeconds: CONTRACT_RETENTION_SECONDS,
+        indexShards: () => SHARDS,
+      });
+      queue = unique('queue');
+    });
+
+    /** Ids whose shards cover all of them, so that a page must merge every shard. */
+    function spreadIds(count: number): string[] {
+      const ids: string[] = [];
+      const byShard = new Map<number, number>();
+      while (ids.length < count) {
+        const candidate = unique('job');
+        const shard = statusShardOf(candidate, SHARDS);
+        if ((byShard.get(shard) ?? 0) > count / SHARDS) continue;
+        byShard.set(shard, (byShard.get(shard) ?? 0) + 1);
+        ids.push(candidate);
+      }
+      return ids;
+    }
+
+    it('merges the shards newest first, in pages of exactly N with opaque cursors', async () => {
+      // Prepare: 11 records, every shard holding some
+      const ids = spreadIds(11);
+      await Promise.all(
+        ids.map((jobId, i) =>
+          store.putQueued(queuedRecord(jobId, queue, { updatedAt: at(i + 1) })),
+        ),
+      );
+      expect(new Set(ids.map((jobId) => statusShardOf(jobId, SHARDS))).size).toBe(SHARDS);
+
+      // Act
+      const pages = [await store.list({ queue, status: QUEUED, limit: 4 })];
+      while (pages.at(-1)?.cursor && pages.length < 10) {
+        pages.push(
+          await store.list({ queue, status: QUEUED, limit: 4, cursor: pages.at(-1)?.cursor }),
+        );
+      }
+
+      // Assess
+      expect(pages.map((p) => p.items.length)).toEqual([4, 4, 3]);
+      expect(pages.flatMap((p) => p.items.map((r) => r.id))).toEqual([...ids].reverse());
+      expect(pages.at(-1)?.cursor).toBeUndefined();
+    });
+
+    it('orders records of one instant in different shards by id, descending', async () => {
+      // Prepare
+      const ids = spreadIds(8);
+      await Promise.all(ids.map((jobId) => store.putQueued(queuedRecord(jobId, queue))));
+
+      // Act
+      const first = await store.list({ queue, status: QUEUED, limit: 5 });
+      const second = await store.list({ queue, status: QUEUED, limit: 5, cursor: first.cursor });
+
+      // Assess
+      expect([...first.items, ...second.items].map((r) => r.id)).toEqual([...ids].sort().reverse());
+      expect(first.items).toHaveLength(5);
+    });
+
+    it('since and type narrow every shard; a cursor resumes below the last record shown', async () => {
+      // Prepare: reports and webhooks interleaved in time, in every shard
+      const ids = spreadIds(12);
+      await Promise.all(
+        ids.map((jobId, i) =>
+          store.putQueued(
+            queuedRecord(jobId, queue, {
+              type: i % 2 === 0 ? 'report' : 'webhook',
+              updatedAt: at(i + 1),
+            }),
+          ),
+        ),
+      );
+      const reportsSince4 = ids.filter((_, i) => i % 2 === 0 && i + 1 >= 4).reverse();
+
+      // Act
+      const first = await store.list({
+        queue,
+        status: QUEUED,
+        type: 'report',
+        since: at(4),
+        limit: 2,
+      });
+      const rest = await store.list({
+        queue,
+        status: QUEUED,
+        type: 'report',
+        since: at(4),
+        limit: 2,
+        cursor: first.cursor,
+      });
+
+      // Assess: 4 reports at 5, 7, 9 and 11 s, two pages of exactly 2
+      expect(reportsSince4).toHaveLength(4);
+      expect(first.items.map((r) => r.id)).toEqual(reportsSince4.slice(0, 2));
+      expect(rest.items.map((r) => r.id)).toEqual(reportsSince4.slice(2, 4));
+      expect(rest.cursor).toBeUndefined();
+    });
+
+    it('answers an empty page, not an error, for a cursor older than `since`', async () => {
+      // Prepare: a cursor at 2 s, from a listing without `since`
+      const ids = spreadIds(3);
+      await Promise.all(
+        ids.map((jobId, i) =>
+          store.putQueued(queuedRecord(jobId, queue, { updatedAt: at(3 - i) })),
+        ),
+      );
+      const first = await store.list({ queue, status: QUEUED, limit: 2 });
+
+      // Act
+      const page = await store.list({
+        queue,
+        status: QUEUED,
+        since: at(2.5),
+        limit: 2,
+        cursor: first.cursor,
+      });
+
+      // Assess
+      expect(first.items.map((r) => r.id)).toEqual([ids[0], ids[1]]);
+      expect(page).toEqual({ items: [] });
+    });
+
+    it('lists only what a list shows: no envelope, output or stack; the error’s name and message head', async () => {
+      // Prepare
+      const [jobId] = spreadIds(1);
+      const claim = await store.claim(claimRequest(jobId!, queue));
+      if (claim.kind !== 'claimed') throw new Error('claim refused');
+      const long = { name: 'Error', message: 'x'.repeat(900), stack: 'Error: x\n  at run' };
+      await store.finishAttempt(
+        claim.record,
+        { status: ERRORED, durationMs: 3, error: long },
+        at(20),
+      );
+
+      // Act
+      const [listed] = (await store.list({ queue, status: ERRORED })).items;
+
+      // Assess
+      const whole = await store.get(jobId!);
+      expect(whole?.envelope).toEqual(expect.any(String));
+      expect(listed).toEqual(listedRecord(whole!));
+      expect(listed?.envelope).toBeUndefined();
+      expect(listed?.error).toEqual({ name: 'Error', message: `${'x'.repeat(159)}…` });
+    });
+
+    it('finds expired leases in every shard, oldest lease first, up to the limit', async () => {
+      // Prepare
+      const ids = spreadIds(8);
+      for (const [i, jobId] of ids.entries()) {
+        await store.claim(claimRequest(jobId, queue, { leaseExpiresAt: at(100 - i) }));
+      }
+
+      // Act
+      const expired = await store.listExpiredRunning(queue, at(200), 5);
+
+      // Assess
+      expect(expired.map((r) => r.id)).toEqual([...ids].reverse().slice(0, 5));
+    });
+  });
+
   describe(`JobStore contract: ${name}, RUNNING and SUCCESSFUL unlisted (tracking minimal)`, () => {
     let store: JobStore;
     let queue: string;
@@ -1841,7 +2014,7 @@ export function describeJobStoreContract(
       const outcome = await store.claim(claimRequest(id, queue, { now: at(45) }));
 
       // Assess
-      expect(listedBefore.items).toEqual([retrying]);
+      expect(listedBefore.items).toEqual([listedRecord(retrying)]);
       expect(outcome.kind).toBe('claimed');
       expect((await store.list({ queue, status: RETRYING })).items).toEqual([]);
       expect((await store.list({ queue, status: RUNNING })).items).toEqual([]);
@@ -1859,7 +2032,9 @@ export function describeJobStoreContract(
       );
 
       // Assess
-      expect(pages.map((page) => page.items)).toEqual([[errored], [lost], [cancelled]]);
+      expect(pages.map((page) => page.items)).toEqual(
+        [errored, lost, cancelled].map((record) => [listedRecord(record)]),
+      );
     });
   });
 }

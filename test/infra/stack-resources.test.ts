@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../packages/lambda-jobs/src/config/env.ts';
 import { STACK_OUTPUTS } from '../../packages/lambda-jobs/src/config/stack-outputs.ts';
 import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
-import { findResource, synthesizeStack } from './infra-fixtures.ts';
+import { findResource, synthesizeStack, testConfig } from './infra-fixtures.ts';
 
 let template: Template;
 
@@ -155,6 +155,31 @@ describe('workers', () => {
       BatchSize: 10,
       MaximumBatchingWindowInSeconds: Match.absent(),
       ScalingConfig: { MaximumConcurrency: 10 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('feeds a queue in provisioned mode with its pollers, and no maximum concurrency', () => {
+    // Prepare
+    const { template: provisioned } = synthesizeStack({
+      config: testConfig((input) => ({
+        ...input,
+        queues: {
+          ...input.queues,
+          default: {
+            functionTimeoutSeconds: 60,
+            provisionedPollers: { minimumPollers: 10, maximumPollers: 400 },
+          },
+        },
+      })),
+    });
+    const queue = findResource(provisioned, 'AWS::SQS::Queue', { QueueName: 'shop-default' }).id;
+
+    // Assess
+    provisioned.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+      ProvisionedPollerConfig: { MinimumPollers: 10, MaximumPollers: 400 },
+      ScalingConfig: Match.absent(),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
@@ -321,7 +346,33 @@ describe('job table', () => {
             { AttributeName: TABLE_SCHEMA.byQueueStatus.partitionKey, KeyType: 'HASH' },
             { AttributeName: TABLE_SCHEMA.byQueueStatus.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          // What a list shows, never the envelope, output or error stack: one write unit each.
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: [
+              'id',
+              'type',
+              'queue',
+              'status',
+              'attempts',
+              'maxAttempts',
+              'enqueuedAt',
+              'updatedAt',
+              'startedAt',
+              'endedAt',
+              'durationMs',
+              'waitMs',
+              'leaseExpiresAt',
+              'retryAt',
+              'deferrals',
+              'lostAttempts',
+              'deadLetteredAt',
+              'expiresAt',
+              'errorSummary',
+              'jobId',
+              'dueAt',
+            ],
+          },
         },
         {
           IndexName: TABLE_SCHEMA.keysByShard.indexName,

@@ -229,6 +229,82 @@ describe('synth-time checks', () => {
   });
 });
 
+describe('queue scaling settings', () => {
+  const withDefaultQueue = (queue: Record<string, unknown>) =>
+    testConfig((input) => ({
+      ...input,
+      queues: { ...input.queues, default: { functionTimeoutSeconds: 60, ...queue } },
+    }));
+  const problemsOf = (build: () => unknown) => {
+    try {
+      build();
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('refuses provisionedPollers with maxConcurrency, naming the event source mapping rule', () => {
+    // Act
+    const problems = problemsOf(() =>
+      withDefaultQueue({
+        maxConcurrency: 50,
+        provisionedPollers: { minimumPollers: 2, maximumPollers: 20 },
+      }),
+    );
+
+    // Assess
+    expect(problems).toEqual([
+      {
+        field: 'queues.default.maxConcurrency',
+        value: 50,
+        rule: expect.stringMatching(
+          /^cannot be combined with provisionedPollers: an SQS event source mapping in provisioned mode/,
+        ),
+      },
+    ]);
+  });
+
+  it('refuses pollers outside what SQS event sources allow, and a minimum above the maximum', () => {
+    // Act
+    const outside = problemsOf(() =>
+      withDefaultQueue({ provisionedPollers: { minimumPollers: 1, maximumPollers: 2001 } }),
+    );
+    const inverted = problemsOf(() =>
+      withDefaultQueue({ provisionedPollers: { minimumPollers: 30, maximumPollers: 20 } }),
+    );
+
+    // Assess
+    expect(outside.map((p) => p.field)).toEqual([
+      'queues.default.provisionedPollers.minimumPollers',
+      'queues.default.provisionedPollers.maximumPollers',
+    ]);
+    expect(inverted).toEqual([
+      {
+        field: 'queues.default.provisionedPollers.minimumPollers',
+        value: 30,
+        rule: 'must be at most maximumPollers (20)',
+      },
+    ]);
+  });
+
+  it('refuses an index shard count outside 1–256, and defaults it to 32', () => {
+    // Act
+    const zero = problemsOf(() => withDefaultQueue({ indexShards: 0 }));
+    const tooMany = problemsOf(() => withDefaultQueue({ indexShards: 257 }));
+    const fraction = problemsOf(() => withDefaultQueue({ indexShards: 2.5 }));
+
+    // Assess
+    expect([...zero, ...tooMany, ...fraction].map((p) => [p.field, p.value])).toEqual([
+      ['queues.default.indexShards', 0],
+      ['queues.default.indexShards', 257],
+      ['queues.default.indexShards', 2.5],
+    ]);
+    expect(withDefaultQueue({}).queues.default?.indexShards).toBe(32);
+  });
+});
+
 describe('two deployments in one app', () => {
   it('refuses a second LambdaJobs whose resource names would be the same, naming both', () => {
     // Prepare

@@ -3,13 +3,19 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { DEFAULTS } from '../../packages/lambda-jobs/src/config/defaults.ts';
 import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
 import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
 import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
 import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
+import type { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+import {
+  statusIndexPartition,
+  statusShardOf,
+} from '../../packages/lambda-jobs/src/runtime/status-index-shard.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,
@@ -37,9 +43,9 @@ async function putAsProducer(item: Record<string, unknown>): Promise<void> {
   await doc.send(new PutCommand({ TableName: resources.tableName, Item: item }));
 }
 
-const forgedItem = (id: string, status: string) => ({
+const forgedItem = (id: string, status: JobStatus) => ({
   pk: `JOB#${id}`,
-  gsi1pk: `default#${status}`,
+  gsi1pk: statusIndexPartition('default', status, statusShardOf(id, DEFAULTS.indexShards)),
   gsi1sk: `2020-01-01T00:00:00.000Z#${id}`,
   id,
   type: 'echo',
@@ -91,7 +97,7 @@ const rawItem = async (id: string) =>
   ).Item;
 
 describe('records a producer forged, against the real worker on the emulators', () => {
-  it.each(['SUCCESSFUL', 'ERRORED', 'CANCELLED', 'RUNNING'])(
+  it.each(['SUCCESSFUL', 'ERRORED', 'CANCELLED', 'RUNNING'] as const)(
     'runs the real job when a producer wrote a %s record for its id beforehand',
     async (status) => {
       // Prepare: the forgery first, then the job itself through the ordinary client.

@@ -6,6 +6,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
 import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
 import { createEmulatorOldestAgeSource } from '../../packages/lambda-jobs/src/local/oldest-age-from-emulator.ts';
@@ -14,7 +15,10 @@ import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aw
 import { createAwsMonitor } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-monitor.ts';
 import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
 import { createDynamoDbClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { LIMITS } from '../../packages/lambda-jobs/src/runtime/limits.ts';
 import { createJobStoreCompletionSource } from '../../packages/lambda-jobs/src/runtime/monitor/job-store-completions.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,
@@ -27,6 +31,7 @@ import {
   leaveAttemptRunning,
   lostAttemptRegistry,
   lostForGood,
+  lostJobEvents,
   retriedWhenLost,
   takeMessage,
 } from '../support/lost-attempts.ts';
@@ -218,5 +223,82 @@ describe('the sweep for lost attempts', () => {
     for (const liveId of live) {
       expect(await w.runtime.store.get(liveId)).toMatchObject({ status: 'RUNNING' });
     }
+  });
+});
+
+/** `onAborted` calls of {@link largePayloadJob}, with the payload the hook was given. */
+const abortedWith: { id: string; status: string; note: unknown }[] = [];
+
+/** A job whose message is too large for its record to keep (over `maxLeanEnvelopeBytes`). */
+const largePayloadJob = defineJob({
+  type: 'large-payload-lost',
+  schema: z.object({ note: z.string() }),
+  timeoutSeconds: 3,
+  retries: 2,
+  retryDelay: { kind: 'fixed', seconds: 0 },
+  run: (_payload, ctx) => {
+    lostJobEvents.push({ id: ctx.jobId, event: 'run', attempt: ctx.attempt });
+    return 'done';
+  },
+  onAborted: (payload, { record }) => {
+    abortedWith.push({ id: record.id, status: record.status, note: payload?.note });
+  },
+});
+
+describe('a lost attempt whose record kept no message', () => {
+  const registry = createRegistry([largePayloadJob]);
+
+  it('is left by the monitor to its message’s redelivery, whose rescue gives onAborted the real payload', async () => {
+    // Prepare: the worker that claimed it died 100 s ago; its message is still on the queue
+    const w = createWorker({
+      registry,
+      config,
+      queueName: 'default',
+      env: resourceEnv(resources),
+      metricsRecorder: capturingMetrics(),
+    });
+    const note = 'n'.repeat(LIMITS.maxLeanEnvelopeBytes);
+    const id = await w.runtime.client.enqueue(largePayloadJob, { note });
+    if (!id) throw new Error('enqueue was skipped');
+    const startedAt = Date.now() - 100_000;
+    const claimed = await w.runtime.store.claim({
+      id,
+      type: largePayloadJob.type,
+      queue: 'default',
+      enqueuedAt: new Date(startedAt).toISOString(),
+      maxAttempts: 3,
+      // Expired longer ago than the grace (60 s), not longer than the visibility timeout more.
+      leaseExpiresAt: new Date(startedAt + 10_000).toISOString(),
+      now: new Date(startedAt).toISOString(),
+      claimToken: 'the-worker-that-died',
+    });
+    expect(claimed.kind).toBe('claimed');
+    const monitorOfThisJob = createAwsMonitor({
+      config,
+      registry,
+      env: { ...process.env, ...resourceEnv(resources) },
+      oldestAge: createEmulatorOldestAgeSource(),
+      completions: createJobStoreCompletionSource(w.runtime.store),
+      metrics: testMetrics(),
+      logger: testLogger(),
+    });
+
+    // Act
+    const summary = await monitorOfThisJob.run();
+    const afterMonitor = await w.runtime.store.get(id);
+    await deliverOnce(sqs, queueUrl(), w.handler, { waitSeconds: 1 });
+
+    // Assess: the monitor left it; the redelivery recorded the lost attempt, ran the hook with
+    // the payload from the message, then ran the retry
+    expect(summary.lostRescued).toBe(0);
+    expect(afterMonitor).toMatchObject({ status: 'RUNNING', attempts: 1 });
+    expect(afterMonitor?.envelope).toBeUndefined();
+    expect(abortedWith).toEqual([{ id, status: 'RETRYING', note }]);
+    expect(eventsOf(id)).toEqual([{ id, event: 'run', attempt: 2 }]);
+    expect(await w.runtime.store.get(id)).toMatchObject({
+      status: 'SUCCESSFUL',
+      attempts: 2,
+      lostAttempts: 1,
+    });
   });
 });

@@ -217,7 +217,7 @@ export function runningRecord(
 }
 
 /**
- * The two job-store methods the rescue uses, in memory, with the same conditions as the
+ * The job-store methods the rescue uses, in memory, with the same conditions as the
  * DynamoDB store (`markLost` only while RUNNING, same attempt, lease expired).
  */
 export function memoryRescueStore(records: readonly JobRecord[]) {
@@ -232,6 +232,9 @@ export function memoryRescueStore(records: readonly JobRecord[]) {
           r.leaseExpiresAt !== undefined &&
           r.leaseExpiresAt < before,
       );
+    },
+    async get(id) {
+      return byId.get(id);
     },
     async markLost(attempt: LostAttempt, before, now, retry?: LostAttemptRetry) {
       await new Promise((resolve) => setImmediate(resolve));

@@ -36,6 +36,8 @@ function makeStore(onConsumedCapacity?: (units: number) => void) {
     client: new DynamoDBClient({ region: 'us-east-1' }),
     tableName: 'jobs',
     retentionSeconds: RETENTION,
+    // One shard: each query below is the only one of its listing (shard 0).
+    indexShards: () => 1,
     ...(onConsumedCapacity ? { onConsumedCapacity } : {}),
   });
 }
@@ -64,7 +66,7 @@ function itemOf(record: JobRecord, trusted = true): Record<string, unknown> {
   return {
     ...(trusted ? { trusted: true } : {}),
     pk: `JOB#${record.id}`,
-    gsi1pk: `${record.queue}#${record.status}`,
+    gsi1pk: `${record.queue}#${record.status}#0`,
     gsi1sk: `${indexSortInstant(record)}#${record.id}`,
     ...rest,
     ...(output === undefined ? {} : { outputJson: JSON.stringify(output) }),
@@ -236,7 +238,7 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
         ':messageId': 'message-1',
         ':expiresAt': keptUntil(T10),
         ':trusted': true,
-        ':gsi1pk': 'default#RUNNING',
+        ':gsi1pk': 'default#RUNNING#0',
         ':gsi1sk': `${T70}#job-1`,
         ':s0': 'QUEUED',
         ':s1': 'RETRYING',
@@ -330,7 +332,7 @@ describe('DynamoDB job store: recordSuccesses', () => {
       Parameters: expect.arrayContaining(['JOB#job-1', 'RUNNING', 1, 'token-1']),
     });
     expect(withToken?.Statement).toMatch(
-      /^UPDATE "jobs" SET .* REMOVE "leaseExpiresAt" REMOVE "error" REMOVE "retryAt" WHERE "pk" = \? AND "status" = \? AND "attempts" = \? AND "trusted" IS NOT MISSING AND "claimToken" = \?$/,
+      /^UPDATE "jobs" SET .* REMOVE "leaseExpiresAt" REMOVE "error" REMOVE "errorSummary" REMOVE "retryAt" WHERE "pk" = \? AND "status" = \? AND "attempts" = \? AND "trusted" IS NOT MISSING AND "claimToken" = \?$/,
     );
     expect(withoutToken?.Statement).toMatch(/AND "attempts" = \? AND "trusted" IS NOT MISSING$/);
     expect(withoutToken?.Parameters?.slice(-3)).toEqual(['JOB#job-2', 'RUNNING', 1]);
@@ -412,7 +414,7 @@ describe('DynamoDB job store: finishAttempt', () => {
       UpdateExpression:
         'SET #status = :status, #endedAt = :endedAt, #durationMs = :durationMs, ' +
         '#updatedAt = :updatedAt, #expiresAt = :expiresAt, #gsi1pk = :gsi1pk, #gsi1sk = :gsi1sk, ' +
-        '#outputJson = :outputJson REMOVE #leaseExpiresAt, #error, #retryAt',
+        '#outputJson = :outputJson REMOVE #leaseExpiresAt, #error, #errorSummary, #retryAt',
       ConditionExpression:
         '#status = :running AND #attempts = :attempt AND attribute_exists(#trusted)',
       ExpressionAttributeNames: expect.objectContaining({
@@ -427,7 +429,7 @@ describe('DynamoDB job store: finishAttempt', () => {
         ':durationMs': 1500,
         ':updatedAt': T20,
         ':expiresAt': keptUntil(T20),
-        ':gsi1pk': 'default#SUCCESSFUL',
+        ':gsi1pk': 'default#SUCCESSFUL#0',
         ':gsi1sk': `${T20}#job-1`,
         ':outputJson': '{"sent":3}',
         ':running': 'RUNNING',
@@ -482,9 +484,13 @@ describe('DynamoDB job store: finishAttempt', () => {
     // Assess
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       UpdateExpression: expect.stringMatching(
-        /#error = :error, #retryAt = :retryAt REMOVE #leaseExpiresAt$/,
+        /#error = :error, #errorSummary = :errorSummary, #retryAt = :retryAt REMOVE #leaseExpiresAt$/,
       ),
-      ExpressionAttributeValues: expect.objectContaining({ ':error': error, ':retryAt': T70 }),
+      ExpressionAttributeValues: expect.objectContaining({
+        ':error': error,
+        ':errorSummary': { name: 'Error', message: 'boom' },
+        ':retryAt': T70,
+      }),
     });
   });
 
@@ -655,7 +661,7 @@ describe('DynamoDB job store: other transitions', () => {
       UpdateExpression: expect.stringMatching(/REMOVE #retryAt$/),
       ExpressionAttributeValues: expect.objectContaining({
         ':status': 'CANCELLED',
-        ':gsi1pk': 'default#CANCELLED',
+        ':gsi1pk': 'default#CANCELLED#0',
       }),
     });
   });
@@ -707,7 +713,7 @@ describe('DynamoDB job store: other transitions', () => {
 });
 
 describe('DynamoDB job store: list', () => {
-  const lastKey = { pk: 'JOB#job-2', gsi1pk: 'default#ERRORED', gsi1sk: `${T20}#job-2` };
+  const lastKey = { pk: 'JOB#job-2', gsi1pk: 'default#ERRORED#0', gsi1sk: `${T20}#job-2` };
 
   it('queries the byQueueStatus index newest first, with since as a key condition and type as a filter', async () => {
     // Prepare
@@ -729,7 +735,7 @@ describe('DynamoDB job store: list', () => {
       KeyConditionExpression: '#pk = :pk AND #sk >= :since',
       FilterExpression: '#type = :type',
       ExpressionAttributeNames: { '#pk': 'gsi1pk', '#sk': 'gsi1sk', '#type': 'type' },
-      ExpressionAttributeValues: { ':pk': 'default#ERRORED', ':since': T0, ':type': 'report' },
+      ExpressionAttributeValues: { ':pk': 'default#ERRORED#0', ':since': T0, ':type': 'report' },
       ScanIndexForward: false,
       Limit: 11,
     });
@@ -768,12 +774,12 @@ describe('DynamoDB job store: list', () => {
     expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 3, { Limit: 2 });
   });
 
-  it('round-trips the last item’s index position through an opaque cursor into ExclusiveStartKey', async () => {
+  it('round-trips the last item’s sort key through an opaque cursor into a key condition below it', async () => {
     // Prepare
     ddb
       .on(QueryCommand)
       .resolvesOnce({
-        Items: [itemOf(running), itemOf({ ...running, id: 'job-2' })],
+        Items: [itemOf(running), itemOf({ ...running, id: 'job-0' })],
         LastEvaluatedKey: lastKey,
       })
       .resolves({ Items: [] });
@@ -793,7 +799,8 @@ describe('DynamoDB job store: list', () => {
     expect(first.cursor).not.toContain('JOB#');
     // A RUNNING record sits in the index at its lease, not at updatedAt.
     expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, {
-      ExclusiveStartKey: { pk: 'JOB#job-1', gsi1pk: 'default#RUNNING', gsi1sk: `${T70}#job-1` },
+      KeyConditionExpression: '#pk = :pk AND #sk < :after',
+      ExpressionAttributeValues: { ':pk': 'default#ERRORED#0', ':after': `${T70}#job-1` },
     });
   });
 
@@ -820,7 +827,7 @@ describe('DynamoDB job store: list', () => {
     ddb
       .on(QueryCommand)
       .resolvesOnce({ Items: [itemOf(running)], LastEvaluatedKey: lastKey })
-      .resolves({ Items: [itemOf({ ...running, id: 'job-3' })] });
+      .resolves({ Items: [itemOf({ ...running, id: 'job-0' })] });
 
     // Act
     const page = await makeStore().list({
@@ -831,7 +838,7 @@ describe('DynamoDB job store: list', () => {
     });
 
     // Assess
-    expect(page.items.map((r) => r.id)).toEqual(['job-1', 'job-3']);
+    expect(page.items.map((r) => r.id)).toEqual(['job-1', 'job-0']);
     expect(page.cursor).toBeUndefined();
     expect(ddb).toHaveReceivedNthCommandWith(QueryCommand, 2, {
       Limit: 3,
@@ -852,7 +859,7 @@ describe('DynamoDB job store: list', () => {
       IndexName: 'byQueueStatus',
       KeyConditionExpression: '#pk = :pk AND #sk < :before',
       FilterExpression: '#lease < :before',
-      ExpressionAttributeValues: { ':pk': 'default#RUNNING', ':before': T70 },
+      ExpressionAttributeValues: { ':pk': 'default#RUNNING#0', ':before': T70 },
       ScanIndexForward: true,
       Limit: 100,
     });

@@ -121,7 +121,15 @@ export class JobQueue extends Construct {
         ...(config.batchingWindowSeconds > 0
           ? { maxBatchingWindow: Duration.seconds(config.batchingWindowSeconds) }
           : {}),
-        maxConcurrency: config.maxConcurrency,
+        // Provisioned mode or maximum concurrency: the mapping takes one or the other.
+        ...(config.provisionedPollers
+          ? {
+              provisionedPollerConfig: {
+                minimumPollers: config.provisionedPollers.minimumPollers,
+                maximumPollers: config.provisionedPollers.maximumPollers,
+              },
+            }
+          : { maxConcurrency: config.maxConcurrency }),
         reportBatchItemFailures: true,
       }),
     );

@@ -9,7 +9,7 @@ import {
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../config/table-schema.ts';
+import { BY_QUEUE_STATUS_PROJECTION, TABLE_SCHEMA } from '../config/table-schema.ts';
 
 export interface JobTableProps {
   readonly tableName: string;
@@ -68,7 +68,10 @@ export class JobTable extends Construct {
       indexName: TABLE_SCHEMA.byQueueStatus.indexName,
       partitionKey: { name: TABLE_SCHEMA.byQueueStatus.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE_SCHEMA.byQueueStatus.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      // What a list shows, never the envelope, output or stack: each entry stays under 1 KB,
+      // so each index write is one write unit whatever the payload.
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...BY_QUEUE_STATUS_PROJECTION],
     });
     this.indexArn = `${this.table.tableArn}/index/${TABLE_SCHEMA.byQueueStatus.indexName}`;
     // Sparse: only concurrency key items carry these attributes (one extra index write per

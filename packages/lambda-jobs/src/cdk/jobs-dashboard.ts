@@ -82,7 +82,7 @@ export class JobsDashboard extends Construct {
         );
       this.dashboard.addWidgets(
         new TextWidget({
-          markdown: `## Queue \`${name}\`\nBatch ${config.batchSize}, up to ${config.maxConcurrency} concurrent workers, function timeout ${config.functionTimeoutSeconds} s, DLQ after ${config.maxReceiveCount} receives.`,
+          markdown: `## Queue \`${name}\`\nBatch ${config.batchSize}, ${config.provisionedPollers ? `${config.provisionedPollers.minimumPollers}–${config.provisionedPollers.maximumPollers} provisioned pollers` : `up to ${config.maxConcurrency} concurrent workers`}, function timeout ${config.functionTimeoutSeconds} s, DLQ after ${config.maxReceiveCount} receives.`,
           width: 24,
           height: 2,
         }),

@@ -20,14 +20,33 @@ export interface QueueThresholds {
   readonly dlqDepth?: number | undefined;
 }
 
+/** The provisioned mode of a queue's SQS event source mapping. */
+export interface ProvisionedPollers {
+  /** Pollers kept ready, 2–200. */
+  readonly minimumPollers: number;
+  /** Most pollers, 2–2,000, at least `minimumPollers`. */
+  readonly maximumPollers: number;
+}
+
 /** Per-queue overrides a user may write; everything falls back to the global settings. */
 export interface QueueConfigInput {
   /** Messages per worker invocation, 1–10,000 (above 10 needs a batching window). Default 10. */
   readonly batchSize?: number;
   /** Seconds the event source waits to fill a batch, 0–300. Default 0. */
   readonly batchingWindowSeconds?: number;
-  /** Most concurrent worker invocations for this queue, 2–1,000. Default 10. */
+  /**
+   * Most concurrent worker invocations for this queue, 2–1,000. Default 10. Not with
+   * `provisionedPollers` (the event source mapping takes one or the other).
+   */
   readonly maxConcurrency?: number;
+  /**
+   * Provisioned mode of the queue's event source mapping (`ProvisionedPollerConfig`): Lambda
+   * keeps at least `minimumPollers` (2–200) pollers ready and scales up to `maximumPollers`
+   * (2–2,000), each poller up to 10 concurrent invocations, instead of the default scaling
+   * (about 300 more concurrent invocations per minute). Billed per poller-hour
+   * (`docs/capacity.md`). Cannot be combined with `maxConcurrency`. Default: not provisioned.
+   */
+  readonly provisionedPollers?: ProvisionedPollers;
   /** Worker function timeout, 1–900 seconds. Default 60. */
   readonly functionTimeoutSeconds?: number;
   /** Worker function memory, 128–10,240 MB. Default 512. */
@@ -38,6 +57,12 @@ export interface QueueConfigInput {
   readonly maxReceiveCount?: number;
   /** How long SQS keeps an unprocessed message, 60–1,209,600 seconds. Default 4 days. */
   readonly messageRetentionSeconds?: number;
+  /**
+   * Write shards of this queue's entries in the `byQueueStatus` index, 1–256: each status of
+   * the queue takes about 1,000 index writes per second per shard. Default 32, sized for
+   * 10,000 completions per second (`docs/capacity.md`). Listing reads every shard.
+   */
+  readonly indexShards?: number;
   readonly thresholds?: {
     readonly backlog?: LevelThresholds;
     readonly oldestAgeSeconds?: LevelThresholds;
@@ -219,12 +244,16 @@ export interface QueueConfig {
   readonly name: string;
   readonly batchSize: number;
   readonly batchingWindowSeconds: number;
+  /** Used when `provisionedPollers` is not set. */
   readonly maxConcurrency: number;
+  /** Provisioned mode of the event source mapping; undefined: default scaling, `maxConcurrency`. */
+  readonly provisionedPollers: ProvisionedPollers | undefined;
   readonly functionTimeoutSeconds: number;
   readonly functionMemoryMb: number;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
   readonly messageRetentionSeconds: number;
+  readonly indexShards: number;
   readonly thresholds: QueueThresholds;
 }
 

@@ -27,6 +27,13 @@ export const DEFAULTS = {
   monitorReservedConcurrency: 1,
   dlqWarning: 1,
   tracking: 'full',
+  /**
+   * Write shards per queue of the `byQueueStatus` index. A `full` job's busiest index
+   * partition (QUEUED, RUNNING or SUCCESSFUL) takes 2 one-unit writes per job (its entry put,
+   * then moved or expired), so 10,000 jobs/s need 20,000 writes/s: 20 partitions at about
+   * 1,000 each, 32 for headroom (`docs/capacity.md`).
+   */
+  indexShards: 32,
 } as const;
 
 /** AWS guidance for SQS event sources: visibility ≥ 6 × function timeout + batching window. */

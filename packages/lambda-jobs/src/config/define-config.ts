@@ -1,4 +1,4 @@
-import { ConfigError } from './config-error.ts';
+import { ConfigError, type ConfigProblem } from './config-error.ts';
 import type {
   LambdaJobsConfig,
   LambdaJobsConfigInput,
@@ -32,6 +32,7 @@ function resolveQueue(
     batchSize: input.batchSize ?? DEFAULTS.batchSize,
     batchingWindowSeconds,
     maxConcurrency: input.maxConcurrency ?? DEFAULTS.maxConcurrency,
+    provisionedPollers: input.provisionedPollers,
     functionTimeoutSeconds,
     functionMemoryMb: input.functionMemoryMb ?? DEFAULTS.functionMemoryMb,
     visibilityTimeoutSeconds:
@@ -39,6 +40,7 @@ function resolveQueue(
       recommendedVisibilityTimeoutSeconds(functionTimeoutSeconds, batchingWindowSeconds),
     maxReceiveCount: input.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
     messageRetentionSeconds: input.messageRetentionSeconds ?? DEFAULTS.messageRetentionSeconds,
+    indexShards: input.indexShards ?? DEFAULTS.indexShards,
     thresholds: {
       backlog: pickLevels(
         input.thresholds?.backlog,
@@ -53,6 +55,20 @@ function resolveQueue(
       dlqDepth: input.thresholds?.dlqDepth ?? settings.JOBS_DLQ_WARNING ?? DEFAULTS.dlqWarning,
     },
   };
+}
+
+/**
+ * The event source mapping rule the resolved config cannot show (`maxConcurrency` has a
+ * default): a queue may not set both `provisionedPollers` and `maxConcurrency`.
+ */
+function provisionedWithMaxConcurrency(input: LambdaJobsConfigInput): ConfigProblem[] {
+  return Object.entries(input.queues)
+    .filter(([, queue]) => queue.provisionedPollers && queue.maxConcurrency !== undefined)
+    .map(([name, queue]) => ({
+      field: `queues.${name}.maxConcurrency`,
+      value: queue.maxConcurrency,
+      rule: 'cannot be combined with provisionedPollers: an SQS event source mapping in provisioned mode scales by its pollers (maximumPollers), not by maximum concurrency; remove one of the two',
+    }));
 }
 
 /**
@@ -108,7 +124,7 @@ export function defineConfig(input: LambdaJobsConfigInput): LambdaJobsConfig {
     },
     encryption: { dataKey: input.encryption?.dataKey ?? 'aws-managed' },
   };
-  const problems = configProblems(config);
+  const problems = [...provisionedWithMaxConcurrency(input), ...configProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

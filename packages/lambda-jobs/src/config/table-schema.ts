@@ -7,13 +7,48 @@ export const TABLE_SCHEMA = {
   partitionKey: 'pk',
   /** Number, epoch seconds: DynamoDB deletes the item some time after this. */
   ttlAttribute: 'expiresAt',
-  /** Global secondary index listing jobs by queue and status, newest first. */
+  /**
+   * Global secondary index listing jobs by queue and status, newest first, write-sharded
+   * (`runtime/status-index-shard.ts`): each queue and status is spread over the queue's
+   * `indexShards` partition values, and a list merges them.
+   */
   byQueueStatus: {
     indexName: 'byQueueStatus',
-    /** `<queue>#<STATUS>` */
+    /** `<queue>#<STATUS>#<shard>`, the shard a stable hash of the job id. */
     partitionKey: 'gsi1pk',
-    /** `<updatedAt ISO 8601>#<id>` */
+    /** `<updatedAt ISO 8601>#<id>`; for RUNNING, `<leaseExpiresAt ISO 8601>#<id>`. */
     sortKey: 'gsi1sk',
+    /**
+     * The record fields a list shows (`runtime/listed-record.ts`). Never the envelope, output
+     * or stack, so that an index entry stays under 1 KB: one write unit per index write.
+     */
+    listedFields: [
+      'id',
+      'type',
+      'queue',
+      'status',
+      'attempts',
+      'maxAttempts',
+      'enqueuedAt',
+      'updatedAt',
+      'startedAt',
+      'endedAt',
+      'durationMs',
+      'waitMs',
+      'leaseExpiresAt',
+      'retryAt',
+      'deferrals',
+      'lostAttempts',
+      'deadLetteredAt',
+      'expiresAt',
+    ],
+    /** The short error a list shows, written beside `error` (`errorSummaryOf`). */
+    errorSummary: 'errorSummary',
+    /**
+     * Attributes of the dev-mode `DELAYED#` items, which use this index for their due times
+     * (`local/dev-delayed-delivery.ts`); job records never carry them.
+     */
+    delayedFields: ['jobId', 'dueAt'],
   },
   /**
    * Sparse global secondary index over concurrency keys, oldest taken first: only `KEY#` items
@@ -60,3 +95,13 @@ export const TABLE_SCHEMA = {
     concurrencyKey: ['pk', 'jobId', 'expiresAt', 'keyShard', 'keyTakenAt'],
   },
 } as const;
+
+/**
+ * The non-key attributes the `byQueueStatus` index projects (INCLUDE): what a list shows, the
+ * short error, and the due time of a dev-mode delayed delivery.
+ */
+export const BY_QUEUE_STATUS_PROJECTION: readonly string[] = [
+  ...TABLE_SCHEMA.byQueueStatus.listedFields,
+  TABLE_SCHEMA.byQueueStatus.errorSummary,
+  ...TABLE_SCHEMA.byQueueStatus.delayedFields,
+];

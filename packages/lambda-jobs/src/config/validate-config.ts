@@ -175,6 +175,9 @@ function takenQueueNameRule(name: string): string | undefined {
   return undefined;
 }
 
+/** Most write shards per queue of the `byQueueStatus` index: a list reads every one. */
+const MAX_INDEX_SHARDS = 256;
+
 /** Checks one queue: AWS limits, the visibility-timeout rule and threshold ordering. */
 export function queueProblems(queue: QueueConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -209,6 +212,19 @@ export function queueProblems(queue: QueueConfig): ConfigProblem[] {
     1_209_600,
   );
   integerIn(problems, `${at}.visibilityTimeoutSeconds`, queue.visibilityTimeoutSeconds, 0, 43_200);
+  integerIn(problems, `${at}.indexShards`, queue.indexShards, 1, MAX_INDEX_SHARDS);
+  if (queue.provisionedPollers) {
+    const { minimumPollers, maximumPollers } = queue.provisionedPollers;
+    integerIn(problems, `${at}.provisionedPollers.minimumPollers`, minimumPollers, 2, 200);
+    integerIn(problems, `${at}.provisionedPollers.maximumPollers`, maximumPollers, 2, 2000);
+    if (minimumPollers > maximumPollers) {
+      problems.push({
+        field: `${at}.provisionedPollers.minimumPollers`,
+        value: minimumPollers,
+        rule: `must be at most maximumPollers (${maximumPollers})`,
+      });
+    }
+  }
   const minimum = recommendedVisibilityTimeoutSeconds(
     queue.functionTimeoutSeconds,
     queue.batchingWindowSeconds,

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -246,7 +247,15 @@ export function createDevDelayedDelivery(options: DevDelayedDeliveryOptions): De
     },
 
     async pending() {
-      return (await dueItems(undefined)).map(toPending);
+      // The index projects the due time only: each delivery is read whole.
+      const pending: PendingDelivery[] = [];
+      for (const item of await dueItems(undefined)) {
+        const read = await doc.send(
+          new GetCommand({ TableName, Key: deliveryKey(String(item.jobId)), ConsistentRead: true }),
+        );
+        if (read.Item) pending.push(toPending(read.Item));
+      }
+      return pending;
     },
   };
   return delivery;

@@ -13,7 +13,7 @@ import {
 } from '../config/defaults.ts';
 import type { QueueEndpoints } from '../config/env.ts';
 import { resourceNames } from '../config/resource-names.ts';
-import { TABLE_SCHEMA } from '../config/table-schema.ts';
+import { BY_QUEUE_STATUS_PROJECTION, TABLE_SCHEMA } from '../config/table-schema.ts';
 
 /** What dev mode (or a test) created: the table name and each queue's URLs. */
 export interface ProvisionedResources {
@@ -111,7 +111,10 @@ async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise
               { AttributeName: index.partitionKey, KeyType: 'HASH' },
               { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: [...BY_QUEUE_STATUS_PROJECTION],
+            },
           },
           {
             IndexName: keys.indexName,

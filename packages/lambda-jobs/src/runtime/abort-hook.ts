@@ -8,8 +8,10 @@ import { validatePayload } from './payload-schema.ts';
 /**
  * Runs a job type's `onAborted` hook for a record whose attempt was lost (LOST, or RETRYING
  * when attempts remain) or that was CANCELLED, with the attempt and the attempts allowed. The
- * payload is read back from the stored envelope (undefined when it was too large to keep).
- * Errors from the hook are caught and logged: they never block the record.
+ * payload is read from the delivered message when there is one (`deliveredBody`: the worker's
+ * rescue on redelivery), else from the envelope the record kept (undefined when it kept none:
+ * records keep only small messages, LIMITS.maxLeanEnvelopeBytes). Errors from the hook are
+ * caught and logged: they never block the record.
  *
  * @returns true when the hook ran without throwing (or there is none)
  */
@@ -17,15 +19,17 @@ export async function runAbortHook(
   definition: AnyJobDefinition | undefined,
   record: JobRecord,
   logger: Logger,
+  deliveredBody?: string,
 ): Promise<boolean> {
   if (!definition?.onAborted) return true;
   try {
     let payload: unknown;
-    if (record.envelope) {
+    const body = deliveredBody ?? record.envelope;
+    if (body) {
       payload = await validatePayload(
         definition.type,
         definition.schema,
-        parseEnvelope(record.envelope).payload,
+        parseEnvelope(body).payload,
       );
     }
     await definition.onAborted(payload, {

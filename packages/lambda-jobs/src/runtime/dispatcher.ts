@@ -5,6 +5,7 @@ import { runAbortHook } from './abort-hook.ts';
 import {
   type JobEnvelope,
   keptEnvelope,
+  leanEnvelope,
   parseEnvelope,
   salvageConcurrencyKey,
   salvageJobId,
@@ -441,7 +442,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       });
       metrics.record({ queue: queue.name, type: current.type, outcome: 'lost' });
       // plain.jobs: onAborted fires when the attempt is lost, before any retry runs.
-      await runAbortHook(definition, lost, logger);
+      // The delivered message carries the payload when the record did not keep it.
+      await runAbortHook(definition, lost, logger, message.body);
       if (lost.status === JobStatus.RETRYING) return 'claim-again';
       return finishDeadLetter(message, lost);
     }
@@ -733,7 +735,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return sendOn(message, envelope, 0, undefined);
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
-    const envelopeKept = keptEnvelope(message.body);
+    const envelopeKept = leanEnvelope(message.body);
     const claimOnce = (firstDelivery: boolean) => {
       const startedAt = now();
       const claimToken = randomUUID();

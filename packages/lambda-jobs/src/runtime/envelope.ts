@@ -87,11 +87,22 @@ export function bodyBytes(body: string): number {
 }
 
 /**
- * The message body as a record keeps it (for `onAborted`, retry and redrive), when it fits in
- * LIMITS.maxStoredEnvelopeBytes; nothing otherwise.
+ * The message body as a record written on a failure path keeps it (for retry and redrive),
+ * when it fits in LIMITS.maxStoredEnvelopeBytes; nothing otherwise.
  */
 export function keptEnvelope(body: string): { envelope?: string } {
   return bodyBytes(body) <= LIMITS.maxStoredEnvelopeBytes ? { envelope: body } : {};
+}
+
+/**
+ * The message body as a record written on the common path keeps it (the QUEUED record, the
+ * claim): only when it fits in LIMITS.maxLeanEnvelopeBytes, so that the record stays one write
+ * unit; nothing otherwise (the message itself carries it, see `docs/data-model.md`).
+ *
+ * @example `leanEnvelope(bodyOf32Kb) // {}`
+ */
+export function leanEnvelope(body: string): { envelope?: string } {
+  return bodyBytes(body) <= LIMITS.maxLeanEnvelopeBytes ? { envelope: body } : {};
 }
 
 function fail(field: string, message: string, cause?: unknown): never {

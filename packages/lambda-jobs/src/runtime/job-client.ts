@@ -5,7 +5,7 @@ import {
   ENVELOPE_VERSION,
   type EnvelopeOptions,
   type JobEnvelope,
-  keptEnvelope,
+  leanEnvelope,
   serializeEnvelope,
   type TraceContext,
 } from './envelope.ts';
@@ -341,7 +341,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
             ).toISOString(),
           }
         : {}),
-      ...keptEnvelope(job.body),
+      ...leanEnvelope(job.body),
       expiresAt: 0,
     };
     try {

@@ -48,6 +48,17 @@ export const LIMITS = {
   sqsBatchBytes: 262_144,
   /** Job records keep error stacks and outputs up to this many bytes (then truncated). */
   maxStoredTextBytes: 8_192,
-  /** Job records keep the original message up to this size, for onAborted, retry and redrive. */
+  /**
+   * Records written on a failure path (a rejected message, a dead-letter intake's ERRORED
+   * record) keep the original message up to this size, for retry and redrive.
+   */
   maxStoredEnvelopeBytes: 65_536,
+  /**
+   * Records written on the common path (the QUEUED record, the claim, and so the success) keep
+   * the original message only up to this size: with it, the record stays under 1 KB, so each
+   * of those writes is one write unit whatever the payload (DynamoDB bills a write by the
+   * larger of the item before and after). Larger messages come back from SQS instead
+   * (`docs/data-model.md`, "Where the message comes from").
+   */
+  maxLeanEnvelopeBytes: 256,
 } as const;

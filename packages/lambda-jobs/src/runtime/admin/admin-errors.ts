@@ -1,4 +1,5 @@
 import { JobStateConflictError } from '../errors.ts';
+import { LIMITS } from '../limits.ts';
 
 /**
  * An operator retry was refused because the job's record did not keep its message (it was
@@ -19,7 +20,7 @@ export class JobMessageNotKeptError extends JobStateConflictError {
     options?: ErrorOptions,
   ) {
     super(jobId, 'retry', currentStatus, options);
-    this.message = `Cannot retry job ${jobId} (${currentStatus}): its record did not keep the message (too large to store), so it can only come back from the dead-letter queue: redrive queue "${queue}" (dlq redrive ${queue} --type <type>)`;
+    this.message = `Cannot retry job ${jobId} (${currentStatus}): its record did not keep the message (records keep only messages of up to ${LIMITS.maxLeanEnvelopeBytes} bytes, or ${LIMITS.maxStoredEnvelopeBytes} for a rejected or redriven-by-SQS message), so it can only come back from the dead-letter queue: redrive queue "${queue}" (dlq redrive ${queue} --type <type>)`;
   }
 }
 

@@ -111,7 +111,12 @@ function monitoredQueues(deps: MonitorDeps): MonitoredQueue[] {
   }
   return Object.keys(deps.config.queues).map((name) => {
     const urls = deps.queueUrls[name] as QueueEndpoints;
-    return { name, url: urls.url, dlqUrl: urls.dlqUrl };
+    return {
+      name,
+      url: urls.url,
+      dlqUrl: urls.dlqUrl,
+      visibilityTimeoutSeconds: deps.config.queues[name]!.visibilityTimeoutSeconds,
+    };
   });
 }
 

@@ -10,6 +10,13 @@
  * - after the last attempt: the record becomes LOST, the stored envelope goes to the DLQ
  *   (`deadLetteredAt` is set) and the concurrency key is released.
  *
+ * Records keep the message only when it is small (LIMITS.maxLeanEnvelopeBytes). A record that
+ * kept none is left to its own message, which comes back at the latest one visibility timeout
+ * after the lease (the crashed invocation never deleted it): the worker's rescue on that
+ * redelivery records the lost attempt and runs `onAborted` with the real payload. Only when
+ * the lease ended longer ago than that (plus the grace) does the monitor rescue such a record
+ * itself, with no payload for the hook.
+ *
  * Each record moves by one conditional write (`markLost`: still RUNNING, same attempt, lease
  * still expired), so two overlapping monitor runs, or a worker finishing late, never rescue a
  * job twice: the loser gets null and does nothing. The job's original message may also come
@@ -29,7 +36,7 @@ import type { MonitoredQueue } from './monitor-ports.ts';
 
 /** What the rescue needs: the job store, the key store, the registry (for the hooks), SQS. */
 export interface LostJobRescueDeps {
-  readonly store: Pick<JobStore, 'listExpiredRunning' | 'markLost' | 'markDeadLettered'>;
+  readonly store: Pick<JobStore, 'listExpiredRunning' | 'get' | 'markLost' | 'markDeadLettered'>;
   readonly keys: ConcurrencyKeyStore;
   readonly registry: JobRegistry;
   /** Sends a lost job's stored envelope again (to its queue) or to its DLQ. */
@@ -45,6 +52,25 @@ export interface RescueResult {
   /** Every lost attempt recorded: RETRYING (will run again) or LOST (the last one). */
   readonly rescued: readonly JobRecord[];
   readonly failed: number;
+  /** Lost attempts left to their message's redelivery (their record kept no message). */
+  readonly awaitingRedelivery: number;
+}
+
+/**
+ * Whether a lost attempt whose record kept no message is still to be rescued by its own
+ * message: that message comes back at the latest one visibility timeout after the lease.
+ */
+function awaitsRedelivery(
+  candidate: JobRecord,
+  queue: MonitoredQueue,
+  expiredBefore: string,
+): boolean {
+  if (queue.visibilityTimeoutSeconds === undefined) return false;
+  const leaseEnd = Date.parse(candidate.leaseExpiresAt ?? '');
+  return (
+    Number.isFinite(leaseEnd) &&
+    leaseEnd + queue.visibilityTimeoutSeconds * 1000 >= Date.parse(expiredBefore)
+  );
 }
 
 async function runHookWithin(
@@ -156,11 +182,18 @@ export async function rescueLostJobs(
   );
   const rescued: JobRecord[] = [];
   let failed = 0;
+  let awaitingRedelivery = 0;
   const at = now.toISOString();
   for (const candidate of expired) {
     const retry = lostAttemptRetry(candidate, at);
     let lost: JobRecord | null;
     try {
+      // A list shows no envelope: the whole record says whether one was kept.
+      const whole = await retryTransient(() => deps.store.get(candidate.id));
+      if (whole?.envelope === undefined && awaitsRedelivery(candidate, queue, expiredBefore)) {
+        awaitingRedelivery++;
+        continue;
+      }
       lost = await retryTransient(() => deps.store.markLost(candidate, expiredBefore, at, retry));
     } catch (error) {
       failed++;
@@ -192,5 +225,11 @@ export async function rescueLostJobs(
   if (rescued.length > 0) {
     logger.info(MONITOR_LOG_MESSAGES.lostRescued, { queue: queue.name, jobs_lost: rescued.length });
   }
-  return { rescued, failed };
+  if (awaitingRedelivery > 0) {
+    logger.info('Lost attempts left to their message’s redelivery', {
+      queue: queue.name,
+      jobs_awaiting_redelivery: awaitingRedelivery,
+    });
+  }
+  return { rescued, failed, awaitingRedelivery };
 }

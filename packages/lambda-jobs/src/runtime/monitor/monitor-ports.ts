@@ -11,6 +11,12 @@ export interface MonitoredQueue {
   readonly name: string;
   readonly url: string;
   readonly dlqUrl: string;
+  /**
+   * The queue's visibility timeout, seconds: how long after its lease a crashed attempt's
+   * message comes back at the latest. The rescue leaves a record that kept no message to that
+   * redelivery until then. Absent: such records are rescued at once.
+   */
+  readonly visibilityTimeoutSeconds?: number;
 }
 
 /** SQS's approximate counts for one queue. */

@@ -5,6 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ConfigError } from '../../../config/config-error.ts';
 import type { LambdaJobsConfig } from '../../../config/config-types.ts';
+import { DEFAULTS } from '../../../config/defaults.ts';
 import { ENV, type QueueEndpoints, readEnv, readQueueUrls } from '../../../config/env.ts';
 import { metricIdentity } from '../../../config/metric-names.ts';
 import { createDispatcher, type Dispatcher } from '../../dispatcher.ts';
@@ -18,6 +19,7 @@ import type {
   QueueTransport,
 } from '../../ports.ts';
 import type { JobRegistry } from '../../registry.ts';
+import { indexShardsOf } from '../../status-index-shard.ts';
 import { unlistedStatuses } from '../../tracking-level.ts';
 import { delayedDeliveryFromEnv } from './delayed-delivery-from-env.ts';
 import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
@@ -80,6 +82,7 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
     tableName,
     retentionSeconds: options.config.resultsRetentionSeconds,
     unlistedStatuses: unlistedStatuses(options.config.tracking),
+    indexShards: indexShardsOf(options.config, DEFAULTS.indexShards),
     ...capacity,
   });
   const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName, ...capacity });

@@ -4,6 +4,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../../../config/config-types.ts';
+import { DEFAULTS } from '../../../config/defaults.ts';
 import { ENV, readDeadLetterIntakeUrls, readEnv, readQueueUrls } from '../../../config/env.ts';
 import { metricIdentity } from '../../../config/metric-names.ts';
 import { createMonitor, type Monitor } from '../../monitor/create-monitor.ts';
@@ -11,6 +12,7 @@ import { createEmfMetricsSink } from '../../monitor/emf-metrics-sink.ts';
 import type { CompletionSource, OldestAgeSource } from '../../monitor/monitor-ports.ts';
 import { createOrphanKeySweep } from '../../monitor/orphan-key-sweep.ts';
 import type { JobRegistry } from '../../registry.ts';
+import { indexShardsOf } from '../../status-index-shard.ts';
 import { unlistedStatuses } from '../../tracking-level.ts';
 import { createCloudWatchCompletionSource } from './cloudwatch-completions.ts';
 import { createSharedMetricDataReader } from './cloudwatch-metric-data.ts';
@@ -81,6 +83,7 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
     tableName,
     retentionSeconds: config.resultsRetentionSeconds,
     unlistedStatuses: unlistedStatuses(config.tracking),
+    indexShards: indexShardsOf(config, DEFAULTS.indexShards),
   });
   const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName });
   const sender = createSqsMessageSender(sqs);

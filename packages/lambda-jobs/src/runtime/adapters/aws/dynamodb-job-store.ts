@@ -12,6 +12,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DEFAULTS } from '../../../config/defaults.ts';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
 import { isDue } from '../../claim-due.ts';
 import {
@@ -23,6 +24,7 @@ import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
 import type { JobProgress, JobRecord } from '../../job-record.ts';
 import { CLAIMABLE_STATUSES, type JobStatus, JobStatus as Status } from '../../job-status.ts';
+import { errorSummaryOf, listedRecord } from '../../listed-record.ts';
 import type {
   AttemptRef,
   AttemptResult,
@@ -36,6 +38,12 @@ import type {
   SuccessfulAttempt,
   SuccessWrite,
 } from '../../ports.ts';
+import {
+  type IndexShardsOf,
+  statusIndexPartition,
+  statusIndexPartitions,
+  statusShardOf,
+} from '../../status-index-shard.ts';
 import {
   claimedRecord,
   indexSortInstant,
@@ -61,18 +69,19 @@ export interface DynamoDbJobStoreOptions {
    * tracking level uses. Default none.
    */
   readonly unlistedStatuses?: readonly JobStatus[];
+  /**
+   * The write shards of each queue's `byQueueStatus` entries (`indexShardsOf(config, …)`):
+   * every writer and reader of one table must agree. Default {@link DEFAULTS.indexShards}.
+   */
+  readonly indexShards?: IndexShardsOf;
   /** Called with the capacity units each write consumed (benchmarks). */
   readonly onConsumedCapacity?: (units: number) => void;
 }
 
 const INDEX = TABLE_SCHEMA.byQueueStatus;
+const ERROR_SUMMARY = INDEX.errorSummary;
 const PK = TABLE_SCHEMA.partitionKey;
 const jobKey = (id: string) => ({ [PK]: `JOB#${id}` });
-/** `sortInstant`: the lease for RUNNING, else `updatedAt` (see `indexSortInstant`). */
-const indexKeys = (queue: string, status: JobStatus, sortInstant: string, id: string) => ({
-  [INDEX.partitionKey]: `${queue}#${status}`,
-  [INDEX.sortKey]: `${sortInstant}#${id}`,
-});
 const REOPENABLE: readonly JobStatus[] = [Status.ERRORED, Status.LOST, Status.CANCELLED];
 /** Set on every record but a producer's: see TABLE_SCHEMA.trustedAttribute. */
 const TRUSTED = TABLE_SCHEMA.trustedAttribute;
@@ -83,54 +92,49 @@ function toRecord(item: Record<string, unknown>): JobRecord {
     [INDEX.partitionKey]: _gpk,
     [INDEX.sortKey]: _gsk,
     [TRUSTED]: _trusted,
+    [ERROR_SUMMARY]: summary,
     outputJson,
     ...rest
   } = item;
   return {
     ...rest,
+    // An index entry projects the short error only (`listedRecord`).
+    ...(rest.error === undefined && summary !== undefined ? { error: summary } : {}),
     ...(typeof outputJson === 'string' ? { output: JSON.parse(outputJson) as unknown } : {}),
   } as unknown as JobRecord;
 }
 
-/** The item of `record`; `trusted` false only for the QUEUED record a producer writes. */
-function toItem(
-  record: JobRecord,
-  expiresAt: number,
-  listed: boolean,
-  trusted = true,
-): Record<string, unknown> {
-  const { output, ...rest } = record;
-  return {
-    ...jobKey(record.id),
-    ...(listed ? indexKeys(record.queue, record.status, indexSortInstant(record), record.id) : {}),
-    ...rest,
-    expiresAt,
-    ...(output === undefined ? {} : { outputJson: JSON.stringify(output) }),
-    ...(trusted ? { [TRUSTED]: true } : {}),
-  };
-}
+/** The `error` part of a write: the error and its listed summary, or both removed. */
+const errorFields = (error: JobRecord['error']) =>
+  error === undefined ? {} : { error, [ERROR_SUMMARY]: errorSummaryOf(error) };
+const ERROR_REMOVED = ['error', ERROR_SUMMARY] as const;
 
-/** An item's position in the index, as DynamoDB's LastEvaluatedKey names it. */
-const indexPosition = (item: Record<string, unknown>) => ({
-  [PK]: item[PK],
-  [INDEX.partitionKey]: item[INDEX.partitionKey],
-  [INDEX.sortKey]: item[INDEX.sortKey],
-});
-
-const encodeCursor = (key: Record<string, unknown> | undefined) =>
-  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
+/**
+ * A list's cursor: the index sort key of the last record shown. Sort keys end with the job id,
+ * so they are unique across the shards, and the next page reads each shard below it.
+ */
+const encodeCursor = (sortKey: string) =>
+  Buffer.from(JSON.stringify({ after: sortKey })).toString('base64url');
+function decodeCursor(cursor: string): string {
   try {
-    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof key === 'object' && key !== null && !Array.isArray(key)) {
-      return key as Record<string, unknown>;
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      typeof decoded === 'object' &&
+      decoded !== null &&
+      'after' in decoded &&
+      typeof decoded.after === 'string'
+    ) {
+      return decoded.after;
     }
   } catch {
     // Reported below, with the field and what is expected.
   }
   throw foreignCursorError();
 }
+
+/** Index items newest first (descending sort key); ties cannot happen (the key ends with the id). */
+const newestFirst = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  String(a[INDEX.sortKey]) < String(b[INDEX.sortKey]) ? 1 : -1;
 
 const statusValues = (statuses: readonly JobStatus[]) =>
   Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s]));
@@ -163,6 +167,32 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   const expiresAt = (nowIso: string) =>
     Math.floor(Date.parse(nowIso) / 1000) + options.retentionSeconds;
   const unlisted = new Set(options.unlistedStatuses ?? []);
+  const shardsOf = options.indexShards ?? (() => DEFAULTS.indexShards);
+  /** `sortInstant`: the lease for RUNNING, else `updatedAt` (see `indexSortInstant`). */
+  const indexKeys = (queue: string, status: JobStatus, sortInstant: string, id: string) => ({
+    [INDEX.partitionKey]: statusIndexPartition(queue, status, statusShardOf(id, shardsOf(queue))),
+    [INDEX.sortKey]: `${sortInstant}#${id}`,
+  });
+  /** The item of `record`; `trusted` false only for the QUEUED record a producer writes. */
+  const toItem = (
+    record: JobRecord,
+    expiresAt: number,
+    listed: boolean,
+    trusted = true,
+  ): Record<string, unknown> => {
+    const { output, error, ...rest } = record;
+    return {
+      ...jobKey(record.id),
+      ...(listed
+        ? indexKeys(record.queue, record.status, indexSortInstant(record), record.id)
+        : {}),
+      ...rest,
+      ...errorFields(error),
+      expiresAt,
+      ...(output === undefined ? {} : { outputJson: JSON.stringify(output) }),
+      ...(trusted ? { [TRUSTED]: true } : {}),
+    };
+  };
   /**
    * The index part of a transition to `status`: set the keys, or remove them (which deletes
    * the index entry if there was one, and costs nothing if there was none).
@@ -324,13 +354,13 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
               outputJson: result.output === undefined ? undefined : JSON.stringify(result.output),
               outputTruncated: result.outputTruncated,
             },
-            remove: ['leaseExpiresAt', 'error', 'retryAt'],
+            remove: ['leaseExpiresAt', ...ERROR_REMOVED, 'retryAt'],
           };
         case Status.ERRORED:
-          return { set: { error: result.error }, remove: ['leaseExpiresAt'] };
+          return { set: { ...errorFields(result.error) }, remove: ['leaseExpiresAt'] };
         case Status.RETRYING:
           return {
-            set: { error: result.error, retryAt: result.retryAt },
+            set: { ...errorFields(result.error), retryAt: result.retryAt },
             remove: ['leaseExpiresAt'],
           };
         case Status.DEFERRED:
@@ -559,7 +589,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           endedAt: now,
           updatedAt: now,
           expiresAt: expiresAt(now),
-          error: lostAttemptError(attempt, retry !== undefined),
+          ...errorFields(lostAttemptError(attempt, retry !== undefined)),
           lostAttempts: raw('if_not_exists(#lostAttempts, :zero) + :one', {
             ':zero': 0,
             ':one': 1,
@@ -732,7 +762,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           ...index.keys,
         },
         [
-          'error',
+          ...ERROR_REMOVED,
           'endedAt',
           'deadLetteredAt',
           'leaseExpiresAt',
@@ -758,9 +788,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     async list(query: ListJobsQuery): Promise<JobPage> {
       const limit = Math.min(100, Math.max(1, query.limit ?? 25));
       const since = query.since ? sortableSince(query.since) : undefined;
-      // One item past the page says whether there are more; the cursor is the last kept item.
-      const found: Record<string, unknown>[] = [];
-      let startKey = decodeCursor(query.cursor);
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       // RUNNING sorts by lease, which is never before updatedAt: the key condition on `since`
       // is a superset there, and a filter on updatedAt keeps exactly what was asked for.
       const sinceFilter = since !== undefined && query.status === Status.RUNNING;
@@ -768,66 +796,104 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         ...(query.type ? ['#type = :type'] : []),
         ...(sinceFilter ? ['#updatedAt >= :since'] : []),
       ];
-      do {
-        const input: QueryCommandInput = {
-          TableName,
-          IndexName: INDEX.indexName,
-          KeyConditionExpression: since ? '#pk = :pk AND #sk >= :since' : '#pk = :pk',
-          ExpressionAttributeNames: {
-            '#pk': INDEX.partitionKey,
-            ...(since ? { '#sk': INDEX.sortKey } : {}),
-            ...(query.type ? { '#type': 'type' } : {}),
-            ...(sinceFilter ? { '#updatedAt': 'updatedAt' } : {}),
+      // A cursor at or before `since` (not one a page of this listing gave) leaves nothing, and
+      // BETWEEN would refuse the reversed bounds.
+      if (since && after && after < since) return { items: [] };
+      // Below the cursor and at or after `since`: BETWEEN is inclusive, so the cursor's own
+      // entry comes back and is dropped here.
+      const keyCondition =
+        since && after
+          ? '#pk = :pk AND #sk BETWEEN :since AND :after'
+          : since
+            ? '#pk = :pk AND #sk >= :since'
+            : after
+              ? '#pk = :pk AND #sk < :after'
+              : '#pk = :pk';
+      // Each shard gives its newest `limit + 1`; the merge keeps the newest `limit + 1` of all:
+      // one past the page says whether there are more.
+      const perShard = await Promise.all(
+        statusIndexPartitions(query.queue, query.status, shardsOf(query.queue)).map(
+          async (partition) => {
+            const found: Record<string, unknown>[] = [];
+            let startKey: Record<string, unknown> | undefined;
+            do {
+              const input: QueryCommandInput = {
+                TableName,
+                IndexName: INDEX.indexName,
+                KeyConditionExpression: keyCondition,
+                ExpressionAttributeNames: {
+                  '#pk': INDEX.partitionKey,
+                  ...(since || after ? { '#sk': INDEX.sortKey } : {}),
+                  ...(query.type ? { '#type': 'type' } : {}),
+                  ...(sinceFilter ? { '#updatedAt': 'updatedAt' } : {}),
+                },
+                ExpressionAttributeValues: {
+                  ':pk': partition,
+                  ...(since ? { ':since': since } : {}),
+                  ...(after ? { ':after': after } : {}),
+                  ...(query.type ? { ':type': query.type } : {}),
+                },
+                ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+                ScanIndexForward: false,
+                Limit: limit + 1 + (since && after ? 1 : 0) - found.length,
+                ExclusiveStartKey: startKey,
+              };
+              const page = await doc.send(new QueryCommand(input));
+              for (const item of page.Items ?? []) {
+                if (item[INDEX.sortKey] !== after) found.push(item);
+              }
+              startKey = page.LastEvaluatedKey;
+            } while (startKey && found.length <= limit);
+            return found;
           },
-          ExpressionAttributeValues: {
-            ':pk': `${query.queue}#${query.status}`,
-            ...(since ? { ':since': since } : {}),
-            ...(query.type ? { ':type': query.type } : {}),
-          },
-          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-          ScanIndexForward: false,
-          Limit: limit + 1 - found.length,
-          ExclusiveStartKey: startKey,
-        };
-        const page = await doc.send(new QueryCommand(input));
-        found.push(...(page.Items ?? []));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey && found.length <= limit);
-      const kept = found.slice(0, limit);
-      const items = kept.map(toRecord);
+        ),
+      );
+      const merged = perShard.flat().sort(newestFirst);
+      const kept = merged.slice(0, limit);
+      const items = kept.map((item) => listedRecord(toRecord(item)));
       const last = kept.at(-1);
-      return found.length > limit && last
-        ? { items, cursor: encodeCursor(indexPosition(last)) as string }
+      return merged.length > limit && last
+        ? { items, cursor: encodeCursor(String(last[INDEX.sortKey])) }
         : { items };
     },
 
     async listExpiredRunning(queue, before, limit = 100) {
-      // RUNNING records sort by lease: the key condition reads expired leases only. The filter
-      // keeps out a record indexed by an older layout (`updatedAt`), whose lease may be live.
-      const found: JobRecord[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await doc.send(
-          new QueryCommand({
-            TableName,
-            IndexName: INDEX.indexName,
-            KeyConditionExpression: '#pk = :pk AND #sk < :before',
-            FilterExpression: '#lease < :before',
-            ExpressionAttributeNames: {
-              '#pk': INDEX.partitionKey,
-              '#sk': INDEX.sortKey,
-              '#lease': 'leaseExpiresAt',
-            },
-            ExpressionAttributeValues: { ':pk': `${queue}#${Status.RUNNING}`, ':before': before },
-            ScanIndexForward: true,
-            Limit: limit - found.length,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) found.push(toRecord(item));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey && found.length < limit);
-      return found.slice(0, limit);
+      // RUNNING records sort by lease: the key condition reads expired leases only, oldest
+      // first in each shard, merged. The filter keeps out a record indexed by an older layout
+      // (`updatedAt`), whose lease may be live.
+      const perShard = await Promise.all(
+        statusIndexPartitions(queue, Status.RUNNING, shardsOf(queue)).map(async (partition) => {
+          const found: Record<string, unknown>[] = [];
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const page = await doc.send(
+              new QueryCommand({
+                TableName,
+                IndexName: INDEX.indexName,
+                KeyConditionExpression: '#pk = :pk AND #sk < :before',
+                FilterExpression: '#lease < :before',
+                ExpressionAttributeNames: {
+                  '#pk': INDEX.partitionKey,
+                  '#sk': INDEX.sortKey,
+                  '#lease': 'leaseExpiresAt',
+                },
+                ExpressionAttributeValues: { ':pk': partition, ':before': before },
+                ScanIndexForward: true,
+                Limit: limit - found.length,
+                ExclusiveStartKey: startKey,
+              }),
+            );
+            found.push(...(page.Items ?? []));
+            startKey = page.LastEvaluatedKey;
+          } while (startKey && found.length < limit);
+          return found;
+        }),
+      );
+      return perShard
+        .flat()
+        .sort((a, b) => newestFirst(b, a))
+        .slice(0, limit)
+        .map((item) => listedRecord(toRecord(item)));
     },
   };
   return store;

@@ -5,6 +5,7 @@ import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
 import { foreignCursorError, sortableSince } from '../../job-list-inputs.ts';
 import type { JobProgress, JobRecord } from '../../job-record.ts';
 import { CLAIMABLE_STATUSES, type JobStatus, JobStatus as Status } from '../../job-status.ts';
+import { listedRecord } from '../../listed-record.ts';
 import type {
   AttemptRef,
   AttemptResult,
@@ -17,6 +18,12 @@ import type {
   LostAttemptRetry,
   SuccessWrite,
 } from '../../ports.ts';
+import {
+  type IndexShardsOf,
+  statusIndexPartition,
+  statusIndexPartitions,
+  statusShardOf,
+} from '../../status-index-shard.ts';
 import {
   claimedRecord,
   indexSortInstant,
@@ -35,6 +42,8 @@ export interface MemoryJobStoreOptions {
   readonly retentionSeconds?: number;
   /** Statuses kept out of the index, as the DynamoDB store's option of the same name. */
   readonly unlistedStatuses?: readonly JobStatus[];
+  /** The index's write shards per queue, as the DynamoDB store's option of the same name. */
+  readonly indexShards?: IndexShardsOf;
 }
 
 /** The in-memory store, plus what tests use to look inside and to make it fail. */
@@ -48,7 +57,7 @@ export interface MemoryJobStore extends JobStore, InjectedFaults<keyof JobStore>
   writeAsProducer(record: JobRecord): void;
 }
 
-/** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>`, `<instant>#<id>`, see `indexSortInstant`). */
+/** A stored record and its place in the `byQueueStatus` index (`<queue>#<STATUS>#<shard>`, `<instant>#<id>`, see `indexSortInstant`). */
 interface Entry {
   readonly record: JobRecord;
   /** Undefined when the record's status is unlisted (not in the index). */
@@ -110,6 +119,7 @@ function decodeCursor(cursor: string): string {
 export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): MemoryJobStore {
   const retentionSeconds = options.retentionSeconds ?? DEFAULTS.resultsRetentionSeconds;
   const unlisted = new Set(options.unlistedStatuses ?? []);
+  const shardsOf = options.indexShards ?? (() => DEFAULTS.indexShards);
   const entries = new Map<string, Entry>();
   const faults = createFaultPlan<keyof JobStore>();
   const expiresAt = (iso: string) => Math.floor(Date.parse(iso) / 1000) + retentionSeconds;
@@ -131,7 +141,9 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     const stored = asStored(record);
     entries.set(stored.id, {
       record: stored,
-      indexPartition: unlisted.has(stored.status) ? undefined : `${queue}#${stored.status}`,
+      indexPartition: unlisted.has(stored.status)
+        ? undefined
+        : statusIndexPartition(queue, stored.status, statusShardOf(stored.id, shardsOf(queue))),
       indexSort: `${indexSortInstant(stored)}#${stored.id}`,
       trusted,
     });
@@ -388,13 +400,16 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async list(query: ListJobsQuery): Promise<JobPage> {
       faults.throwIfArranged('list');
       const limit = Math.min(100, Math.max(1, query.limit ?? 25));
-      const partition = `${query.queue}#${query.status}`;
+      const partitions = new Set(
+        statusIndexPartitions(query.queue, query.status, shardsOf(query.queue)),
+      );
       const after = query.cursor ? decodeCursor(query.cursor) : undefined;
       const since = query.since ? sortableSince(query.since) : undefined;
       const matching = [...entries.values()]
         .filter(
           (entry) =>
-            entry.indexPartition === partition &&
+            entry.indexPartition !== undefined &&
+            partitions.has(entry.indexPartition) &&
             (since === undefined ||
               (entry.indexSort >= since && entry.record.updatedAt >= since)) &&
             (after === undefined || entry.indexSort < after) &&
@@ -402,7 +417,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         )
         .sort((a, b) => (a.indexSort < b.indexSort ? 1 : -1));
       const page = matching.slice(0, limit);
-      const items = page.map((entry) => asStored(entry.record));
+      const items = page.map((entry) => listedRecord(asStored(entry.record)));
       const last = page.at(-1);
       return matching.length > limit && last
         ? { items, cursor: encodeCursor(last.indexSort) }
@@ -411,18 +426,19 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
 
     async listExpiredRunning(queue, before, limit = 100) {
       faults.throwIfArranged('listExpiredRunning');
-      const partition = `${queue}#${Status.RUNNING}`;
+      const partitions = new Set(statusIndexPartitions(queue, Status.RUNNING, shardsOf(queue)));
       return [...entries.values()]
         .filter(
           (entry) =>
-            entry.indexPartition === partition &&
+            entry.indexPartition !== undefined &&
+            partitions.has(entry.indexPartition) &&
             entry.indexSort < before &&
             entry.record.leaseExpiresAt !== undefined &&
             entry.record.leaseExpiresAt < before,
         )
         .sort((a, b) => (a.indexSort < b.indexSort ? -1 : 1))
         .slice(0, limit)
-        .map((entry) => asStored(entry.record));
+        .map((entry) => listedRecord(asStored(entry.record)));
     },
   };
   return store;
