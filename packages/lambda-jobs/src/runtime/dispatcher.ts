@@ -28,6 +28,8 @@ import { createMessageResend, dueSendKey, RESENT_ATTRIBUTE } from './message-res
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
 import { validatePayload } from './payload-schema.ts';
 import type {
+  ClaimOutcome,
+  ClaimRequest,
   ConcurrencyKeyStore,
   DelayedDelivery,
   JobStore,
@@ -483,6 +485,27 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
   }
 
+  /**
+   * Claims a group of first deliveries in one batch request (`claimMany`): answers undefined
+   * for a lone claim (one conditional write is cheaper), for a store without batches, and for
+   * every claim of a request that failed as a whole; `claim` then decides each of those.
+   */
+  async function claimFirstDeliveries(
+    requests: readonly ClaimRequest[],
+  ): Promise<readonly (ClaimOutcome | undefined)[]> {
+    if (requests.length < 2 || !store.claimMany) return requests.map(() => undefined);
+    try {
+      return await store.claimMany(requests);
+    } catch (error) {
+      logger.warn('Batch claim failed; claiming one by one', {
+        queue: queue.name,
+        jobs: requests.length,
+        error,
+      });
+      return requests.map(() => undefined);
+    }
+  }
+
   async function runClaimed(
     message: QueueMessage,
     claimed: JobRecord,
@@ -668,6 +691,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     message: QueueMessage,
     clock: InvocationClock | undefined,
     successes: GroupCommit<SuccessfulAttempt, SuccessWrite>,
+    claims: GroupCommit<ClaimRequest, ClaimOutcome | undefined>,
+    claimed: () => void,
   ): Promise<Delivery> {
     let envelope: JobEnvelope;
     try {
@@ -706,26 +731,30 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
     const envelopeKept = keptEnvelope(message.body);
-    const claimOnce = (firstDelivery: boolean) => {
+    const claimOnce = async (firstDelivery: boolean) => {
       const startedAt = now();
       const claimToken = randomUUID();
-      return retryTransient(() =>
-        store.claim({
-          id: envelope.id,
-          type: envelope.type,
-          queue: queue.name,
-          enqueuedAt: envelope.enqueuedAt,
-          maxAttempts: settings.maxAttempts,
-          leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
-          now: startedAt.toISOString(),
-          messageId: message.messageId,
-          ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
-          ...envelopeKept,
-          claimToken,
-          firstDelivery,
-          dueBy: new Date(startedAt.getTime() + DUE_TOLERANCE_MS).toISOString(),
-        }),
-      );
+      const request: ClaimRequest = {
+        id: envelope.id,
+        type: envelope.type,
+        queue: queue.name,
+        enqueuedAt: envelope.enqueuedAt,
+        maxAttempts: settings.maxAttempts,
+        leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
+        now: startedAt.toISOString(),
+        messageId: message.messageId,
+        ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
+        ...envelopeKept,
+        claimToken,
+        firstDelivery,
+        dueBy: new Date(startedAt.getTime() + DUE_TOLERANCE_MS).toISOString(),
+      };
+      // A first delivery joins the batch's other first deliveries in one request; whatever
+      // that request did not claim, `claim` decides (same claim token: it recognises a claim
+      // the batch applied).
+      const batched = firstDelivery ? await claims.commit(request) : undefined;
+      claimed();
+      return batched ?? retryTransient(() => store.claim(request));
     };
     /** Claimable but not due: a message whose re-send failed, or an older copy of a re-sent one. */
     const notDue = (current: JobRecord) => CLAIMABLE_STATUSES.includes(current.status);
@@ -779,14 +808,28 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         maxEntries: RESULT_GROUP_MAX,
         lingerMs: deps.outcomeLingerMs ?? 50,
       });
+      const claims = createGroupCommit<ClaimRequest, ClaimOutcome | undefined>({
+        write: claimFirstDeliveries,
+        unwritten: undefined,
+        maxEntries: RESULT_GROUP_MAX,
+        lingerMs: deps.outcomeLingerMs ?? 50,
+      });
       let next = 0;
       const lane = async () => {
         while (next < messages.length) {
           const message = messages[next++]!;
           let delivery: Delivery;
           successes.begin();
+          // A message counts for the claim group until its claim is settled (or it needs none):
+          // a lane running a job never holds the others' claims back.
+          let claiming = true;
+          const claimed = () => {
+            if (claiming) claims.end();
+            claiming = false;
+          };
+          claims.begin();
           try {
-            delivery = await dispatchOne(message, clock, successes);
+            delivery = await dispatchOne(message, clock, successes, claims, claimed);
           } catch (error) {
             logger.error('Message not processed; it will be delivered again', {
               message_id: message.messageId,
@@ -797,6 +840,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
             await hide(message, REDELIVERY_AFTER_FAILURE_SECONDS, message.messageId);
             delivery = 'keep';
           } finally {
+            claimed();
             successes.end();
           }
           if (delivery === 'keep') failures.push({ itemIdentifier: message.messageId });

@@ -80,6 +80,7 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
     tableName,
     retentionSeconds: options.config.resultsRetentionSeconds,
     unlistedStatuses: unlistedStatuses(options.config.tracking),
+    queuedRecords: options.config.tracking === 'full',
     ...capacity,
   });
   const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName, ...capacity });
