@@ -206,6 +206,7 @@ describe('workers', () => {
         Action: [
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
+          'dynamodb:PartiQLInsert',
           'dynamodb:PartiQLUpdate',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
@@ -422,6 +423,7 @@ describe('monitor', () => {
         Action: [
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
+          'dynamodb:PartiQLInsert',
           'dynamodb:PartiQLUpdate',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
