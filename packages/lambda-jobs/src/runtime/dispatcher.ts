@@ -81,7 +81,8 @@ export interface DispatcherDeps {
   readonly lostGraceMs?: number;
   /**
    * Longest a successful outcome waits for the rest of its batch to finish before it is
-   * written, ms (the outcomes written together take one batch write). Default 50.
+   * written, ms (the outcomes written together take one batch write); the same bound holds for
+   * a first delivery's claim waiting for the messages still before theirs. Default 50.
    */
   readonly outcomeLingerMs?: number;
   /** Records of one batch run at once. Default 10. */
@@ -120,7 +121,8 @@ const DUE_TOLERANCE_MS = 1000;
 
 /**
  * Creates the dispatcher. For every message: parse and validate (malformed → ERRORED + DLQ),
- * claim with one conditional write, run with a deadline, record the outcome, and either let
+ * claim with one conditional write (the first deliveries of a batch together, in one batch
+ * request of such writes, see `claimFirstDeliveries`), run with a deadline, record the outcome, and either let
  * the message be deleted or return it as a batch item failure (retry, defer, deadline guard).
  * The successful outcomes of a batch are written together (one batch request of conditional
  * writes, see `writeSuccesses`); every other outcome is one conditional write. One message's
