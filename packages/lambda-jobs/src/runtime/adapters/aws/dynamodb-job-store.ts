@@ -149,7 +149,8 @@ const statusList = (statuses: readonly JobStatus[]) => statuses.map((_, i) => `:
  * message); a refused condition returns the current item (ReturnValuesOnConditionCheckFailure)
  * and becomes a domain outcome.
  * The batch of successes (`recordSuccesses`) is one PartiQL BatchExecuteStatement of
- * conditional UPDATEs, each refused or applied on its own.
+ * conditional UPDATEs, each refused or applied on its own; so is the batch of first-delivery
+ * claims (`claimMany`: INSERTs, or UPDATEs of producers' QUEUED records).
  *
  * @example
  * ```ts
