@@ -81,7 +81,7 @@ export interface ChaosWiring {
   readonly monitor: MonitorLoopStats;
   /** The event-loop stall fault's counts. */
   readonly stall: StallStats;
-  /** BatchExecuteStatement requests the worker sent (before any fault), applied or not. */
+  /** Batches of successes the worker sent (before any fault), applied or not. */
   readonly successBatches: { sent: number };
   /**
    * Stops the event source, the monitor loop and the stall's rescuer (in-flight invocations
@@ -130,7 +130,14 @@ function faultyClients(
   if (successBatches) {
     dynamodb.middlewareStack.add(
       (next, context) => async (args) => {
-        if (context.commandName === 'BatchExecuteStatementCommand') successBatches.sent += 1;
+        // Only batches of successes: the batch of first-delivery claims is the same command.
+        const statements = (args.input as { Statements?: { Parameters?: unknown[] }[] }).Statements;
+        if (
+          context.commandName === 'BatchExecuteStatementCommand' &&
+          statements?.some((s) => JSON.stringify(s.Parameters ?? []).includes('"SUCCESSFUL"'))
+        ) {
+          successBatches.sent += 1;
+        }
         return next(args);
       },
       { step: 'initialize', priority: 'high', name: 'chaosSuccessBatchCounter' },

@@ -107,7 +107,8 @@ interface StatementResponse {
 
 /**
  * The values a PartiQL UPDATE gives its `SET "field" = ?` assignments and its `WHERE "field" = ?`
- * terms, by field, from its positional parameters.
+ * terms, by field, from its positional parameters (an INSERT: every field of its `VALUE` as
+ * set, its key as the `WHERE`).
  *
  * @example
  * ```ts
@@ -122,6 +123,14 @@ export function statementFields(request: StatementRequest): {
   const set: Record<string, unknown> = {};
   const where: Record<string, unknown> = {};
   const text = request.Statement ?? '';
+  if (text.startsWith('INSERT ')) {
+    // INSERT INTO "t" VALUE {'pk': ?, 'status': ?, …}: every field is set; the key names the item.
+    [...text.matchAll(/'([^']+)'\s*:\s*\?/g)].forEach((match, i) => {
+      set[match[1]!] = request.Parameters?.[i];
+    });
+    where[TABLE_SCHEMA.partitionKey] = set[TABLE_SCHEMA.partitionKey];
+    return { set, where };
+  }
   const whereAt = text.indexOf(' WHERE ');
   const placeholders = [...text.matchAll(/"([^"]+)"\s*=\s*\?/g)];
   placeholders.forEach((match, i) => {

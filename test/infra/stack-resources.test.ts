@@ -231,6 +231,7 @@ describe('workers', () => {
         Action: [
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
+          'dynamodb:PartiQLInsert',
           'dynamodb:PartiQLUpdate',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
@@ -473,6 +474,7 @@ describe('monitor', () => {
         Action: [
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
+          'dynamodb:PartiQLInsert',
           'dynamodb:PartiQLUpdate',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',

@@ -19,12 +19,15 @@ export interface JobTableProps {
 
 /**
  * Item-level actions the worker and the monitor use: conditional writes, reads, deletes, and
- * the batch of successes, one PartiQL BatchExecuteStatement of conditional UPDATEs
- * (`dynamodb-job-store.ts`), which IAM authorizes as `dynamodb:PartiQLUpdate` (no other
- * PartiQL verb is granted). `test/infra/iam-coverage.test.ts` derives the calls from the
+ * the PartiQL batches (`dynamodb-job-store.ts`): the batch of first-delivery claims (INSERTs
+ * under tracking `minimal`, UPDATEs of the QUEUED records under `full`) and the batch of
+ * successes (UPDATEs), which IAM authorizes as `dynamodb:PartiQLInsert` and
+ * `dynamodb:PartiQLUpdate` (no other PartiQL verb is granted).
+ * `test/infra/iam-coverage.test.ts` derives the calls from the
  * bundled code and fails when this list misses one or holds one no code sends.
  */
 const ITEM_ACTIONS = [
+  'dynamodb:PartiQLInsert',
   'dynamodb:PartiQLUpdate',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
@@ -92,7 +95,7 @@ export class JobTable extends Construct {
   }
 
   /**
-   * What the worker and the monitor need: item reads, conditional writes and PartiQL updates
+   * What the worker and the monitor need: item reads, conditional writes, PartiQL inserts and updates
    * on the table, and queries on its `byQueueStatus` index. No Scan, no table-level administration.
    */
   grantJobAccess(grantee: IGrantable): void {

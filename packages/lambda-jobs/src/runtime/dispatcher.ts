@@ -31,6 +31,8 @@ import type { JobMetricsRecorder } from './observability/job-metrics.ts';
 import { startProcessSpan } from './observability/job-tracing.ts';
 import { validatePayload } from './payload-schema.ts';
 import type {
+  ClaimOutcome,
+  ClaimRequest,
   ConcurrencyKeyStore,
   DelayedDelivery,
   JobStore,
@@ -83,7 +85,8 @@ export interface DispatcherDeps {
   readonly lostGraceMs?: number;
   /**
    * Longest a successful outcome waits for the rest of its batch to finish before it is
-   * written, ms (the outcomes written together take one batch write). Default 50.
+   * written, ms (the outcomes written together take one batch write); the same bound holds for
+   * a first delivery's claim waiting for the messages still before theirs. Default 50.
    */
   readonly outcomeLingerMs?: number;
   /** Least time between two progress writes of one attempt, ms. Default 5,000. */
@@ -124,7 +127,8 @@ const DUE_TOLERANCE_MS = 1000;
 
 /**
  * Creates the dispatcher. For every message: parse and validate (malformed → ERRORED + DLQ),
- * claim with one conditional write, run with a deadline, record the outcome, and either let
+ * claim with one conditional write (the first deliveries of a batch together, in one batch
+ * request of such writes, see `claimFirstDeliveries`), run with a deadline, record the outcome, and either let
  * the message be deleted or return it as a batch item failure (retry, defer, deadline guard).
  * The successful outcomes of a batch are written together (one batch request of conditional
  * writes, see `writeSuccesses`); every other outcome is one conditional write. One message's
@@ -490,6 +494,27 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
   }
 
+  /**
+   * Claims a group of first deliveries in one batch request (`claimMany`): answers undefined
+   * for a lone claim (one conditional write is cheaper), for a store without batches, and for
+   * every claim of a request that failed as a whole; `claim` then decides each of those.
+   */
+  async function claimFirstDeliveries(
+    requests: readonly ClaimRequest[],
+  ): Promise<readonly (ClaimOutcome | undefined)[]> {
+    if (requests.length < 2 || !store.claimMany) return requests.map(() => undefined);
+    try {
+      return await store.claimMany(requests);
+    } catch (error) {
+      logger.warn('Batch claim failed; claiming one by one', {
+        queue: queue.name,
+        jobs: requests.length,
+        error,
+      });
+      return requests.map(() => undefined);
+    }
+  }
+
   async function runClaimed(
     message: QueueMessage,
     claimed: JobRecord,
@@ -698,6 +723,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     clock: InvocationClock | undefined,
     successes: GroupCommit<SuccessfulAttempt, SuccessWrite>,
     watch: TimeoutWatch,
+    claims: GroupCommit<ClaimRequest, ClaimOutcome | undefined>,
+    claimed: () => void,
   ): Promise<Delivery> {
     let envelope: JobEnvelope;
     try {
@@ -736,26 +763,30 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
     const envelopeKept = leanEnvelope(message.body);
-    const claimOnce = (firstDelivery: boolean) => {
+    const claimOnce = async (firstDelivery: boolean) => {
       const startedAt = now();
       const claimToken = randomUUID();
-      return retryTransient(() =>
-        store.claim({
-          id: envelope.id,
-          type: envelope.type,
-          queue: queue.name,
-          enqueuedAt: envelope.enqueuedAt,
-          maxAttempts: settings.maxAttempts,
-          leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
-          now: startedAt.toISOString(),
-          messageId: message.messageId,
-          ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
-          ...envelopeKept,
-          claimToken,
-          firstDelivery,
-          dueBy: new Date(startedAt.getTime() + DUE_TOLERANCE_MS).toISOString(),
-        }),
-      );
+      const request: ClaimRequest = {
+        id: envelope.id,
+        type: envelope.type,
+        queue: queue.name,
+        enqueuedAt: envelope.enqueuedAt,
+        maxAttempts: settings.maxAttempts,
+        leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
+        now: startedAt.toISOString(),
+        messageId: message.messageId,
+        ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
+        ...envelopeKept,
+        claimToken,
+        firstDelivery,
+        dueBy: new Date(startedAt.getTime() + DUE_TOLERANCE_MS).toISOString(),
+      };
+      // A first delivery joins the batch's other first deliveries in one request; whatever
+      // that request did not claim, `claim` decides (same claim token: it recognises a claim
+      // the batch applied).
+      const batched = firstDelivery ? await claims.commit(request) : undefined;
+      claimed();
+      return batched ?? retryTransient(() => store.claim(request));
     };
     /** Claimable but not due: a message whose re-send failed, or an older copy of a re-sent one. */
     const notDue = (current: JobRecord) => CLAIMABLE_STATUSES.includes(current.status);
@@ -782,17 +813,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (isLastDelivery(message) && receiveCountOf(message) > 1) {
       return deadLetterLastDelivery(message, claim.record);
     }
-    const claimed = claim.record;
+    const running = claim.record;
     const unwatch = watch.track({
-      id: claimed.id,
-      type: claimed.type,
-      attempt: claimed.attempts,
-      startedAt: claimed.startedAt ?? now().toISOString(),
+      id: running.id,
+      type: running.type,
+      attempt: running.attempts,
+      startedAt: running.startedAt ?? now().toISOString(),
     });
     try {
       return await runClaimed(
         message,
-        claimed,
+        running,
         definition,
         payload,
         envelope,
@@ -820,6 +851,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         maxEntries: RESULT_GROUP_MAX,
         lingerMs: deps.outcomeLingerMs ?? 50,
       });
+      const claims = createGroupCommit<ClaimRequest, ClaimOutcome | undefined>({
+        write: claimFirstDeliveries,
+        unwritten: undefined,
+        maxEntries: RESULT_GROUP_MAX,
+        lingerMs: deps.outcomeLingerMs ?? 50,
+      });
       const watch = createTimeoutWatch(logger, queue.name);
       if (clock) watch.arm(clock.getRemainingTimeInMillis());
       let next = 0;
@@ -828,8 +865,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           const message = messages[next++]!;
           let delivery: Delivery;
           successes.begin();
+          // A message counts for the claim group until its claim is settled (or it needs none):
+          // a lane running a job never holds the others' claims back.
+          let claiming = true;
+          const claimed = () => {
+            if (claiming) claims.end();
+            claiming = false;
+          };
+          claims.begin();
           try {
-            delivery = await dispatchOne(message, clock, successes, watch);
+            delivery = await dispatchOne(message, clock, successes, watch, claims, claimed);
           } catch (error) {
             logger.error('Message not processed; it will be delivered again', {
               message_id: message.messageId,
@@ -840,6 +885,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
             await hide(message, REDELIVERY_AFTER_FAILURE_SECONDS, message.messageId);
             delivery = 'keep';
           } finally {
+            claimed();
             successes.end();
           }
           if (delivery === 'keep') failures.push({ itemIdentifier: message.messageId });

@@ -179,6 +179,15 @@ export interface JobStore {
   /** QUEUED/RETRYING/DEFERRED (or no record) → RUNNING, attempts + 1. */
   claim(request: ClaimRequest): Promise<ClaimOutcome>;
   /**
+   * The first-delivery claims of a batch in as few requests as the store allows, each under
+   * the condition of `claim`'s whole-record write (no record, or only a producer's). Answers,
+   * per request and in order, `claimed` (this very claim holds the record) or undefined:
+   * not claimed by the batch, for any reason (a record of the worker's, a refused or throttled
+   * statement, a failed request). The caller then claims it with `claim`, with the same
+   * request (same claim token), which decides. Optional: a store without it claims one by one.
+   */
+  claimMany?(requests: readonly ClaimRequest[]): Promise<readonly (ClaimOutcome | undefined)[]>;
+  /**
    * RUNNING (this attempt) → SUCCESSFUL / ERRORED / RETRYING / DEFERRED, conditional on
    * RUNNING, this attempt count and, when the attempt carries one, its claim token. Throws
    * JobStateConflictError when the record is no longer this attempt's (e.g. rescued as LOST).

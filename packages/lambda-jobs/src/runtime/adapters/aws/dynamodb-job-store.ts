@@ -76,6 +76,12 @@ export interface DynamoDbJobStoreOptions {
   readonly indexShards?: IndexShardsOf;
   /** Called with the capacity units each write consumed (benchmarks). */
   readonly onConsumedCapacity?: (units: number) => void;
+  /**
+   * Enqueue writes a QUEUED record (tracking `full`): the batched claim (`claimMany`) rewrites
+   * that record. Otherwise a first delivery finds no record and the batched claim inserts it.
+   * Either guess only saves requests; a wrong one leaves the claim to `claim`. Default false.
+   */
+  readonly queuedRecords?: boolean;
 }
 
 const INDEX = TABLE_SCHEMA.byQueueStatus;
@@ -147,7 +153,8 @@ const statusList = (statuses: readonly JobStatus[]) => statuses.map((_, i) => `:
  * message); a refused condition returns the current item (ReturnValuesOnConditionCheckFailure)
  * and becomes a domain outcome.
  * The batch of successes (`recordSuccesses`) is one PartiQL BatchExecuteStatement of
- * conditional UPDATEs, each refused or applied on its own.
+ * conditional UPDATEs, each refused or applied on its own; so is the batch of first-delivery
+ * claims (`claimMany`: INSERTs, or UPDATEs of producers' QUEUED records).
  *
  * @example
  * ```ts
@@ -333,6 +340,56 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   }
 
   /**
+   * One PartiQL statement of the batched claim: the item `claimWhole` puts, as an INSERT (no
+   * record may exist) or, where enqueue wrote a QUEUED record, as an UPDATE of a producer's
+   * record (`trusted` missing; an UPDATE needs the item to exist) that sets every attribute of
+   * that item and removes every other attribute a producer may write
+   * (TABLE_SCHEMA.producerAttributes), so the record it leaves is the one `claimWhole` writes.
+   */
+  function claimStatement(request: ClaimRequest): BatchStatementRequest {
+    const record = claimedRecord(request, expiresAt(request.now));
+    const { [PK]: key, ...item } = toItem(record, record.expiresAt, !unlisted.has(Status.RUNNING));
+    const fields = Object.entries(item).filter(([, value]) => value !== undefined);
+    if (!options.queuedRecords) {
+      return {
+        Statement: `INSERT INTO "${TableName}" VALUE {'${PK}': ?, ${fields.map(([field]) => `'${field}': ?`).join(', ')}}`,
+        Parameters: [key, ...fields.map(([, value]) => value)],
+      };
+    }
+    const set = new Set(fields.map(([field]) => field));
+    const removed = TABLE_SCHEMA.producerAttributes.jobRecord.filter(
+      (field) => field !== PK && !set.has(field),
+    );
+    const clauses = [
+      ...fields.map(([field]) => `SET "${field}" = ?`),
+      ...removed.map((field) => `REMOVE "${field}"`),
+    ];
+    return {
+      Statement: `UPDATE "${TableName}" ${clauses.join(' ')} WHERE "${PK}" = ? AND "${TRUSTED}" IS MISSING`,
+      Parameters: [...fields.map(([, value]) => value), key],
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    };
+  }
+
+  /**
+   * One claim statement's answer: `claimed` when it was applied, or when the record it found is
+   * this claim's own (a retried request whose first try was applied); else undefined (`claim`
+   * decides).
+   */
+  function claimOf(
+    request: ClaimRequest,
+    response: BatchStatementResponse | undefined,
+  ): ClaimOutcome | undefined {
+    if (!response) return undefined;
+    if (!response.Error) {
+      return { kind: 'claimed', record: claimedRecord(request, expiresAt(request.now)) };
+    }
+    if (response.Error.Code !== 'ConditionalCheckFailed' || !response.Error.Item) return undefined;
+    const current = toRecord(response.Error.Item);
+    return isEarlierTryOfClaim(request, current) ? { kind: 'claimed', record: current } : undefined;
+  }
+
+  /**
    * What a transition ending an attempt sets and removes (index keys included): one source for
    * the single conditional write and for the batch of successes, so both leave the same record.
    */
@@ -490,6 +547,32 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         'claim (its record keeps being rewritten)',
         undefined,
       );
+    },
+
+    async claimMany(requests: readonly ClaimRequest[]) {
+      const outcomes: (ClaimOutcome | undefined)[] = requests.map(() => undefined);
+      // One request may not name an item twice; the extra ones go to `claim`.
+      const named = new Set<string>();
+      const sent: number[] = [];
+      requests.forEach((request, i) => {
+        if (named.has(request.id)) return;
+        named.add(request.id);
+        sent.push(i);
+      });
+      for (let start = 0; start < sent.length; start += STATEMENTS_PER_BATCH) {
+        const chunk = sent.slice(start, start + STATEMENTS_PER_BATCH);
+        const result = await doc.send(
+          new BatchExecuteStatementCommand({
+            Statements: chunk.map((i) => claimStatement(requests[i]!)),
+            ReturnConsumedCapacity,
+          }),
+        );
+        for (const consumed of result.ConsumedCapacity ?? []) report(consumed);
+        chunk.forEach((i, n) => {
+          outcomes[i] = claimOf(requests[i]!, result.Responses?.[n]);
+        });
+      }
+      return outcomes;
     },
 
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
