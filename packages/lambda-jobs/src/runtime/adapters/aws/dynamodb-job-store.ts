@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
+import { historyAfter, lostHistory } from '../../attempt-history.ts';
 import { isDue } from '../../claim-due.ts';
 import {
   type DeadLetterReconciliation,
@@ -314,6 +315,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       durationMs: result.durationMs,
       updatedAt: now,
       expiresAt: expiresAt(now),
+      attemptHistory: historyAfter(attempt, result, now),
       ...index.keys,
     };
     const perStatus = (): { set: Record<string, unknown>; remove: string[] } => {
@@ -527,6 +529,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           updatedAt: now,
           expiresAt: expiresAt(now),
           error: lostAttemptError(attempt, retry !== undefined),
+          attemptHistory: lostHistory(attempt, lostAttemptError(attempt, retry !== undefined), now),
           lostAttempts: raw('if_not_exists(#lostAttempts, :zero) + :one', {
             ':zero': 0,
             ':one': 1,
