@@ -37,10 +37,10 @@ describe('lambda-jobs queues', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
-      /^QUEUE\s+VISIBLE\s+IN FLIGHT\s+DELAYED\s+BACKLOG\s+OLDEST\s+DLQ\s+LEVEL$/,
+      /^QUEUE\s+VISIBLE\s+IN FLIGHT\s+DELAYED\s+BACKLOG\s+OLDEST\s+DLQ\s+LEVEL\s+DELIVERY$/,
     );
     expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['default', 'slow']);
-    expect(lines.find((line) => line.startsWith('default'))).toMatch(/\s1\s+OK$/);
+    expect(lines.find((line) => line.startsWith('default'))).toMatch(/\s1\s+OK\s+running$/);
   });
 
   it('prints only JSON with --json', async () => {

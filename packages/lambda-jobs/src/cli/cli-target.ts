@@ -24,11 +24,14 @@ import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/s
 import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
 import type {
   AlarmSource,
+  EventSourceState,
   EventSourceStateSource,
   MonitorActivitySource,
 } from '../runtime/admin/admin-ports.ts';
 import type { QueueSample } from '../runtime/admin/jobs-admin.ts';
 import type { JobsAdminService } from '../runtime/admin/jobs-admin-service.ts';
+import type { QueueConsumptionControl } from '../runtime/admin/queue-consumption.ts';
+import { LambdaJobsError, UnknownQueueError } from '../runtime/errors.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
 import { TargetUnreachableError } from './cli-errors.ts';
 import type { CliIo } from './cli-io.ts';
@@ -66,6 +69,8 @@ export interface CliTarget {
   readonly config: LambdaJobsConfig;
   /** The workers' event sources (Lambda mappings, or dev mode's pollers). */
   readonly eventSources: EventSourceStateSource;
+  /** Pauses and resumes queues (`queues pause|resume`): the Lambda mappings, or dev mode's pollers. */
+  readonly consumption: QueueConsumptionControl;
   /** What `doctor` cannot check on this target, and why. */
   readonly notChecked: readonly string[];
 }
@@ -104,6 +109,52 @@ function devMonitorActivity(
       } catch {
         return undefined;
       }
+    },
+  };
+}
+
+/**
+ * A dev mode's pollers run in its own process: pausing asks its dashboard API, which serves
+ * `POST /api/queues/<queue>/pause|resume` with the session token from the state file.
+ */
+function devConsumption(state: DevState): QueueConsumptionControl {
+  return {
+    async setPaused(queue, paused) {
+      if (!state.dashboardUrl) {
+        throw new TargetUnreachableError(
+          'This dev mode serves no dashboard yet (it is still starting): pausing a queue goes through it. Try again in a moment.',
+        );
+      }
+      const url = `${state.dashboardUrl.replace(/\/+$/, '')}/api/queues/${encodeURIComponent(queue)}/${paused ? 'pause' : 'resume'}`;
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: 'POST',
+          signal: AbortSignal.timeout(10_000),
+          headers: {
+            'content-type': 'application/json',
+            ...(state.dashboardToken ? { authorization: `Bearer ${state.dashboardToken}` } : {}),
+          },
+          body: '{}',
+        });
+      } catch (error) {
+        throw new TargetUnreachableError(
+          `Dev mode's dashboard at ${state.dashboardUrl} did not answer (${(error as Error).message}): is dev mode still running?`,
+          { cause: error },
+        );
+      }
+      const body = (await response.json().catch(() => ({}))) as {
+        eventSource?: EventSourceState;
+        error?: string;
+        field?: string;
+      };
+      if (response.status === 400) throw new UnknownQueueError(queue, Object.keys(state.queues));
+      if (!response.ok || !body.eventSource) {
+        throw new LambdaJobsError(
+          `Dev mode refused to ${paused ? 'pause' : 'resume'} ${queue}: ${body.error ?? `HTTP ${response.status}`}`,
+        );
+      }
+      return body.eventSource;
     },
   };
 }
@@ -170,6 +221,7 @@ function connectDev(state: DevState, io: CliIo, app: CliApp): CliTarget {
     dashboardToken: state.dashboardToken || undefined,
     config: app.config,
     eventSources: { states: async () => [...(state.eventSources ?? [])] },
+    consumption: devConsumption(state),
     notChecked: ['alarms (dev mode has none; doctor --stack NAME lists those in ALARM)'],
   };
 }
@@ -234,6 +286,11 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
     cloudwatch,
     logger: cliLogger(app),
   });
+  const lambdaEventSources = createLambdaEventSources({
+    client: new LambdaClient({}),
+    workerFunctions: workerFunctionNames(stack.outputs, app.config),
+    queues: stack.queues,
+  });
   const topicArns = [
     stack.outputs[STACK_OUTPUTS.warningTopicArn],
     stack.outputs[STACK_OUTPUTS.criticalTopicArn],
@@ -256,10 +313,8 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
     }),
     dashboardUrl: stack.outputs[STACK_OUTPUTS.dashboardUrl],
     config: app.config,
-    eventSources: createLambdaEventSources({
-      client: new LambdaClient({}),
-      workerFunctions: workerFunctionNames(stack.outputs, app.config),
-    }),
+    eventSources: lambdaEventSources,
+    consumption: lambdaEventSources,
     notChecked: [],
   };
 }

@@ -72,6 +72,24 @@ job timeouts vs function timeout). Exit 0 when all is well, 1 when something nee
     details: 'One row per configured queue, with its backlog level against its thresholds.',
   },
   {
+    words: ['queues', 'pause'],
+    args: ['QUEUE'],
+    flags: [],
+    summary: "Stop delivering QUEUE's messages to its worker until resumed",
+    details: `On a deployed stack (--stack NAME) it disables the queue's Lambda event source mapping
+(lambda:UpdateEventSourceMapping); in dev mode it pauses the queue's local poller. Messages
+wait in the queue; jobs already running finish. queues, doctor and the dashboard show the
+queue as paused.`,
+  },
+  {
+    words: ['queues', 'resume'],
+    args: ['QUEUE'],
+    flags: [],
+    summary: "Deliver a paused QUEUE's messages to its worker again",
+    details: `Enables the queue's Lambda event source mapping again (a deployed stack), or resumes
+its local poller (dev mode).`,
+  },
+  {
     words: ['jobs', 'ls'],
     args: [],
     flags: ['queue', 'status', 'type', 'since', 'limit', 'cursor'],

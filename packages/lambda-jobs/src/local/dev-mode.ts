@@ -10,6 +10,8 @@ import { createDynamoDbMonitorStateStore } from '../runtime/adapters/aws/queue-s
 import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
 import { createSqsDeadLetterIntake } from '../runtime/adapters/aws/sqs-dead-letter-intake.ts';
 import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
+import { PAUSED_DETAIL, type QueueConsumptionControl } from '../runtime/admin/queue-consumption.ts';
+import { UnknownQueueError } from '../runtime/errors.ts';
 import { createMonitor, type Monitor } from '../runtime/monitor/create-monitor.ts';
 import { createOrphanKeySweep } from '../runtime/monitor/orphan-key-sweep.ts';
 import { createJobMetrics } from '../runtime/observability/job-metrics.ts';
@@ -21,7 +23,7 @@ import { createDevDelayedDelivery, type DevDelayedDelivery } from './dev-delayed
 import { createDevMonitorSamples, type DevMonitorSamples } from './dev-monitor-samples.ts';
 import { type DevState, removeDevState, writeDevState } from './dev-state-file.ts';
 import { type DynamoDbEmulator, startDynamoDbEmulator } from './dynamodb-emulator.ts';
-import { startSqsEventSource } from './event-source/sqs-event-source.ts';
+import { type SqsEventSource, startSqsEventSource } from './event-source/sqs-event-source.ts';
 import { createEmulatorOldestAgeSource } from './oldest-age-from-emulator.ts';
 import { provisionResources } from './provision-resources.ts';
 import { startSqsEmulator } from './sqs-emulator.ts';
@@ -55,6 +57,11 @@ export interface DevMode {
   onStop(step: () => Promise<void> | void): void;
   /** Records the dashboard's address and session token in the state file the CLI reads. */
   setDashboardUrl(url: string, token: string): Promise<void>;
+  /**
+   * Pauses and resumes a queue's local poller (`lambda-jobs queues pause|resume`, the
+   * dashboard's buttons); the state file the CLI reads says `Disabled` while it is paused.
+   */
+  readonly consumption: QueueConsumptionControl;
 }
 
 /** Sets what the SDK and the handlers read, exactly as Lambda's environment would. */
@@ -143,7 +150,8 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
   });
   const completions = createDevCompletionCounter();
   const workers: Record<string, Worker> = {};
-  const eventSources: { stop(): Promise<void> }[] = [];
+  const eventSources: SqsEventSource[] = [];
+  const sourceOf = new Map<string, SqsEventSource>();
   for (const queue of Object.values(config.queues)) {
     const worker = createWorker({
       registry,
@@ -158,21 +166,21 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     });
     workers[queue.name] = worker;
     const endpoints = resources.queues[queue.name]!;
-    eventSources.push(
-      await startSqsEventSource({
-        sqs,
-        queueUrl: endpoints.url,
-        handler: worker.handler,
-        batchSize: queue.batchSize,
-        batchingWindowSeconds: queue.batchingWindowSeconds,
-        maxConcurrency: queue.maxConcurrency,
-        functionTimeoutSeconds: queue.functionTimeoutSeconds,
-        functionMemoryMb: queue.functionMemoryMb,
-        functionName: `${config.appName}-${queue.name}-worker`,
-        pollWaitSeconds: 5,
-        logger,
-      }),
-    );
+    const source = await startSqsEventSource({
+      sqs,
+      queueUrl: endpoints.url,
+      handler: worker.handler,
+      batchSize: queue.batchSize,
+      batchingWindowSeconds: queue.batchingWindowSeconds,
+      maxConcurrency: queue.maxConcurrency,
+      functionTimeoutSeconds: queue.functionTimeoutSeconds,
+      functionMemoryMb: queue.functionMemoryMb,
+      functionName: `${config.appName}-${queue.name}-worker`,
+      pollWaitSeconds: 5,
+      logger,
+    });
+    eventSources.push(source);
+    sourceOf.set(queue.name, source);
   }
 
   const anyWorker = Object.values(workers)[0]!;
@@ -254,6 +262,33 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     async setDashboardUrl(url, token) {
       state = { ...state, dashboardUrl: url, dashboardToken: token };
       await writeDevState(state, options.cwd);
+    },
+    consumption: {
+      async setPaused(queue, paused) {
+        const source = sourceOf.get(queue);
+        if (!source) throw new UnknownQueueError(queue, [...sourceOf.keys()]);
+        if (paused) source.pause();
+        else source.resume();
+        state = {
+          ...state,
+          eventSources: (state.eventSources ?? []).map((each) => {
+            if (each.queue !== queue) return each;
+            const { detail: _detail, ...rest } = each;
+            return paused
+              ? { ...rest, state: 'Disabled', detail: PAUSED_DETAIL }
+              : { ...rest, state: 'Enabled' };
+          }),
+        };
+        await writeDevState(state, options.cwd);
+        const answer = state.eventSources?.find((each) => each.queue === queue);
+        return (
+          answer ?? {
+            queue,
+            functionName: `${config.appName}-${queue}-worker`,
+            state: paused ? 'Disabled' : 'Enabled',
+          }
+        );
+      },
     },
     stop() {
       stopping ??= (async () => {

@@ -11,6 +11,7 @@
  *
  * Anything but `info` means the target needs attention (doctor exits 1).
  */
+
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
 import { jobConfigProblems } from '../job-config-checks.ts';
 import { levelFor } from '../monitor/backlog-evaluation.ts';
@@ -19,6 +20,7 @@ import type { JobRegistry } from '../registry.ts';
 import type { EventSourceState, FiringAlarm } from './admin-ports.ts';
 import type { QueueOverview } from './jobs-admin.ts';
 import type { QueueSettingsPair } from './jobs-admin-service.ts';
+import { isPausedSource } from './queue-consumption.ts';
 
 export type FindingLevel = 'problem' | 'warning' | 'info';
 
@@ -208,7 +210,13 @@ function eventSourceFindings(facts: HealthFacts, out: Finding[]): void {
     }
     for (const source of sources) {
       const detail = source.detail ? ` (${source.detail})` : '';
-      if (source.state !== 'Enabled') {
+      if (isPausedSource(source)) {
+        out.push({
+          level: 'warning',
+          queue: queue.name,
+          message: `Paused: the event source of ${source.functionName} is ${source.state}${detail}, so its jobs wait in the queue. Resume it: lambda-jobs queues resume ${queue.name}${facts.targetKind === 'dev' ? '' : ' (with the --stack given here)'}`,
+        });
+      } else if (source.state !== 'Enabled') {
         const settling = SETTLING_STATES.has(source.state);
         out.push({
           level: settling ? 'warning' : 'problem',
