@@ -10,8 +10,7 @@ import { createDynamoDbMonitorStateStore } from '../runtime/adapters/aws/queue-s
 import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
 import { createSqsDeadLetterIntake } from '../runtime/adapters/aws/sqs-dead-letter-intake.ts';
 import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
-import { PAUSED_DETAIL, type QueueConsumptionControl } from '../runtime/admin/queue-consumption.ts';
-import { UnknownQueueError } from '../runtime/errors.ts';
+import type { QueueConsumptionControl } from '../runtime/admin/queue-consumption.ts';
 import { createMonitor, type Monitor } from '../runtime/monitor/create-monitor.ts';
 import { createOrphanKeySweep } from '../runtime/monitor/orphan-key-sweep.ts';
 import { createJobMetrics } from '../runtime/observability/job-metrics.ts';
@@ -21,6 +20,7 @@ import { createDevCompletionCounter } from './dev-completion-counter.ts';
 import { type DevCronScheduler, startDevCronScheduler } from './dev-cron-scheduler.ts';
 import { createDevDelayedDelivery, type DevDelayedDelivery } from './dev-delayed-delivery.ts';
 import { createDevMonitorSamples, type DevMonitorSamples } from './dev-monitor-samples.ts';
+import { createDevQueueConsumption } from './dev-queue-consumption.ts';
 import { type DevState, removeDevState, writeDevState } from './dev-state-file.ts';
 import { type DynamoDbEmulator, startDynamoDbEmulator } from './dynamodb-emulator.ts';
 import { type SqsEventSource, startSqsEventSource } from './event-source/sqs-event-source.ts';
@@ -245,6 +245,18 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       maxConcurrency: queue.maxConcurrency,
     })),
   };
+  const consumption = createDevQueueConsumption({
+    sources: new Map(
+      (state.eventSources ?? []).map((running) => [
+        running.queue,
+        { poller: sourceOf.get(running.queue)!, running },
+      ]),
+    ),
+    onChange: async (eventSources) => {
+      state = { ...state, eventSources };
+      await writeDevState(state, options.cwd);
+    },
+  });
   let stopping: Promise<void> | undefined;
   const dev: DevMode = {
     get state() {
@@ -263,33 +275,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       state = { ...state, dashboardUrl: url, dashboardToken: token };
       await writeDevState(state, options.cwd);
     },
-    consumption: {
-      async setPaused(queue, paused) {
-        const source = sourceOf.get(queue);
-        if (!source) throw new UnknownQueueError(queue, [...sourceOf.keys()]);
-        if (paused) source.pause();
-        else source.resume();
-        state = {
-          ...state,
-          eventSources: (state.eventSources ?? []).map((each) => {
-            if (each.queue !== queue) return each;
-            const { detail: _detail, ...rest } = each;
-            return paused
-              ? { ...rest, state: 'Disabled', detail: PAUSED_DETAIL }
-              : { ...rest, state: 'Enabled' };
-          }),
-        };
-        await writeDevState(state, options.cwd);
-        const answer = state.eventSources?.find((each) => each.queue === queue);
-        return (
-          answer ?? {
-            queue,
-            functionName: `${config.appName}-${queue}-worker`,
-            state: paused ? 'Disabled' : 'Enabled',
-          }
-        );
-      },
-    },
+    consumption,
     stop() {
       stopping ??= (async () => {
         say('Stopping: in-flight jobs finish or return to their queue…');

@@ -6,6 +6,7 @@ import { getJson } from './api.js';
 import { h, replaceContent } from './dom.js';
 import { formatAge, formatNumber, formatTime } from './format.js';
 import { lineChart } from './line-chart.js';
+import { deliveryCell } from './queue-pause.js';
 import { errorBox, levelBadge, route } from './widgets.js';
 
 const HOUR_MS = 3_600_000;
@@ -90,7 +91,7 @@ function numberCell(value, field) {
   return h('td', { class: 'num', 'data-field': field }, formatNumber(value));
 }
 
-function renderQueues(section, queues, samples, now, updated) {
+function renderQueues(section, queues, samples, now, updated, problem, refresh) {
   const rows = queues.map((queue) =>
     h(
       'tr',
@@ -125,6 +126,7 @@ function renderQueues(section, queues, samples, now, updated) {
           formatNumber(queue.dlqDepth),
         ),
       ),
+      deliveryCell(queue, problem, refresh),
       h(
         'td',
         { class: 'spark' },
@@ -175,13 +177,14 @@ function renderQueues(section, queues, samples, now, updated) {
             h('th', { scope: 'col', class: 'num' }, 'Backlog'),
             h('th', { scope: 'col', class: 'num' }, 'Oldest message'),
             h('th', { scope: 'col', class: 'num' }, 'DLQ'),
+            h('th', { scope: 'col' }, 'Delivery'),
             h('th', { scope: 'col' }, 'Last hour'),
           ),
         ),
         h(
           'tbody',
           {},
-          rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 9 }, 'No queues configured.')),
+          rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 10 }, 'No queues configured.')),
         ),
       ),
     ),
@@ -260,7 +263,15 @@ export async function showOverview(main, context) {
       const updated = `Updated ${formatTime(new Date(now).toISOString())} · refreshes every ${context.meta.refreshSeconds} s`;
       replaceContent(problem);
       renderCounts(counts, countAnswer.counts);
-      renderQueues(queues, queueAnswer.queues, sampleAnswer.samples, now, updated);
+      renderQueues(
+        queues,
+        queueAnswer.queues,
+        sampleAnswer.samples,
+        now,
+        updated,
+        problem,
+        refresh,
+      );
       renderChart(chart, queueAnswer.queues, sampleAnswer.samples, now);
     } catch (error) {
       if (context.isCurrent()) replaceContent(problem, errorBox(error));
