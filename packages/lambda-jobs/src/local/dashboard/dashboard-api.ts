@@ -186,7 +186,12 @@ export function createDashboardApi(
         ]);
         if (!sources) return { queues };
         const paused = pausedQueues(sources);
-        return { queues: queues.map((queue) => ({ ...queue, paused: paused.has(queue.name) })) };
+        const fed = new Set(sources.map((source) => source.queue));
+        return {
+          queues: queues.map((queue) =>
+            fed.has(queue.name) ? { ...queue, paused: paused.has(queue.name) } : queue,
+          ),
+        };
       },
     },
     {

@@ -107,15 +107,21 @@ const OUTCOME_LABELS = {
 /**
  * The record's attempt history, oldest first, as a table.
  * @param {Array<{ attempt: number, startedAt?: string, endedAt: string, durationMs?: number, outcome: string, errorName?: string, errorMessage?: string, reason?: string }> | undefined} history
+ * @param {{ name: string } | undefined} lastError the record's error, shown in full above
  */
-function attemptsSection(history) {
+function attemptsSection(history, lastError) {
   if (!Array.isArray(history) || history.length === 0) {
     return section(
       'Attempts',
       h('p', { class: 'muted', 'data-field': 'attempt-history' }, 'No attempt has ended yet.'),
     );
   }
-  const rows = history.map((entry) =>
+  const shownAbove = (entry, index) =>
+    lastError !== undefined &&
+    index === history.length - 1 &&
+    entry.errorName !== undefined &&
+    lastError.name.startsWith(entry.errorName.replace(/… \[truncated\]$/, ''));
+  const rows = history.map((entry, index) =>
     h(
       'tr',
       { 'data-outcome': entry.outcome },
@@ -124,13 +130,15 @@ function attemptsSection(history) {
       h('td', {}, fullTimeCell(entry.startedAt)),
       h('td', {}, fullTimeCell(entry.endedAt)),
       h('td', { class: 'num' }, formatDuration(entry.durationMs)),
-      h(
-        'td',
-        {},
-        entry.errorName ? h('strong', {}, entry.errorName) : '',
-        entry.errorName ? ': ' : '',
-        entry.errorMessage ?? entry.reason ?? '',
-      ),
+      shownAbove(entry, index)
+        ? h('td', { class: 'muted' }, 'the error above')
+        : h(
+            'td',
+            {},
+            entry.errorName ? h('strong', {}, entry.errorName) : '',
+            entry.errorName ? ': ' : '',
+            entry.errorMessage ?? entry.reason ?? '',
+          ),
     ),
   );
   return section(
@@ -154,7 +162,7 @@ function attemptsSection(history) {
     h(
       'p',
       { class: 'muted small' },
-      `The last ${history.length} attempt${history.length === 1 ? '' : 's'} (records keep up to 10; error messages are shortened here, the last error is shown in full above).`,
+      `The last ${history.length} attempt${history.length === 1 ? '' : 's'} (records keep up to 10; error messages shortened).`,
     ),
   );
 }
@@ -223,7 +231,7 @@ export async function showJobDetail(main, context) {
     ]),
   );
   const error = job.error ? errorSection(job.error) : undefined;
-  const attempts = attemptsSection(job.attemptHistory);
+  const attempts = attemptsSection(job.attemptHistory, job.error);
   const output =
     job.output !== undefined
       ? section(
