@@ -13,6 +13,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { ENV, type QueueEndpoints, resourceEnv } from '../config/env.ts';
 import { STACK_OUTPUTS } from '../config/stack-outputs.ts';
+import { CONFIRM_HEADER, CONFIRM_VALUE } from '../local/dashboard/request-guard.ts';
 import { createDevDelayedDelivery } from '../local/dev-delayed-delivery.ts';
 import { DEV_STATE_PATH, type DevState, readDevState } from '../local/dev-state-file.ts';
 import { createEmulatorOldestAgeSource } from '../local/oldest-age-from-emulator.ts';
@@ -131,8 +132,12 @@ function devConsumption(state: DevState): QueueConsumptionControl {
         response = await fetch(url, {
           method: 'POST',
           signal: AbortSignal.timeout(10_000),
+          // What the dashboard asks of every action (request-guard.ts): its own origin, the
+          // confirmation header (the command line is the operator's confirmation) and the token.
           headers: {
             'content-type': 'application/json',
+            origin: new URL(state.dashboardUrl).origin,
+            [CONFIRM_HEADER]: CONFIRM_VALUE,
             ...(state.dashboardToken ? { authorization: `Bearer ${state.dashboardToken}` } : {}),
           },
           body: '{}',
