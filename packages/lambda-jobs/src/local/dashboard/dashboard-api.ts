@@ -3,7 +3,7 @@
  * method and shapes the answer. Errors become statuses: bad input 400 `{ error, field, limit }`,
  * unknown job 404, state conflict 409, anything else 500 `{ error }`.
  */
-import type { EventSourceStateSource } from '../../runtime/admin/admin-ports.ts';
+import type { EventSourceState, EventSourceStateSource } from '../../runtime/admin/admin-ports.ts';
 import { type BulkActionName, runBulkAction } from '../../runtime/admin/bulk-job-actions.ts';
 import type { JobsAdmin, ListJobsFilter } from '../../runtime/admin/jobs-admin.ts';
 import { RETRYABLE_STATUSES } from '../../runtime/admin/jobs-admin-service.ts';
@@ -86,6 +86,9 @@ export interface DashboardApiOptions {
 
 const DEFAULT_COUNTS_SINCE = '24h';
 
+/** How long the event sources' states (paused or not) are reused between overview refreshes. */
+const EVENT_SOURCES_TTL_MS = 30_000;
+
 /** This dashboard was started without a way to pause queues. */
 class PauseUnavailableError extends LambdaJobsError {
   override name = 'PauseUnavailableError';
@@ -157,6 +160,23 @@ export function createDashboardApi(
 
   const queueParameter = async (raw: string) => parseQueueName(raw, await options.queueNames());
 
+  // The overview refreshes every few seconds; on AWS each read is one Lambda control-plane call
+  // per queue (ListEventSourceMappings, rate-limited per account): read them at most every
+  // EVENT_SOURCES_TTL_MS, and again at once after a pause or resume from here.
+  let cachedStates: { at: number; states: Promise<EventSourceState[]> } | undefined;
+  const eventSourceStates = async (): Promise<EventSourceState[] | undefined> => {
+    if (!options.eventSources) return undefined;
+    const now = Date.now();
+    if (!cachedStates || now - cachedStates.at > EVENT_SOURCES_TTL_MS) {
+      const states = options.eventSources.states();
+      cachedStates = { at: now, states };
+      states.catch(() => {
+        if (cachedStates?.states === states) cachedStates = undefined;
+      });
+    }
+    return cachedStates.states;
+  };
+
   const routes: Route[] = [
     {
       method: 'GET',
@@ -180,10 +200,7 @@ export function createDashboardApi(
       pattern: /^\/api\/queues$/,
       handle: async ({ query }) => {
         rejectUnknownParameters(query, []);
-        const [queues, sources] = await Promise.all([
-          admin.queues(),
-          options.eventSources?.states(),
-        ]);
+        const [queues, sources] = await Promise.all([admin.queues(), eventSourceStates()]);
         if (!sources) return { queues };
         const paused = pausedQueues(sources);
         const fed = new Set(sources.map((source) => source.queue));
@@ -205,7 +222,9 @@ export function createDashboardApi(
             'This dashboard cannot pause or resume queues (it was started without their event sources).',
           );
         }
-        return { eventSource: await options.consumption.setPaused(queue, action === 'pause') };
+        const eventSource = await options.consumption.setPaused(queue, action === 'pause');
+        cachedStates = undefined;
+        return { eventSource };
       },
     },
     {
