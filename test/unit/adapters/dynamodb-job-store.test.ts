@@ -411,7 +411,8 @@ describe('DynamoDB job store: finishAttempt', () => {
       Key: { pk: 'JOB#job-1' },
       UpdateExpression:
         'SET #status = :status, #endedAt = :endedAt, #durationMs = :durationMs, ' +
-        '#updatedAt = :updatedAt, #expiresAt = :expiresAt, #gsi1pk = :gsi1pk, #gsi1sk = :gsi1sk, ' +
+        '#updatedAt = :updatedAt, #expiresAt = :expiresAt, #attemptHistory = :attemptHistory, ' +
+        '#gsi1pk = :gsi1pk, #gsi1sk = :gsi1sk, ' +
         '#outputJson = :outputJson REMOVE #leaseExpiresAt, #error, #retryAt',
       ConditionExpression:
         '#status = :running AND #attempts = :attempt AND attribute_exists(#trusted)',
@@ -427,6 +428,9 @@ describe('DynamoDB job store: finishAttempt', () => {
         ':durationMs': 1500,
         ':updatedAt': T20,
         ':expiresAt': keptUntil(T20),
+        ':attemptHistory': [
+          { attempt: 1, startedAt: T10, endedAt: T20, durationMs: 1500, outcome: 'SUCCESSFUL' },
+        ],
         ':gsi1pk': 'default#SUCCESSFUL',
         ':gsi1sk': `${T20}#job-1`,
         ':outputJson': '{"sent":3}',
