@@ -207,10 +207,10 @@ describe('diagnose', () => {
     // Assess
     expect(findings).toEqual([
       {
-        level: 'problem',
+        level: 'warning',
         queue: 'default',
         message:
-          "The event source of shop-default-worker is Disabled: nothing receives this queue's jobs. Enable it: aws lambda update-event-source-mapping --uuid u-1 --enabled",
+          'Paused: the event source of shop-default-worker is Disabled, so its jobs wait in the queue. Resume it: lambda-jobs queues resume default (with the --stack given here)',
       },
       {
         level: 'warning',

@@ -37,10 +37,10 @@ describe('lambda-jobs queues', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
-      /^QUEUE\s+VISIBLE\s+IN FLIGHT\s+DELAYED\s+BACKLOG\s+OLDEST\s+DLQ\s+LEVEL$/,
+      /^QUEUE\s+VISIBLE\s+IN FLIGHT\s+DELAYED\s+BACKLOG\s+OLDEST\s+DLQ\s+LEVEL\s+DELIVERY$/,
     );
     expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['default', 'slow']);
-    expect(lines.find((line) => line.startsWith('default'))).toMatch(/\s1\s+OK$/);
+    expect(lines.find((line) => line.startsWith('default'))).toMatch(/\s1\s+OK\s+running$/);
   });
 
   it('prints only JSON with --json', async () => {
@@ -155,6 +155,43 @@ describe('lambda-jobs jobs', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('was ERRORED; it is QUEUED again');
     expect(shown.job).toMatchObject({ id: erroredId, status: 'SUCCESSFUL', attempts: 1 });
+  });
+
+  it('shows every attempt across the operator retry: outcome, full dates, duration, error; --json carries them', async () => {
+    // Act: the job above failed once, was retried by the operator and then succeeded.
+    const text = await cli('jobs', 'show', erroredId);
+    const { job } = JSON.parse((await cli('jobs', 'show', erroredId, '--json')).stdout);
+
+    // Assess
+    expect(job.attemptHistory).toEqual([
+      {
+        attempt: 1,
+        outcome: 'ERRORED',
+        startedAt: expect.any(String),
+        endedAt: expect.any(String),
+        durationMs: expect.any(Number),
+        errorName: 'UnrecoverableJobError',
+        errorMessage: 'broken: cli-retry',
+      },
+      {
+        attempt: 1,
+        outcome: 'SUCCESSFUL',
+        startedAt: expect.any(String),
+        endedAt: expect.any(String),
+        durationMs: expect.any(Number),
+      },
+    ]);
+    const [failed, succeeded] = job.attemptHistory;
+    expect(Date.parse(succeeded.startedAt)).toBeGreaterThanOrEqual(Date.parse(failed.endedAt));
+    const lines = text.stdout.split('\n');
+    const heading = lines.findIndex((line) => line.startsWith('Attempt history'));
+    expect(lines[heading + 1]).toMatch(/^#\s+OUTCOME\s+STARTED\s+ENDED\s+TOOK\s+ERROR$/);
+    expect(lines[heading + 2]).toMatch(
+      /^1\s+failed\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\s+\d{4}-\d\d-\d\dT\S+\s+\d+ms\s+UnrecoverableJobError: broken: cli-retry$/,
+    );
+    expect(lines[heading + 3]).toMatch(/^1\s+succeeded\s+\S+Z\s+\S+Z\s+\d+ms$/);
+    // The last error is no longer the record's (it succeeded): it appears in the history only.
+    expect(text.stdout.match(/broken: cli-retry/g)).toHaveLength(1);
   });
 
   it('refuses to retry a job whose concurrency key another job holds (exit 1), naming that job', async () => {

@@ -13,7 +13,11 @@ import {
   GetMetricDataCommand,
   type GetMetricDataCommandInput,
 } from '@aws-sdk/client-cloudwatch';
-import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import {
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand,
+} from '@aws-sdk/client-lambda';
 import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -40,6 +44,9 @@ beforeAll(async () => {
   cwd = await emptyProjectFolder();
 });
 
+/** The ARN a Lambda mapping names its queue by: the queue's name ends it. */
+const queueArn = (url: string) => `arn:aws:sqs:us-east-1:123456789012:${url.split('/').at(-1)}`;
+
 beforeEach(() => {
   cloudformation.reset();
   cloudwatch.reset();
@@ -51,6 +58,7 @@ beforeEach(() => {
       EventSourceMappings: [
         {
           UUID: 'a1b2c3',
+          EventSourceArn: queueArn(s.queues.default!.url),
           State: 'Enabled',
           BatchSize: 10,
           MaximumBatchingWindowInSeconds: 0,
@@ -62,7 +70,13 @@ beforeEach(() => {
     .resolves({
       EventSourceMappings: [
         {
+          UUID: 'other-queue',
+          EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:another-queue',
+          State: 'Enabled',
+        },
+        {
           UUID: 'd4e5f6',
+          EventSourceArn: queueArn(s.queues.slow!.url),
           State: 'Disabled',
           StateTransitionReason: 'USER_INITIATED',
           BatchSize: 1,
@@ -159,8 +173,9 @@ describe('lambda-jobs --stack', () => {
     expect(run.stdout).toMatch(/Monitor: last run \S+ \(1m( \d+s)? ago\), every 1m/);
     expect(run.stdout).toContain('Event sources: default Enabled, slow Disabled\n');
     expect(run.stdout).toContain(
-      "✗ slow: The event source of shop-slow-worker is Disabled (state set by: USER_INITIATED): nothing receives this queue's jobs. Enable it: aws lambda update-event-source-mapping --uuid d4e5f6 --enabled",
+      '! slow: Paused: the event source of shop-slow-worker is Disabled (state set by: USER_INITIATED), so its jobs wait in the queue. Resume it: lambda-jobs queues resume slow (with the --stack given here)',
     );
+    expect(run.stdout).toMatch(/\nslow\s.*\sPAUSED\n/);
     expect(run.stdout).toContain(
       '! default: The event source runs with maximum concurrency 5, the config says 10: deploy again to apply the config.',
     );
@@ -169,6 +184,56 @@ describe('lambda-jobs --stack', () => {
       AlarmNamePrefix: 'shop-',
       StateValue: 'ALARM',
     });
+  });
+
+  it('queues pause and resume disable and enable the mapping from that queue, and queues shows it paused', async () => {
+    // Prepare
+    lambda.on(UpdateEventSourceMappingCommand).callsFake((input) => ({
+      UUID: input.UUID,
+      State: input.Enabled ? 'Enabling' : 'Disabling',
+    }));
+
+    // Act
+    const pause = await runCli(['queues', 'pause', 'slow', '--stack', 'shop'], cwd, s);
+    const resume = await runCli(
+      ['queues', 'resume', 'default', '--stack', 'shop', '--json'],
+      cwd,
+      s,
+    );
+    const listed = await runCli(['queues', '--stack', 'shop', '--json'], cwd, s);
+    const table = await runCli(['queues', '--stack', 'shop'], cwd, s);
+    const unknown = await runCli(['queues', 'pause', 'nope', '--stack', 'shop'], cwd, s);
+
+    // Assess
+    expect(pause.code).toBe(0);
+    expect(pause.stdout).toContain(
+      'Queue slow is paused (shop-slow-worker: Disabling): its messages wait in the queue',
+    );
+    expect(
+      lambda.commandCalls(UpdateEventSourceMappingCommand).map((c) => c.args[0].input),
+    ).toEqual([
+      { UUID: 'd4e5f6', Enabled: false },
+      { UUID: 'a1b2c3', Enabled: true },
+    ]);
+    expect(JSON.parse(resume.stdout)).toMatchObject({
+      queue: 'default',
+      paused: false,
+      eventSource: { uuid: 'a1b2c3', state: 'Enabling' },
+    });
+    expect(
+      JSON.parse(listed.stdout).queues.map((q: { name: string; paused: boolean }) => [
+        q.name,
+        q.paused,
+      ]),
+    ).toEqual([
+      ['default', false],
+      ['slow', true],
+    ]);
+    expect(table.stdout.split('\n')[0]).toMatch(/\sLEVEL\s+DELIVERY$/);
+    expect(table.stdout).toMatch(/\nslow\s.*\sPAUSED\n/);
+    expect(table.stdout).toMatch(/\ndefault\s.*\srunning\n/);
+    expect(unknown.code).toBe(3);
+    expect(lambda.commandCalls(UpdateEventSourceMappingCommand)).toHaveLength(2);
   });
 
   it('jobs cancel deletes the one-time schedule of a job waiting for a long delay, in the stack’s group', async () => {

@@ -80,6 +80,51 @@ describe('DynamoDB write units of a job that succeeds on its first attempt', () 
   });
 });
 
+describe('DynamoDB write units of an attempt history', () => {
+  it('a full history of the longest entries adds at most 4 KB-units to each of an outcome write’s three writes (table, index delete, index put)', async () => {
+    // Prepare: 11 failures with the longest error name and message the history keeps.
+    let units = 0;
+    const store = createDynamoDbJobStore({
+      client,
+      tableName,
+      retentionSeconds: 3600,
+      onConsumedCapacity: (consumed) => {
+        units += consumed;
+      },
+    });
+    const id = unique('job');
+    const queue = unique('queue');
+    const error = { name: 'E'.repeat(200), message: 'm'.repeat(2000), stack: 's'.repeat(100) };
+    const perWrite: number[] = [];
+    for (let n = 1; n <= 11; n++) {
+      const outcome = await store.claim(
+        claimRequest(id, queue, {
+          now: at(n * 100),
+          leaseExpiresAt: at(n * 100 + 60),
+          firstDelivery: n === 1,
+          maxAttempts: 20,
+        }),
+      );
+      if (outcome.kind !== 'claimed') throw new Error('claim refused');
+      units = 0;
+      // Act
+      await store.finishAttempt(
+        outcome.record,
+        { status: JobStatus.RETRYING, durationMs: 5, error, retryAt: at(n * 100 + 50) },
+        at(n * 100 + 20),
+      );
+      perWrite.push(units);
+    }
+
+    // Assess: the first write carries one entry, the last a full history (≤ 3.3 KB): at most
+    // 4 more units per item written (the table item, and the index entry deleted and put).
+    const record = await store.get(id);
+    expect(record?.attemptHistory).toHaveLength(10);
+    expect(perWrite.at(-1)! - perWrite[0]!).toBeLessThanOrEqual(3 * 4);
+    expect(perWrite.at(-1)! - perWrite[0]!).toBeGreaterThan(0);
+  });
+});
+
 describe('DynamoDB items: what a producer may write and what marks the worker’s', () => {
   const rawItem = async (id: string) =>
     (

@@ -583,6 +583,24 @@ export function describeJobStoreContract(
           endedAt: at(60),
           updatedAt: at(60),
           expiresAt: keptUntil(at(60)),
+          attemptHistory: [
+            {
+              attempt: 1,
+              startedAt: at(10),
+              endedAt: at(20),
+              durationMs: 10_000,
+              outcome: RETRYING,
+              errorName: 'Error',
+              errorMessage: 'boom',
+            },
+            {
+              attempt: 2,
+              startedAt: at(50),
+              endedAt: at(60),
+              durationMs: 1234,
+              outcome: SUCCESSFUL,
+            },
+          ],
         };
         expect(outcome.record.error).toEqual(failure);
         expect(record).toEqual(expected);
@@ -664,6 +682,17 @@ export function describeJobStoreContract(
           endedAt: at(20),
           updatedAt: at(20),
           expiresAt: keptUntil(at(20)),
+          attemptHistory: [
+            {
+              attempt: 1,
+              startedAt: at(10),
+              endedAt: at(20),
+              durationMs: 9,
+              outcome: RETRYING,
+              errorName: 'Error',
+              errorMessage: 'boom',
+            },
+          ],
         });
       });
 
@@ -688,6 +717,17 @@ export function describeJobStoreContract(
           endedAt: at(20),
           updatedAt: at(20),
           expiresAt: keptUntil(at(20)),
+          attemptHistory: [
+            {
+              attempt: 1,
+              startedAt: at(10),
+              endedAt: at(20),
+              durationMs: 9,
+              outcome: ERRORED,
+              errorName: 'Error',
+              errorMessage: 'boom',
+            },
+          ],
         });
         expect(await store.get(id)).toEqual(record);
       });
@@ -1032,6 +1072,18 @@ export function describeJobStoreContract(
             name: 'JobLostError',
             message: `attempt 1 lost: lease expired at ${running.leaseExpiresAt} with no outcome recorded (worker crash, out of memory, hard timeout, or a store error); no attempts left`,
           },
+          attemptHistory: [
+            {
+              attempt: 1,
+              startedAt: at(10),
+              endedAt: at(190),
+              outcome: LOST,
+              errorName: 'JobLostError',
+              errorMessage: expect.stringMatching(
+                /^attempt 1 lost: lease expired at .*… \[truncated\]$/,
+              ),
+            },
+          ],
         });
         expect(await store.get(id)).toEqual(lost);
         expect((await store.list({ queue, status: LOST })).items).toEqual([listedRecord(lost!)]);
@@ -1483,6 +1535,103 @@ export function describeJobStoreContract(
 
         // Assess
         expect(error.jobId).toBe(id);
+      });
+    });
+
+    describe('attempt history', () => {
+      /** Claims the job at `t` s (lease 60 s) and returns the claimed record. */
+      const claimAt = async (t: number): Promise<JobRecord> => {
+        const outcome = await store.claim(
+          claimRequest(id, queue, {
+            now: at(t),
+            leaseExpiresAt: at(t + 60),
+            firstDelivery: t === 10,
+            claimToken: `token-${t}`,
+          }),
+        );
+        if (outcome.kind !== 'claimed') throw new Error(`claim at ${t} s refused`);
+        return outcome.record;
+      };
+
+      it('keeps every ended attempt across a retry, a lost attempt, an operator retry and a batched success', async () => {
+        // Prepare: attempt 1 fails and retries, attempt 2 is lost, attempt 3 defers itself.
+        await store.finishAttempt(
+          await claimAt(10),
+          { status: RETRYING, durationMs: 40, error: failure, retryAt: at(30) },
+          at(20),
+        );
+        const lost = await store.markLost(await claimAt(30), at(100), at(100), {
+          retryAt: at(100),
+        });
+        if (!lost) throw new Error('markLost refused');
+        await store.finishAttempt(
+          await claimAt(110),
+          { status: DEFERRED, durationMs: 5, retryAt: at(130), reason: 'upstream busy' },
+          at(120),
+        );
+        await store.finishAttempt(
+          await claimAt(130),
+          { status: ERRORED, durationMs: 7, error: { ...failure, message: 'gave up' } },
+          at(140),
+        );
+
+        // Act: an operator's retry (as a redrive does), then a success written in a batch.
+        await store.requeue(id, at(200));
+        const again = await claimAt(210);
+        const written = await store.recordSuccesses([
+          { claimed: again, result: { status: SUCCESSFUL, durationMs: 12 }, now: at(220) },
+        ]);
+
+        // Assess
+        expect(written).toEqual([{ kind: 'written' }]);
+        const record = await store.get(id);
+        expect(
+          record?.attemptHistory?.map((e) => [e.attempt, e.outcome, e.startedAt, e.endedAt]),
+        ).toEqual([
+          [1, RETRYING, at(10), at(20)],
+          [2, LOST, at(30), at(100)],
+          [3, DEFERRED, at(110), at(120)],
+          [3, ERRORED, at(130), at(140)],
+          [1, SUCCESSFUL, at(210), at(220)],
+        ]);
+        expect(record?.attemptHistory?.[0]).toMatchObject({
+          durationMs: 40,
+          errorName: 'Error',
+          errorMessage: 'boom',
+        });
+        expect(record?.attemptHistory?.[1]?.durationMs).toBeUndefined();
+        expect(record?.attemptHistory?.[2]?.reason).toBe('upstream busy');
+        expect(record?.attemptHistory?.[3]?.errorMessage).toBe('gave up');
+      });
+
+      it('keeps only the newest 10 attempts, each with its error cut to 48 + 150 bytes', async () => {
+        // Prepare: 12 failing attempts whose errors are far longer than the history keeps.
+        const long = { name: 'E'.repeat(500), message: 'm'.repeat(5000), stack: 's'.repeat(5000) };
+        for (let n = 1; n <= 12; n++) {
+          const t = n * 100;
+          const claimed = await claimAt(t === 100 ? 10 : t);
+          // Act
+          await store.finishAttempt(
+            claimed,
+            { status: RETRYING, durationMs: n, error: long, retryAt: at(t + 50) },
+            at(t + 20),
+          );
+        }
+
+        // Assess
+        const history = (await store.get(id))?.attemptHistory ?? [];
+        expect(history.map((e) => e.durationMs)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        for (const entry of history) {
+          expect(Buffer.byteLength(entry.errorName ?? '')).toBeLessThanOrEqual(48);
+          expect(Buffer.byteLength(entry.errorMessage ?? '')).toBeLessThanOrEqual(150);
+          expect(entry).not.toHaveProperty('stack');
+          // DynamoDB's item size of the entry (attribute names + values): a few hundred bytes.
+          const bytes = Object.entries(entry).reduce(
+            (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(String(value)),
+            0,
+          );
+          expect(bytes).toBeLessThanOrEqual(330);
+        }
       });
     });
 

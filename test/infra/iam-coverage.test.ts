@@ -153,6 +153,10 @@ function requiredFor(stack: LambdaJobs, caller: Caller, action: string): Require
         return all(dlqs);
       }
       if (action === 'cloudformation:DescribeStacks') return all([Stack.of(stack).stackId]);
+      // queues pause|resume disable and enable the workers' own event source mappings.
+      if (action === 'lambda:UpdateEventSourceMapping') {
+        return all(stack.queues.map((q) => q.eventSourceMappingArn));
+      }
       // No resource-level permissions for these reads (AWS service authorization reference).
       if (
         action === 'cloudwatch:GetMetricData' ||

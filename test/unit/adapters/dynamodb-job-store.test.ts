@@ -413,7 +413,8 @@ describe('DynamoDB job store: finishAttempt', () => {
       Key: { pk: 'JOB#job-1' },
       UpdateExpression:
         'SET #status = :status, #endedAt = :endedAt, #durationMs = :durationMs, ' +
-        '#updatedAt = :updatedAt, #expiresAt = :expiresAt, #gsi1pk = :gsi1pk, #gsi1sk = :gsi1sk, ' +
+        '#updatedAt = :updatedAt, #expiresAt = :expiresAt, #attemptHistory = :attemptHistory, ' +
+        '#gsi1pk = :gsi1pk, #gsi1sk = :gsi1sk, ' +
         '#outputJson = :outputJson REMOVE #leaseExpiresAt, #error, #errorSummary, #retryAt',
       ConditionExpression:
         '#status = :running AND #attempts = :attempt AND attribute_exists(#trusted)',
@@ -429,6 +430,9 @@ describe('DynamoDB job store: finishAttempt', () => {
         ':durationMs': 1500,
         ':updatedAt': T20,
         ':expiresAt': keptUntil(T20),
+        ':attemptHistory': [
+          { attempt: 1, startedAt: T10, endedAt: T20, durationMs: 1500, outcome: 'SUCCESSFUL' },
+        ],
         ':gsi1pk': 'default#SUCCESSFUL#0',
         ':gsi1sk': `${T20}#job-1`,
         ':outputJson': '{"sent":3}',

@@ -68,6 +68,8 @@ export class JobQueue extends Construct {
   /** Where SQS's own redrive moves this queue's messages; the monitor drains it to the DLQ. */
   readonly deadLetterIntake: Queue;
   readonly worker: JobsFunction;
+  /** The worker's event source mapping from this queue (`queues pause|resume` disables and enables it). */
+  readonly eventSourceMappingArn: string;
 
   constructor(scope: Construct, id: string, props: JobQueueProps) {
     super(scope, id);
@@ -115,24 +117,24 @@ export class JobQueue extends Construct {
       environment: { [ENV.workerQueue]: config.name },
     });
     // Consume: receive, delete, change visibility (retry backoff), read attributes.
-    this.worker.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: config.batchSize,
-        ...(config.batchingWindowSeconds > 0
-          ? { maxBatchingWindow: Duration.seconds(config.batchingWindowSeconds) }
-          : {}),
-        // Provisioned mode or maximum concurrency: the mapping takes one or the other.
-        ...(config.provisionedPollers
-          ? {
-              provisionedPollerConfig: {
-                minimumPollers: config.provisionedPollers.minimumPollers,
-                maximumPollers: config.provisionedPollers.maximumPollers,
-              },
-            }
-          : { maxConcurrency: config.maxConcurrency }),
-        reportBatchItemFailures: true,
-      }),
-    );
+    const eventSource = new SqsEventSource(this.queue, {
+      batchSize: config.batchSize,
+      ...(config.batchingWindowSeconds > 0
+        ? { maxBatchingWindow: Duration.seconds(config.batchingWindowSeconds) }
+        : {}),
+      // Provisioned mode or maximum concurrency: the mapping takes one or the other.
+      ...(config.provisionedPollers
+        ? {
+            provisionedPollerConfig: {
+              minimumPollers: config.provisionedPollers.minimumPollers,
+              maximumPollers: config.provisionedPollers.maximumPollers,
+            },
+          }
+        : { maxConcurrency: config.maxConcurrency }),
+      reportBatchItemFailures: true,
+    });
+    this.worker.function.addEventSource(eventSource);
+    this.eventSourceMappingArn = eventSource.eventSourceMappingArn;
     // A job that spends its last attempt (or a message that cannot be parsed) is moved to the
     // DLQ by the worker itself, with its ERRORED record.
     this.worker.function.addToRolePolicy(

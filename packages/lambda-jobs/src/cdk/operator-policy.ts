@@ -33,6 +33,8 @@ const UNSCOPED_READS = [
  *   visibility and purge on the DLQs only (`dlq redrive|retry|delete|purge`; `dlq ls` only counts);
  * - read and delete on the delayed-failures queue (its runbook, with the AWS CLI);
  * - alarms, metric data and event source mappings (`doctor`), which IAM scopes only as `*`;
+ * - disabling and enabling the workers' event source mappings (`queues pause|resume`), on
+ *   those mappings only;
  * - long delays (`enqueue --delay` beyond 15 minutes, `jobs cancel`) and the worker secrets.
  *
  * `test/infra/iam-coverage.test.ts` checks it against the calls the CLI's code can make.
@@ -82,6 +84,11 @@ export class OperatorPolicy extends Construct {
         resources: [props.schedules.delayedFailures.queueArn],
       }),
       new PolicyStatement({ actions: [...UNSCOPED_READS], resources: ['*'] }),
+      // `queues pause|resume`: disable and enable the workers' own event source mappings only.
+      new PolicyStatement({
+        actions: ['lambda:UpdateEventSourceMapping'],
+        resources: props.queues.map((q) => q.eventSourceMappingArn),
+      }),
       ...props.schedules.longDelayStatements(),
     ];
     const secrets = readSecretsStatement(this, props.workerSecretNames);

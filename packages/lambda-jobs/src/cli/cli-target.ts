@@ -13,6 +13,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { ENV, type QueueEndpoints, resourceEnv } from '../config/env.ts';
 import { STACK_OUTPUTS } from '../config/stack-outputs.ts';
+import { CONFIRM_HEADER, CONFIRM_VALUE } from '../local/dashboard/request-guard.ts';
 import { createDevDelayedDelivery } from '../local/dev-delayed-delivery.ts';
 import { DEV_STATE_PATH, type DevState, readDevState } from '../local/dev-state-file.ts';
 import { createEmulatorOldestAgeSource } from '../local/oldest-age-from-emulator.ts';
@@ -24,12 +25,15 @@ import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/s
 import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
 import type {
   AlarmSource,
+  EventSourceState,
   EventSourceStateSource,
   MonitorActivitySource,
 } from '../runtime/admin/admin-ports.ts';
 import type { QueueSample } from '../runtime/admin/jobs-admin.ts';
 import type { JobsAdminService } from '../runtime/admin/jobs-admin-service.ts';
 import type { OutcomeCountSource, OutcomeHistory } from '../runtime/admin/outcome-counts.ts';
+import type { QueueConsumptionControl } from '../runtime/admin/queue-consumption.ts';
+import { LambdaJobsError, UnknownQueueError } from '../runtime/errors.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
 import { TargetUnreachableError } from './cli-errors.ts';
 import type { CliIo } from './cli-io.ts';
@@ -67,6 +71,8 @@ export interface CliTarget {
   readonly config: LambdaJobsConfig;
   /** The workers' event sources (Lambda mappings, or dev mode's pollers). */
   readonly eventSources: EventSourceStateSource;
+  /** Pauses and resumes queues (`queues pause|resume`): the Lambda mappings, or dev mode's pollers. */
+  readonly consumption: QueueConsumptionControl;
   /** What `doctor` cannot check on this target, and why. */
   readonly notChecked: readonly string[];
 }
@@ -127,6 +133,56 @@ function devOutcomeCounts(dashboardUrl: string, token: string | undefined): Outc
       }
       const body = (await response.json()) as { outcomes: OutcomeHistory };
       return body.outcomes;
+    },
+  };
+}
+
+/**
+ * A dev mode's pollers run in its own process: pausing asks its dashboard API, which serves
+ * `POST /api/queues/<queue>/pause|resume` with the session token from the state file.
+ */
+function devConsumption(state: DevState): QueueConsumptionControl {
+  return {
+    async setPaused(queue, paused) {
+      if (!state.dashboardUrl) {
+        throw new TargetUnreachableError(
+          'This dev mode serves no dashboard yet (it is still starting): pausing a queue goes through it. Try again in a moment.',
+        );
+      }
+      const url = `${state.dashboardUrl.replace(/\/+$/, '')}/api/queues/${encodeURIComponent(queue)}/${paused ? 'pause' : 'resume'}`;
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method: 'POST',
+          signal: AbortSignal.timeout(10_000),
+          // What the dashboard asks of every action (request-guard.ts): its own origin, the
+          // confirmation header (the command line is the operator's confirmation) and the token.
+          headers: {
+            'content-type': 'application/json',
+            origin: new URL(state.dashboardUrl).origin,
+            [CONFIRM_HEADER]: CONFIRM_VALUE,
+            ...(state.dashboardToken ? { authorization: `Bearer ${state.dashboardToken}` } : {}),
+          },
+          body: '{}',
+        });
+      } catch (error) {
+        throw new TargetUnreachableError(
+          `Dev mode's dashboard at ${state.dashboardUrl} did not answer (${(error as Error).message}): is dev mode still running?`,
+          { cause: error },
+        );
+      }
+      const body = (await response.json().catch(() => ({}))) as {
+        eventSource?: EventSourceState;
+        error?: string;
+        field?: string;
+      };
+      if (response.status === 400) throw new UnknownQueueError(queue, Object.keys(state.queues));
+      if (!response.ok || !body.eventSource) {
+        throw new LambdaJobsError(
+          `Dev mode refused to ${paused ? 'pause' : 'resume'} ${queue}: ${body.error ?? `HTTP ${response.status}`}`,
+        );
+      }
+      return body.eventSource;
     },
   };
 }
@@ -196,6 +252,7 @@ function connectDev(state: DevState, io: CliIo, app: CliApp): CliTarget {
     dashboardToken: state.dashboardToken || undefined,
     config: app.config,
     eventSources: { states: async () => [...(state.eventSources ?? [])] },
+    consumption: devConsumption(state),
     notChecked: ['alarms (dev mode has none; doctor --stack NAME lists those in ALARM)'],
   };
 }
@@ -260,6 +317,11 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
     cloudwatch,
     logger: cliLogger(app),
   });
+  const lambdaEventSources = createLambdaEventSources({
+    client: new LambdaClient({}),
+    workerFunctions: workerFunctionNames(stack.outputs, app.config),
+    queues: stack.queues,
+  });
   const topicArns = [
     stack.outputs[STACK_OUTPUTS.warningTopicArn],
     stack.outputs[STACK_OUTPUTS.criticalTopicArn],
@@ -282,10 +344,8 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
     }),
     dashboardUrl: stack.outputs[STACK_OUTPUTS.dashboardUrl],
     config: app.config,
-    eventSources: createLambdaEventSources({
-      client: new LambdaClient({}),
-      workerFunctions: workerFunctionNames(stack.outputs, app.config),
-    }),
+    eventSources: lambdaEventSources,
+    consumption: lambdaEventSources,
     notChecked: [],
   };
 }

@@ -43,6 +43,8 @@ export interface CommandSpec {
   readonly words: readonly string[];
   /** Positional arguments after the words, all required. */
   readonly args: readonly string[];
+  /** Positional arguments that may follow the required ones (shown as `[ID]`). */
+  readonly optionalArgs?: readonly string[];
   readonly flags: readonly FlagName[];
   /** One line for the command list. */
   readonly summary: string;
@@ -70,6 +72,24 @@ job timeouts vs function timeout). Exit 0 when all is well, 1 when something nee
     details: 'One row per configured queue, with its backlog level against its thresholds.',
   },
   {
+    words: ['queues', 'pause'],
+    args: ['QUEUE'],
+    flags: [],
+    summary: "Stop delivering QUEUE's messages to its worker until resumed",
+    details: `On a deployed stack (--stack NAME) it disables the queue's Lambda event source mapping
+(lambda:UpdateEventSourceMapping); in dev mode it pauses the queue's local poller. Messages
+wait in the queue; jobs already running finish. queues, doctor and the dashboard show the
+queue as paused.`,
+  },
+  {
+    words: ['queues', 'resume'],
+    args: ['QUEUE'],
+    flags: [],
+    summary: "Deliver a paused QUEUE's messages to its worker again",
+    details: `Enables the queue's Lambda event source mapping again (a deployed stack), or resumes
+its local poller (dev mode).`,
+  },
+  {
     words: ['jobs', 'ls'],
     args: [],
     flags: ['queue', 'status', 'type', 'since', 'limit', 'cursor'],
@@ -94,19 +114,50 @@ Example: lambda-jobs jobs ls --status errored --since 1h`,
   },
   {
     words: ['jobs', 'retry'],
-    args: ['ID'],
-    flags: [],
-    summary: 'Run an ERRORED, LOST or CANCELLED job again, with the same id',
+    args: [],
+    optionalArgs: ['ID'],
+    flags: ['status', 'queue', 'type', 'since', 'limit', 'dry-run', 'yes'],
+    summary: 'Run an ERRORED, LOST or CANCELLED job again, with the same id; or many (--status)',
     details: `Resets the record (QUEUED, attempts 0) and sends its stored message again. A job whose
-message was too large to keep in its record can only come back with dlq redrive.`,
+message was too large to keep in its record can only come back with dlq redrive.
+
+Many at once (instead of ID):
+  --status STATUS  ERRORED, LOST or CANCELLED (required)
+  --queue NAME     one queue (default: all)
+  --type TYPE      one job type
+  --since WHEN     updated since: 30s, 15m, 1h, 7d or an ISO 8601 instant
+  --limit N        at most N jobs, newest first, 1–1000 (default 100)
+  --dry-run        list the jobs it would retry; change nothing
+  -y, --yes        do not ask (required when stdin is not a terminal)
+
+Each job goes through the single retry: one conditional write, its concurrency key taken
+again or the retry refused naming the holder. Progress on stderr, the summary on stdout
+(--json: as JSON). Ctrl-C stops after the job in hand. Exit 1 when a job was refused.
+
+Example: lambda-jobs jobs retry --status errored --queue default --since 1h --dry-run`,
   },
   {
     words: ['jobs', 'cancel'],
-    args: ['ID'],
-    flags: [],
-    summary: 'Cancel a QUEUED, RETRYING or DEFERRED job',
+    args: [],
+    optionalArgs: ['ID'],
+    flags: ['status', 'queue', 'type', 'since', 'limit', 'dry-run', 'yes'],
+    summary: 'Cancel a QUEUED, RETRYING or DEFERRED job; or many (--status)',
     details: `The record becomes CANCELLED, its concurrency key is released and its onAborted hook
-runs; the worker skips its message when it arrives. A RUNNING or finished job is left alone.`,
+runs; the worker skips its message when it arrives. A RUNNING or finished job is left alone.
+
+Many at once (instead of ID):
+  --status STATUS  QUEUED, RETRYING or DEFERRED (required)
+  --queue NAME     one queue (default: all)
+  --type TYPE      one job type
+  --since WHEN     updated since: 30s, 15m, 1h, 7d or an ISO 8601 instant
+  --limit N        at most N jobs, newest first, 1–1000 (default 100)
+  --dry-run        list the jobs it would cancel; change nothing
+  -y, --yes        do not ask (required when stdin is not a terminal)
+
+Progress on stderr, the summary on stdout (--json: as JSON). Ctrl-C stops after the job in
+hand. Exit 1 when a job was refused (it started or finished meanwhile).
+
+Example: lambda-jobs jobs cancel --status queued --type report --yes`,
   },
   {
     words: ['enqueue'],
@@ -232,7 +283,8 @@ Exit codes: 0 ok · 1 needs attention or failed · 2 usage error · 3 unknown jo
 4 target unreachable (no dev mode running and no --stack, or endpoints refusing connections)`;
 
 const synopsis = (spec: CommandSpec) =>
-  [...spec.words, ...spec.args].join(' ') + (spec.flags.length > 0 ? ' [options]' : '');
+  [...spec.words, ...spec.args, ...(spec.optionalArgs ?? []).map((arg) => `[${arg}]`)].join(' ') +
+  (spec.flags.length > 0 ? ' [options]' : '');
 
 /**
  * The general help.
@@ -370,9 +422,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       shortUsage(spec),
     );
   }
-  if (args.length > spec.args.length) {
+  const most = spec.args.length + (spec.optionalArgs?.length ?? 0);
+  if (args.length > most) {
     throw new CliUsageError(
-      `Unexpected argument "${args[spec.args.length]}" for \`${spec.words.join(' ')}\`.`,
+      `Unexpected argument "${args[most]}" for \`${spec.words.join(' ')}\`.`,
       shortUsage(spec),
     );
   }

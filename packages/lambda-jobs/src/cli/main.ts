@@ -24,13 +24,15 @@ import {
   jobsRetryCommand,
   jobsShowCommand,
 } from './commands/jobs.ts';
-import { queuesCommand } from './commands/queues.ts';
+import { queuePauseCommand, queuesCommand } from './commands/queues.ts';
 import { terminalSafeStream } from './human-format.ts';
 import { loadProject } from './project.ts';
 
 const HANDLERS: Readonly<Record<string, Command>> = {
   doctor: doctorCommand,
   queues: queuesCommand,
+  'queues pause': queuePauseCommand(true),
+  'queues resume': queuePauseCommand(false),
   'jobs ls': jobsListCommand,
   'jobs show': jobsShowCommand,
   'jobs retry': jobsRetryCommand,

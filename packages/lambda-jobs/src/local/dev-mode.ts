@@ -11,6 +11,7 @@ import { createDynamoDbMonitorStateStore } from '../runtime/adapters/aws/queue-s
 import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
 import { createSqsDeadLetterIntake } from '../runtime/adapters/aws/sqs-dead-letter-intake.ts';
 import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
+import type { QueueConsumptionControl } from '../runtime/admin/queue-consumption.ts';
 import { createMonitor, type Monitor } from '../runtime/monitor/create-monitor.ts';
 import { createOrphanKeySweep } from '../runtime/monitor/orphan-key-sweep.ts';
 import { createJobMetrics } from '../runtime/observability/job-metrics.ts';
@@ -21,9 +22,10 @@ import { type DevCronScheduler, startDevCronScheduler } from './dev-cron-schedul
 import { createDevDelayedDelivery, type DevDelayedDelivery } from './dev-delayed-delivery.ts';
 import { createDevMonitorSamples, type DevMonitorSamples } from './dev-monitor-samples.ts';
 import { createDevOutcomeCounter, type DevOutcomeCounter } from './dev-outcome-counter.ts';
+import { createDevQueueConsumption } from './dev-queue-consumption.ts';
 import { type DevState, removeDevState, writeDevState } from './dev-state-file.ts';
 import { type DynamoDbEmulator, startDynamoDbEmulator } from './dynamodb-emulator.ts';
-import { startSqsEventSource } from './event-source/sqs-event-source.ts';
+import { type SqsEventSource, startSqsEventSource } from './event-source/sqs-event-source.ts';
 import { createEmulatorOldestAgeSource } from './oldest-age-from-emulator.ts';
 import { provisionResources } from './provision-resources.ts';
 import { startSqsEmulator } from './sqs-emulator.ts';
@@ -59,6 +61,11 @@ export interface DevMode {
   onStop(step: () => Promise<void> | void): void;
   /** Records the dashboard's address and session token in the state file the CLI reads. */
   setDashboardUrl(url: string, token: string): Promise<void>;
+  /**
+   * Pauses and resumes a queue's local poller (`lambda-jobs queues pause|resume`, the
+   * dashboard's buttons); the state file the CLI reads says `Disabled` while it is paused.
+   */
+  readonly consumption: QueueConsumptionControl;
 }
 
 /** Sets what the SDK and the handlers read, exactly as Lambda's environment would. */
@@ -150,7 +157,8 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
   // The names the runbooks use: those of the deployed stack.
   const names = deploymentNames(config);
   const workers: Record<string, Worker> = {};
-  const eventSources: { stop(): Promise<void> }[] = [];
+  const eventSources: SqsEventSource[] = [];
+  const sourceOf = new Map<string, SqsEventSource>();
   for (const queue of Object.values(config.queues)) {
     const worker = createWorker({
       registry,
@@ -165,21 +173,21 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     });
     workers[queue.name] = worker;
     const endpoints = resources.queues[queue.name]!;
-    eventSources.push(
-      await startSqsEventSource({
-        sqs,
-        queueUrl: endpoints.url,
-        handler: worker.handler,
-        batchSize: queue.batchSize,
-        batchingWindowSeconds: queue.batchingWindowSeconds,
-        maxConcurrency: queue.maxConcurrency,
-        functionTimeoutSeconds: queue.functionTimeoutSeconds,
-        functionMemoryMb: queue.functionMemoryMb,
-        functionName: names.workerFunction(queue.name),
-        pollWaitSeconds: 5,
-        logger,
-      }),
-    );
+    const source = await startSqsEventSource({
+      sqs,
+      queueUrl: endpoints.url,
+      handler: worker.handler,
+      batchSize: queue.batchSize,
+      batchingWindowSeconds: queue.batchingWindowSeconds,
+      maxConcurrency: queue.maxConcurrency,
+      functionTimeoutSeconds: queue.functionTimeoutSeconds,
+      functionMemoryMb: queue.functionMemoryMb,
+      functionName: names.workerFunction(queue.name),
+      pollWaitSeconds: 5,
+      logger,
+    });
+    eventSources.push(source);
+    sourceOf.set(queue.name, source);
   }
 
   const anyWorker = Object.values(workers)[0]!;
@@ -244,6 +252,18 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       maxConcurrency: queue.maxConcurrency,
     })),
   };
+  const consumption = createDevQueueConsumption({
+    sources: new Map(
+      (state.eventSources ?? []).map((running) => [
+        running.queue,
+        { poller: sourceOf.get(running.queue)!, running },
+      ]),
+    ),
+    onChange: async (eventSources) => {
+      state = { ...state, eventSources };
+      await writeDevState(state, options.cwd);
+    },
+  });
   let stopping: Promise<void> | undefined;
   const dev: DevMode = {
     get state() {
@@ -263,6 +283,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
       state = { ...state, dashboardUrl: url, dashboardToken: token };
       await writeDevState(state, options.cwd);
     },
+    consumption,
     stop() {
       stopping ??= (async () => {
         say('Stopping: in-flight jobs finish or return to their queue…');

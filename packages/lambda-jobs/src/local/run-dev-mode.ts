@@ -167,7 +167,14 @@ export async function runDevMode(options: DevRunOptions): Promise<DevRun> {
   });
   let dashboard: Awaited<ReturnType<typeof startDashboard>>;
   try {
-    dashboard = await startDashboard({ admin, port: args.port, registry, config });
+    dashboard = await startDashboard({
+      admin,
+      port: args.port,
+      registry,
+      config,
+      eventSources: { states: async () => [...(dev.state.eventSources ?? [])] },
+      consumption: dev.consumption,
+    });
   } catch (error) {
     await dev.stop();
     throw new DevUsageError(

@@ -1,3 +1,4 @@
+import type { AttemptEntry } from './attempt-history.ts';
 import type { JobStatus } from './job-status.ts';
 
 /** An error as stored: name, message, and a stack truncated to LIMITS.maxStoredTextBytes. */
@@ -56,6 +57,11 @@ export interface JobRecord {
   readonly concurrencyKey?: string;
   /** The message body, when it fits in LIMITS.maxStoredEnvelopeBytes. */
   readonly envelope?: string;
+  /**
+   * The newest ended attempts, oldest first (bounded: see `runtime/attempt-history.ts`), kept
+   * across an operator's retry and a redrive.
+   */
+  readonly attemptHistory?: readonly AttemptEntry[];
   /** Attempts the rescue found lost (lease expired, no outcome): each one counted here. */
   readonly lostAttempts?: number;
   /** Set once the message of an ERRORED (or terminally LOST) job is in the DLQ. */

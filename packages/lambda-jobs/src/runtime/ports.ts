@@ -123,9 +123,11 @@ export interface SuccessfulAttempt {
 /**
  * Which running attempt a transition is about: the claimed record's id, queue and attempts,
  * and its claim token when it has one (an attempt number alone repeats after an operator's
- * requeue resets it; the token names one claim).
+ * requeue resets it; the token names one claim), with its start and the attempt history its
+ * claim read, which the write ending it appends to (see `attempt-history.ts`).
  */
-export type AttemptRef = Pick<JobRecord, 'id' | 'queue' | 'attempts' | 'claimToken'>;
+export type AttemptRef = Pick<JobRecord, 'id' | 'queue' | 'attempts' | 'claimToken'> &
+  Partial<Pick<JobRecord, 'startedAt' | 'attemptHistory'>>;
 
 /**
  * What became of one attempt given to {@link JobStore.recordSuccesses}:

@@ -1,3 +1,4 @@
+import { historyAfter } from './attempt-history.ts';
 import type { JobRecord, StoredError } from './job-record.ts';
 import { JOB_LOST_ERROR_NAME, JobStatus } from './job-status.ts';
 import type {
@@ -66,8 +67,8 @@ export function claimedRecord(request: ClaimRequest, expiresAt: number): JobReco
 
 /**
  * The record a successful attempt leaves: the claimed RUNNING record without its lease, the
- * previous attempt's error and retry time, with the outcome, `endedAt`/`updatedAt` = `now` and
- * the new `expiresAt`. Every store writes exactly this, one by one or in a batch.
+ * previous attempt's error and retry time, with the outcome, `endedAt`/`updatedAt` = `now`, the
+ * new `expiresAt` and the attempt appended to its history. Every store writes exactly this, one by one or in a batch.
  *
  * @example
  * ```ts
@@ -84,6 +85,7 @@ export function succeededRecord(attempt: SuccessfulAttempt, expiresAt: number): 
     durationMs: result.durationMs,
     updatedAt: now,
     expiresAt,
+    attemptHistory: historyAfter(attempt.claimed, result, now),
     ...(result.output === undefined ? {} : { output: result.output }),
     ...(result.outputTruncated === undefined ? {} : { outputTruncated: result.outputTruncated }),
   };

@@ -23,6 +23,8 @@ export const dashboardCommand: Command = async ({ io, json, flags, target, app }
     port,
     config: connected.config,
     registry: app.registry,
+    eventSources: connected.eventSources,
+    consumption: connected.consumption,
   });
   if (json) printJson(io, { url: dashboard.openUrl, target: connected.label });
   else io.stdout.write(`Dashboard: ${dashboard.openUrl}\n`);

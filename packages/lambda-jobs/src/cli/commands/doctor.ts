@@ -9,6 +9,7 @@ import type {
   JobsAdminService,
   QueueSettingsPair,
 } from '../../runtime/admin/jobs-admin-service.ts';
+import { pausedQueues } from '../../runtime/admin/queue-consumption.ts';
 import { EXIT } from '../cli-errors.ts';
 import { type Command, printJson } from '../command-context.ts';
 import { formatInstant, formatSeconds } from '../human-format.ts';
@@ -120,7 +121,7 @@ export const doctorCommand: Command = async ({ io, json, target, app, now }) => 
   const write = (text: string) => io.stdout.write(text);
   write(`Target: ${connected.label}\nTable:  ${connected.tableName}\n`);
   if (connected.dashboardUrl) write(`Dashboard: ${connected.dashboardUrl}\n`);
-  write(`\n${queueTable(overviews)}\n`);
+  write(`\n${queueTable(overviews, eventSources ? pausedQueues(eventSources) : undefined)}\n`);
   write(
     `Monitor: ${lastRunIso ? `last run ${formatInstant(lastRunIso, at)}` : lastRun === 'unknown' ? 'last run unknown' : 'no run seen'}, every ${formatSeconds(connected.config.monitor.everySeconds)}\n`,
   );

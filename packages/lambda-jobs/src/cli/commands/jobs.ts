@@ -5,14 +5,17 @@ import type { JobProgress, JobRecord } from '../../runtime/job-record.ts';
 import { statusLabel } from '../../runtime/job-status.ts';
 import { LIMITS } from '../../runtime/limits.ts';
 import { unlistedStatuses } from '../../runtime/tracking-level.ts';
+import { formatAttemptHistory } from '../attempt-history-table.ts';
 import { CliUsageError, EXIT } from '../cli-errors.ts';
 import { type Command, type CommandContext, printJson } from '../command-context.ts';
 import { parseSinceFlag, parseStatusFlag, parseTypeFlag, parseWholeFlag } from '../flag-values.ts';
 import { formatInstant, formatMs } from '../human-format.ts';
 import { formatFields, formatTable } from '../text-table.ts';
+import { isBulkRequest, runBulkCommand } from './jobs-bulk.ts';
 
 function jobId(context: CommandContext): string {
-  const id = context.args[0]!;
+  const id = context.args[0];
+  if (id === undefined) throw new CliUsageError('This command needs a job ID.');
   if (!LIMITS.jobIdPattern.test(id)) {
     throw new CliUsageError(
       `"${id.slice(0, 140)}" is not a job id: ids are 1–128 characters of A-Z a-z 0-9 _ - : .`,
@@ -127,7 +130,7 @@ function describeJob(record: JobRecord, context: CommandContext): string {
     ['Payload', 'payload' in view ? JSON.stringify(view.payload) : view.payloadNote],
   ]);
   const error = record.error ? `\n${errorText(record.error)}` : '';
-  return fields + error;
+  return fields + formatAttemptHistory(record.attemptHistory) + error;
 }
 
 /**
@@ -144,12 +147,30 @@ export const jobsShowCommand: Command = async (context) => {
   return EXIT.ok;
 };
 
+/** One job by ID, or many by selection flags (jobs-bulk.ts); never both, never neither. */
+function singleOrBulk(action: 'retry' | 'cancel', context: CommandContext): 'single' | 'bulk' {
+  const bulk = isBulkRequest(context);
+  if (bulk && context.args.length > 0) {
+    throw new CliUsageError(
+      `\`jobs ${action}\` takes a job ID or selection flags (--status, --queue, --type, --since, --limit, --dry-run, --yes), not both.`,
+    );
+  }
+  if (!bulk && context.args.length === 0) {
+    throw new CliUsageError(
+      `\`jobs ${action}\` needs a job ID, or --status to ${action} many (see \`lambda-jobs help jobs ${action}\`).`,
+    );
+  }
+  return bulk ? 'bulk' : 'single';
+}
+
 /**
- * `lambda-jobs jobs retry ID`: ERRORED, LOST or CANCELLED → QUEUED, same id.
+ * `lambda-jobs jobs retry ID`: ERRORED, LOST or CANCELLED → QUEUED, same id. With selection
+ * flags instead of ID, many jobs (jobs-bulk.ts).
  *
  * @example `lambda-jobs jobs retry 0196f3c4-8a2b-7c1d-9e0f-1a2b3c4d5e6f`
  */
 export const jobsRetryCommand: Command = async (context) => {
+  if (singleOrBulk('retry', context) === 'bulk') return runBulkCommand('retry', context);
   const id = jobId(context);
   const { admin } = await context.target();
   const before = await admin.getJob(id);
@@ -173,11 +194,13 @@ export const jobsRetryCommand: Command = async (context) => {
 };
 
 /**
- * `lambda-jobs jobs cancel ID`: QUEUED, RETRYING or DEFERRED → CANCELLED.
+ * `lambda-jobs jobs cancel ID`: QUEUED, RETRYING or DEFERRED → CANCELLED. With selection flags
+ * instead of ID, many jobs (jobs-bulk.ts).
  *
  * @example `lambda-jobs jobs cancel 0196f3c4-8a2b-7c1d-9e0f-1a2b3c4d5e6f`
  */
 export const jobsCancelCommand: Command = async (context) => {
+  if (singleOrBulk('cancel', context) === 'bulk') return runBulkCommand('cancel', context);
   const id = jobId(context);
   const { admin } = await context.target();
   const record = await admin.cancelJob(id);

@@ -3,8 +3,14 @@
  * method and shapes the answer. Errors become statuses: bad input 400 `{ error, field, limit }`,
  * unknown job 404, state conflict 409, anything else 500 `{ error }`.
  */
+import type { EventSourceState, EventSourceStateSource } from '../../runtime/admin/admin-ports.ts';
+import { type BulkActionName, runBulkAction } from '../../runtime/admin/bulk-job-actions.ts';
 import type { JobsAdmin, ListJobsFilter } from '../../runtime/admin/jobs-admin.ts';
 import { RETRYABLE_STATUSES } from '../../runtime/admin/jobs-admin-service.ts';
+import {
+  pausedQueues,
+  type QueueConsumptionControl,
+} from '../../runtime/admin/queue-consumption.ts';
 import {
   JobInputError,
   JobNotFoundError,
@@ -28,6 +34,7 @@ import {
   rejectUnknownParameters,
   SAMPLE_MINUTES,
 } from './api-parameters.ts';
+import { parseBulkRequest } from './bulk-request.ts';
 import { toJobSummary, toJobView } from './job-view.ts';
 import { createRedriveTasks, type RedriveTasks } from './redrive-tasks.ts';
 
@@ -71,6 +78,18 @@ export interface DashboardApiOptions {
   readonly tracking?: TrackingLevel;
   /** Where redrives run in the background. Default: tasks over `admin`. */
   readonly tasks?: RedriveTasks;
+  /** The workers' event sources: each queue is shown `paused` or not. */
+  readonly eventSources?: EventSourceStateSource;
+  /** Pauses and resumes queues; without it the pause routes answer 501. */
+  readonly consumption?: QueueConsumptionControl;
+}
+
+/** How long the event sources' states (paused or not) are reused between overview refreshes. */
+const EVENT_SOURCES_TTL_MS = 30_000;
+
+/** This dashboard was started without a way to pause queues. */
+class PauseUnavailableError extends LambdaJobsError {
+  override name = 'PauseUnavailableError';
 }
 
 type Handler = (request: ApiRequest, params: readonly string[]) => Promise<unknown>;
@@ -115,6 +134,8 @@ export function errorResponse(error: unknown): ApiResponse {
       body: { error: error.message, id: error.jobId, status: error.currentStatus },
     };
   }
+  if (error instanceof PauseUnavailableError)
+    return { status: 501, body: { error: error.message } };
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof LambdaJobsError || error instanceof Error ? error.name : 'Error';
   return { status: 500, body: { error: `${name}: ${message}` } };
@@ -136,6 +157,23 @@ export function createDashboardApi(
   const tasks = options.tasks ?? createRedriveTasks({ admin });
 
   const queueParameter = async (raw: string) => parseQueueName(raw, await options.queueNames());
+
+  // The overview refreshes every few seconds; on AWS each read is one Lambda control-plane call
+  // per queue (ListEventSourceMappings, rate-limited per account): read them at most every
+  // EVENT_SOURCES_TTL_MS, and again at once after a pause or resume from here.
+  let cachedStates: { at: number; states: Promise<EventSourceState[]> } | undefined;
+  const eventSourceStates = async (): Promise<EventSourceState[] | undefined> => {
+    if (!options.eventSources) return undefined;
+    const now = Date.now();
+    if (!cachedStates || now - cachedStates.at > EVENT_SOURCES_TTL_MS) {
+      const states = options.eventSources.states();
+      cachedStates = { at: now, states };
+      states.catch(() => {
+        if (cachedStates?.states === states) cachedStates = undefined;
+      });
+    }
+    return cachedStates.states;
+  };
 
   const routes: Route[] = [
     {
@@ -160,7 +198,44 @@ export function createDashboardApi(
       pattern: /^\/api\/queues$/,
       handle: async ({ query }) => {
         rejectUnknownParameters(query, []);
-        return { queues: await admin.queues() };
+        const [queues, sources] = await Promise.all([admin.queues(), eventSourceStates()]);
+        if (!sources) return { queues };
+        const paused = pausedQueues(sources);
+        const fed = new Set(sources.map((source) => source.queue));
+        return {
+          queues: queues.map((queue) =>
+            fed.has(queue.name) ? { ...queue, paused: paused.has(queue.name) } : queue,
+          ),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/queues\/([^/]+)\/(pause|resume)$/,
+      handle: async ({ query }, [rawQueue, action]) => {
+        const queue = await queueParameter(segment(rawQueue, 'queue'));
+        rejectUnknownParameters(query, []);
+        if (!options.consumption) {
+          throw new PauseUnavailableError(
+            'This dashboard cannot pause or resume queues (it was started without their event sources).',
+          );
+        }
+        const eventSource = await options.consumption.setPaused(queue, action === 'pause');
+        cachedStates = undefined;
+        return { eventSource };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/bulk\/(retry|cancel)$/,
+      handle: async ({ query, body }, [action]) => {
+        rejectUnknownParameters(query, []);
+        const request = parseBulkRequest(body, await options.queueNames());
+        return {
+          result: await runBulkAction(admin, action as BulkActionName, request.selection, {
+            dryRun: request.dryRun,
+          }),
+        };
       },
     },
     {

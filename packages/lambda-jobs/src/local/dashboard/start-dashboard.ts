@@ -9,7 +9,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import type { EventSourceStateSource } from '../../runtime/admin/admin-ports.ts';
 import type { JobsAdmin } from '../../runtime/admin/jobs-admin.ts';
+import type { QueueConsumptionControl } from '../../runtime/admin/queue-consumption.ts';
 import { JobInputError } from '../../runtime/errors.ts';
 import type { JobRegistry } from '../../runtime/registry.ts';
 import { type ApiResponse, createDashboardApi, errorResponse } from './dashboard-api.ts';
@@ -32,6 +34,10 @@ export interface DashboardOptions {
   readonly refreshSeconds?: number;
   /** A redrive no page has polled for this long is cancelled. Default 15 s. */
   readonly redriveUnwatchedSeconds?: number;
+  /** The workers' event sources: the overview shows paused queues. */
+  readonly eventSources?: EventSourceStateSource;
+  /** Pauses and resumes queues (the overview's Pause and Resume buttons). */
+  readonly consumption?: QueueConsumptionControl;
 }
 
 /** A running dashboard. */
@@ -177,6 +183,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     queueNames: queueNamesSource(options),
     refreshSeconds,
     ...(options.config ? { tracking: options.config.tracking } : {}),
+    ...(options.eventSources ? { eventSources: options.eventSources } : {}),
+    ...(options.consumption ? { consumption: options.consumption } : {}),
   });
   const assets = loadStaticAssets();
   const token = createSessionToken();

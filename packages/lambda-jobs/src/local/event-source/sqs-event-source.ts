@@ -27,6 +27,8 @@ const RETRY_PAUSE_MS = 1000;
 /** Counters since start. */
 export interface SqsEventSourceStats {
   readonly state: 'running' | 'stopping' | 'stopped';
+  /** Paused: no receive is made until resumed (a batch in hand is still invoked). */
+  readonly paused: boolean;
   /** Handler invocations started. */
   readonly invocations: number;
   /** Invocations running now (abandoned ones no longer count, as in Lambda). */
@@ -51,6 +53,12 @@ export interface SqsEventSource {
    * their deletes, then resolves. Calling it again returns the same promise.
    */
   stop(): Promise<void>;
+  /**
+   * Stops receiving until {@link resume}, as a disabled event source mapping does: a receive
+   * already open ends by itself (its messages are invoked), then no receive is made.
+   */
+  pause(): void;
+  resume(): void;
   stats(): SqsEventSourceStats;
 }
 
@@ -107,6 +115,9 @@ class EventSourcePoller implements SqsEventSource {
   readonly #loops: Promise<void>[];
   #stopped: Promise<void> | undefined;
   #state: SqsEventSourceStats['state'] = 'running';
+  #paused = false;
+  /** Pollers waiting for a resume (or a stop). */
+  #waiting: (() => void)[] = [];
   #counts = {
     invocations: 0,
     inFlight: 0,
@@ -141,12 +152,32 @@ class EventSourcePoller implements SqsEventSource {
   }
 
   stats(): SqsEventSourceStats {
-    return { state: this.#state, ...this.#counts };
+    return { state: this.#state, paused: this.#paused, ...this.#counts };
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#logger.info('event source paused', { queueUrl: this.#options.queueUrl });
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#wakeWaiting();
+    this.#logger.info('event source resumed', { queueUrl: this.#options.queueUrl });
+  }
+
+  #wakeWaiting(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const wake of waiting) wake();
   }
 
   async #stopAndWait(): Promise<void> {
     this.#state = 'stopping';
     this.#stopping.abort();
+    this.#wakeWaiting();
     await Promise.all(this.#loops);
     this.#state = 'stopped';
     this.#logger.info('event source stopped', {
@@ -162,6 +193,10 @@ class EventSourcePoller implements SqsEventSource {
   /** One poller: receive a batch, invoke, delete what succeeded; until stopped. Never rejects. */
   async #pollLoop(): Promise<void> {
     while (!this.#isStopping) {
+      if (this.#paused) {
+        await new Promise<void>((wake) => this.#waiting.push(wake));
+        continue;
+      }
       try {
         const messages = await this.#gatherBatch();
         if (messages.length > 0) await this.#invokeAndSettle(messages);
@@ -184,7 +219,7 @@ class EventSourcePoller implements SqsEventSource {
     const { batchSize, batchingWindowSeconds } = this.#options;
     const batch = new Map<string, Message>();
     let windowEndsAt: number | undefined;
-    while (batch.size < batchSize && !this.#isStopping) {
+    while (batch.size < batchSize && !this.#isStopping && !(this.#paused && batch.size === 0)) {
       const remainingMs = windowEndsAt === undefined ? undefined : windowEndsAt - Date.now();
       if (remainingMs !== undefined && remainingMs <= 0) break;
       const waitSeconds =

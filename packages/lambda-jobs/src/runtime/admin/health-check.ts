@@ -20,6 +20,7 @@ import type { JobRegistry } from '../registry.ts';
 import type { EventSourceState, FiringAlarm } from './admin-ports.ts';
 import type { QueueOverview } from './jobs-admin.ts';
 import type { QueueSettingsPair } from './jobs-admin-service.ts';
+import { isPausedSource } from './queue-consumption.ts';
 
 export type FindingLevel = 'problem' | 'warning' | 'info';
 
@@ -128,9 +129,11 @@ function queueFindings(overview: QueueOverview, out: Finding[]): void {
 function stalledFindings(
   overview: QueueOverview,
   activity: QueueActivity | undefined,
+  paused: boolean,
   out: Finding[],
 ): void {
-  if (!activity || overview.backlog === 0 || activity.finished > 0) return;
+  // A paused queue is not stalled: its event source finding says "Paused" and how to resume.
+  if (!activity || paused || overview.backlog === 0 || activity.finished > 0) return;
   const failingFast = activity.retried > 0;
   if (
     !failingFast &&
@@ -258,7 +261,13 @@ function eventSourceFindings(facts: HealthFacts, out: Finding[]): void {
     }
     for (const source of sources) {
       const detail = source.detail ? ` (${source.detail})` : '';
-      if (source.state !== 'Enabled') {
+      if (isPausedSource(source)) {
+        out.push({
+          level: 'warning',
+          queue: queue.name,
+          message: `Paused: the event source of ${source.functionName} is ${source.state}${detail}, so its jobs wait in the queue. Resume it: lambda-jobs queues resume ${queue.name}${facts.targetKind === 'dev' ? '' : ' (with the --stack given here)'}`,
+        });
+      } else if (source.state !== 'Enabled') {
         const settling = SETTLING_STATES.has(source.state);
         out.push({
           level: settling ? 'warning' : 'problem',
@@ -318,7 +327,11 @@ export function diagnose(facts: HealthFacts): Finding[] {
       });
     }
     queueFindings(overview, out);
-    stalledFindings(overview, facts.activity?.get(overview.name), out);
+    const paused =
+      facts.eventSources?.some(
+        (source) => source.queue === overview.name && isPausedSource(source),
+      ) ?? false;
+    stalledFindings(overview, facts.activity?.get(overview.name), paused, out);
     const settings = facts.settings.get(overview.name);
     if (settings instanceof Error) {
       out.push({

@@ -50,6 +50,17 @@ export function formatTime(iso) {
 }
 
 /**
+ * Local date and time to the second, always with the date: 2026-11-21 14:03:27.
+ * @param {string | undefined} iso
+ */
+export function formatFullTime(iso) {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
+/**
  * 5 s ago, in 2 min.
  * @param {string | undefined} iso
  */

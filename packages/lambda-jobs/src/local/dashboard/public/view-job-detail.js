@@ -2,7 +2,7 @@
 import { ApiError, confirmAndPost, getJson } from './api.js';
 import { h, replaceContent } from './dom.js';
 import { formatDuration } from './format.js';
-import { definitionList, errorBox, route, statusBadge, timeCell } from './widgets.js';
+import { definitionList, errorBox, fullTimeCell, route, statusBadge } from './widgets.js';
 
 function json(value) {
   return JSON.stringify(value, null, 2) ?? String(value);
@@ -57,6 +57,114 @@ function actionButtons(job, meta, context, problem) {
     buttons.push(cancel);
   }
   return buttons.length > 0 ? h('div', { class: 'actions' }, buttons) : undefined;
+}
+
+/**
+ * The stack without its first line when that line repeats the error's name and message.
+ * @param {{ name: string, message: string, stack?: string }} error
+ */
+function stackFrames(error) {
+  const headline = `${error.name}: ${error.message}`;
+  const stack = error.stack ?? '';
+  return (stack.startsWith(headline) ? stack.slice(headline.length) : stack).replace(/^\n+/, '');
+}
+
+/**
+ * The last error, shown once: its name and message, then its stack folded.
+ * @param {{ name: string, message: string, stack?: string, field?: string }} error
+ */
+function errorSection(error) {
+  const frames = stackFrames(error);
+  return section(
+    'Error',
+    h(
+      'p',
+      { class: 'error-title', 'data-field': 'error' },
+      h('strong', {}, error.name),
+      ': ',
+      error.message,
+    ),
+    error.field ? h('p', { class: 'muted small' }, 'Field at fault: ', error.field) : undefined,
+    frames
+      ? h(
+          'details',
+          { class: 'stack-fold' },
+          h('summary', {}, 'Stack trace'),
+          h('pre', { class: 'code stack', 'aria-label': 'Stack trace' }, frames),
+        )
+      : h('p', { class: 'muted small' }, 'No stack recorded.'),
+  );
+}
+
+const OUTCOME_LABELS = {
+  SUCCESSFUL: 'succeeded',
+  ERRORED: 'failed',
+  RETRYING: 'failed, retried',
+  DEFERRED: 'deferred',
+  LOST: 'lost',
+};
+
+/**
+ * The record's attempt history, oldest first, as a table.
+ * @param {Array<{ attempt: number, startedAt?: string, endedAt: string, durationMs?: number, outcome: string, errorName?: string, errorMessage?: string, reason?: string }> | undefined} history
+ * @param {{ name: string } | undefined} lastError the record's error, shown in full above
+ */
+function attemptsSection(history, lastError) {
+  if (!Array.isArray(history) || history.length === 0) {
+    return section(
+      'Attempts',
+      h('p', { class: 'muted', 'data-field': 'attempt-history' }, 'No attempt has ended yet.'),
+    );
+  }
+  const shownAbove = (entry, index) =>
+    lastError !== undefined &&
+    index === history.length - 1 &&
+    entry.errorName !== undefined &&
+    lastError.name.startsWith(entry.errorName.replace(/… \[truncated\]$/, ''));
+  const rows = history.map((entry, index) =>
+    h(
+      'tr',
+      { 'data-outcome': entry.outcome },
+      h('td', { class: 'num' }, String(entry.attempt)),
+      h('td', {}, OUTCOME_LABELS[entry.outcome] ?? entry.outcome),
+      h('td', {}, fullTimeCell(entry.startedAt)),
+      h('td', {}, fullTimeCell(entry.endedAt)),
+      h('td', { class: 'num' }, formatDuration(entry.durationMs)),
+      shownAbove(entry, index)
+        ? h('td', { class: 'muted' }, 'the error above')
+        : h(
+            'td',
+            {},
+            entry.errorName ? h('strong', {}, entry.errorName) : '',
+            entry.errorName ? ': ' : '',
+            entry.errorMessage ?? entry.reason ?? '',
+          ),
+    ),
+  );
+  return section(
+    'Attempts',
+    h(
+      'table',
+      { class: 'data', 'data-field': 'attempt-history' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['#', 'Outcome', 'Started', 'Ended', 'Duration', 'Error'].map((title) =>
+            h('th', { scope: 'col' }, title),
+          ),
+        ),
+      ),
+      h('tbody', {}, rows),
+    ),
+    h(
+      'p',
+      { class: 'muted small' },
+      `The last ${history.length} attempt${history.length === 1 ? '' : 's'} (records keep up to 10; error messages shortened).`,
+    ),
+  );
 }
 
 /**
@@ -123,29 +231,20 @@ export async function showJobDetail(main, context) {
   const timings = section(
     'Timings',
     definitionList([
-      ['Enqueued', timeCell(job.enqueuedAt)],
-      ['Started', timeCell(job.startedAt)],
-      ['Ended', timeCell(job.endedAt)],
+      ['Enqueued', fullTimeCell(job.enqueuedAt)],
+      ['Started', fullTimeCell(job.startedAt)],
+      ['Ended', fullTimeCell(job.endedAt)],
       ['Duration', formatDuration(job.durationMs)],
       ['Wait', formatDuration(job.waitMs)],
-      ['Updated', timeCell(job.updatedAt)],
-      ['Retry at', job.retryAt ? timeCell(job.retryAt) : undefined],
-      ['Lease expires', job.leaseExpiresAt ? timeCell(job.leaseExpiresAt) : undefined],
-      ['Dead-lettered', job.deadLetteredAt ? timeCell(job.deadLetteredAt) : undefined],
-      ['Kept until', timeCell(expires)],
+      ['Updated', fullTimeCell(job.updatedAt)],
+      ['Retry at', job.retryAt ? fullTimeCell(job.retryAt) : undefined],
+      ['Lease expires', job.leaseExpiresAt ? fullTimeCell(job.leaseExpiresAt) : undefined],
+      ['Dead-lettered', job.deadLetteredAt ? fullTimeCell(job.deadLetteredAt) : undefined],
+      ['Kept until', fullTimeCell(expires)],
     ]),
   );
-  const error = job.error
-    ? section(
-        'Error',
-        h('p', { class: 'error-title' }, h('strong', {}, job.error.name), ': ', job.error.message),
-        h(
-          'pre',
-          { class: 'code stack', 'aria-label': 'Stack trace' },
-          job.error.stack ?? 'No stack recorded.',
-        ),
-      )
-    : undefined;
+  const error = job.error ? errorSection(job.error) : undefined;
+  const attempts = attemptsSection(job.attemptHistory, job.error);
   const output =
     job.output !== undefined
       ? section(
@@ -177,6 +276,7 @@ export async function showJobDetail(main, context) {
     problem,
     h('div', { class: 'detail-grid' }, summary, timings),
     error,
+    attempts,
     output,
     payload,
   );

@@ -1,5 +1,6 @@
 /** Jobs: a filtered, paginated list (queue, status, type, since), newest first. */
 import { getJson } from './api.js';
+import { bulkActionButtons } from './bulk-actions.js';
 import { h, replaceContent } from './dom.js';
 import { formatDuration } from './format.js';
 import { errorBox, jobHref, route, statusBadge, timeCell } from './widgets.js';
@@ -186,7 +187,7 @@ function jobsTable(items) {
 
 /**
  * @param {HTMLElement} main
- * @param {{ meta: any, parameters: URLSearchParams, isCurrent: () => boolean, notice?: HTMLElement }} context
+ * @param {{ meta: any, parameters: URLSearchParams, isCurrent: () => boolean, notice?: HTMLElement, reload: (text: string) => void }} context
  */
 export async function showJobs(main, context) {
   const value = (name) => context.parameters.get(name) ?? '';
@@ -203,6 +204,7 @@ export async function showJobs(main, context) {
     { class: 'results', 'aria-live': 'polite' },
     h('p', { class: 'muted' }, 'Loading…'),
   );
+  const bulkProblem = h('div');
   replaceContent(
     main,
     h('h1', {}, 'Jobs'),
@@ -210,6 +212,8 @@ export async function showJobs(main, context) {
     statusTabs(context.meta, filter),
     filterForm(context.meta, filter),
     unlistedNote(context.meta, filter),
+    bulkProblem,
+    bulkActionButtons(context.meta, filter, bulkProblem, context.reload),
     results,
   );
   try {

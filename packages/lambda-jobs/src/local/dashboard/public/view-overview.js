@@ -8,6 +8,7 @@ import { getJson } from './api.js';
 import { h, replaceContent } from './dom.js';
 import { formatAge, formatNumber, formatTime } from './format.js';
 import { lineChart } from './line-chart.js';
+import { deliveryCell } from './queue-pause.js';
 import { errorBox, levelBadge, route } from './widgets.js';
 
 const SERIES_CLASSES = ['series-0', 'series-1', 'series-2', 'series-3', 'series-4', 'series-5'];
@@ -162,7 +163,7 @@ function numberCell(value, field) {
   return h('td', { class: 'num', 'data-field': field }, formatNumber(value));
 }
 
-function renderQueues(section, queues, samples, now, updated, minutes) {
+function renderQueues(section, queues, samples, now, updated, minutes, problem, refresh) {
   const rangeLabel = RANGES.find((range) => range.minutes === minutes)?.label ?? `${minutes} min`;
   const rows = queues.map((queue) =>
     h(
@@ -198,6 +199,7 @@ function renderQueues(section, queues, samples, now, updated, minutes) {
           formatNumber(queue.dlqDepth),
         ),
       ),
+      deliveryCell(queue, problem, refresh),
       h(
         'td',
         { class: 'spark' },
@@ -248,13 +250,14 @@ function renderQueues(section, queues, samples, now, updated, minutes) {
             h('th', { scope: 'col', class: 'num' }, 'Backlog'),
             h('th', { scope: 'col', class: 'num' }, 'Oldest message'),
             h('th', { scope: 'col', class: 'num' }, 'DLQ'),
+            h('th', { scope: 'col' }, 'Delivery'),
             h('th', { scope: 'col' }, `Last ${rangeLabel}`),
           ),
         ),
         h(
           'tbody',
           {},
-          rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 9 }, 'No queues configured.')),
+          rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 10 }, 'No queues configured.')),
         ),
       ),
     ),
@@ -453,7 +456,16 @@ export async function showOverview(main, context) {
       const updated = `Updated ${formatTime(new Date(now).toISOString())} · refreshes every ${context.meta.refreshSeconds} s`;
       replaceContent(problem);
       renderCounts(counts, hourAnswer.outcomes, dayAnswer.outcomes);
-      renderQueues(queues, queueAnswer.queues, sampleAnswer.samples, now, updated, minutes);
+      renderQueues(
+        queues,
+        queueAnswer.queues,
+        sampleAnswer.samples,
+        now,
+        updated,
+        minutes,
+        problem,
+        refresh,
+      );
       renderCharts(chart, queueAnswer.queues, sampleAnswer.samples, history, minutes, now);
     } catch (error) {
       if (context.isCurrent()) replaceContent(problem, errorBox(error));

@@ -1,6 +1,6 @@
 /** Small pieces every view uses: badges, alerts, definition lists, links. */
 import { h } from './dom.js';
-import { formatRelative, formatTime } from './format.js';
+import { formatFullTime, formatRelative, formatTime } from './format.js';
 
 /**
  * A job status badge. A RETRYING job whose last attempt was lost reads "lost, will retry",
@@ -56,6 +56,19 @@ export function notice(text) {
 export function timeCell(iso) {
   if (!iso) return h('span', { class: 'muted' }, '—');
   return h('time', { datetime: iso, title: `${iso} (${formatRelative(iso)})` }, formatTime(iso));
+}
+
+/**
+ * A time with its full date, to the second (job detail), the relative time in its tooltip.
+ * @param {string | undefined} iso
+ */
+export function fullTimeCell(iso) {
+  if (!iso) return h('span', { class: 'muted' }, '—');
+  return h(
+    'time',
+    { datetime: iso, title: `${iso} (${formatRelative(iso)})` },
+    formatFullTime(iso),
+  );
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DEFAULTS } from '../../../config/defaults.ts';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
+import { historyAfter, lostHistory } from '../../attempt-history.ts';
 import { isDue } from '../../claim-due.ts';
 import {
   type DeadLetterReconciliation,
@@ -401,6 +402,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       durationMs: result.durationMs,
       updatedAt: now,
       expiresAt: expiresAt(now),
+      attemptHistory: historyAfter(attempt, result, now),
       ...index.keys,
     };
     const perStatus = (): { set: Record<string, unknown>; remove: string[] } => {
@@ -673,6 +675,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
           updatedAt: now,
           expiresAt: expiresAt(now),
           ...errorFields(lostAttemptError(attempt, retry !== undefined)),
+          attemptHistory: lostHistory(attempt, lostAttemptError(attempt, retry !== undefined), now),
           lostAttempts: raw('if_not_exists(#lostAttempts, :zero) + :one', {
             ':zero': 0,
             ':one': 1,

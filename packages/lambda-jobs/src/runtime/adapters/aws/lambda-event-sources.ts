@@ -1,19 +1,33 @@
 /**
  * The event source mappings of the deployed worker functions (Lambda ListEventSourceMappings),
- * for `doctor`: a mapping that is Disabled, or missing, means nothing consumes the queue.
+ * for `doctor` and `queues`: a mapping that is Disabled means the queue is paused, a missing one
+ * that nothing consumes it. `queues pause|resume` disables and enables the mapping of the
+ * queue's worker whose source is the queue (UpdateEventSourceMapping).
  */
 import {
   type EventSourceMappingConfiguration,
   type LambdaClient,
   ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
+import type { QueueEndpoints } from '../../../config/env.ts';
 import type { EventSourceState, EventSourceStateSource } from '../../admin/admin-ports.ts';
+import type { QueueConsumptionControl } from '../../admin/queue-consumption.ts';
+import { LambdaJobsError, UnknownQueueError } from '../../errors.ts';
 
 export interface LambdaEventSourcesOptions {
   readonly client: LambdaClient;
-  /** Queue name → its worker function's name (the stack output `WorkerFunctionNames`). */
+  /** Queue → its worker function's name (the stack output `WorkerFunctionNames`). */
   readonly workerFunctions: Readonly<Record<string, string>>;
+  /**
+   * Queue → its URLs (the stack output `QueueUrls`): a mapping belongs to the queue whose name
+   * ends its `EventSourceArn`. Without it, pausing is refused.
+   */
+  readonly queues?: Readonly<Record<string, QueueEndpoints>>;
 }
+
+/** The queue name a queue URL ends with (`https://sqs.…/123456789012/shop-default` → `shop-default`). */
+const queueNameOfUrl = (url: string) => url.replace(/\/+$/, '').split('/').at(-1) ?? '';
 
 function detailOf(mapping: EventSourceMappingConfiguration): string | undefined {
   const parts = [
@@ -75,14 +89,41 @@ async function mappingsOf(
  */
 export function createLambdaEventSources(
   options: LambdaEventSourcesOptions,
-): EventSourceStateSource {
+): EventSourceStateSource & QueueConsumptionControl {
+  /** Whether a mapping's source is the queue (any mapping, when the queue URLs are unknown). */
+  const fromQueue = (mapping: EventSourceMappingConfiguration, queue: string) => {
+    const url = options.queues?.[queue]?.url;
+    if (url === undefined || mapping.EventSourceArn === undefined) return true;
+    return mapping.EventSourceArn.split(':').at(-1) === queueNameOfUrl(url);
+  };
   return {
+    async setPaused(queue, paused) {
+      const functionName = options.workerFunctions[queue];
+      const endpoints = options.queues?.[queue];
+      if (functionName === undefined || endpoints === undefined) {
+        throw new UnknownQueueError(queue, Object.keys(options.workerFunctions));
+      }
+      const sqsName = queueNameOfUrl(endpoints.url);
+      const mapping = (await mappingsOf(options.client, functionName)).find(
+        (each) => each.EventSourceArn !== undefined && fromQueue(each, queue),
+      );
+      if (!mapping?.UUID) {
+        throw new LambdaJobsError(
+          `The worker ${functionName} has no event source mapping from queue ${sqsName}: nothing to ${paused ? 'pause' : 'resume'}. Deploy the stack again (npx cdk deploy).`,
+        );
+      }
+      const updated = await options.client.send(
+        new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, Enabled: !paused }),
+      );
+      const { $metadata: _metadata, ...after } = updated;
+      return toState(queue, functionName, { ...mapping, ...after });
+    },
     async states() {
       const perQueue = await Promise.all(
         Object.entries(options.workerFunctions).map(async ([queue, functionName]) =>
-          (await mappingsOf(options.client, functionName)).map((mapping) =>
-            toState(queue, functionName, mapping),
-          ),
+          (await mappingsOf(options.client, functionName))
+            .filter((mapping) => fromQueue(mapping, queue))
+            .map((mapping) => toState(queue, functionName, mapping)),
         ),
       );
       return perQueue.flat();

@@ -1,4 +1,5 @@
 import { DEFAULTS } from '../../../config/defaults.ts';
+import { historyAfter, lostHistory } from '../../attempt-history.ts';
 import { isDue } from '../../claim-due.ts';
 import { deadLetteredRecord, judgeDeadLetter } from '../../dead-letter-reconciliation.ts';
 import { JobNotFoundError, JobStateConflictError } from '../../errors.ts';
@@ -214,6 +215,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         durationMs: result.durationMs,
         updatedAt: now,
         expiresAt: expiresAt(now),
+        attemptHistory: historyAfter(current, result, now),
       };
       const next = ((): JobRecord => {
         const running = without(current, ['leaseExpiresAt']);
@@ -262,6 +264,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
           updatedAt: now,
           expiresAt: expiresAt(now),
           error: lostAttemptError(attempt, retry !== undefined),
+          attemptHistory: lostHistory(current, lostAttemptError(attempt, retry !== undefined), now),
           lostAttempts: (current.lostAttempts ?? 0) + 1,
           ...(retry ? { retryAt: retry.retryAt } : {}),
         },
