@@ -106,7 +106,7 @@ describe('lambda-jobs queues pause|resume in dev mode', () => {
     // Assess
     expect(pause.stderr).toBe('');
     expect(pause.code).toBe(0);
-    expect(pause.stdout).toContain('Queue slow is paused (test-slow-worker: Disabled)');
+    expect(pause.stdout).toContain('Queue slow is paused (test-worker-slow: Disabled)');
     expect(pausedPoller).toBe(true);
     expect(
       JSON.parse(listed.stdout).queues.map((q: { name: string; paused: boolean }) => [
@@ -118,7 +118,7 @@ describe('lambda-jobs queues pause|resume in dev mode', () => {
       ['slow', true],
     ]);
     expect(doctor.stdout).toContain(
-      '! slow: Paused: the event source of test-slow-worker is Disabled (paused by an operator (lambda-jobs queues pause)), so its jobs wait in the queue. Resume it: lambda-jobs queues resume slow',
+      '! slow: Paused: the event source of test-worker-slow is Disabled (paused by an operator (lambda-jobs queues pause)), so its jobs wait in the queue. Resume it: lambda-jobs queues resume slow',
     );
     expect(JSON.parse(resume.stdout)).toMatchObject({
       queue: 'slow',

@@ -136,6 +136,8 @@ function requiredFor(stack: LambdaJobs, caller: Caller, action: string): Require
         return all(stack.queues.map((q) => q.deadLetterIntake.queueArn));
       }
       if (action === 'cloudwatch:GetMetricData') return [{ resource: '*' }];
+      // A paused queue is not stalled: the monitor reads the workers' event source mappings.
+      if (action === 'lambda:ListEventSourceMappings') return [{ resource: '*' }];
       return undefined;
     case 'notifier':
       return undefined;
@@ -238,6 +240,7 @@ describe('IAM covers every AWS call the code can make', () => {
     expect(iamActionsOf(operations.monitor)).toEqual(
       expect.arrayContaining([
         'cloudwatch:GetMetricData',
+        'lambda:ListEventSourceMappings',
         'sqs:GetQueueAttributes',
         'sqs:SendMessage',
         'sqs:ReceiveMessage',

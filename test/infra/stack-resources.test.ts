@@ -468,7 +468,11 @@ describe('monitor', () => {
         Action: ['sqs:DeleteMessage', 'sqs:ReceiveMessage'],
         Resource: intakes.map((q) => ({ 'Fn::GetAtt': [q, 'Arn'] })),
       },
-      { Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['cloudwatch:GetMetricData', 'lambda:ListEventSourceMappings'],
+        Resource: '*',
+      },
       {
         Effect: 'Allow',
         Action: [
@@ -498,6 +502,18 @@ describe('monitor', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'shop-monitor',
       Environment: { Variables: Match.objectLike({ LAMBDA_JOBS_DEAD_LETTER_INTAKES: 'on' }) },
+    });
+  });
+
+  it('is told the workers’ names (a prefix), to tell a paused queue from a stalled one', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'shop-monitor',
+      Environment: {
+        Variables: Match.objectLike({ LAMBDA_JOBS_WORKER_FUNCTION_PREFIX: 'shop-worker-' }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'shop-worker-default',
     });
   });
 });

@@ -320,6 +320,59 @@ describe('monitor run: stats and threshold events', () => {
     expect(state.items.get('default')).not.toHaveProperty('stalled');
   });
 
+  it('does not call a paused queue stalled: it logs "Job processing paused" and publishes 0', async () => {
+    const stalledState = () =>
+      memoryStateStore({
+        default: {
+          backlogLevel: 0,
+          oldestAgeLevel: 0,
+          backlogSince: new Date(now.getTime() - 700_000).toISOString(),
+          stalled: true,
+          updatedAt: now.toISOString(),
+        },
+      });
+    const state = stalledState();
+    const depth = fakeDepthSource({ [defaultQueue.url]: { visible: 5 } });
+    const paused = { pausedQueues: async () => new Set(['default']) };
+
+    const summary = await build({ depth, state, paused }).run();
+
+    expect(output.logs(MSG.stalled)).toEqual([]);
+    expect(output.logs(MSG.stalledCleared)).toEqual([]);
+    expect(output.logs(MSG.paused)).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        queue: 'default',
+        jobs_backlog: 5,
+        resume: 'lambda-jobs queues resume default',
+      }),
+    ]);
+    expect(output.metric('ProcessingStalled', 'default')).toEqual([0]);
+    expect(summary.failedQueues).toEqual([]);
+    expect(state.items.get('default')).not.toHaveProperty('stalled');
+  });
+
+  it('judges stalled as usual when the paused read fails, and counts the queues as failed', async () => {
+    const depth = fakeDepthSource({ [defaultQueue.url]: { visible: 5 } });
+    const paused = { pausedQueues: async () => Promise.reject(new Error('AccessDenied')) };
+    const state = memoryStateStore({
+      default: {
+        backlogLevel: 0,
+        oldestAgeLevel: 0,
+        backlogSince: new Date(now.getTime() - 700_000).toISOString(),
+        updatedAt: now.toISOString(),
+      },
+    });
+
+    const summary = await build({ depth, state, paused }).run();
+
+    expect(output.logs(MSG.stalled)).toHaveLength(1);
+    expect(output.logs(MSG.readFailed)).toEqual([
+      expect.objectContaining({ source: 'paused', queues: ['default', 'reports'] }),
+    ]);
+    expect(summary.failedQueues).toEqual(['default', 'reports']);
+  });
+
   it('says nothing cleared while the completions cannot be read', async () => {
     const state = memoryStateStore({
       default: {

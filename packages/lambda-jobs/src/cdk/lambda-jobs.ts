@@ -294,6 +294,10 @@ export class LambdaJobs extends Construct {
     for (const [name, value] of Object.entries(jobsVariables)) {
       this.monitor.monitor.function.addEnvironment(name, value);
     }
+    this.monitor.monitor.function.addEnvironment(
+      ENV.workerFunctionPrefix,
+      names.workerFunction(''),
+    );
     factory.create(this.schedules, {
       kind: 'delayed-delivery-failed',
       summary:

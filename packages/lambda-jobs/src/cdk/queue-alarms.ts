@@ -156,7 +156,7 @@ export class QueueAlarms extends Construct {
       this,
       {
         kind: 'processing-stalled',
-        summary: `Queue "${name}" has a backlog but no job finished in the last ${Math.round(props.stalledAfterSeconds / 60)} min: its worker is not processing.`,
+        summary: `Queue "${name}" has a backlog but no job finished in the last ${Math.round(props.stalledAfterSeconds / 60)} min, and its delivery is not paused: its worker is not processing. (A queue paused with lambda-jobs queues pause does not raise this alarm; lambda-jobs queues shows it as PAUSED.)`,
         runbook: RUNBOOKS.stalled,
         level: 'critical',
         metric: metrics.monitor(MONITOR_METRICS.stalled, name, { statistic: 'Maximum', ...perRun }),

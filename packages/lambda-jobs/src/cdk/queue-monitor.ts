@@ -112,13 +112,18 @@ export class QueueMonitor extends Construct {
         resources: props.queues.map((q) => q.deadLetterIntake.queueArn),
       }),
     );
+    // Reads: metrics (oldest age, completions), and the workers' event source mappings (a
+    // paused queue is not stalled).
     fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+      new PolicyStatement({
+        actions: ['cloudwatch:GetMetricData', 'lambda:ListEventSourceMappings'],
+        resources: ['*'],
+      }),
     );
     Validations.of(this.monitor).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'cloudwatch:GetMetricData (and, with X-Ray tracing on, xray:PutTraceSegments and xray:PutTelemetryRecords) support no resource-level permissions; AWS requires Resource "*". They read metrics or write trace data, and are the only actions granted on "*".',
+        'cloudwatch:GetMetricData and lambda:ListEventSourceMappings (and, with X-Ray tracing on, xray:PutTraceSegments and xray:PutTelemetryRecords) support no resource-level permissions; AWS requires Resource "*". They read metrics and event source states or write trace data, and are the only actions granted on "*".',
     });
     props.table.grantJobAccess(fn);
     props.table.grantKeySweep(fn);

@@ -21,6 +21,12 @@ export const ENV = {
   deadLetterIntakes: 'LAMBDA_JOBS_DEAD_LETTER_INTAKES',
   /** The queue a worker function serves. */
   workerQueue: 'LAMBDA_JOBS_WORKER_QUEUE',
+  /**
+   * The workers' function name without the queue's (`shop-prod-worker-`): the monitor reads
+   * each worker's event source mapping to tell a paused queue from a stalled one. A prefix, not
+   * a list, so the monitor's 4 KB environment does not grow with the queues.
+   */
+  workerFunctionPrefix: 'LAMBDA_JOBS_WORKER_FUNCTION_PREFIX',
   /** CloudWatch namespace for the metrics lambda-jobs publishes. */
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   /** Secrets Manager secret holding the Slack incoming-webhook URL (notifier function). */

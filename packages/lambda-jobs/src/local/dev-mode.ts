@@ -199,6 +199,15 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     oldestAge: createEmulatorOldestAgeSource({ endpoint: sqsEmulator.endpoint }),
     completions,
     state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName: resources.tableName }),
+    // A queue paused with `queues pause` (its local poller) is not stalled.
+    paused: {
+      pausedQueues: async (queues) =>
+        new Set(
+          queues
+            .filter((queue) => sourceOf.get(queue.name)?.stats().paused === true)
+            .map((queue) => queue.name),
+        ),
+    },
     metrics: outcomes.countingMonitor(samples),
     rescue: {
       store: anyWorker.runtime.store,

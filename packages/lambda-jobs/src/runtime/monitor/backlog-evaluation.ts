@@ -94,6 +94,8 @@ export interface QueueReading {
   readonly oldestAgeSeconds?: number;
   /** SUCCESSFUL + ERRORED during the stalled window. */
   readonly completions?: number;
+  /** Its delivery is paused (`queues pause`); undefined when that could not be read. */
+  readonly paused?: boolean;
 }
 
 /** What {@link evaluateQueue} needs beside the reading. */
@@ -122,8 +124,10 @@ export interface QueueEvaluation {
   readonly level?: BacklogLevel;
   /** DLQ depth at or above its threshold. */
   readonly dlqOverThreshold: boolean;
-  /** Backlog above zero for the whole window and no completions in it. */
+  /** Backlog above zero for the whole window and no completions in it, the queue not paused. */
   readonly stalled?: boolean;
+  /** The queue's delivery is paused: its backlog waits by intent, and is never "stalled". */
+  readonly paused?: true;
   /** How long the backlog has been above zero, seconds (when it is). */
   readonly backlogForSeconds?: number;
   /** The previous run was over a threshold and this one, fully measured, is under all. */
@@ -186,8 +190,9 @@ export function evaluateQueue(reading: QueueReading, context: EvaluationContext)
     counts && counts.jobsBacklog > 0 && backlogSince !== undefined
       ? Math.max(0, Math.floor((now.getTime() - Date.parse(backlogSince)) / 1000))
       : undefined;
-  const stalled =
-    counts === undefined || reading.completions === undefined
+  const stalled = reading.paused
+    ? false
+    : counts === undefined || reading.completions === undefined
       ? undefined
       : counts.jobsBacklog > 0 &&
         reading.completions === 0 &&
@@ -212,7 +217,9 @@ export function evaluateQueue(reading: QueueReading, context: EvaluationContext)
   const stalledNow = stalled ?? previous?.stalled ?? false;
   const dlqOverNow =
     reading.dlqDepth === undefined ? (previous?.dlqOverThreshold ?? false) : dlqOverThreshold;
-  const stalledCleared = previousKnown && previous?.stalled === true && stalled === false;
+  // Pausing a stalled queue clears the condition but recovers nothing: no "recovered" line.
+  const stalledCleared =
+    previousKnown && previous?.stalled === true && stalled === false && !reading.paused;
   const dlqCleared =
     previousKnown &&
     previous?.dlqOverThreshold === true &&
@@ -242,6 +249,7 @@ export function evaluateQueue(reading: QueueReading, context: EvaluationContext)
     ...(level === undefined ? {} : { level }),
     dlqOverThreshold,
     ...(stalled === undefined ? {} : { stalled }),
+    ...(reading.paused ? { paused: true as const } : {}),
     ...(backlogForSeconds === undefined ? {} : { backlogForSeconds }),
     returnedBelow,
     previousLevel,

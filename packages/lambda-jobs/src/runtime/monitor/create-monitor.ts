@@ -26,6 +26,7 @@ import type {
   MonitorMetric,
   MonitorStateStore,
   OldestAgeSource,
+  PausedQueueSource,
   QueueDepthSource,
 } from './monitor-ports.ts';
 import type { OrphanKeySweep } from './orphan-key-sweep.ts';
@@ -40,6 +41,8 @@ export interface MonitorDeps {
   readonly oldestAge: OldestAgeSource;
   readonly completions: CompletionSource;
   readonly state: MonitorStateStore;
+  /** Which queues are paused (never reported stalled). Default: none is. */
+  readonly paused?: PausedQueueSource;
   readonly metrics: MetricsSink;
   readonly rescue: LostJobRescueDeps;
   /**
@@ -150,14 +153,16 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     now: Date,
     ages: Promise<Settled<ReadonlyMap<string, number>>>,
     completions: Promise<Settled<ReadonlyMap<string, number>>>,
+    paused: Promise<Settled<ReadonlySet<string>>>,
     failed: Set<string>,
   ): Promise<QueueEvaluation> {
-    const [depth, dlq, previous, agesRead, completionsRead] = await Promise.all([
+    const [depth, dlq, previous, agesRead, completionsRead, pausedRead] = await Promise.all([
       settle(deps.depth.depth(queue.url)),
       settle(deps.depth.depth(queue.dlqUrl)),
       settle(deps.state.get(queue.name)),
       ages,
       completions,
+      paused,
     ]);
     const fail = (source: ReadSource, error: unknown) => {
       failed.add(queue.name);
@@ -168,7 +173,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     if (!previous.ok) fail('state', previous.error);
     const age = agesRead.ok ? agesRead.value.get(queue.name) : undefined;
     const done = completionsRead.ok ? completionsRead.value.get(queue.name) : undefined;
-    if (!agesRead.ok || !completionsRead.ok) failed.add(queue.name);
+    if (!agesRead.ok || !completionsRead.ok || !pausedRead.ok) failed.add(queue.name);
 
     const reading: QueueReading = {
       queue: queue.name,
@@ -176,6 +181,8 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       ...(dlq.ok ? { dlqDepth: dlq.value.visible } : {}),
       ...(age === undefined ? {} : { oldestAgeSeconds: age }),
       ...(done === undefined ? {} : { completions: done }),
+      // Unknown when the read failed: the stalled check then runs as if it were not paused.
+      ...(pausedRead.ok ? { paused: pausedRead.value.has(queue.name) } : {}),
     };
     const thresholds = config.queues[queue.name]!.thresholds;
     const evaluation = evaluateQueue(reading, {
@@ -260,9 +267,12 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         deps.completions.completions(queues, windowSeconds, now),
         'completions',
       );
+      const paused: Promise<Settled<ReadonlySet<string>>> = deps.paused
+        ? settleAndLog(deps.paused.pausedQueues(queues), 'paused')
+        : Promise.resolve({ ok: true, value: new Set<string>() });
 
       const evaluations = await mapWithConcurrency(queues, config.monitor.concurrency, (queue) =>
-        evaluateOne(queue, now, ages, completions, failed),
+        evaluateOne(queue, now, ages, completions, paused, failed),
       );
       // The intake first: a job whose message SQS dead-lettered ends ERRORED before this run's
       // sweep could rescue (and re-send) it. Across runs, conditional writes decide.

@@ -11,6 +11,7 @@
  * | warn     | `Job oldest message age warning`          | else ≥ warning, every run                 |
  * | warn     | `Job dead-letter queue warning`           | dlq_depth ≥ its threshold, every run      |
  * | warn     | `Job processing stalled`                  | backlog > 0, no completions in the window |
+ * | info     | `Job processing paused`                   | backlog > 0 on a paused queue, every run  |
  * | info     | `Job backlog back below thresholds`       | once, when a queue returns under all      |
  * | info     | `Job processing recovered`                | once, when a stalled queue finishes jobs  |
  * |          |                                           | again or its backlog empties              |
@@ -41,6 +42,7 @@ export const MONITOR_LOG_MESSAGES = {
   oldestAgeWarning: 'Job oldest message age warning',
   dlqWarning: 'Job dead-letter queue warning',
   stalled: 'Job processing stalled',
+  paused: 'Job processing paused',
   returnedBelow: 'Job backlog back below thresholds',
   stalledCleared: 'Job processing recovered',
   dlqCleared: 'Job dead-letter queue back below threshold',
@@ -57,7 +59,7 @@ export const MONITOR_LOG_MESSAGES = {
 } as const;
 
 /** What failed to read, in the `source` field of {@link MONITOR_LOG_MESSAGES.readFailed}. */
-export type ReadSource = 'depth' | 'dlq-depth' | 'oldest-age' | 'completions' | 'state';
+export type ReadSource = 'depth' | 'dlq-depth' | 'oldest-age' | 'completions' | 'state' | 'paused';
 
 /**
  * The `Job queue stats` fields: counts, oldest age, DLQ depth, drain time and every threshold.
@@ -163,6 +165,15 @@ export function logQueueEvaluation(
       backlog_for_seconds: evaluation.backlogForSeconds,
       jobs_completed: 0,
       stalled_after_seconds: windowSeconds,
+    });
+  }
+
+  if (evaluation.paused && counts && counts.jobsBacklog > 0) {
+    logger.info(MONITOR_LOG_MESSAGES.paused, {
+      queue,
+      jobs_backlog: counts.jobsBacklog,
+      backlog_for_seconds: evaluation.backlogForSeconds,
+      resume: `lambda-jobs queues resume ${queue}`,
     });
   }
 

@@ -206,3 +206,11 @@ export interface ConcurrencyKeyIndex {
    */
   releaseUnchanged(listed: ListedKey): Promise<boolean>;
 }
+
+/**
+ * Which queues are paused (`lambda-jobs queues pause`: their event source disabled). A paused
+ * queue with a backlog is not stalled: nothing is meant to process it.
+ */
+export interface PausedQueueSource {
+  pausedQueues(queues: readonly MonitoredQueue[]): Promise<ReadonlySet<string>>;
+}

@@ -2,14 +2,25 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../../../config/config-types.ts';
 import { DEFAULTS } from '../../../config/defaults.ts';
-import { ENV, readDeadLetterIntakeUrls, readEnv, readQueueUrls } from '../../../config/env.ts';
+import {
+  ENV,
+  readDeadLetterIntakeUrls,
+  readEnv,
+  readOptionalEnv,
+  readQueueUrls,
+} from '../../../config/env.ts';
 import { metricIdentity } from '../../../config/metric-names.ts';
 import { createMonitor, type Monitor } from '../../monitor/create-monitor.ts';
 import { createEmfMetricsSink } from '../../monitor/emf-metrics-sink.ts';
-import type { CompletionSource, OldestAgeSource } from '../../monitor/monitor-ports.ts';
+import type {
+  CompletionSource,
+  OldestAgeSource,
+  PausedQueueSource,
+} from '../../monitor/monitor-ports.ts';
 import { createOrphanKeySweep } from '../../monitor/orphan-key-sweep.ts';
 import type { JobRegistry } from '../../registry.ts';
 import { indexShardsOf } from '../../status-index-shard.ts';
@@ -20,6 +31,7 @@ import { createCloudWatchOldestAgeSource } from './cloudwatch-oldest-age.ts';
 import { createDynamoDbConcurrencyKeyIndex } from './dynamodb-concurrency-key-index.ts';
 import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
+import { createLambdaPausedQueues } from './lambda-paused-queues.ts';
 import { createSqsQueueDepthSource } from './queue-stats-sqs.ts';
 import { createDynamoDbMonitorStateStore } from './queue-stats-state-dynamodb.ts';
 import { createDynamoDbClient, createSqsClient } from './sdk-clients.ts';
@@ -40,8 +52,13 @@ export interface AwsMonitorOptions {
   readonly cloudwatch?: CloudWatchClient;
   /** Replaces CloudWatch's ApproximateAgeOfOldestMessage (dev mode: the emulator's inspect API). */
   readonly oldestAge?: OldestAgeSource;
-  /** Replaces the worker metrics in CloudWatch (dev mode: `local/dev-completion-counter.ts`). */
+  /** Replaces the CloudWatch reads of the worker metrics (dev mode: `local/dev-completion-counter.ts`). */
   readonly completions?: CompletionSource;
+  /**
+   * Replaces the workers' event source mappings as the source of paused queues. Default: read
+   * with Lambda ListEventSourceMappings when LAMBDA_JOBS_WORKER_FUNCTION_PREFIX is set.
+   */
+  readonly paused?: PausedQueueSource;
   readonly now?: () => Date;
 }
 
@@ -87,6 +104,7 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
   });
   const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName });
   const sender = createSqsMessageSender(sqs);
+  const paused = options.paused ?? pausedFromMappings(Object.keys(config.queues), env);
   return createMonitor({
     config,
     queueUrls,
@@ -96,6 +114,7 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
       options.completions ??
       createCloudWatchCompletionSource({ client: cloudwatch, namespace, service, reader }),
     state: createDynamoDbMonitorStateStore({ client: dynamodb, tableName }),
+    ...(paused ? { paused } : {}),
     metrics: createEmfMetricsSink(metrics),
     rescue: {
       store,
@@ -117,5 +136,18 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
     }),
     logger,
     ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+/** Paused queues from the workers' event source mappings, when the stack names the workers. */
+function pausedFromMappings(
+  queues: readonly string[],
+  env: NodeJS.ProcessEnv,
+): PausedQueueSource | undefined {
+  const prefix = readOptionalEnv(ENV.workerFunctionPrefix, env);
+  if (!prefix) return undefined;
+  return createLambdaPausedQueues({
+    client: new LambdaClient({}),
+    workerFunctions: Object.fromEntries(queues.map((queue) => [queue, `${prefix}${queue}`])),
   });
 }

@@ -7,13 +7,17 @@
 import {
   type EventSourceMappingConfiguration,
   type LambdaClient,
-  ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import type { QueueEndpoints } from '../../../config/env.ts';
 import type { EventSourceState, EventSourceStateSource } from '../../admin/admin-ports.ts';
 import type { QueueConsumptionControl } from '../../admin/queue-consumption.ts';
 import { LambdaJobsError, UnknownQueueError } from '../../errors.ts';
+import {
+  isMappingFromQueue,
+  listMappings,
+  queueNameOfUrl,
+} from './lambda-event-source-mappings.ts';
 
 export interface LambdaEventSourcesOptions {
   readonly client: LambdaClient;
@@ -25,9 +29,6 @@ export interface LambdaEventSourcesOptions {
    */
   readonly queues?: Readonly<Record<string, QueueEndpoints>>;
 }
-
-/** The queue name a queue URL ends with (`https://sqs.…/123456789012/shop-default` → `shop-default`). */
-const queueNameOfUrl = (url: string) => url.replace(/\/+$/, '').split('/').at(-1) ?? '';
 
 function detailOf(mapping: EventSourceMappingConfiguration): string | undefined {
   const parts = [
@@ -59,25 +60,6 @@ function toState(
   };
 }
 
-async function mappingsOf(
-  client: LambdaClient,
-  functionName: string,
-): Promise<EventSourceMappingConfiguration[]> {
-  const all: EventSourceMappingConfiguration[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await client.send(
-      new ListEventSourceMappingsCommand({
-        FunctionName: functionName,
-        ...(marker ? { Marker: marker } : {}),
-      }),
-    );
-    all.push(...(page.EventSourceMappings ?? []));
-    marker = page.NextMarker;
-  } while (marker);
-  return all;
-}
-
 /**
  * Reads every worker's mappings; a queue whose worker has none is simply absent from the result.
  *
@@ -91,11 +73,8 @@ export function createLambdaEventSources(
   options: LambdaEventSourcesOptions,
 ): EventSourceStateSource & QueueConsumptionControl {
   /** Whether a mapping's source is the queue (any mapping, when the queue URLs are unknown). */
-  const fromQueue = (mapping: EventSourceMappingConfiguration, queue: string) => {
-    const url = options.queues?.[queue]?.url;
-    if (url === undefined || mapping.EventSourceArn === undefined) return true;
-    return mapping.EventSourceArn.split(':').at(-1) === queueNameOfUrl(url);
-  };
+  const fromQueue = (mapping: EventSourceMappingConfiguration, queue: string) =>
+    isMappingFromQueue(mapping, options.queues?.[queue]?.url);
   return {
     async setPaused(queue, paused) {
       const functionName = options.workerFunctions[queue];
@@ -104,7 +83,7 @@ export function createLambdaEventSources(
         throw new UnknownQueueError(queue, Object.keys(options.workerFunctions));
       }
       const sqsName = queueNameOfUrl(endpoints.url);
-      const mapping = (await mappingsOf(options.client, functionName)).find(
+      const mapping = (await listMappings(options.client, functionName)).find(
         (each) => each.EventSourceArn !== undefined && fromQueue(each, queue),
       );
       if (!mapping?.UUID) {
@@ -121,7 +100,7 @@ export function createLambdaEventSources(
     async states() {
       const perQueue = await Promise.all(
         Object.entries(options.workerFunctions).map(async ([queue, functionName]) =>
-          (await mappingsOf(options.client, functionName))
+          (await listMappings(options.client, functionName))
             .filter((mapping) => fromQueue(mapping, queue))
             .map((mapping) => toState(queue, functionName, mapping)),
         ),
