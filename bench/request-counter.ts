@@ -5,7 +5,10 @@ import type {
   MetadataBearer,
   MiddlewareStack,
 } from '@smithy/types';
-import { TABLE_SCHEMA } from '../packages/lambda-jobs/src/config/table-schema.ts';
+import {
+  BY_QUEUE_STATUS_PROJECTION,
+  TABLE_SCHEMA,
+} from '../packages/lambda-jobs/src/config/table-schema.ts';
 import { itemSizeBytes, writeUnitsForBytes } from './dynamodb-item-size.ts';
 
 /** SQS bills every 64 KB chunk of a request's payload as one request. */
@@ -270,6 +273,22 @@ function refusedWriteUnits(operation: string, error: unknown): number {
 /** The job table's index keys: an item has an index entry while both are set. */
 const INDEX_KEYS = [TABLE_SCHEMA.byQueueStatus.partitionKey, TABLE_SCHEMA.byQueueStatus.sortKey];
 
+/** What an index entry holds (projection INCLUDE): the table's key, the index's, the projection. */
+const INDEX_ENTRY_ATTRIBUTES = [
+  TABLE_SCHEMA.partitionKey,
+  ...INDEX_KEYS,
+  ...BY_QUEUE_STATUS_PROJECTION,
+];
+
+/** The item as its `byQueueStatus` entry holds it. */
+const indexEntryOf = (item: Item): Item =>
+  Object.fromEntries(
+    INDEX_ENTRY_ATTRIBUTES.filter((name) => item[name] !== undefined).map((name) => [
+      name,
+      item[name]!,
+    ]),
+  );
+
 type Item = Record<string, AttributeValue>;
 
 interface StatementRequestLike {
@@ -318,7 +337,8 @@ export function updatedItem(old: Item, request: StatementRequestLike): Item {
 
 /**
  * Units an applied UPDATE consumes, as UpdateItem's: the larger of the item before and after,
- * plus the index entry it deletes, puts or rewrites.
+ * plus the index entry it deletes, puts or rewrites (at the entry's size: the index projects
+ * only what a list shows; an update that changes none of it writes no entry).
  *
  * @example
  * ```ts
@@ -332,11 +352,15 @@ export function updateUnits(old: Item, next: Item): { units: number; indexUnits:
     listed(old) &&
     listed(next) &&
     INDEX_KEYS.every((key) => JSON.stringify(old[key]) === JSON.stringify(next[key]));
+  const [oldEntry, nextEntry] = [indexEntryOf(old), indexEntryOf(next)];
   let indexUnits = 0;
-  if (sameEntry) indexUnits = writeUnitsForBytes(itemSizeBytes(next));
-  else {
-    if (listed(old)) indexUnits += writeUnitsForBytes(itemSizeBytes(old));
-    if (listed(next)) indexUnits += writeUnitsForBytes(itemSizeBytes(next));
+  if (sameEntry) {
+    if (JSON.stringify(oldEntry) !== JSON.stringify(nextEntry)) {
+      indexUnits = writeUnitsForBytes(itemSizeBytes(nextEntry));
+    }
+  } else {
+    if (listed(old)) indexUnits += writeUnitsForBytes(itemSizeBytes(oldEntry));
+    if (listed(next)) indexUnits += writeUnitsForBytes(itemSizeBytes(nextEntry));
   }
   return { units: table + indexUnits, indexUnits };
 }

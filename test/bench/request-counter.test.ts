@@ -14,6 +14,7 @@ import {
   mergeTallies,
   sqsBilledRequests,
   tallyTotals,
+  updateUnits,
 } from '../../bench/request-counter.ts';
 
 interface StubRequest {
@@ -196,5 +197,31 @@ describe('bench request counter', () => {
     expect(size).toBe(2 + 5 + 8 + 2 + 2 + 1);
     expect(writeUnitsForBytes(0)).toBe(1);
     expect(writeUnitsForBytes(1025)).toBe(2);
+  });
+});
+
+describe('units of an applied PartiQL UPDATE (DynamoDB Local reports none)', () => {
+  const listed = (status: string, extra: Record<string, { S: string }> = {}) => ({
+    pk: { S: 'JOB#1' },
+    gsi1pk: { S: `default#${status}#0` },
+    gsi1sk: { S: '2026-12-04T10:00:00.000Z#1' },
+    status: { S: status },
+    ...extra,
+  });
+
+  it('bills the index entry at its projected size, not the whole item', () => {
+    const output = { outputJson: { S: 'x'.repeat(2500) } };
+
+    const moved = updateUnits(listed('RUNNING'), listed('SUCCESSFUL', output));
+
+    // Table: the item after (about 2.6 KB) is 3 units; the entry deleted and put: 1 + 1.
+    expect(moved).toEqual({ units: 5, indexUnits: 2 });
+  });
+
+  it('writes no index entry when nothing the index projects changes', () => {
+    const before = listed('RUNNING');
+    const after = listed('RUNNING', { progress: { S: '0.5' } });
+
+    expect(updateUnits(before, after)).toEqual({ units: 1, indexUnits: 0 });
   });
 });
