@@ -78,12 +78,14 @@ function throughputRows(throughput: ThroughputResult): SummaryRow[] {
   const rate = (n: number) => `${formatNumber(n)} jobs/s`;
   return [
     {
-      benchmark: 'Throughput vs raw ceiling',
+      // Context only: the goal of 0.5× the raw ceiling is retired, because on two cores the
+      // emulators' own CPU per job, not the handler's, sets this ratio (docs/benchmarks.md).
+      benchmark: '(context) Throughput vs raw ceiling',
       measured: rate(throughput.median['lambda-jobs']),
       baseline: `${rate(throughput.median['raw-ceiling'])} (receive+delete)`,
       ratio: formatRatio(throughput.checks.rawCeiling.ratio),
-      goal: `≥ ${formatRatio(THROUGHPUT_GOALS.rawCeiling)}`,
-      met: metLabel(throughput.checks.rawCeiling.met),
+      goal: '—',
+      met: '—',
     },
     {
       benchmark: 'Throughput vs Powertools',
