@@ -1,0 +1,90 @@
+/**
+ * The safety-critical modules `npm run test:mutation` mutates, each with the test files that
+ * cover it: a mutant counts as killed when those files fail with it applied. See docs/testing.md.
+ */
+
+/** One module (or a part of one) and the tests that pin its behaviour. */
+export interface MutationModule {
+  /** The name to select it by on the command line and in the report. */
+  readonly name: string;
+  /** Stryker `mutate` entries: a file, or `file:startLine-endLine` for a part of it. */
+  readonly mutate: readonly string[];
+  /** The test files run against every mutant (with `vitest run --bail=1`). */
+  readonly tests: readonly string[];
+}
+
+const RUNTIME = 'packages/lambda-jobs/src/runtime';
+
+/** The dispatcher's behaviour is pinned end to end: real handlers, fauxqs and DynamoDB Local. */
+const DISPATCHER_TESTS = [
+  'test/integration/dispatcher.test.ts',
+  'test/integration/dispatcher-faults.test.ts',
+  'test/integration/batched-outcomes.test.ts',
+  'test/integration/lost-responses.test.ts',
+  'test/integration/lost-attempts.test.ts',
+  'test/integration/forged-records.test.ts',
+  'test/integration/resend-and-reconcile.test.ts',
+];
+
+/** Both stores answer the same contract; the unit files add each store's own cases. */
+const STORE_TESTS = [
+  'test/contract/memory.test.ts',
+  'test/contract/dynamodb.test.ts',
+  'test/unit/adapters/memory-job-store.test.ts',
+  'test/unit/adapters/dynamodb-job-store.test.ts',
+];
+
+export const MUTATION_MODULES: readonly MutationModule[] = [
+  {
+    name: 'retry-policy',
+    mutate: [`${RUNTIME}/retry-policy.ts`],
+    tests: ['test/unit/retry-policy.test.ts', 'test/integration/dispatcher.test.ts'],
+  },
+  {
+    name: 'envelope',
+    mutate: [`${RUNTIME}/envelope.ts`],
+    tests: ['test/unit/envelope.test.ts'],
+  },
+  {
+    name: 'backlog-evaluation',
+    mutate: [`${RUNTIME}/monitor/backlog-evaluation.ts`],
+    tests: ['test/monitor/backlog-evaluation.test.ts'],
+  },
+  {
+    name: 'transition-records',
+    mutate: [`${RUNTIME}/transition-records.ts`],
+    tests: STORE_TESTS,
+  },
+  {
+    name: 'dispatcher',
+    mutate: [`${RUNTIME}/dispatcher.ts`],
+    tests: DISPATCHER_TESTS,
+  },
+  {
+    name: 'memory-job-store',
+    mutate: [`${RUNTIME}/adapters/memory/memory-job-store.ts`],
+    tests: ['test/contract/memory.test.ts', 'test/unit/adapters/memory-job-store.test.ts'],
+  },
+  {
+    name: 'dynamodb-job-store',
+    mutate: [`${RUNTIME}/adapters/aws/dynamodb-job-store.ts`],
+    tests: ['test/contract/dynamodb.test.ts', 'test/unit/adapters/dynamodb-job-store.test.ts'],
+  },
+  {
+    name: 'concurrency-keys',
+    mutate: [
+      `${RUNTIME}/adapters/aws/dynamodb-concurrency-keys.ts`,
+      `${RUNTIME}/adapters/memory/memory-concurrency-keys.ts`,
+    ],
+    tests: [
+      'test/contract/memory.test.ts',
+      'test/contract/dynamodb.test.ts',
+      'test/unit/adapters/dynamodb-concurrency-keys.test.ts',
+    ],
+  },
+  {
+    name: 'redrive',
+    mutate: [`${RUNTIME}/admin/dead-letter-redrive.ts`],
+    tests: ['test/admin/dead-letter-redrive.test.ts', 'test/admin/redrive-poison.test.ts'],
+  },
+];
