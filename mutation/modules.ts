@@ -41,7 +41,7 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   {
     name: 'envelope',
     mutate: [`${RUNTIME}/envelope.ts`],
-    tests: ['test/unit/envelope.test.ts'],
+    tests: ['test/unit/envelope.test.ts', 'test/unit/envelope-boundaries.test.ts'],
   },
   {
     name: 'backlog-evaluation',
