@@ -74,14 +74,36 @@ const breaks = defineJob({
   },
 });
 
+const retriesLater = defineJob({
+  type: 'retries-later',
+  schema: z.object({ afterSeconds: z.number() }),
+  timeoutSeconds: 3,
+  retries: 2,
+  run: (payload) => {
+    throw new RetryJobError('rate limited', { afterSeconds: payload.afterSeconds });
+  },
+});
+
+const defers = defineJob({
+  type: 'defers',
+  schema: z.object({ seconds: z.number() }),
+  timeoutSeconds: 3,
+  retries: 0,
+  run: (payload) => {
+    throw new DeferJobError(payload.seconds, 'not ready');
+  },
+});
+
 /** The concurrency key each job type's envelope carries (enqueue computes it). */
 const KEYS: Record<string, string> = {
   'moved-while-running': 'moved:key',
   succeeds: 'succeeds:key',
   breaks: 'breaks:key',
+  'retries-later': 'retries:key',
+  defers: 'defers:key',
 };
 
-const registry = createRegistry([movedWhileRunning, succeeds, breaks]);
+const registry = createRegistry([movedWhileRunning, succeeds, breaks, retriesLater, defers]);
 
 let clock: number;
 let sent = 0;
@@ -407,5 +429,142 @@ describe('a message that can never run', () => {
     const bad = delivery(envelopeBody(id, 'no-such-type', {}));
     expect(kept(await dispatcher.dispatchBatch([bad]))).toEqual([]);
     expect(await store.get(id)).toEqual(succeeded);
+  });
+});
+
+describe('where each outcome leaves the job', () => {
+  it('a retry the job asks for: RETRYING, due after the whole seconds asked, message sent on', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'retries:key', id);
+    const body = envelopeBody(id, 'retries-later', { afterSeconds: 7.2 });
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect(await store.get(id)).toMatchObject({
+      status: JobStatus.RETRYING,
+      attempts: 1,
+      retryAt: new Date(clock + 8000).toISOString(),
+    });
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.delaySeconds])).toEqual([[body, 8]]);
+    expect(keys.holderOf('retries:key')?.jobId).toBe(id);
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['retried']);
+  });
+
+  it('a retry asked beyond 12 hours is due in 12 hours', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    await dispatcher.dispatchBatch([
+      delivery(envelopeBody(id, 'retries-later', { afterSeconds: 90_000 })),
+    ]);
+    expect((await store.get(id))?.retryAt).toBe(new Date(clock + 43_200_000).toISOString());
+  });
+
+  it('a deferral: DEFERRED without spending the attempt, message sent on, key kept', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'defers:key', id);
+    const body = envelopeBody(id, 'defers', { seconds: 30 });
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect(await store.get(id)).toMatchObject({
+      status: JobStatus.DEFERRED,
+      attempts: 0,
+      retryAt: new Date(clock + 30_000).toISOString(),
+      deferReason: 'not ready',
+    });
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.delaySeconds])).toEqual([
+      [body, 30],
+    ]);
+    expect(keys.holderOf('defers:key')?.jobId).toBe(id);
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['deferred']);
+  });
+
+  it('an error: ERRORED, in the DLQ, key released, counted once', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'breaks:key', id);
+    const body = envelopeBody(id, 'breaks', {});
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect(await store.get(id)).toMatchObject({ status: JobStatus.ERRORED, attempts: 1 });
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+    expect(keys.holderOf('breaks:key')).toBeUndefined();
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['errored']);
+  });
+
+  it('a success: SUCCESSFUL, key released, counted once', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'succeeds:key', id);
+
+    expect(
+      kept(await dispatcher.dispatchBatch([delivery(envelopeBody(id, 'succeeds', {}))])),
+    ).toEqual([]);
+    expect(await store.get(id)).toMatchObject({ status: JobStatus.SUCCESSFUL, output: 'ok' });
+    expect(keys.holderOf('succeeds:key')).toBeUndefined();
+    expect(transport.messages(QUEUE.url)).toEqual([]);
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['succeeded']);
+  });
+
+  it('a duplicate of a finished job releases a key left held, deletes, and counts a duplicate', async () => {
+    const { store, keys, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    const body = envelopeBody(id, 'succeeds', {});
+    await dispatcher.dispatchBatch([delivery(body)]);
+    const done = await store.get(id);
+    await holdKey(keys, 'succeeds:key', id);
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)]))).toEqual([]);
+    expect(keys.holderOf('succeeds:key')).toBeUndefined();
+    expect(await store.get(id)).toEqual(done);
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['succeeded', 'duplicate']);
+  });
+
+  it('a lost last attempt: LOST, its message to the DLQ, key released', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'succeeds:key', id);
+    const claim = await store.claim({
+      id,
+      type: 'succeeds',
+      queue: QUEUE.name,
+      enqueuedAt: new Date(T0).toISOString(),
+      maxAttempts: 1,
+      leaseExpiresAt: new Date(T0 + 30_000).toISOString(),
+      now: new Date(T0).toISOString(),
+      concurrencyKey: 'succeeds:key',
+    });
+    expect(claim.kind).toBe('claimed');
+    clock = T0 + 30_000 + GRACE_MS + 1;
+    const body = envelopeBody(id, 'succeeds', {});
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)]))).toEqual([]);
+    const record = await store.get(id);
+    expect(record?.status).toBe(JobStatus.LOST);
+    expect(record?.deadLetteredAt).toBe(new Date(clock).toISOString());
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+    expect(keys.holderOf('succeeds:key')).toBeUndefined();
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['lost']);
+  });
+
+  it('a body that is not an envelope: ERRORED under the id and key it names, key released', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'acct:9', id);
+    const body = JSON.stringify({ id, options: { concurrencyKey: 'acct:9' } });
+    const message = delivery(body);
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([]);
+    expect(await store.get(id)).toMatchObject({
+      status: JobStatus.ERRORED,
+      type: 'unknown',
+      attempts: 0,
+      messageId: message.messageId,
+      concurrencyKey: 'acct:9',
+      deadLetteredAt: new Date(clock).toISOString(),
+    });
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+    expect(keys.holderOf('acct:9')).toBeUndefined();
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['rejected']);
   });
 });
