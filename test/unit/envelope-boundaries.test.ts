@@ -17,7 +17,7 @@ import { LIMITS } from '../../packages/lambda-jobs/src/runtime/limits.ts';
  * ERRORED record keeps, and what is still read from a body that fails.
  */
 
-const valid = {
+const valid: JobEnvelope = {
   version: ENVELOPE_VERSION,
   id: 'job-1',
   type: 'echo',
