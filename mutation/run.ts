@@ -114,6 +114,7 @@ async function main(): Promise<void> {
       const seconds = Math.round((Date.now() - started) / 1000);
       if (code !== 0) {
         summary.push(`${module.name}: Stryker exited with code ${code} after ${seconds} s`);
+        process.exitCode = 1;
         continue;
       }
       const report = JSON.parse(
