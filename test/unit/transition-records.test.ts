@@ -54,6 +54,10 @@ const running: JobRecord = {
 
 describe('claimedRecord', () => {
   it('is attempt 1, RUNNING, waiting since enqueue, with only what the delivery carries', () => {
+    const { claimToken: _token, ...bare } = request;
+    for (const field of ['envelope', 'concurrencyKey', 'messageId', 'claimToken']) {
+      expect(Object.keys(claimedRecord(bare, 99))).not.toContain(field);
+    }
     expect(claimedRecord(request, 99)).toEqual({
       id: 'job-1',
       type: 'echo',
