@@ -61,6 +61,12 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     tests: DISPATCHER_TESTS,
   },
   {
+    // The recording of each outcome alone: a quicker run after a change there.
+    name: 'dispatcher-outcomes',
+    mutate: [`${RUNTIME}/dispatcher.ts:555-646`],
+    tests: DISPATCHER_TESTS,
+  },
+  {
     name: 'memory-job-store',
     mutate: [`${RUNTIME}/adapters/memory/memory-job-store.ts`],
     tests: MEMORY_STORE_TESTS,
