@@ -76,9 +76,10 @@ const breaks = defineJob({
 
 const retriesLater = defineJob({
   type: 'retries-later',
-  schema: z.object({ afterSeconds: z.number() }),
+  schema: z.object({ afterSeconds: z.number().optional() }),
   timeoutSeconds: 3,
   retries: 2,
+  retryDelay: { kind: 'fixed', seconds: 11 },
   run: (payload) => {
     throw new RetryJobError('rate limited', { afterSeconds: payload.afterSeconds });
   },
@@ -363,7 +364,7 @@ describe('a delivery that finds its job RUNNING', () => {
 
 describe("SQS's last delivery of a job that never got an outcome", () => {
   it('records ERRORED (delivery limit), moves the message to the DLQ and releases the key', async () => {
-    const { store, keys, transport, dispatcher } = setUp();
+    const { store, keys, transport, metrics, dispatcher } = setUp();
     const id = newJobId();
     await holdKey(keys, 'succeeds:key', id);
     const body = envelopeBody(id, 'succeeds', {});
@@ -378,6 +379,7 @@ describe("SQS's last delivery of a job that never got an outcome", () => {
     expect(record?.error?.name).toBe('DeliveryLimitError');
     expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
     expect(keys.holderOf('succeeds:key')).toBeUndefined();
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['errored']);
   });
 
   it('keeps the message for SQS to dead-letter when the DLQ send fails', async () => {
@@ -561,10 +563,96 @@ describe('where each outcome leaves the job', () => {
       attempts: 0,
       messageId: message.messageId,
       concurrencyKey: 'acct:9',
+      enqueuedAt: new Date(clock).toISOString(),
       deadLetteredAt: new Date(clock).toISOString(),
     });
     expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
     expect(keys.holderOf('acct:9')).toBeUndefined();
     expect(metrics.events.map((e) => e.outcome)).toEqual(['rejected']);
+  });
+});
+
+describe('records that moved between reading and writing', () => {
+  it('keeps the message when the lost mark is refused (another rescue took the attempt)', async () => {
+    const { store, transport, metrics } = setUp();
+    const id = newJobId();
+    await store.claim({
+      id,
+      type: 'succeeds',
+      queue: QUEUE.name,
+      enqueuedAt: new Date(T0).toISOString(),
+      maxAttempts: 3,
+      leaseExpiresAt: new Date(T0 + 30_000).toISOString(),
+      now: new Date(T0).toISOString(),
+    });
+    const running = await store.get(id);
+    clock = T0 + 30_000 + GRACE_MS + 1;
+    const dispatcher = createDispatcher({
+      registry,
+      queue: QUEUE,
+      transport,
+      store: { ...store, markLost: async () => null },
+      keys: createMemoryConcurrencyKeys(),
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+      metrics,
+      now: () => new Date(clock),
+      lostGraceMs: GRACE_MS,
+    });
+    const message = delivery(envelopeBody(id, 'succeeds', {}), 2);
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    expect(await store.get(id)).toEqual(running);
+    expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+  });
+
+  it('a job the monitor marked LOST before its message reached the DLQ: moved there now', async () => {
+    const { store, keys, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'succeeds:key', id);
+    const claim = await store.claim({
+      id,
+      type: 'succeeds',
+      queue: QUEUE.name,
+      enqueuedAt: new Date(T0).toISOString(),
+      maxAttempts: 1,
+      leaseExpiresAt: new Date(T0 + 30_000).toISOString(),
+      now: new Date(T0).toISOString(),
+      concurrencyKey: 'succeeds:key',
+    });
+    if (claim.kind !== 'claimed') throw new Error('expected a claim');
+    clock = T0 + 30_000 + GRACE_MS + 1;
+    const at = new Date(clock).toISOString();
+    expect((await store.markLost(claim.record, at, at))?.status).toBe(JobStatus.LOST);
+    const body = envelopeBody(id, 'succeeds', {});
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)]))).toEqual([]);
+    expect((await store.get(id))?.deadLetteredAt).toBe(at);
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+    expect(keys.holderOf('succeeds:key')).toBeUndefined();
+  });
+
+  it('keeps a rejected message whose ERRORED record cannot be written (a store error)', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    for (let i = 0; i < 3; i++) store.failNext('recordRejected');
+    const message = delivery(envelopeBody(id, 'no-such-type', {}));
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    expect(await store.get(id)).toBeUndefined();
+  });
+
+  it('records a body with no readable id under its message id', async () => {
+    const { store, dispatcher } = setUp();
+    const message = delivery('{oops');
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([]);
+    expect((await store.get(`msg-${message.messageId}`))?.status).toBe(JobStatus.ERRORED);
+  });
+
+  it('a retry without a time of its own waits as the job type’s policy says', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    await dispatcher.dispatchBatch([delivery(envelopeBody(id, 'retries-later', {}))]);
+    expect((await store.get(id))?.retryAt).toBe(new Date(clock + 11_000).toISOString());
   });
 });
