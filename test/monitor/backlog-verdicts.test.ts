@@ -56,7 +56,7 @@ describe('evaluateQueue verdicts', () => {
         },
       },
     );
-    expect(verdict).toEqual({
+    expect(verdict).toStrictEqual({
       queue: 'default',
       counts: { jobsRequested: 595, jobsProcessing: 10, jobsDelayed: 5, jobsBacklog: 605 },
       oldestAgeSeconds: 950,
@@ -76,7 +76,7 @@ describe('evaluateQueue verdicts', () => {
 
   it('nothing measured: no levels, no counts, nothing saved but the time', () => {
     const verdict = evaluateQueue({ queue: 'default' }, context);
-    expect(verdict).toEqual({
+    expect(verdict).toStrictEqual({
       queue: 'default',
       dlqOverThreshold: false,
       returnedBelow: false,
@@ -97,7 +97,7 @@ describe('evaluateQueue verdicts', () => {
         },
       },
     );
-    expect(verdict).toEqual({
+    expect(verdict).toStrictEqual({
       queue: 'default',
       counts: { jobsRequested: 0, jobsProcessing: 0, jobsDelayed: 0, jobsBacklog: 0 },
       completions: 0,
@@ -143,7 +143,7 @@ describe('evaluateQueue verdicts', () => {
       { queue: 'default', oldestAgeSeconds: 10, completions: 0 },
       { ...context, previous },
     );
-    expect(verdict).toEqual({
+    expect(verdict).toStrictEqual({
       queue: 'default',
       oldestAgeSeconds: 10,
       completions: 0,
@@ -185,7 +185,7 @@ describe('evaluateQueue verdicts', () => {
     } as const;
     expect(evaluateQueue(reading, { ...context, previous: unchanged }).nextState).toBeUndefined();
     const { backlogSince: _since, ...noStreak } = unchanged;
-    expect(evaluateQueue(reading, { ...context, previous: noStreak }).nextState).toEqual({
+    expect(evaluateQueue(reading, { ...context, previous: noStreak }).nextState).toStrictEqual({
       backlogLevel: 0,
       oldestAgeLevel: 0,
       backlogSince: now.toISOString(),
