@@ -193,6 +193,7 @@ describe('the envelope options', () => {
       { kind: 'exponential', baseSeconds: 1, maxSeconds: 5, jitter: 'some' },
       { kind: 'exponential', baseSeconds: 1, maxSeconds: 5, jitter: '' },
       { kind: 'linear', seconds: 5 },
+      { kind: 'linear', baseSeconds: 1, maxSeconds: 5 },
     ]) {
       expect(refusal(withOptions({ retryDelay }))).toEqual({
         field: 'options.retryDelay',
