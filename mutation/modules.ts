@@ -1,0 +1,96 @@
+/**
+ * The safety-critical modules `npm run test:mutation` mutates, each with the test files that
+ * cover it: a mutant counts as killed when those files fail with it applied. See docs/testing.md.
+ */
+
+/** One module (or a part of one) and the tests that pin its behaviour. */
+export interface MutationModule {
+  /** The name to select it by on the command line and in the report. */
+  readonly name: string;
+  /** Stryker `mutate` entries: a file, or `file:startLine-endLine` for a part of it. */
+  readonly mutate: readonly string[];
+  /** The test files run against every mutant (with `vitest run --bail=1`). */
+  readonly tests: readonly string[];
+}
+
+const RUNTIME = 'packages/lambda-jobs/src/runtime';
+
+/**
+ * The dispatcher's safety paths are pinned by the end-to-end dispatcher tests (fauxqs, DynamoDB
+ * Local) and by its fault tests (memory adapters with injected faults). The wider integration
+ * files (batched-outcomes, lost-responses, lost-attempts, forged-records, resend-and-reconcile)
+ * cover it too, but take minutes per mutant on two cores: run them by adding them here.
+ */
+const DISPATCHER_TESTS = [
+  'test/integration/dispatcher.test.ts',
+  'test/integration/dispatcher-faults.test.ts',
+];
+
+/** The memory store against the stores' shared contract, and its own cases. */
+const MEMORY_STORE_TESTS = [
+  'test/contract/memory.test.ts',
+  'test/unit/adapters/memory-job-store.test.ts',
+];
+
+export const MUTATION_MODULES: readonly MutationModule[] = [
+  {
+    name: 'retry-policy',
+    mutate: [`${RUNTIME}/retry-policy.ts`],
+    tests: ['test/unit/retry-policy.test.ts'],
+  },
+  {
+    name: 'envelope',
+    mutate: [`${RUNTIME}/envelope.ts`],
+    tests: ['test/unit/envelope.test.ts', 'test/unit/envelope-boundaries.test.ts'],
+  },
+  {
+    name: 'backlog-evaluation',
+    mutate: [`${RUNTIME}/monitor/backlog-evaluation.ts`],
+    tests: ['test/monitor/backlog-evaluation.test.ts', 'test/monitor/backlog-verdicts.test.ts'],
+  },
+  {
+    name: 'transition-records',
+    mutate: [`${RUNTIME}/transition-records.ts`],
+    tests: ['test/unit/transition-records.test.ts', ...MEMORY_STORE_TESTS],
+  },
+  {
+    name: 'dispatcher',
+    // Dead-lettering, rejection, duplicate deliveries, the batch of successes, and the
+    // recording of every outcome: the paths that decide where a job ends up.
+    mutate: [`${RUNTIME}/dispatcher.ts:243-485`, `${RUNTIME}/dispatcher.ts:536-646`],
+    tests: DISPATCHER_TESTS,
+  },
+  {
+    // The recording of each outcome alone: a quicker run after a change there.
+    name: 'dispatcher-outcomes',
+    mutate: [`${RUNTIME}/dispatcher.ts:555-646`],
+    tests: DISPATCHER_TESTS,
+  },
+  {
+    name: 'memory-job-store',
+    mutate: [`${RUNTIME}/adapters/memory/memory-job-store.ts`],
+    tests: MEMORY_STORE_TESTS,
+  },
+  {
+    name: 'dynamodb-job-store',
+    mutate: [`${RUNTIME}/adapters/aws/dynamodb-job-store.ts`],
+    tests: ['test/contract/dynamodb.test.ts', 'test/unit/adapters/dynamodb-job-store.test.ts'],
+  },
+  {
+    name: 'concurrency-keys',
+    mutate: [
+      `${RUNTIME}/adapters/aws/dynamodb-concurrency-keys.ts`,
+      `${RUNTIME}/adapters/memory/memory-concurrency-keys.ts`,
+    ],
+    tests: [
+      'test/contract/memory.test.ts',
+      'test/contract/dynamodb.test.ts',
+      'test/unit/adapters/dynamodb-concurrency-keys.test.ts',
+    ],
+  },
+  {
+    name: 'redrive',
+    mutate: [`${RUNTIME}/admin/dead-letter-redrive.ts`],
+    tests: ['test/admin/dead-letter-redrive.test.ts', 'test/admin/redrive-poison.test.ts'],
+  },
+];

@@ -1,0 +1,658 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createMemoryConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-concurrency-keys.ts';
+import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
+import { createMemoryQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-queue-transport.ts';
+import {
+  createDispatcher,
+  type QueueMessage,
+} from '../../packages/lambda-jobs/src/runtime/dispatcher.ts';
+import {
+  ENVELOPE_VERSION,
+  serializeEnvelope,
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import {
+  DeferJobError,
+  RetryJobError,
+  UnrecoverableJobError,
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
+import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+import { capturingMetrics } from '../support/test-jobs.ts';
+
+/**
+ * The dispatcher where its stores and queue fail or move under it: every case reads only what
+ * a job's record, its messages, the DLQ and its concurrency key say afterwards. The memory
+ * adapters keep the DynamoDB store's and SQS's semantics (test/contract) and take injected
+ * faults, so each failure lands exactly where the case needs it.
+ */
+
+const QUEUE = { name: 'default', url: 'memory://default', dlqUrl: 'memory://default-dlq' };
+const T0 = Date.parse('2030-01-01T00:00:00.000Z');
+const GRACE_MS = 60_000;
+const MAX_RECEIVE_COUNT = 4;
+
+type Outcome = 'succeed' | 'fail' | 'unrecoverable' | 'defer';
+
+/** What the job `moved-while-running` does to its own record before it ends. */
+let moveRecord: (jobId: string) => Promise<void> = async () => {};
+
+const movedWhileRunning = defineJob({
+  type: 'moved-while-running',
+  schema: z.object({ outcome: z.enum(['succeed', 'fail', 'unrecoverable', 'defer']) }),
+  timeoutSeconds: 3,
+  retries: 2,
+  retryDelay: { kind: 'fixed', seconds: 7 },
+  run: async (payload, ctx) => {
+    await moveRecord(ctx.jobId);
+    const outcome: Outcome = payload.outcome;
+    if (outcome === 'fail') throw new RetryJobError('try later', { afterSeconds: 7 });
+    if (outcome === 'unrecoverable') throw new UnrecoverableJobError('never');
+    if (outcome === 'defer') throw new DeferJobError(30, 'not yet');
+    return 'done';
+  },
+});
+
+const succeeds = defineJob({
+  type: 'succeeds',
+  schema: z.object({}),
+  timeoutSeconds: 3,
+  retries: 2,
+  run: () => 'ok',
+});
+
+const breaks = defineJob({
+  type: 'breaks',
+  schema: z.object({}),
+  timeoutSeconds: 3,
+  retries: 2,
+  run: () => {
+    throw new UnrecoverableJobError('the receiver said 404');
+  },
+});
+
+const retriesLater = defineJob({
+  type: 'retries-later',
+  schema: z.object({ afterSeconds: z.number().optional() }),
+  timeoutSeconds: 3,
+  retries: 2,
+  retryDelay: { kind: 'fixed', seconds: 11 },
+  run: (payload) => {
+    throw new RetryJobError('rate limited', { afterSeconds: payload.afterSeconds });
+  },
+});
+
+const defers = defineJob({
+  type: 'defers',
+  schema: z.object({ seconds: z.number() }),
+  timeoutSeconds: 3,
+  retries: 0,
+  run: (payload) => {
+    throw new DeferJobError(payload.seconds, 'not ready');
+  },
+});
+
+/** The concurrency key each job type's envelope carries (enqueue computes it). */
+const KEYS: Record<string, string> = {
+  'moved-while-running': 'moved:key',
+  succeeds: 'succeeds:key',
+  breaks: 'breaks:key',
+  'retries-later': 'retries:key',
+  defers: 'defers:key',
+};
+
+const registry = createRegistry([movedWhileRunning, succeeds, breaks, retriesLater, defers]);
+
+let clock: number;
+let sent = 0;
+
+function setUp() {
+  clock = T0;
+  const store = createMemoryJobStore();
+  const keys = createMemoryConcurrencyKeys();
+  const transport = createMemoryQueueTransport({ now: () => new Date(clock) });
+  const metrics = capturingMetrics();
+  const dispatcher = createDispatcher({
+    registry,
+    queue: QUEUE,
+    transport,
+    store,
+    keys,
+    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    metrics,
+    now: () => new Date(clock),
+    lostGraceMs: GRACE_MS,
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+    outcomeLingerMs: 20,
+  });
+  return { store, keys, transport, metrics, dispatcher };
+}
+
+/** The body a producer sends for a job of `type`; the key is the one its type names. */
+function envelopeBody(id: string, type: string, payload: unknown): string {
+  const concurrencyKey = KEYS[type];
+  return serializeEnvelope({
+    version: ENVELOPE_VERSION,
+    id,
+    type,
+    queue: QUEUE.name,
+    payload,
+    enqueuedAt: new Date(clock).toISOString(),
+    ...(concurrencyKey ? { options: { concurrencyKey } } : {}),
+  });
+}
+
+/** A delivery of `body`, the `receiveCount`th. */
+function delivery(body: string, receiveCount = 1): QueueMessage {
+  sent += 1;
+  return {
+    messageId: `delivery-${sent}`,
+    receiptHandle: `handle-${sent}`,
+    body,
+    attributes: { ApproximateReceiveCount: String(receiveCount) },
+  };
+}
+
+/** The job's key, taken as enqueue takes it. */
+async function holdKey(
+  keys: ReturnType<typeof createMemoryConcurrencyKeys>,
+  key: string,
+  id: string,
+) {
+  const nowSeconds = Math.floor(clock / 1000);
+  expect(await keys.acquire(key, id, nowSeconds + 86_400, nowSeconds)).toBe(true);
+}
+
+const kept = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
+  response.batchItemFailures.map((f) => f.itemIdentifier);
+
+beforeEach(() => {
+  moveRecord = async () => {};
+});
+
+describe('successful outcomes written together', () => {
+  it('writes each outcome on its own when the batch write fails, and deletes only then', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const ids = [newJobId(), newJobId(), newJobId()];
+    store.failNext('recordSuccesses');
+
+    const response = await dispatcher.dispatchBatch(
+      ids.map((id) => delivery(envelopeBody(id, 'succeeds', {}))),
+    );
+
+    expect(kept(response)).toEqual([]);
+    for (const id of ids) expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
+    expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+  });
+});
+
+describe('an outcome the record refuses (the record moved on while the job ran)', () => {
+  /** The monitor's rescue takes the attempt while it runs: RETRYING, due now. */
+  function rescuedWhileRunning(store: ReturnType<typeof createMemoryJobStore>) {
+    moveRecord = async (jobId) => {
+      const record = await store.get(jobId);
+      // A second later than the attempt's own outcome, so that the two are told apart.
+      const at = new Date(clock + 1000).toISOString();
+      expect(
+        await store.markLost(record!, new Date(clock + 3_600_000).toISOString(), at, {
+          retryAt: at,
+        }),
+      ).not.toBeNull();
+    };
+  }
+
+  it.each(['succeed', 'fail', 'unrecoverable', 'defer'] as const)(
+    '%s: keeps the message, the rescued record, the key and the DLQ as they are',
+    async (outcome) => {
+      const { store, keys, transport, metrics, dispatcher } = setUp();
+      const id = newJobId();
+      await holdKey(keys, 'moved:key', id);
+      rescuedWhileRunning(store);
+      const message = delivery(envelopeBody(id, 'moved-while-running', { outcome }));
+
+      const response = await dispatcher.dispatchBatch([message]);
+
+      expect(kept(response)).toEqual([message.messageId]);
+      const record = await store.get(id);
+      expect(record).toMatchObject({ status: JobStatus.RETRYING, attempts: 1 });
+      expect(record?.error?.name).toBe('JobLostError');
+      expect(keys.holderOf('moved:key')?.jobId).toBe(id);
+      expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+      expect(transport.messages(QUEUE.url)).toEqual([]);
+      expect(metrics.events.map((e) => e.outcome)).toEqual([]);
+    },
+  );
+
+  it('a refusal within a batch write keeps that message and deletes the others', async () => {
+    const { store, keys, dispatcher } = setUp();
+    const moved = newJobId();
+    const others = [newJobId(), newJobId()];
+    await holdKey(keys, 'moved:key', moved);
+    rescuedWhileRunning(store);
+    const movedMessage = delivery(
+      envelopeBody(moved, 'moved-while-running', { outcome: 'succeed' }),
+    );
+
+    const response = await dispatcher.dispatchBatch([
+      movedMessage,
+      ...others.map((id) => delivery(envelopeBody(id, 'succeeds', {}))),
+    ]);
+
+    expect(kept(response)).toEqual([movedMessage.messageId]);
+    expect((await store.get(moved))?.status).toBe(JobStatus.RETRYING);
+    expect(keys.holderOf('moved:key')?.jobId).toBe(moved);
+    for (const id of others) expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
+  });
+});
+
+describe('an ERRORED job goes to the DLQ before its message is deleted', () => {
+  it('keeps the message when the DLQ send fails, and the redelivery finishes the move once', async () => {
+    const { store, keys, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'breaks:key', id);
+    const body = envelopeBody(id, 'breaks', {});
+    transport.failNext('send');
+
+    const first = delivery(body);
+    expect(kept(await dispatcher.dispatchBatch([first]))).toEqual([first.messageId]);
+    const errored = await store.get(id);
+    expect(errored?.status).toBe(JobStatus.ERRORED);
+    expect(errored?.deadLetteredAt).toBeUndefined();
+    expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+    expect(keys.holderOf('breaks:key')).toBeUndefined();
+
+    const again = delivery(body, 2);
+    expect(kept(await dispatcher.dispatchBatch([again]))).toEqual([]);
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+    expect((await store.get(id))?.deadLetteredAt).toBe(new Date(clock).toISOString());
+  });
+
+  it('keeps the message when deadLetteredAt cannot be written after the DLQ send', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    const body = envelopeBody(id, 'breaks', {});
+    store.failNext('markDeadLettered');
+
+    const first = delivery(body);
+    expect(kept(await dispatcher.dispatchBatch([first]))).toEqual([first.messageId]);
+    expect((await store.get(id))?.deadLetteredAt).toBeUndefined();
+  });
+
+  it('a duplicate delivery of a dead-lettered job adds no second DLQ copy', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    const body = envelopeBody(id, 'breaks', {});
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect(transport.messages(QUEUE.dlqUrl)).toHaveLength(1);
+    const dead = await store.get(id);
+    expect(dead?.deadLetteredAt).toBeDefined();
+
+    clock += 5000;
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)]))).toEqual([]);
+    expect(transport.messages(QUEUE.dlqUrl)).toHaveLength(1);
+    expect(await store.get(id)).toEqual(dead);
+  });
+});
+
+describe('a delivery that finds its job RUNNING', () => {
+  /** Another delivery's attempt, claimed at T0 with a lease to T0 + leaseMs. */
+  async function runningElsewhere(
+    store: ReturnType<typeof createMemoryJobStore>,
+    id: string,
+    leaseMs: number,
+  ) {
+    const claim = await store.claim({
+      id,
+      type: 'succeeds',
+      queue: QUEUE.name,
+      enqueuedAt: new Date(T0).toISOString(),
+      maxAttempts: 3,
+      leaseExpiresAt: new Date(T0 + leaseMs).toISOString(),
+      now: new Date(T0).toISOString(),
+      messageId: 'the-other-delivery',
+      claimToken: 'the-other-attempt',
+    });
+    expect(claim.kind).toBe('claimed');
+  }
+
+  it('under a live lease: keeps the message, hidden until the lease and grace are over', async () => {
+    const { store, keys, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'succeeds:key', id);
+    await runningElsewhere(store, id, 30_000);
+    clock = T0 + 10_000;
+    const message = delivery(envelopeBody(id, 'succeeds', {}), 2);
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    // 30 s lease + 60 s grace, 10 s of it gone.
+    expect(transport.visibilityOf(message.receiptHandle)).toBe(80);
+    expect(await store.get(id)).toMatchObject({
+      status: JobStatus.RUNNING,
+      claimToken: 'the-other-attempt',
+    });
+    expect(keys.holderOf('succeeds:key')?.jobId).toBe(id);
+  });
+
+  it('a second before the grace is over: still postponed', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await runningElsewhere(store, id, 30_000);
+    clock = T0 + 30_000 + GRACE_MS - 1000;
+    const message = delivery(envelopeBody(id, 'succeeds', {}), 2);
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    expect(transport.visibilityOf(message.receiptHandle)).toBe(1);
+    expect((await store.get(id))?.status).toBe(JobStatus.RUNNING);
+  });
+
+  it('once lease and grace are over: the attempt is lost and this delivery runs the retry', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await runningElsewhere(store, id, 30_000);
+    clock = T0 + 30_000 + GRACE_MS + 1;
+    const message = delivery(envelopeBody(id, 'succeeds', {}), 2);
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([]);
+    const record = await store.get(id);
+    expect(record).toMatchObject({ status: JobStatus.SUCCESSFUL, attempts: 2, lostAttempts: 1 });
+    expect(transport.visibilityOf(message.receiptHandle)).toBeUndefined();
+  });
+});
+
+describe("SQS's last delivery of a job that never got an outcome", () => {
+  it('records ERRORED (delivery limit), moves the message to the DLQ and releases the key', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'succeeds:key', id);
+    const body = envelopeBody(id, 'succeeds', {});
+
+    const last = delivery(body, MAX_RECEIVE_COUNT);
+    expect(kept(await dispatcher.dispatchBatch([last]))).toEqual([]);
+    const record = await store.get(id);
+    expect(record).toMatchObject({
+      status: JobStatus.ERRORED,
+      deadLetteredAt: new Date(clock).toISOString(),
+    });
+    expect(record?.error?.name).toBe('DeliveryLimitError');
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+    expect(keys.holderOf('succeeds:key')).toBeUndefined();
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['errored']);
+  });
+
+  it('keeps the message for SQS to dead-letter when the DLQ send fails', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    transport.failNext('send');
+
+    const last = delivery(envelopeBody(id, 'succeeds', {}), MAX_RECEIVE_COUNT);
+    expect(kept(await dispatcher.dispatchBatch([last]))).toEqual([last.messageId]);
+    const record = await store.get(id);
+    expect(record?.status).toBe(JobStatus.ERRORED);
+    expect(record?.deadLetteredAt).toBeUndefined();
+    expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+  });
+
+  it('keeps the message when the ERRORED record cannot be written', async () => {
+    const { store, keys, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'succeeds:key', id);
+    for (let i = 0; i < 3; i++) store.failNext('finishAttempt');
+
+    const last = delivery(envelopeBody(id, 'succeeds', {}), MAX_RECEIVE_COUNT);
+    expect(kept(await dispatcher.dispatchBatch([last]))).toEqual([last.messageId]);
+    expect((await store.get(id))?.status).toBe(JobStatus.RUNNING);
+    expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+    expect(keys.holderOf('succeeds:key')?.jobId).toBe(id);
+  });
+});
+
+describe('a message that can never run', () => {
+  it('is kept, with no record written, when the DLQ send fails', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    transport.failNext('send');
+
+    const message = delivery(envelopeBody(id, 'no-such-type', {}));
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    expect(await store.get(id)).toBeUndefined();
+    expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+  });
+
+  it('is kept when it names a job whose attempt is live, and deleted when that job succeeded', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    const good = delivery(envelopeBody(id, 'succeeds', {}));
+    expect(kept(await dispatcher.dispatchBatch([good]))).toEqual([]);
+    const succeeded = await store.get(id);
+
+    const bad = delivery(envelopeBody(id, 'no-such-type', {}));
+    expect(kept(await dispatcher.dispatchBatch([bad]))).toEqual([]);
+    expect(await store.get(id)).toEqual(succeeded);
+  });
+});
+
+describe('where each outcome leaves the job', () => {
+  it('a retry the job asks for: RETRYING, due after the whole seconds asked, message sent on', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'retries:key', id);
+    const body = envelopeBody(id, 'retries-later', { afterSeconds: 7.2 });
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect(await store.get(id)).toMatchObject({
+      status: JobStatus.RETRYING,
+      attempts: 1,
+      retryAt: new Date(clock + 8000).toISOString(),
+    });
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.delaySeconds])).toEqual([[body, 8]]);
+    expect(keys.holderOf('retries:key')?.jobId).toBe(id);
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['retried']);
+  });
+
+  it('a retry asked beyond 12 hours is due in 12 hours', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    await dispatcher.dispatchBatch([
+      delivery(envelopeBody(id, 'retries-later', { afterSeconds: 90_000 })),
+    ]);
+    expect((await store.get(id))?.retryAt).toBe(new Date(clock + 43_200_000).toISOString());
+  });
+
+  it('a deferral: DEFERRED without spending the attempt, message sent on, key kept', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'defers:key', id);
+    const body = envelopeBody(id, 'defers', { seconds: 30 });
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect(await store.get(id)).toMatchObject({
+      status: JobStatus.DEFERRED,
+      attempts: 0,
+      retryAt: new Date(clock + 30_000).toISOString(),
+      deferReason: 'not ready',
+    });
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.delaySeconds])).toEqual([
+      [body, 30],
+    ]);
+    expect(keys.holderOf('defers:key')?.jobId).toBe(id);
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['deferred']);
+  });
+
+  it('an error: ERRORED, in the DLQ, key released, counted once', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'breaks:key', id);
+    const body = envelopeBody(id, 'breaks', {});
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect(await store.get(id)).toMatchObject({ status: JobStatus.ERRORED, attempts: 1 });
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+    expect(keys.holderOf('breaks:key')).toBeUndefined();
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['errored']);
+  });
+
+  it('a success: SUCCESSFUL, key released, counted once', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'succeeds:key', id);
+
+    expect(
+      kept(await dispatcher.dispatchBatch([delivery(envelopeBody(id, 'succeeds', {}))])),
+    ).toEqual([]);
+    expect(await store.get(id)).toMatchObject({ status: JobStatus.SUCCESSFUL, output: 'ok' });
+    expect(keys.holderOf('succeeds:key')).toBeUndefined();
+    expect(transport.messages(QUEUE.url)).toEqual([]);
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['succeeded']);
+  });
+
+  it('a duplicate of a finished job releases a key left held, deletes, and counts a duplicate', async () => {
+    const { store, keys, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    const body = envelopeBody(id, 'succeeds', {});
+    await dispatcher.dispatchBatch([delivery(body)]);
+    const done = await store.get(id);
+    await holdKey(keys, 'succeeds:key', id);
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)]))).toEqual([]);
+    expect(keys.holderOf('succeeds:key')).toBeUndefined();
+    expect(await store.get(id)).toEqual(done);
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['succeeded', 'duplicate']);
+  });
+
+  it('a lost last attempt: LOST, its message to the DLQ, key released', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'succeeds:key', id);
+    const claim = await store.claim({
+      id,
+      type: 'succeeds',
+      queue: QUEUE.name,
+      enqueuedAt: new Date(T0).toISOString(),
+      maxAttempts: 1,
+      leaseExpiresAt: new Date(T0 + 30_000).toISOString(),
+      now: new Date(T0).toISOString(),
+      concurrencyKey: 'succeeds:key',
+    });
+    expect(claim.kind).toBe('claimed');
+    clock = T0 + 30_000 + GRACE_MS + 1;
+    const body = envelopeBody(id, 'succeeds', {});
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)]))).toEqual([]);
+    const record = await store.get(id);
+    expect(record?.status).toBe(JobStatus.LOST);
+    expect(record?.deadLetteredAt).toBe(new Date(clock).toISOString());
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+    expect(keys.holderOf('succeeds:key')).toBeUndefined();
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['lost']);
+  });
+
+  it('a body that is not an envelope: ERRORED under the id and key it names, key released', async () => {
+    const { store, keys, transport, metrics, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'acct:9', id);
+    const body = JSON.stringify({ id, options: { concurrencyKey: 'acct:9' } });
+    const message = delivery(body);
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([]);
+    expect(await store.get(id)).toMatchObject({
+      status: JobStatus.ERRORED,
+      type: 'unknown',
+      attempts: 0,
+      messageId: message.messageId,
+      concurrencyKey: 'acct:9',
+      enqueuedAt: new Date(clock).toISOString(),
+      deadLetteredAt: new Date(clock).toISOString(),
+    });
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+    expect(keys.holderOf('acct:9')).toBeUndefined();
+    expect(metrics.events.map((e) => e.outcome)).toEqual(['rejected']);
+  });
+});
+
+describe('records that moved between reading and writing', () => {
+  it('keeps the message when the lost mark is refused (another rescue took the attempt)', async () => {
+    const { store, transport, metrics } = setUp();
+    const id = newJobId();
+    await store.claim({
+      id,
+      type: 'succeeds',
+      queue: QUEUE.name,
+      enqueuedAt: new Date(T0).toISOString(),
+      maxAttempts: 3,
+      leaseExpiresAt: new Date(T0 + 30_000).toISOString(),
+      now: new Date(T0).toISOString(),
+    });
+    const running = await store.get(id);
+    clock = T0 + 30_000 + GRACE_MS + 1;
+    const dispatcher = createDispatcher({
+      registry,
+      queue: QUEUE,
+      transport,
+      store: { ...store, markLost: async () => null },
+      keys: createMemoryConcurrencyKeys(),
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+      metrics,
+      now: () => new Date(clock),
+      lostGraceMs: GRACE_MS,
+    });
+    const message = delivery(envelopeBody(id, 'succeeds', {}), 2);
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    expect(await store.get(id)).toEqual(running);
+    expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+  });
+
+  it('a job the monitor marked LOST before its message reached the DLQ: moved there now', async () => {
+    const { store, keys, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'succeeds:key', id);
+    const claim = await store.claim({
+      id,
+      type: 'succeeds',
+      queue: QUEUE.name,
+      enqueuedAt: new Date(T0).toISOString(),
+      maxAttempts: 1,
+      leaseExpiresAt: new Date(T0 + 30_000).toISOString(),
+      now: new Date(T0).toISOString(),
+      concurrencyKey: 'succeeds:key',
+    });
+    if (claim.kind !== 'claimed') throw new Error('expected a claim');
+    clock = T0 + 30_000 + GRACE_MS + 1;
+    const at = new Date(clock).toISOString();
+    expect((await store.markLost(claim.record, at, at))?.status).toBe(JobStatus.LOST);
+    const body = envelopeBody(id, 'succeeds', {});
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)]))).toEqual([]);
+    expect((await store.get(id))?.deadLetteredAt).toBe(at);
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+    expect(keys.holderOf('succeeds:key')).toBeUndefined();
+  });
+
+  it('keeps a rejected message whose ERRORED record cannot be written (a store error)', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    for (let i = 0; i < 3; i++) store.failNext('recordRejected');
+    const message = delivery(envelopeBody(id, 'no-such-type', {}));
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    expect(await store.get(id)).toBeUndefined();
+  });
+
+  it('records a body with no readable id under its message id', async () => {
+    const { store, dispatcher } = setUp();
+    const message = delivery('{oops');
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([]);
+    expect((await store.get(`msg-${message.messageId}`))?.status).toBe(JobStatus.ERRORED);
+  });
+
+  it('a retry without a time of its own waits as the job type’s policy says', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    await dispatcher.dispatchBatch([delivery(envelopeBody(id, 'retries-later', {}))]);
+    expect((await store.get(id))?.retryAt).toBe(new Date(clock + 11_000).toISOString());
+  });
+});
