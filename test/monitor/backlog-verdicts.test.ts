@@ -71,6 +71,16 @@ describe('evaluateQueue verdicts', () => {
       backlogForSeconds: 120,
       returnedBelow: false,
       previousLevel: BacklogLevel.critical,
+      stalledCleared: false,
+      dlqCleared: false,
+      // The DLQ reached its threshold: remembered, so the run that finds it under says so.
+      nextState: {
+        backlogLevel: BacklogLevel.warning,
+        oldestAgeLevel: BacklogLevel.critical,
+        backlogSince: secondsAgo(120),
+        dlqOverThreshold: true,
+        updatedAt: now.toISOString(),
+      },
     });
   });
 
@@ -81,6 +91,8 @@ describe('evaluateQueue verdicts', () => {
       dlqOverThreshold: false,
       returnedBelow: false,
       previousLevel: BacklogLevel.ok,
+      stalledCleared: false,
+      dlqCleared: false,
     });
   });
 
@@ -108,6 +120,8 @@ describe('evaluateQueue verdicts', () => {
       stalled: false,
       returnedBelow: false,
       previousLevel: BacklogLevel.ok,
+      stalledCleared: false,
+      dlqCleared: false,
       nextState: { backlogLevel: 0, oldestAgeLevel: 0, updatedAt: now.toISOString() },
     });
   });
@@ -152,6 +166,8 @@ describe('evaluateQueue verdicts', () => {
       dlqOverThreshold: false,
       returnedBelow: false,
       previousLevel: BacklogLevel.critical,
+      stalledCleared: false,
+      dlqCleared: false,
       nextState: {
         backlogLevel: 2,
         oldestAgeLevel: 0,

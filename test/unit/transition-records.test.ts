@@ -89,7 +89,7 @@ describe('claimedRecord', () => {
 });
 
 describe('succeededRecord', () => {
-  it('drops the lease, the last error and retry time, and adds the outcome', () => {
+  it('drops the lease, the last error and retry time, and adds the outcome and its attempt entry', () => {
     expect(
       succeededRecord(
         {
@@ -121,6 +121,9 @@ describe('succeededRecord', () => {
       expiresAt: 77,
       output: { n: 1 },
       outputTruncated: true,
+      attemptHistory: [
+        { attempt: 2, startedAt: T0, endedAt: T1, durationMs: 12, outcome: JobStatus.SUCCESSFUL },
+      ],
     });
   });
 

@@ -180,7 +180,7 @@ function progressCell(progress) {
     { 'data-field': 'progress' },
     h('progress', { max: '1', value: String(progress.fraction) }),
     ` ${progress.note ? `${percent} (${progress.note})` : percent}, reported `,
-    timeCell(progress.at),
+    fullTimeCell(progress.at),
   );
 }
 export async function showJobDetail(main, context) {
