@@ -442,6 +442,43 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   }
 
   /**
+   * Sends one PartiQL statement per item in BatchExecuteStatement requests of at most
+   * {@link STATEMENTS_PER_BATCH}, and answers each item from its statement's response. An item
+   * whose id an earlier item already names is not sent (one request may not name an item
+   * twice): it is answered `notSent`, for the caller's one-by-one path.
+   */
+  async function statementBatches<T, R>(
+    items: readonly T[],
+    idOf: (item: T) => string,
+    statementOf: (item: T) => BatchStatementRequest,
+    answerOf: (item: T, response: BatchStatementResponse | undefined) => R,
+    notSent: R,
+  ): Promise<R[]> {
+    const answers: R[] = items.map(() => notSent);
+    const named = new Set<string>();
+    const sent: number[] = [];
+    items.forEach((item, i) => {
+      if (named.has(idOf(item))) return;
+      named.add(idOf(item));
+      sent.push(i);
+    });
+    for (let start = 0; start < sent.length; start += STATEMENTS_PER_BATCH) {
+      const chunk = sent.slice(start, start + STATEMENTS_PER_BATCH);
+      const result = await doc.send(
+        new BatchExecuteStatementCommand({
+          Statements: chunk.map((i) => statementOf(items[i]!)),
+          ReturnConsumedCapacity,
+        }),
+      );
+      for (const consumed of result.ConsumedCapacity ?? []) report(consumed);
+      chunk.forEach((i, n) => {
+        answers[i] = answerOf(items[i]!, result.Responses?.[n]);
+      });
+    }
+    return answers;
+  }
+
+  /**
    * The condition of every write ending an attempt: the worker's record (`trusted`), RUNNING,
    * this attempt count, and this claim token when the attempt carries one (see isRunningAttempt).
    */
@@ -552,29 +589,14 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async claimMany(requests: readonly ClaimRequest[]) {
-      const outcomes: (ClaimOutcome | undefined)[] = requests.map(() => undefined);
-      // One request may not name an item twice; the extra ones go to `claim`.
-      const named = new Set<string>();
-      const sent: number[] = [];
-      requests.forEach((request, i) => {
-        if (named.has(request.id)) return;
-        named.add(request.id);
-        sent.push(i);
-      });
-      for (let start = 0; start < sent.length; start += STATEMENTS_PER_BATCH) {
-        const chunk = sent.slice(start, start + STATEMENTS_PER_BATCH);
-        const result = await doc.send(
-          new BatchExecuteStatementCommand({
-            Statements: chunk.map((i) => claimStatement(requests[i]!)),
-            ReturnConsumedCapacity,
-          }),
-        );
-        for (const consumed of result.ConsumedCapacity ?? []) report(consumed);
-        chunk.forEach((i, n) => {
-          outcomes[i] = claimOf(requests[i]!, result.Responses?.[n]);
-        });
-      }
-      return outcomes;
+      // A second copy of an id in one request is answered undefined: `claim` decides it.
+      return statementBatches(
+        requests,
+        (request) => request.id,
+        claimStatement,
+        claimOf,
+        undefined,
+      );
     },
 
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
@@ -637,32 +659,14 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async recordSuccesses(attempts: readonly SuccessfulAttempt[]) {
-      const outcomes: SuccessWrite[] = attempts.map(() => ({
-        kind: 'unwritten',
-        reason: 'named twice in one request',
-      }));
-      // One request may not name an item twice; the extra ones go the conditional way.
-      const named = new Set<string>();
-      const sent: number[] = [];
-      attempts.forEach((attempt, i) => {
-        if (named.has(attempt.claimed.id)) return;
-        named.add(attempt.claimed.id);
-        sent.push(i);
-      });
-      for (let start = 0; start < sent.length; start += STATEMENTS_PER_BATCH) {
-        const chunk = sent.slice(start, start + STATEMENTS_PER_BATCH);
-        const result = await doc.send(
-          new BatchExecuteStatementCommand({
-            Statements: chunk.map((i) => successStatement(attempts[i]!)),
-            ReturnConsumedCapacity,
-          }),
-        );
-        for (const consumed of result.ConsumedCapacity ?? []) report(consumed);
-        chunk.forEach((i, n) => {
-          outcomes[i] = successWriteOf(attempts[i]!, result.Responses?.[n]);
-        });
-      }
-      return outcomes;
+      // A second copy of an id in one request goes the conditional way (`finishAttempt`).
+      return statementBatches<SuccessfulAttempt, SuccessWrite>(
+        attempts,
+        (attempt) => attempt.claimed.id,
+        successStatement,
+        successWriteOf,
+        { kind: 'unwritten', reason: 'named twice in one request' },
+      );
     },
 
     async markLost(attempt: LostAttempt, leaseExpiredBefore, now, retry?: LostAttemptRetry) {
