@@ -22,7 +22,7 @@ import {
 } from './errors.ts';
 import { createGroupCommit, type GroupCommit } from './group-commit.ts';
 import type { AnyJobDefinition, JobContext } from './job-definition.ts';
-import { createProgressReporter } from './job-progress.ts';
+import { createProgressReporter, type ProgressReporter } from './job-progress.ts';
 import type { JobRecord } from './job-record.ts';
 import { CLAIMABLE_STATUSES, JobStatus } from './job-status.ts';
 import { effectiveSettings } from './job-timing.ts';
@@ -541,13 +541,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     let output: unknown;
     let failure: unknown;
     let failed = false;
-    const progress = createProgressReporter({
-      store,
-      attempt: claimed,
-      logger,
-      now,
-      ...(deps.progressIntervalMs === undefined ? {} : { minIntervalMs: deps.progressIntervalMs }),
-    });
+    // Built on the job's first report: most jobs never report progress.
+    let progress: ProgressReporter | undefined;
+    const reportProgress = (fraction: number, note?: string) => {
+      progress ??= createProgressReporter({
+        store,
+        attempt: claimed,
+        logger,
+        now,
+        ...(deps.progressIntervalMs === undefined
+          ? {}
+          : { minIntervalMs: deps.progressIntervalMs }),
+      });
+      return progress.report(fraction, note);
+    };
     try {
       // The lease (and ctx.deadline) were set before the claim: a slow claim shortens the run.
       const runBudgetMs = Math.max(0, startedAt + deadlineMs - now().getTime());
@@ -567,7 +574,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
               child ??= logger.createChild({ persistentKeys: keys });
               return child;
             },
-            progress: (fraction, note) => progress.report(fraction, note),
+            progress: reportProgress,
           };
           return definition.run(payload, ctx);
         }),
@@ -576,7 +583,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       failed = true;
       failure = error;
     } finally {
-      progress.close();
+      progress?.close();
     }
     if (failed) span.failed(failure);
     else span.succeeded();

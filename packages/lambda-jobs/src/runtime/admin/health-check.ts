@@ -20,7 +20,7 @@ import type { JobRegistry } from '../registry.ts';
 import type { EventSourceState, FiringAlarm } from './admin-ports.ts';
 import type { QueueOverview } from './jobs-admin.ts';
 import type { QueueSettingsPair } from './jobs-admin-service.ts';
-import { isPausedSource } from './queue-consumption.ts';
+import { isPausedSource, pausedQueues } from './queue-consumption.ts';
 
 export type FindingLevel = 'problem' | 'warning' | 'info';
 
@@ -318,6 +318,7 @@ export function diagnose(facts: HealthFacts): Finding[] {
       });
     }
   }
+  const paused = pausedQueues(facts.eventSources ?? []);
   for (const overview of facts.overviews) {
     if (!facts.config.queues[overview.name]) {
       out.push({
@@ -327,11 +328,7 @@ export function diagnose(facts: HealthFacts): Finding[] {
       });
     }
     queueFindings(overview, out);
-    const paused =
-      facts.eventSources?.some(
-        (source) => source.queue === overview.name && isPausedSource(source),
-      ) ?? false;
-    stalledFindings(overview, facts.activity?.get(overview.name), paused, out);
+    stalledFindings(overview, facts.activity?.get(overview.name), paused.has(overview.name), out);
     const settings = facts.settings.get(overview.name);
     if (settings instanceof Error) {
       out.push({

@@ -1,5 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { isPausedSource } from '../../admin/queue-consumption.ts';
+import { pausedQueues } from '../../admin/queue-consumption.ts';
 import type { MonitoredQueue, PausedQueueSource } from '../../monitor/monitor-ports.ts';
 import { isMappingFromQueue, listMappings } from './lambda-event-source-mappings.ts';
 
@@ -22,18 +22,17 @@ export interface LambdaPausedQueuesOptions {
  * ```
  */
 export function createLambdaPausedQueues(options: LambdaPausedQueuesOptions): PausedQueueSource {
-  async function isPaused(queue: MonitoredQueue): Promise<boolean> {
+  /** The queue's event sources: the mappings from it to its worker. */
+  async function sourcesOf(queue: MonitoredQueue) {
     const functionName = options.workerFunctions[queue.name];
-    if (functionName === undefined) return false;
-    const states = (await listMappings(options.client, functionName))
+    if (functionName === undefined) return [];
+    return (await listMappings(options.client, functionName))
       .filter((mapping) => isMappingFromQueue(mapping, queue.url))
-      .map((mapping) => ({ state: mapping.State ?? 'Unknown' }));
-    return states.length > 0 && states.every(isPausedSource);
+      .map((mapping) => ({ queue: queue.name, functionName, state: mapping.State ?? 'Unknown' }));
   }
   return {
     async pausedQueues(queues) {
-      const verdicts = await Promise.all(queues.map(isPaused));
-      return new Set(queues.filter((_, i) => verdicts[i]).map((queue) => queue.name));
+      return pausedQueues((await Promise.all(queues.map(sourcesOf))).flat());
     },
   };
 }
