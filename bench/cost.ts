@@ -22,7 +22,7 @@ import {
   resendPrice,
 } from './cost-model.ts';
 import type { BenchEmulators } from './emulators.ts';
-import { createMinimumHandler } from './minimum-handler.ts';
+import { createMinimumHandler, MINIMUM_TTL_ATTRIBUTE } from './minimum-handler.ts';
 import { type DrainResult, drainQueue, type Progress, sendBodies } from './pipeline.ts';
 import {
   createRequestCounter,
@@ -304,7 +304,7 @@ async function sliceMinimum(
   const { emulators, progress } = options;
   const resources = await emulators.provision(config, 'cost-minimum');
   try {
-    const tableName = await resources.createPlainTable('minimum', 'id');
+    const tableName = await resources.createPlainTable('minimum', 'id', MINIMUM_TTL_ATTRIBUTE);
     const bodies = trivialEnvelopeBodies(jobs, acc.payloadBytes);
     const enqueueStarted = performance.now();
     await sendBodies(

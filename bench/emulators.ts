@@ -4,6 +4,7 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../packages/lambda-jobs/src/config/config-types.ts';
@@ -38,7 +39,7 @@ export interface BenchResources extends ProvisionedResources {
   readonly suffix: string;
   queueArn(queue: string): Promise<string>;
   /** A table keyed by one string attribute and nothing else (no index), removed by dispose(). */
-  createPlainTable(label: string, key: string): Promise<string>;
+  createPlainTable(label: string, key: string, ttlAttribute?: string): Promise<string>;
   /** Deletes the queues and tables, so the emulators' memory stays flat across runs. */
   dispose(): Promise<void>;
 }
@@ -82,9 +83,9 @@ export async function startBenchEmulators(): Promise<BenchEmulators> {
           );
           return Attributes?.QueueArn ?? '';
         },
-        async createPlainTable(tableLabel, key) {
+        async createPlainTable(tableLabel, key, ttlAttribute) {
           const name = `bench${suffix}-${tableLabel}`;
-          await createPlainTable(setup.dynamodb, name, key);
+          await createPlainTable(setup.dynamodb, name, key, ttlAttribute);
           tables.push(name);
           return name;
         },
@@ -114,7 +115,12 @@ export async function startBenchEmulators(): Promise<BenchEmulators> {
   };
 }
 
-async function createPlainTable(dynamodb: DynamoDBClient, name: string, key: string) {
+async function createPlainTable(
+  dynamodb: DynamoDBClient,
+  name: string,
+  key: string,
+  ttlAttribute: string | undefined,
+) {
   await dynamodb.send(
     new CreateTableCommand({
       TableName: name,
@@ -125,7 +131,14 @@ async function createPlainTable(dynamodb: DynamoDBClient, name: string, key: str
   );
   for (let i = 0; i < 50; i++) {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.TableStatus === 'ACTIVE') return;
+    if (Table?.TableStatus === 'ACTIVE') break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  if (ttlAttribute === undefined) return;
+  await dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: name,
+      TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+    }),
+  );
 }

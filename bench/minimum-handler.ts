@@ -9,12 +9,17 @@ import { trivialPayload } from './bench-jobs.ts';
 
 /** How long a claim holds before another delivery may take the job over, ms. */
 const LEASE_MS = 60_000;
+/** A record is kept as long as lambda-jobs keeps its records by default: seven days. */
+const RETENTION_SECONDS = 604_800;
+/** The attribute its table's TTL reads (records expire as lambda-jobs' do). */
+export const MINIMUM_TTL_ATTRIBUTE = 'expiresAt';
 
 /**
  * The least a handler can do for at-least-once delivery, a durable result and duplicate
  * suppression: per record, one conditional PutItem that claims the job (new, or a RUNNING
  * claim whose lease has passed), the work, one UpdateItem that records the result; records in
- * parallel; a partial batch response. Items stay far under 1 KB on a table without indexes.
+ * parallel; a partial batch response. Items stay far under 1 KB on a table without indexes, and
+ * expire through the table's TTL after the retention lambda-jobs keeps by default.
  * It measures the floor the cost benchmark compares against; it is not a product.
  *
  * @example
@@ -39,6 +44,7 @@ export function createMinimumHandler(options: {
             id: { S: envelope.id },
             status: { S: 'RUNNING' },
             lease: { N: String(now + LEASE_MS) },
+            [MINIMUM_TTL_ATTRIBUTE]: { N: String(Math.floor(now / 1000) + RETENTION_SECONDS) },
           },
           ConditionExpression: 'attribute_not_exists(id) OR (#s = :running AND #lease < :now)',
           ExpressionAttributeNames: { '#s': 'status', '#lease': 'lease' },

@@ -6,6 +6,12 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { trivialPayload } from './bench-jobs.ts';
 
 /**
+ * The attribute Powertools Idempotency writes each record's expiry to (its default
+ * `expiryAttr`); its documentation has the table's TTL read it.
+ */
+export const POWERTOOLS_TTL_ATTRIBUTE = 'expiration';
+
+/**
  * The handler a user would write without lambda-jobs, following the Powertools documentation:
  * `BatchProcessor` (records in parallel, partial batch response) around a record handler made
  * idempotent with Powertools Idempotency on DynamoDB (`id` key; the idempotency key is the

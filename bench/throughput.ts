@@ -5,9 +5,9 @@ import { createBenchWorker, enqueueTrivialJobs } from './bench-worker.ts';
 import type { GoalCheck } from './cost-model.ts';
 import { createCpuClock } from './cpu-time.ts';
 import type { BenchEmulators } from './emulators.ts';
-import { createMinimumHandler } from './minimum-handler.ts';
+import { createMinimumHandler, MINIMUM_TTL_ATTRIBUTE } from './minimum-handler.ts';
 import { drainQueue, type Progress, sendBodies } from './pipeline.ts';
-import { createPowertoolsHandler } from './powertools-handler.ts';
+import { createPowertoolsHandler, POWERTOOLS_TTL_ATTRIBUTE } from './powertools-handler.ts';
 import { median, medianRoundRatio } from './statistics.ts';
 import { captureStdout } from './stdout-capture.ts';
 
@@ -142,7 +142,12 @@ export async function runThroughputBenchmark(
         const dynamodb = emulators.setup.dynamodb;
         if (contender === 'raw-ceiling') handler = emptyHandler;
         else {
-          const tableName = await resources.createPlainTable('results', 'id');
+          // Each table as deployed: with TTL on the attribute its handler writes expiries to.
+          const tableName = await resources.createPlainTable(
+            'results',
+            'id',
+            contender === 'minimum' ? MINIMUM_TTL_ATTRIBUTE : POWERTOOLS_TTL_ATTRIBUTE,
+          );
           handler =
             contender === 'minimum'
               ? createMinimumHandler({ dynamodb, tableName })
