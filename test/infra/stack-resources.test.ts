@@ -627,12 +627,14 @@ describe('observability', () => {
     });
     template.hasResourceProperties('AWS::Logs::QueryDefinition', {
       Name: 'shop/slowest-jobs',
-      QueryString: Match.stringLikeRegexp('sort duration_ms desc'),
+      QueryString: Match.stringLikeRegexp(
+        'filter message = "Jobs succeeded"\n\\| unnest line.jobs into job[\\s\\S]*sort job.duration_ms desc',
+      ),
     });
     template.hasResourceProperties('AWS::Logs::QueryDefinition', {
       Name: 'shop/job-history',
       LogGroupNames: [...workerLogs, monitorLogs].map((id) => ({ Ref: id })),
-      QueryString: Match.stringLikeRegexp('filter job_id = "JOB_ID"'),
+      QueryString: Match.stringLikeRegexp('filter job_id = "JOB_ID" or @message like "JOB_ID"'),
     });
     template.hasResourceProperties('AWS::Logs::QueryDefinition', {
       Name: 'shop/backlog-events',

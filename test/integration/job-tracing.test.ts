@@ -105,7 +105,10 @@ describe('traces from the producer to the job', () => {
       }),
     ]);
     expect(process.status.code).toBe(SpanStatusCode.UNSET);
-    const succeeded = output.logs('Job succeeded').find((line) => line.job_id === id);
+    const succeeded = output
+      .logs('Jobs succeeded')
+      .flatMap((line) => line.jobs as { job_id: string; trace_id?: string }[])
+      .find((job) => job.job_id === id);
     expect(succeeded?.trace_id).toBe(process.spanContext().traceId);
   });
 

@@ -46,6 +46,24 @@ describe('pretty log lines', () => {
     );
   });
 
+  it("shows the batch's success line as a line per job", () => {
+    const line = JSON.stringify({
+      level: 'INFO',
+      message: 'Jobs succeeded',
+      timestamp: '2026-11-22T20:52:19.293Z',
+      service: 'shop',
+      queue: 'default',
+      jobs: [
+        { job_id: 'j1', job_type: 'echo', attempt: 1, duration_ms: 12 },
+        { job_id: 'j2', job_type: 'echo', attempt: 2, duration_ms: 3 },
+      ],
+    });
+    expect(prettyLogLine(line, false)?.split('\n')).toEqual([
+      '20:52:19.293 INFO     Job succeeded queue=default job_id=j1 job_type=echo attempt=1 duration_ms=12',
+      '20:52:19.293 INFO     Job succeeded queue=default job_id=j2 job_type=echo attempt=2 duration_ms=3',
+    ]);
+  });
+
   it('escapes control characters in messages, keys and values, keeping only its own colours', () => {
     const hostile = '\u001b[2J\u001b[31m';
     const line = JSON.stringify({

@@ -1,5 +1,6 @@
 import { type ILogGroup, QueryDefinition, QueryString } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { JOBS_SUCCEEDED_MESSAGE } from '../runtime/success-log.ts';
 
 export interface LogQueriesProps {
   /** Saved queries appear in the Logs Insights console under this folder. */
@@ -8,15 +9,28 @@ export interface LogQueriesProps {
   readonly monitorLogGroup: ILogGroup;
 }
 
+/** A Logs Insights query written out, for commands `QueryString` does not build (`unnest`). */
+class InsightsQuery extends QueryString {
+  readonly #commands: readonly string[];
+  constructor(commands: readonly string[]) {
+    super({});
+    this.#commands = commands;
+  }
+  override toString(): string {
+    return this.#commands.join('\n| ');
+  }
+}
+
 /** Worker log messages that mean an attempt did not succeed. */
 const FAILURE_MESSAGES = ['Job errored', 'Job failed, will retry', 'Job rejected', 'Job lost'];
 
 /**
  * Logs Insights saved queries over the Powertools JSON lines the worker and the monitor write
- * (keys `job_id`, `job_type`, `queue`, `attempt`, `status`, `duration_ms`, `wait_ms`):
+ * (keys `job_id`, `job_type`, `queue`, `attempt`, `status`, `duration_ms`, `wait_ms`; the
+ * successes of a batch are one line whose `jobs` list names each job with those keys):
  *
  * - failures by job type (last errors and counts per type, queue and outcome);
- * - the slowest jobs;
+ * - the slowest successful jobs;
  * - one job's whole history (replace `JOB_ID`), across workers and the monitor;
  * - backlog events (the monitor's warning, critical and recovery lines).
  *
@@ -50,21 +64,15 @@ export class LogQueries extends Construct {
     this.slowestJobs = new QueryDefinition(this, 'SlowestJobs', {
       queryDefinitionName: name('slowest-jobs'),
       logGroups: workers,
-      queryString: new QueryString({
-        fields: [
-          '@timestamp',
-          'job_id',
-          'job_type',
-          'queue',
-          'status',
-          'attempt',
-          'duration_ms',
-          'wait_ms',
-        ],
-        filterStatements: ['ispresent(duration_ms)'],
-        sort: 'duration_ms desc',
-        limit: 50,
-      }),
+      // Successes are named in one line per batch (`jobs`): a record per job through unnest.
+      queryString: new InsightsQuery([
+        'fields @timestamp, queue, jsonParse(@message) as line',
+        `filter message = "${JOBS_SUCCEEDED_MESSAGE}"`,
+        'unnest line.jobs into job',
+        'display @timestamp, queue, job.job_id, job.job_type, job.attempt, job.duration_ms, job.wait_ms',
+        'sort job.duration_ms desc',
+        'limit 50',
+      ]),
     });
     this.jobHistory = new QueryDefinition(this, 'JobHistory', {
       queryDefinitionName: name('job-history'),
@@ -83,7 +91,8 @@ export class LogQueries extends Construct {
           'error_message',
           '@logStream',
         ],
-        filterStatements: ['job_id = "JOB_ID"'],
+        // A success is named inside its batch's line, not in a `job_id` field.
+        filterStatements: ['job_id = "JOB_ID" or @message like "JOB_ID"'],
         sort: '@timestamp asc',
         limit: 1000,
       }),

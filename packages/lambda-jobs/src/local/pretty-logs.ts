@@ -1,12 +1,14 @@
 /**
  * `--pretty`: rewrites the Powertools JSON log lines this process writes into one readable
- * line each (`12:00:01.234 INFO  Job succeeded job_id=… queue=default duration_ms=12`), and
+ * line each (`12:00:01.234 INFO  Job succeeded job_id=… queue=default duration_ms=12`; the
+ * batch's "Jobs succeeded" line becomes a line per job), and
  * the workers' EMF metric documents likewise (`12:00:01.240 METRIC   queue=default
  * JobsSucceeded=1 JobDuration=12ms`).
  * Lines that are not JSON log entries pass through with their control characters escaped.
  * Messages, keys and values are producer text (job types, field names, error messages): their
  * control characters are shown escaped (`\x1b`), so only our own colours reach the terminal.
  */
+import { JOBS_SUCCEEDED_MESSAGE } from '../runtime/success-log.ts';
 import { terminalSafe, terminalSafeInline } from './terminal-text.ts';
 
 const LEVEL_COLOURS: Record<string, string> = {
@@ -86,6 +88,27 @@ function prettyMetricLine(entry: Record<string, unknown>, colour: boolean): stri
 }
 
 /**
+ * The batch's success line as a line per job (`12:00:01.234 INFO     Job succeeded
+ * job_id=… job_type=echo attempt=1 duration_ms=12 queue=default`), as a developer reads them.
+ */
+function prettySuccessLines(
+  entry: Record<string, unknown>,
+  jobs: readonly unknown[],
+  colour: boolean,
+): string {
+  const { jobs: _jobs, message: _message, ...shared } = entry;
+  return jobs
+    .map((job) => {
+      const fields = job && typeof job === 'object' && !Array.isArray(job) ? job : { job };
+      return prettyLogLine(
+        JSON.stringify({ ...shared, message: 'Job succeeded', ...fields }),
+        colour,
+      );
+    })
+    .join('\n');
+}
+
+/**
  * One log line, pretty; undefined when the line is not a JSON log entry. EMF metric documents
  * the worker writes between log lines are rendered too (see {@link prettyMetricLine}).
  */
@@ -100,6 +123,9 @@ export function prettyLogLine(line: string, colour: boolean): string | undefined
   if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
   if ('_aws' in entry && typeof entry.message !== 'string') return prettyMetricLine(entry, colour);
   if (typeof entry.level !== 'string' || typeof entry.message !== 'string') return undefined;
+  if (entry.message === JOBS_SUCCEEDED_MESSAGE && Array.isArray(entry.jobs)) {
+    return prettySuccessLines(entry, entry.jobs, colour);
+  }
   const time = typeof entry.timestamp === 'string' ? entry.timestamp.slice(11, 23) : '';
   const level = entry.level.padEnd(8);
   const fields = Object.entries(entry)

@@ -50,6 +50,7 @@ import {
 } from './retry-transient.ts';
 import { runWithDeadline } from './run-with-deadline.ts';
 import { boundOutput, toStoredError } from './stored-error.ts';
+import { createSuccessLog, type SuccessLog } from './success-log.ts';
 import { createTimeoutWatch, type TimeoutWatch } from './timeout-watch.ts';
 import { lostAttemptRetry } from './transition-records.ts';
 
@@ -124,6 +125,14 @@ const RESULT_GROUP_MAX = 25;
 
 /** How far ahead of its `retryAt` a waiting job may be claimed (clock differences). */
 const DUE_TOLERANCE_MS = 1000;
+
+/** What the messages of one batch share: the group commits, the success line, the watch. */
+interface BatchScope {
+  readonly successes: GroupCommit<SuccessfulAttempt, SuccessWrite>;
+  readonly claims: GroupCommit<ClaimRequest, ClaimOutcome | undefined>;
+  readonly successLog: SuccessLog;
+  readonly watch: TimeoutWatch;
+}
 
 /**
  * Creates the dispatcher. For every message: parse and validate (malformed → ERRORED + DLQ),
@@ -524,6 +533,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     deadlineMs: number,
     settings: ReturnType<typeof effectiveSettings>,
     successes: GroupCommit<SuccessfulAttempt, SuccessWrite>,
+    successLog: SuccessLog,
   ): Promise<Delivery> {
     const startedAt = Date.parse(claimed.startedAt ?? '') || now().getTime();
     const attempt = claimed.attempts;
@@ -622,7 +632,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           ? outcomeRefused(committed.error)
           : await recordOutcome(result));
       if (!recorded) return 'keep';
-      logger.info('Job succeeded', { ...keys, status: JobStatus.SUCCESSFUL, ...timing });
+      const { queue: _queue, ...job } = keys;
+      successLog.add({ ...job, ...timing });
       metrics.record({
         queue: queue.name,
         type: claimed.type,
@@ -728,9 +739,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   async function dispatchOne(
     message: QueueMessage,
     clock: InvocationClock | undefined,
-    successes: GroupCommit<SuccessfulAttempt, SuccessWrite>,
-    watch: TimeoutWatch,
-    claims: GroupCommit<ClaimRequest, ClaimOutcome | undefined>,
+    batch: BatchScope,
     claimed: () => void,
   ): Promise<Delivery> {
     let envelope: JobEnvelope;
@@ -791,7 +800,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       // A first delivery joins the batch's other first deliveries in one request; whatever
       // that request did not claim, `claim` decides (same claim token: it recognises a claim
       // the batch applied).
-      const batched = firstDelivery ? await claims.commit(request) : undefined;
+      const batched = firstDelivery ? await batch.claims.commit(request) : undefined;
       claimed();
       return batched ?? retryTransient(() => store.claim(request));
     };
@@ -821,7 +830,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return deadLetterLastDelivery(message, claim.record);
     }
     const running = claim.record;
-    const unwatch = watch.track({
+    const unwatch = batch.watch.track({
       id: running.id,
       type: running.type,
       attempt: running.attempts,
@@ -836,7 +845,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         envelope,
         deadlineMs,
         settings,
-        successes,
+        batch.successes,
+        batch.successLog,
       );
     } finally {
       unwatch();
@@ -864,7 +874,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         maxEntries: RESULT_GROUP_MAX,
         lingerMs: deps.outcomeLingerMs ?? 50,
       });
-      const watch = createTimeoutWatch(logger, queue.name);
+      const successLog = createSuccessLog(logger, queue.name);
+      // Just before the invocation's end: the jobs finished so far, then those still running.
+      const watch = createTimeoutWatch(logger, queue.name, successLog.flush);
       if (clock) watch.arm(clock.getRemainingTimeInMillis());
       let next = 0;
       const lane = async () => {
@@ -881,7 +893,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           };
           claims.begin();
           try {
-            delivery = await dispatchOne(message, clock, successes, watch, claims, claimed);
+            delivery = await dispatchOne(
+              message,
+              clock,
+              { successes, successLog, watch, claims },
+              claimed,
+            );
           } catch (error) {
             logger.error('Message not processed; it will be delivered again', {
               message_id: message.messageId,
@@ -902,6 +919,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         await Promise.all(Array.from({ length: Math.min(limit, messages.length) }, lane));
       } finally {
         watch.disarm();
+        successLog.flush();
       }
       metrics.flush();
       return { batchItemFailures: failures };

@@ -27,6 +27,8 @@ export interface TimeoutWatch {
 /**
  * Creates the watch for one batch. Its timer is unreferenced: it never keeps a process alive, and it fires
  * only while the event loop runs (a loop blocked until the end writes nothing, as any line).
+ * When it fires it first calls `beforeWarning` (the batch writes the line naming the jobs it
+ * finished so far), then names the jobs still running.
  *
  * @example
  * ```ts
@@ -37,12 +39,17 @@ export interface TimeoutWatch {
  * watch.disarm();
  * ```
  */
-export function createTimeoutWatch(logger: Logger, queue: string): TimeoutWatch {
+export function createTimeoutWatch(
+  logger: Logger,
+  queue: string,
+  beforeWarning: () => void = () => {},
+): TimeoutWatch {
   const running = new Set<WatchedJob>();
   let timer: NodeJS.Timeout | undefined;
 
   const warn = () => {
     timer = undefined;
+    beforeWarning();
     if (running.size === 0) return;
     logger.warn('Invocation about to time out; these jobs have no outcome recorded yet', {
       queue,
