@@ -292,3 +292,22 @@ export interface DelayedDelivery {
   /** Removes a pending delivery; false when there was none (already fired, or never made). */
   cancel(jobId: string): Promise<boolean>;
 }
+
+// ── Payload objects ─────────────────────────────────────────────────────────────────────────
+
+/**
+ * The stack's payload bucket (large payloads, `docs/large-payloads.md`): S3 on AWS, fauxqs's S3
+ * in dev mode and tests.
+ */
+export interface PayloadStore {
+  /** The bucket this store writes to and the only one the worker reads. */
+  readonly bucket: string;
+  /** Stores a payload's JSON at `key` (`payloads/<job id>/<sha256>.json`). */
+  put(key: string, body: string): Promise<void>;
+  /**
+   * The object's text. Throws PayloadReferenceError (naming bucket and key) when the object is
+   * missing, unreadable or larger than `maxBytes`, which no retry changes; any other error is
+   * transient.
+   */
+  get(key: string, maxBytes: number): Promise<string>;
+}
