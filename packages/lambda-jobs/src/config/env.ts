@@ -89,10 +89,12 @@ export interface QueueEndpoints {
 export function resourceEnv(resources: {
   readonly tableName: string;
   readonly queues: Readonly<Record<string, QueueEndpoints>>;
+  readonly payloadBucket?: string | undefined;
 }): NodeJS.ProcessEnv {
   return {
     [ENV.tableName]: resources.tableName,
     [ENV.queueUrls]: JSON.stringify(resources.queues),
+    ...(resources.payloadBucket ? { [ENV.payloadBucket]: resources.payloadBucket } : {}),
   };
 }
 

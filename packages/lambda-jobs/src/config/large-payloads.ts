@@ -56,7 +56,11 @@ export function resolveLargePayloads(
 export function largePayloadProblems(config: LargePayloadsConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (typeof config.enabled !== 'boolean') {
-    problems.push({ field: 'largePayloads.enabled', value: config.enabled, rule: 'must be true or false' });
+    problems.push({
+      field: 'largePayloads.enabled',
+      value: config.enabled,
+      rule: 'must be true or false',
+    });
   }
   const { thresholdFloor, thresholdCeiling, maxBytesCeiling } = LARGE_PAYLOAD_DEFAULTS;
   if (

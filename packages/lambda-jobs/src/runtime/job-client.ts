@@ -28,7 +28,11 @@ import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
 import { DEFAULT_CONCURRENCY_KEY_TTL_SECONDS, LIMITS } from './limits.ts';
 import { type SendSpan, startSendSpan } from './observability/job-tracing.ts';
-import { type LargePayloadPolicy, type OffloadedPayload, offloadPayload } from './payload-offload.ts';
+import {
+  type LargePayloadPolicy,
+  type OffloadedPayload,
+  offloadPayload,
+} from './payload-offload.ts';
 import { validatePayload } from './payload-schema.ts';
 import type { ConcurrencyKeyStore, DelayedDelivery, JobStore, QueueTransport } from './ports.ts';
 import { timeoutMisfit } from './queue-fit.ts';

@@ -52,7 +52,8 @@ export function checkPayloadReferenceShape(value: unknown): asserts value is Pay
   const bad = (field: string, rule: string): never => {
     throw new MalformedEnvelopeError(`payloadRef.${field}`, `payloadRef.${field} ${rule}`);
   };
-  if (!isObject(value)) throw new MalformedEnvelopeError('payloadRef', 'payloadRef must be an object');
+  if (!isObject(value))
+    throw new MalformedEnvelopeError('payloadRef', 'payloadRef must be an object');
   const unknown = Object.keys(value).find((k) => !REFERENCE_FIELDS.has(k));
   if (unknown !== undefined) bad(unknown, 'is not a payloadRef field (bucket, key, bytes, sha256)');
   if (typeof value.bucket !== 'string' || !BUCKET_NAME.test(value.bucket)) {
@@ -61,11 +62,7 @@ export function checkPayloadReferenceShape(value: unknown): asserts value is Pay
   if (typeof value.key !== 'string' || value.key.length === 0 || value.key.length > 1024) {
     bad('key', 'must be a string of 1 to 1024 characters');
   }
-  if (
-    typeof value.bytes !== 'number' ||
-    !Number.isInteger(value.bytes) ||
-    value.bytes < 0
-  ) {
+  if (typeof value.bytes !== 'number' || !Number.isInteger(value.bytes) || value.bytes < 0) {
     bad('bytes', 'must be a whole number of bytes');
   }
   if (typeof value.sha256 !== 'string' || !SHA256_HEX.test(value.sha256)) {

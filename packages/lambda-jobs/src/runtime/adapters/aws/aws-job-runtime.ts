@@ -19,6 +19,7 @@ import { createDispatcher, type Dispatcher } from '../../dispatcher.ts';
 import { createJobClient, type JobClient } from '../../job-client.ts';
 import { jobConfigProblems } from '../../job-config-checks.ts';
 import { createJobMetrics, type JobMetricsRecorder } from '../../observability/job-metrics.ts';
+import type { PayloadSource } from '../../payload-fetch.ts';
 import type {
   ConcurrencyKeyStore,
   DelayedDelivery,
@@ -26,7 +27,6 @@ import type {
   PayloadStore,
   QueueTransport,
 } from '../../ports.ts';
-import type { PayloadSource } from '../../payload-fetch.ts';
 import type { JobRegistry } from '../../registry.ts';
 import { indexShardsOf } from '../../status-index-shard.ts';
 import { unlistedStatuses } from '../../tracking-level.ts';

@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
+import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import {
+  ENVELOPE_VERSION,
+  parseEnvelope,
+  serializeEnvelope,
+} from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import { JobInputError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
+import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
+import { payloadObjectKey } from '../../packages/lambda-jobs/src/runtime/payload-reference.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+import { deliverOnce } from '../support/deliver-once.ts';
+import {
+  emulatorClients,
+  provisionTestResources,
+  testConfig,
+} from '../support/emulated-resources.ts';
+import { capturingMetrics } from '../support/test-jobs.ts';
+
+/**
+ * Large payloads through S3 (the claim check) on fauxqs, which serves SQS and S3 on one
+ * endpoint: the producer puts the object before the message, the worker reads it back before
+ * the schema, retries carry the reference, and a reference the worker cannot or must not read
+ * becomes an ERRORED record naming the bucket and key, with the message in the DLQ.
+ */
+
+const { sqs } = emulatorClients();
+const s3 = new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL_S3!, forcePathStyle: true });
+const seen = new Map<string, { attempt: number; rows: number; first: string }[]>();
+
+const bulk = defineJob({
+  type: 'bulk',
+  schema: z.object({ rows: z.array(z.string()), failUntilAttempt: z.number().int() }),
+  timeoutSeconds: 5,
+  retries: 2,
+  retryDelay: { kind: 'fixed', seconds: 0 },
+  run: (payload, ctx) => {
+    const list = seen.get(ctx.jobId) ?? [];
+    list.push({ attempt: ctx.attempt, rows: payload.rows.length, first: payload.rows[0] ?? '' });
+    seen.set(ctx.jobId, list);
+    if (ctx.attempt < payload.failUntilAttempt) throw new Error(`boom on ${ctx.attempt}`);
+    return { rows: payload.rows.length };
+  },
+});
+
+const registry = createRegistry([bulk]);
+let config: LambdaJobsConfig;
+let resources: ProvisionedResources;
+let worker: ReturnType<typeof createWorker>;
+
+/** About `kib` KiB of payload: 1 KiB rows. */
+function rows(kib: number): string[] {
+  return Array.from({ length: kib }, (_, i) => `${i}:${'x'.repeat(1018)}`);
+}
+
+async function visible(url: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+async function drain(): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const { received } = await deliverOnce(sqs, resources.queues.default!.url, worker.handler, {
+      waitSeconds: 0,
+    });
+    if (received.length === 0) return;
+  }
+}
+
+async function dlqBodies(): Promise<string[]> {
+  const bodies: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: resources.queues.default!.dlqUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 30,
+      }),
+    );
+    if (!Messages?.length) break;
+    bodies.push(...Messages.map((m) => m.Body ?? ''));
+  }
+  return bodies;
+}
+
+/** A message naming `payloadRef` as a producer in any language could write it. */
+function referenceBody(id: string, payloadRef: Record<string, unknown>): string {
+  return serializeEnvelope({
+    version: ENVELOPE_VERSION,
+    id,
+    type: 'bulk',
+    queue: 'default',
+    enqueuedAt: new Date().toISOString(),
+    payloadRef,
+  } as unknown as Parameters<typeof serializeEnvelope>[0]);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+beforeAll(async () => {
+  config = testConfig({ largePayloads: { enabled: true } });
+  resources = await provisionTestResources(config);
+  worker = createWorker({
+    registry,
+    config,
+    queueName: 'default',
+    env: resourceEnv(resources),
+    metricsRecorder: capturingMetrics(),
+    deadlineMarginMs: 100,
+  });
+});
+
+describe('large payloads through S3 on the emulators', () => {
+  it('puts a payload over the threshold in the bucket, sends a reference, and runs the job with the payload as sent; the record keeps the reference', async () => {
+    // Prepare: 300 KiB of rows, over the 255 KiB threshold and SQS's 256 KiB.
+    const payload = { rows: rows(300), failUntilAttempt: 0 };
+
+    // Act
+    const id = (await worker.runtime.client.enqueue(bulk, payload))!;
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: resources.queues.default!.url, VisibilityTimeout: 0 }),
+    );
+    await drain();
+
+    // Assess: the message is small and names the object; the object is the payload's JSON.
+    const body = Messages![0]!.Body!;
+    expect(Buffer.byteLength(body)).toBeLessThan(1024);
+    const { payloadRef } = parseEnvelope(body);
+    const json = JSON.stringify(payload);
+    expect(payloadRef).toEqual({
+      bucket: resources.payloadBucket,
+      key: payloadObjectKey(id, sha256(json)),
+      bytes: Buffer.byteLength(json),
+      sha256: sha256(json),
+    });
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: payloadRef!.bucket, Key: payloadRef!.key }),
+    );
+    expect(await object.Body!.transformToString()).toBe(json);
+    expect(seen.get(id)).toEqual([{ attempt: 1, rows: 300, first: payload.rows[0] }]);
+    const record = await worker.runtime.store.get(id);
+    expect(record).toMatchObject({ status: 'SUCCESSFUL', output: { rows: 300 } });
+    expect(parseEnvelope(record!.envelope!).payloadRef).toEqual(payloadRef);
+  });
+
+  it('keeps small payloads inline: no object, no reference', async () => {
+    const id = (await worker.runtime.client.enqueue(bulk, { rows: ['a'], failUntilAttempt: 0 }))!;
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: resources.queues.default!.url, VisibilityTimeout: 0 }),
+    );
+    await drain();
+    const envelope = parseEnvelope(Messages![0]!.Body!);
+    expect(envelope.payloadRef).toBeUndefined();
+    expect(envelope.payload).toEqual({ rows: ['a'], failUntilAttempt: 0 });
+    expect(seen.get(id)).toHaveLength(1);
+  });
+
+  it('retries with the reference: each attempt reads the same payload', async () => {
+    const payload = { rows: rows(280), failUntilAttempt: 2 };
+    const id = (await worker.runtime.client.enqueue(bulk, payload))!;
+    await drain();
+    expect(seen.get(id)).toEqual([
+      { attempt: 1, rows: 280, first: payload.rows[0] },
+      { attempt: 2, rows: 280, first: payload.rows[0] },
+    ]);
+    expect(await worker.runtime.store.get(id)).toMatchObject({ status: 'SUCCESSFUL', attempts: 2 });
+  });
+
+  it('refuses a payload over largePayloads.maxBytes before anything is sent or stored', async () => {
+    // Prepare: a client whose limit is 400 KiB.
+    const small = createWorker({
+      registry,
+      config: testConfig({ largePayloads: { enabled: true, maxBytes: 409_600 } }),
+      queueName: 'default',
+      env: resourceEnv(resources),
+      metricsRecorder: capturingMetrics(),
+    });
+    const before = await visible(resources.queues.default!.url);
+
+    // Act
+    const refused = small.runtime.client.enqueue(bulk, { rows: rows(500), failUntilAttempt: 0 });
+
+    // Assess
+    await expect(refused).rejects.toThrow(JobInputError);
+    await expect(refused).rejects.toThrow(/Payload is \d+ bytes; the limit is 409600 bytes/);
+    expect(await visible(resources.queues.default!.url)).toBe(before);
+  });
+
+  it('records ERRORED naming the bucket and key, and dead-letters the message, when the object is missing, foreign, of another job, or altered', async () => {
+    // Prepare: four references the worker must not run.
+    const bucket = resources.payloadBucket!;
+    const foreign = `${bucket}-foreign`;
+    await s3.send(new CreateBucketCommand({ Bucket: foreign })).catch(() => {});
+    const json = JSON.stringify({ rows: ['forged'], failUntilAttempt: 0 });
+    const digest = sha256(json);
+    const missing = newJobId();
+    const elsewhere = newJobId();
+    const borrowed = newJobId();
+    const altered = newJobId();
+    const other = newJobId();
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: foreign,
+        Key: payloadObjectKey(elsewhere, digest),
+        Body: json,
+      }),
+    );
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: payloadObjectKey(other, digest), Body: json }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: payloadObjectKey(altered, digest),
+        Body: json.replace('forged', 'change'),
+      }),
+    );
+    const ref = (id: string, inBucket = bucket, keyOf = id) => ({
+      bucket: inBucket,
+      key: payloadObjectKey(keyOf, digest),
+      bytes: Buffer.byteLength(json),
+      sha256: digest,
+    });
+    for (const body of [
+      referenceBody(missing, ref(missing)),
+      referenceBody(elsewhere, ref(elsewhere, foreign)),
+      referenceBody(borrowed, ref(borrowed, bucket, other)),
+      referenceBody(altered, ref(altered)),
+    ]) {
+      await sqs.send(
+        new SendMessageCommand({ QueueUrl: resources.queues.default!.url, MessageBody: body }),
+      );
+    }
+
+    // Act
+    await drain();
+
+    // Assess: none ran; each is ERRORED with its reason; all four are in the DLQ.
+    for (const id of [missing, elsewhere, borrowed, altered]) expect(seen.get(id)).toBeUndefined();
+    const errorOf = async (id: string) => (await worker.runtime.store.get(id))?.error;
+    expect(await errorOf(missing)).toMatchObject({
+      name: 'PayloadReferenceError',
+      message: expect.stringContaining(`s3://${bucket}/${payloadObjectKey(missing, digest)}`),
+    });
+    expect((await errorOf(missing))?.message).toMatch(/cannot be read \(NoSuchKey\)/);
+    expect((await errorOf(elsewhere))?.message).toMatch(
+      new RegExp(`s3://${foreign}/.*only from its own bucket ${bucket}`),
+    );
+    expect((await errorOf(borrowed))?.message).toMatch(/refused: the key of job/);
+    expect((await errorOf(altered))?.message).toMatch(/does not match the reference/);
+    for (const id of [missing, elsewhere, borrowed, altered]) {
+      expect(await worker.runtime.store.get(id)).toMatchObject({ status: 'ERRORED' });
+    }
+    const dead = (await dlqBodies()).map((b) => parseEnvelope(b).id);
+    expect(dead).toEqual(expect.arrayContaining([missing, elsewhere, borrowed, altered]));
+  });
+});
