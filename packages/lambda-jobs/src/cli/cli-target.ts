@@ -307,7 +307,7 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
     registry: app.registry,
     config: app.config,
     env: {
-      ...resourceEnv(stack),
+      ...resourceEnv({ ...stack, payloadBucket: stack.outputs[STACK_OUTPUTS.payloadBucket] }),
       ...schedulerEnv(stack.outputs),
       POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
       POWERTOOLS_SERVICE_NAME: metricNamespace,

@@ -16,6 +16,13 @@ export interface LargePayloadsConfig {
   readonly thresholdBytes: number;
   /** The largest payload accepted, bytes of JSON. Default 16 MiB. Above it: `JobInputError`. */
   readonly maxBytes: number;
+  /**
+   * The longest `delay` (or `runAt`) of a job whose payload goes through S3, seconds. Default 7
+   * days. The bucket keeps each object this long plus the longer of the job-record retention
+   * and the DLQ's 14 days, plus a day ({@link payloadExpiryDays}); a longer delay is refused at
+   * enqueue, as its object could expire before the job runs.
+   */
+  readonly maxDelaySeconds: number;
 }
 
 /** Defaults of {@link LargePayloadsConfig}, each with its reason. */
@@ -29,6 +36,12 @@ export const LARGE_PAYLOAD_DEFAULTS = {
    * limit.
    */
   maxBytes: 16_777_216,
+  /** 7 days: longer waits keep every object longer (S3 storage is billed per GB-month). */
+  maxDelaySeconds: 604_800,
+  /** The DLQs keep messages 14 days (SQS's longest retention), and redrive may need the object. */
+  deadLetterRetentionSeconds: 1_209_600,
+  /** A day beyond the need: lifecycle runs once a day and rounds to midnight UTC. */
+  expiryMarginDays: 1,
   /** The largest `maxBytes` a config may set: 256 MiB, a single S3 PutObject and a 10 GB worker. */
   maxBytesCeiling: 268_435_456,
   /** Messages larger than the queues' 256 KiB cannot be sent: the threshold may not exceed it. */
@@ -45,7 +58,23 @@ export function resolveLargePayloads(
     enabled: input?.enabled ?? LARGE_PAYLOAD_DEFAULTS.enabled,
     thresholdBytes: input?.thresholdBytes ?? LARGE_PAYLOAD_DEFAULTS.thresholdBytes,
     maxBytes: input?.maxBytes ?? LARGE_PAYLOAD_DEFAULTS.maxBytes,
+    maxDelaySeconds: input?.maxDelaySeconds ?? LARGE_PAYLOAD_DEFAULTS.maxDelaySeconds,
   };
+}
+
+/**
+ * Days after which the bucket's lifecycle deletes a payload object: the longest a job may wait
+ * (`maxDelaySeconds`), plus the longer of the job-record retention (`jobs retry` re-sends a
+ * finished job's message) and the DLQ's 14 days (`dlq redrive`), plus a day.
+ *
+ * @example `payloadExpiryDays(604_800, 604_800) === 22` // 7 d wait + 14 d DLQ + 1 d
+ */
+export function payloadExpiryDays(
+  maxDelaySeconds: number,
+  resultsRetentionSeconds: number,
+): number {
+  const kept = Math.max(resultsRetentionSeconds, LARGE_PAYLOAD_DEFAULTS.deadLetterRetentionSeconds);
+  return Math.ceil((maxDelaySeconds + kept) / 86_400) + LARGE_PAYLOAD_DEFAULTS.expiryMarginDays;
 }
 
 /**
@@ -83,6 +112,17 @@ export function largePayloadProblems(config: LargePayloadsConfig): ConfigProblem
       field: 'largePayloads.maxBytes',
       value: config.maxBytes,
       rule: `must be a whole number of bytes from largePayloads.thresholdBytes to ${maxBytesCeiling}`,
+    });
+  }
+  if (
+    !Number.isInteger(config.maxDelaySeconds) ||
+    config.maxDelaySeconds < 0 ||
+    config.maxDelaySeconds > 31_536_000
+  ) {
+    problems.push({
+      field: 'largePayloads.maxDelaySeconds',
+      value: config.maxDelaySeconds,
+      rule: 'must be a whole number of seconds from 0 to 31536000 (one year)',
     });
   }
   return problems;

@@ -300,7 +300,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
     const size = bodyBytes(body);
     if (deps.largePayloads && size > deps.largePayloads.thresholdBytes) {
       try {
-        const offloaded = offloadPayload(envelope, size, deps.largePayloads);
+        const offloaded = offloadPayload(envelope, size, delaySeconds, deps.largePayloads);
         const { envelope: referenced, body: referenceBody, object: payloadObject } = offloaded;
         return {
           envelope: referenced,

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { bodyBytes, type JobEnvelope } from './envelope.ts';
 import { PayloadReferenceError } from './errors.ts';
 import { assertTrustedReference } from './payload-reference.ts';
-import type { PayloadStore } from './ports.ts';
+import type { PayloadReader } from './ports.ts';
 
 /** Where a worker reads payloads that travel by reference. */
 export interface PayloadSource {
   /** The stack's payload bucket; undefined when the deployment has none. */
-  readonly store: PayloadStore | undefined;
+  readonly store: PayloadReader | undefined;
   /** The largest payload read, bytes (`largePayloads.maxBytes`). */
   readonly maxBytes: number;
 }

@@ -13,6 +13,8 @@ export interface LargePayloadPolicy {
   readonly thresholdBytes: number;
   /** The largest payload accepted, bytes of JSON. */
   readonly maxBytes: number;
+  /** The longest delay of a job whose payload goes to S3 (its object expires after that). */
+  readonly maxDelaySeconds: number;
 }
 
 /** A job whose payload goes to S3: the object to put first, then the message naming it. */
@@ -31,13 +33,14 @@ export interface OffloadedPayload {
  *
  * @example
  * ```ts
- * const { body, object } = offloadPayload(envelope, 300_000, policy);
+ * const { body, object } = offloadPayload(envelope, 300_000, 0, policy);
  * await policy.store!.put(object.key, object.body); // then send `body`
  * ```
  */
 export function offloadPayload(
   envelope: JobEnvelope,
   envelopeBytes: number,
+  delaySeconds: number,
   policy: LargePayloadPolicy,
 ): OffloadedPayload {
   const json = JSON.stringify(envelope.payload);
@@ -47,6 +50,13 @@ export function offloadPayload(
       'payload',
       `${policy.maxBytes} bytes (largePayloads.maxBytes)`,
       `Payload is ${bytes} bytes; the limit is ${policy.maxBytes} bytes (largePayloads.maxBytes)`,
+    );
+  }
+  if (delaySeconds > policy.maxDelaySeconds) {
+    throw new JobInputError(
+      'delay',
+      `${policy.maxDelaySeconds} seconds for a payload stored in S3 (largePayloads.maxDelaySeconds)`,
+      `delay is ${delaySeconds} s; a job whose payload (${bytes} bytes) goes through S3 may wait at most ${policy.maxDelaySeconds} s (largePayloads.maxDelaySeconds), after which its object may expire`,
     );
   }
   if (!policy.store) {

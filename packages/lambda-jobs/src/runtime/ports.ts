@@ -295,19 +295,23 @@ export interface DelayedDelivery {
 
 // ── Payload objects ─────────────────────────────────────────────────────────────────────────
 
-/**
- * The stack's payload bucket (large payloads, `docs/large-payloads.md`): S3 on AWS, fauxqs's S3
- * in dev mode and tests.
- */
-export interface PayloadStore {
-  /** The bucket this store writes to and the only one the worker reads. */
+/** Reads the stack's payload bucket (large payloads, `docs/large-payloads.md`). */
+export interface PayloadReader {
+  /** The bucket read, and the only one the worker trusts. */
   readonly bucket: string;
-  /** Stores a payload's JSON at `key` (`payloads/<job id>/<sha256>.json`). */
-  put(key: string, body: string): Promise<void>;
   /**
    * The object's text. Throws PayloadReferenceError (naming bucket and key) when the object is
    * missing, unreadable or larger than `maxBytes`, which no retry changes; any other error is
    * transient.
    */
   get(key: string, maxBytes: number): Promise<string>;
+}
+
+/**
+ * The stack's payload bucket (large payloads, `docs/large-payloads.md`): S3 on AWS, fauxqs's S3
+ * in dev mode and tests.
+ */
+export interface PayloadStore extends PayloadReader {
+  /** Stores a payload's JSON at `key` (`payloads/<job id>/<sha256>.json`). */
+  put(key: string, body: string): Promise<void>;
 }

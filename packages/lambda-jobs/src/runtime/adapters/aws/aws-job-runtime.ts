@@ -104,7 +104,7 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
   const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName, ...capacity });
   const transport = createSqsQueueTransport(sqs);
   const delayedDelivery = options.delayedDelivery ?? delayedDeliveryFromEnv(env);
-  const payloads = payloadSourceOf(options.config, env);
+  const payloads = payloadStoreOf(options.config, env);
   const client = createJobClient({
     registry: options.registry,
     queues,
@@ -126,6 +126,7 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
             store: payloads.store,
             thresholdBytes: options.config.largePayloads.thresholdBytes,
             maxBytes: payloads.maxBytes,
+            maxDelaySeconds: options.config.largePayloads.maxDelaySeconds,
           },
         }
       : {}),
@@ -148,10 +149,15 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
  * The payload bucket the stack (or dev mode) names in LAMBDA_JOBS_PAYLOAD_BUCKET, and the size
  * limit. The S3 client inside is loaded on the first large payload only.
  */
-function payloadSourceOf(config: LambdaJobsConfig, env: NodeJS.ProcessEnv): PayloadSource {
+function payloadStoreOf(
+  config: LambdaJobsConfig,
+  env: NodeJS.ProcessEnv,
+): { store: PayloadStore | undefined; maxBytes: number } {
   const bucket = readOptionalEnv(ENV.payloadBucket, env);
-  const store: PayloadStore | undefined = bucket ? createS3PayloadStore(bucket) : undefined;
-  return { store, maxBytes: config.largePayloads?.maxBytes ?? LARGE_PAYLOAD_DEFAULTS.maxBytes };
+  return {
+    store: bucket ? createS3PayloadStore(bucket) : undefined,
+    maxBytes: config.largePayloads?.maxBytes ?? LARGE_PAYLOAD_DEFAULTS.maxBytes,
+  };
 }
 
 export interface WorkerOptions extends AwsJobRuntimeOptions {
