@@ -116,5 +116,6 @@ export class OperatorPolicy extends Construct {
       reason: `${UNSCOPED_READS.join(', ')} have no resource-level permissions; AWS requires Resource "*". They are read-only and the only actions granted on "*".`,
     });
     props.schedules.acknowledgeLongDelayWildcard(this.policy);
+    props.payloads?.acknowledgePayloadWildcard(this.policy);
   }
 }
