@@ -14,14 +14,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
 import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
+import { toJobView } from '../../packages/lambda-jobs/src/local/dashboard/job-view.ts';
+import { createEmulatorOldestAgeSource } from '../../packages/lambda-jobs/src/local/oldest-age-from-emulator.ts';
 import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
+import { runAbortHook } from '../../packages/lambda-jobs/src/runtime/abort-hook.ts';
 import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createAwsJobsAdmin } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-jobs-admin.ts';
 import {
   ENVELOPE_VERSION,
   parseEnvelope,
   serializeEnvelope,
 } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
-import { JobInputError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
+import {
+  JobInputError,
+  UnrecoverableJobError,
+} from '../../packages/lambda-jobs/src/runtime/errors.ts';
 import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
 import { payloadObjectKey } from '../../packages/lambda-jobs/src/runtime/payload-reference.ts';
@@ -32,6 +39,7 @@ import {
   provisionTestResources,
   testConfig,
 } from '../support/emulated-resources.ts';
+import { leaveAttemptRunning } from '../support/lost-attempts.ts';
 import { capturingMetrics } from '../support/test-jobs.ts';
 
 /**
@@ -44,6 +52,10 @@ import { capturingMetrics } from '../support/test-jobs.ts';
 const { sqs } = emulatorClients();
 const s3 = new S3Client({ endpoint: process.env.AWS_ENDPOINT_URL_S3!, forcePathStyle: true });
 const seen = new Map<string, { attempt: number; rows: number; first: string }[]>();
+/** `onAborted` calls: the rows of the payload the hook received (undefined: no payload). */
+const abortedWith = new Map<string, number | undefined>();
+/** Jobs whose next attempt fails for good (then the DLQ, then a redrive). */
+const failForGood = new Set<string>();
 
 const bulk = defineJob({
   type: 'bulk',
@@ -55,8 +67,12 @@ const bulk = defineJob({
     const list = seen.get(ctx.jobId) ?? [];
     list.push({ attempt: ctx.attempt, rows: payload.rows.length, first: payload.rows[0] ?? '' });
     seen.set(ctx.jobId, list);
+    if (failForGood.delete(ctx.jobId)) throw new UnrecoverableJobError('not this time');
     if (ctx.attempt < payload.failUntilAttempt) throw new Error(`boom on ${ctx.attempt}`);
     return { rows: payload.rows.length };
+  },
+  onAborted: (payload, { record }) => {
+    abortedWith.set(record.id, payload?.rows.length);
   },
 });
 
@@ -168,6 +184,69 @@ describe('large payloads through S3 on the emulators', () => {
     const record = await worker.runtime.store.get(id);
     expect(record).toMatchObject({ status: 'SUCCESSFUL', output: { rows: 300 } });
     expect(parseEnvelope(record!.envelope!).payloadRef).toEqual(payloadRef);
+    // `jobs show` and the dashboard: the size and where it lives.
+    expect(toJobView(record!, registry).storedPayload).toEqual({
+      bytes: payloadRef!.bytes,
+      location: `s3://${payloadRef!.bucket}/${payloadRef!.key}`,
+    });
+  });
+
+  it('gives onAborted the payload from S3, on redelivery after a lost attempt and from the record kept', async () => {
+    // Prepare: the job's message waits; its record says RUNNING, leased long ago (the worker died).
+    const id = (await worker.runtime.client.enqueue(bulk, {
+      rows: rows(260),
+      failUntilAttempt: 0,
+    }))!;
+    const queued = await worker.runtime.store.get(id);
+    await leaveAttemptRunning(worker.runtime.store, {
+      id,
+      type: 'bulk',
+      queue: 'default',
+      maxAttempts: 3,
+      body: queued!.envelope!,
+      key: `bulk:${id}`,
+    });
+
+    // Act: the redelivery finds the lost attempt, runs onAborted, then the retry.
+    await drain();
+
+    // Assess
+    expect(abortedWith.get(id)).toBe(260);
+    expect(seen.get(id)).toEqual([{ attempt: 2, rows: 260, first: expect.any(String) }]);
+    // The monitor's rescue and `jobs cancel` run the hook from the record's kept envelope.
+    abortedWith.delete(id);
+    const record = (await worker.runtime.store.get(id))!;
+    const logger = { error: () => {} } as unknown as Parameters<typeof runAbortHook>[2];
+    await runAbortHook(bulk, record, logger, undefined, worker.runtime.payloads);
+    expect(abortedWith.get(id)).toBe(260);
+  });
+
+  it('redrives a dead-lettered job with its reference: it runs with the payload from S3', async () => {
+    // Prepare: the first attempt fails for good; the message goes to the DLQ.
+    const id = (await worker.runtime.client.enqueue(bulk, {
+      rows: rows(270),
+      failUntilAttempt: 0,
+    }))!;
+    failForGood.add(id);
+    await drain();
+    expect(await worker.runtime.store.get(id)).toMatchObject({ status: 'ERRORED' });
+    const admin = createAwsJobsAdmin({
+      registry,
+      config,
+      env: resourceEnv(resources),
+      sqs,
+      dynamodb: emulatorClients().dynamodb,
+      receiveWaitSeconds: 0,
+      oldestAge: createEmulatorOldestAgeSource(),
+    });
+
+    // Act
+    await admin.dlqRedrive('default', { type: 'bulk' });
+    await drain();
+
+    // Assess
+    expect(seen.get(id)?.map((r) => r.rows)).toEqual([270, 270]);
+    expect(await worker.runtime.store.get(id)).toMatchObject({ status: 'SUCCESSFUL' });
   });
 
   it('keeps small payloads inline: no object, no reference', async () => {

@@ -13,7 +13,7 @@ import {
   deadLetterIntakeMaxReceiveCount,
 } from '../config/defaults.ts';
 import type { QueueEndpoints } from '../config/env.ts';
-import { resourceNames } from '../config/resource-names.ts';
+import { localPayloadBucket, resourceNames } from '../config/resource-names.ts';
 import { BY_QUEUE_STATUS_PROJECTION, TABLE_SCHEMA } from '../config/table-schema.ts';
 
 /** What dev mode (or a test) created: the table name and each queue's URLs. */
@@ -89,7 +89,7 @@ export async function provisionResources(
   }
   await createTable(clients.dynamodb, names.table);
   const payloadBucket = config.largePayloads?.enabled
-    ? await createPayloadBucket(`${names.table}-payloads`)
+    ? await createPayloadBucket(localPayloadBucket(names.table))
     : undefined;
   return {
     tableName: names.table,

@@ -110,3 +110,27 @@ export function assertTrustedReference(
     );
   }
 }
+
+/** Where a job's payload lives, as `jobs show` and the dashboard say it. */
+export interface StoredPayload {
+  readonly bytes: number;
+  /** `s3://<bucket>/<key>`. */
+  readonly location: string;
+}
+
+/**
+ * The payload reference of a stored message body (a record's `envelope`), when its payload went
+ * to S3; undefined for an inline payload, no body, or one that does not parse.
+ *
+ * @example `storedPayloadOf(record.envelope) // { bytes: 312345, location: 's3://b/payloads/j1/ab….json' }`
+ */
+export function storedPayloadOf(body: string | undefined): StoredPayload | undefined {
+  if (body === undefined || !body.includes('"payloadRef"')) return undefined;
+  try {
+    const ref = (JSON.parse(body) as { payloadRef?: unknown }).payloadRef;
+    checkPayloadReferenceShape(ref);
+    return { bytes: ref.bytes, location: `s3://${ref.bucket}/${ref.key}` };
+  } catch {
+    return undefined;
+  }
+}
