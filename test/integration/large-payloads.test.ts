@@ -292,6 +292,36 @@ describe('large payloads through S3 on the emulators', () => {
     expect(await visible(resources.queues.default!.url)).toBe(before);
   });
 
+  it('puts the object before it sends the message: when the put fails, nothing is sent and the key is released', async () => {
+    // Prepare: a producer whose bucket does not exist.
+    const broken = createWorker({
+      registry,
+      config,
+      queueName: 'default',
+      env: resourceEnv({ ...resources, payloadBucket: `${resources.payloadBucket}-missing` }),
+      metricsRecorder: capturingMetrics(),
+    });
+    const before = await visible(resources.queues.default!.url);
+
+    // Act
+    const refused = broken.runtime.client.enqueue(
+      bulk,
+      { rows: rows(300), failUntilAttempt: 0 },
+      { concurrencyKey: 'import:one' },
+    );
+
+    // Assess: no message; the concurrency key is free for the next enqueue.
+    await expect(refused).rejects.toThrow(/NoSuchBucket|does not exist/);
+    expect(await visible(resources.queues.default!.url)).toBe(before);
+    const next = await worker.runtime.client.enqueue(
+      bulk,
+      { rows: ['a'], failUntilAttempt: 0 },
+      { concurrencyKey: 'import:one' },
+    );
+    expect(next).not.toBeNull();
+    await drain();
+  });
+
   it('records ERRORED naming the bucket and key, and dead-letters the message, when the object is missing, foreign, of another job, or altered', async () => {
     // Prepare: four references the worker must not run.
     const bucket = resources.payloadBucket!;
