@@ -221,6 +221,17 @@ describe('large payloads through S3 on the emulators', () => {
     expect(abortedWith.get(id)).toBe(260);
   });
 
+  it('gives onAborted the payload from S3 when a waiting job is cancelled', async () => {
+    const id = (await worker.runtime.client.enqueue(
+      bulk,
+      { rows: rows(265), failUntilAttempt: 0 },
+      { delay: 600 },
+    ))!;
+    const cancelled = await worker.runtime.client.cancel(id);
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(abortedWith.get(id)).toBe(265);
+  });
+
   it('redrives a dead-lettered job with its reference: it runs with the payload from S3', async () => {
     // Prepare: the first attempt fails for good; the message goes to the DLQ.
     const id = (await worker.runtime.client.enqueue(bulk, {

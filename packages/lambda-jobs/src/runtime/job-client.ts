@@ -176,6 +176,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       delayedDelivery: deps.delayedDelivery,
       logger: deps.logger ?? new Logger({ serviceName: 'lambda-jobs' }),
       now,
+      payloads: deps.largePayloads,
     };
     return cancelDeps;
   }

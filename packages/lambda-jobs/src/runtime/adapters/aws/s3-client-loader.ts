@@ -20,12 +20,19 @@ let loaded: Promise<LoadedS3> | undefined;
  * ```
  */
 export function loadS3(env: NodeJS.ProcessEnv = process.env): Promise<LoadedS3> {
-  loaded ??= import('@aws-sdk/client-s3').then((sdk) => {
-    const endpoint = env.AWS_ENDPOINT_URL_S3;
-    return {
-      sdk,
-      client: new sdk.S3Client(endpoint ? { endpoint, forcePathStyle: true } : {}),
-    };
-  });
+  loaded ??= import('@aws-sdk/client-s3').then(
+    (sdk) => {
+      const endpoint = env.AWS_ENDPOINT_URL_S3;
+      return {
+        sdk,
+        client: new sdk.S3Client(endpoint ? { endpoint, forcePathStyle: true } : {}),
+      };
+    },
+    (error: unknown) => {
+      // A failed load is not kept: the next large payload tries again.
+      loaded = undefined;
+      throw error;
+    },
+  );
   return loaded;
 }
