@@ -74,6 +74,18 @@ function costRows(cost: CostResult): SummaryRow[] {
   });
 }
 
+/** The claim check's added cost per job (priced): zero under the threshold or when off. */
+function largePayloadRows(cost: CostResult): SummaryRow[] {
+  return (cost.largePayload ?? []).map((price) => ({
+    benchmark: `(context) Added by largePayloads, ${payloadLabel(price.payloadBytes)} payload`,
+    measured: `${formatUsd(price.usdPerMillion)} / 1M jobs`,
+    baseline: '$0.000 (off, or under 261,120 B)',
+    ratio: '—',
+    goal: '—',
+    met: '—',
+  }));
+}
+
 function throughputRows(throughput: ThroughputResult): SummaryRow[] {
   const rate = (n: number) => `${formatNumber(n)} jobs/s`;
   return [
@@ -205,6 +217,7 @@ function monitorRows(monitor: MonitorScaleResult): SummaryRow[] {
 export function summaryRows(results: BenchResults): SummaryRow[] {
   return [
     ...(results.cost ? costRows(results.cost) : []),
+    ...(results.cost ? largePayloadRows(results.cost) : []),
     ...(results.throughput ? throughputRows(results.throughput) : []),
     ...(results.coldStart ? coldStartRows(results.coldStart) : []),
     ...(results.monitor ? monitorRows(results.monitor) : []),
