@@ -330,11 +330,7 @@ const rows: Row[] = [
     malformed: 'large payload delayed beyond largePayloads.maxDelaySeconds',
     attempt: () =>
       refusalOf(() =>
-        largePayloadClient().enqueueByType(
-          'echo',
-          { n: 1, pad: 'x'.repeat(1500) },
-          { delay: 600 },
-        ),
+        largePayloadClient().enqueueByType('echo', { n: 1, pad: 'x'.repeat(1500) }, { delay: 600 }),
       ),
     field: 'delay',
     limit: '300 seconds for a payload stored in S3',
