@@ -278,3 +278,50 @@ export function resendPrice(batchSize: number, prices: Prices = US_EAST_1_PRICES
     usdPerMillionScheduled: perMillion(sqsRequests) + 1_000_000 * prices.schedulerInvocation.usd,
   };
 }
+
+/** What a job whose payload goes through S3 (`largePayloads`) adds, per million such jobs. */
+export interface LargePayloadPrice {
+  /** Bytes of payload JSON priced. */
+  readonly payloadBytes: number;
+  /** Days the object is kept (the bucket's lifecycle, `payloadExpiryDays`). */
+  readonly expiryDays: number;
+  /** US dollars per million jobs: one PutObject, one GetObject, storage until expiry. */
+  readonly usdPerMillion: number;
+  /** Each further delivery that reads it (a retry, a deferral, a redrive): one GetObject. */
+  readonly usdPerMillionExtraRead: number;
+}
+
+/**
+ * Prices the claim check for one payload size: zero when the job's message stays under
+ * `thresholdBytes` (or `largePayloads` is off: pass `thresholdBytes` Infinity), else one PUT at
+ * enqueue, one GET per delivery and the object stored for `expiryDays` (it is never deleted
+ * earlier: a retry or redrive may need it).
+ *
+ * @example
+ * ```ts
+ * largePayloadPrice(1_048_576, 22, 261_120).usdPerMillion; // 5 + 0.4 + 16.6 ≈ 22.0
+ * largePayloadPrice(2_048, 22, 261_120).usdPerMillion; // 0
+ * ```
+ */
+export function largePayloadPrice(
+  payloadBytes: number,
+  expiryDays: number,
+  thresholdBytes: number,
+  prices: Prices = US_EAST_1_PRICES,
+): LargePayloadPrice {
+  const million = 1_000_000;
+  if (payloadBytes <= thresholdBytes) {
+    return { payloadBytes, expiryDays, usdPerMillion: 0, usdPerMillionExtraRead: 0 };
+  }
+  const storage =
+    ((payloadBytes * million) / BYTES_PER_GB) *
+    (expiryDays / DAYS_PER_MONTH) *
+    prices.s3StoredGbMonth.usd;
+  const get = million * prices.s3GetRequest.usd;
+  return {
+    payloadBytes,
+    expiryDays,
+    usdPerMillion: million * prices.s3PutRequest.usd + get + storage,
+    usdPerMillionExtraRead: get,
+  };
+}

@@ -1,5 +1,9 @@
 import type { LambdaJobsConfig } from '../packages/lambda-jobs/src/config/config-types.ts';
 import { DEFAULTS } from '../packages/lambda-jobs/src/config/defaults.ts';
+import {
+  LARGE_PAYLOAD_DEFAULTS,
+  payloadExpiryDays,
+} from '../packages/lambda-jobs/src/config/large-payloads.ts';
 import { createAwsJobRuntime } from '../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import type { TrackingLevel } from '../packages/lambda-jobs/src/runtime/tracking-level.ts';
 import { BENCH_QUEUE, benchConfig, benchRegistry, trivialEnvelopeBodies } from './bench-jobs.ts';
@@ -14,6 +18,8 @@ import {
   gbSeconds,
   type JobUsage,
   LAMBDA_PLATFORM_LOG_BYTES,
+  type LargePayloadPrice,
+  largePayloadPrice,
   MINIMUM_WRITE_UNITS,
   type MinimumAssumptions,
   physicalMinimumUsage,
@@ -33,6 +39,9 @@ import {
 } from './request-counter.ts';
 import { captureStdout } from './stdout-capture.ts';
 import { storedBytesPerJob } from './stored-bytes.ts';
+
+/** The payload size the claim check is priced at beside the measured ones: 1 MiB. */
+const LARGE_PAYLOAD_PRICED_BYTES = 1_048_576;
 
 /** The goal: at most this many times the physical minimum's cost. */
 export const COST_GOAL_RATIO = 1.15;
@@ -114,6 +123,12 @@ export interface CostResult {
   readonly capacityReported: boolean;
   /** What each retry or deferral adds (the measured jobs succeed at once; this is priced). */
   readonly resend: ResendPrice;
+  /**
+   * What a job whose payload goes through S3 adds (priced, not measured: the measured jobs are
+   * small): at 1 MiB with the default lifecycle, and zero at the measured sizes (under the
+   * threshold, or `largePayloads` off).
+   */
+  readonly largePayload: readonly LargePayloadPrice[];
 }
 
 /** The least any design can spend per job for one tracking level's guarantees. */
@@ -461,5 +476,12 @@ export async function runCostBenchmark(options: CostOptions): Promise<CostResult
     sizes,
     capacityReported,
     resend: resendPrice(Math.min(10, queue.batchSize)),
+    largePayload: [...options.payloadSizes, LARGE_PAYLOAD_PRICED_BYTES].map((bytes) =>
+      largePayloadPrice(
+        bytes,
+        payloadExpiryDays(LARGE_PAYLOAD_DEFAULTS.maxDelaySeconds, DEFAULTS.resultsRetentionSeconds),
+        LARGE_PAYLOAD_DEFAULTS.thresholdBytes,
+      ),
+    ),
   };
 }

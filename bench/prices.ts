@@ -56,6 +56,21 @@ export const US_EAST_1_PRICES = {
     unit: 'GB-month of table storage (standard table class; each item and index entry counts 100 bytes more)',
     source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
   },
+  s3PutRequest: {
+    usd: 0.005 / 1_000,
+    unit: 'S3 Standard PUT request (a large payload stored, largePayloads)',
+    source: 'https://aws.amazon.com/s3/pricing/',
+  },
+  s3GetRequest: {
+    usd: 0.0004 / 1_000,
+    unit: 'S3 Standard GET request (a large payload read, once per delivery that reads it)',
+    source: 'https://aws.amazon.com/s3/pricing/',
+  },
+  s3StoredGbMonth: {
+    usd: 0.023,
+    unit: 'GB-month of S3 Standard storage (first 50 TB)',
+    source: 'https://aws.amazon.com/s3/pricing/',
+  },
 } as const satisfies Readonly<Record<string, Price>>;
 
 /** A price list shaped like {@link US_EAST_1_PRICES} (tests and other regions pass their own). */

@@ -74,6 +74,18 @@ function costRows(cost: CostResult): SummaryRow[] {
   });
 }
 
+/** The claim check's added cost per job (priced): zero under the threshold or when off. */
+function largePayloadRows(cost: CostResult): SummaryRow[] {
+  return (cost.largePayload ?? []).map((price) => ({
+    benchmark: `(context) Added by largePayloads, ${payloadLabel(price.payloadBytes)} payload`,
+    measured: `${formatUsd(price.usdPerMillion)} / 1M jobs`,
+    baseline: '$0.000 (off, or under 261,120 B)',
+    ratio: '—',
+    goal: '—',
+    met: '—',
+  }));
+}
+
 function throughputRows(throughput: ThroughputResult): SummaryRow[] {
   const rate = (n: number) => `${formatNumber(n)} jobs/s`;
   return [
@@ -205,6 +217,7 @@ function monitorRows(monitor: MonitorScaleResult): SummaryRow[] {
 export function summaryRows(results: BenchResults): SummaryRow[] {
   return [
     ...(results.cost ? costRows(results.cost) : []),
+    ...(results.cost ? largePayloadRows(results.cost) : []),
     ...(results.throughput ? throughputRows(results.throughput) : []),
     ...(results.coldStart ? coldStartRows(results.coldStart) : []),
     ...(results.monitor ? monitorRows(results.monitor) : []),
@@ -322,6 +335,13 @@ function costDetails(cost: CostResult): string {
       ? 'Units DynamoDB Local does not report were computed from item sizes: refused conditional writes (from the item they found) and PartiQL statements (BatchExecuteStatement).'
       : 'No conditional write was refused.',
     `Each retry or deferral adds ${formatNumber(cost.resend.sqsRequests, 2)} SQS requests (its message sent again: SendMessage, plus its share of a receive and a batch delete; the hide it replaced took ${formatNumber(cost.resend.sqsRequestsBefore, 2)} and spent a receive of maxReceiveCount): ${formatUsd(cost.resend.usdPerMillion)} per million (was ${formatUsd(cost.resend.usdPerMillionBefore)}); beyond 900 s through EventBridge Scheduler ${formatUsd(cost.resend.usdPerMillionScheduled)}. The measured jobs succeed at once.`,
+    `Large payloads through S3 (largePayloads on; priced, not measured): ${cost.largePayload
+      .map(
+        (p) => `${formatNumber(p.payloadBytes)} B: ${formatUsd(p.usdPerMillion)} per million jobs`,
+      )
+      .join(
+        '; ',
+      )} (one PutObject, one GetObject, storage for ${formatNumber(cost.largePayload[0]?.expiryDays ?? 0)} days; each further delivery that reads it ${formatUsd(cost.largePayload.at(-1)?.usdPerMillionExtraRead ?? 0)}). Zero for a payload under the threshold (261,120 B) and when largePayloads is off.`,
     `Floor, from the guarantees: per batch of ${floor?.batchSize ?? 10} jobs one send, one receive (each billed per 64 KB chunk of the batch's messages) and one delete, one invocation of ${formatNumber(floor?.billedMsPerInvocation ?? 0, 1)} billed ms at ${cost.memoryMb} MB (the lowest measured of any contender; normally the minimum handler's) and Lambda's START/END/REPORT lines (${LAMBDA_PLATFORM_LOG_BYTES} B); no log line per job; DynamoDB write units per job: ${MINIMUM_WRITE_UNITS.minimal} for minimal's guarantees (claim + outcome of a record without the payload, no index), ${MINIMUM_WRITE_UNITS.full} for full's (also listed by queue and status from enqueue on at one unit per index entry: 1 + 1 at enqueue, 1 + 2 for each of two status changes); storage: the minimum handler's record (and, for full, one index entry as large) for ${formatNumber(cost.retention.recordDays)} days, Lambda's lines for ${formatNumber(cost.retention.logDays)} days. See docs/benchmarks.md.`,
   ];
   return [

@@ -20,6 +20,7 @@ import {
   type RunningDashboard,
   startDashboard,
 } from '../../packages/lambda-jobs/src/local/dashboard/start-dashboard.ts';
+import { createS3PayloadStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/s3-payload-store.ts';
 import { createMemoryConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-concurrency-keys.ts';
 import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
 import { createMemoryQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-queue-transport.ts';
@@ -27,6 +28,7 @@ import { JobInputError } from '../../packages/lambda-jobs/src/runtime/errors.ts'
 import { createJobClient } from '../../packages/lambda-jobs/src/runtime/job-client.ts';
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import { OutboundRequestRefusedError } from '../../packages/lambda-jobs/src/runtime/outbound/outbound-errors.ts';
+import { payloadObjectKey } from '../../packages/lambda-jobs/src/runtime/payload-reference.ts';
 import { validatePayload } from '../../packages/lambda-jobs/src/runtime/payload-schema.ts';
 import { scheduleProblems } from '../../packages/lambda-jobs/src/runtime/schedule-firing.ts';
 import { type AdminScenario, adminRegistry, startAdminScenario } from '../admin/admin-test-kit.ts';
@@ -156,6 +158,40 @@ function envelope(overrides: Record<string, unknown>): string {
 
 const validQueue = { batchSize: 10, functionTimeoutSeconds: 30 };
 
+/** A well-formed payload reference for job `id` (its object exists nowhere). */
+function reference(id: string) {
+  const sha256 = 'a'.repeat(64);
+  return { bucket: 'someone-elses-bucket', key: payloadObjectKey(id, sha256), bytes: 10, sha256 };
+}
+
+/** {@link envelope} without its inline payload (a payload reference replaces it). */
+function withoutPayload(overrides: Record<string, unknown>): string {
+  const { payload: _payload, ...rest } = JSON.parse(envelope(overrides)) as Record<string, unknown>;
+  return JSON.stringify(rest);
+}
+
+/**
+ * A client that sends payloads over 1 KiB through S3 and refuses those over 2 KiB, and delays
+ * over 5 minutes for them: each refusal comes before the object is put (the bucket is never
+ * reached: no such bucket exists).
+ */
+function largePayloadClient() {
+  return createJobClient({
+    registry: adminRegistry,
+    queues: s.queues,
+    transport: createMemoryQueueTransport(),
+    store: createMemoryJobStore(),
+    keys: createMemoryConcurrencyKeys(),
+    tracking: 'full',
+    largePayloads: {
+      store: createS3PayloadStore('no-such-bucket'),
+      thresholdBytes: 1024,
+      maxBytes: 2048,
+      maxDelaySeconds: 300,
+    },
+  });
+}
+
 /** The app's job types wired as deployed: partner B's key signs only for partner B. */
 const deployedJobs = createAppJobs(
   'deployed',
@@ -279,6 +315,25 @@ const rows: Row[] = [
     attempt: () => refusalOf(() => s.admin.enqueue('echo', { n: 1 }, { timeoutSeconds: 120 })),
     field: 'timeoutSeconds',
     limit: 'at most 8 s on queue "default"',
+  },
+  // large payloads (through S3): refused before anything is put or sent
+  {
+    entry: 'enqueue',
+    malformed: 'payload over largePayloads.maxBytes',
+    attempt: () =>
+      refusalOf(() => largePayloadClient().enqueueByType('echo', { n: 1, pad: 'x'.repeat(5000) })),
+    field: 'payload',
+    limit: 'the limit is 2048 bytes (largePayloads.maxBytes)',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'large payload delayed beyond largePayloads.maxDelaySeconds',
+    attempt: () =>
+      refusalOf(() =>
+        largePayloadClient().enqueueByType('echo', { n: 1, pad: 'x'.repeat(1500) }, { delay: 600 }),
+      ),
+    field: 'delay',
+    limit: '300 seconds for a payload stored in S3',
   },
   // hostile webhook payloads, refused at enqueue
   {
@@ -406,6 +461,42 @@ const rows: Row[] = [
   },
   {
     entry: 'raw envelope',
+    malformed: 'payload reference on a deployment without a payload bucket',
+    attempt: () =>
+      rawEnvelope(
+        withoutPayload({ id: 'raw-ref-nobucket', payloadRef: reference('raw-ref-nobucket') }),
+        'raw-ref-nobucket',
+      ),
+    field: 'payloadRef',
+    limit: 'has no payload bucket',
+  },
+  {
+    entry: 'raw envelope',
+    malformed: 'both payload and payloadRef',
+    attempt: () =>
+      rawEnvelope(
+        envelope({ id: 'raw-ref-both', payloadRef: reference('raw-ref-both') }),
+        'raw-ref-both',
+      ),
+    field: 'payloadRef',
+    limit: 'payload and payloadRef exclude each other',
+  },
+  {
+    entry: 'raw envelope',
+    malformed: 'payload reference with a sha256 that is not one',
+    attempt: () =>
+      rawEnvelope(
+        withoutPayload({
+          id: 'raw-ref-sha',
+          payloadRef: { ...reference('raw-ref-sha'), sha256: '../../etc/passwd' },
+        }),
+        'raw-ref-sha',
+      ),
+    field: 'payloadRef.sha256',
+    limit: '64 lowercase hex digits',
+  },
+  {
+    entry: 'raw envelope',
     malformed: 'unsupported version',
     attempt: () => rawEnvelope(envelope({ id: 'raw-version', version: 9 }), 'raw-version'),
     field: 'version',
@@ -456,6 +547,34 @@ const rows: Row[] = [
       refusalOf(() => defineConfig({ appName: 'shop', queues: { default: { batchSize: 0 } } })),
     field: 'queues.default.batchSize',
     limit: '1',
+  },
+  {
+    entry: 'config',
+    malformed: "large-payload threshold above the queues' message size",
+    attempt: () =>
+      refusalOf(() =>
+        defineConfig({
+          appName: 'shop',
+          queues: { default: validQueue },
+          largePayloads: { enabled: true, thresholdBytes: 1_048_576 },
+        }),
+      ),
+    field: 'largePayloads.thresholdBytes',
+    limit: 'from 1024 to 262144',
+  },
+  {
+    entry: 'config',
+    malformed: 'large-payload limit beyond 256 MiB',
+    attempt: () =>
+      refusalOf(() =>
+        defineConfig({
+          appName: 'shop',
+          queues: { default: validQueue },
+          largePayloads: { enabled: true, maxBytes: 2 ** 30 },
+        }),
+      ),
+    field: 'largePayloads.maxBytes',
+    limit: 'to 268435456',
   },
   {
     entry: 'config',

@@ -6,6 +6,7 @@ import {
   costSlices,
   gbSeconds,
   LAMBDA_PLATFORM_LOG_BYTES,
+  largePayloadPrice,
   physicalMinimumUsage,
   resendPrice,
 } from '../../bench/cost-model.ts';
@@ -122,5 +123,20 @@ describe('the price of a retry or deferral', () => {
     expect(price.usdPerMillion).toBeCloseTo(0.48, 10);
     expect(price.usdPerMillionBefore).toBeCloseTo(0.44, 10);
     expect(price.usdPerMillionScheduled).toBeCloseTo(1.48, 10);
+  });
+});
+
+describe('large payloads through S3, priced', () => {
+  it('costs nothing under the threshold or with largePayloads off', () => {
+    expect(largePayloadPrice(2_048, 22, 261_120).usdPerMillion).toBe(0);
+    expect(largePayloadPrice(1_048_576, 22, Number.POSITIVE_INFINITY).usdPerMillion).toBe(0);
+  });
+
+  it('prices one PUT, one GET and the storage until expiry above it', () => {
+    const price = largePayloadPrice(1_048_576, 22, 261_120);
+    // 1 MiB × 1e6 = 976.5625 GB kept 22 days at $0.023 per GB-month, plus $5 + $0.40.
+    const storage = 976.5625 * (22 / (365.25 / 12)) * 0.023;
+    expect(price.usdPerMillion).toBeCloseTo(5 + 0.4 + storage, 6);
+    expect(price.usdPerMillionExtraRead).toBeCloseTo(0.4, 9);
   });
 });

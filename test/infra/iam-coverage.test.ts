@@ -49,6 +49,7 @@ beforeAll(async () => {
     config: testConfig((input) => ({
       ...input,
       alerting: { emails: [], slackWebhookSecretName: SLACK_SECRET },
+      largePayloads: { enabled: true },
     })),
     workerSecretNames: [WORKER_SECRET],
   });
@@ -109,6 +110,10 @@ function requiredFor(stack: LambdaJobs, caller: Caller, action: string): Require
         context: { 'iam:PassedToService': ['scheduler.amazonaws.com'] },
       },
     ];
+  }
+  if (action === 's3:GetObject' || action === 's3:PutObject') {
+    // The payload objects (`payloads/*`), never the rest of the bucket nor another bucket.
+    return all([stack.payloads!.objectsArn]);
   }
   if (action === 'secretsmanager:GetSecretValue') {
     // Job code (run by workers, onAborted hooks run by the monitor's rescue and by `jobs
@@ -247,6 +252,12 @@ describe('IAM covers every AWS call the code can make', () => {
         'sqs:DeleteMessage',
       ]),
     );
+    // Large payloads: workers read and put objects, the monitor's onAborted hooks only read.
+    expect(iamActionsOf(operations.worker)).toEqual(
+      expect.arrayContaining(['s3:GetObject', 's3:PutObject']),
+    );
+    expect(iamActionsOf(operations.monitor)).toContain('s3:GetObject');
+    expect(iamActionsOf(operations.monitor)).not.toContain('s3:PutObject');
     expect(iamActionsOf(operations.notifier)).toEqual(['secretsmanager:GetSecretValue']);
     expect(iamActionsOf(operations.operator)).toEqual(
       expect.arrayContaining(['cloudformation:DescribeStacks', 'sqs:PurgeQueue']),

@@ -28,6 +28,7 @@ const SERVICE_PREFIX: Readonly<Record<string, string>> = {
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
   '@aws-sdk/client-cloudformation': 'cloudformation',
   '@aws-sdk/client-lambda': 'lambda',
+  '@aws-sdk/client-s3': 's3',
 };
 
 /** The document client's commands and the DynamoDB operation each one sends. */

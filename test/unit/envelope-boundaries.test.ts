@@ -73,7 +73,7 @@ describe('the envelope fields', () => {
     expect(refusal(body({ extra: 1 }))).toEqual({
       field: 'extra',
       message:
-        '"extra" is not an envelope field (version 1 has version, id, type, queue, payload, enqueuedAt, options, trace)',
+        '"extra" is not an envelope field (version 1 has version, id, type, queue, payload, enqueuedAt, options, trace, payloadRef)',
     });
     expect(refusal(body({ enqueuedAt: 5 }))).toEqual({
       field: 'enqueuedAt',

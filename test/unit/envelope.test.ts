@@ -32,7 +32,25 @@ const valid: JobEnvelope = {
   },
 };
 
+/** The same job with its payload in S3: `payloadRef` instead of `payload`. */
+const { payload: _inline, ...withoutPayload } = valid;
+const referenced = {
+  ...withoutPayload,
+  payloadRef: {
+    bucket: 'shop-jobs-payloads',
+    key: `payloads/${valid.id}/${'a'.repeat(64)}.json`,
+    bytes: 300_000,
+    sha256: 'a'.repeat(64),
+  },
+} as JobEnvelope;
+
 describe('job envelope', () => {
+  it('round-trips an envelope whose payload is in S3, which the published JSON Schema accepts', () => {
+    const body = serializeEnvelope(referenced);
+    expect(parseEnvelope(body)).toEqual(referenced);
+    expect(matchesSchema(JSON.parse(body))).toBe(true);
+  });
+
   it('round-trips through serialize and parse, and matches the published JSON Schema', () => {
     const body = serializeEnvelope(valid);
     expect(parseEnvelope(body)).toEqual(valid);
@@ -61,6 +79,31 @@ describe('job envelope', () => {
     [
       'options.retryDelay',
       JSON.stringify({ ...valid, options: { retryDelay: { kind: 'linear' } } }),
+    ],
+    ['payloadRef', JSON.stringify({ ...referenced, payload: { inline: true } })],
+    ['payloadRef', JSON.stringify({ ...referenced, payloadRef: 'payloads/x.json' })],
+    [
+      'payloadRef.bucket',
+      JSON.stringify({ ...referenced, payloadRef: { ...referenced.payloadRef, bucket: 'A/B' } }),
+    ],
+    [
+      'payloadRef.key',
+      JSON.stringify({ ...referenced, payloadRef: { ...referenced.payloadRef, key: '' } }),
+    ],
+    [
+      'payloadRef.bytes',
+      JSON.stringify({ ...referenced, payloadRef: { ...referenced.payloadRef, bytes: -1 } }),
+    ],
+    [
+      'payloadRef.sha256',
+      JSON.stringify({ ...referenced, payloadRef: { ...referenced.payloadRef, sha256: 'x' } }),
+    ],
+    [
+      'payloadRef.url',
+      JSON.stringify({
+        ...referenced,
+        payloadRef: { ...referenced.payloadRef, url: 'https://evil.example.com/' },
+      }),
     ],
   ])(
     'rejects a bad %s with a MalformedEnvelopeError naming it, as the JSON Schema does',

@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 export interface JobsDataKeyProps {
   /** The key's alias, without `alias/`. */
   readonly aliasName: string;
+  /** S3 may use it too: it encrypts the payload bucket (`largePayloads`). Default false. */
+  readonly usedByS3?: boolean;
 }
 
 /** The AWS services that use the key on a caller's behalf: SQS (queues, DLQs) and DynamoDB. */
@@ -56,7 +58,9 @@ export class JobsDataKey extends Construct {
         conditions: {
           StringEquals: {
             'kms:CallerAccount': stack.account,
-            'kms:ViaService': SERVICES.map((service) => `${service}.${stack.region}.amazonaws.com`),
+            'kms:ViaService': [...SERVICES, ...(props.usedByS3 ? ['s3'] : [])].map(
+              (service) => `${service}.${stack.region}.amazonaws.com`,
+            ),
           },
         },
       }),

@@ -32,6 +32,7 @@ import { JobTable } from './job-table.ts';
 import { JobsDashboard } from './jobs-dashboard.ts';
 import { LogQueries } from './log-queries.ts';
 import { OperatorPolicy } from './operator-policy.ts';
+import { PayloadBucket } from './payload-bucket.ts';
 import { loadProjectRegistry, type ProjectRegistry } from './project-registry.ts';
 import { QueueAlarms } from './queue-alarms.ts';
 import { QueueMetrics } from './queue-metrics.ts';
@@ -172,6 +173,8 @@ export class LambdaJobs extends Construct {
   readonly metricNamespace: string;
   /** What an operator needs for the CLI against this stack (output `OperatorPolicyArn`). */
   readonly operatorPolicy: ManagedPolicy;
+  /** Where large payloads go (`largePayloads`); undefined when it is off. */
+  readonly payloads: PayloadBucket | undefined;
 
   /** The job types bundled into the workers and the monitor. */
   readonly registry: JobRegistry;
@@ -205,10 +208,20 @@ export class LambdaJobs extends Construct {
 
     this.dataKey =
       config.encryption.dataKey === 'customer-managed'
-        ? new JobsDataKey(this, 'DataKey', { aliasName: `${names.table}-data` })
+        ? new JobsDataKey(this, 'DataKey', {
+            aliasName: `${names.table}-data`,
+            usedByS3: config.largePayloads.enabled,
+          })
         : undefined;
     const encryptionKey = this.dataKey?.key;
     this.table = new JobTable(this, 'Jobs', { tableName: names.table, encryptionKey });
+    this.payloads = config.largePayloads.enabled
+      ? new PayloadBucket(this, 'Payloads', {
+          maxDelaySeconds: config.largePayloads.maxDelaySeconds,
+          resultsRetentionSeconds: config.resultsRetentionSeconds,
+          encryptionKey,
+        })
+      : undefined;
 
     const queueConfigs = Object.values(config.queues);
     this.queues = queueConfigs.map(
@@ -233,7 +246,10 @@ export class LambdaJobs extends Construct {
         ]),
       ),
     );
-    const jobsVariables = jobsEnvironment(this.table.table.tableName, this.queueUrlsJson);
+    const jobsVariables = {
+      ...jobsEnvironment(this.table.table.tableName, this.queueUrlsJson),
+      ...this.payloadVariables(),
+    };
     this.schedules = new JobSchedules(this, 'Schedules', {
       appName: names.prefix,
       schedules: config.schedules,
@@ -255,6 +271,9 @@ export class LambdaJobs extends Construct {
       // access (JobTable.grantJobAccess) already covers the QUEUED records and keys.
       grantSendToQueues(this.queues, jobQueue.worker.function);
       grantReadSecretsByName(this, jobQueue.worker.function, jobSecretNames);
+      // Workers read the payloads of their jobs, and put those of the jobs they enqueue.
+      this.payloads?.grantReadPayloads(jobQueue.worker.function);
+      this.payloads?.grantPutPayloads(jobQueue.worker.function);
       for (const [name, value] of Object.entries(jobsVariables)) {
         jobQueue.worker.function.addEnvironment(name, value);
       }
@@ -317,12 +336,15 @@ export class LambdaJobs extends Construct {
     this.monitor.monitor.function.addEnvironment(ENV.deadLetterIntakes, 'on');
     // The rescue runs jobs' onAborted hooks: job code, which may read the same secrets.
     grantReadSecretsByName(this, this.monitor.monitor.function, jobSecretNames);
+    // ... and those hooks get their payload, from the payload bucket when it went there.
+    this.payloads?.grantReadPayloads(this.monitor.monitor.function);
     this.operatorPolicy = new OperatorPolicy(this, 'Operator', {
       managedPolicyName: names.operatorPolicy,
       queues: this.queues,
       table: this.table,
       schedules: this.schedules,
       workerSecretNames: jobSecretNames,
+      payloads: this.payloads,
     }).policy;
     const monitorPeriod = Duration.seconds(config.monitor.everySeconds);
     queueConfigs.forEach((queue, index) => {
@@ -363,12 +385,22 @@ export class LambdaJobs extends Construct {
   grantEnqueue(grantee: IGrantable): void {
     grantEnqueue(this.enqueueTarget(), grantee);
     this.schedules.grantLongDelays(grantee);
+    this.payloads?.grantPutPayloads(grantee);
   }
 
   /** {@link grantEnqueue} plus LAMBDA_JOBS_TABLE and LAMBDA_JOBS_QUEUE_URLS on the function. */
   bindEnqueue(fn: LambdaFunction): void {
     bindEnqueue(this.enqueueTarget(), fn);
     this.schedules.bindLongDelays(fn);
+    this.payloads?.grantPutPayloads(fn);
+    for (const [name, value] of Object.entries(this.payloadVariables())) {
+      fn.addEnvironment(name, value);
+    }
+  }
+
+  /** LAMBDA_JOBS_PAYLOAD_BUCKET when `largePayloads` is on; nothing otherwise. */
+  private payloadVariables(): Record<string, string> {
+    return this.payloads ? { [ENV.payloadBucket]: this.payloads.bucket.bucketName } : {};
   }
 
   private enqueueTarget(): EnqueueTarget {
@@ -421,6 +453,13 @@ export class LambdaJobs extends Construct {
       this.schedules.delayedFailures.queueArn,
       'Delayed-failures queue: where one-time schedules dead-letter',
     );
+    if (this.payloads) {
+      output(
+        STACK_OUTPUTS.payloadBucket,
+        this.payloads.bucket.bucketName,
+        'Bucket of the payloads too large for their message',
+      );
+    }
     if (this.slack.notifier) {
       output(
         STACK_OUTPUTS.notifierFunctionName,

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import type { JobQueue } from './job-queue.ts';
 import type { JobSchedules } from './job-schedules.ts';
 import type { JobTable } from './job-table.ts';
+import type { PayloadBucket } from './payload-bucket.ts';
 import { readSecretsStatement } from './secret-access.ts';
 
 export interface OperatorPolicyProps {
@@ -13,6 +14,8 @@ export interface OperatorPolicyProps {
   readonly schedules: JobSchedules;
   /** Secrets job code reads: `jobs cancel` runs the job's `onAborted` hook. */
   readonly workerSecretNames: readonly string[];
+  /** The payload bucket (`largePayloads`): `enqueue` puts large payloads, `jobs cancel` reads them. */
+  readonly payloads?: PayloadBucket | undefined;
 }
 
 /** Read-only calls that have no resource-level permissions in IAM: their resource is `*`. */
@@ -35,7 +38,9 @@ const UNSCOPED_READS = [
  * - alarms, metric data and event source mappings (`doctor`), which IAM scopes only as `*`;
  * - disabling and enabling the workers' event source mappings (`queues pause|resume`), on
  *   those mappings only;
- * - long delays (`enqueue --delay` beyond 15 minutes, `jobs cancel`) and the worker secrets.
+ * - long delays (`enqueue --delay` beyond 15 minutes, `jobs cancel`) and the worker secrets;
+ * - with `largePayloads`, `s3:PutObject` and `s3:GetObject` on the payload objects only
+ *   (`enqueue` of a large payload; `jobs cancel` and `dlq ls` read one for `onAborted` and checks).
  *
  * `test/infra/iam-coverage.test.ts` checks it against the calls the CLI's code can make.
  *
@@ -91,6 +96,14 @@ export class OperatorPolicy extends Construct {
       }),
       ...props.schedules.longDelayStatements(),
     ];
+    if (props.payloads) {
+      statements.push(
+        new PolicyStatement({
+          actions: ['s3:PutObject', 's3:GetObject'],
+          resources: [props.payloads.objectsArn],
+        }),
+      );
+    }
     const secrets = readSecretsStatement(this, props.workerSecretNames);
     if (secrets) statements.push(secrets);
     this.policy = new ManagedPolicy(this, 'Policy', {
@@ -103,5 +116,6 @@ export class OperatorPolicy extends Construct {
       reason: `${UNSCOPED_READS.join(', ')} have no resource-level permissions; AWS requires Resource "*". They are read-only and the only actions granted on "*".`,
     });
     props.schedules.acknowledgeLongDelayWildcard(this.policy);
+    props.payloads?.acknowledgePayloadWildcard(this.policy);
   }
 }

@@ -12,6 +12,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { ENV, type QueueEndpoints, resourceEnv } from '../config/env.ts';
+import { localPayloadBucket } from '../config/resource-names.ts';
 import { STACK_OUTPUTS } from '../config/stack-outputs.ts';
 import { CONFIRM_HEADER, CONFIRM_VALUE } from '../local/dashboard/request-guard.ts';
 import { createDevDelayedDelivery } from '../local/dev-delayed-delivery.ts';
@@ -218,10 +219,20 @@ function connectDev(state: DevState, io: CliIo, app: CliApp): CliTarget {
     credentials,
     maxAttempts: 2,
   });
+  const payloadBucket = app.config.largePayloads?.enabled
+    ? localPayloadBucket(state.tableName)
+    : undefined;
+  if (payloadBucket) {
+    // The payload bucket is on fauxqs's S3, which checks no credentials.
+    process.env.AWS_ENDPOINT_URL_S3 ??= state.endpoints.sqs;
+    process.env.AWS_REGION ??= state.region;
+    process.env.AWS_ACCESS_KEY_ID ??= credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY ??= credentials.secretAccessKey;
+  }
   const admin = createAwsJobsAdmin({
     registry: app.registry,
     config: app.config,
-    env: resourceEnv(state),
+    env: resourceEnv({ ...state, payloadBucket }),
     sqs,
     dynamodb,
     // Long delays and cancels go through the dev mode's table of pending deliveries, which its
@@ -307,7 +318,7 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
     registry: app.registry,
     config: app.config,
     env: {
-      ...resourceEnv(stack),
+      ...resourceEnv({ ...stack, payloadBucket: stack.outputs[STACK_OUTPUTS.payloadBucket] }),
       ...schedulerEnv(stack.outputs),
       POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
       POWERTOOLS_SERVICE_NAME: metricNamespace,

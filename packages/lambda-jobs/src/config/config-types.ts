@@ -1,3 +1,4 @@
+import type { LargePayloadsConfig } from './large-payloads.ts';
 /**
  * The shape of the lambda-jobs configuration: what a user writes in `config/app-config.ts`
  * ({@link LambdaJobsConfigInput}) and what every part reads after defaults are applied
@@ -237,6 +238,11 @@ export interface LambdaJobsConfigInput {
    * as well (the ADOT Lambda layer). Default false.
    */
   readonly xrayTracing?: boolean;
+  /**
+   * Payloads too large for a message go through an S3 bucket the stack creates
+   * (`docs/large-payloads.md`). Default off: a message over 256 KiB is refused at enqueue.
+   */
+  readonly largePayloads?: Partial<LargePayloadsConfig>;
 }
 
 /** One queue with every default applied. */
@@ -281,4 +287,5 @@ export interface LambdaJobsConfig {
   readonly outbound: OutboundConfig;
   readonly dev: DevConfig;
   readonly encryption: EncryptionConfig;
+  readonly largePayloads: LargePayloadsConfig;
 }

@@ -7,6 +7,7 @@ import type {
   QueueConfigInput,
 } from './config-types.ts';
 import { DEFAULTS, recommendedVisibilityTimeoutSeconds } from './defaults.ts';
+import { resolveLargePayloads } from './large-payloads.ts';
 import { configProblems } from './validate-config.ts';
 
 function pickLevels(
@@ -123,6 +124,7 @@ export function defineConfig(input: LambdaJobsConfigInput): LambdaJobsConfig {
       secretValues: input.dev?.secretValues ?? {},
     },
     encryption: { dataKey: input.encryption?.dataKey ?? 'aws-managed' },
+    largePayloads: resolveLargePayloads(input.largePayloads),
   };
   const problems = [...provisionedWithMaxConcurrency(input), ...configProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems);

@@ -38,6 +38,8 @@ export const ENV = {
   schedulerRoleArn: 'LAMBDA_JOBS_SCHEDULER_ROLE_ARN',
   /** The delayed-failures queue's ARN: the dead-letter queue of every one-time schedule. */
   schedulerDeadLetterArn: 'LAMBDA_JOBS_SCHEDULER_DEAD_LETTER_ARN',
+  /** The payload bucket (`largePayloads`): where large payloads are put and read from. */
+  payloadBucket: 'LAMBDA_JOBS_PAYLOAD_BUCKET',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -87,10 +89,12 @@ export interface QueueEndpoints {
 export function resourceEnv(resources: {
   readonly tableName: string;
   readonly queues: Readonly<Record<string, QueueEndpoints>>;
+  readonly payloadBucket?: string | undefined;
 }): NodeJS.ProcessEnv {
   return {
     [ENV.tableName]: resources.tableName,
     [ENV.queueUrls]: JSON.stringify(resources.queues),
+    ...(resources.payloadBucket ? { [ENV.payloadBucket]: resources.payloadBucket } : {}),
   };
 }
 

@@ -26,3 +26,13 @@ export function resourceNames(
     deadLetterIntake: (name) => `${prefix}-${name}-dlq-intake`,
   };
 }
+
+/**
+ * The payload bucket's name on the emulators (`largePayloads`): the table's, with `-payloads`.
+ * The stack lets CloudFormation name its bucket, as S3 bucket names are global.
+ *
+ * @example `localPayloadBucket('shop-jobs') === 'shop-jobs-payloads'`
+ */
+export function localPayloadBucket(tableName: string): string {
+  return `${tableName}-payloads`;
+}

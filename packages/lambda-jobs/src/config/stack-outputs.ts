@@ -75,6 +75,8 @@ export const STACK_OUTPUTS = {
   schedulerGroup: 'SchedulerGroup',
   schedulerRoleArn: 'SchedulerRoleArn',
   schedulerDeadLetterArn: 'SchedulerDeadLetterArn',
+  /** The payload bucket (LAMBDA_JOBS_PAYLOAD_BUCKET); only when `largePayloads` is on. */
+  payloadBucket: 'PayloadBucketName',
   queueUrl: (queueName: string) => `QueueUrl${outputKeyPart(queueName)}`,
   dlqUrl: (queueName: string) => `DlqUrl${outputKeyPart(queueName)}`,
   workerFunctionName: (queueName: string) => `WorkerFunctionName${outputKeyPart(queueName)}`,

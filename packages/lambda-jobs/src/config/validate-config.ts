@@ -9,6 +9,7 @@ import type {
 } from './config-types.ts';
 import { CronExpressionError, isValidTimeZone, toSchedulerExpression } from './cron.ts';
 import { DEFAULTS, recommendedVisibilityTimeoutSeconds } from './defaults.ts';
+import { largePayloadProblems } from './large-payloads.ts';
 
 /** Lowercase letters, digits, dashes; used as a prefix of SQS, Lambda and DynamoDB names. */
 export const APP_NAME_PATTERN = /^[a-z][a-z0-9-]{0,23}$/;
@@ -374,6 +375,7 @@ export function configProblems(config: LambdaJobsConfig): ConfigProblem[] {
       rule: 'must be "aws-managed" or "customer-managed"',
     });
   }
+  if (config.largePayloads) problems.push(...largePayloadProblems(config.largePayloads));
   return problems;
 }
 

@@ -79,6 +79,7 @@ function setEnvironment(
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   process.env.AWS_ENDPOINT_URL_SQS = state.endpoints.sqs;
+  process.env.AWS_ENDPOINT_URL_S3 = state.endpoints.sqs;
   process.env.AWS_ENDPOINT_URL_DYNAMODB = state.endpoints.dynamodb;
   process.env[ENV.tableName] = state.tableName;
   process.env[ENV.queueUrls] = JSON.stringify(state.queues);
@@ -130,6 +131,8 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
   const region = process.env.AWS_REGION ?? 'us-east-1';
   process.env.AWS_REGION = region;
   process.env.AWS_ENDPOINT_URL_SQS = sqsEmulator.endpoint;
+  // fauxqs serves S3 on the same endpoint: the payload bucket (`largePayloads`) lives there.
+  process.env.AWS_ENDPOINT_URL_S3 = sqsEmulator.endpoint;
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodbEmulator.endpoint;
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -143,6 +146,7 @@ export async function startDevMode(options: DevModeOptions): Promise<DevMode> {
     queues: resources.queues,
   };
   setEnvironment(base);
+  if (resources.payloadBucket) process.env[ENV.payloadBucket] = resources.payloadBucket;
 
   const logger = new Logger({ serviceName: config.appName });
   const metrics = new Metrics({ namespace: config.appName, serviceName: config.appName });

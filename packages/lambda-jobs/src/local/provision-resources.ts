@@ -5,6 +5,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import {
@@ -12,7 +13,7 @@ import {
   deadLetterIntakeMaxReceiveCount,
 } from '../config/defaults.ts';
 import type { QueueEndpoints } from '../config/env.ts';
-import { resourceNames } from '../config/resource-names.ts';
+import { localPayloadBucket, resourceNames } from '../config/resource-names.ts';
 import { BY_QUEUE_STATUS_PROJECTION, TABLE_SCHEMA } from '../config/table-schema.ts';
 
 /** What dev mode (or a test) created: the table name and each queue's URLs. */
@@ -21,6 +22,8 @@ export interface ProvisionedResources {
   readonly queues: Readonly<Record<string, QueueEndpoints>>;
   /** Queue name → URL of the dead-letter intake SQS's redrive moves its messages to. */
   readonly deadLetterIntakes: Readonly<Record<string, string>>;
+  /** The payload bucket on the emulator's S3, when `largePayloads` is on. */
+  readonly payloadBucket?: string;
 }
 
 async function queueArn(sqs: SQSClient, queueUrl: string | undefined): Promise<string | undefined> {
@@ -85,7 +88,33 @@ export async function provisionResources(
     deadLetterIntakes[queue.name] = intake.QueueUrl!;
   }
   await createTable(clients.dynamodb, names.table);
-  return { tableName: names.table, queues, deadLetterIntakes };
+  const payloadBucket = config.largePayloads?.enabled
+    ? await createPayloadBucket(localPayloadBucket(names.table))
+    : undefined;
+  return {
+    tableName: names.table,
+    queues,
+    deadLetterIntakes,
+    ...(payloadBucket ? { payloadBucket } : {}),
+  };
+}
+
+/**
+ * The payload bucket on fauxqs's S3 (the SQS emulator serves S3 on the same endpoint,
+ * `AWS_ENDPOINT_URL_S3`). Existing buckets are reused.
+ */
+async function createPayloadBucket(bucket: string): Promise<string> {
+  const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL_SQS;
+  const s3 = new S3Client({ ...(endpoint ? { endpoint } : {}), forcePathStyle: true });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw error;
+  } finally {
+    s3.destroy();
+  }
+  return bucket;
 }
 
 async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {

@@ -3,6 +3,7 @@ import { parseEnvelope } from './envelope.ts';
 import type { AnyJobDefinition } from './job-definition.ts';
 import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
+import { envelopePayload, type PayloadSource } from './payload-fetch.ts';
 import { validatePayload } from './payload-schema.ts';
 
 /**
@@ -10,7 +11,8 @@ import { validatePayload } from './payload-schema.ts';
  * when attempts remain) or that was CANCELLED, with the attempt and the attempts allowed. The
  * payload is read from the delivered message when there is one (`deliveredBody`: the worker's
  * rescue on redelivery), else from the envelope the record kept (undefined when it kept none:
- * records keep only small messages, LIMITS.maxLeanEnvelopeBytes). Errors from the hook are
+ * records keep only small messages, LIMITS.maxLeanEnvelopeBytes). A payload that travels by
+ * reference is read from `payloads` (without it, the hook gets undefined). Errors from the hook are
  * caught and logged: they never block the record.
  *
  * @returns true when the hook ran without throwing (or there is none)
@@ -20,16 +22,18 @@ export async function runAbortHook(
   record: JobRecord,
   logger: Logger,
   deliveredBody?: string,
+  payloads?: PayloadSource,
 ): Promise<boolean> {
   if (!definition?.onAborted) return true;
   try {
     let payload: unknown;
     const body = deliveredBody ?? record.envelope;
-    if (body) {
+    const envelope = body ? parseEnvelope(body) : undefined;
+    if (envelope && (!envelope.payloadRef || payloads?.store)) {
       payload = await validatePayload(
         definition.type,
         definition.schema,
-        parseEnvelope(body).payload,
+        await envelopePayload(envelope, payloads),
       );
     }
     await definition.onAborted(payload, {

@@ -16,6 +16,7 @@ import {
   JobInputError,
   JobStateConflictError,
   MalformedEnvelopeError,
+  PayloadReferenceError,
   RetryJobError,
   UnknownJobTypeError,
   UnrecoverableJobError,
@@ -29,6 +30,7 @@ import { effectiveSettings } from './job-timing.ts';
 import { createMessageResend, dueSendKey, RESENT_ATTRIBUTE } from './message-resend.ts';
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
 import { startProcessSpan } from './observability/job-tracing.ts';
+import { envelopePayload, type PayloadSource } from './payload-fetch.ts';
 import { validatePayload } from './payload-schema.ts';
 import type {
   ClaimOutcome,
@@ -106,6 +108,8 @@ export interface DispatcherDeps {
   readonly maxReceiveCount?: number;
   /** The worker function's timeout, ms: an envelope whose timeout cannot fit is rejected. */
   readonly functionTimeoutMs?: number;
+  /** Where payloads that travel by reference (`payloadRef`) are read: the payload bucket. */
+  readonly payloads?: PayloadSource;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -456,7 +460,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       metrics.record({ queue: queue.name, type: current.type, outcome: 'lost' });
       // plain.jobs: onAborted fires when the attempt is lost, before any retry runs.
       // The delivered message carries the payload when the record did not keep it.
-      await runAbortHook(definition, lost, logger, message.body);
+      await runAbortHook(definition, lost, logger, message.body, deps.payloads);
       if (lost.status === JobStatus.RETRYING) return 'claim-again';
       return finishDeadLetter(message, lost);
     }
@@ -752,9 +756,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (!definition) {
       return reject(message, new UnknownJobTypeError(envelope.type, deps.registry.types), envelope);
     }
+    let received: unknown;
+    try {
+      received = await envelopePayload(envelope, deps.payloads);
+    } catch (error) {
+      // An object that cannot be read is ERRORED naming it; a transient failure is retried.
+      if (error instanceof PayloadReferenceError) return reject(message, error, envelope);
+      throw error;
+    }
     let payload: unknown;
     try {
-      payload = await validatePayload(definition.type, definition.schema, envelope.payload);
+      payload = await validatePayload(definition.type, definition.schema, received);
     } catch (error) {
       return reject(message, error as Error, envelope);
     }

@@ -1,5 +1,6 @@
 import { MalformedEnvelopeError } from './errors.ts';
 import { LIMITS } from './limits.ts';
+import { checkPayloadReferenceShape, type PayloadReference } from './payload-reference.ts';
 
 /** The envelope format version this runtime writes and reads. */
 export const ENVELOPE_VERSION = 1;
@@ -46,6 +47,11 @@ export interface JobEnvelope {
   readonly enqueuedAt: string;
   readonly options?: EnvelopeOptions;
   readonly trace?: TraceContext;
+  /**
+   * Instead of `payload`, when the payload was too large for the message: where it is stored
+   * (`runtime/payload-reference.ts`, `docs/large-payloads.md`).
+   */
+  readonly payloadRef?: PayloadReference;
 }
 
 /** ISO 8601 instant with a time zone, as the JSON Schema requires. */
@@ -59,6 +65,7 @@ const ENVELOPE_FIELDS = new Set([
   'enqueuedAt',
   'options',
   'trace',
+  'payloadRef',
 ]);
 const OPTION_FIELDS = new Set(['retries', 'timeoutSeconds', 'concurrencyKey', 'retryDelay']);
 
@@ -102,7 +109,12 @@ export function keptEnvelope(body: string): { envelope?: string } {
  * @example `leanEnvelope(bodyOf32Kb) // {}`
  */
 export function leanEnvelope(body: string): { envelope?: string } {
-  return bodyBytes(body) <= LIMITS.maxLeanEnvelopeBytes ? { envelope: body } : {};
+  const bytes = bodyBytes(body);
+  if (bytes <= LIMITS.maxLeanEnvelopeBytes) return { envelope: body };
+  // A large payload's reference is kept too: it is what `jobs show` and retries read.
+  return bytes <= LIMITS.maxReferenceEnvelopeBytes && body.includes('"payloadRef":{')
+    ? { envelope: body }
+    : {};
 }
 
 function fail(field: string, message: string, cause?: unknown): never {
@@ -192,7 +204,10 @@ export function parseEnvelope(body: string): JobEnvelope {
   if (typeof value.queue !== 'string' || value.queue.length === 0) {
     fail('queue', 'queue must be a non-empty string');
   }
-  if (!('payload' in value)) fail('payload', 'payload is required (use {} for none)');
+  if (value.payloadRef !== undefined) {
+    if ('payload' in value) fail('payloadRef', 'payload and payloadRef exclude each other');
+    checkPayloadReferenceShape(value.payloadRef);
+  } else if (!('payload' in value)) fail('payload', 'payload is required (use {} for none)');
   const unknown = Object.keys(value).find((key) => !ENVELOPE_FIELDS.has(key));
   if (unknown !== undefined)
     fail(

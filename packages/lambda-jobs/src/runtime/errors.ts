@@ -247,3 +247,21 @@ export class RedriveLimitError extends LambdaJobsError {
     );
   }
 }
+
+/**
+ * A message's `payloadRef` cannot give its payload and never will: it names another bucket than
+ * the stack's payload bucket, a key that is not its job's, an object that is missing,
+ * unreadable, larger than the limit, or whose bytes do not match the reference. The worker
+ * records the job ERRORED naming the bucket and key and moves the message to the DLQ.
+ */
+export class PayloadReferenceError extends MalformedEnvelopeError {
+  override name = 'PayloadReferenceError';
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super('payloadRef', `Payload object s3://${bucket}/${key}: ${reason}`, options);
+  }
+}

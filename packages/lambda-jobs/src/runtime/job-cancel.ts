@@ -5,6 +5,7 @@ import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
 import { LIMITS } from './limits.ts';
 import { dueSendKey, resendDeliveryId } from './message-resend.ts';
+import type { PayloadSource } from './payload-fetch.ts';
 import type { ConcurrencyKeyStore, DelayedDelivery, JobStore } from './ports.ts';
 import type { JobRegistry } from './registry.ts';
 import { retryTransient } from './retry-transient.ts';
@@ -19,6 +20,8 @@ export interface JobCancelDeps {
   /** Where a failing `onAborted` hook or a leftover schedule is reported. */
   readonly logger: Logger;
   readonly now: () => Date;
+  /** Where the `onAborted` hook reads a payload that went to S3 (the payload bucket). */
+  readonly payloads?: PayloadSource | undefined;
 }
 
 /**
@@ -113,6 +116,12 @@ export async function cancelWaitingJob(deps: JobCancelDeps, jobId: string): Prom
     }
   }
   deps.logger.info('Job cancelled', { ...keys, status: JobStatus.CANCELLED });
-  await runAbortHook(deps.registry.find(cancelled.type), cancelled, deps.logger);
+  await runAbortHook(
+    deps.registry.find(cancelled.type),
+    cancelled,
+    deps.logger,
+    undefined,
+    deps.payloads,
+  );
   return cancelled;
 }

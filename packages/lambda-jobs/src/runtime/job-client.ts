@@ -28,6 +28,11 @@ import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
 import { DEFAULT_CONCURRENCY_KEY_TTL_SECONDS, LIMITS } from './limits.ts';
 import { type SendSpan, startSendSpan } from './observability/job-tracing.ts';
+import {
+  type LargePayloadPolicy,
+  type OffloadedPayload,
+  offloadPayload,
+} from './payload-offload.ts';
 import { validatePayload } from './payload-schema.ts';
 import type { ConcurrencyKeyStore, DelayedDelivery, JobStore, QueueTransport } from './ports.ts';
 import { timeoutMisfit } from './queue-fit.ts';
@@ -107,6 +112,8 @@ export interface JobClientDeps {
   readonly now?: () => Date;
   /** Reports a failing `onAborted` hook when a job is cancelled. Default a Powertools Logger. */
   readonly logger?: Logger;
+  /** Payloads too large for a message go to S3 (`largePayloads`); without it they are refused. */
+  readonly largePayloads?: LargePayloadPolicy;
 }
 
 /** A validated job, ready to send. */
@@ -118,6 +125,8 @@ interface PreparedJob {
   readonly concurrencyKey: string | undefined;
   /** The enqueue's `send <queue>` span, ended once the message is sent, skipped or failed. */
   readonly span: SendSpan;
+  /** A large payload's object, put before the message that names it is sent. */
+  readonly payloadObject?: OffloadedPayload['object'];
 }
 
 /** The envelope's trace context: the send span's, else the caller's, and X-Ray's header. */
@@ -167,6 +176,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       delayedDelivery: deps.delayedDelivery,
       logger: deps.logger ?? new Logger({ serviceName: 'lambda-jobs' }),
       now,
+      payloads: deps.largePayloads,
     };
     return cancelDeps;
   }
@@ -289,6 +299,24 @@ export function createJobClient(deps: JobClientDeps): JobClient {
     };
     const body = serializeEnvelope(envelope);
     const size = bodyBytes(body);
+    if (deps.largePayloads && size > deps.largePayloads.thresholdBytes) {
+      try {
+        const offloaded = offloadPayload(envelope, size, delaySeconds, deps.largePayloads);
+        const { envelope: referenced, body: referenceBody, object: payloadObject } = offloaded;
+        return {
+          envelope: referenced,
+          body: referenceBody,
+          endpoints,
+          delaySeconds,
+          concurrencyKey,
+          span,
+          payloadObject,
+        };
+      } catch (error) {
+        span.failed(error);
+        throw error;
+      }
+    }
     if (size > LIMITS.maxEnvelopeBytes) {
       const tooLarge = new JobInputError(
         'payload',
@@ -364,6 +392,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
    */
   async function send(job: PreparedJob): Promise<void> {
     try {
+      await putPayloadObject(job);
       if (job.delaySeconds > LIMITS.maxSqsDelaySeconds) {
         const at = new Date(Date.parse(job.envelope.enqueuedAt) + job.delaySeconds * 1000);
         await deps.delayedDelivery!.schedule(job.envelope.id, job.endpoints.url, job.body, at);
@@ -380,6 +409,18 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       job.span.failed(error);
       if (job.concurrencyKey) await abandonKey(job.concurrencyKey, job.envelope.id);
       throw error;
+    }
+  }
+
+  /**
+   * Puts a large payload's object before its message is sent: a message never names an object
+   * that is not there. When the send then fails, the object stays until the bucket's lifecycle
+   * expires it (`docs/large-payloads.md`); it is never deleted here, as a retry of this very
+   * enqueue (same id, same payload) names the same key.
+   */
+  async function putPayloadObject(job: PreparedJob): Promise<void> {
+    if (job.payloadObject) {
+      await deps.largePayloads!.store!.put(job.payloadObject.key, job.payloadObject.body);
     }
   }
 
@@ -422,7 +463,8 @@ export function createJobClient(deps: JobClientDeps): JobClient {
           const prepared = await prepare(job, entry.payload, entry.options ?? {});
           if (!prepared || !(await admitted(prepared))) {
             outcomes.push({ index, status: 'skipped' });
-          } else if (prepared.delaySeconds > LIMITS.maxSqsDelaySeconds) {
+          } else if (prepared.delaySeconds > LIMITS.maxSqsDelaySeconds || prepared.payloadObject) {
+            // One by one: a large payload's object is put before its message is sent.
             await send(prepared);
             await recordQueued(prepared).catch(() => {});
             outcomes.push({ index, status: 'enqueued', id: prepared.envelope.id });

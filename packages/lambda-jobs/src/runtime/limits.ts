@@ -61,4 +61,10 @@ export const LIMITS = {
    * (`docs/data-model.md`, "Where the message comes from").
    */
   maxLeanEnvelopeBytes: 256,
+  /**
+   * A message whose payload went to S3 (`payloadRef`) is kept on the common path up to this
+   * size (its reference is what `jobs show` and retries read): such a record may take 2 write
+   * units instead of 1 (`docs/large-payloads.md`).
+   */
+  maxReferenceEnvelopeBytes: 1_536,
 } as const;

@@ -292,3 +292,26 @@ export interface DelayedDelivery {
   /** Removes a pending delivery; false when there was none (already fired, or never made). */
   cancel(jobId: string): Promise<boolean>;
 }
+
+// ── Payload objects ─────────────────────────────────────────────────────────────────────────
+
+/** Reads the stack's payload bucket (large payloads, `docs/large-payloads.md`). */
+export interface PayloadReader {
+  /** The bucket read, and the only one the worker trusts. */
+  readonly bucket: string;
+  /**
+   * The object's text. Throws PayloadReferenceError (naming bucket and key) when the object is
+   * missing, unreadable or larger than `maxBytes`, which no retry changes; any other error is
+   * transient.
+   */
+  get(key: string, maxBytes: number): Promise<string>;
+}
+
+/**
+ * The stack's payload bucket (large payloads, `docs/large-payloads.md`): S3 on AWS, fauxqs's S3
+ * in dev mode and tests.
+ */
+export interface PayloadStore extends PayloadReader {
+  /** Stores a payload's JSON at `key` (`payloads/<job id>/<sha256>.json`). */
+  put(key: string, body: string): Promise<void>;
+}

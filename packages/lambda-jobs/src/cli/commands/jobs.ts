@@ -128,6 +128,12 @@ function describeJob(record: JobRecord, context: CommandContext): string {
         : `${JSON.stringify(record.output)}${record.outputTruncated ? ' (truncated)' : ''}`,
     ],
     ['Payload', 'payload' in view ? JSON.stringify(view.payload) : view.payloadNote],
+    [
+      'Payload stored',
+      view.storedPayload
+        ? `${view.storedPayload.bytes} bytes in ${view.storedPayload.location}`
+        : undefined,
+    ],
   ]);
   const error = record.error ? `\n${errorText(record.error)}` : '';
   return fields + formatAttemptHistory(record.attemptHistory) + error;

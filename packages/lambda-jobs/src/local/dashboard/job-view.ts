@@ -7,6 +7,7 @@
 import { runningProgress } from '../../runtime/job-progress.ts';
 import type { JobRecord, StoredError } from '../../runtime/job-record.ts';
 import { isLostWillRetry } from '../../runtime/job-status.ts';
+import { type StoredPayload, storedPayloadOf } from '../../runtime/payload-reference.ts';
 import type { JobRegistry } from '../../runtime/registry.ts';
 
 /** Shown instead of a payload when its job type does not opt in. */
@@ -23,6 +24,11 @@ export type JobView = Omit<JobRecord, 'envelope'> & {
   readonly payload?: unknown;
   /** Why there is no payload, when there is none. */
   readonly payloadNote?: string;
+  /**
+   * Size and S3 location of a payload too large for its message (`largePayloads`); shown
+   * whatever `exposePayload` says: it names where the data is, not the data.
+   */
+  readonly storedPayload?: StoredPayload;
 };
 
 /** A job record for lists: what a table row shows. */
@@ -53,7 +59,10 @@ function payloadOf(record: JobRecord): { payload: unknown } | { payloadNote: str
     return { payloadNote: 'not kept (the message was larger than job records keep)' };
   }
   try {
-    const envelope = JSON.parse(record.envelope) as { payload?: unknown };
+    const envelope = JSON.parse(record.envelope) as { payload?: unknown; payloadRef?: unknown };
+    if (!('payload' in envelope) && envelope.payloadRef !== undefined) {
+      return { payloadNote: 'stored in S3 (see its size and location); not read here' };
+    }
     return { payload: envelope.payload };
   } catch {
     return { payloadNote: 'not readable (the stored message is not valid JSON)' };
@@ -80,7 +89,13 @@ export function toJobView(record: JobRecord, registry: JobRegistry): JobView {
     ...(progress ? { progress } : {}),
     ...(isLostWillRetry(record) ? { lostWillRetry: true } : {}),
     ...payload,
+    ...storedPayloadField(record),
   };
+}
+
+function storedPayloadField(record: JobRecord): { storedPayload?: StoredPayload } {
+  const storedPayload = storedPayloadOf(record.envelope);
+  return storedPayload ? { storedPayload } : {};
 }
 
 /**

@@ -17,6 +17,7 @@ const REJECTION_ERRORS: ReadonlySet<string> = new Set([
   'PayloadValidationError',
   'JobInputError',
   'UnknownQueueError',
+  'PayloadReferenceError',
 ]);
 
 function fieldNote(error: unknown): string {
@@ -59,6 +60,8 @@ export async function unrunnableReason(
     if (!definition) {
       return `unknown job type "${envelope.type}" (field type): the worker does not define it`;
     }
+    // A payload in S3 is read and checked by the worker that runs it: the message is runnable.
+    if (envelope.payloadRef) return undefined;
     try {
       await validatePayload(definition.type, definition.schema, envelope.payload);
     } catch (error) {

@@ -27,6 +27,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { runAbortHook } from '../abort-hook.ts';
 import type { JobRecord } from '../job-record.ts';
 import { JobStatus } from '../job-status.ts';
+import type { PayloadSource } from '../payload-fetch.ts';
 import type { ConcurrencyKeyStore, JobStore, QueueTransport } from '../ports.ts';
 import type { JobRegistry } from '../registry.ts';
 import { retryTransient } from '../retry-transient.ts';
@@ -45,6 +46,8 @@ export interface LostJobRescueDeps {
   readonly limitPerQueue?: number;
   /** How long one `onAborted` hook may take before the rescue moves on, ms. Default 10,000. */
   readonly hookTimeoutMs?: number;
+  /** Where `onAborted` hooks read payloads that travel by reference (the payload bucket). */
+  readonly payloads?: PayloadSource;
 }
 
 /** What one queue's rescue did. `failed` counts records whose transition threw. */
@@ -85,7 +88,7 @@ async function runHookWithin(
   });
   try {
     const outcome = await Promise.race([
-      runAbortHook(deps.registry.find(record.type), record, logger),
+      runAbortHook(deps.registry.find(record.type), record, logger, undefined, deps.payloads),
       timedOut,
     ]);
     if (outcome === 'timed-out') {

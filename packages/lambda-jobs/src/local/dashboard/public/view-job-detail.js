@@ -260,6 +260,14 @@ export async function showJobDetail(main, context) {
     'payload' in job
       ? h('pre', { class: 'code', 'data-field': 'payload' }, json(job.payload))
       : h('p', { class: 'muted', 'data-field': 'payload' }, job.payloadNote ?? 'not available'),
+    job.storedPayload
+      ? h(
+          'p',
+          { class: 'small', 'data-field': 'stored-payload' },
+          `${job.storedPayload.bytes.toLocaleString('en')} bytes in `,
+          h('span', { class: 'mono' }, job.storedPayload.location),
+        )
+      : undefined,
   );
 
   replaceContent(

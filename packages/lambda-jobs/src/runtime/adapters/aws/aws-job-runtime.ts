@@ -6,16 +6,25 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { ConfigError } from '../../../config/config-error.ts';
 import type { LambdaJobsConfig } from '../../../config/config-types.ts';
 import { DEFAULTS } from '../../../config/defaults.ts';
-import { ENV, type QueueEndpoints, readEnv, readQueueUrls } from '../../../config/env.ts';
+import {
+  ENV,
+  type QueueEndpoints,
+  readEnv,
+  readOptionalEnv,
+  readQueueUrls,
+} from '../../../config/env.ts';
+import { LARGE_PAYLOAD_DEFAULTS } from '../../../config/large-payloads.ts';
 import { metricIdentity } from '../../../config/metric-names.ts';
 import { createDispatcher, type Dispatcher } from '../../dispatcher.ts';
 import { createJobClient, type JobClient } from '../../job-client.ts';
 import { jobConfigProblems } from '../../job-config-checks.ts';
 import { createJobMetrics, type JobMetricsRecorder } from '../../observability/job-metrics.ts';
+import type { PayloadSource } from '../../payload-fetch.ts';
 import type {
   ConcurrencyKeyStore,
   DelayedDelivery,
   JobStore,
+  PayloadStore,
   QueueTransport,
 } from '../../ports.ts';
 import type { JobRegistry } from '../../registry.ts';
@@ -24,6 +33,7 @@ import { unlistedStatuses } from '../../tracking-level.ts';
 import { delayedDeliveryFromEnv } from './delayed-delivery-from-env.ts';
 import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
+import { createS3PayloadStore } from './s3-payload-store.ts';
 import { createDynamoDbClient, createSqsClient } from './sdk-clients.ts';
 import { createSqsQueueTransport } from './sqs-queue-transport.ts';
 
@@ -39,6 +49,11 @@ export interface AwsJobRuntime {
   readonly dynamodb: DynamoDBClient;
   /** Long delays (EventBridge Scheduler, or dev mode's), when configured. */
   readonly delayedDelivery?: DelayedDelivery | undefined;
+  /**
+   * The payload bucket (LAMBDA_JOBS_PAYLOAD_BUCKET) and the size limit: where payloads that
+   * travel by reference are read.
+   */
+  readonly payloads: PayloadSource;
 }
 
 export interface AwsJobRuntimeOptions {
@@ -89,6 +104,7 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
   const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName, ...capacity });
   const transport = createSqsQueueTransport(sqs);
   const delayedDelivery = options.delayedDelivery ?? delayedDeliveryFromEnv(env);
+  const payloads = payloadStoreOf(options.config, env);
   const client = createJobClient({
     registry: options.registry,
     queues,
@@ -104,8 +120,44 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
     ),
     ...(delayedDelivery ? { delayedDelivery } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.config.largePayloads?.enabled
+      ? {
+          largePayloads: {
+            store: payloads.store,
+            thresholdBytes: options.config.largePayloads.thresholdBytes,
+            maxBytes: payloads.maxBytes,
+            maxDelaySeconds: options.config.largePayloads.maxDelaySeconds,
+          },
+        }
+      : {}),
   });
-  return { client, store, keys, transport, queues, tableName, sqs, dynamodb, delayedDelivery };
+  return {
+    client,
+    store,
+    keys,
+    transport,
+    queues,
+    tableName,
+    sqs,
+    dynamodb,
+    delayedDelivery,
+    payloads,
+  };
+}
+
+/**
+ * The payload bucket the stack (or dev mode) names in LAMBDA_JOBS_PAYLOAD_BUCKET, and the size
+ * limit. The S3 client inside is loaded on the first large payload only.
+ */
+function payloadStoreOf(
+  config: LambdaJobsConfig,
+  env: NodeJS.ProcessEnv,
+): { store: PayloadStore | undefined; maxBytes: number } {
+  const bucket = readOptionalEnv(ENV.payloadBucket, env);
+  return {
+    store: bucket ? createS3PayloadStore(bucket) : undefined,
+    maxBytes: config.largePayloads?.maxBytes ?? LARGE_PAYLOAD_DEFAULTS.maxBytes,
+  };
 }
 
 export interface WorkerOptions extends AwsJobRuntimeOptions {
@@ -172,6 +224,7 @@ export function createWorker(options: WorkerOptions): Worker {
     recordConcurrency: Math.min(queueConfig.batchSize, 10),
     maxReceiveCount: queueConfig.maxReceiveCount,
     functionTimeoutMs: queueConfig.functionTimeoutSeconds * 1000,
+    payloads: runtime.payloads,
     ...(runtime.delayedDelivery ? { delayedDelivery: runtime.delayedDelivery } : {}),
   });
   return {

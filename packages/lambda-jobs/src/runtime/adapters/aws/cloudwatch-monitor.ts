@@ -32,6 +32,7 @@ import { createDynamoDbConcurrencyKeyIndex } from './dynamodb-concurrency-key-in
 import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
 import { createLambdaPausedQueues } from './lambda-paused-queues.ts';
+import { payloadReaderFromEnv } from './payload-source-from-env.ts';
 import { createSqsQueueDepthSource } from './queue-stats-sqs.ts';
 import { createDynamoDbMonitorStateStore } from './queue-stats-state-dynamodb.ts';
 import { createDynamoDbClient, createSqsClient } from './sdk-clients.ts';
@@ -121,6 +122,7 @@ export function createAwsMonitor(options: AwsMonitorOptions): Monitor {
       keys,
       registry: options.registry,
       transport: sender,
+      payloads: payloadReaderFromEnv(config, env),
     },
     deadLetterIntake: {
       urls: readDeadLetterIntakeUrls(queueUrls, env),
