@@ -1,3 +1,4 @@
+import { fifoQueueProblems } from './fifo-queue-rules.ts';
 import ipaddr from 'ipaddr.js';
 import type { ConfigProblem } from './config-error.ts';
 import type {
@@ -200,6 +201,7 @@ export function queueProblems(queue: QueueConfig): ConfigProblem[] {
       rule: `must be at least 1 when batchSize (${queue.batchSize}) is above 10 (an SQS event source rule)`,
     });
   }
+  problems.push(...fifoQueueProblems(queue));
   integerIn(problems, `${at}.maxConcurrency`, queue.maxConcurrency, 2, 1000);
   integerIn(problems, `${at}.functionTimeoutSeconds`, queue.functionTimeoutSeconds, 1, 900);
   integerIn(problems, `${at}.functionMemoryMb`, queue.functionMemoryMb, 128, 10_240);

@@ -1,3 +1,4 @@
+import { fifoQueueAttributes } from '../config/fifo-queue-attributes.ts';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -48,7 +49,7 @@ export async function provisionResources(
     const dlq = await clients.sqs.send(
       new CreateQueueCommand({
         QueueName: names.deadLetterQueue(queue.name),
-        Attributes: { MessageRetentionPeriod: '1209600' },
+        Attributes: { MessageRetentionPeriod: '1209600', ...fifoQueueAttributes(queue.fifo) },
       }),
     );
     // SQS's own redrive lands here; the monitor reconciles each message, then sends it to the
@@ -60,6 +61,7 @@ export async function provisionResources(
           MessageRetentionPeriod: '1209600',
           VisibilityTimeout: String(DEAD_LETTER_INTAKE_VISIBILITY_SECONDS),
           MaximumMessageSize: '262144',
+          ...fifoQueueAttributes(queue.fifo),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: await queueArn(clients.sqs, dlq.QueueUrl),
             maxReceiveCount: deadLetterIntakeMaxReceiveCount(queue.maxReceiveCount),
@@ -74,6 +76,7 @@ export async function provisionResources(
           VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
           MessageRetentionPeriod: String(queue.messageRetentionSeconds),
           MaximumMessageSize: '262144',
+          ...fifoQueueAttributes(queue.fifo),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: await queueArn(clients.sqs, intake.QueueUrl),
             maxReceiveCount: queue.maxReceiveCount,

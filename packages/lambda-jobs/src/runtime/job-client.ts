@@ -32,6 +32,12 @@ import { validatePayload } from './payload-schema.ts';
 import type { ConcurrencyKeyStore, DelayedDelivery, JobStore, QueueTransport } from './ports.ts';
 import { timeoutMisfit } from './queue-fit.ts';
 import type { JobRegistry } from './registry.ts';
+import {
+  delayNeedsScheduler,
+  enqueueRouting,
+  isFifoQueueUrl,
+  type MessageRouting,
+} from './message-group.ts';
 import { sqsSendBatches } from './sqs-send-batches.ts';
 
 /** Per-enqueue overrides of a job type's defaults. */
@@ -116,6 +122,8 @@ interface PreparedJob {
   readonly endpoints: QueueEndpoints;
   readonly delaySeconds: number;
   readonly concurrencyKey: string | undefined;
+  /** Group and deduplication ids (runtime/message-group.ts). */
+  readonly routing: MessageRouting;
   /** The enqueue's `send <queue>` span, ended once the message is sent, skipped or failed. */
   readonly span: SendSpan;
 }
@@ -238,6 +246,18 @@ export function createJobClient(deps: JobClientDeps): JobClient {
         `${options.runAt ? 'runAt' : 'delay'} is ${delaySeconds} s ahead; the limit is ${LIMITS.maxDelaySeconds} s (one year)`,
       );
     }
+    if (
+      isFifoQueueUrl(endpoints.url) &&
+      delaySeconds > 0 &&
+      delaySeconds <= LIMITS.maxSqsDelaySeconds &&
+      !deps.delayedDelivery
+    ) {
+      throw new JobInputError(
+        options.runAt ? 'runAt' : 'delay',
+        'no per-message delay on a FIFO queue without a scheduler',
+        `queue "${queueName}" is FIFO: SQS takes no per-message delay there, and this client has no delayed delivery (EventBridge Scheduler) configured for a delay of ${delaySeconds} s`,
+      );
+    }
     if (delaySeconds > LIMITS.maxSqsDelaySeconds && !deps.delayedDelivery) {
       throw new JobInputError(
         options.runAt ? 'runAt' : 'delay',
@@ -275,6 +295,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       ...(concurrencyKey !== undefined ? { concurrencyKey } : {}),
     };
     const id = options.id ?? newJobId(at.getTime());
+    const routing = enqueueRouting(endpoints.url, definition, payload, id);
     const span = startSendSpan({ id, type: definition.type, queue: queueName });
     const trace = envelopeTrace(span, options.trace);
     const envelope: JobEnvelope = {
@@ -298,7 +319,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       span.failed(tooLarge);
       throw tooLarge;
     }
-    return { envelope, body, endpoints, delaySeconds, concurrencyKey, span };
+    return { envelope, body, endpoints, delaySeconds, concurrencyKey, routing, span };
   }
 
   /**
@@ -358,21 +379,34 @@ export function createJobClient(deps: JobClientDeps): JobClient {
     }
   }
 
+  /** A job the delayed delivery sends (a long delay, or any delay on a FIFO queue). */
+  function viaScheduler(job: PreparedJob): boolean {
+    return delayNeedsScheduler(job.endpoints.url, job.delaySeconds, LIMITS.maxSqsDelaySeconds);
+  }
+
   /**
    * Sends one prepared job (SQS delay or the scheduler) and ends its span; releases its key if
    * sending fails.
    */
   async function send(job: PreparedJob): Promise<void> {
     try {
-      if (job.delaySeconds > LIMITS.maxSqsDelaySeconds) {
+      if (viaScheduler(job)) {
         const at = new Date(Date.parse(job.envelope.enqueuedAt) + job.delaySeconds * 1000);
-        await deps.delayedDelivery!.schedule(job.envelope.id, job.endpoints.url, job.body, at);
+        await deps.delayedDelivery!.schedule(
+          job.envelope.id,
+          job.endpoints.url,
+          job.body,
+          at,
+          job.routing,
+        );
         job.span.sent();
       } else {
         const { messageId } = await deps.transport.send(
           job.endpoints.url,
           job.body,
           job.delaySeconds || undefined,
+          undefined,
+          job.routing,
         );
         job.span.sent(messageId);
       }
@@ -422,7 +456,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
           const prepared = await prepare(job, entry.payload, entry.options ?? {});
           if (!prepared || !(await admitted(prepared))) {
             outcomes.push({ index, status: 'skipped' });
-          } else if (prepared.delaySeconds > LIMITS.maxSqsDelaySeconds) {
+          } else if (viaScheduler(prepared)) {
             await send(prepared);
             await recordQueued(prepared).catch(() => {});
             outcomes.push({ index, status: 'enqueued', id: prepared.envelope.id });
@@ -449,6 +483,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
                 entryId: String(index),
                 body: prepared.body,
                 ...(prepared.delaySeconds ? { delaySeconds: prepared.delaySeconds } : {}),
+                ...prepared.routing,
               })),
             );
           } catch (error) {
