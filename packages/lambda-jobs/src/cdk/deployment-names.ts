@@ -1,5 +1,9 @@
 import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { type FifoQueueFlags, type ResourceNames, resourceNames } from '../config/resource-names.ts';
+import {
+  type FifoQueueFlags,
+  type ResourceNames,
+  resourceNames,
+} from '../config/resource-names.ts';
 import { stageSuffix } from '../config/stack-outputs.ts';
 
 /** Alert levels, one SNS topic each. */

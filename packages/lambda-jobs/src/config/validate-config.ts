@@ -1,4 +1,3 @@
-import { fifoQueueProblems } from './fifo-queue-rules.ts';
 import ipaddr from 'ipaddr.js';
 import type { ConfigProblem } from './config-error.ts';
 import type {
@@ -10,6 +9,7 @@ import type {
 } from './config-types.ts';
 import { CronExpressionError, isValidTimeZone, toSchedulerExpression } from './cron.ts';
 import { DEFAULTS, recommendedVisibilityTimeoutSeconds } from './defaults.ts';
+import { fifoQueueProblems } from './fifo-queue-rules.ts';
 
 /** Lowercase letters, digits, dashes; used as a prefix of SQS, Lambda and DynamoDB names. */
 export const APP_NAME_PATTERN = /^[a-z][a-z0-9-]{0,23}$/;

@@ -69,9 +69,7 @@ function toPending(item: Record<string, unknown>): PendingDelivery {
     body: String(item.body),
     dueAt: String(item.dueAt),
     ...(typeof item.groupId === 'string' ? { groupId: item.groupId } : {}),
-    ...(typeof item.deduplicationId === 'string'
-      ? { deduplicationId: item.deduplicationId }
-      : {}),
+    ...(typeof item.deduplicationId === 'string' ? { deduplicationId: item.deduplicationId } : {}),
   };
 }
 

@@ -1,4 +1,3 @@
-import { fifoQueueAttributes } from '../config/fifo-queue-attributes.ts';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -13,6 +12,7 @@ import {
   deadLetterIntakeMaxReceiveCount,
 } from '../config/defaults.ts';
 import type { QueueEndpoints } from '../config/env.ts';
+import { fifoQueueAttributes } from '../config/fifo-queue-attributes.ts';
 import { resourceNames } from '../config/resource-names.ts';
 import { BY_QUEUE_STATUS_PROJECTION, TABLE_SCHEMA } from '../config/table-schema.ts';
 

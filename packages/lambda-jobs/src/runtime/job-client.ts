@@ -27,17 +27,17 @@ import { newJobId } from './job-id.ts';
 import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
 import { DEFAULT_CONCURRENCY_KEY_TTL_SECONDS, LIMITS } from './limits.ts';
-import { type SendSpan, startSendSpan } from './observability/job-tracing.ts';
-import { validatePayload } from './payload-schema.ts';
-import type { ConcurrencyKeyStore, DelayedDelivery, JobStore, QueueTransport } from './ports.ts';
-import { timeoutMisfit } from './queue-fit.ts';
-import type { JobRegistry } from './registry.ts';
 import {
   delayNeedsScheduler,
   enqueueRouting,
   isFifoQueueUrl,
   type MessageRouting,
 } from './message-group.ts';
+import { type SendSpan, startSendSpan } from './observability/job-tracing.ts';
+import { validatePayload } from './payload-schema.ts';
+import type { ConcurrencyKeyStore, DelayedDelivery, JobStore, QueueTransport } from './ports.ts';
+import { timeoutMisfit } from './queue-fit.ts';
+import type { JobRegistry } from './registry.ts';
 import { sqsSendBatches } from './sqs-send-batches.ts';
 
 /** Per-enqueue overrides of a job type's defaults. */

@@ -10,8 +10,8 @@
  *   that fair queues keep one tenant's backlog from delaying the others; no deduplication id.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { AnyJobDefinition } from './job-definition.ts';
 import { JobInputError } from './errors.ts';
+import type { AnyJobDefinition } from './job-definition.ts';
 
 /** SQS: MessageGroupId and MessageDeduplicationId are at most 128 characters. */
 export const MAX_MESSAGE_GROUP_ID_LENGTH = 128;

@@ -154,7 +154,8 @@ export function createMemoryQueueTransport(
 
     async send(queueUrl, body, delaySeconds, _attributes, routing) {
       faults.throwIfArranged('send');
-      const invalid = invalidMessage(body, delaySeconds) ?? fifoDelayRefusal(queueUrl, delaySeconds);
+      const invalid =
+        invalidMessage(body, delaySeconds) ?? fifoDelayRefusal(queueUrl, delaySeconds);
       if (invalid) throw sqsError('InvalidParameterValue', invalid);
       return { messageId: enqueue(queueUrl, body, delaySeconds, routing) };
     },
