@@ -3,12 +3,14 @@
  * over the runtime's ports. Dev mode and a deployed stack differ only in the adapters passed
  * in (endpoints, the oldest-age source, where monitor samples come from).
  */
+
 import type { LambdaJobsConfig, QueueThresholds } from '../../config/config-types.ts';
 import type { QueueEndpoints } from '../../config/env.ts';
 import { JobNotFoundError, JobStateConflictError, UnknownQueueError } from '../errors.ts';
 import type { JobClient } from '../job-client.ts';
 import type { JobRecord } from '../job-record.ts';
 import { ALL_STATUSES, JobStatus } from '../job-status.ts';
+import { isFifoQueueUrl } from '../message-group.ts';
 import { levelFor } from '../monitor/backlog-evaluation.ts';
 import {
   BacklogLevel,
@@ -149,6 +151,7 @@ export function createJobsAdmin(deps: JobsAdminDeps): JobsAdminService {
       name,
       url: endpoints.url,
       dlqUrl: endpoints.dlqUrl,
+      fifo: isFifoQueueUrl(endpoints.url),
       visible: depth.visible,
       inFlight: depth.inFlight,
       delayed: depth.delayed,
