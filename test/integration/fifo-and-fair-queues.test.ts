@@ -243,9 +243,15 @@ describe('FIFO queues on the emulator', () => {
       new Set([messageOf('a:2'), messageOf('a:3')]),
     );
     const store = worker.runtime.store;
-    expect((await store.get(ids['a:1']!))?.status).toBe('SUCCESSFUL');
+    expect(await store.get(ids['a:1']!)).toMatchObject({
+      status: 'SUCCESSFUL',
+      messageGroup: 'account-a',
+    });
     expect((await store.get(ids['a:2']!))?.status).toBe('RETRYING');
-    expect((await store.get(ids['a:3']!))?.status).toBe('QUEUED');
+    expect(await store.get(ids['a:3']!)).toMatchObject({
+      status: 'QUEUED',
+      messageGroup: 'account-a',
+    });
     expect((await store.get(ids['b:2']!))?.status).toBe('SUCCESSFUL');
     // The retry keeps its message (hidden until due): no copy was sent behind a:3.
     expect(await messagesIn(orderedUrls().url)).toBe(0);
@@ -322,7 +328,10 @@ describe('fair queues: tenantKey on a standard queue', () => {
     await deliverOnce(sqs, resources.queues.default!.url, standardWorker.handler, {
       waitSeconds: 0,
     });
-    expect((await standardWorker.runtime.store.get(id))?.status).toBe('SUCCESSFUL');
+    expect(await standardWorker.runtime.store.get(id)).toMatchObject({
+      status: 'SUCCESSFUL',
+      messageGroup: 'acme-42',
+    });
   });
 
   it('refuses a tenant key SQS would refuse, naming the field and the limit', async () => {

@@ -26,7 +26,7 @@ import { createProgressReporter, type ProgressReporter } from './job-progress.ts
 import type { JobRecord } from './job-record.ts';
 import { CLAIMABLE_STATUSES, JobStatus } from './job-status.ts';
 import { effectiveSettings } from './job-timing.ts';
-import { isFifoQueueUrl, laterSendRouting } from './message-group.ts';
+import { isFifoQueueUrl, keyedGroup, laterSendRouting } from './message-group.ts';
 import { orderedUnits, runUnitInOrder } from './message-group-order.ts';
 import { createMessageResend, dueSendKey, RESENT_ATTRIBUTE } from './message-resend.ts';
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
@@ -220,7 +220,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           routing: laterSendRouting(
             queue.url,
             envelope.id,
-            message.attributes?.MessageGroupId,
+            groupOf(message, envelope),
             envelope.type,
             sendKey,
           ),
@@ -263,9 +263,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return 'keep';
   }
 
+  /**
+   * The message group of a delivery: SQS's `MessageGroupId` attribute, else the group its type
+   * gives its payload (`keyedGroup`).
+   */
+  function groupOf(message: QueueMessage, envelope: JobEnvelope | undefined): string | undefined {
+    const received = message.attributes?.MessageGroupId;
+    if (received || !envelope) return received || undefined;
+    const definition = deps.registry.find(envelope.type);
+    return definition ? keyedGroup(queue.url, definition, envelope.payload) : undefined;
+  }
+
   /** A send to this queue's DLQ: same group, a deduplication id of its own (FIFO). */
-  function dlqRouting(message: QueueMessage, jobId: string, type: string) {
-    return laterSendRouting(queue.dlqUrl, jobId, message.attributes?.MessageGroupId, type);
+  function dlqRouting(message: QueueMessage, jobId: string, type: string, envelope?: JobEnvelope) {
+    return laterSendRouting(queue.dlqUrl, jobId, groupOf(message, envelope), type);
   }
 
   function receiveCountOf(message: QueueMessage): number {
@@ -361,7 +372,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         message.body,
         undefined,
         undefined,
-        dlqRouting(message, id, type),
+        dlqRouting(message, id, type, envelope),
       );
     } catch (error) {
       logger.error('Could not move a rejected message to the DLQ; it will be delivered again', {
@@ -732,7 +743,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           message.body,
           undefined,
           undefined,
-          dlqRouting(message, claimed.id, claimed.type),
+          dlqRouting(message, claimed.id, claimed.type, envelope),
         );
         await store.markDeadLettered(claimed.id, now().toISOString());
       } catch (dlqError) {
@@ -828,6 +839,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
     const envelopeKept = leanEnvelope(message.body);
+    const group = groupOf(message, envelope);
     const claimOnce = async (firstDelivery: boolean) => {
       const startedAt = now();
       const claimToken = randomUUID();
@@ -840,6 +852,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
         now: startedAt.toISOString(),
         messageId: message.messageId,
+        ...(group ? { messageGroup: group } : {}),
         ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
         ...envelopeKept,
         claimToken,

@@ -355,6 +355,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       enqueuedAt: job.envelope.enqueuedAt,
       updatedAt: job.envelope.enqueuedAt,
       ...(job.concurrencyKey ? { concurrencyKey: job.concurrencyKey } : {}),
+      ...(job.routing.groupId ? { messageGroup: job.routing.groupId } : {}),
       ...(job.delaySeconds > 0
         ? {
             retryAt: new Date(

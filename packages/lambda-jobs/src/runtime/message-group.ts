@@ -170,3 +170,21 @@ export function delayNeedsScheduler(
 ): boolean {
   return delaySeconds > maxSqsDelaySeconds || (delaySeconds > 0 && isFifoQueueUrl(queueUrl));
 }
+
+/**
+ * The group a job's messages are sent with, computed again from its type and payload: for a
+ * delivery that came without its `MessageGroupId` attribute. Undefined when the type has no
+ * key for this kind of queue, or its key function throws or returns a value SQS would refuse
+ * (the job still runs; only the record and later sends go without a group).
+ */
+export function keyedGroup(
+  queueUrl: string,
+  definition: Pick<AnyJobDefinition, 'type' | 'groupKey' | 'tenantKey'>,
+  payload: unknown,
+): string | undefined {
+  try {
+    return enqueueRouting(queueUrl, definition, payload, 'unused').groupId;
+  } catch {
+    return undefined;
+  }
+}

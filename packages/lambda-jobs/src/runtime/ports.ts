@@ -69,6 +69,8 @@ export interface ClaimRequest {
   readonly envelope?: string;
   readonly concurrencyKey?: string;
   readonly messageId?: string;
+  /** The delivery's `MessageGroupId` (FIFO group or fair-queue tenant), kept on the record. */
+  readonly messageGroup?: string;
   /**
    * Unique per delivery attempt. A claim whose response was lost can be retried with the same
    * token: finding RUNNING with this token means the earlier try won, and it is ours.
