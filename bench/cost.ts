@@ -11,7 +11,9 @@ import {
   costPerMillionJobs,
   costSlices,
   type GoalCheck,
+  type GroupingPrice,
   gbSeconds,
+  groupingPrice,
   type JobUsage,
   LAMBDA_PLATFORM_LOG_BYTES,
   MINIMUM_WRITE_UNITS,
@@ -114,6 +116,8 @@ export interface CostResult {
   readonly capacityReported: boolean;
   /** What each retry or deferral adds (the measured jobs succeed at once; this is priced). */
   readonly resend: ResendPrice;
+  /** What a FIFO queue and a fair-queue tenant add per job (priced on the measured requests). */
+  readonly grouping: GroupingPrice;
 }
 
 /** The least any design can spend per job for one tracking level's guarantees. */
@@ -461,5 +465,8 @@ export async function runCostBenchmark(options: CostOptions): Promise<CostResult
     sizes,
     capacityReported,
     resend: resendPrice(Math.min(10, queue.batchSize)),
+    grouping: groupingPrice(
+      sizes[0]?.runs.find((run) => run.label === 'full')?.usage.sqsRequests ?? 0,
+    ),
   };
 }

@@ -5,6 +5,7 @@ import {
   costPerMillionJobs,
   costSlices,
   gbSeconds,
+  groupingPrice,
   LAMBDA_PLATFORM_LOG_BYTES,
   physicalMinimumUsage,
   resendPrice,
@@ -122,5 +123,18 @@ describe('the price of a retry or deferral', () => {
     expect(price.usdPerMillion).toBeCloseTo(0.48, 10);
     expect(price.usdPerMillionBefore).toBeCloseTo(0.44, 10);
     expect(price.usdPerMillionScheduled).toBeCloseTo(1.48, 10);
+  });
+});
+
+describe('the price of a FIFO queue and of a fair-queue tenant', () => {
+  it('prices FIFO as the measured requests at the FIFO price less the standard one, a tenant key at zero', () => {
+    const price = groupingPrice(0.3);
+    // 0.3 requests per job × (0.50 − 0.40) $ per million requests.
+    expect(price.fifoUsdPerMillion).toBeCloseTo(0.03, 10);
+    expect(price.tenantUsdPerMillion).toBe(0);
+  });
+
+  it('is zero when no request is made (the feature off adds nothing)', () => {
+    expect(groupingPrice(0).fifoUsdPerMillion).toBe(0);
   });
 });
