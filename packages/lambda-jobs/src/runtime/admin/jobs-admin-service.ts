@@ -10,7 +10,7 @@ import { JobNotFoundError, JobStateConflictError, UnknownQueueError } from '../e
 import type { JobClient } from '../job-client.ts';
 import type { JobRecord } from '../job-record.ts';
 import { ALL_STATUSES, JobStatus } from '../job-status.ts';
-import { isFifoQueueUrl } from '../message-group.ts';
+import { isFifoQueueUrl, laterSendRouting } from '../message-group.ts';
 import { levelFor } from '../monitor/backlog-evaluation.ts';
 import {
   BacklogLevel,
@@ -228,7 +228,13 @@ export function createJobsAdmin(deps: JobsAdminDeps): JobsAdminService {
         throw error;
       }
       try {
-        await deps.transport.send(endpoints.url, record.envelope);
+        await deps.transport.send(
+          endpoints.url,
+          record.envelope,
+          undefined,
+          undefined,
+          laterSendRouting(endpoints.url, id, record.messageGroup, record.type),
+        );
       } catch (error) {
         await deps.store.cancel(id, now().toISOString()).catch(() => {});
         await giveKeyBack();
