@@ -115,8 +115,11 @@ describe('kept messages on a FIFO queue', () => {
     expect(await store.get(idOf(behind))).toBeUndefined();
     expect((await store.get(idOf(other)))?.status).toBe(JobStatus.SUCCESSFUL);
     expect(transport.messages(FIFO.url)).toEqual([]);
+    // The held message is visible again at once: in flight, it would hold its group for the
+    // queue's whole visibility timeout, past the retry's due time.
     expect(transport.visibilityChanges()).toEqual([
       { queueUrl: FIFO.url, receiptHandle: retry.receiptHandle, seconds: 40 },
+      { queueUrl: FIFO.url, receiptHandle: behind.receiptHandle, seconds: 0 },
     ]);
   });
 

@@ -968,7 +968,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       };
       // FIFO: a group's messages in order, held back behind a kept one (message-group-order.ts).
       const units = orderedUnits(messages, fifo);
-      const held = (message: QueueMessage) => {
+      const held = async (message: QueueMessage) => {
         logger.info(
           'Held back behind an earlier message of its group; it will be delivered again',
           {
@@ -978,6 +978,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           },
         );
         failures.push({ itemIdentifier: message.messageId });
+        // Visible again at once: in flight, it would hold its group for the whole visibility
+        // timeout; visible, it waits only for the kept message before it.
+        await hide(message, 0, message.messageId);
       };
       let next = 0;
       const lane = async () => {

@@ -43,7 +43,9 @@ export function orderedUnits<M extends GroupedMessage>(
 
 /**
  * Runs one unit in order: `run` for each message until one is kept, then `held` for each of
- * the messages after it (they go back without running).
+ * the messages after it (they go back without running). `held` should make them visible again
+ * at once: a message of the group still in flight would keep the whole group waiting for its
+ * visibility timeout, past the kept message's own due time.
  *
  * @example
  * ```ts
@@ -53,12 +55,12 @@ export function orderedUnits<M extends GroupedMessage>(
 export async function runUnitInOrder<M>(
   unit: readonly M[],
   run: (message: M) => Promise<'delete' | 'keep'>,
-  held: (message: M) => void,
+  held: (message: M) => Promise<void> | void,
 ): Promise<void> {
   let kept = false;
   for (const message of unit) {
     if (kept) {
-      held(message);
+      await held(message);
       continue;
     }
     kept = (await run(message)) === 'keep';
