@@ -43,13 +43,13 @@ const STANDARD = {
 
 const outcome = defineJob({
   type: 'outcome',
-  schema: z.object({ then: z.enum(['retry', 'defer', 'refuse', 'succeed']) }),
+  schema: z.object({ ends: z.enum(['retry', 'defer', 'refuse', 'succeed']) }),
   timeoutSeconds: 3,
   retries: 3,
   run: (payload) => {
-    if (payload.then === 'retry') throw new RetryJobError('later', { afterSeconds: 40 });
-    if (payload.then === 'defer') throw new DeferJobError(120, 'not yet');
-    if (payload.then === 'refuse') throw new UnrecoverableJobError('never');
+    if (payload.ends === 'retry') throw new RetryJobError('later', { afterSeconds: 40 });
+    if (payload.ends === 'defer') throw new DeferJobError(120, 'not yet');
+    if (payload.ends === 'refuse') throw new UnrecoverableJobError('never');
     return 'ok';
   },
 });
@@ -75,7 +75,7 @@ function setUp(queue: typeof FIFO) {
 }
 
 function delivery(
-  then: string,
+  ends: string,
   groupId: string,
   queue: typeof FIFO = FIFO,
   id = newJobId(),
@@ -89,7 +89,7 @@ function delivery(
       id,
       type: 'outcome',
       queue: queue.name,
-      payload: { then },
+      payload: { ends },
       enqueuedAt: new Date().toISOString(),
     }),
     attributes: { ApproximateReceiveCount: '1', MessageGroupId: groupId },
