@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
-import { SQS_SEND_MESSAGE_UNIVERSAL_TARGET } from '../runtime/adapters/aws/scheduler-grouped-target.ts';
+import { SQS_SEND_MESSAGE_UNIVERSAL_TARGET } from '../runtime/message-group.ts';
 
 /** What a cron firing to a FIFO queue sends. */
 export interface FifoCronFiring {

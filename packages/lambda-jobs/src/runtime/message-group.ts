@@ -13,6 +13,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { JobInputError } from './errors.ts';
 import type { AnyJobDefinition } from './job-definition.ts';
 
+/**
+ * EventBridge Scheduler's universal target for SQS SendMessage: a delayed message or a cron
+ * firing that must carry a group and a deduplication id is sent through it.
+ */
+export const SQS_SEND_MESSAGE_UNIVERSAL_TARGET = 'arn:aws:scheduler:::aws-sdk:sqs:sendMessage';
+
 /** SQS: MessageGroupId and MessageDeduplicationId are at most 128 characters. */
 export const MAX_MESSAGE_GROUP_ID_LENGTH = 128;
 

@@ -8,10 +8,9 @@
  * given. The scheduler's role needs the same `sqs:SendMessage` on the queue as for the
  * templated target (and `kms:GenerateDataKey`/`kms:Decrypt` on a customer-managed key).
  */
-import type { MessageRouting } from '../../message-group.ts';
+import { type MessageRouting, SQS_SEND_MESSAGE_UNIVERSAL_TARGET } from '../../message-group.ts';
 
-/** EventBridge Scheduler's universal target for SQS SendMessage. */
-export const SQS_SEND_MESSAGE_UNIVERSAL_TARGET = 'arn:aws:scheduler:::aws-sdk:sqs:sendMessage';
+export { SQS_SEND_MESSAGE_UNIVERSAL_TARGET };
 
 /**
  * The target ARN and input of a delayed message: the templated target (`queueArn`, the body as
