@@ -139,6 +139,30 @@ describe('lambda-jobs jobs', () => {
     }
   });
 
+  it("shows a job's message group (its FIFO group or fair-queue tenant)", async () => {
+    // Prepare: the record a FIFO or tenant-keyed enqueue writes.
+    const at = new Date().toISOString();
+    await s.worker.runtime.store.putQueued({
+      id: 'grouped-job',
+      type: 'echo',
+      queue: 'default',
+      status: 'QUEUED',
+      attempts: 0,
+      maxAttempts: 4,
+      enqueuedAt: at,
+      updatedAt: at,
+      messageGroup: 'tenant-7',
+      expiresAt: 0,
+    });
+
+    // Act
+    const show = await cli('jobs', 'show', 'grouped-job');
+
+    // Assess
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/Message group:\s+tenant-7/);
+  });
+
   it('answers exit 3 for an unknown job id', async () => {
     // Act
     const run = await cli('jobs', 'show', 'no-such-job');
