@@ -20,6 +20,7 @@ import {
 import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { rescueLostJobs } from '../../packages/lambda-jobs/src/runtime/monitor/lost-job-rescue.ts';
 import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { capturingMetrics } from '../support/test-jobs.ts';
 
@@ -176,5 +177,40 @@ describe('tenants on a standard queue', () => {
     expect(resent?.groupId).toBe('tenant-a');
     expect(resent?.deduplicationId).toBeUndefined();
     expect(resent?.delaySeconds).toBe(40);
+  });
+});
+
+describe('the monitor rescuing a lost FIFO job', () => {
+  it('sends the job again in the group its record keeps, with a deduplication id of its own', async () => {
+    const store = createMemoryJobStore();
+    const transport = createMemoryQueueTransport();
+    const id = newJobId();
+    const message = delivery('succeed', 'account-9', FIFO, id);
+    const started = new Date(Date.now() - 600_000);
+    await store.claim({
+      id,
+      type: 'outcome',
+      queue: FIFO.name,
+      enqueuedAt: started.toISOString(),
+      maxAttempts: 4,
+      leaseExpiresAt: new Date(started.getTime() + 3000).toISOString(),
+      now: started.toISOString(),
+      envelope: message.body,
+      messageId: message.messageId,
+      messageGroup: 'account-9',
+    });
+
+    const result = await rescueLostJobs(
+      { store, keys: createMemoryConcurrencyKeys(), registry, transport },
+      FIFO,
+      new Date(),
+      60,
+      new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    );
+
+    expect(result.rescued.map((record) => record.id)).toEqual([id]);
+    const [again] = transport.messages(FIFO.url);
+    expect(again?.groupId).toBe('account-9');
+    expect(again?.deduplicationId).toMatch(new RegExp(`^${id}#`));
   });
 });
