@@ -325,3 +325,38 @@ export function largePayloadPrice(
     usdPerMillionExtraRead: get,
   };
 }
+/** What a queue's kind adds per job: a FIFO queue, and a tenant key on a standard queue. */
+export interface GroupingPrice {
+  /** SQS requests per job the figure is priced on (the `full` contender's, measured). */
+  readonly sqsRequestsPerJob: number;
+  /**
+   * US dollars per million jobs a FIFO queue adds: the same requests at the FIFO price. Its
+   * retries keep their message (a hide instead of a re-send), which costs no more. 0 when off.
+   */
+  readonly fifoUsdPerMillion: number;
+  /**
+   * US dollars per million jobs a `tenantKey` adds on a standard queue: 0 (a MessageGroupId is
+   * free; fair queues cost nothing more), and 0 when off.
+   */
+  readonly tenantUsdPerMillion: number;
+}
+
+/**
+ * Prices FIFO queues and fair-queue tenants per million jobs, from the SQS requests a job took.
+ *
+ * @example
+ * ```ts
+ * groupingPrice(0.31).fifoUsdPerMillion; // 0.31 × 1,000,000 × (0.50 − 0.40) / 1,000,000 = 0.031
+ * ```
+ */
+export function groupingPrice(
+  sqsRequestsPerJob: number,
+  prices: Prices = US_EAST_1_PRICES,
+): GroupingPrice {
+  const extraPerRequest = prices.sqsFifoRequest.usd - prices.sqsStandardRequest.usd;
+  return {
+    sqsRequestsPerJob,
+    fifoUsdPerMillion: sqsRequestsPerJob * 1_000_000 * extraPerRequest,
+    tenantUsdPerMillion: 0,
+  };
+}

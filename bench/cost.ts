@@ -15,7 +15,9 @@ import {
   costPerMillionJobs,
   costSlices,
   type GoalCheck,
+  type GroupingPrice,
   gbSeconds,
+  groupingPrice,
   type JobUsage,
   LAMBDA_PLATFORM_LOG_BYTES,
   type LargePayloadPrice,
@@ -129,6 +131,8 @@ export interface CostResult {
    * threshold, or `largePayloads` off).
    */
   readonly largePayload: readonly LargePayloadPrice[];
+  /** What a FIFO queue and a fair-queue tenant add per job (priced on the measured requests). */
+  readonly grouping: GroupingPrice;
 }
 
 /** The least any design can spend per job for one tracking level's guarantees. */
@@ -482,6 +486,9 @@ export async function runCostBenchmark(options: CostOptions): Promise<CostResult
         payloadExpiryDays(LARGE_PAYLOAD_DEFAULTS.maxDelaySeconds, DEFAULTS.resultsRetentionSeconds),
         LARGE_PAYLOAD_DEFAULTS.thresholdBytes,
       ),
+    ),
+    grouping: groupingPrice(
+      sizes[0]?.runs.find((run) => run.label === 'full')?.usage.sqsRequests ?? 0,
     ),
   };
 }

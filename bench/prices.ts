@@ -16,6 +16,11 @@ export const US_EAST_1_PRICES = {
     unit: 'request (each 64 KB chunk of payload is one request)',
     source: 'https://aws.amazon.com/sqs/pricing/',
   },
+  sqsFifoRequest: {
+    usd: 0.5 / 1_000_000,
+    unit: 'FIFO queue request (each 64 KB chunk of payload is one request)',
+    source: 'https://aws.amazon.com/sqs/pricing/',
+  },
   lambdaRequest: {
     usd: 0.2 / 1_000_000,
     unit: 'invocation',

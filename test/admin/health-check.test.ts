@@ -16,6 +16,7 @@ function overview(name: string, overrides: Partial<QueueOverview> = {}): QueueOv
     name,
     url: `http://sqs/${name}`,
     dlqUrl: `http://sqs/${name}-dlq`,
+    fifo: false,
     visible: 0,
     inFlight: 0,
     delayed: 0,

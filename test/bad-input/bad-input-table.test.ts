@@ -12,6 +12,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createAppJobs } from '../../jobs/index.ts';
 import { WebhookSecretRefusedError } from '../../jobs/webhook-secrets.ts';
 import { ConfigError } from '../../packages/lambda-jobs/src/config/config-error.ts';
@@ -26,10 +27,12 @@ import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/ada
 import { createMemoryQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-queue-transport.ts';
 import { JobInputError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
 import { createJobClient } from '../../packages/lambda-jobs/src/runtime/job-client.ts';
+import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import { OutboundRequestRefusedError } from '../../packages/lambda-jobs/src/runtime/outbound/outbound-errors.ts';
 import { payloadObjectKey } from '../../packages/lambda-jobs/src/runtime/payload-reference.ts';
 import { validatePayload } from '../../packages/lambda-jobs/src/runtime/payload-schema.ts';
+import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { scheduleProblems } from '../../packages/lambda-jobs/src/runtime/schedule-firing.ts';
 import { type AdminScenario, adminRegistry, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { devModeFolder, runCli } from '../cli/cli-test-kit.ts';
@@ -229,6 +232,36 @@ function deliverWebhook(payload: unknown): Promise<Refusal> {
       // The webhook job reports no progress.
       progress: async () => {},
     });
+  });
+}
+
+/** Job types keyed by group (on a FIFO queue) and by tenant (on a standard one). */
+const tenantKeyed = defineJob({
+  type: 'tenant-keyed',
+  schema: z.object({ key: z.string() }),
+  tenantKey: (payload) => payload.key,
+  run: () => {},
+});
+const groupKeyed = defineJob({
+  type: 'group-keyed',
+  queue: 'orders',
+  schema: z.object({ key: z.string() }),
+  groupKey: (payload) => payload.key,
+  run: () => {},
+});
+
+/** A job client over a standard `default` queue and a FIFO `orders` queue, in memory. */
+function groupedClient() {
+  return createJobClient({
+    registry: createRegistry([tenantKeyed, groupKeyed]),
+    queues: {
+      default: { url: 'q://shop-default', dlqUrl: 'q://shop-default-dlq' },
+      orders: { url: 'q://shop-orders.fifo', dlqUrl: 'q://shop-orders-dlq.fifo' },
+    },
+    transport: createMemoryQueueTransport(),
+    store: createMemoryJobStore(),
+    keys: createMemoryConcurrencyKeys(),
+    tracking: 'full',
   });
 }
 
@@ -668,6 +701,75 @@ const rows: Row[] = [
       ),
     field: 'encryption.dataKey',
     limit: 'customer-managed',
+  },
+  {
+    entry: 'config',
+    malformed: 'FIFO queue with a batch above 10',
+    attempt: () =>
+      refusalOf(() =>
+        defineConfig({
+          appName: 'shop',
+          queues: { orders: { fifo: true, batchSize: 100, batchingWindowSeconds: 1 } },
+        }),
+      ),
+    field: 'queues.orders.batchSize',
+    limit: 'at most 10 on a FIFO queue',
+  },
+  {
+    entry: 'config',
+    malformed: 'FIFO queue with a batching window',
+    attempt: () =>
+      refusalOf(() =>
+        defineConfig({
+          appName: 'shop',
+          queues: { orders: { fifo: true, batchingWindowSeconds: 5 } },
+        }),
+      ),
+    field: 'queues.orders.batchingWindowSeconds',
+    limit: 'not supported for FIFO queues',
+  },
+  {
+    entry: 'config',
+    malformed: 'fifo that is not a boolean',
+    attempt: () =>
+      refusalOf(() =>
+        defineConfig({
+          appName: 'shop',
+          queues: { orders: { fifo: 'yes' as unknown as boolean } },
+        }),
+      ),
+    field: 'queues.orders.fifo',
+    limit: 'true or false',
+  },
+  // enqueue: message groups and tenants
+  {
+    entry: 'enqueue',
+    malformed: 'tenant key over 128 characters',
+    attempt: () => refusalOf(() => groupedClient().enqueue(tenantKeyed, { key: 't'.repeat(129) })),
+    field: 'tenantKey',
+    limit: '1–128 characters',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'tenant key with a character SQS refuses',
+    attempt: () => refusalOf(() => groupedClient().enqueue(tenantKeyed, { key: 'tenant é' })),
+    field: 'tenantKey',
+    limit: 'ASCII punctuation',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'empty group key on a FIFO queue',
+    attempt: () => refusalOf(() => groupedClient().enqueue(groupKeyed, { key: '' })),
+    field: 'groupKey',
+    limit: '1–128 characters',
+  },
+  {
+    entry: 'enqueue',
+    malformed: 'delay on a FIFO queue without a scheduler',
+    attempt: () =>
+      refusalOf(() => groupedClient().enqueue(groupKeyed, { key: 'g' }, { delay: 60 })),
+    field: 'delay',
+    limit: 'no per-message delay on a FIFO queue',
   },
   // CLI arguments
   {

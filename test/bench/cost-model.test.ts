@@ -5,6 +5,7 @@ import {
   costPerMillionJobs,
   costSlices,
   gbSeconds,
+  groupingPrice,
   LAMBDA_PLATFORM_LOG_BYTES,
   largePayloadPrice,
   physicalMinimumUsage,
@@ -138,5 +139,17 @@ describe('large payloads through S3, priced', () => {
     const storage = 976.5625 * (22 / (365.25 / 12)) * 0.023;
     expect(price.usdPerMillion).toBeCloseTo(5 + 0.4 + storage, 6);
     expect(price.usdPerMillionExtraRead).toBeCloseTo(0.4, 9);
+  });
+});
+describe('the price of a FIFO queue and of a fair-queue tenant', () => {
+  it('prices FIFO as the measured requests at the FIFO price less the standard one, a tenant key at zero', () => {
+    const price = groupingPrice(0.3);
+    // 0.3 requests per job × (0.50 − 0.40) $ per million requests.
+    expect(price.fifoUsdPerMillion).toBeCloseTo(0.03, 10);
+    expect(price.tenantUsdPerMillion).toBe(0);
+  });
+
+  it('is zero when no request is made (the feature off adds nothing)', () => {
+    expect(groupingPrice(0).fifoUsdPerMillion).toBe(0);
   });
 });

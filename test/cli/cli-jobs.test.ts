@@ -37,8 +37,9 @@ describe('lambda-jobs queues', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
-      /^QUEUE\s+VISIBLE\s+IN FLIGHT\s+DELAYED\s+BACKLOG\s+OLDEST\s+DLQ\s+LEVEL\s+DELIVERY$/,
+      /^QUEUE\s+KIND\s+VISIBLE\s+IN FLIGHT\s+DELAYED\s+BACKLOG\s+OLDEST\s+DLQ\s+LEVEL\s+DELIVERY$/,
     );
+    expect(lines.find((line) => line.startsWith('default'))).toMatch(/^default\s+standard\s/);
     expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['default', 'slow']);
     expect(lines.find((line) => line.startsWith('default'))).toMatch(/\s1\s+OK\s+running$/);
   });
@@ -51,7 +52,13 @@ describe('lambda-jobs queues', () => {
     expect(run.code).toBe(0);
     const { queues } = JSON.parse(run.stdout);
     expect(queues.map((q: { name: string }) => q.name)).toEqual(['default', 'slow']);
-    expect(queues[1]).toMatchObject({ name: 'slow', visible: 1, backlog: 1, level: 'ok' });
+    expect(queues[1]).toMatchObject({
+      name: 'slow',
+      fifo: false,
+      visible: 1,
+      backlog: 1,
+      level: 'ok',
+    });
   });
 });
 
@@ -130,6 +137,30 @@ describe('lambda-jobs jobs', () => {
     for (const output of [show.stdout, show.stderr, list.stdout, list.stderr]) {
       expect(output).not.toMatch(/(?![\t\n])\p{Cc}/u);
     }
+  });
+
+  it("shows a job's message group (its FIFO group or fair-queue tenant)", async () => {
+    // Prepare: the record a FIFO or tenant-keyed enqueue writes.
+    const at = new Date().toISOString();
+    await s.worker.runtime.store.putQueued({
+      id: 'grouped-job',
+      type: 'echo',
+      queue: 'default',
+      status: 'QUEUED',
+      attempts: 0,
+      maxAttempts: 4,
+      enqueuedAt: at,
+      updatedAt: at,
+      messageGroup: 'tenant-7',
+      expiresAt: 0,
+    });
+
+    // Act
+    const show = await cli('jobs', 'show', 'grouped-job');
+
+    // Assess
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/Message group:\s+tenant-7/);
   });
 
   it('answers exit 3 for an unknown job id', async () => {

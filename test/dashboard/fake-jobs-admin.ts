@@ -60,6 +60,7 @@ export function queueOverview(name: string, overrides: Partial<QueueOverview> = 
     name,
     url: `http://sqs.local/${name}`,
     dlqUrl: `http://sqs.local/${name}-dlq`,
+    fifo: false,
     visible: 3,
     inFlight: 1,
     delayed: 0,

@@ -53,6 +53,10 @@ export async function deliverOnce(
       SenderId: 'test',
       ApproximateFirstReceiveTimestamp:
         m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(m.Attributes?.MessageGroupId ? { MessageGroupId: m.Attributes.MessageGroupId } : {}),
+      ...(m.Attributes?.MessageDeduplicationId
+        ? { MessageDeduplicationId: m.Attributes.MessageDeduplicationId }
+        : {}),
     },
     messageAttributes: {},
     md5OfBody: m.MD5OfBody ?? '',

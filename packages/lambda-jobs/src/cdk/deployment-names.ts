@@ -1,5 +1,9 @@
 import type { LambdaJobsConfig } from '../config/config-types.ts';
-import { type ResourceNames, resourceNames } from '../config/resource-names.ts';
+import {
+  type FifoQueueFlags,
+  type ResourceNames,
+  resourceNames,
+} from '../config/resource-names.ts';
 import { stageSuffix } from '../config/stack-outputs.ts';
 
 /** Alert levels, one SNS topic each. */
@@ -37,7 +41,7 @@ export interface DeploymentNames extends ResourceNames {
  * ```
  */
 export function deploymentNames(
-  config: Pick<LambdaJobsConfig, 'appName'>,
+  config: Pick<LambdaJobsConfig, 'appName'> & { readonly queues?: FifoQueueFlags },
   stage?: string,
 ): DeploymentNames {
   const suffix = stageSuffix(stage);

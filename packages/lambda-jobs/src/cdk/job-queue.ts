@@ -3,7 +3,12 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import {
+  DeduplicationScope,
+  FifoThroughputLimit,
+  Queue,
+  QueueEncryption,
+} from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { QueueConfig } from '../config/config-types.ts';
 import {
@@ -75,9 +80,20 @@ export class JobQueue extends Construct {
     super(scope, id);
     const { queue: config } = props;
     this.name = config.name;
-    const encryption = props.encryptionKey
-      ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
-      : { encryption: QueueEncryption.SQS_MANAGED };
+    const encryption = {
+      ...(props.encryptionKey
+        ? { encryption: QueueEncryption.KMS, encryptionMasterKey: props.encryptionKey }
+        : { encryption: QueueEncryption.SQS_MANAGED }),
+      // FIFO: all three queues (config/fifo-queue-attributes.ts says why each setting).
+      ...(config.fifo
+        ? {
+            fifo: true,
+            contentBasedDeduplication: false,
+            deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+            fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+          }
+        : {}),
+    };
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       queueName: props.deadLetterQueueName,
       ...encryption,

@@ -16,6 +16,7 @@ import type { ScheduleConfig } from '../config/config-types.ts';
 import { CronExpressionError, toSchedulerExpression } from '../config/cron.ts';
 import { ENV } from '../config/env.ts';
 import { outputKeyPart } from '../config/stack-outputs.ts';
+import { fifoCronTarget } from './fifo-cron-target.ts';
 import { MAX_MESSAGE_RETENTION_SECONDS } from './synth-checks.ts';
 
 /**
@@ -59,6 +60,11 @@ export interface JobSchedulesProps {
    * (`jobQueueNames(registry)`), since lib/ does not import runtime/.
    */
   readonly jobQueueOf: Readonly<Record<string, string>>;
+  /**
+   * Message group of each schedule's firings on a FIFO queue, by schedule name (from the
+   * registry: `cronMessageGroups`). Default: the schedule's job type.
+   */
+  readonly cronMessageGroups?: Readonly<Record<string, string>>;
   /** Group of the cron schedules. Default `${appName}-cron`. */
   readonly groupName?: string;
   /** Group of the one-time schedules of long delays and `runAt`. Default `${appName}-delayed`. */
@@ -299,7 +305,16 @@ export class JobSchedules extends Construct {
     this.cronRole = schedulerRole(
       'CronSchedulerRole',
       `EventBridge Scheduler sends ${props.appName} cron jobs to their queues, failed firings to the DLQs`,
-      queues.flatMap((q) => [q.queue.queueArn, q.deadLetterQueue.queueArn]),
+      // A FIFO queue's firings dead-letter to the delayed-failures queue: EventBridge
+      // Scheduler takes no FIFO queue as a dead-letter queue.
+      [
+        ...new Set(
+          queues.flatMap((q) => [
+            q.queue.queueArn,
+            q.queue.fifo ? this.delayedFailures.queueArn : q.deadLetterQueue.queueArn,
+          ]),
+        ),
+      ],
     );
 
     const schedules: Record<string, CfnSchedule> = {};
@@ -322,14 +337,25 @@ export class JobSchedules extends Construct {
           flexibleTimeWindow: { mode: 'OFF' },
           state: 'ENABLED',
           target: {
-            arn: target.queue.queueArn,
+            ...(target.queue.fifo
+              ? fifoCronTarget(this, {
+                  queue: target.queue,
+                  body: cronFiringInput(schedule, queueName),
+                  groupId: props.cronMessageGroups?.[schedule.name] ?? schedule.job,
+                  // The firing's job id: a retried delivery of one firing is one message.
+                  deduplicationId: `${schedule.name}-${SCHEDULED_TIME_ATTRIBUTE}`,
+                  deadLetterQueue: this.delayedFailures,
+                })
+              : {
+                  arn: target.queue.queueArn,
+                  input: cronFiringInput(schedule, queueName),
+                  deadLetterConfig: { arn: target.deadLetterQueue.queueArn },
+                }),
             roleArn: this.cronRole.roleArn,
-            input: cronFiringInput(schedule, queueName),
             retryPolicy: {
               maximumRetryAttempts: retry.maximumRetryAttempts,
               maximumEventAgeInSeconds: retry.maximumEventAgeSeconds,
             },
-            deadLetterConfig: { arn: target.deadLetterQueue.queueArn },
           },
         },
       );

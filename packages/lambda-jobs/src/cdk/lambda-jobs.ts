@@ -10,6 +10,7 @@ import { ConfigError } from '../config/config-error.ts';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { ENV } from '../config/env.ts';
 import { outputKeyPart, STACK_OUTPUTS } from '../config/stack-outputs.ts';
+import { cronMessageGroups } from '../runtime/cron-message-groups.ts';
 import { RECORDING_MARGIN_SECONDS } from '../runtime/job-config-checks.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
 import { jobQueueNames, scheduleProblems } from '../runtime/schedule-firing.ts';
@@ -255,6 +256,7 @@ export class LambdaJobs extends Construct {
       schedules: config.schedules,
       queues: Object.fromEntries(this.queues.map((q) => [q.name, q])),
       jobQueueOf: jobQueueNames(registry),
+      cronMessageGroups: cronMessageGroups(registry, config.schedules),
       delayedFailuresQueueName: names.delayedFailuresQueue,
       encryptionKey,
     });

@@ -10,6 +10,7 @@ import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { outputKeyPart, STAGE_PATTERN } from '../config/stack-outputs.ts';
 import { configProblems, deployedConfigProblems } from '../config/validate-config.ts';
 import type { DeploymentNames } from './deployment-names.ts';
+import { fifoDeploymentProblems } from './fifo-synth-checks.ts';
 import {
   environmentBytes,
   jobsEnvironment,
@@ -175,6 +176,7 @@ export function deploymentProblems(input: DeploymentCheckInput): ConfigProblem[]
     ...nameProblems(input),
     ...retentionProblems(input.config),
     ...environmentProblems(input),
+    ...fifoDeploymentProblems(input.config, input.names, input.jobLimits),
   ];
 }
 

@@ -64,6 +64,14 @@ export interface QueueConfigInput {
    * 10,000 completions per second (`docs/capacity.md`). Listing reads every shard.
    */
   readonly indexShards?: number;
+  /**
+   * A FIFO queue (`docs/fifo-and-fair-queues.md`): the queue, its dead-letter intake and its
+   * DLQ are FIFO (names end in `.fifo`), content-based deduplication off, the job id is each
+   * message's deduplication id and a job type's `groupKey` its message group (default: the job
+   * type). Jobs of one group run one at a time, in order. Batch size at most 10, no batching
+   * window, no per-message delay (delays go through the scheduler). Default false.
+   */
+  readonly fifo?: boolean;
   readonly thresholds?: {
     readonly backlog?: LevelThresholds;
     readonly oldestAgeSeconds?: LevelThresholds;
@@ -260,6 +268,8 @@ export interface QueueConfig {
   readonly maxReceiveCount: number;
   readonly messageRetentionSeconds: number;
   readonly indexShards: number;
+  /** A FIFO queue (and FIFO DLQ and intake). */
+  readonly fifo: boolean;
   readonly thresholds: QueueThresholds;
 }
 

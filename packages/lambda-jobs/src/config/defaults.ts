@@ -7,6 +7,12 @@ export const DEFAULTS = {
   functionMemoryMb: 512,
   /** Above the default 4 attempts (3 retries), with room for deferrals and deadline-guard returns. */
   maxReceiveCount: 10,
+  /**
+   * On a FIFO queue a retry or deferral keeps its message (a re-send would break the group's
+   * order), and the records behind it in its group come back with it: each of those returns
+   * is a receive. 30 leaves a job with the default 4 attempts room for the rest.
+   */
+  fifoMaxReceiveCount: 30,
   /** 4 days, the SQS default. */
   messageRetentionSeconds: 345_600,
   /** 7 days, as plain.jobs' JOBS_RESULTS_RETENTION. */

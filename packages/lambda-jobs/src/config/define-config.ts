@@ -39,9 +39,12 @@ function resolveQueue(
     visibilityTimeoutSeconds:
       input.visibilityTimeoutSeconds ??
       recommendedVisibilityTimeoutSeconds(functionTimeoutSeconds, batchingWindowSeconds),
-    maxReceiveCount: input.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
+    maxReceiveCount:
+      input.maxReceiveCount ??
+      (input.fifo === true ? DEFAULTS.fifoMaxReceiveCount : DEFAULTS.maxReceiveCount),
     messageRetentionSeconds: input.messageRetentionSeconds ?? DEFAULTS.messageRetentionSeconds,
     indexShards: input.indexShards ?? DEFAULTS.indexShards,
+    fifo: input.fifo ?? false,
     thresholds: {
       backlog: pickLevels(
         input.thresholds?.backlog,

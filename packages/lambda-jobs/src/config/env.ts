@@ -146,8 +146,13 @@ export function readQueueUrls(
  * `resourceNames` names them (`<app>-<queue>-dlq` and `<app>-<queue>-dlq-intake`).
  *
  * @example `deadLetterIntakeUrl('https://sqs…/shop-default-dlq') === 'https://sqs…/shop-default-dlq-intake'`
+ * @example `deadLetterIntakeUrl('https://sqs…/shop-orders-dlq.fifo') === 'https://sqs…/shop-orders-dlq-intake.fifo'`
  */
 export function deadLetterIntakeUrl(deadLetterQueueUrl: string): string {
+  // A FIFO DLQ's name ends in `.fifo`, and so must its intake's: `-intake` goes before it.
+  if (deadLetterQueueUrl.endsWith('.fifo')) {
+    return `${deadLetterQueueUrl.slice(0, -'.fifo'.length)}-intake.fifo`;
+  }
   return `${deadLetterQueueUrl}-intake`;
 }
 

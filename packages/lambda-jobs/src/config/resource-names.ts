@@ -12,18 +12,29 @@ export interface ResourceNames {
   deadLetterIntake(queueName: string): string;
 }
 
-/** @example `resourceNames(config).queue('default') === 'lambda-jobs-default'` */
+/** SQS requires a FIFO queue's name to end in this. */
+export const FIFO_NAME_SUFFIX = '.fifo';
+
+/** Which queues are FIFO: a config's `queues` (resolved or as written) fits. */
+export type FifoQueueFlags = Readonly<Record<string, { readonly fifo?: boolean | undefined }>>;
+
+/**
+ * @example `resourceNames(config).queue('default') === 'lambda-jobs-default'`
+ * @example `resourceNames({ appName: 'shop', queues: { orders: { fifo: true } } }).deadLetterQueue('orders') === 'shop-orders-dlq.fifo'`
+ */
 export function resourceNames(
-  config: Pick<LambdaJobsConfig, 'appName'>,
+  config: Pick<LambdaJobsConfig, 'appName'> & { readonly queues?: FifoQueueFlags },
   suffix = '',
 ): ResourceNames {
   const prefix = `${config.appName}${suffix}`;
+  const end = (name: string) => (config.queues?.[name]?.fifo === true ? FIFO_NAME_SUFFIX : '');
   return {
     table: `${prefix}-jobs`,
-    queue: (name) => `${prefix}-${name}`,
-    deadLetterQueue: (name) => `${prefix}-${name}-dlq`,
-    // Always the DLQ's name plus `-intake`: the monitor derives the URL (env.ts deadLetterIntakeUrl).
-    deadLetterIntake: (name) => `${prefix}-${name}-dlq-intake`,
+    queue: (name) => `${prefix}-${name}${end(name)}`,
+    deadLetterQueue: (name) => `${prefix}-${name}-dlq${end(name)}`,
+    // Always the DLQ's name plus `-intake` (before `.fifo`): the monitor derives the URL
+    // (env.ts deadLetterIntakeUrl).
+    deadLetterIntake: (name) => `${prefix}-${name}-dlq-intake${end(name)}`,
   };
 }
 

@@ -9,6 +9,7 @@ import type {
 } from './config-types.ts';
 import { CronExpressionError, isValidTimeZone, toSchedulerExpression } from './cron.ts';
 import { DEFAULTS, recommendedVisibilityTimeoutSeconds } from './defaults.ts';
+import { fifoQueueProblems } from './fifo-queue-rules.ts';
 import { largePayloadProblems } from './large-payloads.ts';
 
 /** Lowercase letters, digits, dashes; used as a prefix of SQS, Lambda and DynamoDB names. */
@@ -201,6 +202,7 @@ export function queueProblems(queue: QueueConfig): ConfigProblem[] {
       rule: `must be at least 1 when batchSize (${queue.batchSize}) is above 10 (an SQS event source rule)`,
     });
   }
+  problems.push(...fifoQueueProblems(queue));
   integerIn(problems, `${at}.maxConcurrency`, queue.maxConcurrency, 2, 1000);
   integerIn(problems, `${at}.functionTimeoutSeconds`, queue.functionTimeoutSeconds, 1, 900);
   integerIn(problems, `${at}.functionMemoryMb`, queue.functionMemoryMb, 128, 10_240);

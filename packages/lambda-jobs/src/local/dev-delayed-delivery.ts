@@ -30,6 +30,9 @@ export interface PendingDelivery {
   readonly body: string;
   /** ISO 8601: when it is sent. */
   readonly dueAt: string;
+  /** `MessageGroupId` and `MessageDeduplicationId` the send carries (FIFO, fair queues). */
+  readonly groupId?: string;
+  readonly deduplicationId?: string;
 }
 
 export interface DevDelayedDeliveryOptions {
@@ -65,6 +68,8 @@ function toPending(item: Record<string, unknown>): PendingDelivery {
     queueUrl: String(item.queueUrl),
     body: String(item.body),
     dueAt: String(item.dueAt),
+    ...(typeof item.groupId === 'string' ? { groupId: item.groupId } : {}),
+    ...(typeof item.deduplicationId === 'string' ? { deduplicationId: item.deduplicationId } : {}),
   };
 }
 
@@ -175,7 +180,7 @@ export function createDevDelayedDelivery(options: DevDelayedDeliveryOptions): De
   let current: Promise<unknown> = Promise.resolve();
 
   const delivery: DevDelayedDelivery = {
-    async schedule(jobId, queueUrl, body, at) {
+    async schedule(jobId, queueUrl, body, at, routing) {
       const size = Buffer.byteLength(body, 'utf8');
       if (size > LIMITS.maxEnvelopeBytes) {
         throw new JobInputError(
@@ -188,7 +193,7 @@ export function createDevDelayedDelivery(options: DevDelayedDeliveryOptions): De
         throw new JobInputError('runAt', 'a valid Date', 'runAt must be a valid Date');
       }
       // Like a schedule named after the job: an existing one (a retried call) is kept.
-      await put({ jobId, queueUrl, body, dueAt: at.toISOString() }, true);
+      await put({ jobId, queueUrl, body, dueAt: at.toISOString(), ...routing }, true);
     },
 
     async cancel(jobId) {
@@ -215,7 +220,10 @@ export function createDevDelayedDelivery(options: DevDelayedDeliveryOptions): De
         const taken = await take(String(item.jobId), nowIso);
         if (!taken) continue;
         try {
-          await options.transport.send(taken.queueUrl, taken.body);
+          await options.transport.send(taken.queueUrl, taken.body, undefined, undefined, {
+            ...(taken.groupId ? { groupId: taken.groupId } : {}),
+            ...(taken.deduplicationId ? { deduplicationId: taken.deduplicationId } : {}),
+          });
           sent.push(taken.jobId);
         } catch (error) {
           // Not sent: back in the table for the next tick (unless scheduled again meanwhile).

@@ -13,6 +13,7 @@ import {
   deadLetterIntakeMaxReceiveCount,
 } from '../config/defaults.ts';
 import type { QueueEndpoints } from '../config/env.ts';
+import { fifoQueueAttributes } from '../config/fifo-queue-attributes.ts';
 import { localPayloadBucket, resourceNames } from '../config/resource-names.ts';
 import { BY_QUEUE_STATUS_PROJECTION, TABLE_SCHEMA } from '../config/table-schema.ts';
 
@@ -51,7 +52,7 @@ export async function provisionResources(
     const dlq = await clients.sqs.send(
       new CreateQueueCommand({
         QueueName: names.deadLetterQueue(queue.name),
-        Attributes: { MessageRetentionPeriod: '1209600' },
+        Attributes: { MessageRetentionPeriod: '1209600', ...fifoQueueAttributes(queue.fifo) },
       }),
     );
     // SQS's own redrive lands here; the monitor reconciles each message, then sends it to the
@@ -63,6 +64,7 @@ export async function provisionResources(
           MessageRetentionPeriod: '1209600',
           VisibilityTimeout: String(DEAD_LETTER_INTAKE_VISIBILITY_SECONDS),
           MaximumMessageSize: '262144',
+          ...fifoQueueAttributes(queue.fifo),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: await queueArn(clients.sqs, dlq.QueueUrl),
             maxReceiveCount: deadLetterIntakeMaxReceiveCount(queue.maxReceiveCount),
@@ -77,6 +79,7 @@ export async function provisionResources(
           VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
           MessageRetentionPeriod: String(queue.messageRetentionSeconds),
           MaximumMessageSize: '262144',
+          ...fifoQueueAttributes(queue.fifo),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: await queueArn(clients.sqs, intake.QueueUrl),
             maxReceiveCount: queue.maxReceiveCount,

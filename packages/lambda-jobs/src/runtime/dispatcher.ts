@@ -27,6 +27,8 @@ import { createProgressReporter, type ProgressReporter } from './job-progress.ts
 import type { JobRecord } from './job-record.ts';
 import { CLAIMABLE_STATUSES, JobStatus } from './job-status.ts';
 import { effectiveSettings } from './job-timing.ts';
+import { isFifoQueueUrl, keyedGroup, laterSendRouting } from './message-group.ts';
+import { orderedUnits, runUnitInOrder } from './message-group-order.ts';
 import { createMessageResend, dueSendKey, RESENT_ATTRIBUTE } from './message-resend.ts';
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
 import { startProcessSpan } from './observability/job-tracing.ts';
@@ -62,7 +64,11 @@ export interface QueueMessage {
   readonly receiptHandle: string;
   readonly body: string;
   /** SQS's count of deliveries so far ("1" the first time); absent counts as a first delivery. */
-  readonly attributes?: { readonly ApproximateReceiveCount?: string };
+  readonly attributes?: {
+    readonly ApproximateReceiveCount?: string;
+    /** The message group (FIFO) or fair-queue tenant (standard) it was sent with. */
+    readonly MessageGroupId?: string;
+  };
   /** SQS message attributes (Lambda's shape); the dispatcher marks the messages it re-sends. */
   readonly messageAttributes?: Readonly<Record<string, { readonly stringValue?: string }>>;
 }
@@ -161,6 +167,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const { logger, metrics, store, transport, queue } = deps;
   /** The rescue's rule: a RUNNING attempt is over once its lease expired before this instant. */
   const leaseExpiredBefore = (at: Date) => new Date(at.getTime() - lostGraceMs).toISOString();
+  const fifo = isFifoQueueUrl(queue.url);
   const resender = createMessageResend({
     transport,
     delayedDelivery: deps.delayedDelivery,
@@ -214,13 +221,22 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     seconds: number,
     retryAt: string | undefined,
   ): Promise<Delivery> {
+    if (fifo) return keepInGroup(message, envelope, seconds);
+    const sendKey = retryAt ? dueSendKey(retryAt) : `now-${message.messageId}`;
     try {
       await retryTransient(() =>
         resender.resend({
           jobId: envelope.id,
           body: message.body,
           delaySeconds: seconds,
-          sendKey: retryAt ? dueSendKey(retryAt) : `now-${message.messageId}`,
+          sendKey,
+          routing: laterSendRouting(
+            queue.url,
+            envelope.id,
+            groupOf(message, envelope),
+            envelope.type,
+            sendKey,
+          ),
         }),
       );
       return 'delete';
@@ -242,6 +258,38 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       await hide(message, REDELIVERY_AFTER_FAILURE_SECONDS, envelope.id);
       return 'keep';
     }
+  }
+
+  /**
+   * FIFO: a retry, a deferral, a job not due yet or the deadline guard keeps the message,
+   * hidden until the job is due (at most SQS's 12 hours: a job due later is hidden again when
+   * it comes back). A re-send would go behind the rest of its group and break its order, and
+   * SQS takes no per-message delay on a FIFO queue. Each such return is a receive: a FIFO
+   * queue's `maxReceiveCount` counts attempts too (`docs/fifo-and-fair-queues.md`).
+   */
+  async function keepInGroup(
+    message: QueueMessage,
+    envelope: JobEnvelope,
+    seconds: number,
+  ): Promise<Delivery> {
+    await hide(message, seconds, envelope.id);
+    return 'keep';
+  }
+
+  /**
+   * The message group of a delivery: SQS's `MessageGroupId` attribute, else the group its type
+   * gives its payload (`keyedGroup`).
+   */
+  function groupOf(message: QueueMessage, envelope: JobEnvelope | undefined): string | undefined {
+    const received = message.attributes?.MessageGroupId;
+    if (received || !envelope) return received || undefined;
+    const definition = deps.registry.find(envelope.type);
+    return definition ? keyedGroup(queue.url, definition, envelope.payload) : undefined;
+  }
+
+  /** A send to this queue's DLQ: same group, a deduplication id of its own (FIFO). */
+  function dlqRouting(message: QueueMessage, jobId: string, type: string, envelope?: JobEnvelope) {
+    return laterSendRouting(queue.dlqUrl, jobId, groupOf(message, envelope), type);
   }
 
   function receiveCountOf(message: QueueMessage): number {
@@ -295,7 +343,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     metrics.record({ queue: queue.name, type: claimed.type, outcome: 'errored', durationMs: 0 });
     await releaseKey(claimed.concurrencyKey, claimed.id);
     try {
-      await transport.send(queue.dlqUrl, message.body);
+      await transport.send(
+        queue.dlqUrl,
+        message.body,
+        undefined,
+        undefined,
+        dlqRouting(message, claimed.id, claimed.type),
+      );
     } catch (error) {
       // Kept on its last delivery, the message is moved by SQS's own redrive to the queue's
       // dead-letter intake, which finds this ERRORED record without deadLetteredAt and moves it
@@ -326,7 +380,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       ? envelope.options?.concurrencyKey
       : salvageConcurrencyKey(message.body);
     try {
-      await transport.send(queue.dlqUrl, message.body);
+      await transport.send(
+        queue.dlqUrl,
+        message.body,
+        undefined,
+        undefined,
+        dlqRouting(message, id, type, envelope),
+      );
     } catch (error) {
       logger.error('Could not move a rejected message to the DLQ; it will be delivered again', {
         job_id: id,
@@ -414,7 +474,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
    * message there, note it, release the key.
    */
   async function finishDeadLetter(message: QueueMessage, current: JobRecord): Promise<Delivery> {
-    await retryTransient(() => transport.send(queue.dlqUrl, message.body));
+    const routing = dlqRouting(message, current.id, current.type);
+    await retryTransient(() =>
+      transport.send(queue.dlqUrl, message.body, undefined, undefined, routing),
+    );
     await retryTransient(() => store.markDeadLettered(current.id, now().toISOString()));
     await releaseKey(current.concurrencyKey, current.id);
     return 'delete';
@@ -690,7 +753,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       metrics.record({ queue: queue.name, type: claimed.type, outcome: 'errored', durationMs });
       await releaseKey(claimed.concurrencyKey, claimed.id);
       try {
-        await transport.send(queue.dlqUrl, message.body);
+        await transport.send(
+          queue.dlqUrl,
+          message.body,
+          undefined,
+          undefined,
+          dlqRouting(message, claimed.id, claimed.type, envelope),
+        );
         await store.markDeadLettered(claimed.id, now().toISOString());
       } catch (dlqError) {
         logger.error('Errored job not yet in the DLQ; it will be delivered again to finish', {
@@ -791,6 +860,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
     const envelopeKept = leanEnvelope(message.body);
+    const group = groupOf(message, envelope);
     const claimOnce = async (firstDelivery: boolean) => {
       const startedAt = now();
       const claimToken = randomUUID();
@@ -803,6 +873,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         leaseExpiresAt: new Date(startedAt.getTime() + deadlineMs).toISOString(),
         now: startedAt.toISOString(),
         messageId: message.messageId,
+        ...(group ? { messageGroup: group } : {}),
         ...(settings.concurrencyKey ? { concurrencyKey: settings.concurrencyKey } : {}),
         ...envelopeKept,
         claimToken,
@@ -890,45 +961,64 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       // Just before the invocation's end: the jobs finished so far, then those still running.
       const watch = createTimeoutWatch(logger, queue.name, successLog.flush);
       if (clock) watch.arm(clock.getRemainingTimeInMillis());
+      const dispatchMessage = async (message: QueueMessage): Promise<Delivery> => {
+        let delivery: Delivery;
+        successes.begin();
+        // A message counts for the claim group until its claim is settled (or it needs none):
+        // a lane running a job never holds the others' claims back.
+        let claiming = true;
+        const claimed = () => {
+          if (claiming) claims.end();
+          claiming = false;
+        };
+        claims.begin();
+        try {
+          delivery = await dispatchOne(
+            message,
+            clock,
+            { successes, successLog, watch, claims },
+            claimed,
+          );
+        } catch (error) {
+          logger.error('Message not processed; it will be delivered again', {
+            message_id: message.messageId,
+            queue: queue.name,
+            redelivery_in_seconds: REDELIVERY_AFTER_FAILURE_SECONDS,
+            error,
+          });
+          await hide(message, REDELIVERY_AFTER_FAILURE_SECONDS, message.messageId);
+          delivery = 'keep';
+        } finally {
+          claimed();
+          successes.end();
+        }
+        if (delivery === 'keep') failures.push({ itemIdentifier: message.messageId });
+        return delivery;
+      };
+      // FIFO: a group's messages in order, held back behind a kept one (message-group-order.ts).
+      const units = orderedUnits(messages, fifo);
+      const held = async (message: QueueMessage) => {
+        logger.info(
+          'Held back behind an earlier message of its group; it will be delivered again',
+          {
+            message_id: message.messageId,
+            queue: queue.name,
+            message_group: message.attributes?.MessageGroupId,
+          },
+        );
+        failures.push({ itemIdentifier: message.messageId });
+        // Visible again at once: in flight, it would hold its group for the whole visibility
+        // timeout; visible, it waits only for the kept message before it.
+        await hide(message, 0, message.messageId);
+      };
       let next = 0;
       const lane = async () => {
-        while (next < messages.length) {
-          const message = messages[next++]!;
-          let delivery: Delivery;
-          successes.begin();
-          // A message counts for the claim group until its claim is settled (or it needs none):
-          // a lane running a job never holds the others' claims back.
-          let claiming = true;
-          const claimed = () => {
-            if (claiming) claims.end();
-            claiming = false;
-          };
-          claims.begin();
-          try {
-            delivery = await dispatchOne(
-              message,
-              clock,
-              { successes, successLog, watch, claims },
-              claimed,
-            );
-          } catch (error) {
-            logger.error('Message not processed; it will be delivered again', {
-              message_id: message.messageId,
-              queue: queue.name,
-              redelivery_in_seconds: REDELIVERY_AFTER_FAILURE_SECONDS,
-              error,
-            });
-            await hide(message, REDELIVERY_AFTER_FAILURE_SECONDS, message.messageId);
-            delivery = 'keep';
-          } finally {
-            claimed();
-            successes.end();
-          }
-          if (delivery === 'keep') failures.push({ itemIdentifier: message.messageId });
+        while (next < units.length) {
+          await runUnitInOrder(units[next++]!, dispatchMessage, held);
         }
       };
       try {
-        await Promise.all(Array.from({ length: Math.min(limit, messages.length) }, lane));
+        await Promise.all(Array.from({ length: Math.min(limit, units.length) }, lane));
       } finally {
         watch.disarm();
         successLog.flush();

@@ -27,6 +27,12 @@ import { newJobId } from './job-id.ts';
 import type { JobRecord } from './job-record.ts';
 import { JobStatus } from './job-status.ts';
 import { DEFAULT_CONCURRENCY_KEY_TTL_SECONDS, LIMITS } from './limits.ts';
+import {
+  delayNeedsScheduler,
+  enqueueRouting,
+  isFifoQueueUrl,
+  type MessageRouting,
+} from './message-group.ts';
 import { type SendSpan, startSendSpan } from './observability/job-tracing.ts';
 import {
   type LargePayloadPolicy,
@@ -123,6 +129,8 @@ interface PreparedJob {
   readonly endpoints: QueueEndpoints;
   readonly delaySeconds: number;
   readonly concurrencyKey: string | undefined;
+  /** Group and deduplication ids (runtime/message-group.ts). */
+  readonly routing: MessageRouting;
   /** The enqueue's `send <queue>` span, ended once the message is sent, skipped or failed. */
   readonly span: SendSpan;
   /** A large payload's object, put before the message that names it is sent. */
@@ -248,6 +256,18 @@ export function createJobClient(deps: JobClientDeps): JobClient {
         `${options.runAt ? 'runAt' : 'delay'} is ${delaySeconds} s ahead; the limit is ${LIMITS.maxDelaySeconds} s (one year)`,
       );
     }
+    if (
+      isFifoQueueUrl(endpoints.url) &&
+      delaySeconds > 0 &&
+      delaySeconds <= LIMITS.maxSqsDelaySeconds &&
+      !deps.delayedDelivery
+    ) {
+      throw new JobInputError(
+        options.runAt ? 'runAt' : 'delay',
+        'no per-message delay on a FIFO queue without a scheduler',
+        `queue "${queueName}" is FIFO: SQS takes no per-message delay there, and this client has no delayed delivery (EventBridge Scheduler) configured for a delay of ${delaySeconds} s`,
+      );
+    }
     if (delaySeconds > LIMITS.maxSqsDelaySeconds && !deps.delayedDelivery) {
       throw new JobInputError(
         options.runAt ? 'runAt' : 'delay',
@@ -285,6 +305,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       ...(concurrencyKey !== undefined ? { concurrencyKey } : {}),
     };
     const id = options.id ?? newJobId(at.getTime());
+    const routing = enqueueRouting(endpoints.url, definition, payload, id);
     const span = startSendSpan({ id, type: definition.type, queue: queueName });
     const trace = envelopeTrace(span, options.trace);
     const envelope: JobEnvelope = {
@@ -309,6 +330,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
           endpoints,
           delaySeconds,
           concurrencyKey,
+          routing,
           span,
           payloadObject,
         };
@@ -326,7 +348,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       span.failed(tooLarge);
       throw tooLarge;
     }
-    return { envelope, body, endpoints, delaySeconds, concurrencyKey, span };
+    return { envelope, body, endpoints, delaySeconds, concurrencyKey, routing, span };
   }
 
   /**
@@ -362,6 +384,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
       enqueuedAt: job.envelope.enqueuedAt,
       updatedAt: job.envelope.enqueuedAt,
       ...(job.concurrencyKey ? { concurrencyKey: job.concurrencyKey } : {}),
+      ...(job.routing.groupId ? { messageGroup: job.routing.groupId } : {}),
       ...(job.delaySeconds > 0
         ? {
             retryAt: new Date(
@@ -386,6 +409,11 @@ export function createJobClient(deps: JobClientDeps): JobClient {
     }
   }
 
+  /** A job the delayed delivery sends (a long delay, or any delay on a FIFO queue). */
+  function viaScheduler(job: PreparedJob): boolean {
+    return delayNeedsScheduler(job.endpoints.url, job.delaySeconds, LIMITS.maxSqsDelaySeconds);
+  }
+
   /**
    * Sends one prepared job (SQS delay or the scheduler) and ends its span; releases its key if
    * sending fails.
@@ -393,15 +421,23 @@ export function createJobClient(deps: JobClientDeps): JobClient {
   async function send(job: PreparedJob): Promise<void> {
     try {
       await putPayloadObject(job);
-      if (job.delaySeconds > LIMITS.maxSqsDelaySeconds) {
+      if (viaScheduler(job)) {
         const at = new Date(Date.parse(job.envelope.enqueuedAt) + job.delaySeconds * 1000);
-        await deps.delayedDelivery!.schedule(job.envelope.id, job.endpoints.url, job.body, at);
+        await deps.delayedDelivery!.schedule(
+          job.envelope.id,
+          job.endpoints.url,
+          job.body,
+          at,
+          job.routing,
+        );
         job.span.sent();
       } else {
         const { messageId } = await deps.transport.send(
           job.endpoints.url,
           job.body,
           job.delaySeconds || undefined,
+          undefined,
+          job.routing,
         );
         job.span.sent(messageId);
       }
@@ -463,7 +499,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
           const prepared = await prepare(job, entry.payload, entry.options ?? {});
           if (!prepared || !(await admitted(prepared))) {
             outcomes.push({ index, status: 'skipped' });
-          } else if (prepared.delaySeconds > LIMITS.maxSqsDelaySeconds || prepared.payloadObject) {
+          } else if (viaScheduler(prepared) || prepared.payloadObject) {
             // One by one: a large payload's object is put before its message is sent.
             await send(prepared);
             await recordQueued(prepared).catch(() => {});
@@ -491,6 +527,7 @@ export function createJobClient(deps: JobClientDeps): JobClient {
                 entryId: String(index),
                 body: prepared.body,
                 ...(prepared.delaySeconds ? { delaySeconds: prepared.delaySeconds } : {}),
+                ...prepared.routing,
               })),
             );
           } catch (error) {

@@ -62,6 +62,19 @@ export interface JobDefaults<Payload> {
    * skipped (`enqueue` returns null). A value, or a function of the payload.
    */
   readonly concurrencyKey?: string | ((payload: Payload) => string | undefined);
+  /**
+   * On a FIFO queue: the message group of a job (`MessageGroupId`), 1–128 characters of
+   * letters, digits and ASCII punctuation. Jobs of one group run one at a time, in the order
+   * they were enqueued; jobs of different groups run side by side. Default: the job type (all
+   * jobs of the type in one order). Not used on a standard queue.
+   */
+  readonly groupKey?: (payload: Payload) => string;
+  /**
+   * On a standard queue: the tenant a job belongs to, sent as its `MessageGroupId` so that SQS
+   * fair queues keep one tenant's backlog from delaying the others' jobs
+   * (`docs/fifo-and-fair-queues.md`). Same characters as `groupKey`. Not used on a FIFO queue.
+   */
+  readonly tenantKey?: (payload: Payload) => string;
 }
 
 /** What `defineJob` takes. */

@@ -70,6 +70,11 @@ export interface JobRecord {
   readonly deadLetterDeletedAt?: string;
   /** SQS message id of the delivery that last touched the record. */
   readonly messageId?: string;
+  /**
+   * The job's `MessageGroupId`: its FIFO group (`groupKey`, or the job type) or its fair-queue
+   * tenant (`tenantKey`). Absent for a job sent without one.
+   */
+  readonly messageGroup?: string;
   /** The running attempt's last reported progress (see `ctx.progress`). */
   readonly progress?: JobProgress;
   /** Token of the claim that made the record RUNNING (see ClaimRequest.claimToken). */

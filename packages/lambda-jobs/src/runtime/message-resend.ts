@@ -1,4 +1,5 @@
 import { LIMITS } from './limits.ts';
+import type { MessageRouting } from './message-group.ts';
 import type { DelayedDelivery, QueueTransport } from './ports.ts';
 
 /**
@@ -20,6 +21,8 @@ export interface ResendRequest {
    * when the next one is made, and would swallow it.
    */
   readonly sendKey: string;
+  /** The message's group and deduplication ids (`runtime/message-group.ts`). */
+  readonly routing?: MessageRouting;
 }
 
 /** How a message came back to the queue: straight to SQS, or through the delayed delivery. */
@@ -77,7 +80,7 @@ export function dueSendKey(retryAt: string): string {
 export function createMessageResend(deps: MessageResendDeps): MessageResend {
   const now = deps.now ?? (() => new Date());
   return {
-    async resend({ jobId, body, delaySeconds, sendKey }) {
+    async resend({ jobId, body, delaySeconds, sendKey, routing }) {
       const seconds = Math.max(0, Math.ceil(delaySeconds));
       if (seconds > LIMITS.maxSqsDelaySeconds && deps.delayedDelivery) {
         const at = new Date(now().getTime() + seconds * 1000);
@@ -86,13 +89,18 @@ export function createMessageResend(deps: MessageResendDeps): MessageResend {
           deps.queueUrl,
           body,
           at,
+          routing,
         );
         return 'delayed-delivery';
       }
       const sqsSeconds = Math.min(LIMITS.maxSqsDelaySeconds, seconds);
-      await deps.transport.send(deps.queueUrl, body, sqsSeconds || undefined, {
-        [RESENT_ATTRIBUTE]: '1',
-      });
+      await deps.transport.send(
+        deps.queueUrl,
+        body,
+        sqsSeconds || undefined,
+        { [RESENT_ATTRIBUTE]: '1' },
+        routing,
+      );
       return 'sqs';
     },
   };

@@ -8,6 +8,7 @@ import type { DeadLetterReconciliation, DeadLetterRequest } from './dead-letter-
 import type { JobStateConflictError } from './errors.ts';
 import type { JobProgress, JobRecord, StoredError } from './job-record.ts';
 import type { JobStatus } from './job-status.ts';
+import type { MessageRouting } from './message-group.ts';
 
 type Successful = 'SUCCESSFUL';
 type Errored = 'ERRORED';
@@ -21,6 +22,10 @@ export interface SendEntry {
   readonly entryId: string;
   readonly body: string;
   readonly delaySeconds?: number;
+  /** `MessageGroupId`: the FIFO group, or the fair-queue tenant (runtime/message-group.ts). */
+  readonly groupId?: string;
+  /** `MessageDeduplicationId` (FIFO queues only). */
+  readonly deduplicationId?: string;
 }
 
 export type SendOutcome =
@@ -34,12 +39,16 @@ export type SendOutcome =
 
 /** Sends and steers messages: what producers and the dispatcher need from SQS. */
 export interface QueueTransport {
-  /** `attributes`: SQS message attributes of type String (name → value). */
+  /**
+   * `attributes`: SQS message attributes of type String (name → value). `routing`: group and
+   * deduplication ids; a FIFO send without them gets the defaults of `sendRouting`.
+   */
   send(
     queueUrl: string,
     body: string,
     delaySeconds?: number,
     attributes?: Readonly<Record<string, string>>,
+    routing?: MessageRouting,
   ): Promise<{ messageId: string }>;
   /** Up to 10 entries; reports every entry's outcome (never throws for per-entry failures). */
   sendBatch(queueUrl: string, entries: readonly SendEntry[]): Promise<SendOutcome[]>;
@@ -60,6 +69,8 @@ export interface ClaimRequest {
   readonly envelope?: string;
   readonly concurrencyKey?: string;
   readonly messageId?: string;
+  /** The delivery's `MessageGroupId` (FIFO group or fair-queue tenant), kept on the record. */
+  readonly messageGroup?: string;
   /**
    * Unique per delivery attempt. A claim whose response was lost can be retried with the same
    * token: finding RUNNING with this token means the earlier try won, and it is ours.
@@ -288,7 +299,14 @@ export interface ConcurrencyKeyStore {
 
 /** Delivers a message body to a queue at a future instant (beyond SQS's 15-minute delay). */
 export interface DelayedDelivery {
-  schedule(jobId: string, queueUrl: string, body: string, at: Date): Promise<void>;
+  /** `routing`: the message's group and deduplication ids (a FIFO queue needs both). */
+  schedule(
+    jobId: string,
+    queueUrl: string,
+    body: string,
+    at: Date,
+    routing?: MessageRouting,
+  ): Promise<void>;
   /** Removes a pending delivery; false when there was none (already fired, or never made). */
   cancel(jobId: string): Promise<boolean>;
 }

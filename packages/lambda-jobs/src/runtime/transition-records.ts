@@ -60,6 +60,7 @@ export function claimedRecord(request: ClaimRequest, expiresAt: number): JobReco
     ...(request.envelope === undefined ? {} : { envelope: request.envelope }),
     ...(request.concurrencyKey === undefined ? {} : { concurrencyKey: request.concurrencyKey }),
     ...(request.messageId === undefined ? {} : { messageId: request.messageId }),
+    ...(request.messageGroup === undefined ? {} : { messageGroup: request.messageGroup }),
     ...(request.claimToken === undefined ? {} : { claimToken: request.claimToken }),
     expiresAt,
   };

@@ -120,6 +120,7 @@ function describeJob(record: JobRecord, context: CommandContext): string {
     ['Next try', formatInstant(record.retryAt, at)],
     ['Dead-lettered', formatInstant(record.deadLetteredAt, at)],
     ['Concurrency key', record.concurrencyKey],
+    ['Message group', record.messageGroup],
     ['Message id', record.messageId],
     [
       'Output',

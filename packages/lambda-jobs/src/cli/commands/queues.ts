@@ -17,6 +17,7 @@ export function queueTable(
 ): string {
   return formatTable(queues, [
     { heading: 'QUEUE', cell: (q) => q.name },
+    { heading: 'KIND', cell: (q) => (q.fifo ? 'FIFO' : 'standard') },
     { heading: 'VISIBLE', cell: (q) => q.visible },
     { heading: 'IN FLIGHT', cell: (q) => q.inFlight },
     { heading: 'DELAYED', cell: (q) => q.delayed },

@@ -16,6 +16,8 @@ export interface ReceivedMessage {
   readonly sentAt?: string;
   /** Receives so far, including this one. */
   readonly receiveCount?: number;
+  /** Its `MessageGroupId` (FIFO group or fair-queue tenant): a redrive sends it on with it. */
+  readonly groupId?: string;
 }
 
 /**

@@ -38,10 +38,12 @@
  * records, so every job it moved would be skipped as a duplicate. This module always uses
  * receive → send → delete; the cost is a few requests per message, at a rate the caller sets.
  */
+
 import { createHash } from 'node:crypto';
 import { JobNotFoundError, JobStateConflictError, LambdaJobsError } from '../errors.ts';
 import type { JobRecord } from '../job-record.ts';
 import { JobStatus } from '../job-status.ts';
+import { laterSendRouting } from '../message-group.ts';
 import type { QueueDepthSource } from '../monitor/monitor-ports.ts';
 import type { ConcurrencyKeyStore, JobStore, QueueTransport } from '../ports.ts';
 import type { JobRegistry } from '../registry.ts';
@@ -274,7 +276,18 @@ export async function redriveDeadLetters(
     if (wait > 0) await sleep(wait);
     lastSendAt = Date.now();
     try {
-      await deps.transport.send(queue.url, message.body);
+      await deps.transport.send(
+        queue.url,
+        message.body,
+        undefined,
+        undefined,
+        laterSendRouting(
+          queue.url,
+          jobId ?? message.messageId,
+          message.groupId,
+          type ?? 'lambda-jobs',
+        ),
+      );
     } catch (error) {
       // Its message stays in the DLQ: the record must say so, not that it waits in the queue.
       if (requeued && jobId !== undefined) {

@@ -3,12 +3,14 @@
  * over the runtime's ports. Dev mode and a deployed stack differ only in the adapters passed
  * in (endpoints, the oldest-age source, where monitor samples come from).
  */
+
 import type { LambdaJobsConfig, QueueThresholds } from '../../config/config-types.ts';
 import type { QueueEndpoints } from '../../config/env.ts';
 import { JobNotFoundError, JobStateConflictError, UnknownQueueError } from '../errors.ts';
 import type { JobClient } from '../job-client.ts';
 import type { JobRecord } from '../job-record.ts';
 import { ALL_STATUSES, JobStatus } from '../job-status.ts';
+import { isFifoQueueUrl, laterSendRouting } from '../message-group.ts';
 import { levelFor } from '../monitor/backlog-evaluation.ts';
 import {
   BacklogLevel,
@@ -149,6 +151,7 @@ export function createJobsAdmin(deps: JobsAdminDeps): JobsAdminService {
       name,
       url: endpoints.url,
       dlqUrl: endpoints.dlqUrl,
+      fifo: isFifoQueueUrl(endpoints.url),
       visible: depth.visible,
       inFlight: depth.inFlight,
       delayed: depth.delayed,
@@ -225,7 +228,13 @@ export function createJobsAdmin(deps: JobsAdminDeps): JobsAdminService {
         throw error;
       }
       try {
-        await deps.transport.send(endpoints.url, record.envelope);
+        await deps.transport.send(
+          endpoints.url,
+          record.envelope,
+          undefined,
+          undefined,
+          laterSendRouting(endpoints.url, id, record.messageGroup, record.type),
+        );
       } catch (error) {
         await deps.store.cancel(id, now().toISOString()).catch(() => {});
         await giveKeyBack();

@@ -17,6 +17,8 @@ export interface QueueOverview {
   readonly name: string;
   readonly url: string;
   readonly dlqUrl: string;
+  /** A FIFO queue: jobs of one message group run one at a time, in order. */
+  readonly fifo: boolean;
   /** ApproximateNumberOfMessages. */
   readonly visible: number;
   /** ApproximateNumberOfMessagesNotVisible. */

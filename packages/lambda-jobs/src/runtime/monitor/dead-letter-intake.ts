@@ -21,12 +21,14 @@
  * record moved (the sweep's `markLost` needs RUNNING; the intake's write needs the record as
  * it read it).
  */
+
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DeadLetterReconciliation } from '../dead-letter-reconciliation.ts';
 import { keptEnvelope, parseEnvelope, salvageConcurrencyKey, salvageJobId } from '../envelope.ts';
 import { RedriveLimitError } from '../errors.ts';
 import type { JobRecord } from '../job-record.ts';
 import { JobStatus } from '../job-status.ts';
+import { laterSendRouting } from '../message-group.ts';
 import type { ConcurrencyKeyStore, JobStore, QueueTransport } from '../ports.ts';
 import { retryTransient } from '../retry-transient.ts';
 import { toStoredError } from '../stored-error.ts';
@@ -135,7 +137,10 @@ async function moveToDlq(
     });
   }
   // Throws when the DLQ refuses: the message stays in the intake, the next run moves it.
-  await retryTransient(() => deps.transport.send(queue.dlqUrl, message.body));
+  const routing = laterSendRouting(queue.dlqUrl, record.id, message.groupId, record.type);
+  await retryTransient(() =>
+    deps.transport.send(queue.dlqUrl, message.body, undefined, undefined, routing),
+  );
   const at = now.toISOString();
   try {
     await retryTransient(() => deps.store.markDeadLettered(record.id, at));

@@ -23,10 +23,12 @@
  * back (a crashed invocation's message): its claim then finds the retry's record, and the
  * claim decides which copy runs.
  */
+
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { runAbortHook } from '../abort-hook.ts';
 import type { JobRecord } from '../job-record.ts';
 import { JobStatus } from '../job-status.ts';
+import { laterSendRouting } from '../message-group.ts';
 import type { PayloadSource } from '../payload-fetch.ts';
 import type { ConcurrencyKeyStore, JobStore, QueueTransport } from '../ports.ts';
 import type { JobRegistry } from '../registry.ts';
@@ -117,7 +119,10 @@ async function requeueLost(
     return;
   }
   try {
-    await retryTransient(() => deps.transport.send(queue.url, record.envelope as string));
+    const routing = laterSendRouting(queue.url, record.id, record.messageGroup, record.type);
+    await retryTransient(() =>
+      deps.transport.send(queue.url, record.envelope as string, undefined, undefined, routing),
+    );
   } catch (error) {
     logger.error(
       'Lost job is RETRYING but its message was not sent again; its original message retries it',
@@ -137,7 +142,10 @@ async function deadLetterLost(
   const keys = { job_id: record.id, job_type: record.type, queue: queue.name };
   if (record.envelope !== undefined) {
     try {
-      await retryTransient(() => deps.transport.send(queue.dlqUrl, record.envelope as string));
+      const routing = laterSendRouting(queue.dlqUrl, record.id, record.messageGroup, record.type);
+      await retryTransient(() =>
+        deps.transport.send(queue.dlqUrl, record.envelope as string, undefined, undefined, routing),
+      );
       await retryTransient(() => deps.store.markDeadLettered(record.id, now.toISOString()));
     } catch (error) {
       // The original message, when it comes back, finds LOST without deadLetteredAt and

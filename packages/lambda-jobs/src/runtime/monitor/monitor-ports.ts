@@ -144,6 +144,8 @@ export interface IntakeMessage {
   readonly messageId: string;
   readonly receiptHandle: string;
   readonly body: string;
+  /** Its `MessageGroupId` (FIFO group or fair-queue tenant), kept when it moves to the DLQ. */
+  readonly groupId?: string;
 }
 
 /**

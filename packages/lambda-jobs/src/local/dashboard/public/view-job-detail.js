@@ -225,6 +225,12 @@ export async function showJobDetail(main, context) {
         'Concurrency key',
         job.concurrencyKey ? h('span', { class: 'mono' }, job.concurrencyKey) : undefined,
       ],
+      [
+        'Message group',
+        job.messageGroup
+          ? h('span', { class: 'mono', 'data-field': 'messageGroup' }, job.messageGroup)
+          : undefined,
+      ],
       ['SQS message', job.messageId ? h('span', { class: 'mono' }, job.messageId) : undefined],
     ]),
   );

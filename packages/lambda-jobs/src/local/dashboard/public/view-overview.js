@@ -173,6 +173,17 @@ function renderQueues(section, queues, samples, now, updated, minutes, problem, 
         'th',
         { scope: 'row' },
         h('a', { href: route('/jobs', { queue: queue.name }) }, queue.name),
+        queue.fifo
+          ? h(
+              'span',
+              {
+                class: 'queue-kind',
+                'data-field': 'fifo',
+                title: 'FIFO queue: jobs of one group run one at a time, in order',
+              },
+              ' FIFO',
+            )
+          : null,
       ),
       h(
         'td',

@@ -280,6 +280,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         envelope: request.envelope,
         concurrencyKey: request.concurrencyKey,
         messageId: request.messageId,
+        messageGroup: request.messageGroup,
         claimToken: request.claimToken,
         expiresAt: expiresAt(request.now),
         [TRUSTED]: true,

@@ -4,7 +4,9 @@ import { ConfigError } from '../../../config/config-error.ts';
 import { ENV, readEnv } from '../../../config/env.ts';
 import { JobInputError } from '../../errors.ts';
 import { LIMITS } from '../../limits.ts';
+import { sendRouting } from '../../message-group.ts';
 import type { DelayedDelivery } from '../../ports.ts';
+import { scheduledSendTarget } from './scheduler-grouped-target.ts';
 
 /** EventBridge Scheduler schedule names: 1–64 of `0-9 a-z A-Z - _ .`. */
 const SCHEDULE_NAME_PATTERN = /^[0-9a-zA-Z_.-]{1,64}$/;
@@ -188,8 +190,14 @@ export function createSchedulerDelayedDelivery(
   };
 
   return {
-    async schedule(jobId, queueUrl, body, at) {
-      const size = Buffer.byteLength(body, 'utf8');
+    async schedule(jobId, queueUrl, body, at, routing) {
+      const target = scheduledSendTarget(
+        queueUrl,
+        options.queueArns?.[queueUrl] ?? queueArnFromUrl(queueUrl),
+        body,
+        sendRouting(queueUrl, body, routing),
+      );
+      const size = Buffer.byteLength(target.input, 'utf8');
       if (size > maxInputBytes) {
         throw new JobInputError(
           'payload',
@@ -209,9 +217,9 @@ export function createSchedulerDelayedDelivery(
         FlexibleTimeWindow: { Mode: 'OFF' },
         ActionAfterCompletion: 'DELETE',
         Target: {
-          Arn: options.queueArns?.[queueUrl] ?? queueArnFromUrl(queueUrl),
+          Arn: target.arn,
           RoleArn: options.roleArn,
-          Input: body,
+          Input: target.input,
           RetryPolicy: {
             MaximumRetryAttempts: retry.maximumRetryAttempts,
             MaximumEventAgeInSeconds: retry.maximumEventAgeSeconds,

@@ -19,6 +19,7 @@ export function createSqsDeadLetterIntake(sqs: SQSClient): DeadLetterIntakeQueue
           QueueUrl: intakeUrl,
           MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
           WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['MessageGroupId'],
         }),
       );
       return (result.Messages ?? []).flatMap((message) =>
@@ -28,6 +29,9 @@ export function createSqsDeadLetterIntake(sqs: SQSClient): DeadLetterIntakeQueue
                 messageId: message.MessageId,
                 receiptHandle: message.ReceiptHandle,
                 body: message.Body,
+                ...(message.Attributes?.MessageGroupId
+                  ? { groupId: message.Attributes.MessageGroupId }
+                  : {}),
               },
             ]
           : [],

@@ -1,4 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { sendRouting } from '../../message-group.ts';
 import type { QueueTransport } from '../../ports.ts';
 
 /**
@@ -14,12 +15,15 @@ import type { QueueTransport } from '../../ports.ts';
  */
 export function createSqsMessageSender(sqs: SQSClient): Pick<QueueTransport, 'send'> {
   return {
-    async send(queueUrl, body, delaySeconds, attributes) {
+    async send(queueUrl, body, delaySeconds, attributes, routing) {
+      const ids = sendRouting(queueUrl, body, routing);
       const result = await sqs.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
           MessageBody: body,
           DelaySeconds: delaySeconds,
+          ...(ids?.groupId ? { MessageGroupId: ids.groupId } : {}),
+          ...(ids?.deduplicationId ? { MessageDeduplicationId: ids.deduplicationId } : {}),
           ...(attributes
             ? {
                 MessageAttributes: Object.fromEntries(

@@ -46,7 +46,11 @@ export function createSqsQueueAdmin(
           MaxNumberOfMessages: Math.min(10, Math.max(1, max)),
           VisibilityTimeout: visibilitySeconds,
           WaitTimeSeconds: waitSeconds,
-          MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+          MessageSystemAttributeNames: [
+            'SentTimestamp',
+            'ApproximateReceiveCount',
+            'MessageGroupId',
+          ],
         }),
       );
       return (result.Messages ?? []).map((message) => {
@@ -58,6 +62,9 @@ export function createSqsQueueAdmin(
           body: message.Body ?? '',
           ...(sent !== undefined ? { sentAt: new Date(sent).toISOString() } : {}),
           ...(receives !== undefined ? { receiveCount: receives } : {}),
+          ...(message.Attributes?.MessageGroupId
+            ? { groupId: message.Attributes.MessageGroupId }
+            : {}),
         };
       });
     },

@@ -3,6 +3,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { sendRouting } from '../../message-group.ts';
 import type { QueueTransport, SendEntry, SendOutcome } from '../../ports.ts';
 import { createSqsMessageSender } from './sqs-message-sender.ts';
 
@@ -22,11 +23,16 @@ export function createSqsQueueTransport(sqs: SQSClient): QueueTransport {
       const result = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
-          Entries: entries.map((entry) => ({
-            Id: entry.entryId,
-            MessageBody: entry.body,
-            DelaySeconds: entry.delaySeconds,
-          })),
+          Entries: entries.map((entry) => {
+            const ids = sendRouting(queueUrl, entry.body, entry);
+            return {
+              Id: entry.entryId,
+              MessageBody: entry.body,
+              DelaySeconds: entry.delaySeconds,
+              ...(ids?.groupId ? { MessageGroupId: ids.groupId } : {}),
+              ...(ids?.deduplicationId ? { MessageDeduplicationId: ids.deduplicationId } : {}),
+            };
+          }),
         }),
       );
       const outcomes: SendOutcome[] = [];

@@ -1,8 +1,16 @@
 import { bodyBytes } from '../../envelope.ts';
 import { LIMITS } from '../../limits.ts';
+import { isFifoQueueUrl, type MessageRouting, sendRouting } from '../../message-group.ts';
 import type { QueueTransport, SendEntry, SendOutcome } from '../../ports.ts';
 import { MAX_VISIBILITY_SECONDS } from '../../retry-policy.ts';
 import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
+
+/** SQS refuses a per-message DelaySeconds on a FIFO queue (only the queue's own delay applies). */
+function fifoDelayRefusal(queueUrl: string, delaySeconds: number | undefined): string | undefined {
+  return isFifoQueueUrl(queueUrl) && (delaySeconds ?? 0) > 0
+    ? 'The request include parameter that is not valid for this queue type: DelaySeconds'
+    : undefined;
+}
 
 /** A message the memory transport holds. */
 export interface MemoryQueueMessage {
@@ -13,6 +21,9 @@ export interface MemoryQueueMessage {
   readonly delaySeconds: number;
   /** When it was sent, by the transport's clock. */
   readonly sentAt: Date;
+  /** `MessageGroupId`, as SQS would keep it (a FIFO send without one gets `sendRouting`'s). */
+  readonly groupId?: string;
+  readonly deduplicationId?: string;
 }
 
 /** One `changeVisibility` call, as made. */
@@ -97,14 +108,21 @@ export function createMemoryQueueTransport(
   let refuseEntries: { select: (entry: SendEntry) => boolean; failure: EntryFailure } | undefined;
   let sent = 0;
 
-  const enqueue = (queueUrl: string, body: string, delaySeconds: number | undefined) => {
+  const enqueue = (
+    queueUrl: string,
+    body: string,
+    delaySeconds: number | undefined,
+    routing?: MessageRouting,
+  ) => {
     sent += 1;
+    const ids = sendRouting(queueUrl, body, routing);
     const message: MemoryQueueMessage = {
       messageId: `message-${sent}`,
       receiptHandle: `receipt-${sent}`,
       body,
       delaySeconds: delaySeconds ?? 0,
       sentAt: now(),
+      ...ids,
     };
     const list = queues.get(queueUrl) ?? [];
     list.push(message);
@@ -134,11 +152,12 @@ export function createMemoryQueueTransport(
       return [...changes];
     },
 
-    async send(queueUrl, body, delaySeconds) {
+    async send(queueUrl, body, delaySeconds, _attributes, routing) {
       faults.throwIfArranged('send');
-      const invalid = invalidMessage(body, delaySeconds);
+      const invalid =
+        invalidMessage(body, delaySeconds) ?? fifoDelayRefusal(queueUrl, delaySeconds);
       if (invalid) throw sqsError('InvalidParameterValue', invalid);
-      return { messageId: enqueue(queueUrl, body, delaySeconds) };
+      return { messageId: enqueue(queueUrl, body, delaySeconds, routing) };
     },
 
     async sendBatch(queueUrl, entries): Promise<SendOutcome[]> {
@@ -167,9 +186,15 @@ export function createMemoryQueueTransport(
       return entries.map((entry): SendOutcome => {
         const { entryId } = entry;
         if (refused?.select(entry)) return { entryId, ok: false, ...refused.failure };
-        const invalid = invalidMessage(entry.body, entry.delaySeconds);
+        const invalid =
+          invalidMessage(entry.body, entry.delaySeconds) ??
+          fifoDelayRefusal(queueUrl, entry.delaySeconds);
         if (invalid) return { entryId, ok: false, code: 'InvalidParameterValue', message: invalid };
-        return { entryId, ok: true, messageId: enqueue(queueUrl, entry.body, entry.delaySeconds) };
+        return {
+          entryId,
+          ok: true,
+          messageId: enqueue(queueUrl, entry.body, entry.delaySeconds, entry),
+        };
       });
     },
 
