@@ -21,6 +21,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     restoreMocks: true,
+    // expect.poll waits 1 s by default: too short for a page or an emulator on a busy machine.
+    // A poll that holds returns at once; only a failing one waits the whole 10 s.
+    expect: { poll: { timeout: 10_000 } },
     // The entries the construct generates sit in node_modules/.cache; they are the app's code.
     server: { deps: { inline: [/node_modules\/\.cache\/lambda-jobs\//] } },
   },
