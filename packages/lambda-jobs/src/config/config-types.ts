@@ -4,6 +4,8 @@
  * ({@link LambdaJobsConfig}). Units are in the names (`Seconds`, `Mb`, `Days`).
  */
 
+import type { CircuitBreakerInput, CircuitBreakerSettings } from './circuit-breaker-config.ts';
+
 /** A warning / critical pair. Unset means off. */
 export interface LevelThresholds {
   readonly warning?: number | undefined;
@@ -237,6 +239,12 @@ export interface LambdaJobsConfigInput {
    * as well (the ADOT Lambda layer). Default false.
    */
   readonly xrayTracing?: boolean;
+  /**
+   * Circuit breakers by job type (off for every type not named here): when a type's attempts
+   * fail at or above `failureRate`, its jobs are held without spending attempts until one probe
+   * succeeds. See `docs/circuit-breaker.md`.
+   */
+  readonly circuitBreakers?: Readonly<Record<string, CircuitBreakerInput>>;
 }
 
 /** One queue with every default applied. */
@@ -281,4 +289,6 @@ export interface LambdaJobsConfig {
   readonly outbound: OutboundConfig;
   readonly dev: DevConfig;
   readonly encryption: EncryptionConfig;
+  /** Circuit breakers by job type, defaults applied; empty when none is enabled. */
+  readonly circuitBreakers: Readonly<Record<string, CircuitBreakerSettings>>;
 }

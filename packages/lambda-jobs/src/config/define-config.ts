@@ -1,3 +1,4 @@
+import { resolveCircuitBreakers } from './circuit-breaker-config.ts';
 import { ConfigError, type ConfigProblem } from './config-error.ts';
 import type {
   LambdaJobsConfig,
@@ -123,6 +124,7 @@ export function defineConfig(input: LambdaJobsConfigInput): LambdaJobsConfig {
       secretValues: input.dev?.secretValues ?? {},
     },
     encryption: { dataKey: input.encryption?.dataKey ?? 'aws-managed' },
+    circuitBreakers: resolveCircuitBreakers(input.circuitBreakers),
   };
   const problems = [...provisionedWithMaxConcurrency(input), ...configProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { circuitBreakerProblems } from './circuit-breaker-config.ts';
 import type { ConfigProblem } from './config-error.ts';
 import type {
   LambdaJobsConfig,
@@ -374,6 +375,7 @@ export function configProblems(config: LambdaJobsConfig): ConfigProblem[] {
       rule: 'must be "aws-managed" or "customer-managed"',
     });
   }
+  problems.push(...circuitBreakerProblems(config.circuitBreakers));
   return problems;
 }
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { runAbortHook } from './abort-hook.ts';
+import { type CircuitAttempt, createCircuitAttempt } from './circuit/circuit-attempt.ts';
+import type { CircuitBreaker, CircuitGate } from './circuit/circuit-breaker.ts';
 import {
   type JobEnvelope,
   keptEnvelope,
@@ -105,6 +107,8 @@ export interface DispatcherDeps {
   readonly maxReceiveCount?: number;
   /** The worker function's timeout, ms: an envelope whose timeout cannot fit is rejected. */
   readonly functionTimeoutMs?: number;
+  /** The job types' circuit breakers (`config.circuitBreakers`); none when absent. */
+  readonly circuits?: CircuitBreaker;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -524,6 +528,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     deadlineMs: number,
     settings: ReturnType<typeof effectiveSettings>,
     successes: GroupCommit<SuccessfulAttempt, SuccessWrite>,
+    circuit: CircuitAttempt,
   ): Promise<Delivery> {
     const startedAt = Date.parse(claimed.startedAt ?? '') || now().getTime();
     const attempt = claimed.attempts;
@@ -587,6 +592,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     if (failed) span.failed(failure);
     else span.succeeded();
+    circuit.ran(failed ? (failure instanceof DeferJobError ? 'unjudged' : 'failed') : 'succeeded');
     const endedAt = now();
     const durationMs = Math.max(0, endedAt.getTime() - startedAt);
     const at = endedAt.toISOString();
@@ -725,6 +731,28 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return sendOn(message, envelope, seconds, current.retryAt);
   }
 
+  /**
+   * The job's type has an open circuit: its message is sent again to arrive when the probe
+   * may run, and this one deleted. No claim, so no attempt is spent, and the new message starts
+   * with a receive count of 1; the record is not written (it still says the job waits).
+   */
+  async function holdForCircuit(
+    message: QueueMessage,
+    envelope: JobEnvelope,
+    gate: Extract<CircuitGate, { kind: 'hold' }>,
+  ): Promise<Delivery> {
+    logger.info("Job held: its type's circuit is open", {
+      job_id: envelope.id,
+      job_type: envelope.type,
+      queue: queue.name,
+      hold_seconds: gate.seconds,
+      circuit_mode: gate.state.mode,
+      probe_after: gate.state.probeAfter,
+      message_id: message.messageId,
+    });
+    return sendOn(message, envelope, gate.seconds, undefined);
+  }
+
   async function dispatchOne(
     message: QueueMessage,
     clock: InvocationClock | undefined,
@@ -732,6 +760,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     watch: TimeoutWatch,
     claims: GroupCommit<ClaimRequest, ClaimOutcome | undefined>,
     claimed: () => void,
+    circuit: CircuitAttempt,
   ): Promise<Delivery> {
     let envelope: JobEnvelope;
     try {
@@ -769,6 +798,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return sendOn(message, envelope, 0, undefined);
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
+    if (deps.circuits) {
+      const gate = await deps.circuits.gate(envelope.type, envelope.id, deadlineMs + lostGraceMs);
+      if (gate.kind === 'hold') return holdForCircuit(message, envelope, gate);
+      circuit.admit(gate, envelope.type, envelope.id);
+    }
     const envelopeKept = leanEnvelope(message.body);
     const claimOnce = async (firstDelivery: boolean) => {
       const startedAt = now();
@@ -837,6 +871,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         deadlineMs,
         settings,
         successes,
+        circuit,
       );
     } finally {
       unwatch();
@@ -880,8 +915,17 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
             claiming = false;
           };
           claims.begin();
+          const circuit = createCircuitAttempt(deps.circuits);
           try {
-            delivery = await dispatchOne(message, clock, successes, watch, claims, claimed);
+            delivery = await dispatchOne(
+              message,
+              clock,
+              successes,
+              watch,
+              claims,
+              claimed,
+              circuit,
+            );
           } catch (error) {
             logger.error('Message not processed; it will be delivered again', {
               message_id: message.messageId,
@@ -894,6 +938,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           } finally {
             claimed();
             successes.end();
+            await circuit.settle();
           }
           if (delivery === 'keep') failures.push({ itemIdentifier: message.messageId });
         }
@@ -903,6 +948,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       } finally {
         watch.disarm();
       }
+      await deps.circuits?.flush();
       metrics.flush();
       return { batchItemFailures: failures };
     },

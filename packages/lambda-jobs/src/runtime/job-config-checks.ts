@@ -39,5 +39,14 @@ export function jobConfigProblems(
       });
     }
   }
+  for (const type of Object.keys(config.circuitBreakers)) {
+    if (!registry.find(type)) {
+      problems.push({
+        field: `circuitBreakers.${type}`,
+        value: type,
+        rule: `must name a registered job type (${registry.types.join(', ')})`,
+      });
+    }
+  }
   return problems;
 }
