@@ -89,6 +89,11 @@ export function createDynamoDbCircuitState(
     names: Record<string, string>,
     values: Record<string, unknown>,
   ): Promise<CircuitState | undefined> {
+    // DynamoDB refuses a name the expressions do not use: keep only the used ones.
+    const expressions = `${update} ${condition ?? ''}`;
+    const usedNames = Object.fromEntries(
+      Object.entries(names).filter(([name]) => expressions.includes(name)),
+    );
     try {
       const result = await doc.send(
         new UpdateCommand({
@@ -96,7 +101,7 @@ export function createDynamoDbCircuitState(
           Key: circuitStateKey(type),
           UpdateExpression: update,
           ...(condition ? { ConditionExpression: condition } : {}),
-          ExpressionAttributeNames: names,
+          ExpressionAttributeNames: usedNames,
           ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
           ReturnValues: 'ALL_NEW',
         }),
