@@ -22,7 +22,8 @@ export interface JobTableProps {
  * the PartiQL batches (`dynamodb-job-store.ts`): the batch of first-delivery claims (INSERTs
  * under tracking `minimal`, UPDATEs of the QUEUED records under `full`) and the batch of
  * successes (UPDATEs), which IAM authorizes as `dynamodb:PartiQLInsert` and
- * `dynamodb:PartiQLUpdate` (no other PartiQL verb is granted).
+ * `dynamodb:PartiQLUpdate` (no other PartiQL verb is granted); and `dynamodb:BatchGetItem`, the
+ * worker's read of a job type's circuit-breaker counters (`dynamodb-circuit-state.ts`).
  * `test/infra/iam-coverage.test.ts` derives the calls from the
  * bundled code and fails when this list misses one or holds one no code sends.
  */
@@ -30,6 +31,7 @@ const ITEM_ACTIONS = [
   'dynamodb:PartiQLInsert',
   'dynamodb:PartiQLUpdate',
   'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
