@@ -22,8 +22,7 @@ export interface JobTableProps {
  * the PartiQL batches (`dynamodb-job-store.ts`): the batch of first-delivery claims (INSERTs
  * under tracking `minimal`, UPDATEs of the QUEUED records under `full`) and the batch of
  * successes (UPDATEs), which IAM authorizes as `dynamodb:PartiQLInsert` and
- * `dynamodb:PartiQLUpdate` (no other PartiQL verb is granted); and `dynamodb:BatchGetItem`, the
- * worker's read of a job type's circuit-breaker counters (`dynamodb-circuit-state.ts`).
+ * `dynamodb:PartiQLUpdate` (no other PartiQL verb is granted).
  * `test/infra/iam-coverage.test.ts` derives the calls from the
  * bundled code and fails when this list misses one or holds one no code sends.
  */
@@ -31,7 +30,6 @@ const ITEM_ACTIONS = [
   'dynamodb:PartiQLInsert',
   'dynamodb:PartiQLUpdate',
   'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
@@ -106,6 +104,16 @@ export class JobTable extends Construct {
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['dynamodb:Query'], resources: [this.indexArn] }),
+    );
+  }
+
+  /**
+   * What the worker's circuit breakers add (`docs/circuit-breaker.md`): `dynamodb:BatchGetItem`
+   * on the table, one request reading a job type's window counters.
+   */
+  grantCircuitCounters(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [this.table.tableArn] }),
     );
   }
 
