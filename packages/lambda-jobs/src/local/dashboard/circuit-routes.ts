@@ -1,4 +1,5 @@
 import type { CircuitAdmin } from '../../runtime/circuit/circuit-admin.ts';
+import { NoCircuitBreakerError } from '../../runtime/errors.ts';
 import { rejectUnknownParameters } from './api-parameters.ts';
 
 /** What a circuit route receives: the query and the path's captured segments. */
@@ -43,7 +44,7 @@ export function circuitRoutes(
       handle: async ({ query }, [rawType, action]) => {
         const type = segment(rawType, 'type');
         rejectUnknownParameters(query, []);
-        if (!circuits) return { circuits: [] };
+        if (!circuits) throw new NoCircuitBreakerError(type, []);
         return { circuit: await circuits.set(type, action === 'open' ? 'open' : 'closed') };
       },
     },
