@@ -4,6 +4,7 @@ import { createAwsJobRuntime } from '../packages/lambda-jobs/src/runtime/adapter
 import type { TrackingLevel } from '../packages/lambda-jobs/src/runtime/tracking-level.ts';
 import { BENCH_QUEUE, benchConfig, benchRegistry, trivialEnvelopeBodies } from './bench-jobs.ts';
 import { createBenchWorker, enqueueTrivialJobs } from './bench-worker.ts';
+import { type CircuitBreakerCost, measureCircuitBreakerCost } from './circuit-breaker-cost.ts';
 import {
   billedMilliseconds,
   type CostPerMillionJobs,
@@ -36,6 +37,9 @@ import { storedBytesPerJob } from './stored-bytes.ts';
 
 /** The goal: at most this many times the physical minimum's cost. */
 export const COST_GOAL_RATIO = 1.15;
+
+/** Jobs run with the circuit breaker off and on (its cost is requests, exact at any count). */
+const CIRCUIT_BREAKER_JOBS = 2000;
 
 /** The goal: Node CPU per job at most this many times the minimum handler's. */
 export const CPU_GOAL_RATIO = 1.0;
@@ -114,6 +118,8 @@ export interface CostResult {
   readonly capacityReported: boolean;
   /** What each retry or deferral adds (the measured jobs succeed at once; this is priced). */
   readonly resend: ResendPrice;
+  /** What a circuit breaker on the job type adds per job (zero when off). */
+  readonly circuitBreaker: CircuitBreakerCost;
 }
 
 /** The least any design can spend per job for one tracking level's guarantees. */
@@ -453,6 +459,11 @@ export async function runCostBenchmark(options: CostOptions): Promise<CostResult
     }),
   );
   const queue = CONFIGS['minimum-handler'].queues[BENCH_QUEUE]!;
+  const circuitBreaker = await measureCircuitBreakerCost({
+    emulators: options.emulators,
+    jobs: Math.min(options.jobs, CIRCUIT_BREAKER_JOBS),
+    progress: options.progress,
+  });
   return {
     jobs: options.jobs,
     slices: costSlices(options.jobs),
@@ -461,5 +472,6 @@ export async function runCostBenchmark(options: CostOptions): Promise<CostResult
     sizes,
     capacityReported,
     resend: resendPrice(Math.min(10, queue.batchSize)),
+    circuitBreaker,
   };
 }

@@ -61,7 +61,7 @@ describe('circuit breaker alarms', () => {
     expect(description.summary).toContain('25 % of at least 40 attempts');
     expect(description.summary).toContain('every 120 s');
     expect(description.runbook).toBe('docs/runbooks/job-circuit-open.md');
-    expect(existsSync(path.join(root, description.runbook))).toBe(true);
+    expect(existsSync(path.join(root, String(description.runbook)))).toBe(true);
   });
 
   it('deploys no circuit alarm when no job type has a circuit breaker', () => {
