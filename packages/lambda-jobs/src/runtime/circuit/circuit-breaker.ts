@@ -82,25 +82,37 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
   const cache = new Map<string, { state: CircuitState; readAt: number }>();
   const tallies = new Map<string, Tally>();
   const judgedAt = new Map<string, number>();
+  const reading = new Map<string, Promise<CircuitState>>();
 
   const remember = (state: CircuitState) =>
     cache.set(state.type, { state, readAt: now().getTime() });
 
-  async function stateOf(type: string): Promise<CircuitState> {
+  /** The state of `type`: cached, or one read shared by every lane that asks meanwhile. */
+  function stateOf(type: string): Promise<CircuitState> {
     const cached = cache.get(type);
-    if (cached && now().getTime() - cached.readAt < cacheMs) return cached.state;
+    if (cached && now().getTime() - cached.readAt < cacheMs) return Promise.resolve(cached.state);
+    let pending = reading.get(type);
+    if (!pending) {
+      pending = readState(type, cached?.state).finally(() => reading.delete(type));
+      reading.set(type, pending);
+    }
+    return pending;
+  }
+
+  async function readState(type: string, last: CircuitState | undefined): Promise<CircuitState> {
     try {
       const state = await store.read(type);
       remember(state);
       return state;
     } catch (error) {
-      // Unreadable state must not stop the type: it runs as closed until the next read.
-      logger.warn('Circuit state not read; the job type runs as if closed', {
+      // Unreadable state must not stop the type on its own: the last state read (closed when
+      // none was) applies until the next read.
+      logger.warn('Circuit state not read; the last state read (or closed) applies', {
         job_type: type,
         queue,
         error,
       });
-      const fallback = cached?.state ?? { type, position: CircuitPosition.CLOSED, generation: 0 };
+      const fallback = last ?? { type, position: CircuitPosition.CLOSED, generation: 0 };
       remember(fallback);
       return fallback;
     }
