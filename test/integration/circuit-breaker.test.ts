@@ -88,6 +88,8 @@ beforeAll(async () => {
     logger: testLogger(),
     // Every gate reads the shared state: the test needs no wait for a cache to expire.
     circuitStateCacheMs: 0,
+    // The counts and the opening are written before the batch answers, however slow the machine.
+    circuitFlushBudgetMs: 60_000,
   });
   circuits = createDynamoDbCircuitState({
     client: worker.runtime.dynamodb,

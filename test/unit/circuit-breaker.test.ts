@@ -35,6 +35,7 @@ function breakerAt(store: CircuitStateStore = createMemoryCircuitState()) {
     now: () => new Date(now),
     random: () => 0,
     stateCacheMs: 0,
+    flushBudgetMs: 60_000,
   });
   return {
     breaker,

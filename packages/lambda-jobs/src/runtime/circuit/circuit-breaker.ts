@@ -15,6 +15,8 @@ export const CIRCUIT_COUNT_SHARDS = 16;
 export const CIRCUIT_STATE_CACHE_MS = 2000;
 /** Least time between two judgements of one type's failure rate by one container, ms. */
 export const CIRCUIT_EVALUATE_EVERY_MS = 1000;
+/** Longest the end of an invocation waits for its circuit writes, ms (within the 2 s margin). */
+export const CIRCUIT_FLUSH_BUDGET_MS = 1000;
 /** Most seconds added at random to a held job's delay, so held jobs do not all arrive at once. */
 export const CIRCUIT_HOLD_SPREAD_SECONDS = 5;
 
@@ -35,7 +37,10 @@ export interface CircuitBreaker {
   recordAttempt(type: string, failed: boolean): void;
   /** Closes, re-opens or frees the circuit after its probe. Never throws. */
   endProbe(type: string, generation: number, jobId: string, outcome: ProbeOutcome): Promise<void>;
-  /** Adds the batch's counts (one write per type) and judges the rates. Never throws. */
+  /**
+   * Adds the batch's counts (one write per type) and judges the rates, waiting at most
+   * {@link CIRCUIT_FLUSH_BUDGET_MS}. Never throws.
+   */
   flush(): Promise<void>;
 }
 
@@ -51,6 +56,8 @@ export interface CircuitBreakerDeps {
   readonly random?: () => number;
   /** Default {@link CIRCUIT_STATE_CACHE_MS}. */
   readonly stateCacheMs?: number;
+  /** Default {@link CIRCUIT_FLUSH_BUDGET_MS}. */
+  readonly flushBudgetMs?: number;
 }
 
 interface Tally {
@@ -78,6 +85,7 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
   const now = deps.now ?? (() => new Date());
   const random = deps.random ?? Math.random;
   const cacheMs = deps.stateCacheMs ?? CIRCUIT_STATE_CACHE_MS;
+  const flushBudgetMs = deps.flushBudgetMs ?? CIRCUIT_FLUSH_BUDGET_MS;
   const { store, logger, queue } = deps;
   const cache = new Map<string, { state: CircuitState; readAt: number }>();
   const tallies = new Map<string, Tally>();
@@ -285,7 +293,7 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
     async flush() {
       const pending = [...tallies.entries()];
       tallies.clear();
-      await Promise.all(
+      const writes = Promise.all(
         pending.map(async ([type, tally]) => {
           const settings = deps.settings[type];
           if (!settings || tally.attempts === 0) return;
@@ -315,6 +323,14 @@ export function createCircuitBreaker(deps: CircuitBreakerDeps): CircuitBreaker {
           }
         }),
       );
+      // The invocation answers within the dispatcher's recording margin whatever DynamoDB does:
+      // writes still running go on in the background (or with the next invocation).
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, flushBudgetMs);
+      });
+      await Promise.race([writes, bound]);
+      clearTimeout(timer);
     },
   };
 }

@@ -124,6 +124,8 @@ export interface WorkerOptions extends AwsJobRuntimeOptions {
   readonly progressIntervalMs?: number;
   /** How long the worker trusts the circuit state it read, ms (tests use 0). Default 2,000. */
   readonly circuitStateCacheMs?: number;
+  /** Longest an invocation waits for its circuit writes, ms (tests lengthen it). Default 1,000. */
+  readonly circuitFlushBudgetMs?: number;
 }
 
 /**
@@ -167,6 +169,9 @@ export function createWorker(options: WorkerOptions): Worker {
     ...(options.circuitStateCacheMs === undefined
       ? {}
       : { stateCacheMs: options.circuitStateCacheMs }),
+    ...(options.circuitFlushBudgetMs === undefined
+      ? {}
+      : { flushBudgetMs: options.circuitFlushBudgetMs }),
   });
   const dispatcher = createDispatcher({
     registry: options.registry,

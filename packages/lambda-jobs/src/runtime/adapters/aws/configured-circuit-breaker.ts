@@ -14,6 +14,7 @@ export interface ConfiguredCircuitBreakerOptions {
   readonly logger: Logger;
   readonly metrics: JobMetricsRecorder;
   readonly stateCacheMs?: number;
+  readonly flushBudgetMs?: number;
 }
 
 /**
@@ -36,5 +37,6 @@ export function createConfiguredCircuitBreaker(
     logger: options.logger,
     metrics: options.metrics,
     ...(options.stateCacheMs === undefined ? {} : { stateCacheMs: options.stateCacheMs }),
+    ...(options.flushBudgetMs === undefined ? {} : { flushBudgetMs: options.flushBudgetMs }),
   });
 }
