@@ -190,7 +190,13 @@ describe('an open circuit', () => {
   it('lets other types run, and costs nothing for a type without a circuit breaker', async () => {
     const reads: string[] = [];
     const store = createMemoryCircuitState();
-    const b = breakerAt({ ...store, read: (type) => (reads.push(type), store.read(type)) });
+    const b = breakerAt({
+      ...store,
+      read: (type) => {
+        reads.push(type);
+        return store.read(type);
+      },
+    });
     await store.setManually('flaky', 'open', new Date(T0).toISOString());
 
     const other = await b.breaker.gate('steady', 'x', 60_000);
@@ -208,7 +214,13 @@ describe('the state read', () => {
     const store = createMemoryCircuitState();
     let now = T0;
     const breaker = createCircuitBreaker({
-      store: { ...store, read: (type) => ((reads += 1), store.read(type)) },
+      store: {
+        ...store,
+        read: (type) => {
+          reads += 1;
+          return store.read(type);
+        },
+      },
       settings,
       queue: 'default',
       logger: testLogger(),
