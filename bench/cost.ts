@@ -8,6 +8,7 @@ import { createAwsJobRuntime } from '../packages/lambda-jobs/src/runtime/adapter
 import type { TrackingLevel } from '../packages/lambda-jobs/src/runtime/tracking-level.ts';
 import { BENCH_QUEUE, benchConfig, benchRegistry, trivialEnvelopeBodies } from './bench-jobs.ts';
 import { createBenchWorker, enqueueTrivialJobs } from './bench-worker.ts';
+import { type CircuitBreakerCost, measureCircuitBreakerCost } from './circuit-breaker-cost.ts';
 import {
   billedMilliseconds,
   type CostPerMillionJobs,
@@ -47,6 +48,9 @@ const LARGE_PAYLOAD_PRICED_BYTES = 1_048_576;
 
 /** The goal: at most this many times the physical minimum's cost. */
 export const COST_GOAL_RATIO = 1.15;
+
+/** Jobs run with the circuit breaker off and on (its cost is requests, exact at any count). */
+const CIRCUIT_BREAKER_JOBS = 2000;
 
 /** The goal: Node CPU per job at most this many times the minimum handler's. */
 export const CPU_GOAL_RATIO = 1.0;
@@ -133,6 +137,8 @@ export interface CostResult {
   readonly largePayload: readonly LargePayloadPrice[];
   /** What a FIFO queue and a fair-queue tenant add per job (priced on the measured requests). */
   readonly grouping: GroupingPrice;
+  /** What a circuit breaker on the job type adds per job (zero when off). */
+  readonly circuitBreaker: CircuitBreakerCost;
 }
 
 /** The least any design can spend per job for one tracking level's guarantees. */
@@ -472,6 +478,11 @@ export async function runCostBenchmark(options: CostOptions): Promise<CostResult
     }),
   );
   const queue = CONFIGS['minimum-handler'].queues[BENCH_QUEUE]!;
+  const circuitBreaker = await measureCircuitBreakerCost({
+    emulators: options.emulators,
+    jobs: Math.min(options.jobs, CIRCUIT_BREAKER_JOBS),
+    progress: options.progress,
+  });
   return {
     jobs: options.jobs,
     slices: costSlices(options.jobs),
@@ -490,5 +501,6 @@ export async function runCostBenchmark(options: CostOptions): Promise<CostResult
     grouping: groupingPrice(
       sizes[0]?.runs.find((run) => run.label === 'full')?.usage.sqsRequests ?? 0,
     ),
+    circuitBreaker,
   };
 }

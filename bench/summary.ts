@@ -45,33 +45,48 @@ const payloadLabel = (bytes: number) =>
   bytes >= 1024 ? `${formatNumber(bytes / 1024)} KB` : `${formatNumber(bytes)} B`;
 
 function costRows(cost: CostResult): SummaryRow[] {
-  return cost.sizes.flatMap((size) => {
-    const run = (label: string) => size.runs.find((r) => r.label === label)!;
-    const costs = size.checks.map(({ label, check }): SummaryRow => {
-      const floor = size.minimums[label];
-      return {
-        benchmark: `Cost / 1M jobs, tracking=${label}, ${payloadLabel(size.payloadBytes)} payload`,
-        measured: formatUsd(run(label).cost.total),
-        baseline: `${formatUsd(floor.cost.total)} (floor, ${floor.assumptions.writeUnitsPerJob} WCU/job)`,
-        ratio: formatRatio(check.ratio),
-        goal: `≤ ${formatRatio(COST_GOAL_RATIO)}`,
-        met: metLabel(check.met),
-      };
-    });
-    const cpu = size.cpuChecks
-      .filter(({ label }) => label === 'minimal')
-      .map(
-        ({ label, check }): SummaryRow => ({
-          benchmark: `Node CPU / job, tracking=${label}, ${payloadLabel(size.payloadBytes)} payload`,
-          measured: `${formatNumber(run(label).cpuMicrosPerJob)} µs`,
-          baseline: `${formatNumber(run('minimum-handler').cpuMicrosPerJob)} µs (minimum handler)`,
+  return cost.sizes
+    .flatMap((size) => {
+      const run = (label: string) => size.runs.find((r) => r.label === label)!;
+      const costs = size.checks.map(({ label, check }): SummaryRow => {
+        const floor = size.minimums[label];
+        return {
+          benchmark: `Cost / 1M jobs, tracking=${label}, ${payloadLabel(size.payloadBytes)} payload`,
+          measured: formatUsd(run(label).cost.total),
+          baseline: `${formatUsd(floor.cost.total)} (floor, ${floor.assumptions.writeUnitsPerJob} WCU/job)`,
           ratio: formatRatio(check.ratio),
-          goal: `≤ ${formatRatio(CPU_GOAL_RATIO)}`,
+          goal: `≤ ${formatRatio(COST_GOAL_RATIO)}`,
           met: metLabel(check.met),
-        }),
-      );
-    return [...costs, ...cpu];
-  });
+        };
+      });
+      const cpu = size.cpuChecks
+        .filter(({ label }) => label === 'minimal')
+        .map(
+          ({ label, check }): SummaryRow => ({
+            benchmark: `Node CPU / job, tracking=${label}, ${payloadLabel(size.payloadBytes)} payload`,
+            measured: `${formatNumber(run(label).cpuMicrosPerJob)} µs`,
+            baseline: `${formatNumber(run('minimum-handler').cpuMicrosPerJob)} µs (minimum handler)`,
+            ratio: formatRatio(check.ratio),
+            goal: `≤ ${formatRatio(CPU_GOAL_RATIO)}`,
+            met: metLabel(check.met),
+          }),
+        );
+      return [...costs, ...cpu];
+    })
+    .concat(circuitBreakerRow(cost));
+}
+
+/** The circuit breaker's added cost per million jobs: its own row, zero when off. */
+function circuitBreakerRow(cost: CostResult): SummaryRow {
+  const circuit = cost.circuitBreaker;
+  return {
+    benchmark: 'Circuit breaker on a job type: added cost / 1M jobs (off: 0)',
+    measured: formatUsd(circuit.usdPerMillion),
+    baseline: `${formatNumber(circuit.off.dynamodbRequests, 3)} → ${formatNumber(circuit.on.dynamodbRequests, 3)} DynamoDB requests/job`,
+    ratio: '—',
+    goal: `≤ 1 / batch size (${circuit.batchSize}) writes/job`,
+    met: metLabel(circuit.added.updateItem <= 1 / circuit.batchSize + 0.01),
+  };
 }
 
 /** The claim check's added cost per job (priced): zero under the threshold or when off. */
@@ -343,6 +358,7 @@ function costDetails(cost: CostResult): string {
         '; ',
       )} (one PutObject, one GetObject, storage for ${formatNumber(cost.largePayload[0]?.expiryDays ?? 0)} days; each further delivery that reads it ${formatUsd(cost.largePayload.at(-1)?.usdPerMillionExtraRead ?? 0)}). Zero for a payload under the threshold (261,120 B) and when largePayloads is off.`,
     `FIFO queue (fifo: true): its ${formatNumber(cost.grouping.sqsRequestsPerJob, 2)} SQS requests per job at the FIFO price add ${formatUsd(cost.grouping.fifoUsdPerMillion)} per million jobs (its retries keep their message: a hide instead of a re-send, no dearer); a tenantKey on a standard queue (fair queues) adds ${formatUsd(cost.grouping.tenantUsdPerMillion)}; both 0 when off.`,
+    `Circuit breaker (docs/circuit-breaker.md), ${formatNumber(cost.circuitBreaker.jobs)} jobs off and on: the handler adds ${formatNumber(cost.circuitBreaker.added.getItem, 4)} GetItem (state read, cached 2 s per container), ${formatNumber(cost.circuitBreaker.added.updateItem, 4)} UpdateItem (counter ADD, one per invocation) and ${formatNumber(cost.circuitBreaker.added.batchGetItem, 4)} BatchGetItem (judgements, only after failures) per job: +${formatNumber(cost.circuitBreaker.addedWriteUnits, 4)} WRU, +${formatNumber(cost.circuitBreaker.addedReadUnits, 4)} RRU, ${formatUsd(cost.circuitBreaker.usdPerMillion)} per million jobs; off (no circuitBreakers entry), the worker builds no breaker and adds nothing.`,
     `Floor, from the guarantees: per batch of ${floor?.batchSize ?? 10} jobs one send, one receive (each billed per 64 KB chunk of the batch's messages) and one delete, one invocation of ${formatNumber(floor?.billedMsPerInvocation ?? 0, 1)} billed ms at ${cost.memoryMb} MB (the lowest measured of any contender; normally the minimum handler's) and Lambda's START/END/REPORT lines (${LAMBDA_PLATFORM_LOG_BYTES} B); no log line per job; DynamoDB write units per job: ${MINIMUM_WRITE_UNITS.minimal} for minimal's guarantees (claim + outcome of a record without the payload, no index), ${MINIMUM_WRITE_UNITS.full} for full's (also listed by queue and status from enqueue on at one unit per index entry: 1 + 1 at enqueue, 1 + 2 for each of two status changes); storage: the minimum handler's record (and, for full, one index entry as large) for ${formatNumber(cost.retention.recordDays)} days, Lambda's lines for ${formatNumber(cost.retention.logDays)} days. See docs/benchmarks.md.`,
   ];
   return [

@@ -27,6 +27,7 @@ import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/ada
 import { createMemoryQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-queue-transport.ts';
 import { JobInputError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
 import { createJobClient } from '../../packages/lambda-jobs/src/runtime/job-client.ts';
+import { jobConfigProblems } from '../../packages/lambda-jobs/src/runtime/job-config-checks.ts';
 import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import { OutboundRequestRefusedError } from '../../packages/lambda-jobs/src/runtime/outbound/outbound-errors.ts';
@@ -623,6 +624,65 @@ const rows: Row[] = [
     field: 'queues.default.thresholds.backlog.warning',
     limit: 'must be below queues.default.thresholds.backlog.critical (100)',
   },
+  ...(
+    [
+      ['failure rate above 1', { failureRate: 1.5 }, 'failureRate', 'at most 1'],
+      ['minAttempts of 0', { minAttempts: 0 }, 'minAttempts', 'from 1 to 1000000'],
+      ['window shorter than 10 s', { windowSeconds: 5 }, 'windowSeconds', 'from 10 to 3600'],
+      ['cool-down beyond the SQS delay', { coolDownSeconds: 901 }, 'coolDownSeconds', '900'],
+    ] as const
+  ).map(
+    ([malformed, breaker, name, limit]): Row => ({
+      entry: 'config',
+      malformed: `circuit breaker ${malformed}`,
+      attempt: () =>
+        refusalOf(() =>
+          defineConfig({
+            appName: 'shop',
+            queues: { default: validQueue },
+            circuitBreakers: { echo: breaker },
+          }),
+        ),
+      field: `circuitBreakers.echo.${name}`,
+      limit,
+    }),
+  ),
+  {
+    entry: 'config',
+    malformed: 'circuit breaker of an unregistered job type',
+    attempt: () =>
+      refusalOf(() => {
+        const problems = jobConfigProblems(
+          adminRegistry,
+          defineConfig({
+            appName: 'shop',
+            queues: { default: validQueue },
+            circuitBreakers: { stranger: {} },
+          }),
+        );
+        if (problems.length > 0) throw new ConfigError(problems);
+      }),
+    field: 'circuitBreakers.stranger',
+    limit: 'registered job type',
+  },
+  {
+    entry: 'config',
+    malformed: 'circuit breaker of a job type on a FIFO queue',
+    attempt: () =>
+      refusalOf(() => {
+        const problems = jobConfigProblems(
+          adminRegistry,
+          defineConfig({
+            appName: 'shop',
+            queues: { default: { ...validQueue, fifo: true } },
+            circuitBreakers: { echo: {} },
+          }),
+        );
+        if (problems.length > 0) throw new ConfigError(problems);
+      }),
+    field: 'circuitBreakers.echo',
+    limit: 'standard queue',
+  },
   {
     entry: 'config',
     malformed: 'invalid app name',
@@ -828,6 +888,13 @@ const rows: Row[] = [
     field: 'payload.n',
     limit: 'schema',
   },
+  {
+    entry: 'CLI',
+    malformed: 'circuit override of a type without a circuit breaker',
+    attempt: () => cli('circuits', 'open', 'echo'),
+    field: 'type',
+    limit: 'circuit breaker',
+  },
   // dashboard query parameters
   {
     entry: 'dashboard',
@@ -886,6 +953,21 @@ const rows: Row[] = [
     field: 'host',
     limit: '127.0.0.1:',
     status: 403,
+  },
+  {
+    entry: 'dashboard',
+    malformed: 'circuit override of a type without a circuit breaker',
+    attempt: () =>
+      api('/api/circuits/echo/open', {
+        method: 'POST',
+        headers: {
+          'x-lambda-jobs-confirm': 'yes',
+          origin: dashboard.url,
+          'content-type': 'application/json',
+        },
+      }),
+    field: 'type',
+    limit: 'circuit breaker',
   },
   {
     entry: 'dashboard',

@@ -1,6 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
+import { createDynamoDbCircuitState } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-circuit-state.ts';
 import { createDynamoDbConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
 import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-record.ts';
@@ -8,6 +9,7 @@ import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts'
 import { statusShardOf } from '../../packages/lambda-jobs/src/runtime/status-index-shard.ts';
 import { unlistedStatuses } from '../../packages/lambda-jobs/src/runtime/tracking-level.ts';
 import { emulatorClients, provisionTestResources } from '../support/emulated-resources.ts';
+import { describeCircuitStateContract } from './circuit-state.contract.ts';
 import { describeConcurrencyKeysContract } from './concurrency-keys.contract.ts';
 import { describeJobStoreContract } from './job-store.contract.ts';
 import {
@@ -43,6 +45,10 @@ describeJobStoreContract(
 );
 describeConcurrencyKeysContract('DynamoDB', async () =>
   createDynamoDbConcurrencyKeys({ client, tableName }),
+);
+
+describeCircuitStateContract('DynamoDB', async () =>
+  createDynamoDbCircuitState({ client, tableName }),
 );
 
 describe('DynamoDB write units of a job that succeeds on its first attempt', () => {

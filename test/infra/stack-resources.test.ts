@@ -229,6 +229,7 @@ describe('workers', () => {
       {
         Effect: 'Allow',
         Action: [
+          'dynamodb:BatchGetItem',
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
           'dynamodb:PartiQLInsert',

@@ -160,5 +160,6 @@ export class JobQueue extends Construct {
       }),
     );
     props.table.grantJobAccess(this.worker.function);
+    props.table.grantCircuitCounters(this.worker.function);
   }
 }

@@ -107,6 +107,16 @@ export class JobTable extends Construct {
     );
   }
 
+  /**
+   * What the worker's circuit breakers add (`docs/circuit-breaker.md`): `dynamodb:BatchGetItem`
+   * on the table, one request reading a job type's window counters.
+   */
+  grantCircuitCounters(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [this.table.tableArn] }),
+    );
+  }
+
   /** What the monitor's orphaned-key sweep adds: queries on the `keysByShard` index. */
   grantKeySweep(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -16,6 +16,7 @@ import type { JobRegistry } from '../runtime/registry.ts';
 import { jobQueueNames, scheduleProblems } from '../runtime/schedule-firing.ts';
 import { AlarmFactory } from './alarm-factory.ts';
 import { AlertTopics } from './alert-topics.ts';
+import { CircuitAlarms } from './circuit-alarms.ts';
 import { JobsDataKey } from './data-key.ts';
 import { type DeploymentNames, deploymentNames } from './deployment-names.ts';
 import {
@@ -358,6 +359,12 @@ export class LambdaJobs extends Construct {
         monitorPeriod,
         stalledAfterSeconds: config.monitor.stalledAfterSeconds,
       });
+    });
+    new CircuitAlarms(this, 'CircuitAlarms', {
+      circuitBreakers: config.circuitBreakers,
+      jobQueueOf: jobQueueNames(registry),
+      metrics,
+      factory,
     });
     this.alarms = factory.alarms;
 

@@ -65,6 +65,12 @@ export class OperatorPolicy extends Construct {
         actions: props.table.itemActions,
         resources: [props.table.table.tableArn],
       }),
+      // The CLI bundles the circuit-state adapter, whose counter read is one BatchGetItem: a
+      // read the GetItem above already allows item by item.
+      new PolicyStatement({
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [props.table.table.tableArn],
+      }),
       new PolicyStatement({ actions: ['dynamodb:Query'], resources: [props.table.indexArn] }),
       new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [...queues, ...dlqs] }),
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: queues }),

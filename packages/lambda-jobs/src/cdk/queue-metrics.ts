@@ -31,6 +31,20 @@ export class QueueMetrics {
     return this.own(name, { [METRIC_DIMENSIONS.queue]: queueName }, options);
   }
 
+  /** A metric the worker publishes per job type, dimensions `[service, queue, job_type]`. */
+  workerForJobType(
+    name: WorkerMetricName,
+    queueName: string,
+    jobType: string,
+    options: MetricOptions,
+  ): Metric {
+    return this.own(
+      name,
+      { [METRIC_DIMENSIONS.queue]: queueName, [METRIC_DIMENSIONS.jobType]: jobType },
+      options,
+    );
+  }
+
   /** A metric the monitor publishes per queue, dimensions `[service, queue]`. */
   monitor(name: MonitorMetricName, queueName: string, options: MetricOptions): Metric {
     return this.own(name, { [METRIC_DIMENSIONS.queue]: queueName }, options);

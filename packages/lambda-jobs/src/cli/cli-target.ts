@@ -21,6 +21,7 @@ import { createEmulatorOldestAgeSource } from '../local/oldest-age-from-emulator
 import { createAwsJobsAdmin } from '../runtime/adapters/aws/aws-jobs-admin.ts';
 import { createCloudWatchAlarmSource } from '../runtime/adapters/aws/cloudwatch-alarms.ts';
 import { createCloudWatchMonitorHeartbeat } from '../runtime/adapters/aws/cloudwatch-monitor-heartbeat.ts';
+import { createDynamoDbCircuitState } from '../runtime/adapters/aws/dynamodb-circuit-state.ts';
 import { createLambdaEventSources } from '../runtime/adapters/aws/lambda-event-sources.ts';
 import { createDynamoDbClient, createSqsClient } from '../runtime/adapters/aws/sdk-clients.ts';
 import { createSqsQueueTransport } from '../runtime/adapters/aws/sqs-queue-transport.ts';
@@ -34,6 +35,7 @@ import type { QueueSample } from '../runtime/admin/jobs-admin.ts';
 import type { JobsAdminService } from '../runtime/admin/jobs-admin-service.ts';
 import type { OutcomeCountSource, OutcomeHistory } from '../runtime/admin/outcome-counts.ts';
 import type { QueueConsumptionControl } from '../runtime/admin/queue-consumption.ts';
+import { type CircuitAdmin, createCircuitAdmin } from '../runtime/circuit/circuit-admin.ts';
 import { LambdaJobsError, UnknownQueueError } from '../runtime/errors.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
 import { TargetUnreachableError } from './cli-errors.ts';
@@ -76,6 +78,16 @@ export interface CliTarget {
   readonly consumption: QueueConsumptionControl;
   /** What `doctor` cannot check on this target, and why. */
   readonly notChecked: readonly string[];
+  /** The job types' circuit breakers: their state in the job table, and the override. */
+  readonly circuits: CircuitAdmin;
+}
+
+/** The circuits of the app's config, their state in `tableName`. */
+function circuitAdminOf(dynamodb: DynamoDBClient, tableName: string, app: CliApp): CircuitAdmin {
+  return createCircuitAdmin({
+    store: createDynamoDbCircuitState({ client: dynamodb, tableName }),
+    settings: app.config.circuitBreakers,
+  });
 }
 
 /** The hint printed when there is nothing to talk to. */
@@ -264,6 +276,7 @@ function connectDev(state: DevState, io: CliIo, app: CliApp): CliTarget {
     config: app.config,
     eventSources: { states: async () => [...(state.eventSources ?? [])] },
     consumption: devConsumption(state),
+    circuits: circuitAdminOf(dynamodb, state.tableName, app),
     notChecked: ['alarms (dev mode has none; doctor --stack NAME lists those in ALARM)'],
   };
 }
@@ -312,6 +325,7 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
   const stack = await describeDeployedStack(cloudformation, name, app.config);
   const region = await cloudformation.config.region().catch(() => undefined);
   const cloudwatch = new CloudWatchClient({});
+  const dynamodb = createDynamoDbClient();
   // Stacks of a stage publish under `${appName}-${stage}`; older stacks have no such output.
   const metricNamespace = stack.outputs[STACK_OUTPUTS.metricNamespace] ?? app.config.appName;
   const admin = createAwsJobsAdmin({
@@ -324,7 +338,7 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
       POWERTOOLS_SERVICE_NAME: metricNamespace,
     },
     sqs: createSqsClient(io.env),
-    dynamodb: createDynamoDbClient(),
+    dynamodb,
     cloudwatch,
     logger: cliLogger(app),
   });
@@ -357,6 +371,7 @@ async function connectStack(name: string, io: CliIo, app: CliApp): Promise<CliTa
     config: app.config,
     eventSources: lambdaEventSources,
     consumption: lambdaEventSources,
+    circuits: circuitAdminOf(dynamodb, stack.tableName, app),
     notChecked: [],
   };
 }

@@ -90,6 +90,31 @@ queue as paused.`,
 its local poller (dev mode).`,
   },
   {
+    words: ['circuits'],
+    args: [],
+    flags: [],
+    summary: 'The circuit breaker of each job type that has one: closed, open or half-open',
+    details: `One row per job type named in circuitBreakers (lambda-jobs.config.ts): its state, who
+opened it, when its probe may run, the figures that opened it and its settings.`,
+  },
+  {
+    words: ['circuits', 'open'],
+    args: ['TYPE'],
+    flags: [],
+    summary: "Hold TYPE's jobs (no attempt spent) until its circuit is closed by hand",
+    details: `Opens the circuit of job type TYPE (one DynamoDB UpdateItem). Its jobs are held: each
+delivery is sent again with a delay, without a claim, so no attempt and no SQS receive count
+is spent. A circuit opened by hand runs no probe; close it with circuits close TYPE.`,
+  },
+  {
+    words: ['circuits', 'close'],
+    args: ['TYPE'],
+    flags: [],
+    summary: "Close TYPE's circuit: its jobs run again",
+    details: `Closes the circuit of job type TYPE, whoever opened it, and starts its failure counts
+afresh. Workers see it within 2 s; held jobs run when their delay ends.`,
+  },
+  {
     words: ['jobs', 'ls'],
     args: [],
     flags: ['queue', 'status', 'type', 'since', 'limit', 'cursor'],

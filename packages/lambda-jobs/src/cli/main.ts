@@ -8,6 +8,7 @@ import type { CliIo } from './cli-io.ts';
 import { type CliApp, type CliTarget, connectTarget } from './cli-target.ts';
 import type { Command, CommandContext } from './command-context.ts';
 import { commandUsage, findCommand, generalUsage, parseCommandLine } from './command-line.ts';
+import { circuitSetCommand, circuitsCommand } from './commands/circuits.ts';
 import { dashboardCommand } from './commands/dashboard.ts';
 import {
   dlqDeleteCommand,
@@ -33,6 +34,9 @@ const HANDLERS: Readonly<Record<string, Command>> = {
   queues: queuesCommand,
   'queues pause': queuePauseCommand(true),
   'queues resume': queuePauseCommand(false),
+  circuits: circuitsCommand,
+  'circuits open': circuitSetCommand('open'),
+  'circuits close': circuitSetCommand('closed'),
   'jobs ls': jobsListCommand,
   'jobs show': jobsShowCommand,
   'jobs retry': jobsRetryCommand,

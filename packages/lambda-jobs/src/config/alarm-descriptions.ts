@@ -16,6 +16,7 @@ export const RUNBOOKS = {
   monitorSilent: 'monitor-not-reporting',
   monitorScheduleDeadLetters: 'monitor-schedule-dead-letters',
   delayedFailures: 'delayed-delivery-failures',
+  circuitOpen: 'job-circuit-open',
 } as const;
 
 export type RunbookName = (typeof RUNBOOKS)[keyof typeof RUNBOOKS];

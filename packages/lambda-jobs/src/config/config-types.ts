@@ -5,6 +5,8 @@ import type { LargePayloadsConfig } from './large-payloads.ts';
  * ({@link LambdaJobsConfig}). Units are in the names (`Seconds`, `Mb`, `Days`).
  */
 
+import type { CircuitBreakerInput, CircuitBreakerSettings } from './circuit-breaker-config.ts';
+
 /** A warning / critical pair. Unset means off. */
 export interface LevelThresholds {
   readonly warning?: number | undefined;
@@ -251,6 +253,12 @@ export interface LambdaJobsConfigInput {
    * (`docs/large-payloads.md`). Default off: a message over 256 KiB is refused at enqueue.
    */
   readonly largePayloads?: Partial<LargePayloadsConfig>;
+  /**
+   * Circuit breakers by job type (off for every type not named here): when a type's attempts
+   * fail at or above `failureRate`, its jobs are held without spending attempts until one probe
+   * succeeds. See `docs/circuit-breaker.md`.
+   */
+  readonly circuitBreakers?: Readonly<Record<string, CircuitBreakerInput>>;
 }
 
 /** One queue with every default applied. */
@@ -298,4 +306,6 @@ export interface LambdaJobsConfig {
   readonly dev: DevConfig;
   readonly encryption: EncryptionConfig;
   readonly largePayloads: LargePayloadsConfig;
+  /** Circuit breakers by job type, defaults applied; empty when none is enabled. */
+  readonly circuitBreakers: Readonly<Record<string, CircuitBreakerSettings>>;
 }

@@ -1,3 +1,4 @@
+import { resolveCircuitBreakers } from './circuit-breaker-config.ts';
 import { ConfigError, type ConfigProblem } from './config-error.ts';
 import type {
   LambdaJobsConfig,
@@ -128,6 +129,7 @@ export function defineConfig(input: LambdaJobsConfigInput): LambdaJobsConfig {
     },
     encryption: { dataKey: input.encryption?.dataKey ?? 'aws-managed' },
     largePayloads: resolveLargePayloads(input.largePayloads),
+    circuitBreakers: resolveCircuitBreakers(input.circuitBreakers),
   };
   const problems = [...provisionedWithMaxConcurrency(input), ...configProblems(config)];
   if (problems.length > 0) throw new ConfigError(problems);

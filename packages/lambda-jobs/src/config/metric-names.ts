@@ -19,6 +19,8 @@ export const WORKER_METRICS = {
   rejected: 'JobsRejected',
   lost: 'JobsLost',
   duplicateDeliveries: 'DuplicateDeliveries',
+  /** Jobs held by their type's open circuit, plus one at each opening (`docs/circuit-breaker.md`). */
+  circuitOpen: 'CircuitOpen',
   /** Milliseconds `run` took. */
   duration: 'JobDuration',
   /** Milliseconds from enqueue to the start of the attempt. */

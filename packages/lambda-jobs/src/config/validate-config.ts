@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { circuitBreakerProblems } from './circuit-breaker-config.ts';
 import type { ConfigProblem } from './config-error.ts';
 import type {
   LambdaJobsConfig,
@@ -378,6 +379,7 @@ export function configProblems(config: LambdaJobsConfig): ConfigProblem[] {
     });
   }
   if (config.largePayloads) problems.push(...largePayloadProblems(config.largePayloads));
+  problems.push(...circuitBreakerProblems(config.circuitBreakers));
   return problems;
 }
 

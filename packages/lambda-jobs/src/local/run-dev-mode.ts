@@ -2,9 +2,12 @@
  * Dev mode as a command runs it (`npx lambda-jobs dev`): the emulators, the workers, the
  * monitor and the dashboard on this machine, stopped cleanly by Ctrl-C.
  */
+
 import { parseArgs } from 'node:util';
 import type { LambdaJobsConfig } from '../config/config-types.ts';
 import { createAwsJobsAdmin } from '../runtime/adapters/aws/aws-jobs-admin.ts';
+import { createDynamoDbCircuitState } from '../runtime/adapters/aws/dynamodb-circuit-state.ts';
+import { createCircuitAdmin } from '../runtime/circuit/circuit-admin.ts';
 import type { JobRegistry } from '../runtime/registry.ts';
 import { enterDevMode } from '../runtime/run-mode.ts';
 import { startDashboard } from './dashboard/start-dashboard.ts';
@@ -174,6 +177,13 @@ export async function runDevMode(options: DevRunOptions): Promise<DevRun> {
       config,
       eventSources: { states: async () => [...(dev.state.eventSources ?? [])] },
       consumption: dev.consumption,
+      circuits: createCircuitAdmin({
+        store: createDynamoDbCircuitState({
+          client: anyWorker.runtime.dynamodb,
+          tableName: anyWorker.runtime.tableName,
+        }),
+        settings: config.circuitBreakers,
+      }),
     });
   } catch (error) {
     await dev.stop();

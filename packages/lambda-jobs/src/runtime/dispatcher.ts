@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { runAbortHook } from './abort-hook.ts';
+import { type CircuitAttempt, createCircuitAttempt } from './circuit/circuit-attempt.ts';
+import type { CircuitBreaker, CircuitGate } from './circuit/circuit-breaker.ts';
 import {
   type JobEnvelope,
   keptEnvelope,
@@ -116,6 +118,8 @@ export interface DispatcherDeps {
   readonly functionTimeoutMs?: number;
   /** Where payloads that travel by reference (`payloadRef`) are read: the payload bucket. */
   readonly payloads?: PayloadSource;
+  /** The job types' circuit breakers (`config.circuitBreakers`); none when absent. */
+  readonly circuits?: CircuitBreaker;
   readonly now?: () => Date;
   readonly random?: () => number;
 }
@@ -601,6 +605,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     settings: ReturnType<typeof effectiveSettings>,
     successes: GroupCommit<SuccessfulAttempt, SuccessWrite>,
     successLog: SuccessLog,
+    circuit: CircuitAttempt,
   ): Promise<Delivery> {
     const startedAt = Date.parse(claimed.startedAt ?? '') || now().getTime();
     const attempt = claimed.attempts;
@@ -664,6 +669,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     if (failed) span.failed(failure);
     else span.succeeded();
+    circuit.ran(failed ? (failure instanceof DeferJobError ? 'unjudged' : 'failed') : 'succeeded');
     const endedAt = now();
     const durationMs = Math.max(0, endedAt.getTime() - startedAt);
     const at = endedAt.toISOString();
@@ -809,11 +815,34 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return sendOn(message, envelope, seconds, current.retryAt);
   }
 
+  /**
+   * The job's type has an open circuit: its message is sent again to arrive when the probe
+   * may run, and this one deleted. No claim, so no attempt is spent, and the new message starts
+   * with a receive count of 1; the record is not written (it still says the job waits).
+   */
+  async function holdForCircuit(
+    message: QueueMessage,
+    envelope: JobEnvelope,
+    gate: Extract<CircuitGate, { kind: 'hold' }>,
+  ): Promise<Delivery> {
+    logger.info("Job held: its type's circuit is open", {
+      job_id: envelope.id,
+      job_type: envelope.type,
+      queue: queue.name,
+      hold_seconds: gate.seconds,
+      circuit_mode: gate.state.mode,
+      probe_after: gate.state.probeAfter,
+      message_id: message.messageId,
+    });
+    return sendOn(message, envelope, gate.seconds, undefined);
+  }
+
   async function dispatchOne(
     message: QueueMessage,
     clock: InvocationClock | undefined,
     batch: BatchScope,
     claimed: () => void,
+    circuit: CircuitAttempt,
   ): Promise<Delivery> {
     let envelope: JobEnvelope;
     try {
@@ -859,6 +888,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       return sendOn(message, envelope, 0, undefined);
     }
     const deadlineMs = Math.min(settings.timeoutMs, remainingMs);
+    if (deps.circuits) {
+      const gate = await deps.circuits.gate(envelope.type, envelope.id, deadlineMs + lostGraceMs);
+      if (gate.kind === 'hold') return holdForCircuit(message, envelope, gate);
+      circuit.admit(gate, envelope.type, envelope.id);
+    }
     const envelopeKept = leanEnvelope(message.body);
     const group = groupOf(message, envelope);
     const claimOnce = async (firstDelivery: boolean) => {
@@ -930,6 +964,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         settings,
         batch.successes,
         batch.successLog,
+        circuit,
       );
     } finally {
       unwatch();
@@ -972,12 +1007,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           claiming = false;
         };
         claims.begin();
+        const circuit = createCircuitAttempt(deps.circuits);
         try {
           delivery = await dispatchOne(
             message,
             clock,
             { successes, successLog, watch, claims },
             claimed,
+            circuit,
           );
         } catch (error) {
           logger.error('Message not processed; it will be delivered again', {
@@ -991,6 +1028,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         } finally {
           claimed();
           successes.end();
+          await circuit.settle();
         }
         if (delivery === 'keep') failures.push({ itemIdentifier: message.messageId });
         return delivery;
@@ -1023,6 +1061,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         watch.disarm();
         successLog.flush();
       }
+      await deps.circuits?.flush();
       metrics.flush();
       return { batchItemFailures: failures };
     },

@@ -75,6 +75,23 @@ export class UnknownJobTypeError extends JobInputError {
   }
 }
 
+/** An operator named a job type without a circuit breaker (`circuitBreakers` in the config). */
+export class NoCircuitBreakerError extends JobInputError {
+  override name = 'NoCircuitBreakerError';
+  constructor(
+    readonly jobType: string,
+    readonly known: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(
+      'type',
+      `one of the job types with a circuit breaker (${known.join(', ') || 'none'})`,
+      `Job type "${jobType}" has no circuit breaker. Types with one: ${known.join(', ') || 'none'} (circuitBreakers in lambda-jobs.config.ts).`,
+      options,
+    );
+  }
+}
+
 /** The queue name is not one of the configured queues. */
 export class UnknownQueueError extends JobInputError {
   override name = 'UnknownQueueError';

@@ -8,7 +8,8 @@ export const RECORDING_MARGIN_SECONDS = 2;
 
 /**
  * Problems between the job definitions and the config: a job's queue must exist, and its
- * timeout must fit in the queue's function timeout (less the recording margin). Retries and
+ * timeout must fit in the queue's function timeout (less the recording margin); a circuit
+ * breaker names a registered job type of a standard queue. Retries and
  * deferrals are new messages, so a job's attempts do not depend on the queue's maxReceiveCount.
  * Checked by `cdk synth` (bin/app.ts) and at worker cold start.
  */
@@ -36,6 +37,25 @@ export function jobConfigProblems(
         field: `jobs.${type}.timeoutSeconds`,
         value: timeout,
         rule: `must fit in queue "${queueName}" functionTimeoutSeconds (${queue.functionTimeoutSeconds}) less ${RECORDING_MARGIN_SECONDS} s to record the outcome, so at most ${room}`,
+      });
+    }
+  }
+  for (const type of Object.keys(config.circuitBreakers)) {
+    const job = registry.find(type);
+    if (!job) {
+      problems.push({
+        field: `circuitBreakers.${type}`,
+        value: type,
+        rule: `must name a registered job type (${registry.types.join(', ')})`,
+      });
+      continue;
+    }
+    const queueName = job.queue ?? DEFAULT_QUEUE;
+    if (config.queues[queueName]?.fifo) {
+      problems.push({
+        field: `circuitBreakers.${type}`,
+        value: queueName,
+        rule: `must name a job type of a standard queue: "${queueName}" is FIFO, where a held job keeps its message (one receive per hold, in its group's place), so a circuit open for maxReceiveCount holds would dead-letter its jobs`,
       });
     }
   }

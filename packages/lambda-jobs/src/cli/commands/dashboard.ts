@@ -25,6 +25,7 @@ export const dashboardCommand: Command = async ({ io, json, flags, target, app }
     registry: app.registry,
     eventSources: connected.eventSources,
     consumption: connected.consumption,
+    circuits: connected.circuits,
   });
   if (json) printJson(io, { url: dashboard.openUrl, target: connected.label });
   else io.stdout.write(`Dashboard: ${dashboard.openUrl}\n`);

@@ -13,6 +13,7 @@ import { pausedQueues } from '../../runtime/admin/queue-consumption.ts';
 import { EXIT } from '../cli-errors.ts';
 import { type Command, printJson } from '../command-context.ts';
 import { formatInstant, formatSeconds } from '../human-format.ts';
+import { circuitTable } from './circuits.ts';
 import { queueTable } from './queues.ts';
 
 const MARK: Readonly<Record<Finding['level'], string>> = {
@@ -64,24 +65,29 @@ export const doctorCommand: Command = async ({ io, json, target, app, now }) => 
   const names = overviews.map((q) => q.name);
   const notChecked = [...connected.notChecked];
   const windowSeconds = connected.config.monitor.stalledAfterSeconds;
-  const [settingsList, overdueList, lastRun, alarms, eventSources, activity] = await Promise.all([
-    Promise.all(
-      names.map((name) => admin.queueSettings(name).catch((error: unknown) => error as Error)),
-    ),
-    Promise.all(names.map((name) => admin.overdueJobs(name).then((jobs) => jobs.length))),
-    connected.monitorActivity
-      ? connected.monitorActivity.lastRun().catch(() => 'unknown' as const)
-      : Promise.resolve('unknown' as const),
-    connected.alarms ? connected.alarms.firing() : Promise.resolve(undefined),
-    connected.eventSources.states().catch((error: unknown) => {
-      notChecked.push(`event sources (${(error as Error).message})`);
-      return undefined;
-    }),
-    queueActivity(admin, windowSeconds).catch((error: unknown) => {
-      notChecked.push(`processing stalled (${(error as Error).message})`);
-      return undefined;
-    }),
-  ]);
+  const [settingsList, overdueList, lastRun, alarms, eventSources, activity, circuits] =
+    await Promise.all([
+      Promise.all(
+        names.map((name) => admin.queueSettings(name).catch((error: unknown) => error as Error)),
+      ),
+      Promise.all(names.map((name) => admin.overdueJobs(name).then((jobs) => jobs.length))),
+      connected.monitorActivity
+        ? connected.monitorActivity.lastRun().catch(() => 'unknown' as const)
+        : Promise.resolve('unknown' as const),
+      connected.alarms ? connected.alarms.firing() : Promise.resolve(undefined),
+      connected.eventSources.states().catch((error: unknown) => {
+        notChecked.push(`event sources (${(error as Error).message})`);
+        return undefined;
+      }),
+      queueActivity(admin, windowSeconds).catch((error: unknown) => {
+        notChecked.push(`processing stalled (${(error as Error).message})`);
+        return undefined;
+      }),
+      connected.circuits.list().catch((error: unknown) => {
+        notChecked.push(`circuit breakers (${(error as Error).message})`);
+        return undefined;
+      }),
+    ]);
   const at = now();
   const findings = diagnose({
     config: connected.config,
@@ -96,6 +102,7 @@ export const doctorCommand: Command = async ({ io, json, target, app, now }) => 
     alarms,
     eventSources,
     ...(activity ? { activity } : {}),
+    ...(circuits ? { circuits } : {}),
     notChecked,
     now: at,
   });
@@ -114,6 +121,7 @@ export const doctorCommand: Command = async ({ io, json, target, app, now }) => 
       alarmsInAlarm: alarms,
       eventSources,
       activity: activity ? Object.fromEntries(activity) : undefined,
+      circuits,
       findings,
     });
     return healthy ? EXIT.ok : EXIT.failed;
@@ -129,6 +137,7 @@ export const doctorCommand: Command = async ({ io, json, target, app, now }) => 
     `Alarms in ALARM: ${alarms === undefined ? 'not applicable (dev mode)' : alarms.length === 0 ? 'none' : alarms.map((a) => a.name).join(', ')}\n`,
   );
   write(`Event sources: ${eventSourceSummary(eventSources)}\n`);
+  if (circuits && circuits.length > 0) write(`\nCircuit breakers:\n${circuitTable(circuits)}`);
   const attention = findings.filter((f) => f.level !== 'info');
   const notes = findings.filter((f) => f.level === 'info');
   if (attention.length > 0) {

@@ -1,10 +1,12 @@
 import type { QueueOverview } from '../../runtime/admin/jobs-admin.ts';
 import { pausedQueues } from '../../runtime/admin/queue-consumption.ts';
+import type { CircuitView } from '../../runtime/circuit/circuit-admin.ts';
 import { UnknownQueueError } from '../../runtime/errors.ts';
 import { EXIT } from '../cli-errors.ts';
 import { type Command, type CommandContext, printJson } from '../command-context.ts';
 import { formatSeconds } from '../human-format.ts';
 import { formatTable } from '../text-table.ts';
+import { circuitTable } from './circuits.ts';
 
 /**
  * The queue overview as a table: one row per queue.
@@ -50,6 +52,18 @@ export async function readPausedQueues(
   }
 }
 
+/** The circuits, or undefined when they could not be read (a note goes to stderr). */
+async function readCircuits(context: CommandContext): Promise<CircuitView[] | undefined> {
+  try {
+    return await (await context.target()).circuits.list();
+  } catch (error) {
+    context.io.stderr.write(
+      `Note: the circuit breakers could not be read (${(error as Error).message}).\n`,
+    );
+    return undefined;
+  }
+}
+
 /**
  * `lambda-jobs queues`: one row per queue (JSON: `{ queues: QueueOverview[] }`).
  *
@@ -58,15 +72,23 @@ export async function readPausedQueues(
 export const queuesCommand: Command = async (context) => {
   const { io, json, target } = context;
   const { admin } = await target();
-  const [queues, paused] = await Promise.all([admin.queues(), readPausedQueues(context)]);
+  const [queues, paused, circuits] = await Promise.all([
+    admin.queues(),
+    readPausedQueues(context),
+    readCircuits(context),
+  ]);
   if (json) {
     printJson(io, {
       queues: queues.map((queue) => ({
         ...queue,
         ...(paused === undefined ? {} : { paused: paused.has(queue.name) }),
       })),
+      ...(circuits === undefined ? {} : { circuits }),
     });
-  } else io.stdout.write(queueTable(queues, paused));
+  } else {
+    io.stdout.write(queueTable(queues, paused));
+    if (circuits && circuits.length > 0) io.stdout.write(`\n${circuitTable(circuits)}`);
+  }
   return EXIT.ok;
 };
 

@@ -11,6 +11,7 @@ import {
   pausedQueues,
   type QueueConsumptionControl,
 } from '../../runtime/admin/queue-consumption.ts';
+import type { CircuitAdmin } from '../../runtime/circuit/circuit-admin.ts';
 import {
   JobInputError,
   JobNotFoundError,
@@ -35,6 +36,7 @@ import {
   SAMPLE_MINUTES,
 } from './api-parameters.ts';
 import { parseBulkRequest } from './bulk-request.ts';
+import { circuitRoutes } from './circuit-routes.ts';
 import { toJobSummary, toJobView } from './job-view.ts';
 import { createRedriveTasks, type RedriveTasks } from './redrive-tasks.ts';
 
@@ -82,6 +84,8 @@ export interface DashboardApiOptions {
   readonly eventSources?: EventSourceStateSource;
   /** Pauses and resumes queues; without it the pause routes answer 501. */
   readonly consumption?: QueueConsumptionControl;
+  /** The job types' circuit breakers (view and override); without it none are shown. */
+  readonly circuits?: CircuitAdmin;
 }
 
 /** How long the event sources' states (paused or not) are reused between overview refreshes. */
@@ -225,6 +229,7 @@ export function createDashboardApi(
         return { eventSource };
       },
     },
+    ...circuitRoutes(options.circuits, segment),
     {
       method: 'POST',
       pattern: /^\/api\/bulk\/(retry|cancel)$/,

@@ -12,6 +12,7 @@ import type { LambdaJobsConfig } from '../../config/config-types.ts';
 import type { EventSourceStateSource } from '../../runtime/admin/admin-ports.ts';
 import type { JobsAdmin } from '../../runtime/admin/jobs-admin.ts';
 import type { QueueConsumptionControl } from '../../runtime/admin/queue-consumption.ts';
+import type { CircuitAdmin } from '../../runtime/circuit/circuit-admin.ts';
 import { JobInputError } from '../../runtime/errors.ts';
 import type { JobRegistry } from '../../runtime/registry.ts';
 import { type ApiResponse, createDashboardApi, errorResponse } from './dashboard-api.ts';
@@ -38,6 +39,8 @@ export interface DashboardOptions {
   readonly eventSources?: EventSourceStateSource;
   /** Pauses and resumes queues (the overview's Pause and Resume buttons). */
   readonly consumption?: QueueConsumptionControl;
+  /** The job types' circuit breakers (the overview's panel, its Open and Close buttons). */
+  readonly circuits?: CircuitAdmin;
 }
 
 /** A running dashboard. */
@@ -185,6 +188,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     ...(options.config ? { tracking: options.config.tracking } : {}),
     ...(options.eventSources ? { eventSources: options.eventSources } : {}),
     ...(options.consumption ? { consumption: options.consumption } : {}),
+    ...(options.circuits ? { circuits: options.circuits } : {}),
   });
   const assets = loadStaticAssets();
   const token = createSessionToken();

@@ -13,7 +13,10 @@
  */
 import { RUNBOOKS, runbookPath } from '../../config/alarm-descriptions.ts';
 import type { LambdaJobsConfig } from '../../config/config-types.ts';
+import type { CircuitView } from '../circuit/circuit-admin.ts';
+import { circuitFindings } from '../circuit/circuit-findings.ts';
 import { jobConfigProblems } from '../job-config-checks.ts';
+import { DEFAULT_QUEUE } from '../job-definition.ts';
 import { levelFor } from '../monitor/backlog-evaluation.ts';
 import { BacklogLevel } from '../monitor/monitor-ports.ts';
 import type { JobRegistry } from '../registry.ts';
@@ -56,6 +59,8 @@ export interface HealthFacts {
   /** Checks that could not be made, with the reason (reported as info). */
   readonly notChecked: readonly string[];
   readonly now: Date;
+  /** The job types' circuits; undefined when not read (see notChecked). */
+  readonly circuits?: readonly CircuitView[];
 }
 
 /** What the workers' counters say one queue did over the stalled window. */
@@ -354,6 +359,12 @@ export function diagnose(facts: HealthFacts): Finding[] {
       message: `${problem.field} = ${JSON.stringify(problem.value)}: ${problem.rule}. Workers refuse to start until this is fixed.`,
     });
   }
+  out.push(
+    ...circuitFindings(facts.circuits ?? [], (type) => {
+      const job = facts.registry.find(type);
+      return job ? (job.queue ?? DEFAULT_QUEUE) : undefined;
+    }),
+  );
   eventSourceFindings(facts, out);
   monitorFindings(facts, out);
   for (const alarm of facts.alarms ?? []) {

@@ -9,7 +9,9 @@ export type JobOutcome =
   | 'deferred'
   | 'rejected'
   | 'lost'
-  | 'duplicate';
+  | 'duplicate'
+  /** A job held by its type's open circuit, or the circuit opening. */
+  | 'circuit-open';
 
 const COUNTER_FOR: Record<JobOutcome, string> = {
   succeeded: WORKER_METRICS.succeeded,
@@ -19,6 +21,7 @@ const COUNTER_FOR: Record<JobOutcome, string> = {
   rejected: WORKER_METRICS.rejected,
   lost: WORKER_METRICS.lost,
   duplicate: WORKER_METRICS.duplicateDeliveries,
+  'circuit-open': WORKER_METRICS.circuitOpen,
 };
 
 export interface JobMetricEvent {

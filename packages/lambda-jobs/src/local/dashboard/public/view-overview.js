@@ -5,6 +5,7 @@
  * a chosen range. Refreshes itself while shown.
  */
 import { getJson } from './api.js';
+import { renderCircuits } from './circuit-panel.js';
 import { h, replaceContent } from './dom.js';
 import { formatAge, formatNumber, formatTime } from './format.js';
 import { lineChart } from './line-chart.js';
@@ -442,20 +443,33 @@ export async function showOverview(main, context) {
   const counts = h('section', { class: 'section', 'aria-labelledby': 'counts-heading' });
   const queues = h('section', { class: 'section', 'aria-labelledby': 'queues-heading' });
   const chart = h('section', { class: 'section', 'aria-labelledby': 'chart-heading' });
-  replaceContent(main, h('h1', {}, 'Overview'), context.notice, problem, counts, queues, chart);
+  const circuits = h('section', { class: 'section', 'aria-labelledby': 'circuits-heading' });
+  replaceContent(
+    main,
+    h('h1', {}, 'Overview'),
+    context.notice,
+    problem,
+    counts,
+    queues,
+    circuits,
+    chart,
+  );
 
   const outcomesOf = (window) => getJson('/api/outcomes', { minutes: window });
   const refresh = async () => {
     try {
       // A fixed number of reads per refresh: the hour, the day and the chart's range (one of
       // those two unless it is 15 minutes).
-      const [queueAnswer, hourAnswer, dayAnswer, rangeAnswer, sampleAnswer] = await Promise.all([
-        getJson('/api/queues'),
-        outcomesOf(60),
-        outcomesOf(1440),
-        minutes === 60 || minutes === 1440 ? undefined : outcomesOf(minutes),
-        getJson('/api/samples', { minutes }),
-      ]);
+      const [queueAnswer, hourAnswer, dayAnswer, rangeAnswer, sampleAnswer, circuitAnswer] =
+        await Promise.all([
+          getJson('/api/queues'),
+          outcomesOf(60),
+          outcomesOf(1440),
+          minutes === 60 || minutes === 1440 ? undefined : outcomesOf(minutes),
+          getJson('/api/samples', { minutes }),
+          // The circuits never hold the rest of the overview back: unreadable, the panel is left out.
+          getJson('/api/circuits').catch(() => ({ circuits: [] })),
+        ]);
       if (!context.isCurrent()) return;
       const history =
         minutes === 60
@@ -477,6 +491,7 @@ export async function showOverview(main, context) {
         problem,
         refresh,
       );
+      renderCircuits(circuits, circuitAnswer.circuits, problem, refresh);
       renderCharts(chart, queueAnswer.queues, sampleAnswer.samples, history, minutes, now);
     } catch (error) {
       if (context.isCurrent()) replaceContent(problem, errorBox(error));

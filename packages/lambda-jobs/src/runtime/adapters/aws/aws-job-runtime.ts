@@ -30,6 +30,7 @@ import type {
 import type { JobRegistry } from '../../registry.ts';
 import { indexShardsOf } from '../../status-index-shard.ts';
 import { unlistedStatuses } from '../../tracking-level.ts';
+import { createConfiguredCircuitBreaker } from './configured-circuit-breaker.ts';
 import { delayedDeliveryFromEnv } from './delayed-delivery-from-env.ts';
 import { createDynamoDbConcurrencyKeys } from './dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from './dynamodb-job-store.ts';
@@ -173,6 +174,10 @@ export interface WorkerOptions extends AwsJobRuntimeOptions {
   readonly outcomeLingerMs?: number;
   /** Passed to the dispatcher (tests shorten it). */
   readonly progressIntervalMs?: number;
+  /** How long the worker trusts the circuit state it read, ms (tests use 0). Default 2,000. */
+  readonly circuitStateCacheMs?: number;
+  /** Longest an invocation waits for its circuit writes, ms (tests lengthen it). Default 1,000. */
+  readonly circuitFlushBudgetMs?: number;
 }
 
 /**
@@ -205,6 +210,21 @@ export function createWorker(options: WorkerOptions): Worker {
   const { namespace, service } = metricIdentity(options.config.appName, env);
   const logger = options.logger ?? new Logger({ serviceName: service });
   const metrics = options.metrics ?? new Metrics({ namespace, serviceName: service });
+  const recorder = options.metricsRecorder ?? createJobMetrics(metrics);
+  const circuits = createConfiguredCircuitBreaker({
+    config: options.config,
+    client: runtime.dynamodb,
+    tableName: runtime.tableName,
+    queue: queueName,
+    logger,
+    metrics: recorder,
+    ...(options.circuitStateCacheMs === undefined
+      ? {}
+      : { stateCacheMs: options.circuitStateCacheMs }),
+    ...(options.circuitFlushBudgetMs === undefined
+      ? {}
+      : { flushBudgetMs: options.circuitFlushBudgetMs }),
+  });
   const dispatcher = createDispatcher({
     registry: options.registry,
     queue: { name: queueName, url: endpoints.url, dlqUrl: endpoints.dlqUrl },
@@ -212,7 +232,8 @@ export function createWorker(options: WorkerOptions): Worker {
     store: runtime.store,
     keys: runtime.keys,
     logger,
-    metrics: options.metricsRecorder ?? createJobMetrics(metrics),
+    metrics: recorder,
+    ...(circuits ? { circuits } : {}),
     ...(options.deadlineMarginMs !== undefined
       ? { deadlineMarginMs: options.deadlineMarginMs }
       : {}),
