@@ -6,6 +6,7 @@ import {
   writeDevState,
 } from '../../packages/lambda-jobs/src/local/dev-state-file.ts';
 import { createSqsQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sqs-queue-transport.ts';
+import { payloadObjectKey } from '../../packages/lambda-jobs/src/runtime/payload-reference.ts';
 import { type AdminScenario, broken, startAdminScenario } from '../admin/admin-test-kit.ts';
 import { emulatorClients } from '../support/emulated-resources.ts';
 import { devModeFolder, runCli } from './cli-test-kit.ts';
@@ -161,6 +162,42 @@ describe('lambda-jobs jobs', () => {
     // Assess
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/Message group:\s+tenant-7/);
+  });
+
+  it('shows the size and S3 object of a payload that went through S3, in text and JSON', async () => {
+    // Prepare: the record of a job whose message carries a payload reference.
+    const at = new Date().toISOString();
+    const key = payloadObjectKey('stored-job', 'a'.repeat(64));
+    await s.worker.runtime.store.putQueued({
+      id: 'stored-job',
+      type: 'echo',
+      queue: 'default',
+      status: 'QUEUED',
+      attempts: 0,
+      maxAttempts: 4,
+      enqueuedAt: at,
+      updatedAt: at,
+      envelope: JSON.stringify({
+        version: 1,
+        id: 'stored-job',
+        type: 'echo',
+        queue: 'default',
+        enqueuedAt: at,
+        payloadRef: { bucket: 'shop-payloads', key, bytes: 307_200, sha256: 'a'.repeat(64) },
+      }),
+      expiresAt: 0,
+    });
+
+    // Act
+    const show = await cli('jobs', 'show', 'stored-job');
+    const json = JSON.parse((await cli('jobs', 'show', 'stored-job', '--json')).stdout);
+
+    // Assess
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(
+      new RegExp(`Payload stored:\\s+307200 bytes in s3://shop-payloads/${key}`),
+    );
+    expect(JSON.stringify(json)).toContain(`s3://shop-payloads/${key}`);
   });
 
   it('answers exit 3 for an unknown job id', async () => {
