@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { StoredPayload } from './payload-reference.ts';
 
 /** The message of the line that names a batch's successful jobs. */
 export const JOBS_SUCCEEDED_MESSAGE = 'Jobs succeeded';
@@ -20,8 +21,10 @@ export interface SucceededJob {
   readonly duration_ms: number;
   readonly wait_ms?: number;
   readonly trace_id?: string;
-  /** Only for job types that set `exposePayload`. */
+  /** Only for job types that set `exposePayload`, when the payload came in the message. */
   readonly payload?: unknown;
+  /** Only for job types that set `exposePayload`, when the payload came by reference. */
+  readonly stored_payload?: StoredPayload;
 }
 
 /**
