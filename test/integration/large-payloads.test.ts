@@ -20,6 +20,7 @@ import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/
 import { runAbortHook } from '../../packages/lambda-jobs/src/runtime/abort-hook.ts';
 import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import { createAwsJobsAdmin } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-jobs-admin.ts';
+import { createS3PayloadReader } from '../../packages/lambda-jobs/src/runtime/adapters/aws/s3-payload-reader.ts';
 import {
   ENVELOPE_VERSION,
   parseEnvelope,
@@ -452,5 +453,24 @@ describe('large payloads through S3 on the emulators', () => {
         },
       }),
     );
+  });
+
+  it('gives the connection back after refusing an object larger than its reference, so refused reads never use up the S3 client', async () => {
+    // Prepare: an object of 2 KiB that references say is 10 bytes (a producer-crafted reference).
+    const key = payloadObjectKey(newJobId(), sha256('oversized'));
+    const json = JSON.stringify({ rows: rows(2) });
+    await s3.send(new PutObjectCommand({ Bucket: resources.payloadBucket!, Key: key, Body: json }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: resources.payloadBucket!, Key: `${key}.ok`, Body: '{}' }),
+    );
+    const reader = createS3PayloadReader(resources.payloadBucket!);
+
+    // Act: more refusals than the SDK's HTTP agent has sockets (50), then a good read.
+    for (let i = 0; i < 60; i++) {
+      await expect(reader.get(key, 10)).rejects.toThrow(/the reference allows 10/);
+    }
+
+    // Assess: a socket is free for the next read.
+    await expect(reader.get(`${key}.ok`, 10)).resolves.toBe('{}');
   });
 });
