@@ -10,7 +10,7 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/config-types.ts';
 import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
@@ -20,6 +20,7 @@ import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/
 import { runAbortHook } from '../../packages/lambda-jobs/src/runtime/abort-hook.ts';
 import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import { createAwsJobsAdmin } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-jobs-admin.ts';
+import { createS3PayloadReader } from '../../packages/lambda-jobs/src/runtime/adapters/aws/s3-payload-reader.ts';
 import {
   ENVELOPE_VERSION,
   parseEnvelope,
@@ -33,6 +34,7 @@ import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition
 import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
 import { payloadObjectKey } from '../../packages/lambda-jobs/src/runtime/payload-reference.ts';
 import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+import { captureJsonOutput, testLogger } from '../monitor/monitor-test-kit.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,
@@ -76,7 +78,16 @@ const bulk = defineJob({
   },
 });
 
-const registry = createRegistry([bulk]);
+/** A type whose log lines show its payload (`exposePayload`). */
+const shown = defineJob({
+  type: 'shown',
+  schema: z.object({ rows: z.array(z.string()) }),
+  timeoutSeconds: 5,
+  exposePayload: true,
+  run: (payload) => ({ rows: payload.rows.length }),
+});
+
+const registry = createRegistry([bulk, shown]);
 let config: LambdaJobsConfig;
 let resources: ProvisionedResources;
 let worker: ReturnType<typeof createWorker>;
@@ -400,5 +411,66 @@ describe('large payloads through S3 on the emulators', () => {
     }
     const dead = (await dlqBodies()).map((b) => parseEnvelope(b).id);
     expect(dead).toEqual(expect.arrayContaining([missing, elsewhere, borrowed, altered]));
+  });
+
+  it('logs where a large payload of an exposePayload type is stored, not its megabytes, on the success line', async () => {
+    // Prepare: 600 KiB of payload, past CloudWatch Logs' 256 KiB per event, and a worker whose
+    // Powertools lines are captured.
+    const logged = createWorker({
+      registry,
+      config,
+      queueName: 'default',
+      env: resourceEnv(resources),
+      metricsRecorder: capturingMetrics(),
+      logger: testLogger(),
+      deadlineMarginMs: 100,
+    });
+    const id = (await logged.runtime.client.enqueue(shown, { rows: rows(600) }))!;
+    const { payloadRef } = parseEnvelope((await logged.runtime.store.get(id))!.envelope!);
+    const output = captureJsonOutput();
+
+    // Act
+    try {
+      for (let i = 0; i < 5 && (await logged.runtime.store.get(id))?.status !== 'SUCCESSFUL'; i++) {
+        await deliverOnce(sqs, resources.queues.default!.url, logged.handler, { waitSeconds: 0 });
+      }
+    } finally {
+      vi.restoreAllMocks();
+    }
+
+    // Assess: the job ran; its entry names the object, and the line stays a small event.
+    expect(await logged.runtime.store.get(id)).toMatchObject({ status: 'SUCCESSFUL' });
+    const lines = output
+      .logs('Jobs succeeded')
+      .filter((line) => (line.jobs as { job_id: string }[]).some((job) => job.job_id === id));
+    expect(lines).toHaveLength(1);
+    expect(Buffer.byteLength(JSON.stringify(lines[0]))).toBeLessThan(262_144);
+    expect((lines[0]!.jobs as Record<string, unknown>[]).find((job) => job.job_id === id)).toEqual(
+      expect.objectContaining({
+        stored_payload: {
+          bytes: payloadRef!.bytes,
+          location: `s3://${payloadRef!.bucket}/${payloadRef!.key}`,
+        },
+      }),
+    );
+  });
+
+  it('gives the connection back after refusing an object larger than its reference, so refused reads never use up the S3 client', async () => {
+    // Prepare: an object of 2 KiB that references say is 10 bytes (a producer-crafted reference).
+    const key = payloadObjectKey(newJobId(), sha256('oversized'));
+    const json = JSON.stringify({ rows: rows(2) });
+    await s3.send(new PutObjectCommand({ Bucket: resources.payloadBucket!, Key: key, Body: json }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: resources.payloadBucket!, Key: `${key}.ok`, Body: '{}' }),
+    );
+    const reader = createS3PayloadReader(resources.payloadBucket!);
+
+    // Act: more refusals than the SDK's HTTP agent has sockets (50), then a good read.
+    for (let i = 0; i < 60; i++) {
+      await expect(reader.get(key, 10)).rejects.toThrow(/the reference allows 10/);
+    }
+
+    // Assess: a socket is free for the next read.
+    await expect(reader.get(`${key}.ok`, 10)).resolves.toBe('{}');
   });
 });

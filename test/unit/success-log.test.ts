@@ -63,4 +63,24 @@ describe('success log', () => {
       ['Jobs succeeded', [job('done-late')]],
     ]);
   });
+
+  it("keeps every line of a large batch under CloudWatch Logs' 256 KiB event limit, naming every job once", () => {
+    output = captureJsonOutput();
+    const successLog = createSuccessLog(testLogger(), 'default');
+    // A batch of 10,000 (the largest SQS batch) with trace ids: about 1.7 MB of entries.
+    const ids = Array.from({ length: 10_000 }, (_, i) => `job-${String(i).padStart(5, '0')}`);
+    for (const id of ids) {
+      successLog.add({ ...job(id), wait_ms: 12_345, trace_id: `1-67a1b2c3-${'f'.repeat(24)}` });
+    }
+    successLog.flush();
+
+    const lines = output.logs('Jobs succeeded');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) {
+      expect(Buffer.byteLength(JSON.stringify(line), 'utf8')).toBeLessThan(262_144);
+    }
+    expect(
+      lines.flatMap((line) => (line.jobs as { job_id: string }[]).map((j) => j.job_id)),
+    ).toEqual(ids);
+  });
 });

@@ -35,6 +35,7 @@ import { createMessageResend, dueSendKey, RESENT_ATTRIBUTE } from './message-res
 import type { JobMetricsRecorder } from './observability/job-metrics.ts';
 import { startProcessSpan } from './observability/job-tracing.ts';
 import { envelopePayload, type PayloadSource } from './payload-fetch.ts';
+import { exposedPayloadFields } from './payload-reference.ts';
 import { validatePayload } from './payload-schema.ts';
 import type {
   ClaimOutcome,
@@ -676,7 +677,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const timing = {
       duration_ms: durationMs,
       wait_ms: claimed.waitMs,
-      ...(definition.exposePayload ? { payload } : {}),
+      ...(definition.exposePayload ? exposedPayloadFields(payload, envelope.payloadRef) : {}),
     };
     /**
      * Another delivery (or the monitor) moved the record on; that delivery may be this very

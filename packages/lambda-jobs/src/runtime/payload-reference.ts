@@ -119,6 +119,22 @@ export interface StoredPayload {
 }
 
 /**
+ * The payload fields of a log line for a job type that sets `exposePayload`: the payload when
+ * it came in the message; where it is stored when it came by reference (`stored_payload`). A
+ * payload in S3 may be up to `largePayloads.maxBytes` (16 MiB by default), far past CloudWatch
+ * Logs' 256 KiB per event: Lambda would cut the line, and the JSON of every job it names with it.
+ *
+ * @example `exposedPayloadFields({ n: 1 }, undefined) // { payload: { n: 1 } }`
+ */
+export function exposedPayloadFields(
+  payload: unknown,
+  ref: PayloadReference | undefined,
+): { readonly payload: unknown } | { readonly stored_payload: StoredPayload } {
+  if (!ref) return { payload };
+  return { stored_payload: { bytes: ref.bytes, location: `s3://${ref.bucket}/${ref.key}` } };
+}
+
+/**
  * The payload reference of a stored message body (a record's `envelope`), when its payload went
  * to S3; undefined for an inline payload, no body, or one that does not parse.
  *

@@ -34,6 +34,9 @@ export function createS3PayloadReader(bucket: string): PayloadReader {
         throw error;
       }
       if (answer.ContentLength !== undefined && answer.ContentLength > maxBytes) {
+        // The body is never read: end it, or its connection stays taken and, after as many
+        // refusals as the client has sockets (50), every later S3 request waits for ever.
+        (answer.Body as { destroy?: () => void } | undefined)?.destroy?.();
         throw new PayloadReferenceError(
           bucket,
           key,
