@@ -55,15 +55,24 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'dispatcher',
-    // Dead-lettering, rejection, duplicate deliveries, the batch of successes, and the
-    // recording of every outcome: the paths that decide where a job ends up.
-    mutate: [`${RUNTIME}/dispatcher.ts:243-485`, `${RUNTIME}/dispatcher.ts:536-646`],
+    // The paths that decide where a job ends up: sending on and dead-lettering (198–302),
+    // rejection (305–396), duplicate and lost deliveries (403–465), the batches of successes
+    // and of claims (473–516), the recording of every outcome (590–726), the claim and its
+    // routing (773–822), and the batch's kept messages (884–898). Left out: the tracing,
+    // progress and job-context set-up around the run (518–589) and the parse-and-validate
+    // steps, pinned by the envelope and bad-input tests.
+    mutate: [
+      `${RUNTIME}/dispatcher.ts:198-516`,
+      `${RUNTIME}/dispatcher.ts:590-726`,
+      `${RUNTIME}/dispatcher.ts:773-822`,
+      `${RUNTIME}/dispatcher.ts:884-898`,
+    ],
     tests: DISPATCHER_TESTS,
   },
   {
     // The recording of each outcome alone: a quicker run after a change there.
     name: 'dispatcher-outcomes',
-    mutate: [`${RUNTIME}/dispatcher.ts:555-646`],
+    mutate: [`${RUNTIME}/dispatcher.ts:590-707`],
     tests: DISPATCHER_TESTS,
   },
   {
