@@ -215,6 +215,28 @@ describe('successful outcomes written together', () => {
   });
 });
 
+describe('first deliveries claimed together', () => {
+  it('claims each on its own when the batch claim fails as a whole', async () => {
+    const store = createMemoryJobStore();
+    const { dispatcher } = setUp({
+      store: {
+        ...store,
+        claimMany: async () => {
+          throw new Error('Injected failure of claimMany');
+        },
+      },
+    });
+    const ids = [newJobId(), newJobId(), newJobId()];
+
+    const response = await dispatcher.dispatchBatch(
+      ids.map((id) => delivery(envelopeBody(id, 'succeeds', {}))),
+    );
+
+    expect(kept(response)).toEqual([]);
+    for (const id of ids) expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
+  });
+});
+
 describe('an outcome the record refuses (the record moved on while the job ran)', () => {
   /** The monitor's rescue takes the attempt while it runs: RETRYING, due now. */
   function rescuedWhileRunning(store: ReturnType<typeof createMemoryJobStore>) {
@@ -249,6 +271,24 @@ describe('an outcome the record refuses (the record moved on while the job ran)'
       expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
       expect(transport.messages(QUEUE.url)).toEqual([]);
       expect(metrics.events.map((e) => e.outcome)).toEqual([]);
+      // Left as it is: the record decides at the next delivery (a store error waits 5 s).
+      expect(transport.visibilityOf(message.receiptHandle)).toBeUndefined();
+    },
+  );
+
+  it.each(['fail', 'unrecoverable', 'defer'] as const)(
+    '%s: an outcome write that keeps failing keeps the message, back in 5 s, the attempt RUNNING',
+    async (outcome) => {
+      const { store, transport, dispatcher } = setUp();
+      const id = newJobId();
+      for (let i = 0; i < 5; i++) store.failNext('finishAttempt');
+      const message = delivery(envelopeBody(id, 'moved-while-running', { outcome }));
+
+      expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+      expect(transport.visibilityOf(message.receiptHandle)).toBe(5);
+      expect((await store.get(id))?.status).toBe(JobStatus.RUNNING);
+      expect(transport.messages(QUEUE.url)).toEqual([]);
+      expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
     },
   );
 
