@@ -59,7 +59,9 @@ function strykerConfig(module: MutationModule, concurrency: number) {
     $schema: '../../node_modules/@stryker-mutator/core/schema/stryker-schema.json',
     testRunner: 'command',
     commandRunner: {
-      command: `node_modules/.bin/vitest run --bail=1 --reporter=dot ${module.tests.join(' ')}`,
+      command: `node_modules/.bin/vitest run --bail=1 --reporter=dot ${module.tests.join(' ')}${
+        module.testNamePattern === undefined ? '' : ` -t '${module.testNamePattern}'`
+      }`,
     },
     // Stryker's TypeScript checker needs the TypeScript API, which TypeScript 7 does not have.
     checkers: [],
