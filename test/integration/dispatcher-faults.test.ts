@@ -276,22 +276,6 @@ describe('an outcome the record refuses (the record moved on while the job ran)'
     },
   );
 
-  it.each(['fail', 'unrecoverable', 'defer'] as const)(
-    '%s: an outcome write that keeps failing keeps the message, back in 5 s, the attempt RUNNING',
-    async (outcome) => {
-      const { store, transport, dispatcher } = setUp();
-      const id = newJobId();
-      for (let i = 0; i < 5; i++) store.failNext('finishAttempt');
-      const message = delivery(envelopeBody(id, 'moved-while-running', { outcome }));
-
-      expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
-      expect(transport.visibilityOf(message.receiptHandle)).toBe(5);
-      expect((await store.get(id))?.status).toBe(JobStatus.RUNNING);
-      expect(transport.messages(QUEUE.url)).toEqual([]);
-      expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
-    },
-  );
-
   it('a refusal within a batch write keeps that message and deletes the others', async () => {
     const { store, keys, dispatcher } = setUp();
     const moved = newJobId();
@@ -312,6 +296,24 @@ describe('an outcome the record refuses (the record moved on while the job ran)'
     expect(keys.holderOf('moved:key')?.jobId).toBe(moved);
     for (const id of others) expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
   });
+});
+
+describe('an outcome write that keeps failing (a store error, not a refusal)', () => {
+  it.each(['fail', 'unrecoverable', 'defer'] as const)(
+    '%s: keeps the message, back in 5 s, the attempt RUNNING',
+    async (outcome) => {
+      const { store, transport, dispatcher } = setUp();
+      const id = newJobId();
+      for (let i = 0; i < 5; i++) store.failNext('finishAttempt');
+      const message = delivery(envelopeBody(id, 'moved-while-running', { outcome }));
+
+      expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+      expect(transport.visibilityOf(message.receiptHandle)).toBe(5);
+      expect((await store.get(id))?.status).toBe(JobStatus.RUNNING);
+      expect(transport.messages(QUEUE.url)).toEqual([]);
+      expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+    },
+  );
 });
 
 describe('an ERRORED job goes to the DLQ before its message is deleted', () => {
