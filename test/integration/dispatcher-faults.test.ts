@@ -931,6 +931,33 @@ describe('a lost attempt whose retry this delivery runs', () => {
     expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
   });
 
+  it('the retry ran elsewhere and waits for its next try: this message is sent on until then', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await lostFirstAttempt(store, id);
+    onLost = async (jobId) => {
+      await claimedElsewhere(store, jobId, 'other-retry', clock, 3000);
+      const running = await store.get(jobId);
+      await store.finishAttempt(
+        running!,
+        {
+          status: JobStatus.RETRYING,
+          durationMs: 5,
+          error: { name: 'Error', message: 'rate limited' },
+          retryAt: new Date(clock + 30_000).toISOString(),
+        },
+        new Date(clock).toISOString(),
+      );
+    };
+    const body = envelopeBody(id, 'abort-hook-acts', {});
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)]))).toEqual([]);
+    expect(await store.get(id)).toMatchObject({ status: JobStatus.RETRYING, attempts: 2 });
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.delaySeconds])).toEqual([
+      [body, 30],
+    ]);
+  });
+
   it('the retry claimed elsewhere is lost too: recorded, and this message kept for the next retry', async () => {
     const { store, dispatcher } = setUp();
     const id = newJobId();
