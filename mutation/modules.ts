@@ -83,11 +83,11 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'memory-job-store',
-    // Every transition and its condition (120–401) and the monitor's scan for expired leases
-    // (430–445); left out: the cursor codec and `list` (what the dashboard and CLI page through).
+    // Every transition and its condition (120–435) and the monitor's scan for expired leases
+    // (464–487); left out: the cursor codec and `list` (what the dashboard and CLI page through).
     mutate: [
-      `${RUNTIME}/adapters/memory/memory-job-store.ts:120-401`,
-      `${RUNTIME}/adapters/memory/memory-job-store.ts:430-445`,
+      `${RUNTIME}/adapters/memory/memory-job-store.ts:120-435`,
+      `${RUNTIME}/adapters/memory/memory-job-store.ts:464-487`,
     ],
     tests: MEMORY_STORE_TESTS,
   },
