@@ -138,9 +138,12 @@ describe('memory job store: the transitions the store contract leaves open', () 
     const store = createMemoryJobStore();
     const claimed = await running(store, 'job-p');
 
-    await store.recordProgress(claimed, { fraction: 0.5, at: T1 });
+    await store.recordProgress(claimed, { fraction: 0.5, at: T1, attempt: 1 });
 
-    expect(await store.get('job-p')).toEqual({ ...claimed, progress: { fraction: 0.5, at: T1 } });
+    expect(await store.get('job-p')).toEqual({
+      ...claimed,
+      progress: { fraction: 0.5, at: T1, attempt: 1 },
+    });
   });
 
   it('recordProgress refuses another attempt, a finished one and a missing record', async () => {
@@ -148,14 +151,16 @@ describe('memory job store: the transitions the store contract leaves open', () 
     const claimed = await running(store, 'job-p');
 
     await expect(
-      store.recordProgress({ ...claimed, attempts: 2 }, { fraction: 0.1, at: T1 }),
+      store.recordProgress({ ...claimed, attempts: 2 }, { fraction: 0.1, at: T1, attempt: 1 }),
     ).rejects.toMatchObject({ name: 'JobStateConflictError' });
     await store.finishAttempt(claimed, { status: JobStatus.SUCCESSFUL, durationMs: 1 }, T1);
-    await expect(store.recordProgress(claimed, { fraction: 0.1, at: T1 })).rejects.toMatchObject({
+    await expect(
+      store.recordProgress(claimed, { fraction: 0.1, at: T1, attempt: 1 }),
+    ).rejects.toMatchObject({
       name: 'JobStateConflictError',
     });
     await expect(
-      store.recordProgress({ ...claimed, id: 'job-none' }, { fraction: 0.1, at: T1 }),
+      store.recordProgress({ ...claimed, id: 'job-none' }, { fraction: 0.1, at: T1, attempt: 1 }),
     ).rejects.toMatchObject({ name: 'JobNotFoundError' });
   });
 
