@@ -83,11 +83,11 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'memory-job-store',
-    // Every transition and its condition (120–435) and the monitor's scan for expired leases
-    // (464–487); left out: the cursor codec and `list` (what the dashboard and CLI page through).
+    // Every transition and its condition (120–431) and the monitor's scan for expired leases
+    // (461–480); left out: the cursor codec and `list` (what the dashboard and CLI page through).
     mutate: [
-      `${RUNTIME}/adapters/memory/memory-job-store.ts:120-435`,
-      `${RUNTIME}/adapters/memory/memory-job-store.ts:464-487`,
+      `${RUNTIME}/adapters/memory/memory-job-store.ts:120-431`,
+      `${RUNTIME}/adapters/memory/memory-job-store.ts:461-480`,
     ],
     tests: MEMORY_STORE_TESTS,
   },

@@ -161,12 +161,9 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     failNext: faults.failNext,
 
     records() {
-      return (
-        [...entries.values()]
-          // Stryker disable next-line ConditionalExpression,EqualityOperator: a test's view of the records; the job id makes every sort key distinct
-          .sort((a, b) => (a.indexSort < b.indexSort ? 1 : -1))
-          .map((entry) => asStored(entry.record))
-      );
+      return [...entries.values()]
+        .sort((a, b) => (a.indexSort < b.indexSort ? 1 : -1))
+        .map((entry) => asStored(entry.record));
     },
 
     writeAsProducer(record) {
@@ -465,25 +462,22 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('listExpiredRunning');
       const partitions = new Set(statusIndexPartitions(queue, Status.RUNNING, shardsOf(queue)));
-      return (
-        [...entries.values()]
-          .filter(
-            (entry) =>
-              // Stryker disable next-line ConditionalExpression: an unlisted record's undefined partition is in no set of partitions
-              entry.indexPartition !== undefined &&
-              partitions.has(entry.indexPartition) &&
-              // Stryker disable next-line ConditionalExpression,EqualityOperator: a RUNNING record's sort key is its lease then its id: the lease check below decides alike
-              entry.indexSort < before &&
-              // Stryker disable next-line ConditionalExpression: an undefined lease compares false below
-              entry.record.leaseExpiresAt !== undefined &&
-              // Stryker disable next-line ConditionalExpression,EqualityOperator: a RUNNING record's sort key starts with its lease: the check above decides alike
-              entry.record.leaseExpiresAt < before,
-          )
-          // Stryker disable next-line EqualityOperator: sort keys end with the job id: no two are equal
-          .sort((a, b) => (a.indexSort < b.indexSort ? -1 : 1))
-          .slice(0, limit)
-          .map((entry) => listedRecord(asStored(entry.record)))
-      );
+      return [...entries.values()]
+        .filter(
+          (entry) =>
+            // Stryker disable next-line ConditionalExpression: an unlisted record's undefined partition is in no set of partitions
+            entry.indexPartition !== undefined &&
+            partitions.has(entry.indexPartition) &&
+            // Stryker disable next-line ConditionalExpression,EqualityOperator: a RUNNING record's sort key is its lease then its id: the lease check below decides alike
+            entry.indexSort < before &&
+            // Stryker disable next-line ConditionalExpression: an undefined lease compares false below
+            entry.record.leaseExpiresAt !== undefined &&
+            // Stryker disable next-line ConditionalExpression,EqualityOperator: a RUNNING record's sort key starts with its lease: the check above decides alike
+            entry.record.leaseExpiresAt < before,
+        )
+        .sort((a, b) => (a.indexSort < b.indexSort ? -1 : 1))
+        .slice(0, limit)
+        .map((entry) => listedRecord(asStored(entry.record)));
     },
   };
   return store;
