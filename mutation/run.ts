@@ -59,7 +59,9 @@ function strykerConfig(module: MutationModule, concurrency: number) {
     $schema: '../../node_modules/@stryker-mutator/core/schema/stryker-schema.json',
     testRunner: 'command',
     commandRunner: {
-      command: `node_modules/.bin/vitest run --bail=1 --reporter=dot ${module.tests.join(' ')}`,
+      command: `node_modules/.bin/vitest run --bail=1 --reporter=dot ${module.tests.join(' ')}${
+        module.testNamePattern === undefined ? '' : ` -t '${module.testNamePattern}'`
+      }`,
     },
     // Stryker's TypeScript checker needs the TypeScript API, which TypeScript 7 does not have.
     checkers: [],
@@ -67,6 +69,9 @@ function strykerConfig(module: MutationModule, concurrency: number) {
     // no `extends` or `references` to rewrite, so it is pointed at a file that does not exist.
     tsconfigFile: 'reports/mutation/no-tsconfig-rewrite.json',
     coverageAnalysis: 'off',
+    // Mutants inside logger calls are reported as Ignored, with the reason, not run.
+    appendPlugins: ['./mutation/log-call-ignorer.mjs'],
+    ignorers: ['log-calls'],
     mutate: module.mutate,
     concurrency,
     timeoutMS: 30_000,
@@ -122,7 +127,7 @@ async function main(): Promise<void> {
       ) as MutationReport;
       const score = moduleScore(report);
       summary.push(
-        `${module.name}: ${score.percent.toFixed(1)} % (${score.detected} of ${score.valid} detected) in ${seconds} s`,
+        `${module.name}: ${score.percent.toFixed(1)} % (${score.detected} of ${score.valid} detected, ${score.ignored} ignored) in ${seconds} s`,
         ...survivorLines(report).map((line) => `  ${line}`),
       );
     }

