@@ -27,6 +27,7 @@ import {
   provisionTestResources,
   testConfig,
 } from '../support/emulated-resources.ts';
+import { sqsRecordOf } from '../support/receive-records.ts';
 import { capturingMetrics } from '../support/test-jobs.ts';
 
 const { sqs } = emulatorClients();
@@ -120,24 +121,7 @@ async function takeInGroupOrder(url: string, count: number): Promise<SQSRecord[]
       }),
     );
     for (const m of Messages) {
-      taken.push({
-        messageId: m.MessageId!,
-        receiptHandle: m.ReceiptHandle!,
-        body: m.Body ?? '',
-        attributes: {
-          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-          SentTimestamp: m.Attributes?.SentTimestamp ?? '',
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '',
-          MessageGroupId: m.Attributes?.MessageGroupId ?? '',
-          MessageDeduplicationId: m.Attributes?.MessageDeduplicationId ?? '',
-        },
-        messageAttributes: {},
-        md5OfBody: m.MD5OfBody ?? '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
-        awsRegion: 'us-east-1',
-      });
+      taken.push(sqsRecordOf(m));
       await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
     }
   }

@@ -20,6 +20,7 @@ import {
   provisionTestResources,
   testConfig,
 } from '../support/emulated-resources.ts';
+import { sqsRecordOf } from '../support/receive-records.ts';
 import { capturingMetrics } from '../support/test-jobs.ts';
 
 const { sqs } = emulatorClients();
@@ -57,24 +58,7 @@ async function receiveBatch(): Promise<SQSRecord[]> {
       MessageSystemAttributeNames: ['All'],
     }),
   );
-  return Messages.map((m) => ({
-    messageId: m.MessageId!,
-    receiptHandle: m.ReceiptHandle!,
-    body: m.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: m.Attributes?.SentTimestamp ?? '',
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '',
-      MessageGroupId: m.Attributes?.MessageGroupId ?? '',
-      MessageDeduplicationId: m.Attributes?.MessageDeduplicationId ?? '',
-    },
-    messageAttributes: {},
-    md5OfBody: m.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:ordered.fifo',
-    awsRegion: 'us-east-1',
-  }));
+  return Messages.map(sqsRecordOf);
 }
 
 beforeAll(async () => {

@@ -1,8 +1,11 @@
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 
-/** One received SQS message as Lambda hands it over (receive count and attributes as SQS says). */
-function toRecord(m: {
+/**
+ * One received SQS message as Lambda hands it over (receive count and attributes as SQS says;
+ * a FIFO message's group and deduplication id too).
+ */
+export function sqsRecordOf(m: {
   MessageId?: string;
   ReceiptHandle?: string;
   Body?: string;
@@ -19,6 +22,10 @@ function toRecord(m: {
       SentTimestamp: m.Attributes?.SentTimestamp ?? '',
       SenderId: 'test',
       ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '',
+      ...(m.Attributes?.MessageGroupId ? { MessageGroupId: m.Attributes.MessageGroupId } : {}),
+      ...(m.Attributes?.MessageDeduplicationId
+        ? { MessageDeduplicationId: m.Attributes.MessageDeduplicationId }
+        : {}),
     },
     messageAttributes: Object.fromEntries(
       Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
@@ -60,7 +67,7 @@ export async function receiveRecords(
         MessageAttributeNames: ['All'],
       }),
     );
-    records.push(...Messages.map(toRecord));
+    records.push(...Messages.map(sqsRecordOf));
   }
   if (records.length < count) {
     throw new Error(`${records.length} of ${count} messages arrived on ${url}`);
