@@ -2,9 +2,11 @@
  * The two message features together on the emulators: a payload too large for a message,
  * enqueued to a FIFO queue, goes through S3 and keeps its message group and deduplication id;
  * its retry keeps the message (FIFO) and reads the object again; the job runs with the payload
- * as sent, in its group's order.
+ * as sent, in its group's order. On a standard queue, a large payload's tenant (fair queues)
+ * stays with the job when its message is sent again, though the message carries only the
+ * payload's reference.
  */
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -12,9 +14,12 @@ import type { LambdaJobsConfig } from '../../packages/lambda-jobs/src/config/con
 import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
 import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
 import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
+import { createSqsClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
 import { parseEnvelope } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import { DeferJobError } from '../../packages/lambda-jobs/src/runtime/errors.ts';
 import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,
   provisionTestResources,
@@ -41,9 +46,28 @@ const importRows = defineJob({
   },
 });
 
+/** A tenant-keyed job on the standard queue that defers its first attempt. */
+const tenantImport = defineJob({
+  type: 'tenant-import',
+  schema: z.object({ tenant: z.string(), rows: z.array(z.string()) }),
+  timeoutSeconds: 5,
+  tenantKey: (payload) => payload.tenant,
+  run: (payload, ctx) => {
+    runs.push({ id: ctx.jobId, attempt: ctx.attempt, rows: payload.rows.length });
+    if (!runs.some((run) => run.id === ctx.jobId && run.rows === -1)) {
+      runs.push({ id: ctx.jobId, attempt: ctx.attempt, rows: -1 });
+      throw new DeferJobError(0, 'not yet');
+    }
+  },
+});
+
+/** SendMessage requests the standard queue's worker made. */
+const sentRequests: SendMessageCommandInput[] = [];
+
 let config: LambdaJobsConfig;
 let resources: ProvisionedResources;
 let worker: ReturnType<typeof createWorker>;
+let standardWorker: ReturnType<typeof createWorker>;
 
 /** About `kib` KiB of rows. */
 const rows = (kib: number) => Array.from({ length: kib }, (_, i) => `${i}:${'x'.repeat(1018)}`);
@@ -75,14 +99,24 @@ beforeAll(async () => {
     },
   });
   resources = await provisionTestResources(config);
-  worker = createWorker({
-    registry: createRegistry([importRows]),
+  const common = {
+    registry: createRegistry([importRows, tenantImport]),
     config,
-    queueName: 'ordered',
     env: resourceEnv(resources),
     metricsRecorder: capturingMetrics(),
     deadlineMarginMs: 100,
-  });
+  };
+  worker = createWorker({ ...common, queueName: 'ordered' });
+  const recordingSqs = createSqsClient();
+  recordingSqs.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as SendMessageCommandInput;
+      if (typeof input.MessageBody === 'string' && input.QueueUrl) sentRequests.push(input);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordSendMessage' },
+  );
+  standardWorker = createWorker({ ...common, queueName: 'default', sqs: recordingSqs });
 });
 
 describe('a large payload on a FIFO queue', () => {
@@ -132,5 +166,31 @@ describe('a large payload on a FIFO queue', () => {
     ]);
     const record = await worker.runtime.store.get(id);
     expect(record).toMatchObject({ status: 'SUCCESSFUL', messageGroup: 'account-a1' });
+  });
+});
+
+describe('a large payload on a standard queue with a tenant key', () => {
+  it('keeps its tenant as MessageGroupId when its message is sent again, read from the stored payload', async () => {
+    // Prepare: 300 KiB of rows for tenant acme (the emulator hands the message back without
+    // its MessageGroupId, as a delivery without the attribute would come).
+    sentRequests.length = 0;
+    const id = (await standardWorker.runtime.client.enqueue(tenantImport, {
+      tenant: 'acme',
+      rows: rows(300),
+    }))!;
+
+    // Act: the first attempt defers, so the worker sends the message on.
+    await deliverOnce(sqs, resources.queues.default!.url, standardWorker.handler, {
+      waitSeconds: 0,
+    });
+
+    // Assess: the enqueue and the re-send both name the tenant; the re-send carries the
+    // reference, not the payload.
+    const sends = sentRequests.filter((input) => parseEnvelope(input.MessageBody!).id === id);
+    expect(sends).toHaveLength(2);
+    expect(sends.map((input) => input.MessageGroupId)).toEqual(['acme', 'acme']);
+    expect(parseEnvelope(sends[1]!.MessageBody!)).toMatchObject({
+      payloadRef: { bytes: expect.any(Number) },
+    });
   });
 });

@@ -173,6 +173,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   /** The rescue's rule: a RUNNING attempt is over once its lease expired before this instant. */
   const leaseExpiredBefore = (at: Date) => new Date(at.getTime() - lostGraceMs).toISOString();
   const fifo = isFifoQueueUrl(queue.url);
+  /**
+   * The payloads read from S3 for messages that carry only a reference, by envelope: a later
+   * send of such a message computes its group or tenant from the payload, not the reference.
+   */
+  const storedPayloads = new WeakMap<JobEnvelope, unknown>();
   const resender = createMessageResend({
     transport,
     delayedDelivery: deps.delayedDelivery,
@@ -291,7 +296,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const received = message.attributes?.MessageGroupId;
     if (received || !envelope) return received || undefined;
     const definition = deps.registry.find(envelope.type);
-    return definition ? keyedGroup(queue.url, definition, envelope.payload) : undefined;
+    const payload = storedPayloads.has(envelope) ? storedPayloads.get(envelope) : envelope.payload;
+    return definition ? keyedGroup(queue.url, definition, payload) : undefined;
   }
 
   /** A send to this queue's DLQ: same group, a deduplication id of its own (FIFO). */
@@ -889,6 +895,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     let received: unknown;
     try {
       received = await envelopePayload(envelope, deps.payloads);
+      if (envelope.payloadRef) storedPayloads.set(envelope, received);
     } catch (error) {
       // An object that cannot be read is ERRORED naming it; a transient failure is retried.
       if (error instanceof PayloadReferenceError) return reject(message, error, envelope);
