@@ -431,6 +431,27 @@ describe('a delivery that finds its job RUNNING', () => {
 });
 
 describe("SQS's last delivery of a job that never got an outcome", () => {
+  it('says on a FIFO queue that its retries, deferrals and waits count as deliveries too', async () => {
+    const fifoQueue = {
+      name: 'default',
+      url: 'memory://default.fifo',
+      dlqUrl: 'memory://default-dlq.fifo',
+    };
+    const { store, transport, dispatcher } = setUp({ queue: fifoQueue });
+    const id = newJobId();
+    const body = envelopeBody(id, 'succeeds', {});
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body, MAX_RECEIVE_COUNT)]))).toEqual([]);
+    const record = await store.get(id);
+    expect(record).toMatchObject({ status: JobStatus.ERRORED });
+    expect(record?.error?.name).toBe('DeliveryLimitError');
+    expect(record?.error?.message).toContain(
+      `Delivered ${MAX_RECEIVE_COUNT} times (the queue's maxReceiveCount is ${MAX_RECEIVE_COUNT})`,
+    );
+    expect(record?.error?.message).toContain('On a FIFO queue every retry, deferral and wait');
+    expect(transport.messages(fifoQueue.dlqUrl).map((m) => m.body)).toEqual([body]);
+  });
+
   it('records ERRORED (delivery limit), moves the message to the DLQ and releases the key', async () => {
     const { store, keys, transport, metrics, dispatcher } = setUp();
     const id = newJobId();

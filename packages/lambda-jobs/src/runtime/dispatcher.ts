@@ -316,7 +316,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   function lastDeliveryError(message: QueueMessage): DeliveryLimitError {
-    return new DeliveryLimitError(receiveCountOf(message), deps.maxReceiveCount ?? 0);
+    return new DeliveryLimitError(receiveCountOf(message), deps.maxReceiveCount ?? 0, { fifo });
   }
 
   /**

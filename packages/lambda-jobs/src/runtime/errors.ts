@@ -234,13 +234,19 @@ export class JobStateConflictError extends LambdaJobsError {
  */
 export class DeliveryLimitError extends LambdaJobsError {
   override name = 'DeliveryLimitError';
+  /**
+   * @param fifo the queue is FIFO: there a retry, a deferral or a wait for a due time keeps
+   *   the message and counts as a delivery too, which the message then says.
+   */
   constructor(
     readonly receiveCount: number,
     readonly maxReceiveCount: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { readonly fifo?: boolean },
   ) {
     super(
-      `Delivered ${receiveCount} times without an outcome (the queue's maxReceiveCount is ${maxReceiveCount}); moved to the DLQ instead of run. Look for crashes or timeouts of earlier deliveries, then retry or redrive it.`,
+      options?.fifo
+        ? `Delivered ${receiveCount} times (the queue's maxReceiveCount is ${maxReceiveCount}); moved to the DLQ instead of run. On a FIFO queue every retry, deferral and wait for a due time keeps the message and counts as a delivery: look for crashes or timeouts, or raise maxReceiveCount for jobs that retry or defer often, then retry or redrive it.`
+        : `Delivered ${receiveCount} times without an outcome (the queue's maxReceiveCount is ${maxReceiveCount}); moved to the DLQ instead of run. Look for crashes or timeouts of earlier deliveries, then retry or redrive it.`,
       options,
     );
   }
