@@ -12,7 +12,6 @@ import { resourceEnv } from '../../packages/lambda-jobs/src/config/env.ts';
 import type { ProvisionedResources } from '../../packages/lambda-jobs/src/local/provision-resources.ts';
 import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import { createSqsQueueDepthSource } from '../../packages/lambda-jobs/src/runtime/adapters/aws/queue-stats-sqs.ts';
-import { createSqsClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
 import { createSqsQueueAdmin } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sqs-queue-admin.ts';
 import { redriveDeadLetters } from '../../packages/lambda-jobs/src/runtime/admin/dead-letter-redrive.ts';
 import {
@@ -28,6 +27,7 @@ import {
   testConfig,
 } from '../support/emulated-resources.ts';
 import { sqsRecordOf } from '../support/receive-records.ts';
+import { createRecordingSqsClient } from '../support/recording-sqs-client.ts';
 import { capturingMetrics } from '../support/test-jobs.ts';
 
 const { sqs } = emulatorClients();
@@ -162,15 +162,7 @@ beforeAll(async () => {
     deadlineMarginMs: 100,
   };
   worker = createWorker({ ...common, queueName: 'ordered' });
-  const recordingSqs = createSqsClient();
-  recordingSqs.middlewareStack.add(
-    (next) => async (args) => {
-      const input = args.input as SendMessageCommandInput;
-      if (typeof input.MessageBody === 'string' && input.QueueUrl) sentRequests.push(input);
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordSendMessage' },
-  );
+  const recordingSqs = createRecordingSqsClient(sentRequests);
   standardWorker = createWorker({ ...common, queueName: 'default', sqs: recordingSqs });
 });
 
