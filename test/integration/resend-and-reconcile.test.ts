@@ -27,6 +27,7 @@ import {
   testConfig,
 } from '../support/emulated-resources.ts';
 import { queueCount, until } from '../support/queue-polling.ts';
+import { sqsRecordOf } from '../support/receive-records.ts';
 import { capturingMetrics } from '../support/test-jobs.ts';
 
 /** Attempts run per job id and attempt number, e.g. `runs.get(id)` → `[1, 2, 3]`. */
@@ -149,34 +150,7 @@ async function receiveOne(url: string): Promise<SQSRecord> {
       }),
     );
     const m = Messages[0];
-    if (m) {
-      return {
-        messageId: m.MessageId!,
-        receiptHandle: m.ReceiptHandle!,
-        body: m.Body ?? '',
-        attributes: {
-          ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-          SentTimestamp: m.Attributes?.SentTimestamp ?? '',
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '',
-        },
-        messageAttributes: Object.fromEntries(
-          Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
-            k,
-            {
-              stringValue: v.StringValue ?? '',
-              stringListValues: [],
-              binaryListValues: [],
-              dataType: 'String',
-            },
-          ]),
-        ),
-        md5OfBody: m.MD5OfBody ?? '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
-        awsRegion: 'us-east-1',
-      };
-    }
+    if (m) return sqsRecordOf(m);
   }
   throw new Error(`no message arrived on ${url}`);
 }
