@@ -65,6 +65,26 @@ const MEMORY_STORE_TESTS = [
   'test/unit/adapters/memory-job-store.test.ts',
 ];
 
+/**
+ * The DynamoDB store against the shared contract on DynamoDB Local, its own cases (a mocked
+ * client) and the batched claim's record check. Measured in three parts (claims, outcomes,
+ * marks), each against the tests of its transitions only (vitest `-t`), so that a run per part
+ * fits on two cores. Left out of all: `toRecord` and the cursor codec, `list` and
+ * `listExpiredRunning` (what the dashboard, the CLI and the monitor page through), `get`, and
+ * `recordProgress` (a running attempt's progress, no status change).
+ */
+const DYNAMODB_STORE = `${RUNTIME}/adapters/aws/dynamodb-job-store.ts`;
+const DYNAMODB_STORE_TESTS = [
+  'test/contract/dynamodb.test.ts',
+  'test/unit/adapters/dynamodb-job-store.test.ts',
+];
+const DYNAMODB_CLAIM_TESTS =
+  'JobStore contract: DynamoDB > (putQueued|claim|a record a producer)|RUNNING and SUCCESSFUL unlisted|DynamoDB job store: claim|DynamoDB items|claimMany on DynamoDB|write units of a job';
+const DYNAMODB_OUTCOME_TESTS =
+  'JobStore contract: DynamoDB > (a record a producer|finishAttempt|recordSuccesses|markLost|attempt history)|RUNNING and SUCCESSFUL unlisted|DynamoDB job store: (finishAttempt|recordSuccesses|other transitions > markLost)|DynamoDB write units|byQueueStatus index';
+const DYNAMODB_MARK_TESTS =
+  'JobStore contract: DynamoDB > (a record a producer|recordRejected|reconcileDeadLetter|markDeadLetter|cancel|requeue|sets expiresAt)|RUNNING and SUCCESSFUL unlisted|DynamoDB job store: other|DynamoDB items|DynamoDB write units|byQueueStatus index';
+
 export const MUTATION_MODULES: readonly MutationModule[] = [
   {
     name: 'retry-policy',
@@ -121,9 +141,43 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
     tests: MEMORY_STORE_TESTS,
   },
   {
-    name: 'dynamodb-job-store',
-    mutate: [`${RUNTIME}/adapters/aws/dynamodb-job-store.ts`],
-    tests: ['test/contract/dynamodb.test.ts', 'test/unit/adapters/dynamodb-job-store.test.ts'],
+    name: 'dynamodb-job-store-claims',
+    // The claims: the update claim, the whole-record claim, their "due" condition, the batched
+    // claim's PartiQL statements and their answers (from `dueCondition` to `outcomeChange`),
+    // and `putQueued`, `claim` and `claimMany` (to `finishAttempt`).
+    mutate: [
+      linesOf(DYNAMODB_STORE, 'const dueCondition = ', 'function outcomeChange('),
+      linesOf(DYNAMODB_STORE, 'async putQueued(record)', 'async finishAttempt('),
+    ],
+    tests: [...DYNAMODB_STORE_TESTS, 'test/integration/batched-claims.test.ts'],
+    testNamePattern: DYNAMODB_CLAIM_TESTS,
+  },
+  {
+    name: 'dynamodb-job-store-outcomes',
+    // The writes that end an attempt: what each outcome sets and removes, the batch of
+    // successes (its requests, PartiQL statements, condition and answers), finishAttempt,
+    // recordSuccesses and markLost (from `outcomeChange` to the store object, from
+    // `finishAttempt` to `recordProgress`, from `recordSuccesses` to `recordRejected`).
+    mutate: [
+      linesOf(DYNAMODB_STORE, 'function outcomeChange(', 'const store: JobStore = {'),
+      linesOf(DYNAMODB_STORE, 'async finishAttempt(', 'async recordProgress('),
+      linesOf(DYNAMODB_STORE, 'async recordSuccesses(', 'async recordRejected('),
+    ],
+    tests: DYNAMODB_STORE_TESTS,
+    testNamePattern: DYNAMODB_OUTCOME_TESTS,
+  },
+  {
+    name: 'dynamodb-job-store-marks',
+    // The other status changes and the write helpers every transition uses: the item, index
+    // keys, the conditional update and a refusal as a typed error (from the store's creation
+    // to `dueCondition`); recordRejected, reconcileDeadLetter, the dead-letter marks, cancel
+    // and requeue (from `recordRejected` to `get`).
+    mutate: [
+      linesOf(DYNAMODB_STORE, 'export function createDynamoDbJobStore(', 'const dueCondition = '),
+      linesOf(DYNAMODB_STORE, 'async recordRejected(', 'async get(id)'),
+    ],
+    tests: DYNAMODB_STORE_TESTS,
+    testNamePattern: DYNAMODB_MARK_TESTS,
   },
   {
     name: 'concurrency-keys',

@@ -172,6 +172,36 @@ describe('DynamoDB items: what a producer may write and what marks the worker’
   });
 });
 
+describe('DynamoDB job store: claimMany of first deliveries', () => {
+  it('claims each job of the batch, answering each with its own RUNNING record', async () => {
+    // Prepare: no records (tracking minimal): the batch inserts them.
+    const store = createDynamoDbJobStore({
+      client,
+      tableName,
+      retentionSeconds: CONTRACT_RETENTION_SECONDS,
+      unlistedStatuses: unlistedStatuses('minimal'),
+    });
+    const queue = unique('queue');
+    const requests = [unique('job'), unique('job'), unique('job')].map((id, i) =>
+      claimRequest(id, queue, { claimToken: `token-${i}` }),
+    );
+
+    // Act
+    const outcomes = await store.claimMany!(requests);
+
+    // Assess
+    for (const [i, request] of requests.entries()) {
+      const record = await store.get(request.id);
+      expect(record).toMatchObject({
+        status: JobStatus.RUNNING,
+        attempts: 1,
+        claimToken: `token-${i}`,
+      });
+      expect(outcomes[i]).toEqual({ kind: 'claimed', record });
+    }
+  });
+});
+
 describe('DynamoDB concurrency keys a producer forged', () => {
   /** A producer's PutItem of a key item: no condition, any values for the names it may write. */
   async function forgeKey(concurrencyKey: string, expiresAt: unknown): Promise<void> {

@@ -112,6 +112,18 @@ export function describeJobStoreContract(
         expect(error.jobId).toBe(id);
         expect(await store.get(id)).toEqual(running);
       });
+
+      it('lists the record under QUEUED', async () => {
+        // Prepare
+        const record = queuedRecord(id, queue);
+
+        // Act
+        await store.putQueued(record);
+
+        // Assess
+        const page = await store.list({ queue, status: QUEUED });
+        expect(page.items).toEqual([listedRecord({ ...record, expiresAt: keptUntil(at(0)) })]);
+      });
     });
 
     // A first delivery tries the whole-record claim first (DynamoDB: PutItem); a later one goes

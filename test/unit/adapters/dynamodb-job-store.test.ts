@@ -191,6 +191,25 @@ describe('DynamoDB job store: claim of a first delivery', () => {
     expect(outcome).toEqual({ kind: 'claimed', record: claimedRecord });
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
   });
+
+  it('lets a failure other than a refusal through, and a refusal that returns no item, with no update', async () => {
+    // Prepare
+    const throttled = new ProvisionedThroughputExceededException({
+      message: 'slow down',
+      $metadata: {},
+    });
+    const bare = conditionFailed();
+    ddb.on(PutCommand).rejectsOnce(throttled).rejectsOnce(bare);
+
+    // Act
+    const first = await rejectionOf(makeStore().claim(request));
+    const second = await rejectionOf(makeStore().claim(request));
+
+    // Assess
+    expect(first).toBe(throttled);
+    expect(second).toBe(bare);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+  });
 });
 
 describe('DynamoDB job store: claim of a message delivered before', () => {
@@ -293,19 +312,74 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
     });
   });
 
-  it('lets any other failure through', async () => {
+  it('lets any other failure through, and a refusal that returns no item', async () => {
     // Prepare
     const throttled = new ProvisionedThroughputExceededException({
       message: 'slow down',
       $metadata: {},
     });
-    ddb.on(UpdateCommand).rejects(throttled);
+    const bare = conditionFailed();
+    ddb.on(UpdateCommand).rejectsOnce(throttled).rejectsOnce(bare);
+
+    // Act
+    const error = await rejectionOf(makeStore().claim(laterDelivery));
+    const refusal = await rejectionOf(makeStore().claim(laterDelivery));
+
+    // Assess
+    expect(error).toBe(throttled);
+    // A refusal that returns no item is let through as it is, not read as a record.
+    expect(refusal).toBe(bare);
+  });
+
+  it('gives up after three tries while a producer keeps rewriting the record, with JobStateConflictError', async () => {
+    // Prepare: each update meets a producer's record, each whole-record put the worker's.
+    const producers: JobRecord = { ...running, status: JobStatus.QUEUED, attempts: 0 };
+    const workers: JobRecord = { ...running, status: JobStatus.RETRYING, retryAt: T0 };
+    ddb.on(UpdateCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: marshall(itemOf(producers, false)),
+      }),
+    );
+    ddb.on(PutCommand).rejects(conditionFailed(workers));
 
     // Act
     const error = await rejectionOf(makeStore().claim(laterDelivery));
 
     // Assess
-    expect(error).toBe(throttled);
+    expect(error).toBeInstanceOf(JobStateConflictError);
+    expect(error).toMatchObject({
+      jobId: 'job-1',
+      transition: 'claim (its record keeps being rewritten)',
+      currentStatus: undefined,
+    });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 3);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
+  });
+});
+
+describe('DynamoDB job store: claimMany', () => {
+  it('leaves to claim a statement refused for another reason or left out of the response', async () => {
+    // Prepare
+    ddb.on(BatchExecuteStatementCommand).resolves({
+      Responses: [{}, { Error: { Code: 'ThrottlingError', Message: 'slow down' } }],
+    });
+    const request = (id: string) => ({ ...claimOfRunning, id, claimToken: `token-${id}` });
+
+    // Act
+    const outcomes = await makeStore().claimMany!([
+      request('job-1'),
+      request('job-2'),
+      request('job-3'),
+    ]);
+
+    // Assess
+    expect(outcomes).toEqual([
+      { kind: 'claimed', record: { ...running, claimToken: 'token-job-1' } },
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -392,6 +466,34 @@ describe('DynamoDB job store: recordSuccesses', () => {
     expect(
       ddb.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Statements,
     ).toHaveLength(1);
+  });
+
+  it('answers a statement the response leaves out as unwritten, and reports the capacity of each request', async () => {
+    // Prepare
+    ddb.on(BatchExecuteStatementCommand).resolves({
+      Responses: [{}],
+      ConsumedCapacity: [
+        { TableName: 'jobs', CapacityUnits: 1 },
+        { TableName: 'jobs', CapacityUnits: 2 },
+      ],
+    });
+    const units: number[] = [];
+
+    // Act
+    const outcomes = await makeStore((u) => units.push(u)).recordSuccesses([
+      attempt('job-1'),
+      attempt('job-2'),
+    ]);
+
+    // Assess
+    expect(outcomes).toEqual([
+      { kind: 'written' },
+      { kind: 'unwritten', reason: 'no answer for the statement' },
+    ]);
+    expect(ddb).toHaveReceivedCommandWith(BatchExecuteStatementCommand, {
+      ReturnConsumedCapacity: 'TOTAL',
+    });
+    expect(units).toEqual([1, 2]);
   });
 });
 
@@ -590,7 +692,35 @@ describe('DynamoDB job store: other transitions', () => {
 
     // Assess
     expect(error).toBeInstanceOf(JobStateConflictError);
-    expect(error).toMatchObject({ jobId: 'job-1', currentStatus: undefined });
+    expect(error).toMatchObject({
+      jobId: 'job-1',
+      transition: 'record as queued',
+      currentStatus: undefined,
+    });
+    expect((error as Error).cause).toBeInstanceOf(ConditionalCheckFailedException);
+  });
+
+  it('putQueued lets a failure other than a refusal through, and reports the capacity it used', async () => {
+    // Prepare
+    const throttled = new ProvisionedThroughputExceededException({
+      message: 'slow down',
+      $metadata: {},
+    });
+    ddb
+      .on(PutCommand)
+      .rejectsOnce(throttled)
+      .resolves({ ConsumedCapacity: { TableName: 'jobs', CapacityUnits: 1 } });
+    const units: number[] = [];
+    const store = makeStore((u) => units.push(u));
+    const queued = { ...running, status: JobStatus.QUEUED, attempts: 0 };
+
+    // Act
+    const error = await rejectionOf(store.putQueued(queued));
+    await store.putQueued(queued);
+
+    // Assess
+    expect(error).toBe(throttled);
+    expect(units).toEqual([1]);
   });
 
   it('markLost is conditional on this RUNNING attempt with an expired lease, null when refused', async () => {
