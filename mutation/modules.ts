@@ -79,7 +79,7 @@ const DYNAMODB_STORE_TESTS = [
   'test/unit/adapters/dynamodb-job-store.test.ts',
 ];
 const DYNAMODB_CLAIM_TESTS =
-  'JobStore contract: DynamoDB > (putQueued|claim|a record a producer)|RUNNING and SUCCESSFUL unlisted|DynamoDB job store: claim|DynamoDB items|claimMany on DynamoDB|write units of a job';
+  'JobStore contract: DynamoDB > (putQueued|claim|a record a producer)|RUNNING and SUCCESSFUL unlisted|DynamoDB job store: (claim|other transitions > putQueued)|DynamoDB items|claimMany on DynamoDB|write units of a job';
 const DYNAMODB_OUTCOME_TESTS =
   'JobStore contract: DynamoDB > (a record a producer|finishAttempt|recordSuccesses|markLost|attempt history)|RUNNING and SUCCESSFUL unlisted|DynamoDB job store: (finishAttempt|recordSuccesses|other transitions > markLost)|DynamoDB write units|byQueueStatus index';
 const DYNAMODB_MARK_TESTS =

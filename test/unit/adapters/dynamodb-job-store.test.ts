@@ -462,7 +462,10 @@ describe('DynamoDB job store: recordSuccesses', () => {
     const outcomes = await makeStore().recordSuccesses([attempt('job-1'), attempt('job-1')]);
 
     // Assess
-    expect(outcomes.map((o) => o.kind)).toEqual(['written', 'unwritten']);
+    expect(outcomes).toEqual([
+      { kind: 'written' },
+      { kind: 'unwritten', reason: 'named twice in one request' },
+    ]);
     expect(
       ddb.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Statements,
     ).toHaveLength(1);
@@ -494,6 +497,33 @@ describe('DynamoDB job store: recordSuccesses', () => {
       ReturnConsumedCapacity: 'TOTAL',
     });
     expect(units).toEqual([1, 2]);
+  });
+
+  it('answers every attempt as unwritten when the response holds no answers', async () => {
+    // Prepare
+    ddb.on(BatchExecuteStatementCommand).resolves({});
+
+    // Act
+    const outcomes = await makeStore().recordSuccesses([attempt('job-1'), attempt('job-2')]);
+
+    // Assess
+    const unanswered = { kind: 'unwritten', reason: 'no answer for the statement' };
+    expect(outcomes).toEqual([unanswered, unanswered]);
+  });
+
+  it('sends no request for an empty batch (of successes or of claims)', async () => {
+    // Prepare
+    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [] });
+    const store = makeStore();
+
+    // Act
+    const successes = await store.recordSuccesses([]);
+    const claims = await store.claimMany!([]);
+
+    // Assess
+    expect(successes).toEqual([]);
+    expect(claims).toEqual([]);
+    expect(ddb).not.toHaveReceivedCommand(BatchExecuteStatementCommand);
   });
 });
 
@@ -611,8 +641,29 @@ describe('DynamoDB job store: finishAttempt', () => {
 
     // Assess
     expect(error).toBeInstanceOf(JobStateConflictError);
-    expect(error).toMatchObject({ jobId: 'job-1', currentStatus: 'LOST' });
+    expect(error).toMatchObject({
+      jobId: 'job-1',
+      transition: 'finish attempt 1 as SUCCESSFUL',
+      currentStatus: 'LOST',
+    });
     expect((error as Error).cause).toBeInstanceOf(ConditionalCheckFailedException);
+  });
+
+  it('lets a failure other than a refusal through', async () => {
+    // Prepare
+    const throttled = new ProvisionedThroughputExceededException({
+      message: 'slow down',
+      $metadata: {},
+    });
+    ddb.on(UpdateCommand).rejects(throttled);
+
+    // Act
+    const error = await rejectionOf(
+      makeStore().finishAttempt(running, { status: JobStatus.SUCCESSFUL, durationMs: 1 }, T20),
+    );
+
+    // Assess
+    expect(error).toBe(throttled);
   });
 
   it('returns the record when the refused write finds its own outcome already applied', async () => {
@@ -649,6 +700,7 @@ describe('DynamoDB job store: finishAttempt', () => {
 
     // Assess
     expect(error).toBeInstanceOf(JobNotFoundError);
+    expect((error as Error).cause).toBeInstanceOf(ConditionalCheckFailedException);
   });
 });
 
@@ -746,6 +798,21 @@ describe('DynamoDB job store: other transitions', () => {
         ':status': 'LOST',
       }),
     });
+  });
+
+  it('markLost lets a failure other than a refusal through: the attempt is not taken as moved on', async () => {
+    // Prepare
+    const throttled = new ProvisionedThroughputExceededException({
+      message: 'slow down',
+      $metadata: {},
+    });
+    ddb.on(UpdateCommand).rejects(throttled);
+
+    // Act
+    const error = await rejectionOf(makeStore().markLost(running, T70, T70));
+
+    // Assess
+    expect(error).toBe(throttled);
   });
 
   it('recordRejected puts the record unless it is SUCCESSFUL or a live RUNNING attempt, refusing with JobStateConflictError', async () => {
