@@ -511,6 +511,17 @@ describe('DynamoDB job store: recordSuccesses', () => {
     expect(outcomes).toEqual([unanswered, unanswered]);
   });
 
+  it('names a statement error without code or message in the reason it is unwritten', async () => {
+    // Prepare
+    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{ Error: {} }] });
+
+    // Act
+    const outcomes = await makeStore().recordSuccesses([attempt('job-1')]);
+
+    // Assess
+    expect(outcomes).toEqual([{ kind: 'unwritten', reason: 'Error: ' }]);
+  });
+
   it('sends no request for an empty batch (of successes or of claims)', async () => {
     // Prepare
     ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [] });
