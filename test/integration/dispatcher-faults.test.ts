@@ -787,6 +787,64 @@ describe('sending a job on when the send fails', () => {
   });
 });
 
+describe("a batch's messages of one group", () => {
+  const FIFO_QUEUE = {
+    name: 'default',
+    url: 'memory://default.fifo',
+    dlqUrl: 'memory://default-dlq.fifo',
+  };
+
+  /** A delivery of `body` in message group `group`. */
+  function inGroup(body: string, group: string): QueueMessage {
+    const message = delivery(body);
+    return { ...message, attributes: { ...message.attributes, MessageGroupId: group } };
+  }
+
+  it('FIFO: a kept message holds back the rest of its group, unrun and visible again at once; other groups run', async () => {
+    const { store, transport, dispatcher } = setUp({ queue: FIFO_QUEUE });
+    const [first, second, third, other] = [newJobId(), newJobId(), newJobId(), newJobId()];
+    const messages = [
+      inGroup(envelopeBody(first, 'retries-later', {}), 'g1'),
+      inGroup(envelopeBody(other, 'succeeds', {}), 'g2'),
+      inGroup(envelopeBody(second, 'succeeds', {}), 'g1'),
+      inGroup(envelopeBody(third, 'succeeds', {}), 'g1'),
+    ];
+    const [retried, ran, heldSecond, heldThird] = messages as [
+      QueueMessage,
+      QueueMessage,
+      QueueMessage,
+      QueueMessage,
+    ];
+
+    const response = await dispatcher.dispatchBatch(messages);
+    expect([...kept(response)].sort()).toEqual(
+      [retried.messageId, heldSecond.messageId, heldThird.messageId].sort(),
+    );
+    expect((await store.get(first))?.status).toBe(JobStatus.RETRYING);
+    expect(transport.visibilityOf(retried.receiptHandle)).toBe(11);
+    expect(await store.get(second)).toBeUndefined();
+    expect(await store.get(third)).toBeUndefined();
+    expect(transport.visibilityOf(heldSecond.receiptHandle)).toBe(0);
+    expect(transport.visibilityOf(heldThird.receiptHandle)).toBe(0);
+    expect((await store.get(other))?.status).toBe(JobStatus.SUCCESSFUL);
+    expect(transport.visibilityOf(ran.receiptHandle)).toBeUndefined();
+    expect(transport.messages(FIFO_QUEUE.url)).toEqual([]);
+  });
+
+  it('standard queue: a kept message of a tenant holds nothing back', async () => {
+    const { store, transport, dispatcher } = setUp();
+    // Every try of the retry's re-send fails (retryTransient makes three): its message is kept.
+    for (let i = 0; i < 3; i++) transport.failNext('send');
+    const [first, second] = [newJobId(), newJobId()];
+    const retried = inGroup(envelopeBody(first, 'retries-later', {}), 't1');
+    const next = inGroup(envelopeBody(second, 'succeeds', {}), 't1');
+
+    expect(kept(await dispatcher.dispatchBatch([retried, next]))).toEqual([retried.messageId]);
+    expect((await store.get(second))?.status).toBe(JobStatus.SUCCESSFUL);
+    expect(transport.visibilityOf(next.receiptHandle)).toBeUndefined();
+  });
+});
+
 describe('a delivery of a job that is not due yet', () => {
   it('sends the message on to arrive when the job is due, and leaves the record as it is', async () => {
     const { store, keys, transport, dispatcher } = setUp();
