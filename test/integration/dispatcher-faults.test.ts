@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -21,6 +22,7 @@ import {
 import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { payloadObjectKey } from '../../packages/lambda-jobs/src/runtime/payload-reference.ts';
 import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { capturingMetrics } from '../support/test-jobs.ts';
 
@@ -96,6 +98,19 @@ const defers = defineJob({
   },
 });
 
+/** A tenant-keyed job (fair queues) that asks for a retry: its message is sent on. */
+const tenantRetries = defineJob({
+  type: 'tenant-retries',
+  schema: z.object({ tenant: z.string() }),
+  timeoutSeconds: 3,
+  retries: 2,
+  retryDelay: { kind: 'fixed', seconds: 7 },
+  tenantKey: (payload) => payload.tenant,
+  run: () => {
+    throw new RetryJobError('later');
+  },
+});
+
 /** What the job `abort-hook-acts`'s onAborted does, once, when its attempt is found lost. */
 let onLost: (jobId: string) => Promise<void> = async () => {};
 
@@ -128,6 +143,7 @@ const registry = createRegistry([
   retriesLater,
   defers,
   abortHookActs,
+  tenantRetries,
 ]);
 
 let clock: number;
@@ -842,6 +858,46 @@ describe("a batch's messages of one group", () => {
     expect(kept(await dispatcher.dispatchBatch([retried, next]))).toEqual([retried.messageId]);
     expect((await store.get(second))?.status).toBe(JobStatus.SUCCESSFUL);
     expect(transport.visibilityOf(next.receiptHandle)).toBeUndefined();
+  });
+});
+
+describe('the tenant of a message sent on, when the delivery has no MessageGroupId', () => {
+  const BUCKET = 'job-payloads';
+
+  it('comes from the inline payload', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    const body = envelopeBody(id, 'tenant-retries', { tenant: 'acme' });
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect((await store.get(id))?.status).toBe(JobStatus.RETRYING);
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.groupId])).toEqual([[body, 'acme']]);
+  });
+
+  it('comes from the payload read from the bucket, for a message that carries only its reference', async () => {
+    const id = newJobId();
+    const text = JSON.stringify({ tenant: 'acme' });
+    const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
+    const { store, transport, dispatcher } = setUp({
+      payloads: { store: { bucket: BUCKET, get: async () => text }, maxBytes: 1_000_000 },
+    });
+    const body = serializeEnvelope({
+      version: ENVELOPE_VERSION,
+      id,
+      type: 'tenant-retries',
+      queue: QUEUE.name,
+      payloadRef: {
+        bucket: BUCKET,
+        key: payloadObjectKey(id, sha256),
+        bytes: Buffer.byteLength(text),
+        sha256,
+      },
+      enqueuedAt: new Date(clock).toISOString(),
+    });
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect((await store.get(id))?.status).toBe(JobStatus.RETRYING);
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.groupId])).toEqual([[body, 'acme']]);
   });
 });
 
