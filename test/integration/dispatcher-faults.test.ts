@@ -12,6 +12,7 @@ import {
 } from '../../packages/lambda-jobs/src/runtime/dispatcher.ts';
 import {
   ENVELOPE_VERSION,
+  type JobEnvelope,
   serializeEnvelope,
 } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
 import {
@@ -893,7 +894,8 @@ describe('the tenant of a message sent on, when the delivery has no MessageGroup
         sha256,
       },
       enqueuedAt: new Date(clock).toISOString(),
-    });
+      // The reference instead of the payload, as payload-offload.ts sends it.
+    } as JobEnvelope);
 
     expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
     expect((await store.get(id))?.status).toBe(JobStatus.RETRYING);
