@@ -903,6 +903,33 @@ describe('the tenant of a message sent on, when the delivery has no MessageGroup
   });
 });
 
+describe('the deadline guard (timeout 3 s, margin 2 s)', () => {
+  it.each([
+    { remainingMs: 5000, runs: true },
+    { remainingMs: 4999, runs: false },
+  ])(
+    'with $remainingMs ms of the invocation left the job runs here: $runs',
+    async ({ remainingMs, runs }) => {
+      const { store, transport, dispatcher } = setUp();
+      const id = newJobId();
+      const body = envelopeBody(id, 'succeeds', {});
+      const invocation = { getRemainingTimeInMillis: () => remainingMs };
+
+      expect(kept(await dispatcher.dispatchBatch([delivery(body)], invocation))).toEqual([]);
+      if (runs) {
+        expect(await store.get(id)).toMatchObject({ status: JobStatus.SUCCESSFUL, attempts: 1 });
+        expect(transport.messages(QUEUE.url)).toEqual([]);
+      } else {
+        // Sent again, due at once, without a claim: no record, no attempt spent.
+        expect(await store.get(id)).toBeUndefined();
+        expect(transport.messages(QUEUE.url).map((m) => [m.body, m.delaySeconds])).toEqual([
+          [body, 0],
+        ]);
+      }
+    },
+  );
+});
+
 describe('a delivery of a job that is not due yet', () => {
   it('sends the message on to arrive when the job is due, and leaves the record as it is', async () => {
     const { store, keys, transport, dispatcher } = setUp();
