@@ -5,6 +5,10 @@ import { z } from 'zod';
 import { createMemoryConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-concurrency-keys.ts';
 import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
 import { createMemoryQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-queue-transport.ts';
+import type {
+  CircuitBreaker,
+  ProbeOutcome,
+} from '../../packages/lambda-jobs/src/runtime/circuit/circuit-breaker.ts';
 import {
   createDispatcher,
   type DispatcherDeps,
@@ -928,6 +932,35 @@ describe('the deadline guard (timeout 3 s, margin 2 s)', () => {
       }
     },
   );
+});
+
+describe("a job type's circuit", () => {
+  it("gives a probe its turn for the job's timeout and the lost-attempt grace, and reports how it ended", async () => {
+    const turns: { type: string; jobId: string; leaseMs: number }[] = [];
+    const ends: { type: string; jobId: string; outcome: ProbeOutcome }[] = [];
+    const circuits: CircuitBreaker = {
+      gate: async (type, jobId, leaseMs) => {
+        turns.push({ type, jobId, leaseMs });
+        return { kind: 'probe', generation: 1 };
+      },
+      recordAttempt: () => {},
+      endProbe: async (type, _generation, jobId, outcome) => {
+        ends.push({ type, jobId, outcome });
+      },
+      flush: async () => {},
+    };
+    const { store, dispatcher } = setUp({ circuits });
+    const id = newJobId();
+
+    expect(
+      kept(await dispatcher.dispatchBatch([delivery(envelopeBody(id, 'succeeds', {}))])),
+    ).toEqual([]);
+    // No second probe can take the turn while this one may still be running (3 s) or be
+    // found lost (the grace after its lease).
+    expect(turns).toEqual([{ type: 'succeeds', jobId: id, leaseMs: 3000 + GRACE_MS }]);
+    expect(ends).toEqual([{ type: 'succeeds', jobId: id, outcome: 'succeeded' }]);
+    expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
+  });
 });
 
 describe('a delivery of a job that is not due yet', () => {
