@@ -116,6 +116,21 @@ const tenantRetries = defineJob({
   },
 });
 
+/** How many `counts-running` jobs run now, and the most that ran at once. */
+const running = { now: 0, peak: 0 };
+
+const countsRunning = defineJob({
+  type: 'counts-running',
+  schema: z.object({}),
+  timeoutSeconds: 3,
+  run: async () => {
+    running.now += 1;
+    running.peak = Math.max(running.peak, running.now);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    running.now -= 1;
+  },
+});
+
 /** What the job `abort-hook-acts`'s onAborted does, once, when its attempt is found lost. */
 let onLost: (jobId: string) => Promise<void> = async () => {};
 
@@ -149,6 +164,7 @@ const registry = createRegistry([
   defers,
   abortHookActs,
   tenantRetries,
+  countsRunning,
 ]);
 
 let clock: number;
@@ -960,6 +976,21 @@ describe("a job type's circuit", () => {
     expect(turns).toEqual([{ type: 'succeeds', jobId: id, leaseMs: 3000 + GRACE_MS }]);
     expect(ends).toEqual([{ type: 'succeeds', jobId: id, outcome: 'succeeded' }]);
     expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
+  });
+});
+
+describe("a batch's records run side by side", () => {
+  it('at most recordConcurrency at once', async () => {
+    running.peak = 0;
+    const { store, dispatcher } = setUp({ recordConcurrency: 2 });
+    const ids = [newJobId(), newJobId(), newJobId(), newJobId()];
+
+    const response = await dispatcher.dispatchBatch(
+      ids.map((id) => delivery(envelopeBody(id, 'counts-running', {}))),
+    );
+    expect(kept(response)).toEqual([]);
+    expect(running.peak).toBe(2);
+    for (const id of ids) expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
   });
 });
 
