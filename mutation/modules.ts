@@ -59,6 +59,19 @@ const DISPATCHER_TESTS = [
   'test/integration/dispatcher-faults.test.ts',
 ];
 
+/** A circuit's hold and each attempt's report to it: the circuit breaker's end-to-end tests. */
+const CIRCUIT_TESTS = ['test/integration/circuit-breaker.test.ts'];
+
+/**
+ * FIFO groups and tenants end to end: kept messages, a group held back behind a kept one, the
+ * DLQ in the group, and the group of a large payload sent again (read from the stored payload).
+ */
+const FIFO_TESTS = [
+  'test/integration/fifo-dispatch.test.ts',
+  'test/integration/fifo-and-fair-queues.test.ts',
+  'test/integration/fifo-large-payloads.test.ts',
+];
+
 /** The memory store against the stores' shared contract, and its own cases. */
 const MEMORY_STORE_TESTS = [
   'test/contract/memory.test.ts',
@@ -108,20 +121,47 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'dispatcher',
-    // The paths that decide where a job ends up: sending on, keeping in a FIFO group and
-    // dead-lettering, rejection, duplicate and lost deliveries, the batches of successes and of
-    // claims (from sendOn to runClaimed); the recording of every outcome and the not-yet-due
-    // path (from the end of the run to dispatchOne); the claim, its routing and a circuit's
-    // hold (from claimOnce to the run); and each message's delivery in its batch. Left out:
+    // The paths that decide where a job ends up or what its record says: sending on, keeping
+    // in a FIFO group and dead-lettering, rejection, duplicate and lost deliveries, the batches
+    // of successes and of claims (from sendOn to runClaimed); the recording of every outcome,
+    // the not-yet-due path and a circuit's hold (from the end of the run to dispatchOne); the
+    // group of a payload read from S3 (storedPayloads); the deadline guard, the circuit's gate,
+    // the claim and its routing (from the time left to the run); and each message's delivery
+    // in its batch, with the FIFO ordering of its units and the held-back messages. Left out:
     // the tracing, progress and job-context set-up around the run, and the parse-and-validate
     // steps, pinned by the envelope and bad-input tests. Anchored on the code (`linesOf`).
     mutate: [
       linesOf(DISPATCHER, 'async function sendOn(', 'async function runClaimed('),
       linesOf(DISPATCHER, 'const endedAt = now();', 'async function dispatchOne('),
-      linesOf(DISPATCHER, 'const claimOnce = async', 'const running = claim.record;'),
-      linesOf(DISPATCHER, 'const dispatchMessage = async', '// FIFO: a group'),
+      linesOf(DISPATCHER, 'storedPayloads.set(envelope, received)', '} catch (error) {'),
+      linesOf(DISPATCHER, 'const remainingMs = clock', 'const running = claim.record;'),
+      linesOf(DISPATCHER, 'const dispatchMessage = async', 'watch.disarm();'),
     ],
-    tests: DISPATCHER_TESTS,
+    tests: [...DISPATCHER_TESTS, ...CIRCUIT_TESTS],
+  },
+  {
+    // The per-message paths that landed after the second round, alone (a run of the whole
+    // `dispatcher` takes over two hours at concurrency 1 on two shared cores): a circuit's hold,
+    // the group of a payload read from S3, the deadline guard and the circuit's gate, and each
+    // message's delivery in its batch with the FIFO ordering of its units.
+    name: 'dispatcher-delivery',
+    mutate: [
+      linesOf(DISPATCHER, 'async function holdForCircuit(', 'async function dispatchOne('),
+      linesOf(DISPATCHER, 'storedPayloads.set(envelope, received)', '} catch (error) {'),
+      linesOf(DISPATCHER, 'const remainingMs = clock', 'const claimOnce = async'),
+      linesOf(DISPATCHER, 'const dispatchMessage = async', 'watch.disarm();'),
+    ],
+    tests: [...DISPATCHER_TESTS, ...CIRCUIT_TESTS],
+  },
+  {
+    // The FIFO and tenant paths against the FIFO tests: keeping a message in its group and the
+    // group of a delivery (and of a payload read from S3).
+    name: 'dispatcher-fifo',
+    mutate: [
+      linesOf(DISPATCHER, 'async function keepInGroup(', 'function receiveCountOf('),
+      linesOf(DISPATCHER, 'storedPayloads.set(envelope, received)', '} catch (error) {'),
+    ],
+    tests: FIFO_TESTS,
   },
   {
     // The recording of each outcome alone: a quicker run after a change there.

@@ -1,9 +1,14 @@
+import { createHash } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createMemoryConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-concurrency-keys.ts';
 import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
 import { createMemoryQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-queue-transport.ts';
+import type {
+  CircuitBreaker,
+  ProbeOutcome,
+} from '../../packages/lambda-jobs/src/runtime/circuit/circuit-breaker.ts';
 import {
   createDispatcher,
   type DispatcherDeps,
@@ -11,6 +16,7 @@ import {
 } from '../../packages/lambda-jobs/src/runtime/dispatcher.ts';
 import {
   ENVELOPE_VERSION,
+  type JobEnvelope,
   serializeEnvelope,
 } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
 import {
@@ -21,6 +27,7 @@ import {
 import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { payloadObjectKey } from '../../packages/lambda-jobs/src/runtime/payload-reference.ts';
 import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
 import { capturingMetrics } from '../support/test-jobs.ts';
 
@@ -96,6 +103,34 @@ const defers = defineJob({
   },
 });
 
+/** A tenant-keyed job (fair queues) that asks for a retry: its message is sent on. */
+const tenantRetries = defineJob({
+  type: 'tenant-retries',
+  schema: z.object({ tenant: z.string() }),
+  timeoutSeconds: 3,
+  retries: 2,
+  retryDelay: { kind: 'fixed', seconds: 7 },
+  tenantKey: (payload) => payload.tenant,
+  run: () => {
+    throw new RetryJobError('later');
+  },
+});
+
+/** How many `counts-running` jobs run now, and the most that ran at once. */
+const running = { now: 0, peak: 0 };
+
+const countsRunning = defineJob({
+  type: 'counts-running',
+  schema: z.object({}),
+  timeoutSeconds: 3,
+  run: async () => {
+    running.now += 1;
+    running.peak = Math.max(running.peak, running.now);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    running.now -= 1;
+  },
+});
+
 /** What the job `abort-hook-acts`'s onAborted does, once, when its attempt is found lost. */
 let onLost: (jobId: string) => Promise<void> = async () => {};
 
@@ -128,6 +163,8 @@ const registry = createRegistry([
   retriesLater,
   defers,
   abortHookActs,
+  tenantRetries,
+  countsRunning,
 ]);
 
 let clock: number;
@@ -784,6 +821,176 @@ describe('sending a job on when the send fails', () => {
     expect(kept(await dispatcher.dispatchBatch([last]))).toEqual([]);
     expect((await store.get(id))?.status).toBe(JobStatus.ERRORED);
     expect(transport.messages(QUEUE.dlqUrl).map((m) => m.body)).toEqual([body]);
+  });
+});
+
+describe("a batch's messages of one group", () => {
+  const FIFO_QUEUE = {
+    name: 'default',
+    url: 'memory://default.fifo',
+    dlqUrl: 'memory://default-dlq.fifo',
+  };
+
+  /** A delivery of `body` in message group `group`. */
+  function inGroup(body: string, group: string): QueueMessage {
+    const message = delivery(body);
+    return { ...message, attributes: { ...message.attributes, MessageGroupId: group } };
+  }
+
+  it('FIFO: a kept message holds back the rest of its group, unrun and visible again at once; other groups run', async () => {
+    const { store, transport, dispatcher } = setUp({ queue: FIFO_QUEUE });
+    const [first, second, third, other] = [newJobId(), newJobId(), newJobId(), newJobId()];
+    const messages = [
+      inGroup(envelopeBody(first, 'retries-later', {}), 'g1'),
+      inGroup(envelopeBody(other, 'succeeds', {}), 'g2'),
+      inGroup(envelopeBody(second, 'succeeds', {}), 'g1'),
+      inGroup(envelopeBody(third, 'succeeds', {}), 'g1'),
+    ];
+    const [retried, ran, heldSecond, heldThird] = messages as [
+      QueueMessage,
+      QueueMessage,
+      QueueMessage,
+      QueueMessage,
+    ];
+
+    const response = await dispatcher.dispatchBatch(messages);
+    expect([...kept(response)].sort()).toEqual(
+      [retried.messageId, heldSecond.messageId, heldThird.messageId].sort(),
+    );
+    expect((await store.get(first))?.status).toBe(JobStatus.RETRYING);
+    expect(transport.visibilityOf(retried.receiptHandle)).toBe(11);
+    expect(await store.get(second)).toBeUndefined();
+    expect(await store.get(third)).toBeUndefined();
+    expect(transport.visibilityOf(heldSecond.receiptHandle)).toBe(0);
+    expect(transport.visibilityOf(heldThird.receiptHandle)).toBe(0);
+    expect((await store.get(other))?.status).toBe(JobStatus.SUCCESSFUL);
+    expect(transport.visibilityOf(ran.receiptHandle)).toBeUndefined();
+    expect(transport.messages(FIFO_QUEUE.url)).toEqual([]);
+  });
+
+  it('standard queue: a kept message of a tenant holds nothing back', async () => {
+    const { store, transport, dispatcher } = setUp();
+    // Every try of the retry's re-send fails (retryTransient makes three): its message is kept.
+    for (let i = 0; i < 3; i++) transport.failNext('send');
+    const [first, second] = [newJobId(), newJobId()];
+    const retried = inGroup(envelopeBody(first, 'retries-later', {}), 't1');
+    const next = inGroup(envelopeBody(second, 'succeeds', {}), 't1');
+
+    expect(kept(await dispatcher.dispatchBatch([retried, next]))).toEqual([retried.messageId]);
+    expect((await store.get(second))?.status).toBe(JobStatus.SUCCESSFUL);
+    expect(transport.visibilityOf(next.receiptHandle)).toBeUndefined();
+  });
+});
+
+describe('the tenant of a message sent on, when the delivery has no MessageGroupId', () => {
+  const BUCKET = 'job-payloads';
+
+  it('comes from the inline payload', async () => {
+    const { store, transport, dispatcher } = setUp();
+    const id = newJobId();
+    const body = envelopeBody(id, 'tenant-retries', { tenant: 'acme' });
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect((await store.get(id))?.status).toBe(JobStatus.RETRYING);
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.groupId])).toEqual([[body, 'acme']]);
+  });
+
+  it('comes from the payload read from the bucket, for a message that carries only its reference', async () => {
+    const id = newJobId();
+    const text = JSON.stringify({ tenant: 'acme' });
+    const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
+    const { store, transport, dispatcher } = setUp({
+      payloads: { store: { bucket: BUCKET, get: async () => text }, maxBytes: 1_000_000 },
+    });
+    const body = serializeEnvelope({
+      version: ENVELOPE_VERSION,
+      id,
+      type: 'tenant-retries',
+      queue: QUEUE.name,
+      payloadRef: {
+        bucket: BUCKET,
+        key: payloadObjectKey(id, sha256),
+        bytes: Buffer.byteLength(text),
+        sha256,
+      },
+      enqueuedAt: new Date(clock).toISOString(),
+      // The reference instead of the payload, as payload-offload.ts sends it.
+    } as JobEnvelope);
+
+    expect(kept(await dispatcher.dispatchBatch([delivery(body)]))).toEqual([]);
+    expect((await store.get(id))?.status).toBe(JobStatus.RETRYING);
+    expect(transport.messages(QUEUE.url).map((m) => [m.body, m.groupId])).toEqual([[body, 'acme']]);
+  });
+});
+
+describe('the deadline guard (timeout 3 s, margin 2 s)', () => {
+  it.each([
+    { remainingMs: 5000, runs: true },
+    { remainingMs: 4999, runs: false },
+  ])(
+    'with $remainingMs ms of the invocation left the job runs here: $runs',
+    async ({ remainingMs, runs }) => {
+      const { store, transport, dispatcher } = setUp();
+      const id = newJobId();
+      const body = envelopeBody(id, 'succeeds', {});
+      const invocation = { getRemainingTimeInMillis: () => remainingMs };
+
+      expect(kept(await dispatcher.dispatchBatch([delivery(body)], invocation))).toEqual([]);
+      if (runs) {
+        expect(await store.get(id)).toMatchObject({ status: JobStatus.SUCCESSFUL, attempts: 1 });
+        expect(transport.messages(QUEUE.url)).toEqual([]);
+      } else {
+        // Sent again, due at once, without a claim: no record, no attempt spent.
+        expect(await store.get(id)).toBeUndefined();
+        expect(transport.messages(QUEUE.url).map((m) => [m.body, m.delaySeconds])).toEqual([
+          [body, 0],
+        ]);
+      }
+    },
+  );
+});
+
+describe("a job type's circuit", () => {
+  it("gives a probe its turn for the job's timeout and the lost-attempt grace, and reports how it ended", async () => {
+    const turns: { type: string; jobId: string; leaseMs: number }[] = [];
+    const ends: { type: string; jobId: string; outcome: ProbeOutcome }[] = [];
+    const circuits: CircuitBreaker = {
+      gate: async (type, jobId, leaseMs) => {
+        turns.push({ type, jobId, leaseMs });
+        return { kind: 'probe', generation: 1 };
+      },
+      recordAttempt: () => {},
+      endProbe: async (type, _generation, jobId, outcome) => {
+        ends.push({ type, jobId, outcome });
+      },
+      flush: async () => {},
+    };
+    const { store, dispatcher } = setUp({ circuits });
+    const id = newJobId();
+
+    expect(
+      kept(await dispatcher.dispatchBatch([delivery(envelopeBody(id, 'succeeds', {}))])),
+    ).toEqual([]);
+    // No second probe can take the turn while this one may still be running (3 s) or be
+    // found lost (the grace after its lease).
+    expect(turns).toEqual([{ type: 'succeeds', jobId: id, leaseMs: 3000 + GRACE_MS }]);
+    expect(ends).toEqual([{ type: 'succeeds', jobId: id, outcome: 'succeeded' }]);
+    expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
+  });
+});
+
+describe("a batch's records run side by side", () => {
+  it('at most recordConcurrency at once', async () => {
+    running.peak = 0;
+    const { store, dispatcher } = setUp({ recordConcurrency: 2 });
+    const ids = [newJobId(), newJobId(), newJobId(), newJobId()];
+
+    const response = await dispatcher.dispatchBatch(
+      ids.map((id) => delivery(envelopeBody(id, 'counts-running', {}))),
+    );
+    expect(kept(response)).toEqual([]);
+    expect(running.peak).toBe(2);
+    for (const id of ids) expect((await store.get(id))?.status).toBe(JobStatus.SUCCESSFUL);
   });
 });
 
