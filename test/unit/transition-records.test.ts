@@ -55,7 +55,7 @@ const running: JobRecord = {
 describe('claimedRecord', () => {
   it('is attempt 1, RUNNING, waiting since enqueue, with only what the delivery carries', () => {
     const { claimToken: _token, ...bare } = request;
-    for (const field of ['envelope', 'concurrencyKey', 'messageId', 'claimToken']) {
+    for (const field of ['envelope', 'concurrencyKey', 'messageId', 'messageGroup', 'claimToken']) {
       expect(Object.keys(claimedRecord(bare, 99))).not.toContain(field);
     }
     expect(claimedRecord(request, 99)).toEqual({
@@ -75,12 +75,23 @@ describe('claimedRecord', () => {
     });
   });
 
-  it('keeps the envelope, key and message id a delivery carries', () => {
+  it('keeps the envelope, key, message id and message group a delivery carries', () => {
     const record = claimedRecord(
-      { ...request, envelope: '{}', concurrencyKey: 'acct:1', messageId: 'm-1' },
+      {
+        ...request,
+        envelope: '{}',
+        concurrencyKey: 'acct:1',
+        messageId: 'm-1',
+        messageGroup: 'tenant-7',
+      },
       99,
     );
-    expect(record).toMatchObject({ envelope: '{}', concurrencyKey: 'acct:1', messageId: 'm-1' });
+    expect(record).toMatchObject({
+      envelope: '{}',
+      concurrencyKey: 'acct:1',
+      messageId: 'm-1',
+      messageGroup: 'tenant-7',
+    });
   });
 
   it('never records a negative wait (an enqueue stamped after the claim)', () => {
