@@ -4,6 +4,7 @@ import {
   ENVELOPE_VERSION,
   type JobEnvelope,
   keptEnvelope,
+  leanEnvelope,
   parseEnvelope,
   salvageConcurrencyKey,
   salvageJobId,
@@ -238,5 +239,83 @@ describe('bodies, sizes and what a failed body still gives', () => {
     expect(salvageConcurrencyKey(withOptions(['acct:1']))).toBeUndefined();
     expect(salvageConcurrencyKey('{broken')).toBeUndefined();
     expect(salvageConcurrencyKey('"acct:1"')).toBeUndefined();
+  });
+
+  it('salvages a key only when it is a string (an array of the right length is no key)', () => {
+    expect(salvageConcurrencyKey(withOptions({ concurrencyKey: ['a', 'b'] }))).toBeUndefined();
+    expect(salvageConcurrencyKey(withOptions({ concurrencyKey: 'acct:1' }))).toBe('acct:1');
+  });
+});
+
+describe('what the common path keeps of a body (leanEnvelope)', () => {
+  const reference = (length: number) => {
+    const head = '{"payloadRef":{"key":"';
+    const tail = '"}}';
+    return `${head}${'k'.repeat(length - head.length - tail.length)}${tail}`;
+  };
+
+  it('keeps a body up to the lean limit, and nothing of a larger one without a payload reference', () => {
+    const fits = 'x'.repeat(LIMITS.maxLeanEnvelopeBytes);
+    expect(leanEnvelope(fits)).toEqual({ envelope: fits });
+    expect(leanEnvelope(`${fits}x`)).toEqual({});
+    expect(leanEnvelope('é'.repeat(LIMITS.maxLeanEnvelopeBytes / 2 + 1))).toEqual({});
+  });
+
+  it('keeps a payload reference up to its own limit, counted in UTF-8 bytes', () => {
+    const fits = reference(LIMITS.maxReferenceEnvelopeBytes);
+    expect(bodyBytes(fits)).toBe(LIMITS.maxReferenceEnvelopeBytes);
+    expect(leanEnvelope(fits)).toEqual({ envelope: fits });
+    expect(leanEnvelope(reference(LIMITS.maxReferenceEnvelopeBytes + 1))).toEqual({});
+    const mentionOnly = `{"note":"payloadRef","pad":"${'p'.repeat(LIMITS.maxLeanEnvelopeBytes)}"}`;
+    expect(leanEnvelope(mentionOnly)).toEqual({});
+  });
+});
+
+describe('refusals that name their cause', () => {
+  it('keeps the JSON error as the cause of a body that is not JSON, and no cause otherwise', () => {
+    const notJson = (() => {
+      try {
+        parseEnvelope('{broken');
+      } catch (error) {
+        return error;
+      }
+    })() as MalformedEnvelopeError;
+    expect(notJson).toBeInstanceOf(MalformedEnvelopeError);
+    expect(notJson.cause).toBeInstanceOf(SyntaxError);
+    const badField = (() => {
+      try {
+        parseEnvelope(body({ queue: '' }));
+      } catch (error) {
+        return error;
+      }
+    })() as MalformedEnvelopeError;
+    expect('cause' in badField).toBe(false);
+  });
+
+  it('refuses an enqueuedAt that only contains an instant (an expanded year), or is not a string', () => {
+    // Date.parse reads the expanded year; the schema's pattern does not allow it.
+    expect(Number.isNaN(Date.parse('+002026-11-22T10:00:00.000Z'))).toBe(false);
+    for (const enqueuedAt of [
+      '+002026-11-22T10:00:00.000Z',
+      'x2026-11-22T10:00:00.000Z',
+      ['2026-11-22T10:00:00.000Z'],
+    ]) {
+      expect(refusal(body({ enqueuedAt })).field).toBe('enqueuedAt');
+    }
+  });
+
+  it('says why a payload beside its reference is refused', () => {
+    expect(
+      refusal(body({ payloadRef: { bucket: 'b', key: 'k', bytes: 1, sha256: 'a'.repeat(64) } })),
+    ).toEqual({ field: 'payloadRef', message: 'payload and payloadRef exclude each other' });
+  });
+
+  it('refuses whole-number options outside their range or of another kind', () => {
+    for (const retries of [-1, 1.5, '3', LIMITS.maxRetries + 1]) {
+      expect(refusal(withOptions({ retries })).field).toBe('options.retries');
+    }
+    expect(refusal(withOptions({ timeoutSeconds: 0 })).message).toBe(
+      `options.timeoutSeconds must be a whole number from 1 to ${LIMITS.maxTimeoutSeconds}`,
+    );
   });
 });
