@@ -106,7 +106,12 @@ const REOPENABLE: readonly JobStatus[] = [JobStatus.ERRORED, JobStatus.LOST, Job
 const CLAIMABLE: readonly JobStatus[] = [JobStatus.QUEUED, JobStatus.RETRYING, JobStatus.DEFERRED];
 
 type Preparation =
-  | { readonly ok: true; readonly requeued: boolean }
+  | {
+      readonly ok: true;
+      readonly requeued: boolean;
+      /** The concurrency key this redrive took for the job: given back if the send fails. */
+      readonly takenKey: string | undefined;
+    }
   | { readonly ok: false; readonly reason: string };
 
 function statusSkipReason(record: JobRecord | undefined): string | undefined {
@@ -159,29 +164,31 @@ async function prepareRecord(
   const { store } = deps;
   for (let tries = 0; tries < 2; tries++) {
     const record = await store.get(jobId);
-    if (record && CLAIMABLE.includes(record.status)) return { ok: true, requeued: false };
+    if (record && CLAIMABLE.includes(record.status)) {
+      return { ok: true, requeued: false, takenKey: undefined };
+    }
     if (!record) {
-      const keyed = await takeKeyBack(
-        deps.keys,
-        jobId,
-        concurrencyKeyOf(undefined, body),
-        undefined,
-        now,
-      );
-      return keyed.ok ? { ok: true, requeued: false } : keyed;
+      const key = concurrencyKeyOf(undefined, body);
+      const keyed = await takeKeyBack(deps.keys, jobId, key, undefined, now);
+      if (!keyed.ok) return keyed;
+      return { ok: true, requeued: false, takenKey: keyed.taken ? key : undefined };
     }
     const reason = statusSkipReason(record);
     if (reason) return { ok: false, reason };
-    if (!REOPENABLE.includes(record.status)) return { ok: true, requeued: false };
+    if (!REOPENABLE.includes(record.status)) {
+      return { ok: true, requeued: false, takenKey: undefined };
+    }
     const key = concurrencyKeyOf(record, body);
     const keyed = await takeKeyBack(deps.keys, jobId, key, record.status, now);
     if (!keyed.ok) return keyed;
+    const takenKey = keyed.taken ? key : undefined;
     try {
       await store.requeue(jobId, now.toISOString());
-      return { ok: true, requeued: true };
+      return { ok: true, requeued: true, takenKey };
     } catch (error) {
-      if (key && keyed.taken) await deps.keys.release(key, jobId).catch(() => {});
-      if (error instanceof JobNotFoundError) return { ok: true, requeued: false };
+      // Gone since the look: sent like a job without a record, which keeps the key it took.
+      if (error instanceof JobNotFoundError) return { ok: true, requeued: false, takenKey };
+      if (takenKey) await deps.keys.release(takenKey, jobId).catch(() => {});
       if (!(error instanceof JobStateConflictError)) throw error;
       // Changed under us (a worker or another operator): look again once.
     }
@@ -270,7 +277,7 @@ export async function redriveDeadLetters(
     message: ReceivedMessage,
     jobId: string | undefined,
     type: string | undefined,
-    requeued: boolean,
+    prepared: { readonly requeued: boolean; readonly takenKey: string | undefined },
   ) {
     const wait = lastSendAt + intervalMs - Date.now();
     if (wait > 0) await sleep(wait);
@@ -289,13 +296,17 @@ export async function redriveDeadLetters(
         ),
       );
     } catch (error) {
-      // Its message stays in the DLQ: the record must say so, not that it waits in the queue.
-      if (requeued && jobId !== undefined) {
-        const at = now().toISOString();
-        await deps.store
-          .cancel(jobId, at)
-          .then(() => deps.store.markDeadLettered(jobId, at))
-          .catch(() => {});
+      // Its message stays in the DLQ: the record must say so, not that it waits in the queue,
+      // and the job, not running, must not keep the key it was given back from other jobs.
+      if (jobId !== undefined) {
+        if (prepared.requeued) {
+          const at = now().toISOString();
+          await deps.store
+            .cancel(jobId, at)
+            .then(() => deps.store.markDeadLettered(jobId, at))
+            .catch(() => {});
+        }
+        if (prepared.takenKey) await deps.keys.release(prepared.takenKey, jobId).catch(() => {});
       }
       throw error;
     }
@@ -348,18 +359,16 @@ export async function redriveDeadLetters(
       options.onProgress?.(progress());
       return;
     }
-    let requeued = false;
+    let prepared: { readonly requeued: boolean; readonly takenKey: string | undefined } = {
+      requeued: false,
+      takenKey: undefined,
+    };
     if (identity.wellFormed && identity.jobId !== undefined) {
-      const prepared = await prepareRecord(deps, identity.jobId, message.body, now());
-      if (!prepared.ok) return skip(message, identity, prepared.reason);
-      requeued = prepared.requeued;
+      const preparation = await prepareRecord(deps, identity.jobId, message.body, now());
+      if (!preparation.ok) return skip(message, identity, preparation.reason);
+      prepared = preparation;
     }
-    try {
-      await move(message, identity.jobId, identity.type, requeued);
-    } catch (error) {
-      held.push(message.receiptHandle);
-      throw error;
-    }
+    await move(message, identity.jobId, identity.type, prepared);
   }
 
   // Every message seen counts once; a message that came back after a move does not count, and
@@ -398,8 +407,9 @@ export async function redriveDeadLetters(
         try {
           await handle(message);
         } catch (error) {
-          // The rest of the batch was received but not looked at: release it too.
-          held.push(...batch.slice(index + 1).map((m) => m.receiptHandle));
+          // The message in hand stays in the DLQ (a failed step before its delete), and the
+          // rest of the batch was received but not looked at: release them too.
+          held.push(...batch.slice(index).map((m) => m.receiptHandle));
           throw error;
         }
       }
