@@ -433,3 +433,428 @@ describe('redrive: a send that fails', () => {
     expect(s.dlq.visible()).toEqual(['m1', 'm2']);
   });
 });
+
+describe('redrive: filters', () => {
+  it('takes only the jobs asked for by id, and stops once it has found them all', async () => {
+    // Prepare: the type of `c` is unknown to the worker; asked for by id, it moves anyway.
+    const s = scenario([envelope('a'), envelope('c', 'nope'), envelope('b'), envelope('d')]);
+    s.deps.registry = registry;
+    await s.store.putQueued(record('a', 'ERRORED'));
+
+    // Act
+    const result = await s.run({ jobIds: ['c'] });
+
+    // Assess
+    expect(result).toMatchObject({
+      moved: 1,
+      matched: 1,
+      jobIds: ['c'],
+      skipped: [],
+      examined: 2,
+      left: 2,
+      stoppedBy: 'done',
+    });
+    expect(s.dlq.sent.map((m) => m.body)).toEqual([envelope('c', 'nope')]);
+    expect(await s.store.get('a')).toMatchObject({ status: 'ERRORED' });
+    expect(s.dlq.visible()).toEqual(['m0', 'm2', 'm3']);
+  });
+
+  it('looks at every message while a job asked for is not found', async () => {
+    // Prepare
+    const s = scenario([envelope('a'), '{"broken"', envelope('b')]);
+
+    // Act
+    const result = await s.run({ jobIds: ['b', 'absent'] });
+
+    // Assess
+    expect(result).toMatchObject({ moved: 1, matched: 1, jobIds: ['b'], examined: 3, left: 0 });
+    expect(s.dlq.visible()).toEqual(['m0', 'm1']);
+  });
+
+  it('takes only the messages of the type asked for', async () => {
+    // Prepare
+    const s = scenario([envelope('a'), envelope('b', 'other'), '{"id":"x","type":"report"}']);
+
+    // Act
+    const result = await s.run({ type: 'report', includeUnrunnable: true });
+
+    // Assess
+    expect(result).toMatchObject({ moved: 1, matched: 1, jobIds: ['a'], examined: 3 });
+    expect(s.dlq.visible()).toEqual(['m1', 'm2']);
+  });
+
+  it('leaves a message that cannot run here, with why, unless it is asked for', async () => {
+    // Prepare
+    const letters = [
+      envelope('unknown-type', 'nope'),
+      envelope('other-queue', 'report', { queue: 'slow' }),
+      envelope('bad-payload', 'report', { payload: { n: 'x' } }),
+      envelope('good'),
+    ];
+    const s = scenario(letters);
+    s.deps.registry = registry;
+    const also = scenario(letters);
+    also.deps.registry = registry;
+
+    // Act
+    const result = await s.run({ includeUnrunnable: false });
+    const included = await also.run({ includeUnrunnable: true });
+
+    // Assess
+    const tail =
+      '; once the worker can run it, redrive it by job id or with unrunnable messages included';
+    expect(result.jobIds).toEqual(['good']);
+    expect(result.skipped).toEqual([
+      {
+        messageId: 'm0',
+        jobId: 'unknown-type',
+        type: 'nope',
+        reason: `cannot run: unknown job type "nope" (field type): the worker does not define it${tail}`,
+      },
+      {
+        messageId: 'm1',
+        jobId: 'other-queue',
+        type: 'report',
+        reason: `cannot run: its envelope names queue "slow", not "default" (field queue)${tail}`,
+      },
+      {
+        messageId: 'm2',
+        jobId: 'bad-payload',
+        type: 'report',
+        reason: expect.stringMatching(/^cannot run: its payload fails the schema of report: /),
+      },
+    ]);
+    expect(s.dlq.visible()).toEqual(['m0', 'm1', 'm2']);
+    expect(included).toMatchObject({
+      moved: 4,
+      jobIds: ['unknown-type', 'other-queue', 'bad-payload', 'good'],
+      skipped: [],
+    });
+  });
+
+  it('without a registry, leaves a message the worker rejected without running it, by its record', async () => {
+    // Prepare
+    const s = scenario([envelope('rejected')]);
+    await s.store.putQueued({
+      ...record('rejected', 'ERRORED', 0),
+      error: { name: 'UnknownJobTypeError', message: 'no such type' },
+    });
+
+    // Act
+    const result = await s.run();
+
+    // Assess
+    expect(result.moved).toBe(0);
+    expect(result.skipped.map((x) => x.reason)).toEqual([
+      'cannot run: the worker rejected it without running it: UnknownJobTypeError: no such type; once the worker can run it, redrive it by job id or with unrunnable messages included',
+    ]);
+    expect(await s.store.get('rejected')).toMatchObject({ status: 'ERRORED' });
+  });
+});
+
+describe('redrive: dry run', () => {
+  it('changes nothing and reports what would move, and what would be left with why', async () => {
+    // Prepare
+    const s = scenario([
+      envelope('errored', 'report', { concurrencyKey: 'acct:1' }),
+      envelope('running'),
+      envelope('absent'),
+      envelope('unknown', 'nope'),
+    ]);
+    s.deps.registry = registry;
+    await s.store.putQueued(record('errored', 'ERRORED'));
+    await s.store.putQueued(record('running', 'RUNNING'));
+    const before = await Promise.all(['errored', 'running'].map((id) => s.store.get(id)));
+
+    // Act
+    const result = await s.run({ dryRun: true });
+
+    // Assess
+    const running =
+      'its record is RUNNING (an attempt may be in progress); redrive it once the attempt ends or the monitor marks it LOST';
+    const unknown =
+      'cannot run: unknown job type "nope" (field type): the worker does not define it; once the worker can run it, redrive it by job id or with unrunnable messages included';
+    expect(result).toEqual({
+      moved: 0,
+      matched: 4,
+      jobIds: ['errored', 'absent'],
+      method: 'receive-send-delete',
+      skipped: [
+        { messageId: 'm1', jobId: 'running', type: 'report', reason: running },
+        { messageId: 'm3', jobId: 'unknown', type: 'nope', reason: unknown },
+      ],
+      presentAtStart: 4,
+      examined: 4,
+      cameBack: 0,
+      left: 0,
+      stoppedBy: 'done',
+      dryRun: true,
+    });
+    expect(s.events).toEqual([
+      { action: 'matched', messageId: 'm0', jobId: 'errored', type: 'report' },
+      { action: 'skipped', messageId: 'm1', jobId: 'running', type: 'report', reason: running },
+      { action: 'matched', messageId: 'm2', jobId: 'absent', type: 'report' },
+      { action: 'skipped', messageId: 'm3', jobId: 'unknown', type: 'nope', reason: unknown },
+    ]);
+    expect(s.progress).toEqual([
+      { moved: 1, skipped: 0, left: 3 },
+      { moved: 1, skipped: 1, left: 2 },
+      { moved: 2, skipped: 1, left: 1 },
+      { moved: 2, skipped: 2, left: 0 },
+    ]);
+    expect(await Promise.all(['errored', 'running'].map((id) => s.store.get(id)))).toEqual(before);
+    expect(await s.store.get('absent')).toBeUndefined();
+    expect(s.keys.holderOf('acct:1')).toBeUndefined();
+    expect(s.dlq.sent).toEqual([]);
+    expect(s.dlq.deleted).toEqual([]);
+    expect(s.dlq.visible()).toEqual(['m0', 'm1', 'm2', 'm3']);
+  });
+
+  it('counts at most the limit, and stops there', async () => {
+    // Prepare
+    const s = scenario([envelope('a'), envelope('b'), envelope('c')]);
+
+    // Act
+    const result = await s.run({ dryRun: true, limit: 2 });
+
+    // Assess
+    expect(result).toMatchObject({ moved: 0, matched: 2, jobIds: ['a', 'b'], stoppedBy: 'limit' });
+    expect(s.dlq.visible()).toEqual(['m0', 'm1', 'm2']);
+  });
+});
+
+describe('redrive: the report and what it tells as it goes', () => {
+  it('reports each message moved or left, the progress after each, and the counts', async () => {
+    // Prepare: `a` twice (a copy with another body), an unreadable one without id, a RUNNING job.
+    const copy = envelope('a', 'report', { payload: { n: 1 } });
+    const s = scenario([envelope('a'), copy, '{"no id"', envelope('r')], {
+      depth: { visible: 2, inFlight: 2, delayed: 1 },
+    });
+    await s.store.putQueued(record('r', 'RUNNING'));
+
+    // Act
+    const result = await s.run({ includeUnrunnable: true });
+
+    // Assess
+    const running =
+      'its record is RUNNING (an attempt may be in progress); redrive it once the attempt ends or the monitor marks it LOST';
+    expect(result).toEqual({
+      moved: 2,
+      matched: 3,
+      jobIds: ['a'],
+      method: 'receive-send-delete',
+      skipped: [{ messageId: 'm3', jobId: 'r', type: 'report', reason: running }],
+      presentAtStart: 5,
+      examined: 3,
+      cameBack: 1,
+      left: 2,
+      stoppedBy: 'done',
+      dryRun: false,
+    });
+    expect(s.events).toEqual([
+      { action: 'moved', messageId: 'm0', jobId: 'a', type: 'report' },
+      { action: 'moved', messageId: 'm2', jobId: undefined, type: undefined },
+      { action: 'skipped', messageId: 'm3', jobId: 'r', type: 'report', reason: running },
+    ]);
+    expect(s.progress).toEqual([
+      { moved: 1, skipped: 0, left: 4 },
+      { moved: 2, skipped: 0, left: 3 },
+      { moved: 2, skipped: 1, left: 2 },
+    ]);
+    expect(s.dlq.sent.map((m) => m.body)).toEqual([envelope('a'), '{"no id"']);
+    expect(s.dlq.visible()).toEqual(['m1', 'm3']);
+  });
+
+  it('moves two different unreadable messages without ids as two', async () => {
+    // Prepare
+    const s = scenario(['{"one"', '{"two"']);
+
+    // Act
+    const result = await s.run({ includeUnrunnable: true });
+
+    // Assess
+    expect(result).toMatchObject({ moved: 2, jobIds: [], cameBack: 0 });
+  });
+
+  it("sends a FIFO queue's message on in its group with a new deduplication id for its job", async () => {
+    // Prepare
+    const fifo = { name: 'orders', url: 'q://orders.fifo', dlqUrl: 'q://orders-dlq.fifo' };
+    const s = scenario([
+      { body: envelope('g', 'report', { queue: 'orders' }), groupId: 'tenant-1' },
+      envelope('t', 'report', { queue: 'orders' }),
+      '{"no id"',
+    ]);
+
+    // Act
+    await s.run({ includeUnrunnable: true }, fifo);
+
+    // Assess
+    expect(s.dlq.sent.map((m) => m.url)).toEqual([fifo.url, fifo.url, fifo.url]);
+    expect(s.dlq.sent.map((m) => m.routing)).toEqual([
+      { groupId: 'tenant-1', deduplicationId: expect.stringMatching(/^g#/) },
+      { groupId: 'report', deduplicationId: expect.stringMatching(/^t#/) },
+      { groupId: 'lambda-jobs', deduplicationId: expect.stringMatching(/^m2#/) },
+    ]);
+  });
+
+  it("keeps a standard queue's message in its fair-queue tenant", async () => {
+    // Prepare
+    const s = scenario([{ body: envelope('g'), groupId: 'tenant-1' }]);
+
+    // Act
+    await s.run();
+
+    // Assess
+    expect(s.dlq.sent.map((m) => m.routing)).toEqual([{ groupId: 'tenant-1' }]);
+  });
+});
+
+describe('redrive: bounds', () => {
+  it.each([
+    { present: { visible: 3, inFlight: 0, delayed: 0 }, options: {}, visibility: 120 },
+    {
+      present: { visible: 1001, inFlight: 0, delayed: 0 },
+      options: { limit: 2000 },
+      visibility: 201,
+    },
+    { present: { visible: 5000, inFlight: 0, delayed: 0 }, options: {}, visibility: 200 },
+    {
+      present: { visible: 100, inFlight: 0, delayed: 0 },
+      options: { ratePerSecond: 1 },
+      visibility: 200,
+    },
+    {
+      present: { visible: 60_000, inFlight: 30_000, delayed: 10_000 },
+      options: { limit: 100_000, ratePerSecond: 1 },
+      visibility: 43_200,
+    },
+    {
+      present: { visible: 150_000, inFlight: 0, delayed: 0 },
+      options: { limit: 200_000 },
+      visibility: 20_000,
+    },
+  ])(
+    'hides what it holds for the whole run: $visibility s for $present.visible (+ $present.inFlight + $present.delayed) at $options',
+    async ({ present, options, visibility }) => {
+      // Prepare: the DLQ's counts as given, no message handed out.
+      const s = scenario([], { depth: present });
+
+      // Act
+      const result = await s.run(options);
+
+      // Assess
+      const total = present.visible + present.inFlight + present.delayed;
+      expect(s.dlq.receives).toEqual([{ max: 10, visibility }]);
+      expect(result).toMatchObject({
+        presentAtStart: total,
+        examined: 0,
+        left: total,
+        stoppedBy: 'done',
+      });
+    },
+  );
+
+  it('takes at most `limit` messages, and says the limit stopped it', async () => {
+    // Prepare
+    const s = scenario([envelope('a'), envelope('b'), envelope('c'), envelope('d'), envelope('e')]);
+    const exact = scenario([envelope('a'), envelope('b')]);
+    const over = scenario([envelope('a'), envelope('b')]);
+
+    // Act
+    const result = await s.run({ limit: 2 });
+    const exactly = await exact.run({ limit: 2 });
+    const beyond = await over.run({ limit: 3 });
+
+    // Assess
+    expect(result).toMatchObject({ moved: 2, examined: 2, left: 3, stoppedBy: 'limit' });
+    expect(s.dlq.visible()).toEqual(['m2', 'm3', 'm4']);
+    expect(exactly).toMatchObject({ moved: 2, stoppedBy: 'limit' });
+    expect(beyond).toMatchObject({ moved: 2, stoppedBy: 'done' });
+  });
+
+  it('receives nothing when its signal aborted before it started', async () => {
+    // Prepare
+    const s = scenario([envelope('a'), envelope('b'), envelope('c')]);
+
+    // Act
+    const result = await s.run({ signal: AbortSignal.abort() });
+
+    // Assess
+    expect(result).toMatchObject({ moved: 0, examined: 0, left: 3, stoppedBy: 'signal' });
+    expect(s.dlq.receives).toEqual([]);
+    expect(s.dlq.visible()).toEqual(['m0', 'm1', 'm2']);
+  });
+
+  it('takes no more messages than twice the count at the start, plus a batch, when the count was off', async () => {
+    // Prepare: the count says 3; the DLQ holds `a`, 20 more copies of it, then `b` and `c`.
+    const copies = Array.from({ length: 20 }, (_, i) =>
+      envelope('a', 'report', { payload: { n: i } }),
+    );
+    const s = scenario([envelope('a'), ...copies, envelope('b'), envelope('c')], {
+      perReceive: 1,
+      depth: { visible: 3, inFlight: 0, delayed: 0 },
+    });
+
+    // Act
+    const result = await s.run();
+
+    // Assess: 2 × 3 + 10 messages received.
+    expect(s.dlq.receives).toHaveLength(16);
+    expect(result).toMatchObject({ moved: 1, examined: 1, cameBack: 15, left: 2 });
+    expect(s.dlq.sent.map((m) => m.body)).toEqual([envelope('a')]);
+    expect(s.dlq.visible()).toHaveLength(22);
+  });
+
+  it('ends when a receive brings only messages it has seen (their visibility ended)', async () => {
+    // Prepare
+    const s = scenario([envelope('x'), envelope('y')], {
+      forgetsHiding: true,
+      depth: { visible: 5, inFlight: 0, delayed: 0 },
+    });
+    await s.store.putQueued(record('x', 'RUNNING'));
+    await s.store.putQueued(record('y', 'SUCCESSFUL'));
+
+    // Act
+    const result = await s.run();
+
+    // Assess
+    expect(s.dlq.receives).toHaveLength(2);
+    expect(result).toMatchObject({ moved: 0, examined: 2, cameBack: 0, left: 3 });
+    expect(result.skipped).toHaveLength(2);
+    expect(s.dlq.released).toEqual(['m0', 'm1', 'm0', 'm1']);
+  });
+});
+
+describe('redrive: its rate', () => {
+  it('waits exactly the interval between sends while the clock stands still, and never without a rate', async () => {
+    // Prepare
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const paced = scenario([envelope('a'), envelope('b'), envelope('c')]);
+    const unpaced = scenario([envelope('a'), envelope('b'), envelope('c')]);
+    const zero = scenario([envelope('a'), envelope('b')]);
+
+    // Act
+    await paced.run({ ratePerSecond: 2 });
+    await unpaced.run();
+    await zero.run({ ratePerSecond: 0 });
+
+    // Assess
+    expect(paced.waits).toEqual([500, 500]);
+    expect(unpaced.waits).toEqual([]);
+    expect(zero.waits).toEqual([]);
+  });
+
+  it('sleeps by itself when no sleep is given', async () => {
+    // Prepare
+    const s = scenario([envelope('a'), envelope('b'), envelope('c')]);
+    const { sleep: _, ...deps } = s.deps;
+
+    // Act
+    const started = performance.now();
+    await redriveDeadLetters(deps, queue, { ratePerSecond: 20 });
+
+    // Assess: two pauses of 50 ms.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+    expect(s.dlq.sent).toHaveLength(3);
+  });
+});
