@@ -9,6 +9,7 @@ import { createMemoryConcurrencyKeys } from '../../packages/lambda-jobs/src/runt
 import { createMemoryJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/memory/memory-job-store.ts';
 import { ConcurrencyKeyHeldError } from '../../packages/lambda-jobs/src/runtime/admin/admin-errors.ts';
 import {
+  type RedriveDeps,
   type RedriveEvent,
   type RedriveRunOptions,
   redriveDeadLetters,
@@ -50,8 +51,20 @@ function scenario(
   const waits: number[] = [];
   const events: RedriveEvent[] = [];
   const progress: RedriveProgress[] = [];
-  const deps = {
-    store,
+  // As DynamoDB, the store refuses a key without an id (the memory store would answer undefined).
+  const strict: Parameters<typeof redriveDeadLetters>[0]['store'] = {
+    get: (id) =>
+      typeof id === 'string'
+        ? store.get(id)
+        : Promise.reject(new Error('ValidationException: no id')),
+    requeue: (id, now) => store.requeue(id, now),
+    cancel: (id, now) => store.cancel(id, now),
+    markDeadLettered: (id, now) => store.markDeadLettered(id, now),
+  };
+  const deps: { -readonly [K in keyof RedriveDeps]: RedriveDeps[K] } & {
+    keys: typeof keys;
+  } = {
+    store: strict,
     keys,
     transport: dlq.transport as Parameters<typeof redriveDeadLetters>[0]['transport'],
     messages: dlq.admin,
@@ -212,6 +225,22 @@ describe('redrive: the record', () => {
     expect(result).toMatchObject({ moved: 1, jobIds: ['j'] });
     expect(s.keys.holderOf('acct:1')?.jobId).toBe('j');
     expect(s.dlq.remaining()).toEqual([]);
+  });
+
+  it('gives back the key it kept for a job whose record went when the send fails too', async () => {
+    // Prepare
+    const s = scenario([envelope('j', 'report', { concurrencyKey: 'acct:1' })]);
+    await s.store.putQueued(record('j', 'ERRORED'));
+    s.store.failNext('requeue', new JobNotFoundError('j'));
+    s.deps.transport = sendFails;
+
+    // Act
+    const redrive = s.run();
+
+    // Assess
+    await expect(redrive).rejects.toThrow('SQS is down');
+    expect(s.keys.holderOf('acct:1')).toBeUndefined();
+    expect(s.dlq.visible()).toEqual(['m0']);
   });
 
   it('stops, moving nothing more, when the reset fails otherwise; the message stays, visible, and the key it took goes back', async () => {
@@ -410,6 +439,23 @@ describe('redrive: a send that fails', () => {
     await expect(redrive).rejects.toThrow(
       'Redrive of default stopped after moving 0 message(s): SQS is down',
     );
+    await expect(redrive).rejects.toMatchObject({ cause: { message: 'SQS is down' } });
+    expect(s.dlq.visible()).toEqual(['m0']);
+  });
+
+  it('leaves the record of an unreadable message as it was', async () => {
+    // Prepare: its record is QUEUED (the redrive resets no record for an unreadable message).
+    const s = scenario(['{"id":"q","type":"report"}']);
+    await s.store.putQueued(record('q', 'QUEUED', 0));
+    const before = await s.store.get('q');
+    s.deps.transport = sendFails;
+
+    // Act
+    const redrive = s.run({ jobIds: ['q'] });
+
+    // Assess
+    await expect(redrive).rejects.toThrow('SQS is down');
+    expect(await s.store.get('q')).toEqual(before);
     expect(s.dlq.visible()).toEqual(['m0']);
   });
 
@@ -610,6 +656,21 @@ describe('redrive: dry run', () => {
     expect(s.dlq.visible()).toEqual(['m0', 'm1', 'm2', 'm3']);
   });
 
+  it('counts a message without a job id, but names no job for it; with no callbacks given', async () => {
+    // Prepare
+    const s = scenario(['{"no id"', envelope('a')]);
+
+    // Act
+    const result = await redriveDeadLetters(s.deps, queue, {
+      dryRun: true,
+      includeUnrunnable: true,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ moved: 0, matched: 2, jobIds: ['a'], skipped: [] });
+    expect(s.dlq.visible()).toEqual(['m0', 'm1']);
+  });
+
   it('counts at most the limit, and stops there', async () => {
     // Prepare
     const s = scenario([envelope('a'), envelope('b'), envelope('c')]);
@@ -803,6 +864,21 @@ describe('redrive: bounds', () => {
     expect(result).toMatchObject({ moved: 1, examined: 1, cameBack: 15, left: 2 });
     expect(s.dlq.sent.map((m) => m.body)).toEqual([envelope('a')]);
     expect(s.dlq.visible()).toHaveLength(22);
+  });
+
+  it('looks at no more messages than the count at the start, when more came since', async () => {
+    // Prepare: the count says 2; a third message arrived after it was read.
+    const s = scenario([envelope('a'), envelope('b'), envelope('c')], {
+      depth: { visible: 2, inFlight: 0, delayed: 0 },
+    });
+
+    // Act
+    const result = await s.run();
+
+    // Assess
+    expect(result).toMatchObject({ moved: 2, examined: 2, left: 0, stoppedBy: 'done' });
+    expect(s.dlq.sent.map((m) => m.body)).toEqual([envelope('a'), envelope('b')]);
+    expect(s.dlq.visible()).toEqual(['m2']);
   });
 
   it('ends when a receive brings only messages it has seen (their visibility ended)', async () => {
