@@ -237,6 +237,10 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   {
     name: 'redrive',
     mutate: [`${RUNTIME}/admin/dead-letter-redrive.ts`],
-    tests: ['test/admin/dead-letter-redrive.test.ts', 'test/admin/redrive-poison.test.ts'],
+    tests: [
+      'test/admin/dead-letter-redrive.test.ts',
+      'test/admin/dead-letter-redrive-steps.test.ts',
+      'test/admin/redrive-poison.test.ts',
+    ],
   },
 ];
