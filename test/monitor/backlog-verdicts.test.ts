@@ -242,3 +242,146 @@ describe('evaluateQueue verdicts', () => {
     expect(evaluateQueue({ queue: 'default' }, context).dlqOverThreshold).toBe(false);
   });
 });
+
+describe('evaluateQueue state between runs', () => {
+  const backlogSince = secondsAgo(700);
+  const busy = { visible: 20, inFlight: 0, delayed: 0 };
+  const stalledBefore = {
+    backlogLevel: BacklogLevel.ok,
+    oldestAgeLevel: BacklogLevel.ok,
+    backlogSince,
+    stalled: true,
+    updatedAt: secondsAgo(60),
+  } as const;
+  const dlqOverBefore = {
+    backlogLevel: BacklogLevel.ok,
+    oldestAgeLevel: BacklogLevel.ok,
+    dlqOverThreshold: true,
+    updatedAt: secondsAgo(60),
+  } as const;
+
+  it('a paused queue is never stalled, says so in the verdict, and writes no "recovered" line', () => {
+    const verdict = evaluateQueue(
+      { queue: 'default', depth: busy, completions: 0, paused: true },
+      { ...context, previous: stalledBefore },
+    );
+    expect(verdict).toMatchObject({ stalled: false, paused: true, stalledCleared: false });
+    // The stalled condition is gone from the saved state, so resuming starts afresh.
+    expect(verdict.nextState).toStrictEqual({
+      backlogLevel: BacklogLevel.ok,
+      oldestAgeLevel: BacklogLevel.ok,
+      backlogSince,
+      updatedAt: now.toISOString(),
+    });
+    const running = evaluateQueue({ queue: 'default', depth: busy, completions: 0 }, context);
+    expect('paused' in running).toBe(false);
+  });
+
+  it('saves stalled when a run first finds it, and keeps it while it lasts', () => {
+    const previous = { ...stalledBefore, stalled: undefined };
+    const first = evaluateQueue(
+      { queue: 'default', depth: busy, completions: 0 },
+      { ...context, previous },
+    );
+    expect(first.stalled).toBe(true);
+    expect(first.nextState).toStrictEqual({
+      backlogLevel: BacklogLevel.ok,
+      oldestAgeLevel: BacklogLevel.ok,
+      backlogSince,
+      stalled: true,
+      updatedAt: now.toISOString(),
+    });
+    const again = evaluateQueue(
+      { queue: 'default', depth: busy, completions: 0 },
+      { ...context, previous: first.nextState },
+    );
+    expect(again).toMatchObject({ stalled: true, stalledCleared: false });
+    expect(again.nextState).toBeUndefined();
+  });
+
+  it('says "recovered" once, when a measured run finds completions again', () => {
+    const recovered = evaluateQueue(
+      { queue: 'default', depth: busy, completions: 4 },
+      { ...context, previous: stalledBefore },
+    );
+    expect(recovered).toMatchObject({ stalled: false, stalledCleared: true });
+    expect(recovered.nextState).toStrictEqual({
+      backlogLevel: BacklogLevel.ok,
+      oldestAgeLevel: BacklogLevel.ok,
+      backlogSince,
+      updatedAt: now.toISOString(),
+    });
+    // Never stalled before: nothing recovered.
+    const flowing = evaluateQueue(
+      { queue: 'default', depth: busy, completions: 4 },
+      { ...context, previous: { ...stalledBefore, stalled: false } },
+    );
+    expect(flowing.stalledCleared).toBe(false);
+    // Previous state unknown: no line either.
+    const unknown = evaluateQueue(
+      { queue: 'default', depth: busy, completions: 4 },
+      { ...context, previous: stalledBefore, previousKnown: false },
+    );
+    expect(unknown.stalledCleared).toBe(false);
+  });
+
+  it('a run that could not read completions keeps the stalled state and clears nothing', () => {
+    const verdict = evaluateQueue(
+      { queue: 'default', depth: busy },
+      { ...context, previous: stalledBefore },
+    );
+    expect(verdict.stalled).toBeUndefined();
+    expect(verdict.stalledCleared).toBe(false);
+    expect(verdict.nextState).toBeUndefined();
+  });
+
+  it('an empty queue is never stalled, even with a zero window', () => {
+    const verdict = evaluateQueue(
+      { queue: 'default', depth: { visible: 0, inFlight: 0, delayed: 0 }, completions: 0 },
+      { ...context, stalledAfterSeconds: 0 },
+    );
+    expect(verdict.stalled).toBe(false);
+    expect(verdict.backlogForSeconds).toBeUndefined();
+  });
+
+  it('says the DLQ is back under its threshold once, when a run measures it under', () => {
+    const cleared = evaluateQueue(
+      { queue: 'default', dlqDepth: 1 },
+      { ...context, previous: dlqOverBefore },
+    );
+    expect(cleared).toMatchObject({ dlqOverThreshold: false, dlqCleared: true });
+    expect(cleared.nextState).toStrictEqual({
+      backlogLevel: BacklogLevel.ok,
+      oldestAgeLevel: BacklogLevel.ok,
+      updatedAt: now.toISOString(),
+    });
+    // Never over before: nothing cleared.
+    const under = evaluateQueue(
+      { queue: 'default', dlqDepth: 1 },
+      { ...context, previous: { ...dlqOverBefore, dlqOverThreshold: false } },
+    );
+    expect(under.dlqCleared).toBe(false);
+    // Previous state unknown: no line either.
+    const unknown = evaluateQueue(
+      { queue: 'default', dlqDepth: 1 },
+      { ...context, previous: dlqOverBefore, previousKnown: false },
+    );
+    expect(unknown.dlqCleared).toBe(false);
+  });
+
+  it('a run that could not read the DLQ keeps its over-threshold state and clears nothing', () => {
+    const verdict = evaluateQueue({ queue: 'default' }, { ...context, previous: dlqOverBefore });
+    expect(verdict).toMatchObject({ dlqOverThreshold: false, dlqCleared: false });
+    expect(verdict.nextState).toBeUndefined();
+    const changed = evaluateQueue(
+      { queue: 'default', oldestAgeSeconds: 400 },
+      { ...context, previous: dlqOverBefore },
+    );
+    expect(changed.nextState).toStrictEqual({
+      backlogLevel: BacklogLevel.ok,
+      oldestAgeLevel: BacklogLevel.warning,
+      dlqOverThreshold: true,
+      updatedAt: now.toISOString(),
+    });
+  });
+});

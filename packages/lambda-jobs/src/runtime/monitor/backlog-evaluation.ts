@@ -17,9 +17,11 @@ import { BacklogLevel, type QueueDepth, type QueueMonitorState } from './monitor
  * ```
  */
 export function levelFor(value: number, thresholds: LevelThresholds): BacklogLevel {
+  // Stryker disable next-line ConditionalExpression: `value >= undefined` is false, so the guard (→ true) changes nothing
   if (thresholds.critical !== undefined && value >= thresholds.critical) {
     return BacklogLevel.critical;
   }
+  // Stryker disable next-line ConditionalExpression: `value >= undefined` is false, so the guard (→ true) changes nothing
   if (thresholds.warning !== undefined && value >= thresholds.warning) return BacklogLevel.warning;
   return BacklogLevel.ok;
 }
@@ -187,6 +189,7 @@ export function evaluateQueue(reading: QueueReading, context: EvaluationContext)
       : undefined
     : previous?.backlogSince;
   const backlogForSeconds =
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: with no backlog backlogSince is undefined, with one it is always set
     counts && counts.jobsBacklog > 0 && backlogSince !== undefined
       ? Math.max(0, Math.floor((now.getTime() - Date.parse(backlogSince)) / 1000))
       : undefined;
@@ -209,7 +212,9 @@ export function evaluateQueue(reading: QueueReading, context: EvaluationContext)
     backlogLevel === BacklogLevel.ok &&
     oldestAgeLevel === BacklogLevel.ok;
   const dlqOverThreshold =
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a comparison with an undefined side is false, so the guards (→ true, or either of them) change nothing
     thresholds.dlqDepth !== undefined &&
+    // Stryker disable next-line ConditionalExpression: as above
     reading.dlqDepth !== undefined &&
     reading.dlqDepth >= thresholds.dlqDepth;
   // Unknown this run (a read failed): keep what the previous run found, so a cleared line is
