@@ -227,7 +227,7 @@ describe('redrive: the record', () => {
     expect(s.dlq.remaining()).toEqual([]);
   });
 
-  it('gives back the key it kept for a job whose record went when the send fails too', async () => {
+  it('keeps the key for a job whose record went when the send fails too (a lost answer may have delivered it)', async () => {
     // Prepare
     const s = scenario([envelope('j', 'report', { concurrencyKey: 'acct:1' })]);
     await s.store.putQueued(record('j', 'ERRORED'));
@@ -239,7 +239,7 @@ describe('redrive: the record', () => {
 
     // Assess
     await expect(redrive).rejects.toThrow('SQS is down');
-    expect(s.keys.holderOf('acct:1')).toBeUndefined();
+    expect(s.keys.holderOf('acct:1')?.jobId).toBe('j');
     expect(s.dlq.visible()).toEqual(['m0']);
   });
 
@@ -394,6 +394,22 @@ describe('redrive: a send that fails', () => {
     expect(s.dlq.visible()).toEqual(['m0']);
   });
 
+  it('keeps the key when the reset record could not be cancelled (a delivered copy may run)', async () => {
+    // Prepare
+    const s = scenario([envelope('j', 'report', { concurrencyKey: 'acct:1' })]);
+    await s.store.putQueued(record('j', 'ERRORED'));
+    s.deps.transport = sendFails;
+    s.store.failNext('cancel', new Error('store throttled'));
+
+    // Act
+    const redrive = s.run();
+
+    // Assess
+    await expect(redrive).rejects.toThrow('SQS is down');
+    expect(s.keys.holderOf('acct:1')?.jobId).toBe('j');
+    expect(s.dlq.visible()).toEqual(['m0']);
+  });
+
   it('leaves a record that was claimable already as it was', async () => {
     // Prepare
     const s = scenario([envelope('q')]);
@@ -410,7 +426,7 @@ describe('redrive: a send that fails', () => {
     expect(s.dlq.visible()).toEqual(['m0']);
   });
 
-  it('gives back the key it took for a job without a record', async () => {
+  it('keeps the key it took for a job without a record when the send fails (a lost answer may have delivered it)', async () => {
     // Prepare
     const s = scenario([envelope('gone', 'report', { concurrencyKey: 'acct:1' })]);
     s.deps.transport = sendFails;
@@ -421,7 +437,7 @@ describe('redrive: a send that fails', () => {
     // Assess
     await expect(redrive).rejects.toThrow('SQS is down');
     expect(await s.store.get('gone')).toBeUndefined();
-    expect(s.keys.holderOf('acct:1')).toBeUndefined();
+    expect(s.keys.holderOf('acct:1')?.jobId).toBe('gone');
     expect(s.dlq.visible()).toEqual(['m0']);
   });
 

@@ -304,18 +304,22 @@ export async function redriveDeadLetters(
         ),
       );
     } catch (error) {
-      // Its message stays in the DLQ: the record must say so, not that it waits in the queue,
-      // and the job, not running, must not keep the key it was given back from other jobs.
-      if (jobId !== undefined) {
-        if (prepared.requeued) {
-          const at = now().toISOString();
-          await deps.store
-            .cancel(jobId, at)
-            .then(() => deps.store.markDeadLettered(jobId, at))
-            .catch(() => {});
+      // Its message stays in the DLQ: the record must say so, not that it waits in the queue.
+      // A failed send may still have been delivered (its answer lost): the key taken back is
+      // given back only once the record is CANCELLED, which a delivered copy cannot run past.
+      // A job without a record keeps it: a delivered copy would run holding it, and a key of a
+      // job that never runs ends with its lifetime (or the orphaned-key sweep, under `full`).
+      if (prepared.requeued && jobId !== undefined) {
+        const at = now().toISOString();
+        const cancelled = await deps.store.cancel(jobId, at).then(
+          () => true,
+          () => false,
+        );
+        if (cancelled) {
+          await deps.store.markDeadLettered(jobId, at).catch(() => {});
+          // Stryker disable next-line ConditionalExpression: without a key taken there is none to give back (a release of none changes nothing; its failure is ignored)
+          if (prepared.takenKey) await deps.keys.release(prepared.takenKey, jobId).catch(() => {});
         }
-        // Stryker disable next-line ConditionalExpression: without a key taken there is none to give back (a release of none changes nothing; its failure is ignored)
-        if (prepared.takenKey) await deps.keys.release(prepared.takenKey, jobId).catch(() => {});
       }
       throw error;
     }
