@@ -17,6 +17,7 @@ import {
   CONTRACT_RETENTION_SECONDS,
   claimRequest,
   queuedRecord,
+  rejectedRecord,
   unique,
 } from './job-store-fixtures.ts';
 
@@ -321,5 +322,46 @@ describe('DynamoDB byQueueStatus index: write shards and one unit per entry', ()
 
     // Assess
     expect(indexUnits).toEqual([1, 2]);
+  });
+});
+
+describe('DynamoDB items: values the document client converts before writing', () => {
+  const store = () =>
+    createDynamoDbJobStore({ client, tableName, retentionSeconds: CONTRACT_RETENTION_SECONDS });
+
+  it('leaves out an optional field given as undefined (an error without a stack)', async () => {
+    // Prepare
+    const id = unique('job');
+    const error = { name: 'MalformedEnvelopeError', message: 'not JSON', stack: undefined };
+    const record: JobRecord = { ...rejectedRecord(id, unique('queue')), error };
+
+    // Act
+    await store().recordRejected(record, at(0));
+
+    // Assess
+    const stored = await store().get(id);
+    expect(stored?.error).toEqual({ name: 'MalformedEnvelopeError', message: 'not JSON' });
+    expect(stored?.error).not.toHaveProperty('stack');
+  });
+
+  it('writes an error given as a class instance as a map of its fields', async () => {
+    // Prepare
+    class Refusal {
+      readonly name = 'PayloadSchemaError';
+      readonly message = 'amount must be positive';
+      readonly field = 'amount';
+    }
+    const id = unique('job');
+    const record: JobRecord = { ...rejectedRecord(id, unique('queue')), error: new Refusal() };
+
+    // Act
+    await store().recordRejected(record, at(0));
+
+    // Assess
+    expect((await store().get(id))?.error).toEqual({
+      name: 'PayloadSchemaError',
+      message: 'amount must be positive',
+      field: 'amount',
+    });
   });
 });

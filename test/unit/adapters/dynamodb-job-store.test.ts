@@ -1077,3 +1077,247 @@ describe('DynamoDB job store: list', () => {
     });
   });
 });
+
+describe('DynamoDB job store: other transitions, their items and refusals', () => {
+  const redrive = { name: 'RedriveLimitError', message: 'delivered 5 times' };
+  const { leaseExpiresAt: _lease, ...unleased } = running;
+  const fresh: JobRecord = {
+    ...unleased,
+    status: JobStatus.ERRORED,
+    attempts: 0,
+    messageId: 'message-1',
+  };
+  const deadLetter = {
+    messageId: 'message-1',
+    fresh,
+    error: redrive,
+    now: T20,
+    leaseExpiredBefore: T10,
+  };
+  const ownQueued: JobRecord = {
+    ...unleased,
+    status: JobStatus.QUEUED,
+    attempts: 0,
+    messageId: 'message-1',
+  };
+  const throttled = () =>
+    new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+  const putItem = () => ddb.commandCalls(PutCommand)[0]?.args[0].input.Item ?? {};
+
+  it('reconcileDeadLetter without a record puts the ERRORED record, listed, unless a worker’s record appeared', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).resolves({ ConsumedCapacity: { TableName: 'jobs', CapacityUnits: 2 } });
+    const units: number[] = [];
+
+    // Act
+    const outcome = await makeStore((u) => units.push(u)).reconcileDeadLetter(deadLetter);
+
+    // Assess
+    expect(outcome.kind).toBe('ended');
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      Key: { pk: 'JOB#job-1' },
+      ConsistentRead: true,
+    });
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#trusted)',
+      ExpressionAttributeNames: { '#trusted': 'trusted' },
+    });
+    expect(putItem()).toMatchObject({
+      status: 'ERRORED',
+      error: redrive,
+      gsi1pk: 'default#ERRORED#0',
+      gsi1sk: `${T20}#job-1`,
+      trusted: true,
+    });
+    expect(units).toEqual([2]);
+  });
+
+  it('reconcileDeadLetter of this message’s waiting record puts ERRORED only if the record is still as read', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: itemOf(ownQueued) });
+    ddb.on(PutCommand).resolves({});
+
+    // Act
+    const outcome = await makeStore().reconcileDeadLetter(deadLetter);
+
+    // Assess
+    expect(outcome.kind).toBe('ended');
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      ConditionExpression:
+        'attribute_exists(#trusted) AND #status = :status AND #updatedAt = :updatedAt AND #attempts = :attempts',
+      ExpressionAttributeNames: {
+        '#trusted': 'trusted',
+        '#status': 'status',
+        '#updatedAt': 'updatedAt',
+        '#attempts': 'attempts',
+      },
+      ExpressionAttributeValues: { ':status': 'QUEUED', ':updatedAt': T10, ':attempts': 0 },
+    });
+  });
+
+  it('reconcileDeadLetter reads and judges again after a refusal, and gives up after three tries with JobStateConflictError', async () => {
+    // Prepare: the record keeps moving between the read and the write
+    ddb.on(GetCommand).resolves({ Item: itemOf(ownQueued) });
+    ddb.on(PutCommand).rejects(conditionFailed());
+
+    // Act
+    const error = await rejectionOf(makeStore().reconcileDeadLetter(deadLetter));
+
+    // Assess
+    expect(error).toBeInstanceOf(JobStateConflictError);
+    expect(error).toMatchObject({
+      jobId: 'job-1',
+      transition: 'reconcile a dead-lettered message for',
+      currentStatus: undefined,
+    });
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 3);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 3);
+  });
+
+  it('reconcileDeadLetter lets a failure other than a refusal through, without trying again', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: itemOf(ownQueued) });
+    ddb.on(PutCommand).rejects(throttled());
+
+    // Act
+    const error = await rejectionOf(makeStore().reconcileDeadLetter(deadLetter));
+
+    // Assess
+    expect(error).toBeInstanceOf(ProvisionedThroughputExceededException);
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+  });
+
+  it('recordRejected puts the record with its index keys, output as JSON, and reports the capacity', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({ ConsumedCapacity: { TableName: 'jobs', CapacityUnits: 3 } });
+    const units: number[] = [];
+    const withOutput: JobRecord = { ...fresh, output: { n: 1 } };
+
+    // Act
+    await makeStore((u) => units.push(u)).recordRejected(withOutput, T70);
+
+    // Assess
+    expect(putItem()).toMatchObject({
+      pk: 'JOB#job-1',
+      gsi1pk: 'default#ERRORED#0',
+      gsi1sk: `${T10}#job-1`,
+      outputJson: '{"n":1}',
+      expiresAt: keptUntil(T10),
+    });
+    expect(putItem()).not.toHaveProperty('output');
+    expect(units).toEqual([3]);
+  });
+
+  it('recordRejected of a record without output writes no outputJson attribute', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+
+    // Act
+    await makeStore().recordRejected(fresh, T70);
+
+    // Assess
+    expect(Object.keys(putItem())).not.toContain('outputJson');
+  });
+
+  it('recordRejected lets a failure other than a refusal through, and names a refusal without an item as a conflict with no record', async () => {
+    // Prepare
+    const refusal = conditionFailed();
+    ddb.on(PutCommand).rejectsOnce(throttled()).rejectsOnce(refusal);
+    const store = makeStore();
+
+    // Act
+    const first = await rejectionOf(store.recordRejected(fresh, T70));
+    const second = await rejectionOf(store.recordRejected(fresh, T70));
+
+    // Assess
+    expect(first).toBeInstanceOf(ProvisionedThroughputExceededException);
+    expect(second).toBeInstanceOf(JobStateConflictError);
+    expect(second).toMatchObject({
+      transition: 'record a rejected message for',
+      currentStatus: undefined,
+      cause: refusal,
+    });
+  });
+
+  it('asks for capacity but reports nothing when a response carries no units', async () => {
+    // Prepare
+    ddb
+      .on(PutCommand)
+      .resolvesOnce({})
+      .resolvesOnce({ ConsumedCapacity: { TableName: 'jobs' } });
+    const units: number[] = [];
+    const store = makeStore((u) => units.push(u));
+
+    // Act
+    await store.recordRejected(fresh, T70);
+    await store.recordRejected(fresh, T70);
+
+    // Assess
+    expect(units).toEqual([]);
+  });
+
+  it('cancel and requeue mark the record as the worker’s, and name their refusals', async () => {
+    // Prepare
+    const queued = { ...running, status: JobStatus.QUEUED, attempts: 0 };
+    const refusal = conditionFailed(running);
+    ddb.on(GetCommand).resolves({ Item: itemOf(queued) });
+    ddb.on(UpdateCommand).rejects(refusal);
+    const store = makeStore();
+
+    // Act
+    const cancelled = await rejectionOf(store.cancel('job-1', T20));
+    const requeued = await rejectionOf(store.requeue('job-1', T20));
+
+    // Assess
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates).toHaveLength(2);
+    for (const update of updates) {
+      expect(update.ExpressionAttributeValues).toMatchObject({ ':trusted': true });
+    }
+    expect(cancelled).toBeInstanceOf(JobStateConflictError);
+    expect(cancelled).toMatchObject({
+      transition: 'cancel',
+      currentStatus: 'RUNNING',
+      cause: refusal,
+    });
+    expect(requeued).toMatchObject({ transition: 'requeue', currentStatus: 'RUNNING' });
+  });
+
+  it('the dead-letter marks name their refusals; a refusal without an item is JobNotFoundError', async () => {
+    // Prepare
+    const gone = conditionFailed();
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(conditionFailed(running))
+      .rejectsOnce(conditionFailed(running))
+      .rejectsOnce(gone);
+    const store = makeStore();
+
+    // Act
+    const marked = await rejectionOf(store.markDeadLettered('job-1', T20));
+    const deleted = await rejectionOf(store.markDeadLetterDeleted('job-1', T20));
+    const missing = await rejectionOf(store.markDeadLettered('job-1', T20));
+
+    // Assess
+    expect(marked).toMatchObject({ transition: 'mark as dead-lettered', currentStatus: 'RUNNING' });
+    expect(deleted).toMatchObject({
+      transition: 'note the deleted dead letter of',
+      currentStatus: 'RUNNING',
+    });
+    expect(missing).toBeInstanceOf(JobNotFoundError);
+    expect(missing).toMatchObject({ cause: gone });
+  });
+
+  it('a transition lets a failure other than a refusal through', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({ Item: itemOf({ ...running, status: JobStatus.QUEUED }) });
+    ddb.on(UpdateCommand).rejects(throttled());
+
+    // Act
+    const error = await rejectionOf(makeStore().cancel('job-1', T20));
+
+    // Assess
+    expect(error).toBeInstanceOf(ProvisionedThroughputExceededException);
+  });
+});
