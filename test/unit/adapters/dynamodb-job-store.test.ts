@@ -360,12 +360,17 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
 });
 
 describe('DynamoDB job store: claimMany', () => {
-  it('leaves to claim a statement refused for another reason or left out of the response', async () => {
-    // Prepare
+  const request = (id: string) => ({ ...claimOfRunning, id, claimToken: `token-${id}` });
+
+  it('leaves to claim a statement refused for another reason (even one carrying the record) or left out of the response', async () => {
+    // Prepare: only a refused condition's record is read; this one is the claim's own.
+    const itsOwnClaim = itemOf({ ...running, id: 'job-2', claimToken: 'token-job-2' });
     ddb.on(BatchExecuteStatementCommand).resolves({
-      Responses: [{}, { Error: { Code: 'ThrottlingError', Message: 'slow down' } }],
+      Responses: [
+        {},
+        { Error: { Code: 'ThrottlingError', Message: 'slow down', Item: itsOwnClaim } },
+      ],
     });
-    const request = (id: string) => ({ ...claimOfRunning, id, claimToken: `token-${id}` });
 
     // Act
     const outcomes = await makeStore().claimMany!([
@@ -380,6 +385,30 @@ describe('DynamoDB job store: claimMany', () => {
       undefined,
       undefined,
     ]);
+  });
+
+  it('claims over a record a producer may have written with one UPDATE per job: every field set, every other producer field removed, refused once the worker wrote it', async () => {
+    // Prepare
+    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}] });
+    const store = createDynamoDbJobStore({
+      client: new DynamoDBClient({ region: 'us-east-1' }),
+      tableName: 'jobs',
+      retentionSeconds: RETENTION,
+      indexShards: () => 1,
+      queuedRecords: true,
+    });
+
+    // Act
+    await store.claimMany!([request('job-1')]);
+
+    // Assess: the clauses are written apart, as DynamoDB's PartiQL grammar shows them.
+    const [statement] =
+      ddb.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Statements ?? [];
+    expect(statement?.Statement).toMatch(
+      /^UPDATE "jobs"( SET "\w+" = \?)+( REMOVE "\w+")+ WHERE "pk" = \? AND "trusted" IS MISSING$/,
+    );
+    expect(statement?.Statement).toContain(' SET "claimToken" = ?');
+    expect(statement?.Parameters?.at(-1)).toBe('JOB#job-1');
   });
 });
 
@@ -424,7 +453,14 @@ describe('DynamoDB job store: recordSuccesses', () => {
             Item: itemOf({ ...running, id: 'job-2', status: JobStatus.LOST }),
           },
         },
-        { Error: { Code: 'ThrottlingError', Message: 'slow down' } },
+        // Only a refused condition's record is read: a throttled write is unwritten, whatever it carries.
+        {
+          Error: {
+            Code: 'ThrottlingError',
+            Message: 'slow down',
+            Item: itemOf({ ...running, id: 'job-3', status: JobStatus.LOST }),
+          },
+        },
         {
           Error: {
             Code: 'ConditionalCheckFailed',
