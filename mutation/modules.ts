@@ -137,11 +137,18 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
       linesOf(DISPATCHER, 'const remainingMs = clock', 'const running = claim.record;'),
       linesOf(DISPATCHER, 'const dispatchMessage = async', 'watch.disarm();'),
     ],
-    tests: [...DISPATCHER_TESTS, ...CIRCUIT_TESTS],
+    // The FIFO tests pin the group kept and sent on; the log-line test, the success line.
+    tests: [
+      ...DISPATCHER_TESTS,
+      ...CIRCUIT_TESTS,
+      ...FIFO_TESTS,
+      'test/integration/worker-log-lines.test.ts',
+    ],
   },
   {
     // The per-message paths that landed after the second round, alone (a run of the whole
-    // `dispatcher` takes over two hours at concurrency 1 on two shared cores): a circuit's hold,
+    // `dispatcher` takes about 35 minutes at concurrency 2 on two idle cores, hours when they
+    // are shared): a circuit's hold,
     // the group of a payload read from S3, the deadline guard and the circuit's gate, and each
     // message's delivery in its batch with the FIFO ordering of its units.
     name: 'dispatcher-delivery',
