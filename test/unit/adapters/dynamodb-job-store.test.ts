@@ -387,7 +387,7 @@ describe('DynamoDB job store: claimMany', () => {
     ]);
   });
 
-  it('claims over a record a producer may have written with one UPDATE per job: every field set, every other producer field removed, refused once the worker wrote it', async () => {
+  it('claims over a record a producer may have written with one UPDATE per job: its fields set, the producer’s others removed, only while the worker has not written it', async () => {
     // Prepare
     ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}] });
     const store = createDynamoDbJobStore({
