@@ -148,9 +148,9 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   {
     // The per-message paths that landed after the second round, alone (a run of the whole
     // `dispatcher` takes about 35 minutes at concurrency 2 on two idle cores, hours when they
-    // are shared): a circuit's hold,
-    // the group of a payload read from S3, the deadline guard and the circuit's gate, and each
-    // message's delivery in its batch with the FIFO ordering of its units.
+    // are shared): a circuit's hold, the group of a payload read from S3, the deadline guard
+    // and the circuit's gate, and each message's delivery in its batch with the FIFO ordering
+    // of its units.
     name: 'dispatcher-delivery',
     mutate: [
       linesOf(DISPATCHER, 'async function holdForCircuit(', 'async function dispatchOne('),

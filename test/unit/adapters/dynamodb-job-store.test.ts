@@ -31,13 +31,18 @@ const T20 = '2030-01-01T00:00:20.000Z';
 const T70 = '2030-01-01T00:01:10.000Z';
 const keptUntil = (iso: string) => Math.floor(Date.parse(iso) / 1000) + RETENTION;
 
-function makeStore(onConsumedCapacity?: (units: number) => void) {
+/** The store on table `jobs`; `queuedRecords` as under `tracking: 'full'` (producers write). */
+function makeStore(
+  onConsumedCapacity?: (units: number) => void,
+  { queuedRecords = false }: { queuedRecords?: boolean } = {},
+) {
   return createDynamoDbJobStore({
     client: new DynamoDBClient({ region: 'us-east-1' }),
     tableName: 'jobs',
     retentionSeconds: RETENTION,
     // One shard: each query below is the only one of its listing (shard 0).
     indexShards: () => 1,
+    queuedRecords,
     ...(onConsumedCapacity ? { onConsumedCapacity } : {}),
   });
 }
@@ -390,13 +395,7 @@ describe('DynamoDB job store: claimMany', () => {
   it('claims over a record a producer may have written with one UPDATE per job: its fields set, the producer’s others removed, only while the worker has not written it', async () => {
     // Prepare
     ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}] });
-    const store = createDynamoDbJobStore({
-      client: new DynamoDBClient({ region: 'us-east-1' }),
-      tableName: 'jobs',
-      retentionSeconds: RETENTION,
-      indexShards: () => 1,
-      queuedRecords: true,
-    });
+    const store = makeStore(undefined, { queuedRecords: true });
 
     // Act
     await store.claimMany!([request('job-1')]);
