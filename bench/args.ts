@@ -1,7 +1,7 @@
 import { LambdaJobsError } from '../packages/lambda-jobs/src/runtime/errors.ts';
 
 /** The benchmarks `npm run bench` knows, in the order it runs them. */
-export const BENCHMARKS = ['cost', 'throughput', 'cold-start', 'monitor'] as const;
+export const BENCHMARKS = ['cost', 'throughput', 'store-writes', 'cold-start', 'monitor'] as const;
 /** One benchmark's name, as `--only` takes it. */
 export type BenchmarkName = (typeof BENCHMARKS)[number];
 
@@ -43,7 +43,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --only <names>          comma-separated: ${BENCHMARKS.join(', ')} (default: all)
   --jobs <n>              jobs per contender and payload size in the cost run (default ${DEFAULT_ARGS.jobs})
   --payloads <list>       cost payload sizes in bytes (default ${DEFAULT_ARGS.payloadSizes.join(',')})
-  --throughput-jobs <n>   jobs per throughput drain (default ${DEFAULT_ARGS.throughputJobs})
+  --throughput-jobs <n>   jobs per throughput drain, writes per store-write form (default ${DEFAULT_ARGS.throughputJobs})
   --rounds <n>            throughput rounds, median reported (default ${DEFAULT_ARGS.rounds})
   --cold-start-runs <n>   fresh processes per bundle (default ${DEFAULT_ARGS.coldStartRuns})
   --latency-ms <n>        latency per monitor API call (default ${DEFAULT_ARGS.latencyMs})

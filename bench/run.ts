@@ -6,13 +6,14 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type BenchArgs, parseBenchArgs, USAGE } from './args.ts';
+import { type BenchArgs, type BenchmarkName, parseBenchArgs, USAGE } from './args.ts';
 import { runColdStartBenchmark } from './cold-start.ts';
 import { runCostBenchmark } from './cost.ts';
 import { type BenchEmulators, startBenchEmulators } from './emulators.ts';
 import { runMonitorScaleBenchmark } from './monitor-scale.ts';
 import { US_EAST_1_PRICES } from './prices.ts';
 import { formatSummary } from './report.ts';
+import { runStoreWriteCostBenchmark } from './store-write-costs.ts';
 import { type BenchResults, detailTables, summaryRows } from './summary.ts';
 import { runThroughputBenchmark } from './throughput.ts';
 
@@ -20,9 +21,12 @@ const RESULTS_FILE = path.join(import.meta.dirname, 'results.json');
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
+/** The benchmarks that run against fauxqs and DynamoDB Local. */
+const EMULATED: ReadonlySet<BenchmarkName> = new Set(['cost', 'throughput', 'store-writes']);
+
 async function runAll(args: BenchArgs): Promise<BenchResults> {
   const results: { -readonly [K in keyof BenchResults]: BenchResults[K] } = {};
-  const needsEmulators = args.only.includes('cost') || args.only.includes('throughput');
+  const needsEmulators = args.only.some((name) => EMULATED.has(name));
   let emulators: BenchEmulators | undefined;
   try {
     if (needsEmulators) {
@@ -44,6 +48,12 @@ async function runAll(args: BenchArgs): Promise<BenchResults> {
           emulators: emulators!,
           jobs: args.throughputJobs,
           rounds: args.rounds,
+          progress,
+        });
+      } else if (name === 'store-writes') {
+        results.storeWrites = await runStoreWriteCostBenchmark({
+          emulators: emulators!,
+          writes: args.throughputJobs,
           progress,
         });
       } else if (name === 'cold-start') {
@@ -102,7 +112,9 @@ async function main(): Promise<void> {
   );
   const load = `load ${machine.loadAverage.start.toFixed(1)} → ${machine.loadAverage.end.toFixed(1)}`;
   const header = `lambda-jobs benchmarks, ${startedAt.toISOString()}, Node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), ${load}`;
-  process.stdout.write(`\n${detailTables(results)}\n\n\n${header}\n\n${formatSummary(rows)}\n`);
+  // A context-only run (store writes) has no goal to judge: no summary table.
+  const summary = rows.length > 0 ? `\n\n${formatSummary(rows)}` : '';
+  process.stdout.write(`\n${detailTables(results)}\n\n\n${header}${summary}\n`);
   progress(
     `\nWrote ${path.relative(process.cwd(), RESULTS_FILE)} (${Math.round((performance.now() - started) / 1000)} s)`,
   );

@@ -28,12 +28,14 @@ import {
 } from './report.ts';
 import { mergeTallies } from './request-counter.ts';
 import { medianRoundRatio } from './statistics.ts';
+import type { StoreWriteCostResults } from './store-write-costs.ts';
 import { CONTENDERS, THROUGHPUT_GOALS, type ThroughputResult } from './throughput.ts';
 
 /** The results of the benchmarks that ran. */
 export interface BenchResults {
   readonly cost?: CostResult;
   readonly throughput?: ThroughputResult;
+  readonly storeWrites?: StoreWriteCostResults;
   readonly coldStart?: ColdStartResult;
   readonly monitor?: MonitorScaleResult;
 }
@@ -487,10 +489,43 @@ function monitorDetails(monitor: MonitorScaleResult): string {
  * console.log(detailTables(results));
  * ```
  */
+function storeWriteDetails(storeWrites: StoreWriteCostResults): string {
+  const us = (value: number | undefined) => (value === undefined ? '?' : formatNumber(value));
+  const rows = storeWrites.rows.map((row) => [
+    row.table,
+    row.form,
+    Object.entries(row.requestsPerWrite)
+      .map(([operation, requests]) => `${formatNumber(requests, 2)} ${operation}`)
+      .join(', '),
+    us(row.emulatorUsPerWrite),
+    us(row.nodeUsPerWrite),
+    us(
+      row.emulatorUsPerWrite === undefined
+        ? undefined
+        : row.emulatorUsPerWrite + row.nodeUsPerWrite,
+    ),
+  ]);
+  return [
+    `Store writes (context, no goal): ${formatNumber(storeWrites.writes)} writes of each form, ${storeWrites.inFlight} in flight in groups of 10, the job store's own calls; median of ${storeWrites.passes} passes taking turns`,
+    formatTable(
+      [
+        'table',
+        'write form',
+        'requests per write',
+        'DynamoDB Local CPU µs/write',
+        'Node CPU µs/write',
+        'both µs/write',
+      ],
+      rows,
+    ),
+  ].join('\n\n');
+}
+
 export function detailTables(results: BenchResults): string {
   return [
     ...(results.cost ? [costDetails(results.cost)] : []),
     ...(results.throughput ? [throughputDetails(results.throughput)] : []),
+    ...(results.storeWrites ? [storeWriteDetails(results.storeWrites)] : []),
     ...(results.coldStart ? [coldStartDetails(results.coldStart)] : []),
     ...(results.monitor ? [monitorDetails(results.monitor)] : []),
   ].join('\n\n\n');

@@ -14,6 +14,17 @@ describe('bench arguments and report', () => {
     expect(args).toMatchObject({ only: ['cost', 'monitor'], jobs: 2000, queueCounts: [1, 5] });
   });
 
+  it('knows the store-write benchmark, run between throughput and cold start by default', () => {
+    expect(parseBenchArgs(['--only', 'store-writes']).only).toEqual(['store-writes']);
+    expect(parseBenchArgs([]).only).toEqual([
+      'cost',
+      'throughput',
+      'store-writes',
+      'cold-start',
+      'monitor',
+    ]);
+  });
+
   it.each([
     [['--only', 'speed'], '--only'],
     [['--jobs', '0'], '--jobs'],

@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULTS } from '../packages/lambda-jobs/src/config/defaults.ts';
+import { createDynamoDbJobStore } from '../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import { leanEnvelope } from '../packages/lambda-jobs/src/runtime/envelope.ts';
+import type { JobRecord } from '../packages/lambda-jobs/src/runtime/job-record.ts';
+import { JobStatus } from '../packages/lambda-jobs/src/runtime/job-status.ts';
+import type {
+  ClaimRequest,
+  JobStore,
+  SuccessfulAttempt,
+} from '../packages/lambda-jobs/src/runtime/ports.ts';
+import { indexShardsOf } from '../packages/lambda-jobs/src/runtime/status-index-shard.ts';
+import { unlistedStatuses } from '../packages/lambda-jobs/src/runtime/tracking-level.ts';
+import { BENCH_QUEUE, benchConfig, trivialEnvelopeBodies, trivialJob } from './bench-jobs.ts';
+import { createCpuClock } from './cpu-time.ts';
+import type { BenchEmulators } from './emulators.ts';
+import { createRequestCounter, type RequestCounter } from './request-counter.ts';
+import { median } from './statistics.ts';
+
+/** Groups of ten (one invocation's batch) in flight at once, as the shipped queue defaults run. */
+const LANES = 10;
+const GROUP = 10;
+const WARM_UP_WRITES = 500;
+/** Every form is measured this many times, taking turns; the median is reported. */
+const PASSES = 3;
+
+/** The write forms the job store can send for the two writes every job makes. */
+export const STORE_WRITE_FORMS = [
+  'claims, batched (claimMany)',
+  'claims, one request each (claim)',
+  'successes, batched (recordSuccesses)',
+  'successes, one request each (finishAttempt)',
+] as const;
+export type StoreWriteForm = (typeof STORE_WRITE_FORMS)[number];
+
+/** Where the writes went: the job table as deployed, or the same key with no index. */
+export type StoreWriteTable = 'job table (2 indexes)' | 'no index';
+
+/** What one write of one form cost, averaged over the measured writes. */
+export interface StoreWriteCost {
+  readonly form: StoreWriteForm;
+  readonly table: StoreWriteTable;
+  readonly writes: number;
+  /** DynamoDB requests per write, by operation (`BatchExecuteStatement`, `PutItem`, …). */
+  readonly requestsPerWrite: Readonly<Record<string, number>>;
+  /** DynamoDB Local's JVM CPU per write, µs (Linux /proc; undefined elsewhere). */
+  readonly emulatorUsPerWrite?: number;
+  /** This process's CPU per write, µs: the store, the SDK, the HTTP client. */
+  readonly nodeUsPerWrite: number;
+}
+
+export interface StoreWriteCostResults {
+  readonly writes: number;
+  readonly inFlight: number;
+  readonly passes: number;
+  readonly rows: readonly StoreWriteCost[];
+}
+
+interface Measured {
+  readonly requests: RequestCounter;
+  readonly store: JobStore;
+}
+
+/** The QUEUED record `enqueue` writes under `full`, as a producer's PutItem. */
+function queuedRecord(id: string, body: string, enqueuedAt: string): JobRecord {
+  return {
+    id,
+    type: trivialJob.type,
+    queue: BENCH_QUEUE,
+    status: JobStatus.QUEUED,
+    attempts: 0,
+    maxAttempts: 4,
+    enqueuedAt,
+    updatedAt: enqueuedAt,
+    ...leanEnvelope(body),
+    expiresAt: 0,
+  };
+}
+
+/** A first delivery's claim, as the dispatcher asks it (one claim token per delivery). */
+function claimRequest(id: string, enqueuedAt: string): ClaimRequest {
+  const now = new Date();
+  return {
+    id,
+    type: trivialJob.type,
+    queue: BENCH_QUEUE,
+    enqueuedAt,
+    maxAttempts: 4,
+    leaseExpiresAt: new Date(now.getTime() + 60_000).toISOString(),
+    now: now.toISOString(),
+    messageId: randomUUID(),
+    claimToken: randomUUID(),
+    firstDelivery: true,
+    dueBy: new Date(now.getTime() + 1_000).toISOString(),
+  };
+}
+
+function success(claimed: JobRecord): SuccessfulAttempt {
+  return {
+    claimed,
+    result: { status: JobStatus.SUCCESSFUL, durationMs: 1, output: { doubled: 2 } },
+    now: new Date().toISOString(),
+  };
+}
+
+/** Runs `write` over `items` in groups of {@link GROUP}, {@link LANES} groups at once. */
+async function inGroups<T>(items: readonly T[], write: (group: T[]) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: LANES }, async () => {
+      while (next < items.length) {
+        const group = items.slice(next, next + GROUP);
+        next += GROUP;
+        await write(group);
+      }
+    }),
+  );
+}
+
+/** The jobs of one measurement: enqueued (unmeasured), then claimed, then succeeded. */
+interface Jobs {
+  readonly requests: ClaimRequest[];
+  claimed: JobRecord[];
+}
+
+async function enqueued(store: JobStore, count: number): Promise<Jobs> {
+  const bodies = trivialEnvelopeBodies(count);
+  const enqueuedAt = new Date().toISOString();
+  const ids = bodies.map(() => randomUUID());
+  await inGroups(
+    ids.map((id, n) => queuedRecord(id, bodies[n]!, enqueuedAt)),
+    async (group) => {
+      await Promise.all(group.map((record) => store.putQueued(record)));
+    },
+  );
+  return { requests: ids.map((id) => claimRequest(id, enqueuedAt)), claimed: [] };
+}
+
+const WRITES: Record<StoreWriteForm, (store: JobStore, jobs: Jobs) => Promise<void>> = {
+  async 'claims, batched (claimMany)'(store, jobs) {
+    await inGroups(jobs.requests, async (group) => {
+      if (!store.claimMany) throw new Error('this store has no batched claim');
+      const outcomes = await store.claimMany(group);
+      for (const outcome of outcomes) {
+        if (outcome?.kind !== 'claimed') throw new Error('a batched claim was not applied');
+        jobs.claimed.push(outcome.record);
+      }
+    });
+  },
+  async 'claims, one request each (claim)'(store, jobs) {
+    await inGroups(jobs.requests, async (group) => {
+      const outcomes = await Promise.all(group.map((request) => store.claim(request)));
+      for (const outcome of outcomes) {
+        if (outcome.kind !== 'claimed') throw new Error('a claim was not applied');
+        jobs.claimed.push(outcome.record);
+      }
+    });
+  },
+  async 'successes, batched (recordSuccesses)'(store, jobs) {
+    await inGroups(jobs.claimed, async (group) => {
+      const writes = await store.recordSuccesses(group.map(success));
+      if (writes.some((write) => write.kind !== 'written')) {
+        throw new Error('a batched success was not written');
+      }
+    });
+  },
+  async 'successes, one request each (finishAttempt)'(store, jobs) {
+    await inGroups(jobs.claimed, async (group) => {
+      await Promise.all(
+        group.map((claimed) =>
+          store.finishAttempt(claimed, success(claimed).result, new Date().toISOString()),
+        ),
+      );
+    });
+  },
+};
+
+/** Claims each form needs first (unmeasured): none for claims, a batched claim for successes. */
+async function prepared(store: JobStore, form: StoreWriteForm, count: number): Promise<Jobs> {
+  const jobs = await enqueued(store, count);
+  if (form.startsWith('successes')) await WRITES['claims, batched (claimMany)'](store, jobs);
+  return jobs;
+}
+
+async function measure(
+  target: Measured,
+  form: StoreWriteForm,
+  table: StoreWriteTable,
+  count: number,
+): Promise<StoreWriteCost> {
+  const jobs = await prepared(target.store, form, count);
+  const cpu = createCpuClock();
+  target.requests.reset();
+  const before = cpu.snapshot();
+  await WRITES[form](target.store, jobs);
+  const used = cpu.since(before);
+  const requestsPerWrite = Object.fromEntries(
+    Object.values(target.requests.snapshot()).map((t) => [t.operation, t.requests / count]),
+  );
+  return {
+    form,
+    table,
+    writes: count,
+    requestsPerWrite,
+    ...(used.emulatorUs === undefined ? {} : { emulatorUsPerWrite: used.emulatorUs / count }),
+    nodeUsPerWrite: used.nodeUs / count,
+  };
+}
+
+/**
+ * What each form of the job store's two per-job writes costs DynamoDB Local and this process,
+ * one write at a time: the store's own calls (no worker, no queue), `LANES` groups of ten in
+ * flight as the worker sends them, on the job table as `full` deploys it and on a table with
+ * the same key and no index, each form measured in {@link PASSES} passes taking turns. Context
+ * for the throughput benchmark, which both CPUs bound: it shows which side, the emulator's JVM
+ * or this process, each form and each index definition is paid on.
+ *
+ * @example
+ * ```ts
+ * const { rows } = await runStoreWriteCostBenchmark({ emulators, writes: 2000, progress });
+ * ```
+ */
+export async function runStoreWriteCostBenchmark(options: {
+  readonly emulators: BenchEmulators;
+  readonly writes: number;
+  readonly progress: (line: string) => void;
+}): Promise<StoreWriteCostResults> {
+  const config = benchConfig('full');
+  const resources = await options.emulators.provision(config, 'store-writes');
+  try {
+    const plainTable = await resources.createPlainTable('no-index', 'pk');
+    const targets: [StoreWriteTable, Measured][] = [
+      ['job table (2 indexes)', measuredStore(options.emulators, resources.tableName, config)],
+      ['no index', measuredStore(options.emulators, plainTable, config)],
+    ];
+    options.progress(`store writes: warming up with ${WARM_UP_WRITES} writes of each form`);
+    for (const [table, target] of targets) {
+      for (const form of STORE_WRITE_FORMS) await measure(target, form, table, WARM_UP_WRITES);
+    }
+    const samples: StoreWriteCost[] = [];
+    for (let pass = 1; pass <= PASSES; pass++) {
+      for (const [table, target] of targets) {
+        for (const form of STORE_WRITE_FORMS) {
+          const sample = await measure(target, form, table, options.writes);
+          options.progress(
+            `store writes ${pass}/${PASSES}, ${table}, ${form}: ${Math.round(sample.emulatorUsPerWrite ?? 0)} µs DynamoDB Local, ${Math.round(sample.nodeUsPerWrite)} µs Node per write`,
+          );
+          samples.push(sample);
+        }
+      }
+    }
+    const rows = targets.flatMap(([table]) =>
+      STORE_WRITE_FORMS.map((form) =>
+        medianOf(samples.filter((s) => s.table === table && s.form === form)),
+      ),
+    );
+    return { writes: options.writes, inFlight: LANES * GROUP, passes: PASSES, rows };
+  } finally {
+    await resources.dispose();
+  }
+}
+
+/** One form's figures: the median of its passes, CPU and requests alike. */
+function medianOf(passes: readonly StoreWriteCost[]): StoreWriteCost {
+  const first = passes[0]!;
+  const emulator = passes.flatMap((p) =>
+    p.emulatorUsPerWrite === undefined ? [] : [p.emulatorUsPerWrite],
+  );
+  return {
+    ...first,
+    ...(emulator.length === 0 ? {} : { emulatorUsPerWrite: median(emulator) }),
+    nodeUsPerWrite: median(passes.map((p) => p.nodeUsPerWrite)),
+  };
+}
+
+function measuredStore(
+  emulators: BenchEmulators,
+  tableName: string,
+  config: ReturnType<typeof benchConfig>,
+): Measured {
+  const requests = createRequestCounter();
+  const { dynamodb } = emulators.countedClients(requests);
+  const store = createDynamoDbJobStore({
+    client: dynamodb,
+    tableName,
+    retentionSeconds: config.resultsRetentionSeconds,
+    unlistedStatuses: unlistedStatuses(config.tracking),
+    indexShards: indexShardsOf(config, DEFAULTS.indexShards),
+    queuedRecords: config.tracking === 'full',
+  });
+  return { requests, store };
+}
