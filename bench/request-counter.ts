@@ -402,8 +402,9 @@ export interface ClientWithMiddleware {
 export interface CountRequestsOptions {
   /**
    * For DynamoDB item operations, ask for `ReturnConsumedCapacity: 'INDEXES'` (even where the
-   * caller asked for nothing) so capacity is counted and split into table and index units.
-   * Default true.
+   * caller asked for nothing) so capacity is counted and split into table and index units,
+   * and compute the units of PartiQL statements (which DynamoDB Local does not report). Off,
+   * requests are only counted and sent as the caller wrote them. Default true.
    */
   readonly measureCapacity?: boolean;
 }
@@ -430,7 +431,8 @@ export function countRequests(
     service: (context.clientName ?? 'Unknown').replace(/Client$/, ''),
     operation: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
   });
-  if (options.measureCapacity ?? true) {
+  const measureCapacity = options.measureCapacity ?? true;
+  if (measureCapacity) {
     const askForCapacity: InitializeMiddleware<object, MetadataBearer> =
       (next, context) => async (args) => {
         const { service, operation } = names(context);
@@ -457,7 +459,7 @@ export function countRequests(
         const result = await next(args);
         const { units, indexUnits } = consumedCapacity(result.output);
         const computed =
-          operation === 'BatchExecuteStatement' && units === 0
+          measureCapacity && operation === 'BatchExecuteStatement' && units === 0
             ? statementUnits(args.input, result.output)
             : { units: 0, indexUnits: 0 };
         counter.record(service, operation, {

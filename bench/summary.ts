@@ -481,14 +481,7 @@ function monitorDetails(monitor: MonitorScaleResult): string {
   ].join('\n\n');
 }
 
-/**
- * The detail tables of every benchmark that ran, for stdout and the docs.
- *
- * @example
- * ```ts
- * console.log(detailTables(results));
- * ```
- */
+/** The store-writes table: CPU per write by table and form, the median pass of each. */
 function storeWriteDetails(storeWrites: StoreWriteCostResults): string {
   const us = (value: number | undefined) => (value === undefined ? '?' : formatNumber(value));
   const rows = storeWrites.rows.map((row) => [
@@ -506,7 +499,7 @@ function storeWriteDetails(storeWrites: StoreWriteCostResults): string {
     ),
   ]);
   return [
-    `Store writes (context, no goal): ${formatNumber(storeWrites.writes)} writes of each form, ${storeWrites.inFlight} in flight in groups of 10, the job store's own calls; median of ${storeWrites.passes} passes taking turns`,
+    `Store writes (context, no goal): ${formatNumber(storeWrites.writes)} writes of each form, ${storeWrites.inFlight} in flight in groups of ${storeWrites.group}, the job store's own calls; median of ${storeWrites.passes} passes taking turns`,
     formatTable(
       [
         'table',
@@ -521,6 +514,14 @@ function storeWriteDetails(storeWrites: StoreWriteCostResults): string {
   ].join('\n\n');
 }
 
+/**
+ * The detail tables of every benchmark that ran, for stdout and the docs.
+ *
+ * @example
+ * ```ts
+ * console.log(detailTables(results));
+ * ```
+ */
 export function detailTables(results: BenchResults): string {
   return [
     ...(results.cost ? [costDetails(results.cost)] : []),
