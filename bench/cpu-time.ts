@@ -27,6 +27,12 @@ function clockTicksPerSecond(): number {
   }
 }
 
+/** CPU time of this process and DynamoDB Local: a snapshot, and what was used since one. */
+export interface CpuClock {
+  snapshot(): CpuSnapshot;
+  since(before: CpuSnapshot): CpuSnapshot;
+}
+
 /**
  * Reads CPU time of this process and of its `java` child (DynamoDB Local). On a shared,
  * noisy machine, CPU time per job varies far less than jobs per second, so it says where the
@@ -40,10 +46,7 @@ function clockTicksPerSecond(): number {
  * const used = cpu.since(before); // { nodeUs, emulatorUs }
  * ```
  */
-export function createCpuClock(): {
-  snapshot(): CpuSnapshot;
-  since(before: CpuSnapshot): CpuSnapshot;
-} {
+export function createCpuClock(): CpuClock {
   let javaPid: string | undefined;
   try {
     javaPid = readdirSync('/proc')

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DEFAULTS } from '../packages/lambda-jobs/src/config/defaults.ts';
+import type { LambdaJobsConfig } from '../packages/lambda-jobs/src/config/config-types.ts';
+import { ENV } from '../packages/lambda-jobs/src/config/env.ts';
 import { TABLE_SCHEMA } from '../packages/lambda-jobs/src/config/table-schema.ts';
-import { createDynamoDbJobStore } from '../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
+import { createAwsJobRuntime } from '../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import { createDynamoDbClient } from '../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
 import { leanEnvelope } from '../packages/lambda-jobs/src/runtime/envelope.ts';
 import type { JobRecord } from '../packages/lambda-jobs/src/runtime/job-record.ts';
@@ -13,12 +13,16 @@ import type {
   JobStore,
   SuccessfulAttempt,
 } from '../packages/lambda-jobs/src/runtime/ports.ts';
-import { indexShardsOf } from '../packages/lambda-jobs/src/runtime/status-index-shard.ts';
-import { unlistedStatuses } from '../packages/lambda-jobs/src/runtime/tracking-level.ts';
-import { BENCH_QUEUE, benchConfig, trivialEnvelopeBodies, trivialJob } from './bench-jobs.ts';
-import { createCpuClock } from './cpu-time.ts';
-import type { BenchEmulators } from './emulators.ts';
-import { countRequests, createRequestCounter, type RequestCounter } from './request-counter.ts';
+import {
+  BENCH_QUEUE,
+  benchConfig,
+  benchRegistry,
+  trivialEnvelopeBodies,
+  trivialJob,
+} from './bench-jobs.ts';
+import { type CpuClock, createCpuClock } from './cpu-time.ts';
+import type { BenchEmulators, BenchResources } from './emulators.ts';
+import { countRequests, createRequestCounter } from './request-counter.ts';
 import { median } from './statistics.ts';
 
 /** Groups of ten (one invocation's batch) in flight at once, as the shipped queue defaults run. */
@@ -47,7 +51,6 @@ export type StoreWriteTable = 'job table (2 indexes)' | 'no index';
 export interface StoreWriteCost {
   readonly form: StoreWriteForm;
   readonly table: StoreWriteTable;
-  readonly writes: number;
   /** DynamoDB requests per write, by operation (`BatchExecuteStatement`, `PutItem`, …). */
   readonly requestsPerWrite: Readonly<Record<string, number>>;
   /** DynamoDB Local's JVM CPU per write, µs (Linux /proc; undefined elsewhere). */
@@ -66,11 +69,7 @@ export interface StoreWriteCostResults {
   readonly rows: readonly StoreWriteCost[];
 }
 
-interface Measured {
-  readonly requests: RequestCounter;
-  readonly store: JobStore;
-  readonly client: DynamoDBClient;
-}
+type Measured = ReturnType<typeof measuredStore>;
 
 /** The QUEUED record `enqueue` writes under `full`, as a producer's PutItem. */
 function queuedRecord(id: string, body: string, enqueuedAt: string): JobRecord {
@@ -182,9 +181,9 @@ const WRITES: Record<StoreWriteForm, (store: JobStore, jobs: Jobs) => Promise<vo
   async 'successes, one request each (finishAttempt)'(store, jobs) {
     await inGroups(jobs.claimed, async (group) => {
       await Promise.all(
-        group.map((claimed) =>
-          store.finishAttempt(claimed, success(claimed).result, new Date().toISOString()),
-        ),
+        group
+          .map(success)
+          .map(({ claimed, result, now }) => store.finishAttempt(claimed, result, now)),
       );
     });
   },
@@ -198,13 +197,13 @@ async function prepared(store: JobStore, form: StoreWriteForm, count: number): P
 }
 
 async function measure(
+  cpu: CpuClock,
   target: Measured,
   form: StoreWriteForm,
   table: StoreWriteTable,
   count: number,
 ): Promise<StoreWriteCost> {
   const jobs = await prepared(target.store, form, count);
-  const cpu = createCpuClock();
   // Let the emulator finish what the preparation set off (GC, JIT) outside the window.
   await setTimeout(QUIET_MS);
   target.requests.reset();
@@ -217,7 +216,6 @@ async function measure(
   return {
     form,
     table,
-    writes: count,
     requestsPerWrite,
     ...(used.emulatorUs === undefined ? {} : { emulatorUsPerWrite: used.emulatorUs / count }),
     nodeUsPerWrite: used.nodeUs / count,
@@ -245,6 +243,7 @@ export async function runStoreWriteCostBenchmark(options: {
   const config = benchConfig('full');
   const resources = await options.emulators.provision(config, 'store-writes');
   const targets: [StoreWriteTable, Measured][] = [];
+  const cpu = createCpuClock();
   try {
     const plainTable = await resources.createPlainTable(
       'no-index',
@@ -252,22 +251,22 @@ export async function runStoreWriteCostBenchmark(options: {
       TABLE_SCHEMA.ttlAttribute,
     );
     targets.push(
-      ['job table (2 indexes)', measuredStore(resources.tableName, config)],
-      ['no index', measuredStore(plainTable, config)],
+      [
+        'job table (2 indexes)',
+        measuredStore(options.emulators, resources, resources.tableName, config),
+      ],
+      ['no index', measuredStore(options.emulators, resources, plainTable, config)],
     );
     const warmUp = Math.min(WARM_UP_WRITES, options.writes);
     options.progress(`store writes: warming up with ${warmUp} writes of each form`);
     for (const [table, target] of targets) {
-      for (const form of STORE_WRITE_FORMS) await measure(target, form, table, warmUp);
+      for (const form of STORE_WRITE_FORMS) await measure(cpu, target, form, table, warmUp);
     }
+    const byTable = new Map(targets);
     const samples: StoreWriteCost[] = [];
     for (let pass = 1; pass <= PASSES; pass++) {
-      for (const [table, form] of passOrder(
-        targets.map(([t]) => t),
-        pass,
-      )) {
-        const target = targets.find(([t]) => t === table)![1];
-        const sample = await measure(target, form, table, options.writes);
+      for (const [table, form] of passOrder([...byTable.keys()], pass)) {
+        const sample = await measure(cpu, byTable.get(table)!, form, table, options.writes);
         const jvm =
           sample.emulatorUsPerWrite === undefined ? '?' : Math.round(sample.emulatorUsPerWrite);
         options.progress(
@@ -326,20 +325,25 @@ export function medianPass(passes: readonly StoreWriteCost[]): StoreWriteCost {
 }
 
 /**
- * A job store built as the worker builds it (`aws-job-runtime.ts`), on a client whose requests
- * are counted and sent as the store wrote them.
+ * The job store the worker's runtime builds (`createAwsJobRuntime`) on `tableName`, on a
+ * client whose requests are counted and sent as the store wrote them.
  */
-function measuredStore(tableName: string, config: ReturnType<typeof benchConfig>): Measured {
+function measuredStore(
+  emulators: BenchEmulators,
+  resources: BenchResources,
+  tableName: string,
+  config: LambdaJobsConfig,
+) {
   const requests = createRequestCounter();
   const client = createDynamoDbClient();
   countRequests(client, requests, { measureCapacity: false });
-  const store = createDynamoDbJobStore({
-    client,
-    tableName,
-    retentionSeconds: config.resultsRetentionSeconds,
-    unlistedStatuses: unlistedStatuses(config.tracking),
-    indexShards: indexShardsOf(config, DEFAULTS.indexShards),
-    queuedRecords: config.tracking === 'full',
+  const { store } = createAwsJobRuntime({
+    registry: benchRegistry,
+    config,
+    env: { ...resources.env, [ENV.tableName]: tableName },
+    dynamodb: client,
+    // The store sends nothing to SQS; the emulators' own client saves building another.
+    sqs: emulators.setup.sqs,
   });
   return { requests, store, client };
 }

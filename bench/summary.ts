@@ -31,6 +31,9 @@ import { medianRoundRatio } from './statistics.ts';
 import type { StoreWriteCostResults } from './store-write-costs.ts';
 import { CONTENDERS, THROUGHPUT_GOALS, type ThroughputResult } from './throughput.ts';
 
+/** Microseconds as printed, `?` where they were not measured (no DynamoDB Local pid). */
+const us = (value: number | undefined) => (value === undefined ? '?' : formatNumber(value));
+
 /** The results of the benchmarks that ran. */
 export interface BenchResults {
   readonly cost?: CostResult;
@@ -371,7 +374,6 @@ function costDetails(cost: CostResult): string {
 }
 
 function throughputDetails(throughput: ThroughputResult): string {
-  const us = (value: number | undefined) => (value === undefined ? '?' : formatNumber(value));
   const rows = CONTENDERS.map((contender) => [
     contender,
     formatNumber(throughput.median[contender]),
@@ -483,7 +485,6 @@ function monitorDetails(monitor: MonitorScaleResult): string {
 
 /** The store-writes table: CPU per write by table and form, the median pass of each. */
 function storeWriteDetails(storeWrites: StoreWriteCostResults): string {
-  const us = (value: number | undefined) => (value === undefined ? '?' : formatNumber(value));
   const rows = storeWrites.rows.map((row) => [
     row.table,
     row.form,

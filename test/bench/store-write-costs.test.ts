@@ -9,7 +9,6 @@ import {
 const sample = (emulatorUsPerWrite: number, nodeUsPerWrite: number): StoreWriteCost => ({
   form: 'claims, batched (claimMany)',
   table: 'no index',
-  writes: 100,
   requestsPerWrite: { BatchExecuteStatement: 0.1 },
   emulatorUsPerWrite,
   nodeUsPerWrite,
