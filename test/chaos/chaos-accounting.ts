@@ -75,13 +75,13 @@ export interface Accounting {
   readonly staleEndings: readonly string[];
   /** SUCCESSFUL record without exactly one applied SUCCESSFUL write behind it. */
   readonly successWithoutItsWrite: readonly string[];
-  /** Applied SUCCESSFUL writes per command: batch writes, and conditional writes (lone or fallback). */
+  /** Applied SUCCESSFUL writes per command: a group's puts, and updates (lone or fallback). */
   readonly successWritesByCommand: Readonly<Partial<Record<AppliedStatusWrite['command'], number>>>;
   /**
    * Live invocations in which two successful runs ended within {@link BATCH_TOGETHER_MS} of
    * each other, well inside the worker's outcome linger: their successes are ready together,
-   * so the worker must send a BatchExecuteStatement. How many arise depends on the machine's
-   * load; when there is one, the batch path must have been taken.
+   * so the worker must write them as a group (one conditional put each). How many arise
+   * depends on the machine's load; when there is one, the group path must have been taken.
    */
   readonly successBatchOpportunities: number;
   /** `run` completed more than once. */

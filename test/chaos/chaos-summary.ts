@@ -61,7 +61,7 @@ export function formatChaosSummary(run: ChaosRun, accounting: Accounting): strin
       `at rest ${seconds(timings.restAtMs)}${run.atRest ? '' : ' (NOT at rest)'}, total ${seconds(timings.totalMs)}`,
     `  records: ${pairs(Object.entries(accounting.byStatus).filter(([, n]) => n > 0))} ` +
       `(${accounting.records} records for ${accounting.expectedJobs} ids)`,
-    `  SUCCESSFUL writes applied: ${pairs(Object.entries(accounting.successWritesByCommand))}; BatchExecuteStatement requests sent ${wiring.successBatches.sent}, invocations with successes ready together ${accounting.successBatchOpportunities}`,
+    `  SUCCESSFUL writes applied: ${pairs(Object.entries(accounting.successWritesByCommand))}; success puts sent ${wiring.successPuts.sent}, invocations with successes ready together ${accounting.successBatchOpportunities}`,
     `  DLQ: ${accounting.dlqMessages} messages, ${accounting.dlqDistinctIds} distinct ids, ${accounting.dlqUnreadable} unreadable`,
     `  SDK faults injected: ${pairs(Object.entries(wiring.plan.counts()))}`,
     `  job faults scripted: throws on some attempt ${scripts.filter((s) => s.failAttempts > 0).length}, ` +

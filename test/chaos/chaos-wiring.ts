@@ -81,8 +81,8 @@ export interface ChaosWiring {
   readonly monitor: MonitorLoopStats;
   /** The event-loop stall fault's counts. */
   readonly stall: StallStats;
-  /** Batches of successes the worker sent (before any fault), applied or not. */
-  readonly successBatches: { sent: number };
+  /** Success puts the worker sent as a group (before any fault), applied or not. */
+  readonly successPuts: { sent: number };
   /**
    * Stops the event source, the monitor loop and the stall's rescuer (in-flight invocations
    * finish or are abandoned).
@@ -120,27 +120,28 @@ export function chaosConfig(settings: ChaosSettings): LambdaJobsConfig {
   return { ...config, queues: { default: queue } };
 }
 
+/** A status attribute, marshalled (`{ S: 'x' }`) or not, that says SUCCESSFUL. */
+const isSuccessful = (status: unknown) =>
+  status === 'SUCCESSFUL' || (status as { S?: string } | undefined)?.S === 'SUCCESSFUL';
+
 function faultyClients(
   plan: FaultPlan,
   writes: WriteLedger,
   stall?: { readonly stall: EventLoopStall; readonly runs: RunLedger },
-  successBatches?: { sent: number },
+  successPuts?: { sent: number },
 ) {
   const dynamodb = createDynamoDbClient();
-  if (successBatches) {
+  if (successPuts) {
     dynamodb.middlewareStack.add(
       (next, context) => async (args) => {
-        // Only batches of successes: the batch of first-delivery claims is the same command.
-        const statements = (args.input as { Statements?: { Parameters?: unknown[] }[] }).Statements;
-        if (
-          context.commandName === 'BatchExecuteStatementCommand' &&
-          statements?.some((s) => JSON.stringify(s.Parameters ?? []).includes('"SUCCESSFUL"'))
-        ) {
-          successBatches.sent += 1;
+        // Only puts of successes: a group of claims puts RUNNING records.
+        const item = (args.input as { Item?: { status?: unknown } }).Item;
+        if (context.commandName === 'PutItemCommand' && isSuccessful(item?.status)) {
+          successPuts.sent += 1;
         }
         return next(args);
       },
-      { step: 'initialize', priority: 'high', name: 'chaosSuccessBatchCounter' },
+      { step: 'initialize', priority: 'high', name: 'chaosSuccessPutCounter' },
     );
   }
   if (stall) {
@@ -248,7 +249,7 @@ export async function startChaosWiring(settings: ChaosSettings): Promise<ChaosWi
   const producer = createAwsJobRuntime({ registry, config, env, ...emulatorClients() });
 
   const outcomes = new Map<JobOutcome, number>();
-  const successBatches = { sent: 0 };
+  const successPuts = { sent: 0 };
   const stall = await startEventLoopStall({
     tableName: resources.tableName,
     queue: { name: 'default', ...resources.queues.default! },
@@ -260,7 +261,7 @@ export async function startChaosWiring(settings: ChaosSettings): Promise<ChaosWi
     config,
     queueName: 'default',
     env,
-    ...faultyClients(plan, writes, { stall, runs }, successBatches),
+    ...faultyClients(plan, writes, { stall, runs }, successPuts),
     metricsRecorder: {
       record(event) {
         if (!isFrozen()) outcomes.set(event.outcome, (outcomes.get(event.outcome) ?? 0) + 1);
@@ -307,7 +308,7 @@ export async function startChaosWiring(settings: ChaosSettings): Promise<ChaosWi
     outcomes,
     monitor: monitor.stats,
     stall: stall.stats,
-    successBatches,
+    successPuts,
     async stop() {
       await source.stop();
       await monitor.stop();

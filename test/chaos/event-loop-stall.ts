@@ -44,7 +44,7 @@ export interface StallStats {
   stalls: number;
   /** Jobs the rescue marked LOST while the loop was blocked. */
   rescuedDuringStalls: number;
-  /** Writes (or statements) ending an attempt that the service refused after a stall. */
+  /** Writes ending an attempt that the service refused after a stall. */
   staleWritesRefused: number;
   /** Stalls whose rescuer failed or did not answer in time. */
   rescuerFailures: number;
@@ -109,13 +109,9 @@ export async function startEventLoopStall(data: StallRescuerData): Promise<Event
   };
 }
 
-/** Responses of a BatchExecuteStatement, or the error of a refused UpdateItem. */
-function refusedCount(output: unknown, error: unknown): number {
-  if (error) return (error as { name?: string }).name === 'ConditionalCheckFailedException' ? 1 : 0;
-  const responses = (output as { Responses?: { Error?: { Code?: string } }[] } | undefined)
-    ?.Responses;
-  return (responses ?? []).filter((r) => r.Error?.Code === 'ConditionalCheckFailed').length;
-}
+/** Whether a write failed on its condition. */
+const isRefusal = (error: unknown) =>
+  (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 /**
  * Adds the fault to the worker's DynamoDB client: the first write ending an attempt that an
@@ -146,11 +142,9 @@ export function stallOutcomeWrites(
       const rescue = stall.stallWhileRescuing(endings.map((w) => w.id));
       if (rescue) onRescue(rescue);
       try {
-        const result = await next(args);
-        stall.stats.staleWritesRefused += refusedCount(result.output, undefined);
-        return result;
+        return await next(args);
       } catch (error) {
-        stall.stats.staleWritesRefused += refusedCount(undefined, error);
+        if (isRefusal(error)) stall.stats.staleWritesRefused += 1;
         throw error;
       }
     },

@@ -28,7 +28,7 @@ dynamodb.middlewareStack.add(
   (next, context) => async (args) => {
     const result = await next(args);
     const input = args.input as unknown as Record<string, unknown>;
-    for (const write of statusWritesOf(context.commandName ?? '', input, result.output)) {
+    for (const write of statusWritesOf(context.commandName ?? '', input)) {
       applied.push({ ...write, at: Date.now() });
     }
     return result;

@@ -3,8 +3,7 @@
  * (step `deserialize`, inside the SDK's retry) records each job-record write the service
  * accepted. A write whose response is lost afterwards is still recorded, since it was applied;
  * a write refused by its condition is not. This is how a chaos run counts transitions (e.g.
- * RUNNING → SUCCESSFUL) independently of what the runtime believes happened. Statements of a
- * BatchExecuteStatement count one by one: those its answer marks refused were not applied.
+ * RUNNING → SUCCESSFUL) independently of what the runtime believes happened.
  */
 import type { MetadataBearer } from '@smithy/types';
 import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
@@ -16,10 +15,10 @@ import type { MiddlewareStackOwner } from './sdk-faults.ts';
 export interface AppliedStatusWrite {
   readonly id: string;
   readonly status: JobStatus;
-  readonly command: 'UpdateItem' | 'PutItem' | 'BatchExecuteStatement';
+  readonly command: 'UpdateItem' | 'PutItem';
   /**
    * The write ends a RUNNING attempt (or marks it LOST): an UpdateItem conditional on RUNNING,
-   * or a statement conditional on RUNNING in the batch of a batch's successful attempts.
+   * or the PutItem of a successful attempt, conditional on RUNNING too.
    */
   readonly fromRunning: boolean;
   /**
@@ -97,74 +96,6 @@ function jobIdOf(key: unknown): string | undefined {
   return pk?.startsWith('JOB#') ? pk.slice('JOB#'.length) : undefined;
 }
 
-interface StatementRequest {
-  readonly Statement?: string;
-  readonly Parameters?: unknown[];
-}
-interface StatementResponse {
-  readonly Error?: { readonly Code?: string };
-}
-
-/**
- * The values a PartiQL UPDATE gives its `SET "field" = ?` assignments and its `WHERE "field" = ?`
- * terms, by field, from its positional parameters (an INSERT: every field of its `VALUE` as
- * set, its key as the `WHERE`).
- *
- * @example
- * ```ts
- * statementFields({ Statement: 'UPDATE "t" SET "status" = ? WHERE "pk" = ?', Parameters: ['SUCCESSFUL', 'JOB#1'] });
- * // { set: { status: 'SUCCESSFUL' }, where: { pk: 'JOB#1' } }
- * ```
- */
-export function statementFields(request: StatementRequest): {
-  set: Record<string, unknown>;
-  where: Record<string, unknown>;
-} {
-  const set: Record<string, unknown> = {};
-  const where: Record<string, unknown> = {};
-  const text = request.Statement ?? '';
-  if (text.startsWith('INSERT ')) {
-    // INSERT INTO "t" VALUE {'pk': ?, 'status': ?, …}: every field is set; the key names the item.
-    [...text.matchAll(/'([^']+)'\s*:\s*\?/g)].forEach((match, i) => {
-      set[match[1]!] = request.Parameters?.[i];
-    });
-    where[TABLE_SCHEMA.partitionKey] = set[TABLE_SCHEMA.partitionKey];
-    return { set, where };
-  }
-  const whereAt = text.indexOf(' WHERE ');
-  const placeholders = [...text.matchAll(/"([^"]+)"\s*=\s*\?/g)];
-  placeholders.forEach((match, i) => {
-    const target = whereAt >= 0 && (match.index ?? 0) > whereAt ? where : set;
-    target[match[1]!] = request.Parameters?.[i];
-  });
-  return { set, where };
-}
-
-/** The statuses the statements of a BatchExecuteStatement set, less those it refused. */
-function statementWrites(input: Record<string, unknown>, output: unknown): AppliedStatusWrite[] {
-  const responses = (output as { Responses?: StatementResponse[] } | undefined)?.Responses;
-  const applied: AppliedStatusWrite[] = [];
-  ((input.Statements ?? []) as StatementRequest[]).forEach((request, i) => {
-    if (output !== undefined && (!responses?.[i] || responses[i]?.Error)) return;
-    const { set, where } = statementFields(request);
-    const id = jobIdOf(where);
-    const status = stringValue(set.status);
-    if (!id || !isJobStatus(status)) return;
-    const endedAt = stringValue(set.endedAt);
-    const attempt = Number(numberValue(where.attempts));
-    const fromRunning = stringValue(where.status) === 'RUNNING';
-    applied.push({
-      id,
-      status,
-      command: 'BatchExecuteStatement',
-      fromRunning,
-      ...(fromRunning && Number.isFinite(attempt) ? { attempt } : {}),
-      ...(endedAt ? { endedAt } : {}),
-    });
-  });
-  return applied;
-}
-
 /** A number attribute, marshalled (`{ N: '1' }`) or not (`1`). */
 function numberValue(value: unknown): unknown {
   return typeof value === 'object' && value !== null && 'N' in value
@@ -173,18 +104,17 @@ function numberValue(value: unknown): unknown {
 }
 
 /**
- * The status writes an UpdateItem, PutItem or BatchExecuteStatement applied, from its input and
- * output (without an output: every write it asks for).
+ * The status writes an UpdateItem or PutItem applied, from its input (the observer sees only
+ * writes the service accepted).
  *
  * @example
  * ```ts
- * statusWritesOf('UpdateItemCommand', input, output); // [{ id: 'chaos-7', status: 'SUCCESSFUL', fromRunning: true, … }]
+ * statusWritesOf('UpdateItemCommand', input); // [{ id: 'chaos-7', status: 'SUCCESSFUL', fromRunning: true, … }]
  * ```
  */
 export function statusWritesOf(
   commandName: string,
   input: Record<string, unknown>,
-  output?: unknown,
 ): AppliedStatusWrite[] {
   if (commandName === 'UpdateItemCommand') {
     const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
@@ -212,9 +142,21 @@ export function statusWritesOf(
     const id = jobIdOf(item);
     const status = stringValue(item.status);
     if (!id || !isJobStatus(status)) return [];
-    return [{ id, status, command: 'PutItem', fromRunning: false }];
+    const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
+    const fromRunning = String(input.ConditionExpression ?? '').includes('= :running');
+    const attempt = Number(numberValue(values[':attempt']));
+    const endedAt = stringValue(item.endedAt);
+    return [
+      {
+        id,
+        status,
+        command: 'PutItem',
+        fromRunning,
+        ...(fromRunning && Number.isFinite(attempt) ? { attempt } : {}),
+        ...(fromRunning && endedAt ? { endedAt } : {}),
+      },
+    ];
   }
-  if (commandName === 'BatchExecuteStatementCommand') return statementWrites(input, output);
   return [];
 }
 
@@ -234,7 +176,7 @@ export function observeAppliedWrites<Input extends object, Output extends Metada
     (next, context) => async (args) => {
       const input = args.input as unknown as Record<string, unknown>;
       const result = await next(args);
-      const writes = statusWritesOf(context.commandName ?? '', input, result.output);
+      const writes = statusWritesOf(context.commandName ?? '', input);
       const by = currentInvocation();
       for (const write of writes)
         ledger.record({ ...write, at: Date.now(), ...(by ? { by } : {}) });

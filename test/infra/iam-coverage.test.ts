@@ -237,7 +237,7 @@ describe('IAM covers every AWS call the code can make', () => {
     expect(iamActionsOf(operations.worker)).toEqual(
       expect.arrayContaining([
         'dynamodb:UpdateItem',
-        'dynamodb:PartiQLUpdate',
+        'dynamodb:PutItem',
         'sqs:SendMessage',
         'scheduler:CreateSchedule',
       ]),

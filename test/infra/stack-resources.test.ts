@@ -232,8 +232,6 @@ describe('workers', () => {
           'dynamodb:BatchGetItem',
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
-          'dynamodb:PartiQLInsert',
-          'dynamodb:PartiQLUpdate',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
         ],
@@ -479,8 +477,6 @@ describe('monitor', () => {
         Action: [
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
-          'dynamodb:PartiQLInsert',
-          'dynamodb:PartiQLUpdate',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
         ],

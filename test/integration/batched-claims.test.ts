@@ -24,10 +24,12 @@ import {
 import { envelopeBody } from '../support/envelope-body.ts';
 import { capturingMetrics, echo } from '../support/test-jobs.ts';
 
-/** The DynamoDB requests the worker made, by command name (`PutItem`, `BatchExecuteStatement`). */
-let requests: { command: string; statements: string[] }[];
-/** When set, the next claim batch fails before reaching DynamoDB. */
-let failNextClaimBatch: boolean;
+/** The claims the worker wrote: the job id of each PutItem of a RUNNING record, in order. */
+let claimPuts: string[];
+/** The DynamoDB commands the worker sent (`PutItem`, `UpdateItem`, …), in order. */
+let commands: string[];
+/** The job whose next claim put fails before reaching DynamoDB. */
+let failClaimPutOf: string | undefined;
 const warnings: string[] = [];
 
 const registry = createRegistry([echo]);
@@ -37,27 +39,29 @@ const configs: Record<'full' | 'minimal', LambdaJobsConfig> = {
 };
 const resources: Partial<Record<'full' | 'minimal', ProvisionedResources>> = {};
 
-const isClaimStatement = (statement: string) =>
-  statement.startsWith('INSERT') || statement.endsWith('"trusted" IS MISSING');
+/** A string attribute, marshalled (`{ S: 'x' }`) or not (`'x'`), as the middleware sees it. */
+const text = (value: unknown) =>
+  typeof value === 'string' ? value : (value as { S?: string } | undefined)?.S;
 
 function observedWorker(tracking: 'full' | 'minimal') {
   const dynamodb = createDynamoDbClient();
   dynamodb.middlewareStack.add(
     (next, context) => async (args) => {
       const command = (context.commandName ?? '').replace(/Command$/, '');
-      const input = args.input as { Statements?: { Statement?: string }[] };
-      const statements = (input.Statements ?? []).map((s) => s.Statement ?? '');
-      if (command === 'BatchExecuteStatement' && statements.every(isClaimStatement)) {
-        if (failNextClaimBatch) {
-          failNextClaimBatch = false;
-          throw Object.assign(new Error('Injected: the claim batch failed'), {
+      commands.push(command);
+      const item = (args.input as { Item?: Record<string, unknown> }).Item;
+      if (command === 'PutItem' && text(item?.status) === 'RUNNING') {
+        const id = text(item?.pk)?.slice('JOB#'.length) ?? '?';
+        claimPuts.push(id);
+        if (failClaimPutOf === id) {
+          failClaimPutOf = undefined;
+          throw Object.assign(new Error('Injected: the claim put failed'), {
             name: 'InternalServerError',
             $fault: 'server',
             $metadata: {},
           });
         }
       }
-      requests.push({ command, statements });
       return next(args);
     },
     { step: 'initialize', priority: 'high', name: 'observeClaims' },
@@ -86,7 +90,6 @@ function storeOf(tracking: 'full' | 'minimal'): JobStore {
     ...(tracking === 'minimal'
       ? { unlistedStatuses: [JobStatus.RUNNING, JobStatus.SUCCESSFUL] }
       : {}),
-    queuedRecords: tracking === 'full',
   });
 }
 
@@ -154,15 +157,16 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  requests = [];
-  failNextClaimBatch = false;
+  claimPuts = [];
+  commands = [];
+  failClaimPutOf = undefined;
   warnings.length = 0;
 });
 
 describe.each(['full', 'minimal'] as const)(
   'first deliveries of a batch, tracking %s',
   (tracking) => {
-    it('are claimed by one BatchExecuteStatement, no PutItem, and run to SUCCESSFUL', async () => {
+    it('are claimed together, one conditional whole-record put each, no update, and run to SUCCESSFUL', async () => {
       // Prepare
       const worker = observedWorker(tracking);
       const messages = Array.from({ length: 6 }, (_, n) => message({ n }));
@@ -173,15 +177,10 @@ describe.each(['full', 'minimal'] as const)(
       // Act
       const response = await worker.dispatchBatch(messages, fakeLambdaContext());
 
-      // Assess
+      // Assess: the six claims were sent before any other write of the batch.
       expect(response.batchItemFailures).toEqual([]);
-      const claimBatches = requests.filter(
-        (r) => r.command === 'BatchExecuteStatement' && r.statements.every(isClaimStatement),
-      );
-      expect(claimBatches).toHaveLength(1);
-      expect(claimBatches[0]?.statements).toHaveLength(6);
-      expect(claimBatches[0]?.statements[0]).toMatch(tracking === 'full' ? /^UPDATE / : /^INSERT /);
-      expect(requests.filter((r) => r.command === 'PutItem')).toEqual([]);
+      expect([...claimPuts].sort()).toEqual(messages.map((m) => m.id).sort());
+      expect(commands.slice(0, 6)).toEqual(Array(6).fill('PutItem'));
       for (const m of messages) {
         expect(await worker.runtime.store.get(m.id)).toMatchObject({
           status: 'SUCCESSFUL',
@@ -192,22 +191,22 @@ describe.each(['full', 'minimal'] as const)(
       }
     });
 
-    it('fall back to one claim each when the batch request fails, losing none', async () => {
+    it('leave a claim whose put fails to the single claim, losing none', async () => {
       // Prepare
       const worker = observedWorker(tracking);
       const messages = Array.from({ length: 3 }, (_, n) => message({ n }));
       if (tracking === 'full') {
         for (const m of messages) await storeOf('full').putQueued(producerRecord(m.id));
       }
-      failNextClaimBatch = true;
+      failClaimPutOf = messages[1]!.id;
 
       // Act
       const response = await worker.dispatchBatch(messages, fakeLambdaContext());
 
-      // Assess
+      // Assess: its claim was put again, by the single claim.
       expect(response.batchItemFailures).toEqual([]);
-      expect(warnings).toContain('Batch claim failed; claiming one by one');
-      expect(requests.filter((r) => r.command === 'PutItem')).toHaveLength(3);
+      expect(claimPuts.filter((id) => id === messages[1]!.id)).toHaveLength(2);
+      expect(claimPuts).toHaveLength(4);
       for (const m of messages) {
         expect(await worker.runtime.store.get(m.id)).toMatchObject({ status: 'SUCCESSFUL' });
       }
@@ -243,45 +242,49 @@ describe.each(['full', 'minimal'] as const)(
 );
 
 describe('claimMany on DynamoDB', () => {
-  it('under full, leaves exactly the record the whole-record claim leaves, dropping what the producer set', async () => {
-    // Prepare: two producer records with a retryAt and a concurrency key the delivery lacks.
-    const store = storeOf('full');
-    const [batched, single] = [newJobId(), newJobId()];
-    const extra = { retryAt: '2030-01-01T00:00:00.000Z', concurrencyKey: 'forged-key' };
-    await store.putQueued(producerRecord(batched, extra));
-    await store.putQueued(producerRecord(single, extra));
-    const request = claimRequest(batched);
-    const other = claimRequest(newJobId());
+  it.each(['full', 'minimal'] as const)(
+    'under %s, leaves exactly the record the single claim leaves, dropping what a producer set',
+    async (tracking) => {
+      // Prepare: producer records with a retryAt and a concurrency key the delivery lacks.
+      const store = storeOf(tracking);
+      const [grouped, single] = [newJobId(), newJobId()];
+      const extra = { retryAt: '2030-01-01T00:00:00.000Z', concurrencyKey: 'forged-key' };
+      await store.putQueued(producerRecord(grouped, extra));
+      await store.putQueued(producerRecord(single, extra));
+      const request = claimRequest(grouped);
+      const fresh = claimRequest(newJobId());
 
-    // Act
-    const outcomes = await store.claimMany!([request, other]);
-    await store.claim({ ...request, id: single });
+      // Act
+      const outcomes = await store.claimMany!([request, fresh]);
+      await store.claim({ ...request, id: single });
 
-    // Assess
-    expect(outcomes[0]).toMatchObject({ kind: 'claimed' });
-    const viaBatch = await rawItem('full', batched);
-    const viaPut = await rawItem('full', single);
-    // Two jobs: their ids differ, and so do the index shards the ids hash to.
-    const comparable = (item: Record<string, unknown> | undefined) => {
-      const { pk: _pk, id: _id, gsi1pk, gsi1sk, ...rest } = item ?? {};
-      return {
-        ...rest,
-        gsi1pk: String(gsi1pk).split('#').slice(0, 2).join('#'),
-        gsi1sk: String(gsi1sk).split('#')[0],
+      // Assess
+      const viaGroup = await rawItem(tracking, grouped);
+      const viaClaim = await rawItem(tracking, single);
+      // Two jobs: their ids differ, and so do the index shards the ids hash to.
+      const comparable = (item: Record<string, unknown> | undefined) => {
+        const { pk: _pk, id: _id, gsi1pk, gsi1sk, ...rest } = item ?? {};
+        return {
+          ...rest,
+          gsi1pk: String(gsi1pk).split('#').slice(0, 2).join('#'),
+          gsi1sk: String(gsi1sk).split('#')[0],
+        };
       };
-    };
-    expect(comparable(viaBatch)).toEqual(comparable(viaPut));
-    expect(viaBatch).toMatchObject({ status: 'RUNNING', attempts: 1, trusted: true });
-    expect(viaBatch?.retryAt).toBeUndefined();
-    expect(viaBatch?.concurrencyKey).toBeUndefined();
-    expect(outcomes[0]?.kind === 'claimed' && outcomes[0].record).toEqual(await store.get(batched));
-    // No QUEUED record for `other`: an UPDATE needs the item, so `claim` decides.
-    expect(outcomes[1]).toBeUndefined();
-    expect(await store.get(other.id)).toBeUndefined();
-  });
+      expect(comparable(viaGroup)).toEqual(comparable(viaClaim));
+      expect(viaGroup).toMatchObject({ status: 'RUNNING', attempts: 1, trusted: true });
+      expect(viaGroup?.retryAt).toBeUndefined();
+      expect(viaGroup?.concurrencyKey).toBeUndefined();
+      expect(outcomes[0]?.kind === 'claimed' && outcomes[0].record).toEqual(
+        await store.get(grouped),
+      );
+      // No record at all: the put creates it.
+      expect(outcomes[1]).toMatchObject({ kind: 'claimed' });
+      expect(await store.get(fresh.id)).toMatchObject({ status: 'RUNNING' });
+    },
+  );
 
   it.each(['full', 'minimal'] as const)(
-    'under %s, answers a worker record, a second copy in the request and a retried request as claim would',
+    'under %s, answers a worker record, a second copy in the group and a retried group as claim would',
     async (tracking) => {
       // Prepare
       const store = storeOf(tracking);
@@ -303,13 +306,11 @@ describe('claimMany on DynamoDB', () => {
       expect(first[1]).toBeUndefined();
       expect(first[2]).toBeUndefined();
       expect(await rawItem(tracking, workers.id)).toEqual(before);
-      // A retried request finds this claim's own record: the batch says so (an UPDATE's refusal
-      // returns the item), or leaves it to `claim` (an INSERT's refusal returns none), which does.
-      expect(retried[0] ?? (await store.claim(fresh))).toMatchObject({
+      // A retried group finds this claim's own record in the put's refusal.
+      expect(retried[0]).toMatchObject({
         kind: 'claimed',
         record: { status: 'RUNNING', claimToken: fresh.claimToken },
       });
-      if (tracking === 'full') expect(retried[0]).toBeDefined();
       expect(await store.get(fresh.id)).toMatchObject({
         status: 'RUNNING',
         attempts: 1,

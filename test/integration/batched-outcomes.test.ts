@@ -50,110 +50,76 @@ const longLease = defineJob({
 
 /** One DynamoDB request the worker made that wrote (or tried to write) a SUCCESSFUL record. */
 interface SuccessWrite {
-  readonly command: 'BatchExecuteStatement' | 'BatchWriteItem' | 'UpdateItem';
-  readonly ids: readonly string[];
+  readonly command: 'PutItem' | 'UpdateItem';
+  readonly id: string;
 }
 
-const registry = createRegistry([echo, flaky, blocksPastDeadline, longLease]);
+/** A job that reports progress while it runs, then succeeds. */
+const reportsProgress = defineJob({
+  type: 'reports-progress',
+  schema: z.object({}),
+  timeoutSeconds: 8,
+  retries: 0,
+  run: async (_payload, ctx) => {
+    await ctx.progress(0.5, 'half way');
+    return 'reported';
+  },
+});
+
+const registry = createRegistry([echo, flaky, blocksPastDeadline, longLease, reportsProgress]);
 let config: LambdaJobsConfig;
 let resources: ProvisionedResources;
 let successWrites: SuccessWrite[];
-/** When set, the next batch write fails before reaching DynamoDB. */
-let failNextBatchWrite: boolean;
-/** When set, the next batch write answers this job's statement as throttled, unsent. */
-let throttleInNextBatch: string | undefined;
-/** Runs once, just before the next batch write is sent (after the jobs in it have ended). */
-let beforeNextBatchWrite: (() => Promise<void>) | undefined;
+/** The job whose success put fails before reaching DynamoDB, with this error name. */
+let failSuccessPutOf: { readonly id: string; readonly name: string } | undefined;
+/** Runs once, just before this job's success put is sent (after its job has ended). */
+let beforeSuccessPutOf: { readonly id: string; readonly act: () => Promise<void> } | undefined;
 const warnings: string[] = [];
 
 /** A string attribute, marshalled (`{ S: 'x' }`) or not (`'x'`), as the middleware sees it. */
 const text = (value: unknown) =>
   typeof value === 'string' ? value : (value as { S?: string } | undefined)?.S;
-const idOf = (item: Record<string, unknown> | undefined) => text(item?.pk)?.slice('JOB#'.length);
+const idOf = (item: Record<string, unknown> | undefined) =>
+  text(item?.pk)?.slice('JOB#'.length) ?? '?';
 
-interface Statement {
-  readonly Statement?: string;
-  readonly Parameters?: unknown[];
-}
-/** The job a PartiQL statement is about: its `JOB#…` parameter. */
-const idOfStatement = (statement: Statement) =>
-  statement.Parameters?.map(text)
-    .find((p) => p?.startsWith('JOB#'))
-    ?.slice('JOB#'.length);
-
-/** The ids a batch write (either kind) names. */
-function batchIds(commandName: string, input: Record<string, unknown>): string[] {
-  if (commandName === 'BatchExecuteStatementCommand') {
-    return ((input.Statements ?? []) as Statement[]).map((s) => idOfStatement(s) ?? '?');
+/** The write a request is, when it writes a SUCCESSFUL record (claims write RUNNING ones). */
+function successWriteOf(commandName: string, input: Record<string, unknown>) {
+  if (commandName === 'PutItemCommand') {
+    const item = input.Item as Record<string, unknown>;
+    return text(item.status) === 'SUCCESSFUL'
+      ? { command: 'PutItem' as const, id: idOf(item) }
+      : undefined;
   }
-  const requests = Object.values(
-    input.RequestItems as Record<string, { PutRequest: { Item: Record<string, unknown> } }[]>,
-  ).flat();
-  return requests.map((r) => idOf(r.PutRequest.Item) ?? '?');
+  const values = input.ExpressionAttributeValues as Record<string, unknown> | undefined;
+  return commandName === 'UpdateItemCommand' && text(values?.[':status']) === 'SUCCESSFUL'
+    ? { command: 'UpdateItem' as const, id: idOf(input.Key as Record<string, unknown>) }
+    : undefined;
 }
-
-/**
- * A batch of first-delivery claims (`claimMany`), not of outcomes: the claims write RUNNING
- * records, and this test is about the outcomes.
- */
-const isClaimBatch = (input: Record<string, unknown>) =>
-  ((input.Statements ?? []) as Statement[]).every(
-    (s) => s.Statement?.startsWith('INSERT') || s.Statement?.endsWith('IS MISSING'),
-  );
-
-/**
- * The batch write, and the unconditional BatchWriteItem it replaced (so that the stale cases
- * below can be run against that path, where they fail).
- */
-const BATCH_WRITES = new Set(['BatchExecuteStatementCommand', 'BatchWriteItemCommand']);
 
 function observedWorker() {
   const dynamodb = createDynamoDbClient();
   dynamodb.middlewareStack.add(
     (next, context) => async (args) => {
-      const commandName = context.commandName ?? '';
-      let input = args.input as Record<string, unknown>;
-      const batch = BATCH_WRITES.has(commandName) && !isClaimBatch(input);
-      if (batch && failNextBatchWrite) {
-        failNextBatchWrite = false;
-        throw Object.assign(new Error('Injected: the batch write failed'), {
-          name: 'InternalServerError',
+      const write = successWriteOf(
+        context.commandName ?? '',
+        args.input as Record<string, unknown>,
+      );
+      if (write) successWrites.push(write);
+      if (write?.command === 'PutItem' && failSuccessPutOf?.id === write.id) {
+        const { name } = failSuccessPutOf;
+        failSuccessPutOf = undefined;
+        throw Object.assign(new Error(`Injected: ${name}`), {
+          name,
           $fault: 'server',
           $metadata: {},
         });
       }
-      if (batch && beforeNextBatchWrite) {
-        const act = beforeNextBatchWrite;
-        beforeNextBatchWrite = undefined;
+      if (write?.command === 'PutItem' && beforeSuccessPutOf?.id === write.id) {
+        const { act } = beforeSuccessPutOf;
+        beforeSuccessPutOf = undefined;
         await act();
       }
-      let throttledAt = -1;
-      if (commandName === 'BatchExecuteStatementCommand' && batch && throttleInNextBatch) {
-        const statements = input.Statements as Statement[];
-        throttledAt = statements.findIndex((s) => idOfStatement(s) === throttleInNextBatch);
-        throttleInNextBatch = undefined;
-        input = { ...input, Statements: statements.filter((_, i) => i !== throttledAt) };
-      }
-      if (batch)
-        successWrites.push({
-          command: commandName.replace(/Command$/, '') as SuccessWrite['command'],
-          ids: batchIds(commandName, input),
-        });
-      const values = input.ExpressionAttributeValues as Record<string, unknown> | undefined;
-      if (commandName === 'UpdateItemCommand' && text(values?.[':status']) === 'SUCCESSFUL') {
-        successWrites.push({
-          command: 'UpdateItem',
-          ids: [idOf(input.Key as Record<string, unknown>) ?? '?'],
-        });
-      }
-      const result = await next({ ...args, input: input as typeof args.input });
-      if (throttledAt >= 0) {
-        const output = result.output as { Responses?: unknown[] };
-        output.Responses?.splice(throttledAt, 0, {
-          Error: { Code: 'ThrottlingError', Message: 'Injected: throughput exceeded' },
-        });
-      }
-      return result;
+      return next(args);
     },
     { step: 'initialize', priority: 'high', name: 'observeSuccessWrites' },
   );
@@ -200,14 +166,17 @@ beforeAll(async () => {
 
 beforeEach(() => {
   successWrites = [];
-  failNextBatchWrite = false;
-  throttleInNextBatch = undefined;
-  beforeNextBatchWrite = undefined;
+  failSuccessPutOf = undefined;
+  beforeSuccessPutOf = undefined;
   warnings.length = 0;
 });
 
+/** The success writes of each command, by job id. */
+const writesOf = (command: SuccessWrite['command']) =>
+  successWrites.filter((w) => w.command === command).map((w) => w.id);
+
 describe('the successful outcomes of a batch', () => {
-  it('are written by one BatchExecuteStatement, each record as complete as a conditional write leaves it', async () => {
+  it('are written together, one conditional put each, each record as complete as a conditional write leaves it', async () => {
     // Prepare
     const worker = observedWorker();
     const messages = Array.from({ length: 10 }, (_, n) => message('echo', { n }));
@@ -217,10 +186,8 @@ describe('the successful outcomes of a batch', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(successWrites).toEqual([
-      { command: 'BatchExecuteStatement', ids: expect.arrayContaining(messages.map((m) => m.id)) },
-    ]);
-    expect(successWrites[0]?.ids).toHaveLength(10);
+    expect(writesOf('PutItem').sort()).toEqual(messages.map((m) => m.id).sort());
+    expect(writesOf('UpdateItem')).toEqual([]);
     const record = await worker.runtime.store.get(messages[3]!.id);
     expect(record).toMatchObject({
       status: 'SUCCESSFUL',
@@ -237,7 +204,7 @@ describe('the successful outcomes of a batch', () => {
     expect(listed.items.map((r) => r.id)).toEqual(expect.arrayContaining([messages[3]!.id]));
   });
 
-  it('of a lone job is the conditional write, as before batching', async () => {
+  it('of a lone job is the conditional update, as before grouping', async () => {
     // Prepare
     const worker = observedWorker();
     const only = message('echo', { n: 1 });
@@ -246,11 +213,11 @@ describe('the successful outcomes of a batch', () => {
     await worker.dispatchBatch([only], fakeLambdaContext());
 
     // Assess
-    expect(successWrites).toEqual([{ command: 'UpdateItem', ids: [only.id] }]);
+    expect(successWrites).toEqual([{ command: 'UpdateItem', id: only.id }]);
     expect(await worker.runtime.store.get(only.id)).toMatchObject({ status: 'SUCCESSFUL' });
   });
 
-  it('leave a failed attempt to its own conditional write, and batch the rest', async () => {
+  it('leave a failed attempt to its own conditional write, and group the rest', async () => {
     // Prepare
     const worker = observedWorker();
     const successes = [message('echo', { n: 1 }), message('echo', { n: 2 })];
@@ -262,60 +229,62 @@ describe('the successful outcomes of a batch', () => {
     // Assess
     // The failed attempt's message was sent again with its backoff; this one is deleted.
     expect(response.batchItemFailures).toEqual([]);
-    expect(successWrites).toEqual([
-      { command: 'BatchExecuteStatement', ids: expect.arrayContaining(successes.map((m) => m.id)) },
-    ]);
+    expect(writesOf('PutItem').sort()).toEqual(successes.map((m) => m.id).sort());
     expect(await worker.runtime.store.get(failing.id)).toMatchObject({
       status: 'RETRYING',
       attempts: 1,
     });
   });
 
-  it('fall back to one conditional write each when the batch write fails, losing none', async () => {
+  it.each([
+    ['fails', 'InternalServerError'],
+    ['is throttled', 'ProvisionedThroughputExceededException'],
+  ])(
+    'fall back to the conditional update for an outcome whose put %s, and only for it',
+    async (_case, name) => {
+      // Prepare
+      const worker = observedWorker();
+      const messages = Array.from({ length: 3 }, (_, n) => message('echo', { n }));
+      failSuccessPutOf = { id: messages[1]!.id, name };
+
+      // Act
+      const response = await worker.dispatchBatch(messages, fakeLambdaContext());
+
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(writesOf('PutItem').sort()).toEqual(messages.map((m) => m.id).sort());
+      expect(writesOf('UpdateItem')).toEqual([messages[1]!.id]);
+      expect(warnings).toContain(
+        'Job outcomes left unwritten by the batch write; writing them one by one',
+      );
+      for (const m of messages) {
+        expect(await worker.runtime.store.get(m.id)).toMatchObject({ status: 'SUCCESSFUL' });
+      }
+    },
+  );
+
+  it('keep the progress a job reported while it ran: its put is refused, and the update writes the outcome', async () => {
     // Prepare
     const worker = observedWorker();
-    const messages = Array.from({ length: 4 }, (_, n) => message('echo', { n }));
-    failNextBatchWrite = true;
+    const reporting = message('reports-progress', {});
+    const plain = message('echo', { n: 1 });
 
     // Act
-    const response = await worker.dispatchBatch(messages, fakeLambdaContext());
+    const response = await worker.dispatchBatch([reporting, plain], fakeLambdaContext());
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(successWrites.map((w) => w.command)).toEqual(Array(4).fill('UpdateItem'));
-    expect(warnings).toContain('Batch write of job outcomes failed; writing them one by one');
-    for (const m of messages) {
-      expect(await worker.runtime.store.get(m.id)).toMatchObject({ status: 'SUCCESSFUL' });
-    }
+    expect(writesOf('UpdateItem')).toEqual([reporting.id]);
+    expect(await worker.runtime.store.get(reporting.id)).toMatchObject({
+      status: 'SUCCESSFUL',
+      output: 'reported',
+      progress: { fraction: 0.5, note: 'half way', attempt: 1 },
+    });
+    expect(await worker.runtime.store.get(plain.id)).toMatchObject({ status: 'SUCCESSFUL' });
+    expect(warnings).toEqual([]);
   });
 
-  it('fall back to the conditional write for a statement answered as throttled, and only for it', async () => {
-    // Prepare
-    const worker = observedWorker();
-    const messages = Array.from({ length: 3 }, (_, n) => message('echo', { n }));
-    throttleInNextBatch = messages[1]!.id;
-
-    // Act
-    const response = await worker.dispatchBatch(messages, fakeLambdaContext());
-
-    // Assess
-    expect(response.batchItemFailures).toEqual([]);
-    expect(successWrites).toEqual([
-      {
-        command: 'BatchExecuteStatement',
-        ids: expect.arrayContaining([messages[0]!.id, messages[2]!.id]),
-      },
-      { command: 'UpdateItem', ids: [messages[1]!.id] },
-    ]);
-    expect(warnings).toContain(
-      'Job outcomes left unwritten by the batch write; writing them one by one',
-    );
-    for (const m of messages) {
-      expect(await worker.runtime.store.get(m.id)).toMatchObject({ status: 'SUCCESSFUL' });
-    }
-  });
-
-  it('batch an attempt past its lease too: its condition, not a timing rule, decides', async () => {
+  it('group an attempt past its lease too: its condition, not a timing rule, decides', async () => {
     // Prepare: with no lost grace, the late attempt could be rescued any moment; nobody does.
     const worker = observedWorker();
     const onTime = [message('long-lease', { n: 1 }), message('long-lease', { n: 2 })];
@@ -326,20 +295,15 @@ describe('the successful outcomes of a batch', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(successWrites).toEqual([
-      {
-        command: 'BatchExecuteStatement',
-        ids: expect.arrayContaining([...onTime, late].map((m) => m.id)),
-      },
-    ]);
+    expect(writesOf('PutItem').sort()).toEqual([...onTime, late].map((m) => m.id).sort());
     expect(await worker.runtime.store.get(late.id)).toMatchObject({
       status: 'SUCCESSFUL',
       output: 'done late',
     });
   });
 
-  // The rescue (or an operator) moves one record on after its job ended, before the batch write
-  // lands, as when a CPU-bound job in another lane holds the event loop past lease + grace.
+  // The rescue (or an operator) moves one record on after its job ended, before its outcome's
+  // put lands, as when a CPU-bound job in another lane holds the event loop past lease + grace.
   it.each([
     [
       'marked LOST by the rescue',
@@ -385,15 +349,14 @@ describe('the successful outcomes of a batch', () => {
       const messages = Array.from({ length: 3 }, (_, n) => message('long-lease', { n }));
       const stale = messages[1]!;
       const store = otherProcessStore();
-      beforeNextBatchWrite = () => moveOn(store, stale.id);
+      beforeSuccessPutOf = { id: stale.id, act: () => moveOn(store, stale.id) };
 
       // Act
       const response = await worker.dispatchBatch(messages, fakeLambdaContext());
 
-      // Assess: one batch write, nothing written one by one; the stale item refused
-      expect(successWrites).toEqual([
-        { command: expect.any(String), ids: expect.arrayContaining(messages.map((m) => m.id)) },
-      ]);
+      // Assess: one put each, nothing written by update; the stale one refused
+      expect(writesOf('PutItem').sort()).toEqual(messages.map((m) => m.id).sort());
+      expect(writesOf('UpdateItem')).toEqual([]);
       expect(await store.get(stale.id)).toMatchObject(expected);
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: stale.messageId }]);
       expect(warnings).toContain('Job record changed while it ran; outcome not recorded');

@@ -139,15 +139,23 @@ function monitorFor(
   });
 }
 
-/** Holds every outcome write (UpdateItem, PartiQL) while `frozen`: the invocation dies there. */
+/** A status attribute, marshalled (`{ S: 'x' }`) or not, that says SUCCESSFUL. */
+const isSuccessful = (status: unknown) =>
+  status === 'SUCCESSFUL' || (status as { S?: string } | undefined)?.S === 'SUCCESSFUL';
+
+/**
+ * Holds every outcome write (an UpdateItem, or the PutItem of a success) while `frozen`: the
+ * invocation dies there.
+ */
 let frozen = false;
 function freezingDynamoDb() {
   const client = createDynamoDbClient();
   client.middlewareStack.add(
     (next, context) => async (args) => {
+      const item = (args.input as { Item?: { status?: unknown } }).Item;
       const outcome =
         context.commandName === 'UpdateItemCommand' ||
-        context.commandName === 'BatchExecuteStatementCommand';
+        (context.commandName === 'PutItemCommand' && isSuccessful(item?.status));
       if (frozen && outcome) return new Promise<never>(() => {});
       return next(args);
     },

@@ -35,24 +35,13 @@ interface RecordWrite {
 const text = (value: unknown) =>
   typeof value === 'string' ? value : (value as { S?: string } | undefined)?.S;
 
-/** The `JOB#…` key a write names, in an Item, a Key, or a PartiQL statement's parameters. */
+/** The `JOB#…` key a write names, in its Item or its Key. */
 function jobKeyOf(input: Record<string, unknown>): string | undefined {
   const item = (input.Item ?? input.Key) as Record<string, unknown> | undefined;
-  const direct = text(item?.[TABLE_SCHEMA.partitionKey]);
-  if (direct) return direct;
-  const statements = (input.Statements ?? []) as { Parameters?: unknown[] }[];
-  return statements
-    .flatMap((s) => s.Parameters ?? [])
-    .map(text)
-    .find((p) => p?.startsWith('JOB#'));
+  return text(item?.[TABLE_SCHEMA.partitionKey]);
 }
 
-const WRITES = new Set([
-  'PutItemCommand',
-  'UpdateItemCommand',
-  'BatchExecuteStatementCommand',
-  'DeleteItemCommand',
-]);
+const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand']);
 
 /** A DynamoDB client that asks every write for its capacity per index and records it. */
 function measuringClient(writes: Map<string, RecordWrite[]>) {

@@ -4,7 +4,6 @@ import {
   ProvisionedThroughputExceededException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchExecuteStatementCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -21,7 +20,10 @@ import {
 } from '../../../packages/lambda-jobs/src/runtime/errors.ts';
 import type { JobRecord } from '../../../packages/lambda-jobs/src/runtime/job-record.ts';
 import { JobStatus } from '../../../packages/lambda-jobs/src/runtime/job-status.ts';
-import { indexSortInstant } from '../../../packages/lambda-jobs/src/runtime/transition-records.ts';
+import {
+  indexSortInstant,
+  succeededRecord,
+} from '../../../packages/lambda-jobs/src/runtime/transition-records.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const RETENTION = 3600;
@@ -31,18 +33,14 @@ const T20 = '2030-01-01T00:00:20.000Z';
 const T70 = '2030-01-01T00:01:10.000Z';
 const keptUntil = (iso: string) => Math.floor(Date.parse(iso) / 1000) + RETENTION;
 
-/** The store on table `jobs`; `queuedRecords` as under `tracking: 'full'` (producers write). */
-function makeStore(
-  onConsumedCapacity?: (units: number) => void,
-  { queuedRecords = false }: { queuedRecords?: boolean } = {},
-) {
+/** The store on table `jobs`. */
+function makeStore(onConsumedCapacity?: (units: number) => void) {
   return createDynamoDbJobStore({
     client: new DynamoDBClient({ region: 'us-east-1' }),
     tableName: 'jobs',
     retentionSeconds: RETENTION,
     // One shard: each query below is the only one of its listing (shard 0).
     indexShards: () => 1,
-    queuedRecords,
     ...(onConsumedCapacity ? { onConsumedCapacity } : {}),
   });
 }
@@ -366,15 +364,26 @@ describe('DynamoDB job store: claim of a message delivered before', () => {
 
 describe('DynamoDB job store: claimMany', () => {
   const request = (id: string) => ({ ...claimOfRunning, id, claimToken: `token-${id}` });
+  const claimedAs = (id: string) => ({ ...running, id, claimToken: `token-${id}` });
 
-  it('leaves to claim a statement refused for another reason (even one carrying the record) or left out of the response', async () => {
-    // Prepare: only a refused condition's record is read; this one is the claim's own.
-    const itsOwnClaim = itemOf({ ...running, id: 'job-2', claimToken: 'token-job-2' });
-    ddb.on(BatchExecuteStatementCommand).resolves({
-      Responses: [
-        {},
-        { Error: { Code: 'ThrottlingError', Message: 'slow down', Item: itsOwnClaim } },
-      ],
+  it('claims each first delivery with the whole-record PutItem of claim, sent together, and leaves every other answer to claim', async () => {
+    // Prepare: job-1 applied; job-2 throttled; job-3 a claimable record of the worker's;
+    // job-4 a record no claim may take (claim reports that conflict itself).
+    const throttled = new ProvisionedThroughputExceededException({
+      message: 'slow down',
+      $metadata: {},
+    });
+    ddb.on(PutCommand).callsFake((input: { Item: { pk: string } }) => {
+      switch (input.Item.pk) {
+        case 'JOB#job-2':
+          throw throttled;
+        case 'JOB#job-3':
+          throw conditionFailed({ ...running, id: 'job-3', status: JobStatus.RETRYING });
+        case 'JOB#job-4':
+          throw conditionFailed({ ...running, id: 'job-4', status: JobStatus.SUCCESSFUL });
+        default:
+          return {};
+      }
     });
 
     // Act
@@ -382,184 +391,223 @@ describe('DynamoDB job store: claimMany', () => {
       request('job-1'),
       request('job-2'),
       request('job-3'),
+      request('job-4'),
     ]);
 
     // Assess
     expect(outcomes).toEqual([
-      { kind: 'claimed', record: { ...running, claimToken: 'token-job-1' } },
+      { kind: 'claimed', record: claimedAs('job-1') },
+      undefined,
       undefined,
       undefined,
     ]);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 4);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: itemOf(claimedAs('job-1')),
+      ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#trusted)',
+    });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
   });
 
-  it('claims over a record a producer may have written with one UPDATE per job: its fields set, the producer’s others removed, only while the worker has not written it', async () => {
+  it('answers a refusal by its own earlier try as claimed', async () => {
     // Prepare
-    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}] });
-    const store = makeStore(undefined, { queuedRecords: true });
+    ddb.on(PutCommand).rejects(conditionFailed(claimedAs('job-1')));
 
     // Act
-    await store.claimMany!([request('job-1')]);
+    const outcomes = await makeStore().claimMany!([request('job-1')]);
 
-    // Assess: the clauses are written apart, as DynamoDB's PartiQL grammar shows them.
-    const [statement] =
-      ddb.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Statements ?? [];
-    expect(statement?.Statement).toMatch(
-      /^UPDATE "jobs"( SET "\w+" = \?)+( REMOVE "\w+")+ WHERE "pk" = \? AND "trusted" IS MISSING$/,
-    );
-    expect(statement?.Statement).toContain(' SET "claimToken" = ?');
-    expect(statement?.Parameters?.at(-1)).toBe('JOB#job-1');
+    // Assess
+    expect(outcomes).toEqual([{ kind: 'claimed', record: claimedAs('job-1') }]);
+  });
+
+  it('sends an id named twice once, answering the repeat undefined (claim decides it)', async () => {
+    // Prepare
+    ddb.on(PutCommand).resolves({});
+
+    // Act
+    const outcomes = await makeStore().claimMany!([request('job-1'), request('job-1')]);
+
+    // Assess
+    expect(outcomes).toEqual([{ kind: 'claimed', record: claimedAs('job-1') }, undefined]);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
   });
 });
 
 describe('DynamoDB job store: recordSuccesses', () => {
-  const attempt = (id: string, claimToken?: string) => ({
-    claimed: { ...running, id, ...(claimToken ? { claimToken } : {}) },
+  const attempt = (id: string, claimed: Partial<JobRecord> = {}) => ({
+    claimed: { ...running, id, ...claimed },
     result: { status: JobStatus.SUCCESSFUL, durationMs: 5, output: 'ok' } as const,
     now: T20,
   });
+  /** A refused condition carrying a record a producer wrote (no `trusted`). */
+  const refusedByProducerRecord = (current: JobRecord) =>
+    new ConditionalCheckFailedException({
+      message: 'The conditional request failed',
+      $metadata: {},
+      Item: marshall(itemOf(current, false)),
+    });
 
-  it('sends one BatchExecuteStatement of UPDATEs, each conditional on this RUNNING attempt, its claim token and the worker’s trusted marker', async () => {
+  it('puts the record finishAttempt leaves, conditional on this RUNNING attempt, its claim token, the trusted marker, the claim’s updatedAt and no progress', async () => {
     // Prepare
-    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}, {}] });
+    ddb.on(PutCommand).resolves({});
+    const withToken = attempt('job-1', { claimToken: 'token-1' });
 
     // Act
-    await makeStore().recordSuccesses([attempt('job-1', 'token-1'), attempt('job-2')]);
+    const outcomes = await makeStore().recordSuccesses([withToken, attempt('job-2')]);
 
     // Assess
-    const calls = ddb.commandCalls(BatchExecuteStatementCommand);
-    expect(calls).toHaveLength(1);
-    const [withToken, withoutToken] = calls[0]!.args[0].input.Statements ?? [];
-    expect(withToken).toMatchObject({
+    expect(outcomes).toEqual([{ kind: 'written' }, { kind: 'written' }]);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'jobs',
+      Item: itemOf(succeededRecord(withToken, keptUntil(T20))),
+      ConditionExpression:
+        '#status = :running AND #attempts = :attempt AND attribute_exists(#trusted) AND #claimToken = :claimToken AND #updatedAt = :claimedAt AND attribute_not_exists(#progress)',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#attempts': 'attempts',
+        '#updatedAt': 'updatedAt',
+        '#progress': 'progress',
+        '#trusted': 'trusted',
+        '#claimToken': 'claimToken',
+      },
+      ExpressionAttributeValues: {
+        ':running': 'RUNNING',
+        ':attempt': 1,
+        ':claimedAt': T10,
+        ':claimToken': 'token-1',
+      },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      Parameters: expect.arrayContaining(['JOB#job-1', 'RUNNING', 1, 'token-1']),
     });
-    expect(withToken?.Statement).toMatch(
-      /^UPDATE "jobs" SET .* REMOVE "leaseExpiresAt" REMOVE "error" REMOVE "errorSummary" REMOVE "retryAt" WHERE "pk" = \? AND "status" = \? AND "attempts" = \? AND "trusted" IS NOT MISSING AND "claimToken" = \?$/,
-    );
-    expect(withoutToken?.Statement).toMatch(/AND "attempts" = \? AND "trusted" IS NOT MISSING$/);
-    expect(withoutToken?.Parameters?.slice(-3)).toEqual(['JOB#job-2', 'RUNNING', 1]);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: 'JOB#job-2', status: 'SUCCESSFUL', outputJson: '"ok"' }),
+      ConditionExpression:
+        '#status = :running AND #attempts = :attempt AND attribute_exists(#trusted) AND #updatedAt = :claimedAt AND attribute_not_exists(#progress)',
+    });
   });
 
-  it('answers each statement as its own write: applied, refused (the record moved on), or throttled', async () => {
+  it('holds the put to the progress the claim read, when there was one', async () => {
     // Prepare
-    ddb.on(BatchExecuteStatementCommand).resolves({
-      Responses: [
-        {},
-        {
-          Error: {
-            Code: 'ConditionalCheckFailed',
-            Message: 'The conditional request failed',
-            Item: itemOf({ ...running, id: 'job-2', status: JobStatus.LOST }),
-          },
-        },
-        // Only a refused condition's record is read: a throttled write is unwritten, whatever it carries.
-        {
-          Error: {
-            Code: 'ThrottlingError',
-            Message: 'slow down',
-            Item: itemOf({ ...running, id: 'job-3', status: JobStatus.LOST }),
-          },
-        },
-        {
-          Error: {
-            Code: 'ConditionalCheckFailed',
-            Message: 'The conditional request failed',
-            Item: itemOf({ ...running, id: 'job-4', status: JobStatus.SUCCESSFUL, endedAt: T20 }),
-          },
-        },
-      ],
+    ddb.on(PutCommand).resolves({});
+    const progress = { fraction: 0.4, at: T10, attempt: 1 };
+
+    // Act
+    await makeStore().recordSuccesses([attempt('job-1', { progress })]);
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      ConditionExpression: expect.stringMatching(/ AND #progress = :progress$/),
+      ExpressionAttributeValues: expect.objectContaining({ ':progress': progress }),
+    });
+  });
+
+  it('answers each put as its own write: applied, refused (the record moved on), throttled, already its own outcome, or no record', async () => {
+    // Prepare
+    const throttled = new ProvisionedThroughputExceededException({
+      message: 'slow down',
+      $metadata: {},
+    });
+    ddb.on(PutCommand).callsFake((input: { Item: { pk: string } }) => {
+      switch (input.Item.pk) {
+        case 'JOB#job-2':
+          throw conditionFailed({ ...running, id: 'job-2', status: JobStatus.LOST });
+        case 'JOB#job-3':
+          throw throttled;
+        case 'JOB#job-4':
+          throw conditionFailed({
+            ...running,
+            id: 'job-4',
+            status: JobStatus.SUCCESSFUL,
+            endedAt: T20,
+          });
+        case 'JOB#job-5':
+          throw conditionFailed();
+        default:
+          return {};
+      }
     });
 
     // Act
-    const outcomes = await makeStore().recordSuccesses([
-      attempt('job-1'),
-      attempt('job-2'),
-      attempt('job-3'),
-      attempt('job-4'),
-    ]);
+    const outcomes = await makeStore().recordSuccesses(
+      ['job-1', 'job-2', 'job-3', 'job-4', 'job-5'].map((id) => attempt(id)),
+    );
 
     // Assess
     expect(outcomes).toEqual([
       { kind: 'written' },
       { kind: 'conflict', error: expect.any(JobStateConflictError) },
-      { kind: 'unwritten', reason: 'ThrottlingError: slow down' },
+      { kind: 'unwritten', reason: 'ProvisionedThroughputExceededException' },
       // Its own outcome, applied by an earlier try whose answer was lost.
       { kind: 'written' },
+      { kind: 'unwritten', reason: 'no record' },
     ]);
     expect(outcomes[1]).toMatchObject({ error: { jobId: 'job-2', currentStatus: 'LOST' } });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
   });
 
-  it('sends an id named twice once, and answers the repeat as unwritten', async () => {
-    // Prepare
-    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{}] });
+  it('finishes with finishAttempt’s update a record still this attempt’s that changed since its claim, keeping the change', async () => {
+    // Prepare: progress recorded after the claim refuses the put.
+    const changed: JobRecord = { ...running, progress: { fraction: 0.9, at: T10, attempt: 1 } };
+    ddb.on(PutCommand).rejects(conditionFailed(changed));
+    ddb.on(UpdateCommand).resolves({
+      Attributes: itemOf({ ...changed, status: JobStatus.SUCCESSFUL }),
+    });
 
     // Act
-    const outcomes = await makeStore().recordSuccesses([attempt('job-1'), attempt('job-1')]);
+    const outcomes = await makeStore().recordSuccesses([attempt('job-1')]);
 
-    // Assess
-    expect(outcomes).toEqual([
-      { kind: 'written' },
-      { kind: 'unwritten', reason: 'named twice in one request' },
-    ]);
-    expect(
-      ddb.commandCalls(BatchExecuteStatementCommand)[0]!.args[0].input.Statements,
-    ).toHaveLength(1);
+    // Assess: the update sets the outcome and leaves progress alone.
+    expect(outcomes).toEqual([{ kind: 'written' }]);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    const update = ddb.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(update.Key).toEqual({ pk: 'JOB#job-1' });
+    expect(update.UpdateExpression).not.toContain('progress');
+    expect(update.ConditionExpression).toContain('#status = :running');
   });
 
-  it('answers a statement the response leaves out as unwritten, and reports the capacity of each request', async () => {
-    // Prepare
-    ddb.on(BatchExecuteStatementCommand).resolves({
-      Responses: [{}],
-      ConsumedCapacity: [
-        { TableName: 'jobs', CapacityUnits: 1 },
-        { TableName: 'jobs', CapacityUnits: 2 },
-      ],
+  it('answers the update’s refusal as a conflict, and never updates a record a producer wrote', async () => {
+    // Prepare: job-1 changed, then rescued before the update; job-2 a producer's copy.
+    ddb.on(PutCommand).callsFake((input: { Item: { pk: string } }) => {
+      throw input.Item.pk === 'JOB#job-1'
+        ? conditionFailed({ ...running, progress: { fraction: 0.9, at: T10, attempt: 1 } })
+        : refusedByProducerRecord({ ...running, id: 'job-2' });
     });
-    const units: number[] = [];
-
-    // Act
-    const outcomes = await makeStore((u) => units.push(u)).recordSuccesses([
-      attempt('job-1'),
-      attempt('job-2'),
-    ]);
-
-    // Assess
-    expect(outcomes).toEqual([
-      { kind: 'written' },
-      { kind: 'unwritten', reason: 'no answer for the statement' },
-    ]);
-    expect(ddb).toHaveReceivedCommandWith(BatchExecuteStatementCommand, {
-      ReturnConsumedCapacity: 'TOTAL',
-    });
-    expect(units).toEqual([1, 2]);
-  });
-
-  it('answers every attempt as unwritten when the response holds no answers', async () => {
-    // Prepare
-    ddb.on(BatchExecuteStatementCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(conditionFailed({ ...running, status: JobStatus.LOST }));
 
     // Act
     const outcomes = await makeStore().recordSuccesses([attempt('job-1'), attempt('job-2')]);
 
     // Assess
-    const unanswered = { kind: 'unwritten', reason: 'no answer for the statement' };
-    expect(outcomes).toEqual([unanswered, unanswered]);
+    expect(outcomes).toEqual([
+      { kind: 'conflict', error: expect.any(JobStateConflictError) },
+      { kind: 'conflict', error: expect.any(JobStateConflictError) },
+    ]);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
   });
 
-  it('names a statement error without code or message in the reason it is unwritten', async () => {
+  it('sends an id named twice once, answers the repeat as unwritten, and reports each put’s capacity', async () => {
     // Prepare
-    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [{ Error: {} }] });
+    ddb.on(PutCommand).resolves({ ConsumedCapacity: { TableName: 'jobs', CapacityUnits: 2 } });
+    const units: number[] = [];
 
     // Act
-    const outcomes = await makeStore().recordSuccesses([attempt('job-1')]);
+    const outcomes = await makeStore((u) => units.push(u)).recordSuccesses([
+      attempt('job-1'),
+      attempt('job-1'),
+    ]);
 
     // Assess
-    expect(outcomes).toEqual([{ kind: 'unwritten', reason: 'Error: ' }]);
+    expect(outcomes).toEqual([
+      { kind: 'written' },
+      { kind: 'unwritten', reason: 'named twice in one group' },
+    ]);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, { ReturnConsumedCapacity: 'TOTAL' });
+    expect(units).toEqual([2]);
   });
 
-  it('sends no request for an empty batch (of successes or of claims)', async () => {
+  it('sends no request for an empty group (of successes or of claims)', async () => {
     // Prepare
-    ddb.on(BatchExecuteStatementCommand).resolves({ Responses: [] });
     const store = makeStore();
 
     // Act
@@ -569,7 +617,7 @@ describe('DynamoDB job store: recordSuccesses', () => {
     // Assess
     expect(successes).toEqual([]);
     expect(claims).toEqual([]);
-    expect(ddb).not.toHaveReceivedCommand(BatchExecuteStatementCommand);
+    expect(ddb.calls()).toHaveLength(0);
   });
 });
 

@@ -18,17 +18,12 @@ export interface JobTableProps {
 }
 
 /**
- * Item-level actions the worker and the monitor use: conditional writes, reads, deletes, and
- * the PartiQL batches (`dynamodb-job-store.ts`): the batch of first-delivery claims (INSERTs
- * under tracking `minimal`, UPDATEs of the QUEUED records under `full`) and the batch of
- * successes (UPDATEs), which IAM authorizes as `dynamodb:PartiQLInsert` and
- * `dynamodb:PartiQLUpdate` (no other PartiQL verb is granted).
+ * Item-level actions the worker and the monitor use: conditional writes, reads and deletes
+ * (`dynamodb-job-store.ts`; the groups of claims and successes are conditional PutItems too).
  * `test/infra/iam-coverage.test.ts` derives the calls from the
  * bundled code and fails when this list misses one or holds one no code sends.
  */
 const ITEM_ACTIONS = [
-  'dynamodb:PartiQLInsert',
-  'dynamodb:PartiQLUpdate',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -95,8 +90,7 @@ export class JobTable extends Construct {
   }
 
   /**
-   * What the worker and the monitor need: item reads, conditional writes, PartiQL inserts and updates
-   * on the table, and queries on its `byQueueStatus` index. No Scan, no table-level administration.
+   * What the worker and the monitor need: item reads and conditional writes on the table, and queries on its `byQueueStatus` index. No Scan, no table-level administration.
    */
   grantJobAccess(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -99,7 +99,6 @@ export function createAwsJobRuntime(options: AwsJobRuntimeOptions): AwsJobRuntim
     retentionSeconds: options.config.resultsRetentionSeconds,
     unlistedStatuses: unlistedStatuses(options.config.tracking),
     indexShards: indexShardsOf(options.config, DEFAULTS.indexShards),
-    queuedRecords: options.config.tracking === 'full',
     ...capacity,
   });
   const keys = createDynamoDbConcurrencyKeys({ client: dynamodb, tableName, ...capacity });

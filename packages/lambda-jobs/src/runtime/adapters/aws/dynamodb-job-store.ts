@@ -1,8 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchExecuteStatementCommand,
-  type BatchExecuteStatementBatchStatementRequest as BatchStatementRequest,
-  type BatchExecuteStatementBatchStatementResponse as BatchStatementResponse,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -51,12 +48,11 @@ import {
   isEarlierTryOfClaim,
   isEarlierTryOfLost,
   isEarlierTryOfOutcome,
+  isRunningAttempt,
   lostAttemptError,
+  succeededRecord,
 } from '../../transition-records.ts';
 import { buildUpdate, raw } from './update-expression.ts';
-
-/** BatchExecuteStatement takes at most 25 statements. */
-const STATEMENTS_PER_BATCH = 25;
 
 /** Options for {@link createDynamoDbJobStore}. */
 export interface DynamoDbJobStoreOptions {
@@ -77,12 +73,6 @@ export interface DynamoDbJobStoreOptions {
   readonly indexShards?: IndexShardsOf;
   /** Called with the capacity units each write consumed (benchmarks). */
   readonly onConsumedCapacity?: (units: number) => void;
-  /**
-   * Enqueue writes a QUEUED record (tracking `full`): the batched claim (`claimMany`) rewrites
-   * that record. Otherwise a first delivery finds no record and the batched claim inserts it.
-   * Either guess only saves requests; a wrong one leaves the claim to `claim`. Default false.
-   */
-  readonly queuedRecords?: boolean;
 }
 
 const INDEX = TABLE_SCHEMA.byQueueStatus;
@@ -150,12 +140,10 @@ const statusList = (statuses: readonly JobStatus[]) => statuses.map((_, i) => `:
 /**
  * The results store on DynamoDB: one item per job (`pk = JOB#<id>`), listed through the
  * `byQueueStatus` index. Every transition is one conditional write (an UpdateItem, or a PutItem
- * of the whole record where nothing of the old one is kept: a first claim, a rejected
+ * of the whole record where the writer knows all of it: a first claim, a success, a rejected
  * message); a refused condition returns the current item (ReturnValuesOnConditionCheckFailure)
- * and becomes a domain outcome.
- * The batch of successes (`recordSuccesses`) is one PartiQL BatchExecuteStatement of
- * conditional UPDATEs, each refused or applied on its own; so is the batch of first-delivery
- * claims (`claimMany`: INSERTs, or UPDATEs of producers' QUEUED records).
+ * and becomes a domain outcome. A group of first-delivery claims (`claimMany`) or of
+ * successes (`recordSuccesses`) is one conditional PutItem per job, sent together.
  *
  * @example
  * ```ts
@@ -343,57 +331,6 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   }
 
   /**
-   * One PartiQL statement of the batched claim: the item `claimWhole` puts, as an INSERT (no
-   * record may exist) or, where enqueue wrote a QUEUED record, as an UPDATE of a producer's
-   * record (`trusted` missing; an UPDATE needs the item to exist) that sets every attribute of
-   * that item and removes every other attribute a producer may write
-   * (TABLE_SCHEMA.producerAttributes), so the record it leaves is the one `claimWhole` writes.
-   */
-  function claimStatement(request: ClaimRequest): BatchStatementRequest {
-    const record = claimedRecord(request, expiresAt(request.now));
-    const { [PK]: key, ...item } = toItem(record, record.expiresAt, !unlisted.has(Status.RUNNING));
-    // Stryker disable next-line MethodExpression,ConditionalExpression: claimedRecord and toItem leave out every field that is undefined, so the filter finds none (a guard)
-    const fields = Object.entries(item).filter(([, value]) => value !== undefined);
-    if (!options.queuedRecords) {
-      return {
-        Statement: `INSERT INTO "${TableName}" VALUE {'${PK}': ?, ${fields.map(([field]) => `'${field}': ?`).join(', ')}}`,
-        Parameters: [key, ...fields.map(([, value]) => value)],
-      };
-    }
-    const set = new Set(fields.map(([field]) => field));
-    const removed = TABLE_SCHEMA.producerAttributes.jobRecord.filter(
-      (field) => field !== PK && !set.has(field),
-    );
-    const clauses = [
-      ...fields.map(([field]) => `SET "${field}" = ?`),
-      ...removed.map((field) => `REMOVE "${field}"`),
-    ];
-    return {
-      Statement: `UPDATE "${TableName}" ${clauses.join(' ')} WHERE "${PK}" = ? AND "${TRUSTED}" IS MISSING`,
-      Parameters: [...fields.map(([, value]) => value), key],
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    };
-  }
-
-  /**
-   * One claim statement's answer: `claimed` when it was applied, or when the record it found is
-   * this claim's own (a retried request whose first try was applied); else undefined (`claim`
-   * decides).
-   */
-  function claimOf(
-    request: ClaimRequest,
-    response: BatchStatementResponse | undefined,
-  ): ClaimOutcome | undefined {
-    if (!response) return undefined;
-    if (!response.Error) {
-      return { kind: 'claimed', record: claimedRecord(request, expiresAt(request.now)) };
-    }
-    if (response.Error.Code !== 'ConditionalCheckFailed' || !response.Error.Item) return undefined;
-    const current = toRecord(response.Error.Item);
-    return isEarlierTryOfClaim(request, current) ? { kind: 'claimed', record: current } : undefined;
-  }
-
-  /**
    * What a transition ending an attempt sets and removes (index keys included): one source for
    * the single conditional write and for the batch of successes, so both leave the same record.
    */
@@ -448,44 +385,6 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   }
 
   /**
-   * Sends one PartiQL statement per item in BatchExecuteStatement requests of at most
-   * {@link STATEMENTS_PER_BATCH}, and answers each item from its statement's response. An item
-   * whose id an earlier item already names is not sent (one request may not name an item
-   * twice): it is answered `notSent`, for the caller's one-by-one path.
-   */
-  async function statementBatches<T, R>(
-    items: readonly T[],
-    idOf: (item: T) => string,
-    statementOf: (item: T) => BatchStatementRequest,
-    answerOf: (item: T, response: BatchStatementResponse | undefined) => R,
-    notSent: R,
-  ): Promise<R[]> {
-    const answers: R[] = items.map(() => notSent);
-    const named = new Set<string>();
-    const sent: number[] = [];
-    items.forEach((item, i) => {
-      if (named.has(idOf(item))) return;
-      named.add(idOf(item));
-      sent.push(i);
-    });
-    for (let start = 0; start < sent.length; start += STATEMENTS_PER_BATCH) {
-      const chunk = sent.slice(start, start + STATEMENTS_PER_BATCH);
-      const result = await doc.send(
-        new BatchExecuteStatementCommand({
-          Statements: chunk.map((i) => statementOf(items[i]!)),
-          ReturnConsumedCapacity,
-        }),
-      );
-      // Stryker disable next-line ArrayDeclaration: without capacity there is nothing to report, and an entry without CapacityUnits reports nothing
-      for (const consumed of result.ConsumedCapacity ?? []) report(consumed);
-      chunk.forEach((i, n) => {
-        answers[i] = answerOf(items[i]!, result.Responses?.[n]);
-      });
-    }
-    return answers;
-  }
-
-  /**
    * The condition of every write ending an attempt: the worker's record (`trusted`), RUNNING,
    * this attempt count, and this claim token when the attempt carries one (see isRunningAttempt).
    */
@@ -503,55 +402,119 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   }
 
   /**
-   * One PartiQL UPDATE of a successful attempt: the fields `finishAttempt` sets and removes,
-   * under the same condition (`WHERE` holds the key, then the condition), answering the item
-   * when the condition refuses it.
+   * Writes `write(item)` for every item at once and answers each in order. An item whose id an
+   * earlier item already names is not written (two writes of one record would race): it is
+   * answered `notSent`, for the caller's one-by-one path.
    */
-  function successStatement(attempt: SuccessfulAttempt): BatchStatementRequest {
-    const { claimed, result, now } = attempt;
-    const { set, remove } = outcomeChange(claimed, result, now);
-    const assigned = Object.entries(set).filter(([, value]) => value !== undefined);
-    const token = claimed.claimToken !== undefined;
-    const clauses = [
-      ...assigned.map(([field]) => `SET "${field}" = ?`),
-      ...remove.map((field) => `REMOVE "${field}"`),
-    ];
-    return {
-      Statement: `UPDATE "${TableName}" ${clauses.join(' ')} WHERE "${PK}" = ? AND "status" = ? AND "attempts" = ? AND "${TRUSTED}" IS NOT MISSING${token ? ' AND "claimToken" = ?' : ''}`,
-      Parameters: [
-        ...assigned.map(([, value]) => value),
-        jobKey(claimed.id)[PK],
-        Status.RUNNING,
-        claimed.attempts,
-        ...(token ? [claimed.claimToken] : []),
-      ],
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    };
+  function oncePerId<T, R>(
+    items: readonly T[],
+    idOf: (item: T) => string,
+    write: (item: T) => Promise<R>,
+    notSent: R,
+  ): Promise<R[]> {
+    const named = new Set<string>();
+    return Promise.all(
+      items.map((item) => {
+        const id = idOf(item);
+        if (named.has(id)) return notSent;
+        named.add(id);
+        return write(item);
+      }),
+    );
   }
 
-  /** One statement's answer as the domain outcome a single conditional write would give. */
-  function successWriteOf(
-    attempt: SuccessfulAttempt,
-    response: BatchStatementResponse | undefined,
-  ): SuccessWrite {
-    if (!response) return { kind: 'unwritten', reason: 'no answer for the statement' };
-    const { Error: error } = response;
-    if (!error) return { kind: 'written' };
-    if (error.Code !== 'ConditionalCheckFailed' || !error.Item) {
-      // Throttled, an internal error, or no record at all: `finishAttempt` decides.
-      return { kind: 'unwritten', reason: `${error.Code ?? 'Error'}: ${error.Message ?? ''}` };
+  /**
+   * The claim of a first delivery in a group (`claimMany`): the whole-record put of `claim`,
+   * answering `claimed` or, for anything else (a record of the worker's, a conflict, an error),
+   * undefined: `claim` then decides, with the same request.
+   */
+  async function claimInGroup(request: ClaimRequest): Promise<ClaimOutcome | undefined> {
+    try {
+      const outcome = await claimWhole(request);
+      return outcome?.kind === 'claimed' ? outcome : undefined;
+    } catch {
+      // Throttled or failed: the single claim tries again and reports what it meets.
+      return undefined;
     }
+  }
+
+  /**
+   * A successful attempt as one conditional PutItem of the record it leaves
+   * (`succeededRecord`, which `finishAttempt` leaves too), under the condition of
+   * `finishAttempt` and two more that keep the put from replacing anything it does not know: the
+   * record still has the claim's `updatedAt`, and the `progress` the claim read (only
+   * `recordProgress` writes a running attempt's record without changing its status, attempts,
+   * token or `updatedAt`). A record that is still this attempt's but changed since its claim
+   * is finished by `finishAttempt`'s update instead.
+   */
+  async function putSuccess(attempt: SuccessfulAttempt): Promise<SuccessWrite> {
     const { claimed, now } = attempt;
-    const current = toRecord(error.Item);
-    if (isEarlierTryOfOutcome(claimed, Status.SUCCESSFUL, now, current)) return { kind: 'written' };
-    return {
-      kind: 'conflict',
-      error: new JobStateConflictError(
-        claimed.id,
-        `finish attempt ${claimed.attempts} as ${Status.SUCCESSFUL}`,
-        current.status,
-      ),
-    };
+    const record = succeededRecord(attempt, expiresAt(now));
+    const condition = attemptCondition(claimed);
+    const progress = claimed.progress === undefined;
+    try {
+      const result = await doc.send(
+        new PutCommand({
+          TableName,
+          Item: toItem(record, record.expiresAt, !unlisted.has(Status.SUCCESSFUL)),
+          ConditionExpression: `${condition.expression} AND #updatedAt = :claimedAt AND ${progress ? 'attribute_not_exists(#progress)' : '#progress = :progress'}`,
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempts': 'attempts',
+            '#updatedAt': 'updatedAt',
+            '#progress': 'progress',
+            ...condition.names,
+          },
+          ExpressionAttributeValues: {
+            ':running': Status.RUNNING,
+            ':attempt': claimed.attempts,
+            ':claimedAt': claimed.updatedAt,
+            ...(progress ? {} : { ':progress': claimed.progress }),
+            ...condition.values,
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ReturnConsumedCapacity,
+        }),
+      );
+      report(result.ConsumedCapacity);
+      return { kind: 'written' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) {
+        // Throttled, an internal error: `finishAttempt` decides.
+        return { kind: 'unwritten', reason: error instanceof Error ? error.name : String(error) };
+      }
+      const found = error.Item;
+      const current = found ? toRecord(unmarshall(found)) : undefined;
+      // No record at all: `finishAttempt` decides.
+      if (!current) return { kind: 'unwritten', reason: 'no record' };
+      if (isEarlierTryOfOutcome(claimed, Status.SUCCESSFUL, now, current))
+        return { kind: 'written' };
+      if (found?.[TRUSTED] !== undefined && isRunningAttempt(claimed, current)) {
+        return finishChanged(attempt);
+      }
+      return {
+        kind: 'conflict',
+        error: new JobStateConflictError(
+          claimed.id,
+          `finish attempt ${claimed.attempts} as ${Status.SUCCESSFUL}`,
+          current.status,
+        ),
+      };
+    }
+  }
+
+  /**
+   * A success whose record is still this attempt's but changed since its claim (its
+   * `progress`): written by `finishAttempt`'s update, which keeps what changed.
+   */
+  async function finishChanged(attempt: SuccessfulAttempt): Promise<SuccessWrite> {
+    try {
+      await store.finishAttempt(attempt.claimed, attempt.result, attempt.now);
+      return { kind: 'written' };
+    } catch (error) {
+      if (error instanceof JobStateConflictError) return { kind: 'conflict', error };
+      return { kind: 'unwritten', reason: error instanceof Error ? error.name : String(error) };
+    }
   }
 
   const store: JobStore = {
@@ -596,14 +559,8 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async claimMany(requests: readonly ClaimRequest[]) {
-      // A second copy of an id in one request is answered undefined: `claim` decides it.
-      return statementBatches(
-        requests,
-        (request) => request.id,
-        claimStatement,
-        claimOf,
-        undefined,
-      );
+      // A second copy of an id is answered undefined: `claim` decides it.
+      return oncePerId(requests, (request) => request.id, claimInGroup, undefined);
     },
 
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
@@ -666,13 +623,12 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     },
 
     async recordSuccesses(attempts: readonly SuccessfulAttempt[]) {
-      // A second copy of an id in one request goes the conditional way (`finishAttempt`).
-      return statementBatches<SuccessfulAttempt, SuccessWrite>(
+      // A second copy of an id goes the conditional way (`finishAttempt`).
+      return oncePerId<SuccessfulAttempt, SuccessWrite>(
         attempts,
         (attempt) => attempt.claimed.id,
-        successStatement,
-        successWriteOf,
-        { kind: 'unwritten', reason: 'named twice in one request' },
+        putSuccess,
+        { kind: 'unwritten', reason: 'named twice in one group' },
       );
     },
 

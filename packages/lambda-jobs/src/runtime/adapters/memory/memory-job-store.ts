@@ -309,7 +309,8 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         named.add(claimed.id);
         const current = read(claimed.id);
         if (current && isOwnRunningAttempt(claimed, current)) {
-          write(succeededRecord(attempt, expiresAt(now)), claimed.queue);
+          // From the record as it stands: it keeps what the attempt wrote since its claim.
+          write(succeededRecord({ ...attempt, claimed: current }, expiresAt(now)), claimed.queue);
           return { kind: 'written' };
         }
         // Stryker disable next-line StringLiteral: the reason is logged only
