@@ -189,9 +189,9 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'dynamodb-job-store-claims',
-    // The claims: the update claim, the whole-record claim, their "due" condition, the batched
-    // claim's PartiQL statements and their answers (from `dueCondition` to `outcomeChange`),
-    // and `putQueued`, `claim` and `claimMany` (to `finishAttempt`).
+    // The claims: the update claim, the whole-record claim, their "due" condition, a group's
+    // claims and their answers (from `dueCondition` to `outcomeChange`), and `putQueued`,
+    // `claim` and `claimMany` (to `finishAttempt`).
     mutate: [
       linesOf(DYNAMODB_STORE, 'const dueCondition = ', 'function outcomeChange('),
       linesOf(DYNAMODB_STORE, 'async putQueued(record)', 'async finishAttempt('),
@@ -201,8 +201,8 @@ export const MUTATION_MODULES: readonly MutationModule[] = [
   },
   {
     name: 'dynamodb-job-store-outcomes',
-    // The writes that end an attempt: what each outcome sets and removes, the batch of
-    // successes (its requests, PartiQL statements, condition and answers), finishAttempt,
+    // The writes that end an attempt: what each outcome sets and removes, a group's success
+    // puts (their condition and answers), finishAttempt,
     // recordSuccesses and markLost (from `outcomeChange` to the store object, from
     // `finishAttempt` to `recordProgress`, from `recordSuccesses` to `recordRejected`).
     mutate: [

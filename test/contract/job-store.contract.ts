@@ -904,6 +904,33 @@ export function describeJobStoreContract(
         expect((await store.list({ queue, status: RUNNING })).items).toEqual([]);
       });
 
+      it('keeps the progress an attempt recorded, whether after its claim or before', async () => {
+        // Prepare: one attempt reports progress after the claim was read; the other's claimed
+        // record already holds the progress it reported.
+        const laterId = unique('job');
+        const later = await recordIn(store, RUNNING, laterId, queue);
+        const earlier = await recordIn(store, RUNNING, id, queue);
+        const progress = (fraction: number) => ({ fraction, at: at(15), attempt: 1 });
+        await store.recordProgress(later, progress(0.5));
+        await store.recordProgress(earlier, progress(0.25));
+        const readBack = await store.get(id);
+        const result = { status: SUCCESSFUL, durationMs: 3 } as const;
+
+        // Act
+        const outcomes = await store.recordSuccesses([
+          { claimed: later, result, now: at(20) },
+          { claimed: readBack!, result, now: at(20) },
+        ]);
+
+        // Assess
+        expect(outcomes).toEqual([{ kind: 'written' }, { kind: 'written' }]);
+        expect(await store.get(laterId)).toMatchObject({
+          status: SUCCESSFUL,
+          progress: progress(0.5),
+        });
+        expect(await store.get(id)).toMatchObject({ status: SUCCESSFUL, progress: progress(0.25) });
+      });
+
       it('writes more than one request holds (25), answering each as written', async () => {
         // Prepare
         const running = await Promise.all(

@@ -331,6 +331,43 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   }
 
   /**
+   * Writes `write(item)` for every item at once and answers each in order. An item whose id an
+   * earlier item already names is not written (two writes of one record would race): it is
+   * answered `notSent`, for the caller's one-by-one path.
+   */
+  function oncePerId<T, R>(
+    items: readonly T[],
+    idOf: (item: T) => string,
+    write: (item: T) => Promise<R>,
+    notSent: R,
+  ): Promise<R[]> {
+    const named = new Set<string>();
+    return Promise.all(
+      items.map((item) => {
+        const id = idOf(item);
+        if (named.has(id)) return notSent;
+        named.add(id);
+        return write(item);
+      }),
+    );
+  }
+
+  /**
+   * The claim of a first delivery in a group (`claimMany`): the whole-record put of `claim`,
+   * answering `claimed` or, for anything else (a record of the worker's, a conflict, an error),
+   * undefined: `claim` then decides, with the same request.
+   */
+  async function claimInGroup(request: ClaimRequest): Promise<ClaimOutcome | undefined> {
+    try {
+      const outcome = await claimWhole(request);
+      return outcome?.kind === 'claimed' ? outcome : undefined;
+    } catch {
+      // Throttled or failed: the single claim tries again and reports what it meets.
+      return undefined;
+    }
+  }
+
+  /**
    * What a transition ending an attempt sets and removes (index keys included): one source for
    * the single conditional write and for the batch of successes, so both leave the same record.
    */
@@ -399,43 +436,6 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       names: { [`#${TRUSTED}`]: TRUSTED, ...(token ? { '#claimToken': 'claimToken' } : {}) },
       values: token ? { ':claimToken': attempt.claimToken } : {},
     };
-  }
-
-  /**
-   * Writes `write(item)` for every item at once and answers each in order. An item whose id an
-   * earlier item already names is not written (two writes of one record would race): it is
-   * answered `notSent`, for the caller's one-by-one path.
-   */
-  function oncePerId<T, R>(
-    items: readonly T[],
-    idOf: (item: T) => string,
-    write: (item: T) => Promise<R>,
-    notSent: R,
-  ): Promise<R[]> {
-    const named = new Set<string>();
-    return Promise.all(
-      items.map((item) => {
-        const id = idOf(item);
-        if (named.has(id)) return notSent;
-        named.add(id);
-        return write(item);
-      }),
-    );
-  }
-
-  /**
-   * The claim of a first delivery in a group (`claimMany`): the whole-record put of `claim`,
-   * answering `claimed` or, for anything else (a record of the worker's, a conflict, an error),
-   * undefined: `claim` then decides, with the same request.
-   */
-  async function claimInGroup(request: ClaimRequest): Promise<ClaimOutcome | undefined> {
-    try {
-      const outcome = await claimWhole(request);
-      return outcome?.kind === 'claimed' ? outcome : undefined;
-    } catch {
-      // Throttled or failed: the single claim tries again and reports what it meets.
-      return undefined;
-    }
   }
 
   /**

@@ -305,7 +305,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         const { claimed, now } = attempt;
         if (named.has(claimed.id))
           // Stryker disable next-line StringLiteral: the reason is logged only
-          return { kind: 'unwritten', reason: 'named twice in one request' };
+          return { kind: 'unwritten', reason: 'named twice in one group' };
         named.add(claimed.id);
         const current = read(claimed.id);
         if (current && isOwnRunningAttempt(claimed, current)) {
