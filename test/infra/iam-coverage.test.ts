@@ -93,12 +93,9 @@ function requiredFor(stack: LambdaJobs, caller: Caller, action: string): Require
     resource: 'schedule',
     resourceName: `${stack.schedules.delayedGroup.scheduleGroupName}/*`,
   });
-  if (action === 'dynamodb:Query') {
-    // The monitor's orphaned-key sweep also queries the sparse keysByShard index.
-    return caller.kind === 'monitor'
-      ? all([stack.table.indexArn, stack.table.keyIndexArn])
-      : all([stack.table.indexArn]);
-  }
+  // The byQueueStatus index only: it lists the jobs and, for the monitor's orphaned-key sweep,
+  // the concurrency keys too (partitions KEYS#<shard>).
+  if (action === 'dynamodb:Query') return all([stack.table.indexArn]);
   if (action.startsWith('dynamodb:')) return all([stack.table.table.tableArn]);
   if (action === 'scheduler:CreateSchedule' || action === 'scheduler:DeleteSchedule') {
     return all([schedules]);

@@ -453,7 +453,7 @@ describe('grant helpers for producers', () => {
       Condition: {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEY#*'] },
         'ForAllValues:StringEquals': {
-          'dynamodb:Attributes': ['pk', 'jobId', 'expiresAt', 'keyShard', 'keyTakenAt'],
+          'dynamodb:Attributes': ['pk', 'jobId', 'expiresAt', 'gsi1pk', 'gsi1sk'],
         },
         StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
       },

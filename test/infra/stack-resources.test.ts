@@ -332,11 +332,17 @@ describe('scheduler roles', () => {
 });
 
 describe('job table', () => {
-  it('is on demand, with TTL, point-in-time recovery, the byQueueStatus index and the sparse keysByShard index', () => {
+  it('is on demand, with TTL, point-in-time recovery, and one index, byQueueStatus (which lists the concurrency keys too)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'shop-jobs',
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }],
+      // The table's key and the index's: no attribute of a second index.
+      AttributeDefinitions: [
+        { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE_SCHEMA.byQueueStatus.partitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE_SCHEMA.byQueueStatus.sortKey, AttributeType: 'S' },
+      ],
       TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       GlobalSecondaryIndexes: [
@@ -372,17 +378,6 @@ describe('job table', () => {
               'jobId',
               'dueAt',
             ],
-          },
-        },
-        {
-          IndexName: TABLE_SCHEMA.keysByShard.indexName,
-          KeySchema: [
-            { AttributeName: TABLE_SCHEMA.keysByShard.partitionKey, KeyType: 'HASH' },
-            { AttributeName: TABLE_SCHEMA.keysByShard.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: {
-            ProjectionType: 'INCLUDE',
-            NonKeyAttributes: ['jobId', TABLE_SCHEMA.ttlAttribute],
           },
         },
       ],
@@ -485,11 +480,8 @@ describe('monitor', () => {
       {
         Effect: 'Allow',
         Action: 'dynamodb:Query',
-        Resource: [
-          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byQueueStatus']] },
-          // The orphaned-key sweep's sparse index.
-          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/keysByShard']] },
-        ],
+        // The lost-job rescue and the orphaned-key sweep (keys under KEYS#<shard>) alike.
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byQueueStatus']] },
       },
     ]);
     expect((statements[1] as { Resource: unknown[] }).Resource).toHaveLength(4);

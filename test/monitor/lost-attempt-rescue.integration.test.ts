@@ -15,6 +15,7 @@ import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aw
 import { createAwsMonitor } from '../../packages/lambda-jobs/src/runtime/adapters/aws/cloudwatch-monitor.ts';
 import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
 import { createDynamoDbClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import { keyIndexPartitions } from '../../packages/lambda-jobs/src/runtime/concurrency-key-index-entry.ts';
 import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { LIMITS } from '../../packages/lambda-jobs/src/runtime/limits.ts';
 import { createJobStoreCompletionSource } from '../../packages/lambda-jobs/src/runtime/monitor/job-store-completions.ts';
@@ -193,11 +194,19 @@ describe('the sweep for lost attempts', () => {
     counting.middlewareStack.add(
       (next, context) => async (args) => {
         const result = await next(args);
-        // The lost-job sweep's queries (the orphaned-key sweep reads the keysByShard index).
-        const indexName = (args.input as { IndexName?: string }).IndexName;
+        // The lost-job sweep's queries. The orphaned-key sweep queries the same index, under the
+        // key partitions (KEYS#<shard>): those are left out.
+        const input = args.input as {
+          IndexName?: string;
+          ExpressionAttributeValues?: Record<string, { S?: string } | string>;
+        };
+        const keyListing = Object.values(input.ExpressionAttributeValues ?? {}).some((value) =>
+          keyIndexPartitions().includes(typeof value === 'string' ? value : (value.S ?? '')),
+        );
         if (
           context.commandName === 'QueryCommand' &&
-          indexName === TABLE_SCHEMA.byQueueStatus.indexName
+          input.IndexName === TABLE_SCHEMA.byQueueStatus.indexName &&
+          !keyListing
         ) {
           const output = result.output as { Items?: { id?: unknown }[]; ScannedCount?: number };
           const items = output.Items ?? [];

@@ -1,6 +1,6 @@
 /**
- * The monitor's orphaned-key sweep against DynamoDB Local: the keysByShard index the key store
- * writes, the job store's records, and the conditional delete.
+ * The monitor's orphaned-key sweep against DynamoDB Local: the keys' entries in the
+ * byQueueStatus index the key store writes, the job store's records, and the conditional delete.
  */
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,10 @@ import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema
 import { createDynamoDbConcurrencyKeyIndex } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-key-index.ts';
 import { createDynamoDbConcurrencyKeys } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
 import { createDynamoDbJobStore } from '../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-job-store.ts';
-import { keyShardOf } from '../../packages/lambda-jobs/src/runtime/concurrency-key-shard.ts';
+import {
+  keyIndexPartitionOf,
+  keyIndexSortKeyOf,
+} from '../../packages/lambda-jobs/src/runtime/concurrency-key-index-entry.ts';
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import { LIMITS } from '../../packages/lambda-jobs/src/runtime/limits.ts';
 import { createMonitor } from '../../packages/lambda-jobs/src/runtime/monitor/create-monitor.ts';
@@ -87,6 +90,11 @@ async function keyItem(key: string) {
   return Item;
 }
 
+/** The index attributes acquire writes for `key` taken at `takenAt`. */
+function indexEntry(key: string, takenAt: number) {
+  return { gsi1pk: keyIndexPartitionOf(key), gsi1sk: keyIndexSortKeyOf(takenAt) };
+}
+
 /** A producer's PutItem of a key item: no condition, only the names its IAM policy allows. */
 async function putKeyAsProducer(item: Record<string, unknown>): Promise<void> {
   const allowed: readonly string[] = TABLE_SCHEMA.producerAttributes.concurrencyKey;
@@ -103,8 +111,7 @@ describe('orphaned-key sweep', () => {
       pk: `KEY#${key}`,
       jobId: unique('no-such-job'),
       expiresAt: NOW + 10 * LIMITS.maxConcurrencyKeyLifetimeSeconds,
-      keyShard: keyShardOf(key),
-      keyTakenAt: NOW,
+      ...indexEntry(key, NOW),
     });
 
     // Act
@@ -125,8 +132,7 @@ describe('orphaned-key sweep', () => {
       pk: `KEY#${key}`,
       jobId: unique('no-such-job'),
       expiresAt: NOW + HOUR,
-      keyShard: keyShardOf(key),
-      keyTakenAt: NOW - GRACE - 1,
+      ...indexEntry(key, NOW - GRACE - 1),
     });
 
     // Act
@@ -148,8 +154,7 @@ describe('orphaned-key sweep', () => {
     await putKeyAsProducer({
       pk: `KEY#${key}`,
       ...attributes,
-      keyShard: keyShardOf(key),
-      keyTakenAt: NOW,
+      ...indexEntry(key, NOW),
     });
 
     // Act
@@ -168,8 +173,7 @@ describe('orphaned-key sweep', () => {
       pk: `KEY#${key}`,
       jobId: unique('no-such-job'),
       expiresAt: NOW + HOUR,
-      keyShard: keyShardOf(key),
-      keyTakenAt: NOW + 100 * HOUR,
+      ...indexEntry(key, NOW + 100 * HOUR),
     });
 
     // Act
@@ -270,7 +274,9 @@ describe('orphaned-key sweep', () => {
     const key = unique('retaken');
     const jobId = unique('job');
     await keys.acquire(key, jobId, NOW + 10 * LIMITS.maxConcurrencyKeyLifetimeSeconds, NOW);
-    const [listed] = (await index.page(keyShardOf(key), 10_000)).keys.filter((k) => k.key === key);
+    const [listed] = (await index.page(keyIndexPartitionOf(key), 10_000)).keys.filter(
+      (k) => k.key === key,
+    );
     await keys.acquire(key, jobId, NOW + HOUR, NOW);
 
     // Act
@@ -281,21 +287,140 @@ describe('orphaned-key sweep', () => {
     expect(await keyItem(key)).toMatchObject({ jobId, expiresAt: NOW + HOUR });
   });
 
-  it('does not see a key item written without keyShard and keyTakenAt (an older producer): its expiresAt frees it', async () => {
+  it.each([
+    ['without gsi1pk and gsi1sk (an older producer)', () => ({})],
+    [
+      'with a sort key acquire never writes',
+      (key: string) => ({ gsi1pk: keyIndexPartitionOf(key), gsi1sk: String(NOW - 10 * GRACE) }),
+    ],
+    [
+      'under a partition that lists no keys',
+      () => ({ gsi1pk: 'KEYS#4', gsi1sk: keyIndexSortKeyOf(NOW - 10 * GRACE) }),
+    ],
+  ])('does not see a key item written %s: its expiresAt frees it', async (_label, entryOf) => {
     // Prepare
-    const key = unique('unindexed');
+    const key = unique('unlisted');
     await putKeyAsProducer({
       pk: `KEY#${key}`,
       jobId: unique('no-such-job'),
       expiresAt: NOW + 10 * LIMITS.maxConcurrencyKeyLifetimeSeconds,
+      ...entryOf(key),
     });
 
     // Act
-    await sweepWith().sweep(nowDate, testLogger());
+    const listed = await index.page(keyIndexPartitionOf(key), 10_000);
+    const result = await sweepWith().sweep(nowDate, testLogger());
 
     // Assess
+    expect(listed.keys.some((k) => k.key === key)).toBe(false);
+    expect(result.released.some((r) => r.key === key)).toBe(false);
     expect(await keyItem(key)).toBeDefined();
     expect(await keys.acquire(key, 'job-next', NOW + HOUR, NOW)).toBe(true);
+  });
+
+  it('lists the keys of a partition oldest taken first, each with the time it was taken', async () => {
+    // Prepare: a table of its own, three keys in one partition, taken out of order.
+    const own = await provisionTestResources();
+    const ownKeys = createDynamoDbConcurrencyKeys({ client, tableName: own.tableName });
+    const partition = keyIndexPartitionOf('oldest-0');
+    const sameShard: string[] = [];
+    for (let i = 0; sameShard.length < 3; i++) {
+      if (keyIndexPartitionOf(`oldest-${i}`) === partition) sameShard.push(`oldest-${i}`);
+    }
+    const takenAt = [NOW - 60, NOW - 3 * HOUR, NOW - HOUR];
+    for (const [i, key] of sameShard.entries()) {
+      await ownKeys.acquire(key, unique('job'), NOW + HOUR, takenAt[i]!);
+    }
+
+    // Act
+    const page = await createDynamoDbConcurrencyKeyIndex({
+      client,
+      tableName: own.tableName,
+    }).page(partition, 10);
+
+    // Assess
+    expect(page.keys.map((k) => [k.key, k.takenAt])).toEqual([
+      [sameShard[1], NOW - 3 * HOUR],
+      [sameShard[2], NOW - HOUR],
+      [sameShard[0], NOW - 60],
+    ]);
+  });
+
+  it('takes, lists and sweeps a key of the longest length, in characters of 3 bytes in UTF-8', async () => {
+    // Prepare: about 1,500 bytes, more than an index sort key may hold (1,024).
+    const prefix = `${unique('wide')}-`;
+    const key = `${prefix}${'€'.repeat(LIMITS.maxConcurrencyKeyLength - prefix.length)}`;
+    expect(Buffer.byteLength(key)).toBeGreaterThan(1024);
+    const jobId = unique('job');
+    await recordIn(store, JobStatus.SUCCESSFUL, jobId, 'default');
+
+    // Act
+    const acquired = await keys.acquire(key, jobId, NOW + HOUR, NOW - 60);
+    const result = await sweepWith().sweep(nowDate, testLogger());
+
+    // Assess
+    expect(acquired).toBe(true);
+    expect(result.released.find((r) => r.key === key)).toMatchObject({
+      jobId,
+      takenAt: NOW - 60,
+      reason: 'job-terminal',
+    });
+    expect(await keyItem(key)).toBeUndefined();
+  });
+
+  it('ignores a job record a producer put under a key partition', async () => {
+    // Prepare: a QUEUED record as a producer may write it, its index keys pointing at the keys.
+    const id = unique('forged');
+    const partition = keyIndexPartitionOf(id);
+    await doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          pk: `JOB#${id}`,
+          gsi1pk: partition,
+          gsi1sk: keyIndexSortKeyOf(NOW - 10 * GRACE),
+          id,
+          queue: 'default',
+          status: JobStatus.QUEUED,
+          expiresAt: NOW + 10 * LIMITS.maxConcurrencyKeyLifetimeSeconds,
+        },
+      }),
+    );
+
+    // Act
+    const listed = await index.page(partition, 10_000);
+    const result = await sweepWith().sweep(nowDate, testLogger());
+
+    // Assess
+    expect(listed.keys.map((k) => k.key).filter((key) => key.includes(id))).toEqual([]);
+    expect(result.failed).toBe(0);
+    expect(await store.get(id)).toMatchObject({ id, status: JobStatus.QUEUED });
+  });
+
+  it('keeps a key item a producer put under a job list out of the lost-attempt sweep (it has no lease)', async () => {
+    // Prepare: a RUNNING job, and a key item in its index partition, sorted before its lease.
+    const queue = unique('keyed');
+    const jobId = unique('job');
+    await recordIn(store, JobStatus.RUNNING, jobId, queue);
+    const { Item: running } = await doc.send(
+      new GetCommand({ TableName: tableName, Key: { pk: `JOB#${jobId}` }, ConsistentRead: true }),
+    );
+    const key = unique('misplaced');
+    await putKeyAsProducer({
+      pk: `KEY#${key}`,
+      jobId,
+      expiresAt: NOW + HOUR,
+      gsi1pk: running!.gsi1pk,
+      gsi1sk: '0000-01-01T00:00:00.000Z#forged',
+    });
+
+    // Act
+    const expired = await store.listExpiredRunning(queue, '9999-12-31T00:00:00.000Z');
+    const listed = await store.list({ queue, status: JobStatus.RUNNING });
+
+    // Assess: the rescue sees the job only; a list shows it too (beside an entry without id).
+    expect(expired.map((record) => record.id)).toEqual([jobId]);
+    expect(listed.items.map((record) => record.id)).toContain(jobId);
   });
 
   it('reads at most limitPerRun keys a run and resumes where it stopped', async () => {
@@ -304,12 +429,12 @@ describe('orphaned-key sweep', () => {
     const ownKeys = createDynamoDbConcurrencyKeys({ client, tableName: own.tableName });
     const sweep = sweepWith({
       index: createDynamoDbConcurrencyKeyIndex({ client, tableName: own.tableName }),
-      limitPerRun: TABLE_SCHEMA.keysByShard.shards,
+      limitPerRun: TABLE_SCHEMA.keyListing.shards,
     });
-    const shard = keyShardOf('orphan-0');
+    const shard = keyIndexPartitionOf('orphan-0');
     const orphans: string[] = [];
     for (let i = 0; orphans.length < 3; i++) {
-      if (keyShardOf(`orphan-${i}`) === shard) orphans.push(`orphan-${i}`);
+      if (keyIndexPartitionOf(`orphan-${i}`) === shard) orphans.push(`orphan-${i}`);
     }
     for (const key of orphans) {
       await ownKeys.acquire(key, unique('no-such-job'), NOW + HOUR, NOW - 10 * GRACE);

@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoDbConcurrencyKeys } from '../../../packages/lambda-jobs/src/runtime/adapters/aws/dynamodb-concurrency-keys.ts';
-import { keyShardOf } from '../../../packages/lambda-jobs/src/runtime/concurrency-key-shard.ts';
+import { keyIndexPartitionOf } from '../../../packages/lambda-jobs/src/runtime/concurrency-key-index-entry.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const keys = () =>
@@ -39,8 +39,9 @@ describe('DynamoDB concurrency keys', () => {
         pk: 'KEY#account:42',
         jobId: 'job-1',
         expiresAt: 2000,
-        keyShard: keyShardOf('account:42'),
-        keyTakenAt: 1000,
+        // Its entry in byQueueStatus, under the key partitions: when it was taken, 12 digits.
+        gsi1pk: keyIndexPartitionOf('account:42'),
+        gsi1sk: '000000001000',
       },
       ConditionExpression:
         'attribute_not_exists(#pk) OR NOT attribute_type(#ttl, :number) OR #ttl < :now OR #ttl > :longest',

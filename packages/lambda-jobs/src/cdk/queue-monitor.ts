@@ -125,8 +125,9 @@ export class QueueMonitor extends Construct {
       reason:
         'cloudwatch:GetMetricData and lambda:ListEventSourceMappings (and, with X-Ray tracing on, xray:PutTraceSegments and xray:PutTelemetryRecords) support no resource-level permissions; AWS requires Resource "*". They read metrics and event source states or write trace data, and are the only actions granted on "*".',
     });
+    // Its Query on `byQueueStatus` serves the lost-job rescue and the orphaned-key sweep (keys are
+    // listed there under `KEYS#<shard>`).
     props.table.grantJobAccess(fn);
-    props.table.grantKeySweep(fn);
 
     this.scheduleDeadLetterQueue = new Queue(this, 'ScheduleDeadLetterQueue', {
       queueName: props.deadLetterQueueName,

@@ -14,9 +14,15 @@ export const TABLE_SCHEMA = {
    */
   byQueueStatus: {
     indexName: 'byQueueStatus',
-    /** `<queue>#<STATUS>#<shard>`, the shard a stable hash of the job id. */
+    /**
+     * `<queue>#<STATUS>#<shard>`, the shard a stable hash of the job id; `KEYS#<shard>` for
+     * concurrency keys (`keyListing`) and `DELAYED` for dev-mode delayed deliveries.
+     */
     partitionKey: 'gsi1pk',
-    /** `<updatedAt ISO 8601>#<id>`; for RUNNING, `<leaseExpiresAt ISO 8601>#<id>`. */
+    /**
+     * `<updatedAt ISO 8601>#<id>`; for RUNNING, `<leaseExpiresAt ISO 8601>#<id>`; for a
+     * concurrency key, when it was taken (12-digit epoch seconds).
+     */
     sortKey: 'gsi1sk',
     /**
      * The record fields a list shows (`runtime/listed-record.ts`). Never the envelope, output
@@ -51,16 +57,16 @@ export const TABLE_SCHEMA = {
     delayedFields: ['jobId', 'dueAt'],
   },
   /**
-   * Sparse global secondary index over concurrency keys, oldest taken first: only `KEY#` items
-   * carry its attributes, written by every acquire (producers' and workers'). The monitor's
-   * orphaned-key sweep reads it instead of scanning the table (`docs/data-model.md`).
+   * Concurrency key items (`KEY#<key>`) are listed through `byQueueStatus` too, for the
+   * monitor's orphaned-key sweep (`docs/data-model.md`): partition `<partitionPrefix><shard>`,
+   * the shard (`0` … `shards − 1`) a hash of the key, sort key the time the key was taken
+   * (`runtime/concurrency-key-index-entry.ts`). Every acquire writes them, producers' and
+   * workers'. Job lists and delayed deliveries never use these partitions; a producer's forged
+   * record may, and the sweep lists only `KEY#` items.
    */
-  keysByShard: {
-    indexName: 'keysByShard',
-    /** String `0` … `shards − 1`, from a hash of the key: spreads the index's writes. */
-    partitionKey: 'keyShard',
-    /** Number, epoch seconds: when the key was taken. */
-    sortKey: 'keyTakenAt',
+  keyListing: {
+    partitionPrefix: 'KEYS#',
+    /** Spreads the entries' writes; every reader and writer of a table must use the same. */
     shards: 4,
   },
   /**
@@ -92,7 +98,7 @@ export const TABLE_SCHEMA = {
       'envelope',
       'expiresAt',
     ],
-    concurrencyKey: ['pk', 'jobId', 'expiresAt', 'keyShard', 'keyTakenAt'],
+    concurrencyKey: ['pk', 'jobId', 'expiresAt', 'gsi1pk', 'gsi1sk'],
   },
 } as const;
 

@@ -122,7 +122,6 @@ async function createPayloadBucket(bucket: string): Promise<string> {
 
 async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
   const index = TABLE_SCHEMA.byQueueStatus;
-  const keys = TABLE_SCHEMA.keysByShard;
   try {
     await dynamodb.send(
       new CreateTableCommand({
@@ -132,8 +131,6 @@ async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise
           { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
           { AttributeName: index.partitionKey, AttributeType: 'S' },
           { AttributeName: index.sortKey, AttributeType: 'S' },
-          { AttributeName: keys.partitionKey, AttributeType: 'S' },
-          { AttributeName: keys.sortKey, AttributeType: 'N' },
         ],
         KeySchema: [{ AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' }],
         GlobalSecondaryIndexes: [
@@ -146,17 +143,6 @@ async function createTable(dynamodb: DynamoDBClient, tableName: string): Promise
             Projection: {
               ProjectionType: 'INCLUDE',
               NonKeyAttributes: [...BY_QUEUE_STATUS_PROJECTION],
-            },
-          },
-          {
-            IndexName: keys.indexName,
-            KeySchema: [
-              { AttributeName: keys.partitionKey, KeyType: 'HASH' },
-              { AttributeName: keys.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: {
-              ProjectionType: 'INCLUDE',
-              NonKeyAttributes: ['jobId', TABLE_SCHEMA.ttlAttribute],
             },
           },
         ],

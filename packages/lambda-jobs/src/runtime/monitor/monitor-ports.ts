@@ -166,9 +166,9 @@ export interface DeadLetterIntakeQueue {
 }
 
 /**
- * A concurrency key item as the `keysByShard` index lists it. A producer may write the item
- * with any values, so `jobId` and `expiresAt` are absent when the item lacks them (or has
- * them with another type).
+ * A concurrency key item as its index entry lists it (`concurrency-key-index-entry.ts`). A
+ * producer may write the item with any values, so `jobId` and `expiresAt` are absent when the
+ * item lacks them (or has them with another type).
  */
 export interface ListedKey {
   /** The key itself (the item's `pk` without `KEY#`). */
@@ -176,29 +176,30 @@ export interface ListedKey {
   readonly jobId?: string;
   /** Epoch seconds. */
   readonly expiresAt?: number;
-  /** Epoch seconds: when the key was taken (the index's sort key). */
+  /** Epoch seconds: when the key was taken (read back from its index sort key). */
   readonly takenAt: number;
 }
 
-/** One page of {@link ListedKey}s; `cursor` is absent on a shard's last page. */
+/** One page of {@link ListedKey}s; `cursor` is absent on a partition's last page. */
 export interface ListedKeyPage {
   readonly keys: readonly ListedKey[];
   readonly cursor?: Readonly<Record<string, unknown>>;
 }
 
 /**
- * Lists concurrency keys shard by shard, oldest taken first (DynamoDB Query on the sparse
- * `keysByShard` index), and deletes one exactly as it was read.
+ * Lists concurrency keys partition by partition (`KEYS#<shard>`), oldest taken first (DynamoDB
+ * Query on the `byQueueStatus` index), and deletes one exactly as it was read.
  *
  * @example
  * ```ts
- * const { keys, cursor } = await index.page('0', 25);
+ * const { keys, cursor } = await index.page('KEYS#0', 25);
  * if (await index.releaseUnchanged(keys[0]!)) logger.warn('released');
  * ```
  */
 export interface ConcurrencyKeyIndex {
+  /** Keys of one partition (`keyIndexPartitions()`), from `cursor` on; only `KEY#` items. */
   page(
-    shard: string,
+    partition: string,
     limit: number,
     cursor?: Readonly<Record<string, unknown>>,
   ): Promise<ListedKeyPage>;

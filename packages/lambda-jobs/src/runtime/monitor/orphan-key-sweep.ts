@@ -2,9 +2,9 @@
  * The orphaned-key sweep: a concurrency key item (`KEY#<key>`) can outlive its purpose — a
  * producer (who may PutItem key items with any values) can hold a key far into the future, and
  * a crash between a job's end and its key's release leaves a key whose job is over. Enqueues
- * with that key are skipped meanwhile. Each monitor run reads up to `limitPerRun` keys from the
- * sparse `keysByShard` index (shard by shard, oldest taken first, resuming where the previous
- * run of this instance stopped) and releases a key that:
+ * with that key are skipped meanwhile. Each monitor run reads up to `limitPerRun` keys from their
+ * entries in the `byQueueStatus` index (partitions `KEYS#<shard>`, shard by shard, oldest taken
+ * first, resuming where the previous run of this instance stopped) and releases a key that:
  *
  * - has no `jobId` or no `expiresAt`, or a `jobId` no job can have (only a forged item);
  * - claims an `expiresAt` beyond the longest lifetime any acquire sets
@@ -16,14 +16,15 @@
  *
  * An expired key is left to TTL: acquire already treats it as free. Each release is one
  * DeleteItem conditional on the item being exactly as read (same `jobId`, `expiresAt` and
- * `keyTakenAt`), so a key re-taken between the read and the delete survives. Each release logs
+ * index sort key), so a key re-taken between the read and the delete survives. Each release logs
  * `Orphaned concurrency key released` and counts in the `ConcurrencyKeysReleased` metric.
  *
- * A key item without `keyShard`/`keyTakenAt` (written before the index existed, or by a
- * producer that leaves them out) is not in the index and is not swept: its `expiresAt` frees it.
+ * A key item without its index entry (written by a version that indexed keys elsewhere, or by a
+ * producer that leaves `gsi1pk`/`gsi1sk` out or writes values acquire never does) is not listed
+ * and not swept: its `expiresAt` frees it.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { allKeyShards } from '../concurrency-key-shard.ts';
+import { keyIndexPartitions } from '../concurrency-key-index-entry.ts';
 import { isTerminal } from '../job-status.ts';
 import { LIMITS } from '../limits.ts';
 import type { JobStore } from '../ports.ts';
@@ -75,8 +76,8 @@ export interface OrphanKeySweep {
  */
 export function createOrphanKeySweep(deps: OrphanKeySweepDeps): OrphanKeySweep {
   const graceSeconds = deps.graceSeconds ?? 900;
-  const shards = allKeyShards();
-  const perShard = Math.max(1, Math.ceil((deps.limitPerRun ?? 100) / shards.length));
+  const partitions = keyIndexPartitions();
+  const perShard = Math.max(1, Math.ceil((deps.limitPerRun ?? 100) / partitions.length));
   const cursors = new Map<string, Readonly<Record<string, unknown>>>();
 
   async function orphanReason(
@@ -96,17 +97,17 @@ export function createOrphanKeySweep(deps: OrphanKeySweepDeps): OrphanKeySweep {
     }
     const record = await deps.store.get(listed.jobId);
     if (record) return isTerminal(record.status) ? 'job-terminal' : undefined;
-    // Acquire writes its own clock: a `keyTakenAt` a grace period in the future is forged too.
+    // Acquire writes its own clock: a takenAt a grace period in the future is forged too.
     if (deps.tracking === 'full' && Math.abs(nowSeconds - listed.takenAt) >= graceSeconds) {
       return 'no-record';
     }
     return undefined;
   }
 
-  async function sweepShard(shard: string, nowSeconds: number, logger: Logger) {
-    const page = await deps.index.page(shard, perShard, cursors.get(shard));
-    if (page.cursor) cursors.set(shard, page.cursor);
-    else cursors.delete(shard);
+  async function sweepShard(partition: string, nowSeconds: number, logger: Logger) {
+    const page = await deps.index.page(partition, perShard, cursors.get(partition));
+    if (page.cursor) cursors.set(partition, page.cursor);
+    else cursors.delete(partition);
     const released: ReleasedKey[] = [];
     let failed = 0;
     for (const listed of page.keys) {
@@ -135,8 +136,8 @@ export function createOrphanKeySweep(deps: OrphanKeySweepDeps): OrphanKeySweep {
   return {
     async sweep(now, logger) {
       const nowSeconds = Math.floor(now.getTime() / 1000);
-      const results = await mapWithConcurrency(shards, shards.length, (shard) =>
-        sweepShard(shard, nowSeconds, logger),
+      const results = await mapWithConcurrency(partitions, partitions.length, (partition) =>
+        sweepShard(partition, nowSeconds, logger),
       );
       return {
         examined: results.reduce((sum, r) => sum + r.examined, 0),

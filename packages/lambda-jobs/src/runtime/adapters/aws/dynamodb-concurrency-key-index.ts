@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
+import { keyIndexSortKeyOf, takenAtOfKeyIndexSortKey } from '../../concurrency-key-index-entry.ts';
 import type { ConcurrencyKeyIndex, ListedKey } from '../../monitor/monitor-ports.ts';
 
 /** Options for {@link createDynamoDbConcurrencyKeyIndex}. */
@@ -10,12 +11,16 @@ export interface DynamoDbConcurrencyKeyIndexOptions {
 }
 
 const KEY_PREFIX = 'KEY#';
-const INDEX = TABLE_SCHEMA.keysByShard;
+const INDEX = TABLE_SCHEMA.byQueueStatus;
 
+/**
+ * A key item as listed; undefined for anything else a producer may have put under a key
+ * partition (a job record, a sort key acquire does not write).
+ */
 function toListed(item: Record<string, unknown>): ListedKey | undefined {
   const pk = item[TABLE_SCHEMA.partitionKey];
-  const takenAt = item[INDEX.sortKey];
-  if (typeof pk !== 'string' || !pk.startsWith(KEY_PREFIX) || typeof takenAt !== 'number') {
+  const takenAt = takenAtOfKeyIndexSortKey(item[INDEX.sortKey]);
+  if (typeof pk !== 'string' || !pk.startsWith(KEY_PREFIX) || takenAt === undefined) {
     return undefined;
   }
   const jobId = item.jobId;
@@ -29,14 +34,15 @@ function toListed(item: Record<string, unknown>): ListedKey | undefined {
 }
 
 /**
- * The `keysByShard` index of the job table (TABLE_SCHEMA.keysByShard): one Query per page,
- * oldest key first, and a DeleteItem conditional on the item being exactly as listed (same
- * `jobId`, `expiresAt` and `keyTakenAt`; an attribute the listing lacked must still be absent).
+ * The concurrency keys in the job table's `byQueueStatus` index (partitions `KEYS#<shard>`,
+ * TABLE_SCHEMA.keyListing): one Query per page, oldest key first, and a DeleteItem conditional
+ * on the item being exactly as listed (same `jobId`, `expiresAt` and `gsi1sk`; an attribute the
+ * listing lacked must still be absent).
  *
  * @example
  * ```ts
  * const index = createDynamoDbConcurrencyKeyIndex({ client, tableName });
- * const { keys } = await index.page('0', 25);
+ * const { keys } = await index.page('KEYS#0', 25);
  * ```
  */
 export function createDynamoDbConcurrencyKeyIndex(
@@ -45,14 +51,16 @@ export function createDynamoDbConcurrencyKeyIndex(
   const doc = DynamoDBDocumentClient.from(options.client);
   const TableName = options.tableName;
   return {
-    async page(shard, limit, cursor) {
+    async page(partition, limit, cursor) {
       const result = await doc.send(
         new QueryCommand({
           TableName,
           IndexName: INDEX.indexName,
-          KeyConditionExpression: '#shard = :shard',
-          ExpressionAttributeNames: { '#shard': INDEX.partitionKey },
-          ExpressionAttributeValues: { ':shard': shard },
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': INDEX.partitionKey },
+          ExpressionAttributeValues: { ':pk': partition },
+          // Oldest taken first: the sort key is the time, zero-padded.
+          ScanIndexForward: true,
           Limit: limit,
           ...(cursor ? { ExclusiveStartKey: { ...cursor } } : {}),
         }),
@@ -65,7 +73,7 @@ export function createDynamoDbConcurrencyKeyIndex(
     },
     async releaseUnchanged(listed) {
       const names: Record<string, string> = { '#taken': INDEX.sortKey, '#jobId': 'jobId' };
-      const values: Record<string, unknown> = { ':taken': listed.takenAt };
+      const values: Record<string, unknown> = { ':taken': keyIndexSortKeyOf(listed.takenAt) };
       const clauses = ['#taken = :taken'];
       if (listed.jobId === undefined) clauses.push('attribute_not_exists(#jobId)');
       else {

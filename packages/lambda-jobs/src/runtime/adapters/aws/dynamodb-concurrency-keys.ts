@@ -6,8 +6,8 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE_SCHEMA } from '../../../config/table-schema.ts';
+import { keyIndexPartitionOf, keyIndexSortKeyOf } from '../../concurrency-key-index-entry.ts';
 import { isKeyHeld } from '../../concurrency-key-lifetime.ts';
-import { keyShardOf } from '../../concurrency-key-shard.ts';
 import { LIMITS } from '../../limits.ts';
 import type { ConcurrencyKeyStore } from '../../ports.ts';
 
@@ -24,8 +24,9 @@ export interface DynamoDbConcurrencyKeysOptions {
  * itself — or claiming a lifetime longer than any acquire sets, which only a forged item can);
  * release is a DeleteItem conditional on the holder (the worker's); abandon, the producer's
  * rollback, a PutItem conditional on the holder that leaves the key expired (and out of the
- * `keysByShard` index: nothing to sweep). Acquire also writes `keyShard` and `keyTakenAt`, the
- * sparse index the monitor's orphaned-key sweep reads. Producers write only these attributes
+ * index: nothing to sweep). Acquire also writes the key's `byQueueStatus` entry (`gsi1pk`
+ * `KEYS#<shard>`, `gsi1sk` when it was taken: `concurrency-key-index-entry.ts`), which the
+ * monitor's orphaned-key sweep lists. Producers write only these attributes
  * (TABLE_SCHEMA.producerAttributes). `holder` is one consistent GetItem.
  *
  * @example
@@ -68,9 +69,9 @@ export function createDynamoDbConcurrencyKeys(
               ...key(concurrencyKey),
               jobId,
               [TABLE_SCHEMA.ttlAttribute]: expiresAt,
-              // The sparse index the monitor's orphaned-key sweep reads.
-              [TABLE_SCHEMA.keysByShard.partitionKey]: keyShardOf(concurrencyKey),
-              [TABLE_SCHEMA.keysByShard.sortKey]: now,
+              // The index entry the monitor's orphaned-key sweep lists keys by.
+              [TABLE_SCHEMA.byQueueStatus.partitionKey]: keyIndexPartitionOf(concurrencyKey),
+              [TABLE_SCHEMA.byQueueStatus.sortKey]: keyIndexSortKeyOf(now),
             },
             // Free: no item; expired; held longer than any acquire sets; or no numeric
             // expiresAt at all (a producer's forged item, which would otherwise hold forever).
