@@ -116,8 +116,9 @@ const isRefusal = (error: unknown) =>
 /**
  * Adds the fault to the worker's DynamoDB client: the first write ending an attempt that an
  * invocation drawn for the fault (`stallBeforeOutcome`) sends is held by a stall; what the
- * rescue applied meanwhile is handed to `onRescue` (the ledgers), and the stale write's
- * refusals are counted.
+ * rescue applied meanwhile is handed to `onRescue` (the ledgers), and the refusals of every write
+ * ending an attempt the invocation sends from then on (that one, and the rest of its group)
+ * are counted.
  *
  * @example
  * ```ts
@@ -132,15 +133,21 @@ export function stallOutcomeWrites(
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const invocation = currentInvocation();
-      if (!invocation?.stallBeforeOutcome || isFrozen()) return next(args);
+      if (!(invocation?.stallBeforeOutcome || invocation?.stalled) || isFrozen()) {
+        return next(args);
+      }
       const input = args.input as unknown as Record<string, unknown>;
       const endings = statusWritesOf(context.commandName ?? '', input).filter(
         (w) => w.fromRunning && w.status !== 'LOST',
       );
       if (endings.length === 0) return next(args);
-      invocation.stallBeforeOutcome = false;
-      const rescue = stall.stallWhileRescuing(endings.map((w) => w.id));
-      if (rescue) onRescue(rescue);
+      if (invocation.stallBeforeOutcome) {
+        // The first: the loop blocks here, and the rest of its group's puts wait behind it.
+        invocation.stallBeforeOutcome = false;
+        invocation.stalled = true;
+        const rescue = stall.stallWhileRescuing(endings.map((w) => w.id));
+        if (rescue) onRescue(rescue);
+      }
       try {
         return await next(args);
       } catch (error) {

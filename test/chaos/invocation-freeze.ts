@@ -14,6 +14,8 @@ export interface InvocationState {
   frozen: boolean;
   /** Drawn for the event-loop stall: its next write ending an attempt waits (event-loop-stall.ts). */
   stallBeforeOutcome?: boolean;
+  /** Its event loop was stalled: every write ending an attempt it sends later is stale. */
+  stalled?: boolean;
 }
 
 const current = new AsyncLocalStorage<InvocationState>();

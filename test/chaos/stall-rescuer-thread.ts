@@ -51,7 +51,9 @@ async function rescue(request: StallRequest): Promise<StallRescue> {
   const leases = records
     .filter((r) => r?.status === JobStatus.RUNNING && r.leaseExpiresAt)
     .map((r) => Date.parse(r!.leaseExpiresAt!));
-  const overAt = Math.max(Date.now(), ...leases) + data.lostGraceSeconds * 1000 + 50;
+  // A margin past the lease: the other jobs of the stalled invocation, whose outcome puts wait
+  // behind this one, were claimed within milliseconds of it.
+  const overAt = Math.max(Date.now(), ...leases) + data.lostGraceSeconds * 1000 + 250;
   await sleep(overAt - Date.now());
   const { rescued } = await rescueLostJobs(
     { store, keys, registry, transport },
