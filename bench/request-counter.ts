@@ -5,10 +5,6 @@ import type {
   MetadataBearer,
   MiddlewareStack,
 } from '@smithy/types';
-import {
-  BY_QUEUE_STATUS_PROJECTION,
-  TABLE_SCHEMA,
-} from '../packages/lambda-jobs/src/config/table-schema.ts';
 import { itemSizeBytes, writeUnitsForBytes } from './dynamodb-item-size.ts';
 
 /** SQS bills every 64 KB chunk of a request's payload as one request. */
@@ -29,8 +25,8 @@ export interface OperationTally {
   /** The part of the units (reported or computed) spent on global secondary indexes. */
   readonly indexCapacityUnits: number;
   /**
-   * Units DynamoDB bills but does not report, computed from item sizes: refused conditional
-   * writes, and PartiQL statements (DynamoDB Local reports no capacity for them).
+   * Units DynamoDB bills but does not report, computed from item sizes: those of refused
+   * conditional writes, each from the item it found (at least one unit).
    */
   readonly estimatedCapacityUnits: number;
 }
@@ -141,14 +137,13 @@ export const DYNAMODB_READ_OPERATIONS: ReadonlySet<string> = new Set([
   'TransactGetItems',
 ]);
 
-/** DynamoDB operations whose units are billed as writes (the runtime's PartiQL is all UPDATEs). */
+/** DynamoDB operations whose units are billed as writes. */
 export const DYNAMODB_WRITE_OPERATIONS: ReadonlySet<string> = new Set([
   'PutItem',
   'UpdateItem',
   'DeleteItem',
   'BatchWriteItem',
   'TransactWriteItems',
-  'BatchExecuteStatement',
 ]);
 
 /** Totals over a tally, for one service or all of them. */
@@ -270,128 +265,6 @@ function refusedWriteUnits(operation: string, error: unknown): number {
   return writeUnitsForBytes(item ? itemSizeBytes(item) : 0);
 }
 
-/** The job table's index keys: an item has an index entry while both are set. */
-const INDEX_KEYS = [TABLE_SCHEMA.byQueueStatus.partitionKey, TABLE_SCHEMA.byQueueStatus.sortKey];
-
-/** What an index entry holds (projection INCLUDE): the table's key, the index's, the projection. */
-const INDEX_ENTRY_ATTRIBUTES = [
-  TABLE_SCHEMA.partitionKey,
-  ...INDEX_KEYS,
-  ...BY_QUEUE_STATUS_PROJECTION,
-];
-
-/** The item as its `byQueueStatus` entry holds it. */
-const indexEntryOf = (item: Item): Item =>
-  Object.fromEntries(
-    INDEX_ENTRY_ATTRIBUTES.filter((name) => item[name] !== undefined).map((name) => [
-      name,
-      item[name]!,
-    ]),
-  );
-
-type Item = Record<string, AttributeValue>;
-
-interface StatementRequestLike {
-  readonly Statement?: string;
-  readonly Parameters?: AttributeValue[];
-}
-interface StatementResponseLike {
-  readonly Error?: { readonly Code?: string; readonly Item?: Item };
-  readonly Item?: Item;
-}
-
-/** An UPDATE asks for the item as it was, so that the units it consumed can be computed. */
-function withOldItem(request: StatementRequestLike): StatementRequestLike {
-  const statement = request.Statement ?? '';
-  if (!/^\s*UPDATE\b/i.test(statement) || /\bRETURNING\b/i.test(statement)) return request;
-  return { ...request, Statement: `${statement} RETURNING ALL OLD *` };
-}
-
-/**
- * The item a PartiQL UPDATE leaves: the item it found with its `SET "a" = ?` and `REMOVE "a"`
- * clauses applied, values taken from its positional parameters in order.
- *
- * @example
- * ```ts
- * updatedItem({ pk: { S: 'a' }, x: { N: '1' } }, { Statement: 'UPDATE "t" SET "y" = ? REMOVE "x" WHERE "pk" = ?', Parameters: [{ S: 'b' }, { S: 'a' }] });
- * // { pk: { S: 'a' }, y: { S: 'b' } }
- * ```
- */
-export function updatedItem(old: Item, request: StatementRequestLike): Item {
-  const next: Item = { ...old };
-  const statement = request.Statement ?? '';
-  const whereAt = statement.search(/\sWHERE\s/i);
-  const clauses = whereAt >= 0 ? statement.slice(0, whereAt) : statement;
-  let parameter = 0;
-  for (const [, verb, field, assigned] of clauses.matchAll(
-    /\b(SET|REMOVE)\s+"([^"]+)"(\s*=\s*\?)?/gi,
-  )) {
-    if (verb!.toUpperCase() === 'REMOVE') delete next[field!];
-    else if (assigned) {
-      const value = request.Parameters?.[parameter++];
-      if (value) next[field!] = value;
-    }
-  }
-  return next;
-}
-
-/**
- * Units an applied UPDATE consumes, as UpdateItem's: the larger of the item before and after,
- * plus the index entry it deletes, puts or rewrites (at the entry's size: the index projects
- * only what a list shows; an update that changes none of it writes no entry).
- *
- * @example
- * ```ts
- * updateUnits(runningListed, successfulListed); // { units: 3, indexUnits: 2 } (entry moved)
- * ```
- */
-export function updateUnits(old: Item, next: Item): { units: number; indexUnits: number } {
-  const table = writeUnitsForBytes(Math.max(itemSizeBytes(old), itemSizeBytes(next)));
-  const listed = (item: Item) => INDEX_KEYS.every((key) => item[key] !== undefined);
-  const sameEntry =
-    listed(old) &&
-    listed(next) &&
-    INDEX_KEYS.every((key) => JSON.stringify(old[key]) === JSON.stringify(next[key]));
-  const [oldEntry, nextEntry] = [indexEntryOf(old), indexEntryOf(next)];
-  let indexUnits = 0;
-  if (sameEntry) {
-    if (JSON.stringify(oldEntry) !== JSON.stringify(nextEntry)) {
-      indexUnits = writeUnitsForBytes(itemSizeBytes(nextEntry));
-    }
-  } else {
-    if (listed(old)) indexUnits += writeUnitsForBytes(itemSizeBytes(oldEntry));
-    if (listed(next)) indexUnits += writeUnitsForBytes(itemSizeBytes(nextEntry));
-  }
-  return { units: table + indexUnits, indexUnits };
-}
-
-/**
- * Units of a BatchExecuteStatement of UPDATEs, computed when DynamoDB reports none (DynamoDB
- * Local never does for PartiQL): each applied statement from the item it found and left, each
- * statement refused by its condition from the item it found (at least one unit).
- */
-function statementUnits(input: unknown, output: unknown): { units: number; indexUnits: number } {
-  const requests = (input as { Statements?: StatementRequestLike[] }).Statements ?? [];
-  const responses = (output as { Responses?: StatementResponseLike[] } | undefined)?.Responses;
-  let units = 0;
-  let indexUnits = 0;
-  requests.forEach((request, i) => {
-    const response = responses?.[i];
-    if (!response) return;
-    if (response.Error) {
-      if (response.Error.Code === 'ConditionalCheckFailed') {
-        units += writeUnitsForBytes(response.Error.Item ? itemSizeBytes(response.Error.Item) : 0);
-      }
-      return;
-    }
-    const old = response.Item ?? {};
-    const each = updateUnits(old, updatedItem(old, request));
-    units += each.units;
-    indexUnits += each.indexUnits;
-  });
-  return { units, indexUnits };
-}
-
 /** A client whose middleware stack can be extended (every AWS SDK v3 client). */
 export interface ClientWithMiddleware {
   // biome-ignore lint/suspicious/noExplicitAny: every SDK client has its own input/output union
@@ -402,9 +275,8 @@ export interface ClientWithMiddleware {
 export interface CountRequestsOptions {
   /**
    * For DynamoDB item operations, ask for `ReturnConsumedCapacity: 'INDEXES'` (even where the
-   * caller asked for nothing) so capacity is counted and split into table and index units,
-   * and compute the units of PartiQL statements (which DynamoDB Local does not report). Off,
-   * requests are only counted and sent as the caller wrote them. Default true.
+   * caller asked for nothing) so capacity is counted and split into table and index units.
+   * Off, requests are only counted and sent as the caller wrote them. Default true.
    */
   readonly measureCapacity?: boolean;
 }
@@ -439,12 +311,7 @@ export function countRequests(
         const itemOperation =
           DYNAMODB_READ_OPERATIONS.has(operation) || DYNAMODB_WRITE_OPERATIONS.has(operation);
         if (service !== 'DynamoDB' || !itemOperation) return next(args);
-        const input: Record<string, unknown> = { ...args.input, ReturnConsumedCapacity: 'INDEXES' };
-        if (operation === 'BatchExecuteStatement') {
-          const statements = (input.Statements ?? []) as StatementRequestLike[];
-          input.Statements = statements.map(withOldItem);
-        }
-        return next({ ...args, input });
+        return next({ ...args, input: { ...args.input, ReturnConsumedCapacity: 'INDEXES' } });
       };
     client.middlewareStack.add(askForCapacity, {
       step: 'initialize',
@@ -458,16 +325,11 @@ export function countRequests(
       try {
         const result = await next(args);
         const { units, indexUnits } = consumedCapacity(result.output);
-        const computed =
-          measureCapacity && operation === 'BatchExecuteStatement' && units === 0
-            ? statementUnits(args.input, result.output)
-            : { units: 0, indexUnits: 0 };
         counter.record(service, operation, {
           billedRequests:
             service === 'SQS' ? sqsBilledRequests(operation, args.input, result.output) : 1,
           capacityUnits: units,
-          indexCapacityUnits: indexUnits + computed.indexUnits,
-          estimatedCapacityUnits: computed.units,
+          indexCapacityUnits: indexUnits,
         });
         return result;
       } catch (error) {

@@ -34,24 +34,28 @@ const QUIET_MS = 1_000;
 /** Every form is measured this many times, taking turns; the median is reported. */
 const PASSES = 3;
 
-/** The write forms the job store can send for the two writes every job makes. */
+/**
+ * The write forms the job store can send for the two writes every job makes: a group's
+ * conditional PutItems sent in parallel (`claimMany`, `recordSuccesses`), or one request per
+ * write (`claim`'s conditional PutItem, `finishAttempt`'s conditional UpdateItem).
+ */
 export const STORE_WRITE_FORMS = [
-  'claims, batched (claimMany)',
+  'claims, grouped (claimMany)',
   'claims, one request each (claim)',
-  'successes, batched (recordSuccesses)',
+  'successes, grouped (recordSuccesses)',
   'successes, one request each (finishAttempt)',
 ] as const;
 /** One of {@link STORE_WRITE_FORMS}. */
 export type StoreWriteForm = (typeof STORE_WRITE_FORMS)[number];
 
 /** Where the writes went: the job table as deployed, or the same key and TTL with no index. */
-export type StoreWriteTable = 'job table (2 indexes)' | 'no index';
+export type StoreWriteTable = 'job table (its index)' | 'no index';
 
 /** What one write of one form cost, averaged over the measured writes. */
 export interface StoreWriteCost {
   readonly form: StoreWriteForm;
   readonly table: StoreWriteTable;
-  /** DynamoDB requests per write, by operation (`BatchExecuteStatement`, `PutItem`, …). */
+  /** DynamoDB requests per write, by operation (`PutItem`, `UpdateItem`, …). */
   readonly requestsPerWrite: Readonly<Record<string, number>>;
   /** DynamoDB Local's JVM CPU per write, µs (Linux /proc; undefined elsewhere). */
   readonly emulatorUsPerWrite?: number;
@@ -151,12 +155,12 @@ async function enqueued(store: JobStore, count: number): Promise<Jobs> {
 }
 
 const WRITES: Record<StoreWriteForm, (store: JobStore, jobs: Jobs) => Promise<void>> = {
-  async 'claims, batched (claimMany)'(store, jobs) {
+  async 'claims, grouped (claimMany)'(store, jobs) {
     await inGroups(jobs.requests, async (group) => {
-      if (!store.claimMany) throw new Error('this store has no batched claim');
+      if (!store.claimMany) throw new Error('this store has no grouped claim');
       const outcomes = await store.claimMany(group);
       for (const outcome of outcomes) {
-        if (outcome?.kind !== 'claimed') throw new Error('a batched claim was not applied');
+        if (outcome?.kind !== 'claimed') throw new Error('a grouped claim was not applied');
         jobs.claimed.push(outcome.record);
       }
     });
@@ -170,11 +174,11 @@ const WRITES: Record<StoreWriteForm, (store: JobStore, jobs: Jobs) => Promise<vo
       }
     });
   },
-  async 'successes, batched (recordSuccesses)'(store, jobs) {
+  async 'successes, grouped (recordSuccesses)'(store, jobs) {
     await inGroups(jobs.claimed, async (group) => {
       const writes = await store.recordSuccesses(group.map(success));
       if (writes.some((write) => write.kind !== 'written')) {
-        throw new Error('a batched success was not written');
+        throw new Error('a grouped success was not written');
       }
     });
   },
@@ -189,10 +193,10 @@ const WRITES: Record<StoreWriteForm, (store: JobStore, jobs: Jobs) => Promise<vo
   },
 };
 
-/** Claims each form needs first (unmeasured): none for claims, a batched claim for successes. */
+/** Claims each form needs first (unmeasured): none for claims, grouped claims for successes. */
 async function prepared(store: JobStore, form: StoreWriteForm, count: number): Promise<Jobs> {
   const jobs = await enqueued(store, count);
-  if (form.startsWith('successes')) await WRITES['claims, batched (claimMany)'](store, jobs);
+  if (form.startsWith('successes')) await WRITES['claims, grouped (claimMany)'](store, jobs);
   return jobs;
 }
 
@@ -252,7 +256,7 @@ export async function runStoreWriteCostBenchmark(options: {
     );
     targets.push(
       [
-        'job table (2 indexes)',
+        'job table (its index)',
         measuredStore(options.emulators, resources, resources.tableName, config),
       ],
       ['no index', measuredStore(options.emulators, resources, plainTable, config)],

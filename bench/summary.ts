@@ -352,7 +352,7 @@ function costDetails(cost: CostResult): string {
       ? 'DynamoDB units: as reported by DynamoDB Local (ReturnConsumedCapacity INDEXES).'
       : 'DynamoDB units: DynamoDB Local reported none; computed from item sizes.',
     estimated
-      ? 'Units DynamoDB Local does not report were computed from item sizes: refused conditional writes (from the item they found) and PartiQL statements (BatchExecuteStatement).'
+      ? 'Units DynamoDB Local does not report were computed from item sizes: refused conditional writes (from the item they found).'
       : 'No conditional write was refused.',
     `Each retry or deferral adds ${formatNumber(cost.resend.sqsRequests, 2)} SQS requests (its message sent again: SendMessage, plus its share of a receive and a batch delete; the hide it replaced took ${formatNumber(cost.resend.sqsRequestsBefore, 2)} and spent a receive of maxReceiveCount): ${formatUsd(cost.resend.usdPerMillion)} per million (was ${formatUsd(cost.resend.usdPerMillionBefore)}); beyond 900 s through EventBridge Scheduler ${formatUsd(cost.resend.usdPerMillionScheduled)}. The measured jobs succeed at once.`,
     `Large payloads through S3 (largePayloads on; priced, not measured): ${cost.largePayload

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  BatchExecuteStatementCommand,
   ConditionalCheckFailedException,
   DynamoDBClient,
   PutItemCommand,
@@ -14,7 +13,6 @@ import {
   mergeTallies,
   sqsBilledRequests,
   tallyTotals,
-  updateUnits,
 } from '../../bench/request-counter.ts';
 
 interface StubRequest {
@@ -117,48 +115,6 @@ describe('bench request counter', () => {
     });
   });
 
-  it('computes the units of PartiQL UPDATEs DynamoDB Local does not report, from the items before and after', async () => {
-    // Prepare: one statement moves a listed record's index entry; one is refused by its condition.
-    const counter = createRequestCounter();
-    const running = {
-      pk: { S: 'JOB#a' },
-      status: { S: 'RUNNING' },
-      gsi1pk: { S: 'q#RUNNING' },
-      gsi1sk: { S: '1#a' },
-    };
-    const stub = stubHandler(200, {
-      Responses: [
-        { TableName: 't', Item: running },
-        {
-          TableName: 't',
-          Error: { Code: 'ConditionalCheckFailed', Message: 'x', Item: { pk: { S: 'JOB#b' } } },
-        },
-      ],
-    });
-    const dynamodb = new DynamoDBClient({ ...clientConfig, requestHandler: stub.handler });
-    countRequests(dynamodb, counter);
-    const statement = {
-      Statement:
-        'UPDATE "t" SET "status" = ? SET "gsi1pk" = ? REMOVE "lease" WHERE "pk" = ? AND "status" = ?',
-      Parameters: [{ S: 'SUCCESSFUL' }, { S: 'q#SUCCESSFUL' }, { S: 'JOB#a' }, { S: 'RUNNING' }],
-    };
-
-    // Act
-    await dynamodb.send(new BatchExecuteStatementCommand({ Statements: [statement, statement] }));
-
-    // Assess: 1 table unit + index delete and put (2), and 1 unit for the refused statement
-    expect(stub.bodies[0]).toMatchObject({
-      ReturnConsumedCapacity: 'INDEXES',
-      Statements: [{ Statement: `${statement.Statement} RETURNING ALL OLD *` }, {}],
-    });
-    expect(counter.snapshot()['DynamoDB.BatchExecuteStatement']).toMatchObject({
-      requests: 1,
-      capacityUnits: 0,
-      estimatedCapacityUnits: 4,
-      indexCapacityUnits: 2,
-    });
-  });
-
   it('adds tallies together and splits DynamoDB units into reads and writes', () => {
     const a = createRequestCounter();
     const b = createRequestCounter();
@@ -197,31 +153,5 @@ describe('bench request counter', () => {
     expect(size).toBe(2 + 5 + 8 + 2 + 2 + 1);
     expect(writeUnitsForBytes(0)).toBe(1);
     expect(writeUnitsForBytes(1025)).toBe(2);
-  });
-});
-
-describe('units of an applied PartiQL UPDATE (DynamoDB Local reports none)', () => {
-  const listed = (status: string, extra: Record<string, { S: string }> = {}) => ({
-    pk: { S: 'JOB#1' },
-    gsi1pk: { S: `default#${status}#0` },
-    gsi1sk: { S: '2026-12-04T10:00:00.000Z#1' },
-    status: { S: status },
-    ...extra,
-  });
-
-  it('bills the index entry at its projected size, not the whole item', () => {
-    const output = { outputJson: { S: 'x'.repeat(2500) } };
-
-    const moved = updateUnits(listed('RUNNING'), listed('SUCCESSFUL', output));
-
-    // Table: the item after (about 2.6 KB) is 3 units; the entry deleted and put: 1 + 1.
-    expect(moved).toEqual({ units: 5, indexUnits: 2 });
-  });
-
-  it('writes no index entry when nothing the index projects changes', () => {
-    const before = listed('RUNNING');
-    const after = listed('RUNNING', { progress: { S: '0.5' } });
-
-    expect(updateUnits(before, after)).toEqual({ units: 1, indexUnits: 0 });
   });
 });
