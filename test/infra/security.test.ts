@@ -453,7 +453,16 @@ describe('grant helpers for producers', () => {
       Condition: {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEY#*'] },
         'ForAllValues:StringEquals': {
-          'dynamodb:Attributes': ['pk', 'jobId', 'expiresAt', 'gsi1pk', 'gsi1sk'],
+          'dynamodb:Attributes': [
+            'pk',
+            'jobId',
+            'expiresAt',
+            'gsi1pk',
+            'gsi1sk',
+            // The previous layout's names: a producer updated after its policy still acquires.
+            'keyShard',
+            'keyTakenAt',
+          ],
         },
         StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
       },

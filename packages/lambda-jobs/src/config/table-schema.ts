@@ -98,7 +98,13 @@ export const TABLE_SCHEMA = {
       'envelope',
       'expiresAt',
     ],
-    concurrencyKey: ['pk', 'jobId', 'expiresAt', 'gsi1pk', 'gsi1sk'],
+    /**
+     * `keyShard` and `keyTakenAt` are what producers of the previous layout write (keys had an
+     * index of their own). Nothing reads them; they stay allowed so that a deployment, which
+     * updates a producer's policy before its code, refuses no keyed enqueue in between. Such a
+     * key is not listed for the orphaned-key sweep: its `expiresAt` frees it.
+     */
+    concurrencyKey: ['pk', 'jobId', 'expiresAt', 'gsi1pk', 'gsi1sk', 'keyShard', 'keyTakenAt'],
   },
 } as const;
 
