@@ -303,7 +303,11 @@ describe('claimMany on DynamoDB', () => {
 
       // Assess
       expect(first[0]).toMatchObject({ kind: 'claimed', record: { claimToken: fresh.claimToken } });
-      expect(first[1]).toBeUndefined();
+      // RUNNING under another delivery's claim: the conflict claim answers, with the record.
+      expect(first[1]).toMatchObject({
+        kind: 'conflict',
+        current: { status: 'RUNNING', claimToken: 'earlier-delivery' },
+      });
       expect(first[2]).toBeUndefined();
       expect(await rawItem(tracking, workers.id)).toEqual(before);
       // A retried group finds this claim's own record in the put's refusal.

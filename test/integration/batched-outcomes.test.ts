@@ -255,7 +255,7 @@ describe('the successful outcomes of a batch', () => {
       expect(writesOf('PutItem').sort()).toEqual(messages.map((m) => m.id).sort());
       expect(writesOf('UpdateItem')).toEqual([messages[1]!.id]);
       expect(warnings).toContain(
-        'Job outcomes left unwritten by the batch write; writing them one by one',
+        'Job outcomes left unwritten by the group write; writing them one by one',
       );
       for (const m of messages) {
         expect(await worker.runtime.store.get(m.id)).toMatchObject({ status: 'SUCCESSFUL' });
@@ -263,24 +263,27 @@ describe('the successful outcomes of a batch', () => {
     },
   );
 
-  it('keep the progress a job reported while it ran: its put is refused, and the update writes the outcome', async () => {
+  it('keep the progress a job reported while it ran: its outcome is the update, with no put the condition would refuse', async () => {
     // Prepare
     const worker = observedWorker();
     const reporting = message('reports-progress', {});
-    const plain = message('echo', { n: 1 });
+    const plain = [message('echo', { n: 1 }), message('echo', { n: 2 })];
 
     // Act
-    const response = await worker.dispatchBatch([reporting, plain], fakeLambdaContext());
+    const response = await worker.dispatchBatch([reporting, ...plain], fakeLambdaContext());
 
-    // Assess
+    // Assess: the two others are a group, a put each.
     expect(response.batchItemFailures).toEqual([]);
     expect(writesOf('UpdateItem')).toEqual([reporting.id]);
+    expect(writesOf('PutItem').sort()).toEqual(plain.map((m) => m.id).sort());
     expect(await worker.runtime.store.get(reporting.id)).toMatchObject({
       status: 'SUCCESSFUL',
       output: 'reported',
       progress: { fraction: 0.5, note: 'half way', attempt: 1 },
     });
-    expect(await worker.runtime.store.get(plain.id)).toMatchObject({ status: 'SUCCESSFUL' });
+    for (const m of plain) {
+      expect(await worker.runtime.store.get(m.id)).toMatchObject({ status: 'SUCCESSFUL' });
+    }
     expect(warnings).toEqual([]);
   });
 

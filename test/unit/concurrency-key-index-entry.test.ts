@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BY_QUEUE_STATUS_PROJECTION } from '../../packages/lambda-jobs/src/config/table-schema.ts';
 import { QUEUE_NAME_PATTERN } from '../../packages/lambda-jobs/src/config/validate-config.ts';
 import {
   keyIndexPartitionOf,
@@ -86,5 +87,11 @@ describe('the index entry of a concurrency key', () => {
     ['an empty string', ''],
   ])('reads no time from %s (a producer may write any value)', (_label, sortKey) => {
     expect(takenAtOfKeyIndexSortKey(sortKey)).toBeUndefined();
+  });
+});
+
+describe('the byQueueStatus projection, as the key listing reads it', () => {
+  it('keeps the fields the orphaned-key sweep reads of a key’s entry: its holder and expiry', () => {
+    expect(BY_QUEUE_STATUS_PROJECTION).toEqual(expect.arrayContaining(['jobId', 'expiresAt']));
   });
 });

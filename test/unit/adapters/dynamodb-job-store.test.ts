@@ -366,13 +366,14 @@ describe('DynamoDB job store: claimMany', () => {
   const request = (id: string) => ({ ...claimOfRunning, id, claimToken: `token-${id}` });
   const claimedAs = (id: string) => ({ ...running, id, claimToken: `token-${id}` });
 
-  it('claims each first delivery with the whole-record PutItem of claim, sent together, and leaves every other answer to claim', async () => {
-    // Prepare: job-1 applied; job-2 throttled; job-3 a claimable record of the worker's;
-    // job-4 a record no claim may take (claim reports that conflict itself).
+  it('claims each first delivery as claim does, sent together: the whole-record PutItem, then the update for a record of the worker’s', async () => {
+    // Prepare: job-1 applied; job-2 throttled (left to claim); job-3 a claimable record of the
+    // worker's (claimed by its update); job-4 a record no claim may take (a conflict).
     const throttled = new ProvisionedThroughputExceededException({
       message: 'slow down',
       $metadata: {},
     });
+    const successful: JobRecord = { ...running, id: 'job-4', status: JobStatus.SUCCESSFUL };
     ddb.on(PutCommand).callsFake((input: { Item: { pk: string } }) => {
       switch (input.Item.pk) {
         case 'JOB#job-2':
@@ -380,11 +381,13 @@ describe('DynamoDB job store: claimMany', () => {
         case 'JOB#job-3':
           throw conditionFailed({ ...running, id: 'job-3', status: JobStatus.RETRYING });
         case 'JOB#job-4':
-          throw conditionFailed({ ...running, id: 'job-4', status: JobStatus.SUCCESSFUL });
+          throw conditionFailed(successful);
         default:
           return {};
       }
     });
+    const claimedByUpdate = { ...running, id: 'job-3', attempts: 2 };
+    ddb.on(UpdateCommand).resolves({ Attributes: itemOf(claimedByUpdate) });
 
     // Act
     const outcomes = await makeStore().claimMany!([
@@ -398,15 +401,16 @@ describe('DynamoDB job store: claimMany', () => {
     expect(outcomes).toEqual([
       { kind: 'claimed', record: claimedAs('job-1') },
       undefined,
-      undefined,
-      undefined,
+      { kind: 'claimed', record: claimedByUpdate },
+      { kind: 'conflict', current: successful },
     ]);
     expect(ddb).toHaveReceivedCommandTimes(PutCommand, 4);
     expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       Item: itemOf(claimedAs('job-1')),
       ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(#trusted)',
     });
-    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 0);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { Key: { pk: 'JOB#job-3' } });
   });
 
   it('answers a refusal by its own earlier try as claimed', async () => {
@@ -536,7 +540,7 @@ describe('DynamoDB job store: recordSuccesses', () => {
     expect(outcomes).toEqual([
       { kind: 'written' },
       { kind: 'conflict', error: expect.any(JobStateConflictError) },
-      { kind: 'unwritten', reason: 'ProvisionedThroughputExceededException' },
+      { kind: 'unwritten', reason: 'ProvisionedThroughputExceededException: slow down' },
       // Its own outcome, applied by an earlier try whose answer was lost.
       { kind: 'written' },
       { kind: 'unwritten', reason: 'no record' },

@@ -52,7 +52,9 @@ export const TABLE_SCHEMA = {
     errorSummary: 'errorSummary',
     /**
      * Attributes of the dev-mode `DELAYED#` items, which use this index for their due times
-     * (`local/dev-delayed-delivery.ts`); job records never carry them.
+     * (`local/dev-delayed-delivery.ts`); job records never carry them. `jobId` (with
+     * `expiresAt` above) is also what the orphaned-key sweep reads of a concurrency key's entry
+     * (`keyListing`): the projection must keep both.
      */
     delayedFields: ['jobId', 'dueAt'],
   },

@@ -97,8 +97,9 @@ export interface DispatcherDeps {
   readonly lostGraceMs?: number;
   /**
    * Longest a successful outcome waits for the rest of its batch to finish before it is
-   * written, ms (the outcomes written together take one batch write); the same bound holds for
-   * a first delivery's claim waiting for the messages still before theirs. Default 50.
+   * written, ms (the outcomes of a group are written together, a conditional put each, where a
+   * lone one is an update); the same bound holds for a first delivery's claim waiting for the
+   * messages still before theirs. Default 50.
    */
   readonly outcomeLingerMs?: number;
   /** Least time between two progress writes of one attempt, ms. Default 5,000. */
@@ -135,7 +136,7 @@ export interface Dispatcher {
 
 type Delivery = 'delete' | 'keep';
 
-/** Most successful outcomes written by one batch write (BatchExecuteStatement takes 25). */
+/** Most claims or successful outcomes written as one group. */
 const RESULT_GROUP_MAX = 25;
 
 /** How far ahead of its `retryAt` a waiting job may be claimed (clock differences). */
@@ -151,11 +152,11 @@ interface BatchScope {
 
 /**
  * Creates the dispatcher. For every message: parse and validate (malformed → ERRORED + DLQ),
- * claim with one conditional write (the first deliveries of a batch together, in one batch
- * request of such writes, see `claimFirstDeliveries`), run with a deadline, record the outcome, and either let
- * the message be deleted or return it as a batch item failure (retry, defer, deadline guard).
- * The successful outcomes of a batch are written together (one batch request of conditional
- * writes, see `writeSuccesses`); every other outcome is one conditional write. One message's
+ * claim with one conditional write (the first deliveries of a batch sent together, see
+ * `claimFirstDeliveries`), run with a deadline, record the outcome, and either let the message
+ * be deleted or return it as a batch item failure (retry, defer, deadline guard). The
+ * successful outcomes of a batch are written together (a conditional write each, see
+ * `writeSuccesses`); every other outcome is one conditional write. One message's
  * trouble never affects the others in its batch.
  *
  * @example
@@ -567,10 +568,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   /**
-   * Writes a group of successful outcomes in one batch request, each under the condition of
-   * the single conditional write, and answers what became of each. A lone outcome, and every
-   * outcome of a batch request that failed as a whole, are left to the conditional write
-   * (`unwritten`), which recognises an outcome the batch did write.
+   * Writes a group of successful outcomes together (`recordSuccesses`), each under the
+   * condition of the single conditional write, and answers what became of each. A lone
+   * outcome, and every outcome the group left unwritten, are left to the conditional write
+   * (`unwritten`), which recognises an outcome the group did write.
    */
   async function writeSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<SuccessWrite[]> {
     // Stryker disable next-line ObjectLiteral,StringLiteral: an unwritten answer of any shape sends the outcome to the single conditional write
@@ -584,7 +585,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const retried = outcomes.filter((o) => o.kind === 'unwritten');
       // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: guards the log line only
       if (retried.length > 0) {
-        logger.warn('Job outcomes left unwritten by the batch write; writing them one by one', {
+        logger.warn('Job outcomes left unwritten by the group write; writing them one by one', {
           queue: queue.name,
           jobs: retried.length,
           reasons: [...new Set(retried.map((o) => o.reason))],
@@ -592,20 +593,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
       return outcomes;
     } catch (error) {
-      logger.warn('Batch write of job outcomes failed; writing them one by one', {
+      logger.warn('Group write of job outcomes failed; writing them one by one', {
         queue: queue.name,
         jobs: attempts.length,
         error,
       });
       // Stryker disable next-line ObjectLiteral,StringLiteral: an unwritten answer of any shape sends the outcome to the single conditional write
-      return attempts.map(() => ({ kind: 'unwritten', reason: 'batch write failed' }));
+      return attempts.map(() => ({ kind: 'unwritten', reason: 'group write failed' }));
     }
   }
 
   /**
-   * Claims a group of first deliveries in one batch request (`claimMany`): answers undefined
-   * for a lone claim (one conditional write is cheaper), for a store without batches, and for
-   * every claim of a request that failed as a whole; `claim` then decides each of those.
+   * Claims a group of first deliveries together (`claimMany`): answers undefined for a lone
+   * claim, for a store without groups, and for every claim of a group that failed as a whole;
+   * `claim` then decides each of those.
    */
   async function claimFirstDeliveries(
     requests: readonly ClaimRequest[],
@@ -615,7 +616,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     try {
       return await store.claimMany(requests);
     } catch (error) {
-      logger.warn('Batch claim failed; claiming one by one', {
+      logger.warn('Group claim failed; claiming one by one', {
         queue: queue.name,
         jobs: requests.length,
         error,
@@ -730,8 +731,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
     if (!failed) {
       const result = { status: JobStatus.SUCCESSFUL, durationMs, ...boundOutput(output) };
-      // Stryker disable next-line ObjectLiteral: an entry the batch cannot write is left to the single conditional write
-      const committed = await successes.commit({ claimed, result, now: at });
+      // A job that reported progress changed its record since the claim, which the group's put
+      // of the whole record would refuse: the conditional update writes it at once.
+      const committed: SuccessWrite = progress
+        ? { kind: 'unwritten', reason: 'progress reported' }
+        : // Stryker disable next-line ObjectLiteral: an entry the group cannot write is left to the single conditional write
+          await successes.commit({ claimed, result, now: at });
       const recorded =
         // Stryker disable next-line ConditionalExpression,StringLiteral: an outcome not answered as written goes to the single conditional write, which recognises the batch's write of it
         committed.kind === 'written' ||
@@ -953,9 +958,9 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         firstDelivery,
         dueBy: new Date(startedAt.getTime() + DUE_TOLERANCE_MS).toISOString(),
       };
-      // A first delivery joins the batch's other first deliveries in one request; whatever
-      // that request did not claim, `claim` decides (same claim token: it recognises a claim
-      // the batch applied).
+      // A first delivery joins the batch's other first deliveries, sent together; whatever the
+      // group did not decide, `claim` decides (same claim token: it recognises a claim the
+      // group applied).
       const batched = firstDelivery ? await batch.claims.commit(request) : undefined;
       // Stryker disable next-line CallExpression: the claim group waits at most its linger for this message (timing only)
       claimed();

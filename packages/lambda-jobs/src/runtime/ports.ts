@@ -192,11 +192,10 @@ export interface JobStore {
   /** QUEUED/RETRYING/DEFERRED (or no record) → RUNNING, attempts + 1. */
   claim(request: ClaimRequest): Promise<ClaimOutcome>;
   /**
-   * The first-delivery claims of a batch in as few requests as the store allows, each under
-   * the condition of `claim`'s whole-record write (no record, or only a producer's). Answers,
-   * per request and in order, `claimed` (this very claim holds the record) or undefined:
-   * not claimed by the batch, for any reason (a record of the worker's, a refused or throttled
-   * statement, a failed request). The caller then claims it with `claim`, with the same
+   * The first-delivery claims of a batch, sent together, each as `claim` would write it.
+   * Answers, per request and in order, what `claim` would (`claimed`, or `conflict` with the
+   * record), or undefined when the group did not decide (a throttled or failed request, a
+   * second request for the same id): the caller then claims it with `claim`, with the same
    * request (same claim token), which decides. Optional: a store without it claims one by one.
    */
   claimMany?(requests: readonly ClaimRequest[]): Promise<readonly (ClaimOutcome | undefined)[]>;
@@ -207,13 +206,12 @@ export interface JobStore {
    */
   finishAttempt(attempt: AttemptRef, result: AttemptResult, now: string): Promise<JobRecord>;
   /**
-   * RUNNING (this attempt) → SUCCESSFUL for several jobs in few requests, each under the very
+   * RUNNING (this attempt) → SUCCESSFUL for several jobs, sent together, each under the
    * condition of `finishAttempt` and leaving the very record it would. Answers one
    * {@link SuccessWrite} per attempt, in order; a refused condition is a `conflict` (or
    * `written`, when the record already holds this outcome), never an overwrite. The dispatcher
-   * passes at most 25 (adapters may split them into several requests). Throws when a request
-   * fails as a whole; the caller then records each with `finishAttempt`, which recognises an
-   * outcome that was applied.
+   * passes at most 25. An attempt left `unwritten` (or every attempt, when the call throws)
+   * the caller records with `finishAttempt`, which recognises an outcome that was applied.
    */
   recordSuccesses(attempts: readonly SuccessfulAttempt[]): Promise<readonly SuccessWrite[]>;
   /**

@@ -69,7 +69,8 @@ export function claimedRecord(request: ClaimRequest, expiresAt: number): JobReco
 /**
  * The record a successful attempt leaves: the claimed RUNNING record without its lease, the
  * previous attempt's error and retry time, with the outcome, `endedAt`/`updatedAt` = `now`, the
- * new `expiresAt` and the attempt appended to its history. Every store writes exactly this, one by one or in a batch.
+ * new `expiresAt` and the attempt appended to its history. Every store writes exactly this, one
+ * by one (an update) or in a group (a put of this record).
  *
  * @example
  * ```ts

@@ -101,6 +101,10 @@ function toRecord(item: Record<string, unknown>): JobRecord {
   } as unknown as JobRecord;
 }
 
+/** Why a write was left unwritten, for the worker's log line: the error's name and message. */
+const reasonOf = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
 /** The `error` part of a write: the error and its listed summary, or both removed. */
 const errorFields = (error: JobRecord['error']) =>
   error === undefined ? {} : { error, [ERROR_SUMMARY]: errorSummaryOf(error) };
@@ -354,13 +358,13 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
 
   /**
    * The claim of a first delivery in a group (`claimMany`): the whole-record put of `claim`,
-   * answering `claimed` or, for anything else (a record of the worker's, a conflict, an error),
-   * undefined: `claim` then decides, with the same request.
+   * then, for a claimable record of the worker's, its update; answering what they answer, or
+   * undefined when neither decided (a producer rewrote the record between them) or a request
+   * failed: `claim` then decides, with the same request.
    */
   async function claimInGroup(request: ClaimRequest): Promise<ClaimOutcome | undefined> {
     try {
-      const outcome = await claimWhole(request);
-      return outcome?.kind === 'claimed' ? outcome : undefined;
+      return (await claimWhole(request)) ?? (await claimByUpdate(request));
     } catch {
       // Throttled or failed: the single claim tries again and reports what it meets.
       return undefined;
@@ -368,8 +372,9 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   }
 
   /**
-   * What a transition ending an attempt sets and removes (index keys included): one source for
-   * the single conditional write and for the batch of successes, so both leave the same record.
+   * What a transition ending an attempt sets and removes (index keys included), for the
+   * conditional update. A grouped success puts `succeededRecord` instead: the contract suite
+   * checks that both leave the same record.
    */
   function outcomeChange(attempt: AttemptRef, result: AttemptResult, now: string) {
     const index = indexing(attempt.queue, result.status, now, attempt.id);
@@ -481,7 +486,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) {
         // Throttled, an internal error: `finishAttempt` decides.
-        return { kind: 'unwritten', reason: error instanceof Error ? error.name : String(error) };
+        return { kind: 'unwritten', reason: reasonOf(error) };
       }
       const found = error.Item;
       const current = found ? toRecord(unmarshall(found)) : undefined;
@@ -513,7 +518,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       return { kind: 'written' };
     } catch (error) {
       if (error instanceof JobStateConflictError) return { kind: 'conflict', error };
-      return { kind: 'unwritten', reason: error instanceof Error ? error.name : String(error) };
+      return { kind: 'unwritten', reason: reasonOf(error) };
     }
   }
 
