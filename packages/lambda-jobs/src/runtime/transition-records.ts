@@ -1,4 +1,5 @@
 import { historyAfter } from './attempt-history.ts';
+import { JobStateConflictError } from './errors.ts';
 import type { JobRecord, StoredError } from './job-record.ts';
 import { JOB_LOST_ERROR_NAME, JobStatus } from './job-status.ts';
 import type {
@@ -8,6 +9,7 @@ import type {
   LostAttempt,
   LostAttemptRetry,
   SuccessfulAttempt,
+  SuccessWrite,
 } from './ports.ts';
 
 /**
@@ -134,6 +136,30 @@ export function isEarlierTryOfOutcome(
     current.endedAt === now &&
     (attempt.claimToken === undefined || current.claimToken === attempt.claimToken)
   );
+}
+
+/**
+ * What a store answers for a success write its condition refused, the record no longer being
+ * the attempt's running one: `written` when it already holds this very outcome (an earlier try
+ * of the write, applied, its answer lost), else a conflict naming the record's status.
+ *
+ * @example
+ * ```ts
+ * if (current) return refusedSuccess(attempt, current); // { kind: 'conflict', error } once rescued as LOST
+ * ```
+ */
+export function refusedSuccess(attempt: SuccessfulAttempt, current: JobRecord): SuccessWrite {
+  const { claimed, now } = attempt;
+  if (isEarlierTryOfOutcome(claimed, JobStatus.SUCCESSFUL, now, current))
+    return { kind: 'written' };
+  return {
+    kind: 'conflict',
+    error: new JobStateConflictError(
+      claimed.id,
+      `finish attempt ${claimed.attempts} as ${JobStatus.SUCCESSFUL}`,
+      current.status,
+    ),
+  };
 }
 
 /**

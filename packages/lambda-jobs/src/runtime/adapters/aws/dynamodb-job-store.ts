@@ -50,6 +50,7 @@ import {
   isEarlierTryOfOutcome,
   isRunningAttempt,
   lostAttemptError,
+  refusedSuccess,
   succeededRecord,
 } from '../../transition-records.ts';
 import { buildUpdate, raw } from './update-expression.ts';
@@ -492,19 +493,11 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
       const current = found ? toRecord(unmarshall(found)) : undefined;
       // No record at all: `finishAttempt` decides.
       if (!current) return { kind: 'unwritten', reason: 'no record' };
-      if (isEarlierTryOfOutcome(claimed, Status.SUCCESSFUL, now, current))
-        return { kind: 'written' };
+      // Still this attempt's running record, changed since the claim (its progress).
       if (found?.[TRUSTED] !== undefined && isRunningAttempt(claimed, current)) {
         return finishChanged(attempt);
       }
-      return {
-        kind: 'conflict',
-        error: new JobStateConflictError(
-          claimed.id,
-          `finish attempt ${claimed.attempts} as ${Status.SUCCESSFUL}`,
-          current.status,
-        ),
-      };
+      return refusedSuccess(attempt, current);
     }
   }
 

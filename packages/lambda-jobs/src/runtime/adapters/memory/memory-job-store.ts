@@ -33,6 +33,7 @@ import {
   isEarlierTryOfOutcome,
   isRunningAttempt,
   lostAttemptError,
+  refusedSuccess,
   succeededRecord,
 } from '../../transition-records.ts';
 import { createFaultPlan, type InjectedFaults } from './injected-faults.ts';
@@ -315,16 +316,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions = {}): Memor
         }
         // Stryker disable next-line StringLiteral: the reason is logged only
         if (!current) return { kind: 'unwritten', reason: 'no record' };
-        if (isEarlierTryOfOutcome(claimed, Status.SUCCESSFUL, now, current))
-          return { kind: 'written' };
-        return {
-          kind: 'conflict',
-          error: new JobStateConflictError(
-            claimed.id,
-            `finish attempt ${claimed.attempts} as ${Status.SUCCESSFUL}`,
-            current.status,
-          ),
-        };
+        return refusedSuccess(attempt, current);
       });
     },
 
