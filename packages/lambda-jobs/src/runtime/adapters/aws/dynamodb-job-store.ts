@@ -445,6 +445,32 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   }
 
   /**
+   * The success put's condition: `finishAttempt`'s (see `attemptCondition`), the claim's
+   * `updatedAt`, and the `progress` the claim read (none, or the same).
+   */
+  function successPutCondition(claimed: JobRecord) {
+    const condition = attemptCondition(claimed);
+    const hadProgress = claimed.progress !== undefined;
+    return {
+      ConditionExpression: `${condition.expression} AND #updatedAt = :claimedAt AND ${hadProgress ? '#progress = :progress' : 'attribute_not_exists(#progress)'}`,
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#attempts': 'attempts',
+        '#updatedAt': 'updatedAt',
+        '#progress': 'progress',
+        ...condition.names,
+      },
+      ExpressionAttributeValues: {
+        ':running': Status.RUNNING,
+        ':attempt': claimed.attempts,
+        ':claimedAt': claimed.updatedAt,
+        ...(hadProgress ? { ':progress': claimed.progress } : {}),
+        ...condition.values,
+      },
+    };
+  }
+
+  /**
    * A successful attempt as one conditional PutItem of the record it leaves
    * (`succeededRecord`, which `finishAttempt` leaves too), under the condition of
    * `finishAttempt` and two more that keep the put from replacing anything it does not know: the
@@ -456,28 +482,12 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
   async function putSuccess(attempt: SuccessfulAttempt): Promise<SuccessWrite> {
     const { claimed, now } = attempt;
     const record = succeededRecord(attempt, expiresAt(now));
-    const condition = attemptCondition(claimed);
-    const progress = claimed.progress === undefined;
     try {
       const result = await doc.send(
         new PutCommand({
           TableName,
           Item: toItem(record, record.expiresAt, !unlisted.has(Status.SUCCESSFUL)),
-          ConditionExpression: `${condition.expression} AND #updatedAt = :claimedAt AND ${progress ? 'attribute_not_exists(#progress)' : '#progress = :progress'}`,
-          ExpressionAttributeNames: {
-            '#status': 'status',
-            '#attempts': 'attempts',
-            '#updatedAt': 'updatedAt',
-            '#progress': 'progress',
-            ...condition.names,
-          },
-          ExpressionAttributeValues: {
-            ':running': Status.RUNNING,
-            ':attempt': claimed.attempts,
-            ':claimedAt': claimed.updatedAt,
-            ...(progress ? {} : { ':progress': claimed.progress }),
-            ...condition.values,
-          },
+          ...successPutCondition(claimed),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ReturnConsumedCapacity,
         }),
