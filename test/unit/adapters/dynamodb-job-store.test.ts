@@ -589,6 +589,24 @@ describe('DynamoDB job store: recordSuccesses', () => {
     expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
   });
 
+  it('leaves to the caller a changed record whose update fails for another reason, naming it', async () => {
+    // Prepare: the put is refused by progress recorded since the claim; the update is throttled.
+    ddb
+      .on(PutCommand)
+      .rejects(conditionFailed({ ...running, progress: { fraction: 0.9, at: T10, attempt: 1 } }));
+    ddb
+      .on(UpdateCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
+
+    // Act
+    const outcomes = await makeStore().recordSuccesses([attempt('job-1')]);
+
+    // Assess
+    expect(outcomes).toEqual([
+      { kind: 'unwritten', reason: 'ProvisionedThroughputExceededException: slow down' },
+    ]);
+  });
+
   it('sends an id named twice once, answers the repeat as unwritten, and reports each put’s capacity', async () => {
     // Prepare
     ddb.on(PutCommand).resolves({ ConsumedCapacity: { TableName: 'jobs', CapacityUnits: 2 } });

@@ -102,6 +102,12 @@ function toRecord(item: Record<string, unknown>): JobRecord {
   } as unknown as JobRecord;
 }
 
+/**
+ * The answer for a grouped claim whose request failed (throttled, …): undecided, so the single
+ * claim tries again and reports what it meets.
+ */
+const undecided = (): undefined => undefined;
+
 /** Why a write was left unwritten, for the worker's log line: the error's name and message. */
 const reasonOf = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -363,13 +369,10 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
    * undefined when neither decided (a producer rewrote the record between them) or a request
    * failed: `claim` then decides, with the same request.
    */
-  async function claimInGroup(request: ClaimRequest): Promise<ClaimOutcome | undefined> {
-    try {
-      return (await claimWhole(request)) ?? (await claimByUpdate(request));
-    } catch {
-      // Throttled or failed: the single claim tries again and reports what it meets.
-      return undefined;
-    }
+  function claimInGroup(request: ClaimRequest): Promise<ClaimOutcome | undefined> {
+    return claimWhole(request)
+      .then((outcome) => outcome ?? claimByUpdate(request))
+      .catch(undecided);
   }
 
   /**
@@ -500,11 +503,11 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
         return { kind: 'unwritten', reason: reasonOf(error) };
       }
       const found = error.Item;
-      const current = found ? toRecord(unmarshall(found)) : undefined;
       // No record at all: `finishAttempt` decides.
-      if (!current) return { kind: 'unwritten', reason: 'no record' };
+      if (!found) return { kind: 'unwritten', reason: 'no record' };
+      const current = toRecord(unmarshall(found));
       // Still this attempt's running record, changed since the claim (its progress).
-      if (found?.[TRUSTED] !== undefined && isRunningAttempt(claimed, current)) {
+      if (found[TRUSTED] !== undefined && isRunningAttempt(claimed, current)) {
         return finishChanged(attempt);
       }
       return refusedSuccess(attempt, current);
