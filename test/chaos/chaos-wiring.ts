@@ -35,6 +35,7 @@ import {
 import { createSqsQueueTransport } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sqs-queue-transport.ts';
 import { createMonitor } from '../../packages/lambda-jobs/src/runtime/monitor/create-monitor.ts';
 import type { JobOutcome } from '../../packages/lambda-jobs/src/runtime/observability/job-metrics.ts';
+import { attributeText } from '../support/attribute-text.ts';
 import { emulatorClients, provisionTestResources } from '../support/emulated-resources.ts';
 import { type ChaosHandler, chaosHandler } from './chaos-handler.ts';
 import { createChaosJobs, createRunLedger, type RunLedger } from './chaos-jobs.ts';
@@ -120,10 +121,6 @@ export function chaosConfig(settings: ChaosSettings): LambdaJobsConfig {
   return { ...config, queues: { default: queue } };
 }
 
-/** A status attribute, marshalled (`{ S: 'x' }`) or not, that says SUCCESSFUL. */
-const isSuccessful = (status: unknown) =>
-  status === 'SUCCESSFUL' || (status as { S?: string } | undefined)?.S === 'SUCCESSFUL';
-
 function faultyClients(
   plan: FaultPlan,
   writes: WriteLedger,
@@ -136,7 +133,10 @@ function faultyClients(
       (next, context) => async (args) => {
         // Only puts of successes: a group of claims puts RUNNING records.
         const item = (args.input as { Item?: { status?: unknown } }).Item;
-        if (context.commandName === 'PutItemCommand' && isSuccessful(item?.status)) {
+        if (
+          context.commandName === 'PutItemCommand' &&
+          attributeText(item?.status) === 'SUCCESSFUL'
+        ) {
           successPuts.sent += 1;
         }
         return next(args);

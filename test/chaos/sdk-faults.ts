@@ -28,6 +28,7 @@ import type {
 } from '@smithy/types';
 import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
 import { salvageJobId } from '../../packages/lambda-jobs/src/runtime/envelope.ts';
+import { attributeText } from '../support/attribute-text.ts';
 import type { FaultKind, FaultPlan, SdkFaultKind } from './fault-plan.ts';
 import { hangForever, isFrozen } from './invocation-freeze.ts';
 
@@ -55,18 +56,15 @@ function responseLost(commandName: string): Error {
   );
 }
 
-const text = (value: unknown) =>
-  typeof value === 'string' ? value : (value as { S?: unknown } | undefined)?.S;
-
 /**
  * The job a call is about, when it names one: a record's key, a concurrency key's holder, or a
  * message body's id.
  */
 function jobIdOfCall(input: Record<string, unknown>): string | undefined {
   const key = (input.Key ?? input.Item) as Record<string, unknown> | undefined;
-  const pk = text(key?.[TABLE_SCHEMA.partitionKey]);
+  const pk = attributeText(key?.[TABLE_SCHEMA.partitionKey]);
   if (typeof pk === 'string' && pk.startsWith('JOB#')) return pk.slice('JOB#'.length);
-  const holder = text(
+  const holder = attributeText(
     (input.ExpressionAttributeValues as Record<string, unknown> | undefined)?.[':jobId'],
   );
   if (typeof holder === 'string') return holder;

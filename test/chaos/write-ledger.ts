@@ -8,6 +8,7 @@
 import type { MetadataBearer } from '@smithy/types';
 import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema.ts';
 import { isJobStatus, type JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
+import { attributeText } from '../support/attribute-text.ts';
 import { currentInvocation, type InvocationState } from './invocation-freeze.ts';
 import type { MiddlewareStackOwner } from './sdk-faults.ts';
 
@@ -80,19 +81,9 @@ export function createWriteLedger(): WriteLedger {
   };
 }
 
-/** A string attribute, marshalled (`{ S: 'x' }`) or not (`'x'`). */
-function stringValue(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object' && value !== null && 'S' in value) {
-    const s = (value as { S: unknown }).S;
-    return typeof s === 'string' ? s : undefined;
-  }
-  return undefined;
-}
-
 function jobIdOf(key: unknown): string | undefined {
   if (typeof key !== 'object' || key === null) return undefined;
-  const pk = stringValue((key as Record<string, unknown>)[TABLE_SCHEMA.partitionKey]);
+  const pk = attributeText((key as Record<string, unknown>)[TABLE_SCHEMA.partitionKey]);
   return pk?.startsWith('JOB#') ? pk.slice('JOB#'.length) : undefined;
 }
 
@@ -119,11 +110,11 @@ export function statusWritesOf(
   if (commandName === 'UpdateItemCommand') {
     const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
     const id = jobIdOf(input.Key);
-    const status = stringValue(values[':status']);
+    const status = attributeText(values[':status']);
     if (!id || !isJobStatus(status)) return [];
     const condition = String(input.ConditionExpression ?? '');
     const fromRunning = condition.includes('= :running');
-    const endedAt = stringValue(values[':endedAt']);
+    const endedAt = attributeText(values[':endedAt']);
     const attempt = Number(numberValue(values[':attempt']));
     return [
       {
@@ -140,12 +131,12 @@ export function statusWritesOf(
   if (commandName === 'PutItemCommand') {
     const item = (input.Item ?? {}) as Record<string, unknown>;
     const id = jobIdOf(item);
-    const status = stringValue(item.status);
+    const status = attributeText(item.status);
     if (!id || !isJobStatus(status)) return [];
     const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
     const fromRunning = String(input.ConditionExpression ?? '').includes('= :running');
     const attempt = Number(numberValue(values[':attempt']));
-    const endedAt = stringValue(item.endedAt);
+    const endedAt = attributeText(item.endedAt);
     return [
       {
         id,

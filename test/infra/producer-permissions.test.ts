@@ -12,6 +12,7 @@ import { TABLE_SCHEMA } from '../../packages/lambda-jobs/src/config/table-schema
 import { createAwsJobRuntime } from '../../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import { createSchedulerDelayedDelivery } from '../../packages/lambda-jobs/src/runtime/adapters/aws/scheduler-delayed-delivery.ts';
 import { createSqsClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
+import { attributeText } from '../support/attribute-text.ts';
 import { provisionTestResources, testConfig } from '../support/emulated-resources.ts';
 import { echo, keyed, testRegistry } from '../support/test-jobs.ts';
 import { CDK_JSON_CONTEXT, testProps } from './infra-fixtures.ts';
@@ -61,7 +62,7 @@ function recorder(sdkPackage: string): InitializeMiddleware<object, MetadataBear
     const input = args.input as Record<string, unknown>;
     const item = (input.Key ?? input.Item) as Record<string, unknown> | undefined;
     const value = item?.[TABLE_SCHEMA.partitionKey];
-    const key = typeof value === 'string' ? value : (value as { S?: string } | undefined)?.S;
+    const key = attributeText(value);
     const attributes = [
       ...Object.keys((input.Item as Record<string, unknown> | undefined) ?? {}),
       ...Object.values((input.ExpressionAttributeNames as Record<string, string>) ?? {}),

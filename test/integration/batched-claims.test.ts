@@ -15,6 +15,7 @@ import type { JobRecord } from '../../packages/lambda-jobs/src/runtime/job-recor
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import type { ClaimRequest, JobStore } from '../../packages/lambda-jobs/src/runtime/ports.ts';
 import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+import { attributeText } from '../support/attribute-text.ts';
 import { fakeLambdaContext } from '../support/deliver-once.ts';
 import {
   emulatorClients,
@@ -39,10 +40,6 @@ const configs: Record<'full' | 'minimal', LambdaJobsConfig> = {
 };
 const resources: Partial<Record<'full' | 'minimal', ProvisionedResources>> = {};
 
-/** A string attribute, marshalled (`{ S: 'x' }`) or not (`'x'`), as the middleware sees it. */
-const text = (value: unknown) =>
-  typeof value === 'string' ? value : (value as { S?: string } | undefined)?.S;
-
 function observedWorker(tracking: 'full' | 'minimal') {
   const dynamodb = createDynamoDbClient();
   dynamodb.middlewareStack.add(
@@ -50,8 +47,8 @@ function observedWorker(tracking: 'full' | 'minimal') {
       const command = (context.commandName ?? '').replace(/Command$/, '');
       commands.push(command);
       const item = (args.input as { Item?: Record<string, unknown> }).Item;
-      if (command === 'PutItem' && text(item?.status) === 'RUNNING') {
-        const id = text(item?.pk)?.slice('JOB#'.length) ?? '?';
+      if (command === 'PutItem' && attributeText(item?.status) === 'RUNNING') {
+        const id = attributeText(item?.pk)?.slice('JOB#'.length) ?? '?';
         claimPuts.push(id);
         if (failClaimPutOf === id) {
           failClaimPutOf = undefined;

@@ -12,6 +12,7 @@ import type { QueueMessage } from '../../packages/lambda-jobs/src/runtime/dispat
 import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { newJobId } from '../../packages/lambda-jobs/src/runtime/job-id.ts';
 import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+import { attributeText } from '../support/attribute-text.ts';
 import { fakeLambdaContext } from '../support/deliver-once.ts';
 import {
   emulatorClients,
@@ -76,22 +77,19 @@ let failSuccessPutOf: { readonly id: string; readonly name: string } | undefined
 let beforeSuccessPutOf: { readonly id: string; readonly act: () => Promise<void> } | undefined;
 const warnings: string[] = [];
 
-/** A string attribute, marshalled (`{ S: 'x' }`) or not (`'x'`), as the middleware sees it. */
-const text = (value: unknown) =>
-  typeof value === 'string' ? value : (value as { S?: string } | undefined)?.S;
 const idOf = (item: Record<string, unknown> | undefined) =>
-  text(item?.pk)?.slice('JOB#'.length) ?? '?';
+  attributeText(item?.pk)?.slice('JOB#'.length) ?? '?';
 
 /** The write a request is, when it writes a SUCCESSFUL record (claims write RUNNING ones). */
 function successWriteOf(commandName: string, input: Record<string, unknown>) {
   if (commandName === 'PutItemCommand') {
     const item = input.Item as Record<string, unknown>;
-    return text(item.status) === 'SUCCESSFUL'
+    return attributeText(item.status) === 'SUCCESSFUL'
       ? { command: 'PutItem' as const, id: idOf(item) }
       : undefined;
   }
   const values = input.ExpressionAttributeValues as Record<string, unknown> | undefined;
-  return commandName === 'UpdateItemCommand' && text(values?.[':status']) === 'SUCCESSFUL'
+  return commandName === 'UpdateItemCommand' && attributeText(values?.[':status']) === 'SUCCESSFUL'
     ? { command: 'UpdateItem' as const, id: idOf(input.Key as Record<string, unknown>) }
     : undefined;
 }

@@ -34,6 +34,7 @@ import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition
 import { JobStatus } from '../../packages/lambda-jobs/src/runtime/job-status.ts';
 import type { Monitor } from '../../packages/lambda-jobs/src/runtime/monitor/create-monitor.ts';
 import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+import { attributeText } from '../support/attribute-text.ts';
 import {
   emulatorClients,
   provisionTestResources,
@@ -139,10 +140,6 @@ function monitorFor(
   });
 }
 
-/** A status attribute, marshalled (`{ S: 'x' }`) or not, that says SUCCESSFUL. */
-const isSuccessful = (status: unknown) =>
-  status === 'SUCCESSFUL' || (status as { S?: string } | undefined)?.S === 'SUCCESSFUL';
-
 /**
  * Holds every outcome write (an UpdateItem, or the PutItem of a success) while `frozen`: the
  * invocation dies there.
@@ -155,7 +152,7 @@ function freezingDynamoDb() {
       const item = (args.input as { Item?: { status?: unknown } }).Item;
       const outcome =
         context.commandName === 'UpdateItemCommand' ||
-        (context.commandName === 'PutItemCommand' && isSuccessful(item?.status));
+        (context.commandName === 'PutItemCommand' && attributeText(item?.status) === 'SUCCESSFUL');
       if (frozen && outcome) return new Promise<never>(() => {});
       return next(args);
     },

@@ -8,6 +8,7 @@ import { createWorker } from '../../packages/lambda-jobs/src/runtime/adapters/aw
 import { createDynamoDbClient } from '../../packages/lambda-jobs/src/runtime/adapters/aws/sdk-clients.ts';
 import { defineJob } from '../../packages/lambda-jobs/src/runtime/job-definition.ts';
 import { createRegistry } from '../../packages/lambda-jobs/src/runtime/registry.ts';
+import { attributeText } from '../support/attribute-text.ts';
 import { deliverOnce } from '../support/deliver-once.ts';
 import {
   emulatorClients,
@@ -31,14 +32,10 @@ interface RecordWrite {
   readonly index: number;
 }
 
-/** A string attribute, marshalled (`{ S: 'x' }`) or not, as the middleware sees it. */
-const text = (value: unknown) =>
-  typeof value === 'string' ? value : (value as { S?: string } | undefined)?.S;
-
 /** The `JOB#…` key a write names, in its Item or its Key. */
 function jobKeyOf(input: Record<string, unknown>): string | undefined {
   const item = (input.Item ?? input.Key) as Record<string, unknown> | undefined;
-  return text(item?.[TABLE_SCHEMA.partitionKey]);
+  return attributeText(item?.[TABLE_SCHEMA.partitionKey]);
 }
 
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand']);

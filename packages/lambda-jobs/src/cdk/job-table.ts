@@ -78,7 +78,9 @@ export class JobTable extends Construct {
   }
 
   /**
-   * What the worker and the monitor need: item reads and conditional writes on the table, and queries on its `byQueueStatus` index. No Scan, no table-level administration.
+   * What the worker and the monitor need: item reads and conditional writes on the table, and
+   * queries on its `byQueueStatus` index (job lists, expired leases, concurrency keys). No
+   * Scan, no table-level administration.
    */
   grantJobAccess(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(

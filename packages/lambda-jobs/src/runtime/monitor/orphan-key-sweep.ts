@@ -77,7 +77,7 @@ export interface OrphanKeySweep {
 export function createOrphanKeySweep(deps: OrphanKeySweepDeps): OrphanKeySweep {
   const graceSeconds = deps.graceSeconds ?? 900;
   const partitions = keyIndexPartitions();
-  const perShard = Math.max(1, Math.ceil((deps.limitPerRun ?? 100) / partitions.length));
+  const perPartition = Math.max(1, Math.ceil((deps.limitPerRun ?? 100) / partitions.length));
   const cursors = new Map<string, Readonly<Record<string, unknown>>>();
 
   async function orphanReason(
@@ -104,8 +104,8 @@ export function createOrphanKeySweep(deps: OrphanKeySweepDeps): OrphanKeySweep {
     return undefined;
   }
 
-  async function sweepShard(partition: string, nowSeconds: number, logger: Logger) {
-    const page = await deps.index.page(partition, perShard, cursors.get(partition));
+  async function sweepPartition(partition: string, nowSeconds: number, logger: Logger) {
+    const page = await deps.index.page(partition, perPartition, cursors.get(partition));
     if (page.cursor) cursors.set(partition, page.cursor);
     else cursors.delete(partition);
     const released: ReleasedKey[] = [];
@@ -137,7 +137,7 @@ export function createOrphanKeySweep(deps: OrphanKeySweepDeps): OrphanKeySweep {
     async sweep(now, logger) {
       const nowSeconds = Math.floor(now.getTime() / 1000);
       const results = await mapWithConcurrency(partitions, partitions.length, (partition) =>
-        sweepShard(partition, nowSeconds, logger),
+        sweepPartition(partition, nowSeconds, logger),
       );
       return {
         examined: results.reduce((sum, r) => sum + r.examined, 0),

@@ -432,7 +432,8 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
 
   /**
    * The condition of every write ending an attempt: the worker's record (`trusted`), RUNNING,
-   * this attempt count, and this claim token when the attempt carries one (see isRunningAttempt).
+   * this attempt count, and this claim token when the attempt carries one (see isRunningAttempt),
+   * with every name and value it uses.
    */
   function attemptCondition(attempt: AttemptRef): {
     expression: string;
@@ -442,8 +443,17 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     const token = attempt.claimToken !== undefined;
     return {
       expression: `#status = :running AND #attempts = :attempt AND attribute_exists(#${TRUSTED})${token ? ' AND #claimToken = :claimToken' : ''}`,
-      names: { [`#${TRUSTED}`]: TRUSTED, ...(token ? { '#claimToken': 'claimToken' } : {}) },
-      values: token ? { ':claimToken': attempt.claimToken } : {},
+      names: {
+        '#status': 'status',
+        '#attempts': 'attempts',
+        [`#${TRUSTED}`]: TRUSTED,
+        ...(token ? { '#claimToken': 'claimToken' } : {}),
+      },
+      values: {
+        ':running': Status.RUNNING,
+        ':attempt': attempt.attempts,
+        ...(token ? { ':claimToken': attempt.claimToken } : {}),
+      },
     };
   }
 
@@ -457,18 +467,14 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     return {
       ConditionExpression: `${condition.expression} AND #updatedAt = :claimedAt AND ${hadProgress ? '#progress = :progress' : 'attribute_not_exists(#progress)'}`,
       ExpressionAttributeNames: {
-        '#status': 'status',
-        '#attempts': 'attempts',
+        ...condition.names,
         '#updatedAt': 'updatedAt',
         '#progress': 'progress',
-        ...condition.names,
       },
       ExpressionAttributeValues: {
-        ':running': Status.RUNNING,
-        ':attempt': claimed.attempts,
+        ...condition.values,
         ':claimedAt': claimed.updatedAt,
         ...(hadProgress ? { ':progress': claimed.progress } : {}),
-        ...condition.values,
       },
     };
   }
@@ -577,12 +583,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
     async finishAttempt(attempt: AttemptRef, result: AttemptResult, now) {
       const { set, remove } = outcomeChange(attempt, result, now);
       const condition = attemptCondition(attempt);
-      const built = buildUpdate(
-        set,
-        remove,
-        { '#attempts': 'attempts', ...condition.names },
-        { ':running': Status.RUNNING, ':attempt': attempt.attempts, ...condition.values },
-      );
+      const built = buildUpdate(set, remove, condition.names, condition.values);
       try {
         return await update(attempt.id, built, condition.expression);
       } catch (error) {
@@ -602,12 +603,7 @@ export function createDynamoDbJobStore(options: DynamoDbJobStoreOptions): JobSto
 
     async recordProgress(attempt: AttemptRef, progress: JobProgress) {
       const condition = attemptCondition(attempt);
-      const built = buildUpdate(
-        { progress },
-        [],
-        { '#attempts': 'attempts', ...condition.names },
-        { ':running': Status.RUNNING, ':attempt': attempt.attempts, ...condition.values },
-      );
+      const built = buildUpdate({ progress }, [], condition.names, condition.values);
       try {
         const result = await doc.send(
           new UpdateCommand({
