@@ -14,7 +14,10 @@ export interface BenchArgs {
   readonly payloadSizes: readonly number[];
   /** Jobs per throughput drain. */
   readonly throughputJobs: number;
-  /** Throughput rounds (each contender once per round); the median is reported. */
+  /**
+   * Throughput rounds (each contender once per round, in the balanced order of `roundOrder`,
+   * which a multiple of 10 completes); the median is reported.
+   */
   readonly rounds: number;
   /** Fresh processes per bundle for the cold-start median. */
   readonly coldStartRuns: number;
@@ -30,7 +33,7 @@ export const DEFAULT_ARGS: BenchArgs = {
   jobs: 10_000,
   payloadSizes: [100, 2048, 32_768],
   throughputJobs: 2_000,
-  rounds: 5,
+  rounds: 10,
   coldStartRuns: 20,
   latencyMs: 20,
   queueCounts: [1, 10, 100, 500],
@@ -44,7 +47,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --jobs <n>              jobs per contender and payload size in the cost run (default ${DEFAULT_ARGS.jobs})
   --payloads <list>       cost payload sizes in bytes (default ${DEFAULT_ARGS.payloadSizes.join(',')})
   --throughput-jobs <n>   jobs per throughput drain, writes per store-write form (default ${DEFAULT_ARGS.throughputJobs})
-  --rounds <n>            throughput rounds, median reported (default ${DEFAULT_ARGS.rounds})
+  --rounds <n>            throughput rounds, median reported (default ${DEFAULT_ARGS.rounds}: every order balanced)
   --cold-start-runs <n>   fresh processes per bundle (default ${DEFAULT_ARGS.coldStartRuns})
   --latency-ms <n>        latency per monitor API call (default ${DEFAULT_ARGS.latencyMs})
   --queues <list>         monitor queue counts (default ${DEFAULT_ARGS.queueCounts.join(',')})

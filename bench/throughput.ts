@@ -61,8 +61,9 @@ export interface ThroughputResult {
   /** lambda-jobs' enqueueMany rate (full tracking), jobs/s, median. */
   readonly enqueueJobsPerSecond: number;
   /**
-   * Ratios are the median of each round's ratio: the contenders of a round run back to back,
-   * so a slow spell on a shared machine affects both sides of a round's ratio alike.
+   * Ratios are the median of each round's ratio: the contenders of a round run back to back
+   * (in {@link roundOrder}), so a slow spell on a shared machine affects both sides of a
+   * round's ratio alike.
    */
   readonly checks: {
     readonly rawCeiling: GoalCheck;
@@ -90,12 +91,37 @@ function roundCheck(
   return { ratio, goal, direction: 'at-least', met: ratio >= goal };
 }
 
+/**
+ * The order the contenders drain in during `round` (from 1): a Williams design, the rows of a
+ * Latin square whose first row is 0, 1, n−1, 2, n−2, …, then the same rows reversed. Over
+ * 2 × {@link CONTENDERS}.length rounds every contender drains twice in every position and
+ * follows every other contender exactly twice. DynamoDB Local's JIT compiles for the requests
+ * it has just served and keeps speeding up for several rounds, so in a fixed order a contender
+ * would always inherit the code its predecessor warmed (the minimum handler's, whose requests
+ * are alike, for Powertools) and the last ones the warmer emulator.
+ *
+ * @example
+ * ```ts
+ * roundOrder(1); // ['raw-ceiling', 'minimum', 'lambda-jobs-minimal', 'powertools', 'lambda-jobs']
+ * ```
+ */
+export function roundOrder(round: number): Contender[] {
+  const n = CONTENDERS.length;
+  const firstRow = Array.from({ length: n }, (_, i) =>
+    i === 0 ? 0 : i % 2 === 1 ? (i + 1) / 2 : n - i / 2,
+  );
+  const turn = (round - 1) % (2 * n);
+  const row = firstRow.map((index) => CONTENDERS[(index + turn) % n]!);
+  return turn < n ? row : row.reverse();
+}
+
 /** Receives and deletes, nothing else: the most the emulator and event source can move. */
 const emptyHandler = async (): Promise<SQSBatchResponse> => ({ batchItemFailures: [] });
 
 /**
  * Benchmark 2: drains a queue of `jobs` messages through the local event source (batch size
- * and concurrency from the default queue config) five ways, back to back, `rounds` times: an
+ * and concurrency from the default queue config) five ways, back to back in a balanced order
+ * ({@link roundOrder}), `rounds` times: an
  * empty handler (the emulator's raw ceiling), the minimum handler (two writes per job), the
  * Powertools BatchProcessor + Idempotency handler, and lambda-jobs' real worker (jobs
  * enqueued beforehand with enqueueMany). Reports median rates, CPU per job, and the median
@@ -200,7 +226,7 @@ export async function runThroughputBenchmark(
   for (const contender of CONTENDERS) await drainOnce(contender, 0, warmUpJobs);
   for (let round = 1; round <= options.rounds; round++) {
     const rates: string[] = [];
-    for (const contender of CONTENDERS) {
+    for (const contender of roundOrder(round)) {
       const result = await drainOnce(contender, round, jobs);
       rates.push(`${contender} ${Math.round(result.jobsPerSecond)}`);
     }
