@@ -16,7 +16,7 @@ export interface BenchArgs {
   readonly throughputJobs: number;
   /**
    * Throughput rounds (each contender once per round, in the balanced order of `roundOrder`,
-   * which a multiple of 10 completes); the median is reported.
+   * which a multiple of `BALANCED_ROUNDS`, 10, completes); the median is reported.
    */
   readonly rounds: number;
   /** Fresh processes per bundle for the cold-start median. */

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { createAwsJobRuntime } from '../packages/lambda-jobs/src/runtime/adapters/aws/aws-job-runtime.ts';
 import { BENCH_QUEUE, benchConfig, benchRegistry, trivialEnvelopeBodies } from './bench-jobs.ts';
@@ -37,6 +38,8 @@ export type Contender = (typeof CONTENDERS)[number];
 export interface ThroughputSample {
   readonly contender: Contender;
   readonly round: number;
+  /** Where in its round the contender drained (0 = first; see {@link roundOrder}). */
+  readonly position: number;
   readonly jobsPerSecond: number;
   readonly wallMs: number;
   readonly invocations: number;
@@ -91,14 +94,18 @@ function roundCheck(
   return { ratio, goal, direction: 'at-least', met: ratio >= goal };
 }
 
+/** Rounds that complete {@link roundOrder}'s balanced design: 2 × the contenders. */
+export const BALANCED_ROUNDS = 2 * CONTENDERS.length;
+
 /**
  * The order the contenders drain in during `round` (from 1): a Williams design, the rows of a
  * Latin square whose first row is 0, 1, n−1, 2, n−2, …, then the same rows reversed. Over
- * 2 × {@link CONTENDERS}.length rounds every contender drains twice in every position and
- * follows every other contender exactly twice. DynamoDB Local's JIT compiles for the requests
- * it has just served and keeps speeding up for several rounds, so in a fixed order a contender
- * would always inherit the code its predecessor warmed (the minimum handler's, whose requests
- * are alike, for Powertools) and the last ones the warmer emulator.
+ * {@link BALANCED_ROUNDS} (2 × the contenders) rounds every contender drains twice in every
+ * position and, within a round, drains right after every other contender exactly twice.
+ * DynamoDB Local's JIT compiles for the requests it has just served and speeds up over several
+ * rounds, so in a fixed order a contender would always inherit the code its predecessor warmed
+ * (the minimum handler's, whose requests are alike, for Powertools) and the last ones the
+ * warmer emulator.
  *
  * @example
  * ```ts
@@ -110,7 +117,7 @@ export function roundOrder(round: number): Contender[] {
   const firstRow = Array.from({ length: n }, (_, i) =>
     i === 0 ? 0 : i % 2 === 1 ? (i + 1) / 2 : n - i / 2,
   );
-  const turn = (round - 1) % (2 * n);
+  const turn = (round - 1) % BALANCED_ROUNDS;
   const row = firstRow.map((index) => CONTENDERS[(index + turn) % n]!);
   return turn < n ? row : row.reverse();
 }
@@ -129,7 +136,7 @@ const emptyHandler = async (): Promise<SQSBatchResponse> => ({ batchItemFailures
  *
  * @example
  * ```ts
- * const result = await runThroughputBenchmark({ emulators, jobs: 2000, rounds: 5, progress });
+ * const result = await runThroughputBenchmark({ emulators, jobs: 2000, rounds: 10, progress });
  * ```
  */
 export async function runThroughputBenchmark(
@@ -140,10 +147,18 @@ export async function runThroughputBenchmark(
   const minimalConfig = benchConfig('minimal');
   const queue = config.queues[BENCH_QUEUE]!;
   const cpu = createCpuClock();
+  // What Powertools' persistence layer builds when given no client; one per run, as a Lambda
+  // container keeps its module-scope client.
+  const powertoolsClient = new DynamoDBClient({});
   const samples: ThroughputSample[] = [];
   const enqueueRates: number[] = [];
 
-  const drainOnce = async (contender: Contender, round: number, count: number) => {
+  const drainOnce = async (
+    contender: Contender,
+    round: number,
+    count: number,
+    position: number,
+  ) => {
     const resources = await emulators.provision(config, `tp-${contender}`);
     try {
       const url = resources.queues[BENCH_QUEUE]!.url;
@@ -166,7 +181,7 @@ export async function runThroughputBenchmark(
       } else {
         await sendBodies(emulators.setup.sqs, url, trivialEnvelopeBodies(count));
         // The minimum handler runs on the client lambda-jobs' worker runs on (createDynamoDbClient),
-        // so that its floor is as tight as ours; Powertools' persistence layer builds its own.
+        // so that its floor is as tight as ours; Powertools on a plain SDK client of its own.
         const dynamodb = emulators.setup.dynamodb;
         if (contender === 'raw-ceiling') handler = emptyHandler;
         else {
@@ -179,7 +194,7 @@ export async function runThroughputBenchmark(
           handler =
             contender === 'minimum'
               ? createMinimumHandler({ dynamodb, tableName })
-              : createPowertoolsHandler({ tableName });
+              : createPowertoolsHandler({ dynamodb: powertoolsClient, tableName });
         }
       }
       const queueArn = await resources.queueArn(BENCH_QUEUE);
@@ -205,6 +220,7 @@ export async function runThroughputBenchmark(
         samples.push({
           contender,
           round,
+          position,
           jobsPerSecond: result.jobsPerSecond,
           wallMs: result.wallMs,
           invocations: result.invocations,
@@ -221,16 +237,27 @@ export async function runThroughputBenchmark(
     }
   };
 
-  const warmUpJobs = Math.min(1000, jobs);
-  progress(`throughput: warming up each contender with ${warmUpJobs} jobs (not measured)`);
-  for (const contender of CONTENDERS) await drainOnce(contender, 0, warmUpJobs);
-  for (let round = 1; round <= options.rounds; round++) {
-    const rates: string[] = [];
-    for (const contender of roundOrder(round)) {
-      const result = await drainOnce(contender, round, jobs);
-      rates.push(`${contender} ${Math.round(result.jobsPerSecond)}`);
+  if (options.rounds % BALANCED_ROUNDS !== 0) {
+    progress(
+      `throughput: ${options.rounds} rounds do not complete the balanced order (a multiple of ${BALANCED_ROUNDS} does): positions and predecessors are not evened out`,
+    );
+  }
+  try {
+    const warmUpJobs = Math.min(1000, jobs);
+    progress(`throughput: warming up each contender with ${warmUpJobs} jobs (not measured)`);
+    for (const [position, contender] of CONTENDERS.entries()) {
+      await drainOnce(contender, 0, warmUpJobs, position);
     }
-    progress(`throughput round ${round}/${options.rounds}: ${rates.join(', ')} jobs/s`);
+    for (let round = 1; round <= options.rounds; round++) {
+      const rates: string[] = [];
+      for (const [position, contender] of roundOrder(round).entries()) {
+        const result = await drainOnce(contender, round, jobs, position);
+        rates.push(`${contender} ${Math.round(result.jobsPerSecond)}`);
+      }
+      progress(`throughput round ${round}/${options.rounds}: ${rates.join(', ')} jobs/s`);
+    }
+  } finally {
+    powertoolsClient.destroy();
   }
   const of = (contender: Contender) => samples.filter((s) => s.contender === contender);
   const medianRates = Object.fromEntries(
